@@ -1,0 +1,1 @@
+//! Go-compatible JSON output (filled in by the gojson work).

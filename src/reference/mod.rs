@@ -1,0 +1,1 @@
+//! Image names: `transport:details` parsing and the docker reference grammar.

@@ -1,0 +1,1 @@
+//! Go text/template rendering (filled in by the template work).
