@@ -1,0 +1,2 @@
+//! Configuration files skopeo reads (policy.json, registries.conf, …).
+pub mod policy;

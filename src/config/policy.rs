@@ -1,0 +1,1 @@
+//! Trust policy (filled in by the policy work).
