@@ -6,11 +6,13 @@
 pub mod docker;
 pub mod goutil;
 pub mod grammar;
+pub mod path;
 
 #[cfg(test)]
 mod tests;
 
 pub use docker::{DockerReference, is_valid_digest_string, validate_digest, validate_tag};
+pub use path::resolve_path_fully_explicit;
 
 use std::fmt;
 
