@@ -1,11 +1,151 @@
-//! The docker reference grammar and normalisation.
+//! The docker reference grammar and normalisation, and the `docker:` transport.
 
 use super::{h64, rep};
 use crate::reference::docker::errors;
-use crate::reference::{DockerReference, is_valid_digest_string, validate_tag};
+use crate::reference::{DockerReference, ImageName, is_valid_digest_string, validate_tag};
 
 const INVALID: &str = "invalid reference format";
 const UPPER: &str = "invalid reference format: repository name must be lowercase";
+
+/// (input after `docker://`, Ok(displayed `docker://…` name) | Err(message)).
+fn docker_cases() -> Vec<(String, Result<String, String>)> {
+    let ok = |i: &str, o: &str| (i.to_string(), Ok(o.to_string()));
+    let err = |i: &str, e: &str| (i.to_string(), Err(e.to_string()));
+    let h = h64();
+    let d256 = format!("sha256:{h}");
+    vec![
+        ok("busybox", "docker://busybox:latest"),
+        ok("busybox:1.36", "docker://busybox:1.36"),
+        ok("library/busybox", "docker://busybox:latest"),
+        ok("docker.io/library/busybox", "docker://busybox:latest"),
+        ok("index.docker.io/foo", "docker://foo:latest"),
+        ok("docker.io/foo/bar", "docker://foo/bar:latest"),
+        ok("user/repo:v1", "docker://user/repo:v1"),
+        ok("a/b/c/d", "docker://a/b/c/d:latest"),
+        ok("localhost/foo", "docker://localhost/foo:latest"),
+        ok("localhost:5000/foo", "docker://localhost:5000/foo:latest"),
+        ok("localhost", "docker://localhost:latest"),
+        ok("localhost:5000", "docker://localhost:5000"),
+        ok("foo:5000", "docker://foo:5000"),
+        ok("quay.io/a/b:t", "docker://quay.io/a/b:t"),
+        ok("Example.COM/x", "docker://Example.COM/x:latest"),
+        ok("Foo.com:5000/bar:Tag", "docker://Foo.com:5000/bar:Tag"),
+        ok("foo_bar.com/x", "docker://foo_bar.com/x:latest"),
+        ok("busybox:Tag_UP", "docker://busybox:Tag_UP"),
+        ok("busybox:_tag", "docker://busybox:_tag"),
+        ok("a--b/c", "docker://a--b/c:latest"),
+        ok("a__b", "docker://a__b:latest"),
+        ok(&format!("{h}:tag"), &format!("docker://{h}:tag")),
+        ok(&format!("x/{h}"), &format!("docker://x/{h}:latest")),
+        ok(
+            &format!("busybox@{d256}"),
+            &format!("docker://busybox@{d256}"),
+        ),
+        ok(
+            &format!("busybox@sha384:{}", rep("a", 96)),
+            &format!("docker://busybox@sha384:{}", rep("a", 96)),
+        ),
+        ok(
+            &format!("busybox@sha512:{}", rep("a", 128)),
+            &format!("docker://busybox@sha512:{}", rep("a", 128)),
+        ),
+        ok(
+            &rep("a", 237),
+            &format!("docker://{}:latest", rep("a", 237)),
+        ),
+        ok(
+            &format!("busybox:{}", rep("a", 128)),
+            &format!("docker://busybox:{}", rep("a", 128)),
+        ),
+        err("", INVALID),
+        err("/", INVALID),
+        err("UPPER/x", UPPER),
+        err("Upper", UPPER),
+        err("example.com/Upper", UPPER),
+        err("busybox:", INVALID),
+        err("busybox@", INVALID),
+        err(
+            &h,
+            &format!("invalid repository name ({h}), cannot specify 64-byte hexadecimal strings"),
+        ),
+        err(
+            &format!("busybox:v1@{d256}"),
+            "Docker references with both a tag and digest are currently not supported",
+        ),
+        err("busybox@sha256:abc", INVALID),
+        err(
+            &format!("busybox@sha256:{}", rep("a", 32)),
+            "invalid checksum digest length",
+        ),
+        err(
+            &format!("busybox@sha256:{}", rep("A", 64)),
+            "invalid checksum digest format",
+        ),
+        err(
+            &format!("busybox@md5:{}", rep("a", 32)),
+            "unsupported digest algorithm",
+        ),
+        err(&format!("busybox@SHA256:{h}"), UPPER),
+        err(
+            &format!("busybox@sha512:{h}"),
+            "invalid checksum digest length",
+        ),
+        err(
+            &rep("a", 238),
+            "repository name must not be more than 255 characters",
+        ),
+        err(&format!("busybox:{}", rep("a", 129)), INVALID),
+        err("[::1]:5000/foo", INVALID),
+        err("a___b", INVALID),
+        err("a-", INVALID),
+        err("-a", INVALID),
+        err("a.-b", INVALID),
+        err("a..b", INVALID),
+        err("a//b", INVALID),
+        err("a/", INVALID),
+        err("busybox:.tag", INVALID),
+        err("busybox:-tag", INVALID),
+        err("foo.com:abc/bar", INVALID),
+        err("foo-.com/bar", INVALID),
+        err("a:b:c", INVALID),
+        err("a@b@c", INVALID),
+        err("/busybox", INVALID),
+    ]
+}
+
+#[test]
+fn docker_transport_table() {
+    for (input, want) in docker_cases() {
+        let got = ImageName::parse(&format!("docker://{input}"));
+        match (&got, &want) {
+            (Ok(n), Ok(w)) => assert_eq!(&n.to_string(), w, "docker://{input}"),
+            (Err(e), Err(w)) => assert_eq!(&e.to_string(), w, "docker://{input}"),
+            _ => panic!("docker://{input}: got {got:?}, want {want:?}"),
+        }
+    }
+}
+
+#[test]
+fn docker_transport_prefix() {
+    for (input, msg) in [
+        (
+            "docker:busybox",
+            "docker: image reference busybox does not start with //",
+        ),
+        (
+            "docker:/busybox",
+            "docker: image reference /busybox does not start with //",
+        ),
+        ("docker:", "docker: image reference  does not start with //"),
+        ("docker:///busybox", INVALID),
+    ] {
+        assert_eq!(
+            ImageName::parse(input).unwrap_err().to_string(),
+            msg,
+            "{input}"
+        );
+    }
+}
 
 #[test]
 fn normalized_parts() {

@@ -3,6 +3,8 @@
 //! coming from newer containers/image.
 
 mod docker_grammar;
+mod odd_inputs;
+mod transports;
 
 /// `"a"` repeated `n` times, and similar.
 pub(crate) fn rep(s: &str, n: usize) -> String {
