@@ -3,7 +3,8 @@
 //! [`ImageName::parse`] accepts exactly what skopeo 1.9.3 accepts and fails with the same
 //! messages (the text after skopeo's `Invalid source name X: ` / `Error parsing image name
 //! "X": ` prefixes).  Like skopeo, it resolves `dir:`/`oci:`/`oci-archive:` paths while
-//! parsing.
+//! parsing; `containers-storage:` parts that need an opened store are left in
+//! [`StorageName::lookup`].
 
 mod archive;
 pub mod docker;
@@ -11,6 +12,7 @@ pub mod goutil;
 pub mod grammar;
 mod layout;
 pub mod path;
+mod storage;
 
 #[cfg(test)]
 mod tests;
@@ -19,6 +21,10 @@ pub use archive::{ArchiveName, DaemonName, parse_docker_archive, parse_docker_da
 pub use docker::{DockerReference, is_valid_digest_string, validate_digest, validate_tag};
 pub use layout::{LayoutName, is_valid_oci_ref_name, parse_dir, parse_oci, parse_oci_archive};
 pub use path::resolve_path_fully_explicit;
+pub use storage::{
+    ERR_INVALID_REFERENCE, ERR_PATH_NOT_ABSOLUTE, MINIMUM_TRUNCATED_ID_LENGTH, StorageLookup,
+    StorageName, parse_containers_storage,
+};
 
 use std::fmt;
 use std::path::PathBuf;
@@ -56,6 +62,7 @@ pub enum TransportKind {
     OciArchive,
     DockerArchive,
     DockerDaemon,
+    ContainersStorage,
 }
 
 /// Transports skopeo 1.9.3 lists but skiff does not implement.  skopeo's own build without
@@ -65,7 +72,8 @@ pub const UNSUPPORTED_TRANSPORTS: [&str; 3] = ["ostree", "sif", "tarball"];
 
 impl TransportKind {
     /// All transports, in skopeo's alphabetical listing order.
-    pub const ALL: [TransportKind; 6] = [
+    pub const ALL: [TransportKind; 7] = [
+        TransportKind::ContainersStorage,
         TransportKind::Dir,
         TransportKind::Docker,
         TransportKind::DockerArchive,
@@ -83,6 +91,7 @@ impl TransportKind {
             TransportKind::OciArchive => "oci-archive",
             TransportKind::DockerArchive => "docker-archive",
             TransportKind::DockerDaemon => "docker-daemon",
+            TransportKind::ContainersStorage => "containers-storage",
         }
     }
 
@@ -102,6 +111,9 @@ impl TransportKind {
                 ImageName::DockerArchive(parse_docker_archive(details)?)
             }
             TransportKind::DockerDaemon => ImageName::DockerDaemon(parse_docker_daemon(details)?),
+            TransportKind::ContainersStorage => {
+                ImageName::ContainersStorage(parse_containers_storage(details)?)
+            }
         })
     }
 }
@@ -144,6 +156,8 @@ pub enum ImageName {
     DockerArchive(ArchiveName),
     /// `docker-daemon:NAME:TAG`, `docker-daemon:NAME@DIGEST` or `docker-daemon:sha256:HEX`.
     DockerDaemon(DaemonName),
+    /// `containers-storage:[STORE]NAME[@ID]`.
+    ContainersStorage(StorageName),
 }
 
 impl ImageName {
@@ -174,6 +188,7 @@ impl ImageName {
             ImageName::OciArchive(_) => TransportKind::OciArchive,
             ImageName::DockerArchive(_) => TransportKind::DockerArchive,
             ImageName::DockerDaemon(_) => TransportKind::DockerDaemon,
+            ImageName::ContainersStorage(_) => TransportKind::ContainersStorage,
         }
     }
 
@@ -185,16 +200,18 @@ impl ImageName {
             ImageName::Oci(l) | ImageName::OciArchive(l) => l.string_within_transport(),
             ImageName::DockerArchive(a) => a.string_within_transport(),
             ImageName::DockerDaemon(d) => d.string_within_transport(),
+            ImageName::ContainersStorage(s) => s.string_within_transport(),
         }
     }
 
     /// The docker reference the name carries, if any (docker, docker-archive with a name,
-    /// docker-daemon by name).
+    /// docker-daemon by name, containers-storage with a name).
     pub fn docker_reference(&self) -> Option<&DockerReference> {
         match self {
             ImageName::Docker(r) => Some(r),
             ImageName::DockerArchive(a) => a.reference.as_ref(),
             ImageName::DockerDaemon(DaemonName::Reference(r)) => Some(r),
+            ImageName::ContainersStorage(s) => s.name.as_ref(),
             _ => None,
         }
     }

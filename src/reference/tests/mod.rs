@@ -4,6 +4,7 @@
 
 mod docker_grammar;
 mod odd_inputs;
+mod storage;
 mod transports;
 
 /// `"a"` repeated `n` times, and similar.

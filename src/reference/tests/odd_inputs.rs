@@ -105,6 +105,8 @@ fn round_trips() {
         "docker-archive:/tmp/a.tar:@2".into(),
         format!("docker-daemon:sha256:{h}"),
         "docker-daemon:busybox:x".into(),
+        "containers-storage:[vfs@/g+/r:o]busybox".into(),
+        format!("containers-storage:[vfs@/g+/r]@{h}"),
         "oci:/tmp:ref".into(),
         "oci:/tmp:@1".into(),
         "oci-archive:/tmp/x.tar".into(),
