@@ -1,0 +1,70 @@
+//! Error kinds the CLI needs to tell apart (exit codes); everything else is `anyhow` context
+//! chains printed the way Go's wrapped errors print (`outer: inner`).
+
+/// The image (or the tag within a layout) does not exist: skopeo exits 2 for this.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ImageNotFound(pub String);
+
+/// A command or transport that a later piece of work will build.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} is not implemented yet in skiff")]
+pub struct NotImplemented(pub String);
+
+/// The exit status skopeo uses for `err`: 2 when the image does not exist, 1 otherwise.
+pub fn exit_code(err: &anyhow::Error) -> i32 {
+    if err.chain().any(|e| e.is::<ImageNotFound>()) {
+        2
+    } else {
+        1
+    }
+}
+
+pub fn not_implemented(what: impl Into<String>) -> anyhow::Error {
+    NotImplemented(what.into()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn not_found_anywhere_in_the_chain_exits_2() {
+        let err: anyhow::Result<()> = Err(ImageNotFound("no such image".into()).into());
+        let err = err.context("reading manifest").unwrap_err();
+        assert_eq!(exit_code(&err), 2);
+        assert_eq!(format!("{err:#}"), "reading manifest: no such image");
+        assert_eq!(exit_code(&anyhow::anyhow!("other")), 1);
+        assert_eq!(exit_code(&not_implemented("x")), 1);
+    }
+}
+
+/// Prints a warning the way skopeo's logger does on stderr.
+pub fn warn(msg: &str) {
+    eprintln!("{}", log_line("warning", msg));
+}
+
+/// A logrus-style line: `time="…" level=… msg="…"`, with the message quoted as logrus quotes.
+pub fn log_line(level: &str, msg: &str) -> String {
+    let time = chrono::Local::now().format("%Y-%m-%dT%H:%M:%S%:z");
+    let time = time.to_string().replace("+00:00", "Z");
+    format!("time=\"{time}\" level={level} msg={}", logrus_quote(msg))
+}
+
+/// logrus quotes a message with Go's `%q` rules unless it is a bare word.
+fn logrus_quote(msg: &str) -> String {
+    let bare = !msg.is_empty()
+        && msg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._/@^+".contains(c));
+    if bare {
+        return msg.to_string();
+    }
+    crate::reference::goutil::go_quote(msg)
+}
+
+/// Wrong command-line usage: the command's help is shown before the error.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);

@@ -1,0 +1,74 @@
+//! Plain data shared by transports, the copy engine and the CLI.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::digest::Digest;
+use crate::manifest::platform::PlatformChoice;
+
+/// A blob as a manifest describes it. `size` is -1 when unknown (schema 1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobInfo {
+    pub digest: Digest,
+    pub size: i64,
+    pub media_type: String,
+    pub urls: Vec<String>,
+    pub annotations: Option<BTreeMap<String, String>>,
+}
+
+impl BlobInfo {
+    pub fn new(digest: Digest, size: i64, media_type: impl Into<String>) -> BlobInfo {
+        BlobInfo {
+            digest,
+            size,
+            media_type: media_type.into(),
+            urls: Vec::new(),
+            annotations: None,
+        }
+    }
+
+    pub fn known_size(&self) -> Option<u64> {
+        u64::try_from(self.size).ok()
+    }
+}
+
+/// A signature attached to an image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Signature {
+    /// "Simple signing" (GPG), stored as opaque bytes.
+    Simple(Vec<u8>),
+}
+
+impl Signature {
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Signature::Simple(b) => b,
+        }
+    }
+}
+
+/// Per-image settings a transport may need: the equivalent of c/image's SystemContext, filled
+/// from the command line separately for the source and the destination.
+#[derive(Clone, Debug, Default)]
+pub struct SystemContext {
+    pub platform: PlatformChoice,
+    /// `--tmpdir`: where transports that must spool put their temporary files.
+    pub tmp_dir: Option<PathBuf>,
+    /// `--src/--dest-shared-blob-dir` for `oci:` layouts.
+    pub oci_shared_blob_dir: Option<PathBuf>,
+    /// `--dest-oci-accept-uncompressed-layers`.
+    pub oci_accept_uncompressed_layers: bool,
+    /// `--dest-compress` / `--dest-decompress` for `dir:`.
+    pub dir_force_compress: bool,
+    pub dir_force_decompress: bool,
+    /// `--registries.d`
+    pub registries_dir: Option<PathBuf>,
+    pub docker_cert_path: Option<PathBuf>,
+    pub docker_daemon_host: Option<String>,
+    pub tls_verify: Option<bool>,
+    pub auth_file: Option<PathBuf>,
+    pub credentials: Option<(String, String)>,
+    pub registry_token: Option<String>,
+    pub no_creds: bool,
+    pub user_agent_prefix: Option<String>,
+}
