@@ -1,0 +1,277 @@
+//! Manifests: media types, detection, digests, and the typed forms of each format.
+//!
+//! Manifests that are copied unchanged keep their exact bytes everywhere in skiff; the typed
+//! structs here are for reading fields and, where a conversion is asked for, for writing new
+//! bytes the way Go's encoder writes them.
+
+pub mod config;
+pub mod docker;
+pub mod list;
+pub mod oci;
+pub mod platform;
+pub mod schema1;
+
+use anyhow::{Result, bail};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::digest::Digest;
+use crate::types::BlobInfo;
+
+pub use list::ManifestList;
+
+pub mod media_type {
+    pub const DOCKER_V2_SCHEMA1: &str = "application/vnd.docker.distribution.manifest.v1+json";
+    pub const DOCKER_V2_SCHEMA1_SIGNED: &str =
+        "application/vnd.docker.distribution.manifest.v1+prettyjws";
+    pub const DOCKER_V2_SCHEMA2: &str = "application/vnd.docker.distribution.manifest.v2+json";
+    pub const DOCKER_V2_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+    pub const DOCKER_V2_SCHEMA2_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
+    pub const DOCKER_V2_SCHEMA2_LAYER: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+    pub const DOCKER_V2_SCHEMA2_FOREIGN_LAYER: &str =
+        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
+    pub const DOCKER_V2_SCHEMA2_LAYER_UNCOMPRESSED: &str =
+        "application/vnd.docker.image.rootfs.diff.tar";
+    pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+    pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+    pub const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+    pub const OCI_LAYER: &str = "application/vnd.oci.image.layer.v1.tar";
+    pub const OCI_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+    pub const OCI_LAYER_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
+    pub const OCI_LAYER_NONDIST: &str = "application/vnd.oci.image.layer.nondistributable.v1.tar";
+    pub const OCI_LAYER_NONDIST_GZIP: &str =
+        "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
+    pub const OCI_LAYER_NONDIST_ZSTD: &str =
+        "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd";
+    pub const OCI_DESCRIPTOR: &str = "application/vnd.oci.descriptor.v1+json";
+    pub const OCI_LAYOUT_HEADER: &str = "application/vnd.oci.layout.header.v1+json";
+    pub const OCI_LAYER_ENC: &str = "application/vnd.oci.image.layer.v1.tar+encrypted";
+    pub const OCI_LAYER_GZIP_ENC: &str = "application/vnd.oci.image.layer.v1.tar+gzip+encrypted";
+
+    /// Every manifest type a registry may answer with, for `Accept` headers.
+    pub const ALL_MANIFESTS: [&str; 6] = [
+        OCI_MANIFEST,
+        DOCKER_V2_SCHEMA2,
+        DOCKER_V2_SCHEMA1_SIGNED,
+        DOCKER_V2_SCHEMA1,
+        DOCKER_V2_LIST,
+        OCI_INDEX,
+    ];
+
+    pub fn is_list(mime: &str) -> bool {
+        mime == DOCKER_V2_LIST || mime == OCI_INDEX
+    }
+}
+
+use media_type as mt;
+
+/// Looks a field up as Go's encoding/json does: an exact match first, else a case-insensitive one.
+pub(crate) fn go_field<'a>(
+    obj: &'a serde_json::Map<String, Value>,
+    name: &str,
+) -> Option<&'a Value> {
+    obj.get(name).or_else(|| {
+        obj.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+fn string_field(obj: &serde_json::Map<String, Value>, name: &str) -> String {
+    match go_field(obj, name) {
+        Some(Value::String(s)) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Guesses a manifest's media type from its contents, as c/image does when a transport
+/// does not record it (also for OCI manifests that predate the `mediaType` field).
+/// Returns "" when the bytes are not a recognisable manifest.
+pub fn guess_mime_type(manifest: &[u8]) -> String {
+    let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(manifest) else {
+        return String::new();
+    };
+    let media_type = string_field(&obj, "mediaType");
+    if [
+        mt::DOCKER_V2_SCHEMA2,
+        mt::DOCKER_V2_LIST,
+        mt::OCI_MANIFEST,
+        mt::OCI_INDEX,
+    ]
+    .contains(&media_type.as_str())
+    {
+        return media_type;
+    }
+    let schema_version = go_field(&obj, "schemaVersion").and_then(Value::as_i64);
+    match schema_version {
+        Some(1) => {
+            let signed = matches!(go_field(&obj, "signatures"), Some(v) if !v.is_null());
+            if signed {
+                mt::DOCKER_V2_SCHEMA1_SIGNED.into()
+            } else {
+                mt::DOCKER_V2_SCHEMA1.into()
+            }
+        }
+        Some(2) => {
+            let config_type = match go_field(&obj, "config") {
+                Some(Value::Object(c)) => string_field(c, "mediaType"),
+                _ => String::new(),
+            };
+            match config_type.as_str() {
+                mt::OCI_CONFIG => return mt::OCI_MANIFEST.into(),
+                mt::DOCKER_V2_SCHEMA2_CONFIG => return mt::DOCKER_V2_SCHEMA2.into(),
+                _ => {}
+            }
+            let has_manifests =
+                matches!(go_field(&obj, "manifests"), Some(Value::Array(a)) if !a.is_empty());
+            if has_manifests {
+                if config_type.is_empty() {
+                    mt::OCI_INDEX.into()
+                } else {
+                    config_type
+                }
+            } else {
+                mt::OCI_MANIFEST.into()
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+/// Maps a transport-reported type to one skiff knows; unknown values are treated as
+/// schema 1, which is what registries that answer `text/plain` really serve.
+pub fn normalized_mime_type(input: &str) -> &str {
+    match input {
+        mt::DOCKER_V2_SCHEMA1
+        | mt::DOCKER_V2_SCHEMA1_SIGNED
+        | mt::OCI_MANIFEST
+        | mt::OCI_INDEX
+        | mt::DOCKER_V2_SCHEMA2
+        | mt::DOCKER_V2_LIST => input,
+        _ => mt::DOCKER_V2_SCHEMA1_SIGNED,
+    }
+}
+
+/// The digest that identifies a manifest: for signed schema 1 the JWS signatures are removed
+/// first, so the digest is the same before and after signing.
+pub fn digest(manifest: &[u8]) -> Result<Digest> {
+    if guess_mime_type(manifest) == mt::DOCKER_V2_SCHEMA1_SIGNED {
+        let payload = schema1::jws_payload(manifest)?;
+        return Ok(Digest::sha256_of(&payload));
+    }
+    Ok(Digest::sha256_of(manifest))
+}
+
+/// Whether `manifest` has `expected` as its digest (computed with the same algorithm).
+pub fn matches_digest(manifest: &[u8], expected: &Digest) -> Result<bool> {
+    if guess_mime_type(manifest) == mt::DOCKER_V2_SCHEMA1_SIGNED {
+        let payload = schema1::jws_payload(manifest)?;
+        return Ok(&expected.same_algorithm_of(&payload) == expected);
+    }
+    Ok(&expected.same_algorithm_of(manifest) == expected)
+}
+
+/// One image's manifest, in any of the single-image formats. (Few exist at once, so the
+/// variants' size difference does not matter.)
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+pub enum Manifest {
+    Schema1(schema1::Schema1),
+    Schema2(docker::Schema2),
+    Oci(oci::OciManifest),
+}
+
+/// Decodes JSON into a manifest struct; truncated input is named the way Go names it.
+pub(crate) fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_eof() {
+            anyhow::anyhow!("unexpected end of JSON input")
+        } else {
+            anyhow::anyhow!("{e}")
+        }
+    })
+}
+
+/// Go decodes JSON `null` into a field as its zero value; serde needs to be told.
+pub(crate) fn null_default<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + serde::Deserialize<'de>,
+{
+    use serde::Deserialize;
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// The fields whose presence tells the manifest formats apart; a manifest carrying fields of
+/// another format is refused instead of being read with a guess.
+fn validate_unambiguous(bytes: &[u8], expected: &str, allowed: &[&str]) -> Result<()> {
+    let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(bytes) else {
+        return Ok(());
+    };
+    let unexpected: Vec<String> = ["config", "fsLayers", "history", "layers", "manifests"]
+        .iter()
+        .filter(|f| !allowed.contains(f))
+        .filter(|f| matches!(obj.get(**f), Some(v) if !v.is_null()))
+        .map(|f| format!("{f:?}"))
+        .collect();
+    if !unexpected.is_empty() {
+        bail!(
+            "rejecting ambiguous manifest, unexpected fields []string{{{}}} in supposedly {expected}",
+            unexpected.join(", ")
+        );
+    }
+    Ok(())
+}
+
+impl Manifest {
+    /// Parses a single-image manifest of the given (normalised) media type.
+    pub fn parse(bytes: &[u8], mime: &str) -> Result<Manifest> {
+        match normalized_mime_type(mime) {
+            mt::DOCKER_V2_SCHEMA1 | mt::DOCKER_V2_SCHEMA1_SIGNED => {
+                Ok(Manifest::Schema1(schema1::Schema1::parse(bytes)?))
+            }
+            mt::OCI_MANIFEST => {
+                let m: oci::OciManifest = from_json(bytes)?;
+                validate_unambiguous(bytes, mt::OCI_MANIFEST, &["config", "layers"])?;
+                Ok(Manifest::Oci(m))
+            }
+            mt::DOCKER_V2_SCHEMA2 => {
+                let m: docker::Schema2 = from_json(bytes)?;
+                validate_unambiguous(bytes, mt::DOCKER_V2_SCHEMA2, &["config", "layers"])?;
+                m.check_media_types()?;
+                Ok(Manifest::Schema2(m))
+            }
+            _ => bail!("Treating manifest lists as individual manifests is not implemented"),
+        }
+    }
+
+    pub fn mime_type(&self) -> &'static str {
+        match self {
+            Manifest::Schema1(m) if m.is_signed() => mt::DOCKER_V2_SCHEMA1_SIGNED,
+            Manifest::Schema1(_) => mt::DOCKER_V2_SCHEMA1,
+            Manifest::Schema2(_) => mt::DOCKER_V2_SCHEMA2,
+            Manifest::Oci(_) => mt::OCI_MANIFEST,
+        }
+    }
+
+    /// The config blob; schema 1 has none (its config lives in the manifest's history).
+    pub fn config_info(&self) -> Option<BlobInfo> {
+        match self {
+            Manifest::Schema1(_) => None,
+            Manifest::Schema2(m) => Some(m.config.to_blob_info()),
+            Manifest::Oci(m) => Some(m.config.to_blob_info()),
+        }
+    }
+
+    /// The layers, base layer first.
+    pub fn layer_infos(&self) -> Vec<BlobInfo> {
+        match self {
+            Manifest::Schema1(m) => m.layer_infos(),
+            Manifest::Schema2(m) => m.layers.iter().map(|l| l.to_blob_info()).collect(),
+            Manifest::Oci(m) => m.layers.iter().map(|l| l.to_blob_info()).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
