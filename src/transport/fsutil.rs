@@ -1,0 +1,246 @@
+//! File-system helpers shared by the local transports: blob files written under a temporary
+//! name and renamed into place once complete and synced, reads that refuse to leave the
+//! layout, and the verified local-to-local copy.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use tempfile::NamedTempFile;
+use tokio::io::AsyncReadExt;
+
+use super::{BlobStream, LocalBlob};
+use crate::copy::verify::Verifier;
+use crate::digest::{Algorithm, Digest, Hasher};
+
+/// Size of one read or write when moving blob bytes.
+pub const CHUNK: usize = 1 << 20;
+
+/// Writes start reaching the disk while the copy goes on, so the final sync is short.
+const WRITEBACK_EVERY: u64 = 8 << 20;
+
+/// A blob file being written: a temporary file in the target directory that is removed unless
+/// `persist` moves it to its final name.
+pub struct BlobFile {
+    tmp: NamedTempFile,
+    written: u64,
+    flushed: u64,
+}
+
+impl BlobFile {
+    pub fn create_in(dir: &Path) -> Result<BlobFile> {
+        let tmp = tempfile::Builder::new()
+            .prefix(".skiff-blob-")
+            .tempfile_in(dir)
+            .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+        Ok(BlobFile {
+            tmp,
+            written: 0,
+            flushed: 0,
+        })
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.tmp.as_file_mut().write_all(bytes)?;
+        self.written += bytes.len() as u64;
+        if self.written - self.flushed >= WRITEBACK_EVERY {
+            start_writeback(
+                self.tmp.as_file(),
+                self.flushed,
+                self.written - self.flushed,
+            );
+            self.flushed = self.written;
+        }
+        Ok(())
+    }
+
+    pub fn len(&self) -> u64 {
+        self.written
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.written == 0
+    }
+
+    /// Syncs the data and gives the file its final name (replacing any file there).
+    pub fn persist(self, path: &Path) -> Result<()> {
+        let file = self.tmp.as_file();
+        file.sync_data()
+            .with_context(|| format!("syncing {}", path.display()))?;
+        set_mode_0644(file)?;
+        self.tmp
+            .persist(path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("renaming blob into place at {}", path.display()))?;
+        Ok(())
+    }
+}
+
+fn set_mode_0644(file: &File) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(0o644))?;
+    Ok(())
+}
+
+/// Asks the kernel to begin writing a range out now (no waiting); purely a speed hint.
+fn start_writeback(file: &File, offset: u64, len: u64) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: sync_file_range only reads its integer arguments; a failure is harmless.
+    unsafe {
+        libc::sync_file_range(
+            file.as_raw_fd(),
+            offset as libc::off64_t,
+            len as libc::off64_t,
+            libc::SYNC_FILE_RANGE_WRITE,
+        );
+    }
+}
+
+/// Writes a whole file atomically: readers see the old contents or the new, never a mix.
+pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut f = BlobFile::create_in(dir)?;
+    f.write(bytes)
+        .with_context(|| format!("writing {}", path.display()))?;
+    f.persist(path)
+}
+
+/// Streams a blob into `dir`, returning the temporary file, its size and digest. When
+/// `known` is given the stream is already being verified by the engine, so hashing it again
+/// would be wasted work.
+pub async fn receive_stream(
+    mut stream: BlobStream,
+    dir: &Path,
+    known: Option<&Digest>,
+) -> Result<(BlobFile, Digest)> {
+    let mut file = BlobFile::create_in(dir)?;
+    let mut hasher = known.is_none().then(|| Hasher::new(Algorithm::Sha256));
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        if let Some(h) = hasher.as_mut() {
+            h.update(&buf[..n]);
+        }
+        // Page-cache writes of 1 MiB are short; a blocking-pool round trip would cost more.
+        file.write(&buf[..n])?;
+    }
+    let digest = match (known, hasher) {
+        (Some(d), _) => d.clone(),
+        (None, Some(h)) => h.finish(),
+        (None, None) => unreachable!("a hasher exists whenever no digest is known"),
+    };
+    Ok((file, digest))
+}
+
+/// Copies a blob from a local file into `file`, verifying digest and size on the way.
+/// Runs on a blocking thread: it is pure file I/O and hashing.
+pub fn copy_local_verified(
+    local: &LocalBlob,
+    expected: &Digest,
+    expected_size: Option<u64>,
+    file: &mut BlobFile,
+) -> Result<()> {
+    let src = open_no_follow(&local.path)?;
+    let mut verifier = Verifier::new(expected, expected_size);
+    let mut buf = vec![0u8; 4 * CHUNK];
+    let mut pos = local.offset;
+    let end = local.offset + local.len;
+    while pos < end {
+        let want = buf.len().min((end - pos) as usize);
+        let n = src.read_at(&mut buf[..want], pos)?;
+        if n == 0 {
+            break;
+        }
+        verifier.update(&buf[..n])?;
+        file.write(&buf[..n])?;
+        pos += n as u64;
+    }
+    verifier.finish()?;
+    Ok(())
+}
+
+/// Opens a file for reading without following a symlink in its last component.
+pub fn open_no_follow(path: &Path) -> io::Result<File> {
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+}
+
+/// Opens `root/rel` for reading, refusing a path that leads out of `root` (through `..` or a
+/// symbolic link): layouts come from elsewhere and must not make skiff read arbitrary files.
+pub fn open_beneath(root: &Path, rel: &Path) -> Result<File> {
+    let path = root.join(rel);
+    let real = fs::canonicalize(&path).map_err(|e| go_path_error("open", &path, &e))?;
+    let real_root = fs::canonicalize(root).map_err(|e| go_path_error("open", root, &e))?;
+    if !real.starts_with(&real_root) {
+        bail!(
+            "{} leads outside of {}, refusing to read it",
+            path.display(),
+            root.display()
+        );
+    }
+    open_no_follow(&real).map_err(|e| go_path_error("open", &path, &e))
+}
+
+/// Reads a whole small file that must stay within `root`, refusing anything over `limit`.
+pub fn read_beneath(root: &Path, rel: &Path, limit: u64) -> Result<Vec<u8>> {
+    let file = open_beneath(root, rel)?;
+    read_limited(file, limit, &root.join(rel))
+}
+
+/// Reads at most `limit` bytes; larger input is an error, not an allocation.
+pub fn read_limited(file: impl Read, limit: u64, what: &Path) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    file.take(limit + 1).read_to_end(&mut out)?;
+    if out.len() as u64 > limit {
+        bail!("{} is larger than the {limit}-byte limit", what.display());
+    }
+    Ok(out)
+}
+
+/// The largest manifest or index skiff reads (c/image uses 4 MiB for manifests too).
+pub const MAX_MANIFEST_SIZE: u64 = 4 << 20;
+
+/// Makes `path` and its parents, returning the first one that did not exist (to remove if
+/// the copy fails).
+pub fn create_dir_all_tracking(path: &Path) -> Result<Option<PathBuf>> {
+    let mut missing = None;
+    let mut p = Some(path);
+    while let Some(cur) = p {
+        if cur.as_os_str().is_empty() || cur.exists() {
+            break;
+        }
+        missing = Some(cur.to_path_buf());
+        p = cur.parent();
+    }
+    fs::create_dir_all(path).with_context(|| format!("creating directory {}", path.display()))?;
+    Ok(missing)
+}
+
+/// Go's wording for a failed file operation (`open /x/index.json: no such file or directory`),
+/// which skopeo users see and scripts match.
+pub fn go_path_error(op: &str, path: &Path, err: &io::Error) -> anyhow::Error {
+    anyhow::anyhow!("{op} {}: {}", path.display(), go_errno_text(err))
+}
+
+/// The text Go prints for an OS error: the C library's message with a lowercase first letter.
+pub fn go_errno_text(err: &io::Error) -> String {
+    let Some(code) = err.raw_os_error() else {
+        return err.to_string();
+    };
+    // SAFETY: strerror returns a pointer to a static, NUL-terminated message.
+    let msg = unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) }
+        .to_string_lossy()
+        .into_owned();
+    let mut chars = msg.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => msg,
+    }
+}

@@ -1,0 +1,161 @@
+//! The source/destination contracts every transport implements, and the dispatch from a
+//! parsed image name to its transport.
+//!
+//! Transports are a closed set, so an `ImageName` enum (from `reference`) plus the two open
+//! functions below replace a reference trait object: adding a transport means one match arm.
+
+pub mod dir;
+pub mod fsutil;
+pub mod oci;
+pub mod oci_archive;
+pub mod tarindex;
+
+use std::path::PathBuf;
+use std::pin::Pin;
+
+use anyhow::Result;
+use async_trait::async_trait;
+use bytes::Bytes;
+use tokio::io::AsyncRead;
+
+use crate::digest::Digest;
+use crate::error::not_implemented;
+use crate::reference::ImageName;
+use crate::types::{BlobInfo, Signature, SystemContext};
+
+/// Blob bytes, streamed: never held whole in memory.
+pub type BlobStream = Pin<Box<dyn AsyncRead + Send>>;
+
+/// A blob that lives in a local file (a layout's blob file, or a byte range of a tar archive):
+/// lets a local destination copy it with the kernel instead of through a stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalBlob {
+    pub path: PathBuf,
+    pub offset: u64,
+    pub len: u64,
+}
+
+#[async_trait]
+pub trait ImageSource: Send + Sync {
+    /// The top-level manifest (`None`) or a list instance, with its media type ("" if the
+    /// transport does not record it; callers then guess from the bytes).
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)>;
+
+    /// Opens a blob for reading. The caller verifies digest and size while reading.
+    async fn blob(&self, info: &BlobInfo) -> Result<BlobStream>;
+
+    /// Where the blob already is on local disk, when it is.
+    fn local_blob(&self, _info: &BlobInfo) -> Option<LocalBlob> {
+        None
+    }
+
+    async fn signatures(&self, instance: Option<&Digest>) -> Result<Vec<Signature>>;
+}
+
+/// How a destination wants layers compressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayerCompression {
+    Preserve,
+    Compress,
+    Decompress,
+}
+
+#[derive(Clone, Debug)]
+pub struct DestinationProperties {
+    /// Manifest types the destination stores, most preferred first; empty means any.
+    pub supported_manifest_types: Vec<&'static str>,
+    pub desired_layer_compression: LayerCompression,
+    pub accepts_foreign_layer_urls: bool,
+    /// Whether `put_blob` may run for several blobs at once.
+    pub has_thread_safe_put_blob: bool,
+    /// `Err(reason)` when signatures cannot be stored here.
+    pub supports_signatures: Result<(), String>,
+}
+
+/// What the engine knows about a blob it is about to send: the digest and size are known
+/// unless the engine is changing the blob (e.g. compressing it).
+#[derive(Clone, Debug)]
+pub struct UploadInfo {
+    pub digest: Option<Digest>,
+    pub size: Option<u64>,
+    pub media_type: String,
+    pub is_config: bool,
+}
+
+#[async_trait]
+pub trait ImageDestination: Send + Sync {
+    fn properties(&self) -> DestinationProperties;
+
+    /// If the destination already has this blob, its info (no bytes are sent).
+    async fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<BlobInfo>>;
+
+    /// Stores a blob. When `info.digest` is set the engine verifies the stream against it, so
+    /// the destination may trust it; otherwise the destination computes the digest.
+    async fn put_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo>;
+
+    /// Stores a blob that is in a local file; `Ok(None)` means "use `put_blob` instead".
+    /// The engine has verified the bytes before calling this.
+    async fn put_local_blob(
+        &self,
+        _local: &LocalBlob,
+        _info: &BlobInfo,
+    ) -> Result<Option<BlobInfo>> {
+        Ok(None)
+    }
+
+    /// Stores a manifest: the top-level one (`None`) or a list instance.
+    async fn put_manifest(&self, bytes: &[u8], instance: Option<&Digest>) -> Result<()>;
+
+    async fn put_signatures(
+        &self,
+        signatures: &[Signature],
+        instance: Option<&Digest>,
+    ) -> Result<()>;
+
+    /// Makes everything put so far visible, atomically where the format allows. Dropping a
+    /// destination without committing discards what was written.
+    async fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// Opens `name` for reading.
+pub async fn open_source(name: &ImageName, ctx: &SystemContext) -> Result<Box<dyn ImageSource>> {
+    match name {
+        ImageName::Dir(path) => Ok(Box::new(dir::DirSource::open(path)?)),
+        ImageName::Oci(layout) => Ok(Box::new(oci::OciSource::open(layout, ctx)?)),
+        ImageName::OciArchive(layout) => Ok(Box::new(
+            oci_archive::OciArchiveSource::open(layout, ctx).await?,
+        )),
+        other => Err(not_implemented(format!(
+            "the {} transport",
+            other.transport()
+        ))),
+    }
+}
+
+/// Opens `name` for writing.
+pub async fn open_destination(
+    name: &ImageName,
+    ctx: &SystemContext,
+) -> Result<Box<dyn ImageDestination>> {
+    match name {
+        ImageName::Dir(path) => Ok(Box::new(dir::DirDestination::open(path, ctx)?)),
+        ImageName::Oci(layout) => Ok(Box::new(oci::OciDestination::open(layout, ctx)?)),
+        ImageName::OciArchive(layout) => Ok(Box::new(oci_archive::OciArchiveDestination::open(
+            layout, ctx,
+        )?)),
+        other => Err(not_implemented(format!(
+            "the {} transport",
+            other.transport()
+        ))),
+    }
+}
+
+/// How the trust policy sees an image: its transport, identity and enclosing namespaces.
+pub fn policy_subject(name: &ImageName) -> crate::config::policy::PolicySubject {
+    crate::config::policy::PolicySubject {
+        transport: name.transport().name().to_string(),
+        identity: name.string_within_transport(),
+        namespaces: Vec::new(),
+        display: name.to_string(),
+    }
+}

@@ -1,0 +1,440 @@
+//! `oci:PATH[:REF]` — an OCI image layout directory, plus the layout logic `oci-archive:`
+//! shares: which index entry a name means, and how a new entry joins an index.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use anyhow::{Context, Result, anyhow, bail};
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use super::fsutil::{self, BlobFile, MAX_MANIFEST_SIZE};
+use super::{
+    BlobStream, DestinationProperties, ImageDestination, ImageSource, LayerCompression, LocalBlob,
+    UploadInfo,
+};
+use crate::digest::Digest;
+use crate::error::ImageNotFound;
+use crate::manifest::media_type as mt;
+use crate::manifest::oci::{Descriptor, OciIndex};
+use crate::reference::LayoutName;
+use crate::types::{BlobInfo, Signature, SystemContext};
+
+pub const REF_NAME_ANNOTATION: &str = "org.opencontainers.image.ref.name";
+/// What skopeo 1.9.3 writes to `oci-layout` (byte for byte).
+pub const LAYOUT_FILE_CONTENT: &[u8] = b"{\"imageLayoutVersion\": \"1.0.0\"}";
+const NO_SIGNATURES: &str = "Pushing signatures for OCI images is not supported";
+
+/// Reading access to the files of a layout, wherever they are (a directory or a tar archive).
+pub trait LayoutFiles: Send + Sync {
+    /// `index.json`, bounded in size.
+    fn read_index(&self) -> Result<Vec<u8>>;
+    /// A small blob (a manifest), bounded in size.
+    fn read_blob(&self, digest: &Digest, limit: u64) -> Result<Vec<u8>>;
+    fn open_blob(&self, digest: &Digest) -> Result<BlobStream>;
+    fn local_blob(&self, digest: &Digest) -> Option<LocalBlob>;
+}
+
+pub fn parse_index(bytes: &[u8]) -> Result<OciIndex> {
+    crate::manifest::from_json(bytes)
+}
+
+fn ref_name(d: &Descriptor) -> Option<&str> {
+    d.annotations
+        .as_ref()
+        .and_then(|a| a.get(REF_NAME_ANNOTATION))
+        .map(String::as_str)
+}
+
+/// The index entry a layout name refers to: by ref name, by position, or the only one.
+pub fn resolve_descriptor(index: &OciIndex, name: &LayoutName) -> Result<Descriptor> {
+    if let Some(i) = name.source_index {
+        return index.manifests.get(i).cloned().ok_or_else(|| {
+            anyhow!(
+                "index {i} is too large, only {} entries available",
+                index.manifests.len()
+            )
+        });
+    }
+    match name.reference.as_deref().filter(|r| !r.is_empty()) {
+        Some(wanted) => {
+            let mut unsupported = Vec::new();
+            for d in index
+                .manifests
+                .iter()
+                .filter(|d| ref_name(d) == Some(wanted))
+            {
+                match d.media_type.as_str() {
+                    mt::OCI_MANIFEST
+                    | mt::OCI_INDEX
+                    | mt::DOCKER_V2_SCHEMA2
+                    | mt::DOCKER_V2_LIST => {
+                        return Ok(d.clone());
+                    }
+                    other => unsupported.push(format!("{other:?}")),
+                }
+            }
+            if !unsupported.is_empty() {
+                bail!(
+                    "reference {wanted:?} matches unsupported manifest MIME types [{}]",
+                    unsupported.join(" ")
+                );
+            }
+            Err(ImageNotFound(format!("no descriptor found for reference {wanted:?}")).into())
+        }
+        None => match index.manifests.as_slice() {
+            [only] => Ok(only.clone()),
+            _ => bail!("more than one image in oci, choose an image"),
+        },
+    }
+}
+
+/// Adds the entry for a newly written top-level manifest, as c/image does: a name moves from
+/// any older entry to the new one; an unnamed entry with the same digest is replaced.
+pub fn add_manifest(index: &mut OciIndex, desc: Descriptor) {
+    if let Some(name) = ref_name(&desc)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        && let Some(old) = index
+            .manifests
+            .iter_mut()
+            .find(|m| ref_name(m) == Some(&name))
+        && let Some(a) = old.annotations.as_mut()
+    {
+        a.remove(REF_NAME_ANNOTATION);
+    }
+    let same_unnamed = index
+        .manifests
+        .iter_mut()
+        .find(|m| m.digest == desc.digest && ref_name(m).unwrap_or("").is_empty());
+    match same_unnamed {
+        Some(slot) => *slot = desc,
+        None => index.manifests.push(desc),
+    }
+}
+
+/// The index entry describing a top-level manifest written under `name`.
+pub fn top_level_descriptor(bytes: &[u8], name: &LayoutName) -> Result<Descriptor> {
+    let digest = crate::manifest::digest(bytes)?;
+    let mut desc = Descriptor::from_blob_info(&BlobInfo::new(
+        digest,
+        bytes.len() as i64,
+        crate::manifest::guess_mime_type(bytes),
+    ));
+    if let Some(r) = name.reference.as_deref().filter(|r| !r.is_empty()) {
+        desc.annotations = Some(BTreeMap::from([(
+            REF_NAME_ANNOTATION.to_string(),
+            r.to_string(),
+        )]));
+    }
+    Ok(desc)
+}
+
+pub fn empty_index() -> OciIndex {
+    OciIndex {
+        schema_version: 2,
+        media_type: String::new(),
+        artifact_type: String::new(),
+        manifests: Vec::new(),
+        subject: None,
+        annotations: None,
+    }
+}
+
+/// A layout directory, with blobs optionally kept in a shared directory.
+pub struct DirFiles {
+    root: PathBuf,
+    blobs: PathBuf,
+}
+
+impl DirFiles {
+    pub fn new(root: &Path, shared_blob_dir: Option<&Path>) -> DirFiles {
+        DirFiles {
+            root: root.to_path_buf(),
+            blobs: shared_blob_dir
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| root.join("blobs")),
+        }
+    }
+
+    fn blob_rel(digest: &Digest) -> PathBuf {
+        Path::new(digest.algorithm().name()).join(digest.hex())
+    }
+
+    pub fn blob_path(&self, digest: &Digest) -> PathBuf {
+        self.blobs.join(Self::blob_rel(digest))
+    }
+}
+
+impl LayoutFiles for DirFiles {
+    fn read_index(&self) -> Result<Vec<u8>> {
+        fsutil::read_beneath(&self.root, Path::new("index.json"), MAX_MANIFEST_SIZE)
+    }
+
+    fn read_blob(&self, digest: &Digest, limit: u64) -> Result<Vec<u8>> {
+        fsutil::read_beneath(&self.blobs, &Self::blob_rel(digest), limit)
+    }
+
+    fn open_blob(&self, digest: &Digest) -> Result<BlobStream> {
+        let file = fsutil::open_beneath(&self.blobs, &Self::blob_rel(digest))?;
+        Ok(Box::pin(tokio::fs::File::from_std(file)))
+    }
+
+    fn local_blob(&self, digest: &Digest) -> Option<LocalBlob> {
+        let path = self.blob_path(digest);
+        let len = fs::metadata(&path).ok()?.len();
+        Some(LocalBlob {
+            path,
+            offset: 0,
+            len,
+        })
+    }
+}
+
+/// Reads an image out of any layout.
+pub struct OciSource {
+    files: Box<dyn LayoutFiles>,
+    index: OciIndex,
+    descriptor: Descriptor,
+}
+
+impl OciSource {
+    pub fn open(name: &LayoutName, ctx: &SystemContext) -> Result<OciSource> {
+        let files = DirFiles::new(&name.path, ctx.oci_shared_blob_dir.as_deref());
+        OciSource::from_files(Box::new(files), name)
+    }
+
+    pub fn from_files(files: Box<dyn LayoutFiles>, name: &LayoutName) -> Result<OciSource> {
+        let index = parse_index(&files.read_index()?)?;
+        let descriptor = resolve_descriptor(&index, name)?;
+        Ok(OciSource {
+            files,
+            index,
+            descriptor,
+        })
+    }
+}
+
+#[async_trait]
+impl ImageSource for OciSource {
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
+        let (digest, mime) = match instance {
+            None => (&self.descriptor.digest, self.descriptor.media_type.clone()),
+            Some(d) => {
+                let mime = self
+                    .index
+                    .manifests
+                    .iter()
+                    .find(|m| &m.digest == d)
+                    .map(|m| m.media_type.clone())
+                    .unwrap_or_default();
+                (d, mime)
+            }
+        };
+        let bytes = self.files.read_blob(digest, MAX_MANIFEST_SIZE)?;
+        let mime = if mime.is_empty() {
+            crate::manifest::guess_mime_type(&bytes)
+        } else {
+            mime
+        };
+        Ok((Bytes::from(bytes), mime))
+    }
+
+    async fn blob(&self, info: &BlobInfo) -> Result<BlobStream> {
+        self.files.open_blob(&info.digest)
+    }
+
+    fn local_blob(&self, info: &BlobInfo) -> Option<LocalBlob> {
+        self.files.local_blob(&info.digest)
+    }
+
+    async fn signatures(&self, _instance: Option<&Digest>) -> Result<Vec<Signature>> {
+        Ok(Vec::new())
+    }
+}
+
+/// Writes an image into a layout directory. New blobs are complete files before they get
+/// their names; `index.json` changes only at commit, and a copy that does not commit removes
+/// the blobs it added.
+pub struct OciDestination {
+    name: LayoutName,
+    files: DirFiles,
+    compression: LayerCompression,
+    /// Blob files this copy created (not ones that were already there).
+    added: Mutex<Vec<PathBuf>>,
+    /// The layout directory, if this copy created it.
+    created: Option<PathBuf>,
+    top_level: Mutex<Option<Descriptor>>,
+    committed: bool,
+}
+
+impl OciDestination {
+    pub fn open(name: &LayoutName, ctx: &SystemContext) -> Result<OciDestination> {
+        if let Some(i) = name.source_index {
+            bail!("Destination reference must not contain a manifest index @{i}");
+        }
+        let files = DirFiles::new(&name.path, ctx.oci_shared_blob_dir.as_deref());
+        if name.path.join("index.json").exists() {
+            parse_index(&files.read_index()?)?;
+        }
+        let created = fsutil::create_dir_all_tracking(&name.path)?;
+        fs::create_dir_all(&files.blobs)
+            .with_context(|| format!("creating {}", files.blobs.display()))?;
+        Ok(OciDestination {
+            name: name.clone(),
+            files,
+            compression: if ctx.oci_accept_uncompressed_layers {
+                LayerCompression::Preserve
+            } else {
+                LayerCompression::Compress
+            },
+            added: Mutex::new(Vec::new()),
+            created,
+            top_level: Mutex::new(None),
+            committed: false,
+        })
+    }
+
+    fn blob_dir(&self, digest_algo: &str) -> Result<PathBuf> {
+        let dir = self.files.blobs.join(digest_algo);
+        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(dir)
+    }
+
+    /// Gives a finished blob file its content-addressed name.
+    fn install(&self, file: BlobFile, digest: &Digest) -> Result<()> {
+        let path = self.files.blob_path(digest);
+        let existed = path.exists();
+        file.persist(&path)?;
+        if !existed {
+            self.added.lock().expect("lock poisoned").push(path);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for OciDestination {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        match &self.created {
+            Some(dir) => {
+                let _ = fs::remove_dir_all(dir);
+            }
+            None => {
+                for p in self.added.lock().map(|a| a.clone()).unwrap_or_default() {
+                    let _ = fs::remove_file(p);
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl ImageDestination for OciDestination {
+    fn properties(&self) -> DestinationProperties {
+        DestinationProperties {
+            supported_manifest_types: vec![mt::OCI_MANIFEST, mt::OCI_INDEX],
+            desired_layer_compression: self.compression,
+            accepts_foreign_layer_urls: true,
+            has_thread_safe_put_blob: true,
+            supports_signatures: Err(NO_SIGNATURES.into()),
+        }
+    }
+
+    async fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<BlobInfo>> {
+        match fs::metadata(self.files.blob_path(&info.digest)) {
+            Ok(m) => Ok(Some(BlobInfo {
+                size: m.len() as i64,
+                ..info.clone()
+            })),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn put_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
+        let algo = info
+            .digest
+            .as_ref()
+            .map_or("sha256", |d| d.algorithm().name());
+        let dir = self.blob_dir(algo)?;
+        let (file, digest) = fsutil::receive_stream(stream, &dir, info.digest.as_ref()).await?;
+        let size = file.len() as i64;
+        self.install(file, &digest)?;
+        Ok(BlobInfo::new(digest, size, info.media_type.clone()))
+    }
+
+    async fn put_local_blob(&self, local: &LocalBlob, info: &BlobInfo) -> Result<Option<BlobInfo>> {
+        let dir = self.blob_dir(info.digest.algorithm().name())?;
+        let (local2, info2) = (local.clone(), info.clone());
+        let file = tokio::task::spawn_blocking(move || -> Result<BlobFile> {
+            let mut file = BlobFile::create_in(&dir)?;
+            fsutil::copy_local_verified(&local2, &info2.digest, info2.known_size(), &mut file)?;
+            Ok(file)
+        })
+        .await??;
+        let size = file.len() as i64;
+        self.install(file, &info.digest)?;
+        Ok(Some(BlobInfo {
+            size,
+            ..info.clone()
+        }))
+    }
+
+    async fn put_manifest(&self, bytes: &[u8], instance: Option<&Digest>) -> Result<()> {
+        let digest = match instance {
+            Some(d) => d.clone(),
+            None => crate::manifest::digest(bytes)?,
+        };
+        let dir = self.blob_dir(digest.algorithm().name())?;
+        let mut file = BlobFile::create_in(&dir)?;
+        file.write(bytes)?;
+        self.install(file, &digest)?;
+        if instance.is_none() {
+            *self.top_level.lock().expect("lock poisoned") =
+                Some(top_level_descriptor(bytes, &self.name)?);
+        }
+        Ok(())
+    }
+
+    async fn put_signatures(
+        &self,
+        signatures: &[Signature],
+        _instance: Option<&Digest>,
+    ) -> Result<()> {
+        if signatures.is_empty() {
+            return Ok(());
+        }
+        bail!(NO_SIGNATURES)
+    }
+
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        let desc = self
+            .top_level
+            .lock()
+            .expect("lock poisoned")
+            .take()
+            .ok_or_else(|| anyhow!("internal error: commit without a manifest"))?;
+        // Re-read the index now, so entries other copies added meanwhile are kept.
+        let mut index = if self.name.path.join("index.json").exists() {
+            parse_index(&self.files.read_index()?)?
+        } else {
+            empty_index()
+        };
+        add_manifest(&mut index, desc);
+        fsutil::write_file_atomic(&self.name.path.join("oci-layout"), LAYOUT_FILE_CONTENT)?;
+        fsutil::write_file_atomic(
+            &self.name.path.join("index.json"),
+            &crate::gojson::to_vec_compact(&index),
+        )?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,175 @@
+//! Random access to the files of a tar archive: one pass over the headers (seeking past file
+//! data) records where each regular file's bytes are, so a 20 GB archive is "opened" by
+//! reading a few KB, and blobs are read in place instead of being extracted.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use super::LocalBlob;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TarEntry {
+    pub offset: u64,
+    pub size: u64,
+}
+
+pub struct TarIndex {
+    path: PathBuf,
+    entries: HashMap<String, TarEntry>,
+}
+
+/// A member name in canonical form (`./a//b` → `a/b`); names that climb out with `..` or are
+/// absolute are not addressable.
+pub fn normalize_member(name: &Path) -> Option<String> {
+    let mut parts = Vec::new();
+    for c in name.components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_str()?),
+            Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) | Component::ParentDir => return None,
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// The first bytes of a compressed stream, for the compressions tar files come in.
+pub fn compression_of(magic: &[u8]) -> Option<&'static str> {
+    if magic.starts_with(&[0x1f, 0x8b]) {
+        Some("gzip")
+    } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some("zstd")
+    } else if magic.starts_with(b"BZh") {
+        Some("bzip2")
+    } else if magic.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+        Some("xz")
+    } else {
+        None
+    }
+}
+
+impl TarIndex {
+    /// Indexes an uncompressed tar file.
+    pub fn scan(path: &Path) -> Result<TarIndex> {
+        let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        let mut archive = tar::Archive::new(file);
+        let mut entries = HashMap::new();
+        let mut links = Vec::new();
+        let iter = archive
+            .entries_with_seek()
+            .with_context(|| format!("reading tar archive {}", path.display()))?;
+        for entry in iter {
+            let entry = entry.with_context(|| format!("reading tar archive {}", path.display()))?;
+            let Some(name) = normalize_member(&entry.path()?) else {
+                continue;
+            };
+            match entry.header().entry_type() {
+                tar::EntryType::Regular | tar::EntryType::Continuous => {
+                    let e = TarEntry {
+                        offset: entry.raw_file_position(),
+                        size: entry.size(),
+                    };
+                    entries.insert(name, e);
+                }
+                tar::EntryType::Link => {
+                    if let Some(target) = entry.link_name()?.and_then(|t| normalize_member(&t)) {
+                        links.push((name, target));
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Hard links name another member's bytes; symbolic links are not followed.
+        for (name, target) in links {
+            if let Some(e) = entries.get(&target).copied() {
+                entries.insert(name, e);
+            }
+        }
+        let index = TarIndex {
+            path: path.to_path_buf(),
+            entries,
+        };
+        index.check_bounds()?;
+        Ok(index)
+    }
+
+    /// A truncated archive must fail here, not when a blob read comes up short.
+    fn check_bounds(&self) -> Result<()> {
+        let len = std::fs::metadata(&self.path)?.len();
+        if let Some((name, _)) = self.entries.iter().find(|(_, e)| e.offset + e.size > len) {
+            bail!(
+                "tar archive {} is truncated: {name} extends past its end",
+                self.path.display()
+            );
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str) -> Option<TarEntry> {
+        self.entries.get(name).copied()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn local(&self, name: &str) -> Option<LocalBlob> {
+        self.get(name).map(|e| LocalBlob {
+            path: self.path.clone(),
+            offset: e.offset,
+            len: e.size,
+        })
+    }
+
+    /// Reads a whole member, refusing ones over `limit` bytes.
+    pub fn read(&self, name: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        let Some(e) = self.get(name) else {
+            return Ok(None);
+        };
+        if e.size > limit {
+            bail!(
+                "{name} in {} is larger than the {limit}-byte limit",
+                self.path.display()
+            );
+        }
+        let mut f = File::open(&self.path)?;
+        f.seek(SeekFrom::Start(e.offset))?;
+        let mut out = Vec::with_capacity(e.size as usize);
+        f.take(e.size).read_to_end(&mut out)?;
+        if out.len() as u64 != e.size {
+            bail!("tar archive {} is truncated", self.path.display());
+        }
+        Ok(Some(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_names_are_normalised_and_escapes_refused() {
+        assert_eq!(
+            normalize_member(Path::new("./blobs//sha256/x")).as_deref(),
+            Some("blobs/sha256/x")
+        );
+        assert_eq!(
+            normalize_member(Path::new("index.json")).as_deref(),
+            Some("index.json")
+        );
+        assert_eq!(normalize_member(Path::new("../index.json")), None);
+        assert_eq!(normalize_member(Path::new("a/../../b")), None);
+        assert_eq!(normalize_member(Path::new("/etc/passwd")), None);
+        assert_eq!(normalize_member(Path::new(".")), None);
+    }
+
+    #[test]
+    fn recognises_compressed_streams() {
+        assert_eq!(compression_of(&[0x1f, 0x8b, 8]), Some("gzip"));
+        assert_eq!(compression_of(&[0x28, 0xb5, 0x2f, 0xfd]), Some("zstd"));
+        assert_eq!(compression_of(b"ustar"), None);
+    }
+}
