@@ -1,0 +1,178 @@
+//! The copy engine: the one place that moves images between transports. It verifies every
+//! blob and manifest digest while streaming, asks the destination before sending anything,
+//! copies layers in parallel, and commits the destination only when everything succeeded.
+
+mod blob;
+pub mod progress;
+pub mod retry;
+mod single;
+pub mod verify;
+
+use anyhow::{Context, Result, anyhow};
+use bytes::Bytes;
+
+use crate::config::policy::Policy;
+use crate::digest::Digest;
+use crate::error::not_implemented;
+use crate::manifest::{self, ManifestList, media_type as mt};
+use crate::reference::ImageName;
+use crate::transport::{self, ImageDestination, ImageSource};
+use crate::types::SystemContext;
+use progress::Reporter;
+
+/// Which images of a multi-image source to copy.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ListSelection {
+    /// Only the instance for this machine (or the `--override-*` choice).
+    #[default]
+    System,
+    /// Every instance, and the list.
+    All,
+    /// Only the list itself.
+    IndexOnly,
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub source_ctx: SystemContext,
+    pub dest_ctx: SystemContext,
+    pub remove_signatures: bool,
+    pub preserve_digests: bool,
+    /// How many blobs of one image move at once (`--image-parallel-copies`).
+    pub parallel_copies: usize,
+    pub list_selection: ListSelection,
+    /// `--format`: the manifest type the destination must get.
+    pub force_manifest_type: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            source_ctx: SystemContext::default(),
+            dest_ctx: SystemContext::default(),
+            remove_signatures: false,
+            preserve_digests: false,
+            parallel_copies: DEFAULT_PARALLEL_COPIES,
+            list_selection: ListSelection::System,
+            force_manifest_type: None,
+        }
+    }
+}
+
+/// skopeo's default number of concurrent blob copies.
+pub const DEFAULT_PARALLEL_COPIES: usize = 6;
+
+/// What a finished copy wrote.
+pub struct Copied {
+    /// The top-level manifest as stored at the destination.
+    pub manifest: Bytes,
+}
+
+impl Copied {
+    pub fn digest(&self) -> Result<Digest> {
+        manifest::digest(&self.manifest)
+    }
+}
+
+/// Everything one copy needs, shared by the per-image and per-blob steps.
+pub(crate) struct Copier<'a> {
+    pub src: Box<dyn ImageSource>,
+    pub dest: Box<dyn ImageDestination>,
+    pub src_name: &'a ImageName,
+    pub dest_name: &'a ImageName,
+    pub policy: &'a Policy,
+    pub options: &'a Options,
+    pub reporter: &'a dyn Reporter,
+}
+
+/// Copies the image `src_name` to `dest_name`.
+pub async fn copy_image(
+    policy: &Policy,
+    src_name: &ImageName,
+    dest_name: &ImageName,
+    options: &Options,
+    reporter: &dyn Reporter,
+) -> Result<Copied> {
+    // Destination first, as c/image does: a destination that cannot be written fails fast.
+    let dest = transport::open_destination(dest_name, &options.dest_ctx)
+        .await
+        .with_context(|| format!("initializing destination {dest_name}"))?;
+    let src = transport::open_source(src_name, &options.source_ctx)
+        .await
+        .with_context(|| format!("initializing source {src_name}"))?;
+    let copier = Copier {
+        src,
+        dest,
+        src_name,
+        dest_name,
+        policy,
+        options,
+        reporter,
+    };
+    let manifest = copier.run().await?;
+    copier
+        .dest
+        .commit()
+        .await
+        .context("committing the finished image")?;
+    Ok(Copied { manifest })
+}
+
+impl Copier<'_> {
+    async fn run(&self) -> Result<Bytes> {
+        let (top, mime) = self
+            .src
+            .manifest(None)
+            .await
+            .with_context(|| format!("determining manifest MIME type for {}", self.src_name))?;
+        let mime = if mime.is_empty() {
+            manifest::guess_mime_type(&top)
+        } else {
+            mime
+        };
+        if !mt::is_list(&mime) {
+            return Ok(self.copy_single(None, Some((top, mime))).await?.manifest);
+        }
+        match self.options.list_selection {
+            ListSelection::System => {
+                let list = ManifestList::parse(&top, &mime).with_context(|| {
+                    format!("parsing primary manifest as list for {}", self.src_name)
+                })?;
+                let instance = list
+                    .choose_instance(&self.options.source_ctx.platform)
+                    .with_context(|| {
+                        format!("choosing an image from manifest list {}", self.src_name)
+                    })?;
+                let single = self
+                    .copy_single(Some(&instance), None)
+                    .await
+                    .context("copying system image from manifest list")?;
+                Ok(single.manifest)
+            }
+            ListSelection::All | ListSelection::IndexOnly => Err(not_implemented(
+                "copying all images of a manifest list (--all, --multi-arch)",
+            )),
+        }
+    }
+
+    /// Fetches a manifest, checking it against the digest it was asked for by.
+    pub(crate) async fn source_manifest(
+        &self,
+        instance: Option<&Digest>,
+    ) -> Result<(Bytes, String)> {
+        let (bytes, mime) = self.src.manifest(instance).await?;
+        if let Some(want) = instance
+            && !manifest::matches_digest(&bytes, want)?
+        {
+            return Err(anyhow!(
+                "Manifest does not match provided manifest digest {want}"
+            ));
+        }
+        let mime = if mime.is_empty() {
+            manifest::guess_mime_type(&bytes)
+        } else {
+            mime
+        };
+        Ok((bytes, mime))
+    }
+}

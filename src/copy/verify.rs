@@ -1,0 +1,155 @@
+//! Digest and size verification while bytes stream past: every blob the engine moves goes
+//! through here, so a corrupt or truncated blob fails the copy instead of being stored.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, ReadBuf};
+
+use crate::digest::{Digest, Hasher};
+
+/// Why verification failed, worded as c/image words it.
+pub fn digest_mismatch(expected: &Digest, actual: &Digest) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("Digest did not match, expected {expected}, got {actual}"),
+    )
+}
+
+pub fn size_mismatch(digest: &Digest, expected: u64, actual: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("Size mismatch when copying {digest}, expected {expected}, got {actual}"),
+    )
+}
+
+/// Incremental check of one blob's bytes against its expected digest and size.
+pub struct Verifier {
+    expected: Digest,
+    expected_size: Option<u64>,
+    hasher: Hasher,
+    seen: u64,
+}
+
+impl Verifier {
+    pub fn new(expected: &Digest, expected_size: Option<u64>) -> Verifier {
+        Verifier {
+            expected: expected.clone(),
+            expected_size,
+            hasher: Hasher::new(expected.algorithm()),
+            seen: 0,
+        }
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.seen += bytes.len() as u64;
+        if let Some(want) = self.expected_size
+            && self.seen > want
+        {
+            return Err(size_mismatch(&self.expected, want, self.seen));
+        }
+        self.hasher.update(bytes);
+        Ok(())
+    }
+
+    /// Checks the totals once the stream has ended; returns the byte count.
+    pub fn finish(self) -> io::Result<u64> {
+        if let Some(want) = self.expected_size
+            && self.seen != want
+        {
+            return Err(size_mismatch(&self.expected, want, self.seen));
+        }
+        let actual = self.hasher.finish();
+        if actual != self.expected {
+            return Err(digest_mismatch(&self.expected, &actual));
+        }
+        Ok(self.seen)
+    }
+}
+
+/// Wraps a blob stream so that reaching its end with the wrong bytes is a read error: the
+/// destination sees the failure before it could commit anything.
+pub struct VerifyingReader<R> {
+    inner: R,
+    verifier: Option<Verifier>,
+}
+
+impl<R> VerifyingReader<R> {
+    pub fn new(inner: R, expected: &Digest, expected_size: Option<u64>) -> Self {
+        VerifyingReader {
+            inner,
+            verifier: Some(Verifier::new(expected, expected_size)),
+        }
+    }
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for VerifyingReader<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        match Pin::new(&mut self.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                let new = &buf.filled()[before..];
+                let checked = if new.is_empty() {
+                    // End of stream: the whole blob has been seen.
+                    self.verifier
+                        .take()
+                        .map_or(Ok(0), Verifier::finish)
+                        .map(|_| ())
+                } else {
+                    self.verifier.as_mut().map_or(Ok(()), |v| v.update(new))
+                };
+                if let Err(e) = checked {
+                    // A failed read hands out no bytes.
+                    buf.set_filled(before);
+                    return Poll::Ready(Err(e));
+                }
+                Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    async fn read_all(
+        data: &'static [u8],
+        expected: &Digest,
+        size: Option<u64>,
+    ) -> io::Result<Vec<u8>> {
+        let mut r = VerifyingReader::new(data, expected, size);
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).await?;
+        Ok(out)
+    }
+
+    #[tokio::test]
+    async fn passes_matching_bytes() {
+        let d = Digest::sha256_of(b"hello");
+        assert_eq!(read_all(b"hello", &d, Some(5)).await.unwrap(), b"hello");
+        assert_eq!(read_all(b"hello", &d, None).await.unwrap(), b"hello");
+    }
+
+    #[tokio::test]
+    async fn refuses_wrong_digest_or_size() {
+        let d = Digest::sha256_of(b"hello");
+        let err = read_all(b"hellO", &d, Some(5)).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("Digest did not match, expected sha256:"),
+            "{err}"
+        );
+        let err = read_all(b"hell", &d, Some(5)).await.unwrap_err();
+        assert!(err.to_string().contains("expected 5, got 4"), "{err}");
+        let err = read_all(b"hello!", &d, Some(5)).await.unwrap_err();
+        assert!(err.to_string().contains("expected 5, got 6"), "{err}");
+    }
+}
