@@ -3,7 +3,15 @@
 //! The binary (`src/main.rs`) only parses arguments and renders errors; everything else lives
 //! in this library so the integration tests and later transports share one engine.
 
+pub mod cli;
 pub mod config;
+pub mod copy;
+pub mod digest;
+pub mod error;
 pub mod gojson;
+pub mod image;
+pub mod manifest;
 pub mod reference;
 pub mod template;
+pub mod transport;
+pub mod types;

@@ -1,0 +1,277 @@
+//! `skiff copy SOURCE-IMAGE DESTINATION-IMAGE`
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+
+use super::flags::{
+    DestImageFlags, DestOnlyFlags, PrefixedAuthfiles, RetryFlags, SharedFlags, SrcImageFlags,
+};
+use super::{GlobalFlags, ImageFlagValues, expect_args, parse_image, progress};
+use crate::copy::{self, DEFAULT_PARALLEL_COPIES, ListSelection, Options};
+use crate::error::not_implemented;
+use crate::manifest::media_type as mt;
+use crate::reference::DockerReference;
+
+#[derive(Args, Debug)]
+#[command(after_help = super::TRANSPORTS_HELP)]
+pub struct CopyArgs {
+    #[arg(value_name = "SOURCE-IMAGE DESTINATION-IMAGE")]
+    pub images: Vec<String>,
+    #[command(flatten)]
+    pub shared: SharedFlags,
+    #[command(flatten)]
+    pub authfiles: PrefixedAuthfiles,
+    #[command(flatten)]
+    pub src: SrcImageFlags,
+    #[command(flatten)]
+    pub dest: DestImageFlags,
+    #[command(flatten)]
+    pub dest_only: DestOnlyFlags,
+    #[command(flatten)]
+    pub retry: RetryFlags,
+    #[command(flatten)]
+    pub copy: CopyFlags,
+    #[arg(
+        long = "additional-tag",
+        value_name = "TAG",
+        value_delimiter = ',',
+        help = "additional tags (docker-archive destinations)"
+    )]
+    pub additional_tags: Vec<String>,
+    #[arg(short = 'q', long, help = "do not print progress")]
+    pub quiet: bool,
+    #[arg(short = 'a', long, help = "copy every image of a list, and the list")]
+    pub all: bool,
+    #[arg(long = "multi-arch", value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "", help = "how to copy a multi-architecture image: system, all, or index-only")]
+    pub multi_arch: Option<String>,
+    #[arg(
+        long = "sign-identity",
+        value_name = "REFERENCE",
+        help = "identity the signature names (default: the destination's docker reference)"
+    )]
+    pub sign_identity: Option<String>,
+    #[arg(
+        long = "digestfile",
+        value_name = "PATH",
+        help = "write the digest of the copied manifest to PATH"
+    )]
+    pub digestfile: Option<PathBuf>,
+    #[arg(
+        long = "encryption-key",
+        value_name = "KEY",
+        value_delimiter = ',',
+        help = "*Experimental* key to encrypt the image with (e.g. jwe:/path/to/key.pem)"
+    )]
+    pub encryption_keys: Vec<String>,
+    #[arg(
+        long = "encrypt-layer",
+        value_name = "INDEX",
+        value_delimiter = ',',
+        allow_negative_numbers = true,
+        help = "*Experimental* indices of the layers to encrypt (0 is the first, -1 the last)"
+    )]
+    pub encrypt_layer: Vec<i64>,
+    #[arg(
+        long = "decryption-key",
+        value_name = "KEY",
+        value_delimiter = ',',
+        help = "*Experimental* key to decrypt the image with"
+    )]
+    pub decryption_keys: Vec<String>,
+    #[arg(
+        long = "image-parallel-copies",
+        value_name = "N",
+        help = "how many layers to copy at once (default 6)"
+    )]
+    pub image_parallel_copies: Option<usize>,
+}
+
+/// Flags `copy` and `sync` share.
+#[derive(Args, Debug, Clone, Default)]
+pub struct CopyFlags {
+    #[arg(long = "remove-signatures", help = "do not copy signatures")]
+    pub remove_signatures: bool,
+    #[arg(
+        long = "sign-by",
+        value_name = "FINGERPRINT",
+        help = "sign the image with the GPG key FINGERPRINT"
+    )]
+    pub sign_by: Option<String>,
+    #[arg(
+        long = "sign-by-sq-fingerprint",
+        value_name = "FINGERPRINT",
+        help = "sign the image with the Sequoia-PGP key FINGERPRINT"
+    )]
+    pub sign_by_sq_fingerprint: Option<String>,
+    #[arg(
+        long = "sign-by-sigstore",
+        value_name = "PATH",
+        help = "sign the image using the sigstore parameter file PATH"
+    )]
+    pub sign_by_sigstore: Option<PathBuf>,
+    #[arg(
+        long = "sign-by-sigstore-private-key",
+        value_name = "PATH",
+        help = "sign the image with the sigstore private key at PATH"
+    )]
+    pub sign_by_sigstore_private_key: Option<PathBuf>,
+    #[arg(
+        long = "sign-passphrase-file",
+        value_name = "PATH",
+        help = "read the signing key's passphrase from PATH"
+    )]
+    pub sign_passphrase_file: Option<PathBuf>,
+    #[arg(
+        short = 'f',
+        long = "format",
+        value_name = "MANIFEST-TYPE",
+        help = "manifest type (oci, v2s1, or v2s2) for the destination (default: the source's, with fallbacks)"
+    )]
+    pub format: Option<String>,
+    #[arg(
+        long = "preserve-digests",
+        help = "refuse any change that would alter image or list digests"
+    )]
+    pub preserve_digests: bool,
+}
+
+impl CopyFlags {
+    /// The manifest type `--format` asks for.
+    pub fn manifest_type(&self) -> Result<Option<String>> {
+        let Some(f) = &self.format else {
+            return Ok(None);
+        };
+        let t = match f.as_str() {
+            "oci" => mt::OCI_MANIFEST,
+            "v2s1" => mt::DOCKER_V2_SCHEMA1_SIGNED,
+            "v2s2" => mt::DOCKER_V2_SCHEMA2,
+            _ => bail!(
+                "unknown format {f:?}. Choose one of the supported formats: 'oci', 'v2s1', or 'v2s2'"
+            ),
+        };
+        Ok(Some(t.to_string()))
+    }
+
+    /// Signing is not built yet: say so instead of copying without the signature.
+    pub fn refuse_signing(&self) -> Result<()> {
+        if self.sign_by.is_some()
+            || self.sign_by_sq_fingerprint.is_some()
+            || self.sign_by_sigstore.is_some()
+            || self.sign_by_sigstore_private_key.is_some()
+        {
+            return Err(not_implemented("signing images (--sign-by*)"));
+        }
+        Ok(())
+    }
+}
+
+fn parse_multi_arch(v: &str) -> Result<ListSelection> {
+    match v {
+        "system" => Ok(ListSelection::System),
+        "all" => Ok(ListSelection::All),
+        "index-only" => Ok(ListSelection::IndexOnly),
+        _ => bail!(
+            "unknown multi-arch option {v:?}. Choose one of the supported options: 'system', 'all', or 'index-only'"
+        ),
+    }
+}
+
+impl CopyArgs {
+    pub async fn run(self, g: &GlobalFlags) -> Result<()> {
+        expect_args(&self.images, 2)?;
+        let policy = g.policy()?;
+        let src_name = parse_image(&self.images[0], "source")?;
+        let dest_name = parse_image(&self.images[1], "destination")?;
+
+        let mut source_ctx = g.system_context();
+        let src_flags = ImageFlagValues {
+            authfile: self.authfiles.src.clone(),
+            ..self.src.image()
+        };
+        src_flags.apply(self.shared.authfile.as_ref(), &mut source_ctx)?;
+        let mut dest_ctx = g.system_context();
+        let dest_flags = ImageFlagValues {
+            authfile: self.authfiles.dest.clone(),
+            ..self.dest.image()
+        };
+        dest_flags.apply(self.shared.authfile.as_ref(), &mut dest_ctx)?;
+        dest_ctx.dir_force_compress = self.dest_only.compress;
+        dest_ctx.dir_force_decompress = self.dest_only.decompress;
+        dest_ctx.oci_accept_uncompressed_layers = self.dest_only.oci_accept_uncompressed_layers;
+        for tag in &self.additional_tags {
+            let r = DockerReference::parse_normalized_named(tag)
+                .map_err(|e| anyhow::anyhow!("error parsing additional-tag '{tag}': {e}"))?;
+            if r.tag().is_none() || r.digest().is_some() {
+                bail!("additional-tag '{tag}' must be a tagged reference");
+            }
+        }
+
+        if self.multi_arch.is_some() && self.all {
+            bail!("Cannot use --all and --multi-arch flags together");
+        }
+        let mut list_selection = match &self.multi_arch {
+            Some(v) => parse_multi_arch(v)?,
+            None => ListSelection::System,
+        };
+        if self.all {
+            list_selection = ListSelection::All;
+        }
+        if !self.encryption_keys.is_empty() && !self.decryption_keys.is_empty() {
+            bail!("--encryption-key and --decryption-key cannot be specified together");
+        }
+        if !self.encrypt_layer.is_empty() && self.encryption_keys.is_empty() {
+            bail!("--encrypt-layer can only be used with --encryption-key");
+        }
+        if !self.encryption_keys.is_empty() || !self.decryption_keys.is_empty() {
+            return Err(not_implemented(
+                "image encryption (--encryption-key, --decryption-key)",
+            ));
+        }
+        self.copy.refuse_signing()?;
+        if self.dest_only.compress_format.is_some()
+            || self.dest_only.compress_level.is_some()
+            || self.dest_only.force_compress_format
+        {
+            return Err(not_implemented(
+                "choosing the layer compression (--dest-compress-format/-level)",
+            ));
+        }
+        if !self.additional_tags.is_empty() {
+            return Err(not_implemented(
+                "--additional-tag (docker-archive destinations)",
+            ));
+        }
+
+        let options = Options {
+            source_ctx,
+            dest_ctx,
+            remove_signatures: self.copy.remove_signatures,
+            preserve_digests: self.copy.preserve_digests,
+            parallel_copies: self
+                .image_parallel_copies
+                .filter(|n| *n > 0)
+                .unwrap_or(DEFAULT_PARALLEL_COPIES),
+            list_selection,
+            force_manifest_type: self.copy.manifest_type()?,
+        };
+        let reporter = progress::reporter(self.quiet);
+        copy::retry::if_necessary(self.retry.options(), || async {
+            let copied =
+                copy::copy_image(&policy, &src_name, &dest_name, &options, reporter.as_ref())
+                    .await?;
+            if let Some(path) = &self.digestfile {
+                let digest = copied.digest()?;
+                std::fs::write(path, digest.to_string()).with_context(|| {
+                    format!(
+                        "Failed to write digest to file {:?}",
+                        path.display().to_string()
+                    )
+                })?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,138 @@
+//! `skiff inspect IMAGE-NAME`
+
+use std::io::Write;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+
+use super::flags::{ImageFlags, RetryFlags, SharedFlags};
+use super::{GlobalFlags, expect_args};
+use crate::copy::retry;
+use crate::image::{Image, InspectOutput};
+use crate::reference::ImageName;
+use crate::transport;
+
+#[derive(Args, Debug)]
+#[command(after_help = super::TRANSPORTS_HELP)]
+pub struct InspectArgs {
+    #[arg(value_name = "IMAGE-NAME")]
+    pub images: Vec<String>,
+    #[command(flatten)]
+    pub shared: SharedFlags,
+    #[command(flatten)]
+    pub image: ImageFlags,
+    #[command(flatten)]
+    pub retry: RetryFlags,
+    #[arg(
+        long,
+        help = "print the raw manifest (or, with --config, the raw configuration)"
+    )]
+    pub raw: bool,
+    #[arg(long, help = "print the image configuration")]
+    pub config: bool,
+    #[arg(
+        short = 'f',
+        long,
+        value_name = "TEMPLATE",
+        help = "format the output with a Go template"
+    )]
+    pub format: Option<String>,
+    #[arg(
+        short = 'n',
+        long = "no-tags",
+        help = "do not list the repository's tags in the output"
+    )]
+    pub no_tags: bool,
+}
+
+impl InspectArgs {
+    pub async fn run(self, g: &GlobalFlags) -> Result<()> {
+        expect_args(&self.images, 1)?;
+        let format = self.format.clone().unwrap_or_default();
+        if self.raw && !format.is_empty() {
+            bail!("raw output does not support format option");
+        }
+        let image_name = &self.images[0];
+        let mut ctx = g.system_context();
+        self.image
+            .image()
+            .apply(self.shared.authfile.as_ref(), &mut ctx)?;
+        let opts = self.retry.options();
+
+        let name = ImageName::parse(image_name)
+            .map_err(|e| anyhow!("Error parsing image name {image_name:?}: {e}"));
+        let src = retry::if_necessary(opts, || async {
+            let name = name.as_ref().map_err(|e| anyhow!("{e:#}"))?;
+            transport::open_source(name, &ctx).await
+        })
+        .await
+        .map_err(|e| {
+            if name.is_err() {
+                e
+            } else {
+                e.context(format!("Error parsing image name {image_name:?}"))
+            }
+        })?;
+        let name = name?;
+        let src = src.as_ref();
+
+        let (top, mime) = retry::if_necessary(opts, || src.manifest(None))
+            .await
+            .context("Error retrieving manifest for image")?;
+        let mut stdout = std::io::stdout().lock();
+        if self.raw && !self.config {
+            stdout
+                .write_all(&top)
+                .context("Error writing manifest to standard output")?;
+            return Ok(());
+        }
+        let img = Image::from_source(src, &top, &mime, &ctx.platform)
+            .await
+            .context("Error parsing manifest for image")?;
+
+        if self.config && self.raw {
+            let blob = retry::if_necessary(opts, || img.config_blob(src))
+                .await
+                .context("Error reading configuration blob")?
+                .unwrap_or_default();
+            stdout
+                .write_all(&blob)
+                .context("Error writing configuration blob to standard output")?;
+            return Ok(());
+        }
+        if self.config {
+            let config = retry::if_necessary(opts, || img.oci_config(src))
+                .await
+                .context("Error reading OCI-formatted configuration data")?;
+            let out = if super::template_data::is_json_format(&format) {
+                format!("{}\n", crate::gojson::to_string_pretty(&config))
+            } else {
+                super::template_data::render_config(&format, &config)?
+            };
+            stdout
+                .write_all(out.as_bytes())
+                .context("Error writing OCI-formatted configuration data to standard output")?;
+            return Ok(());
+        }
+
+        let info = retry::if_necessary(opts, || img.inspect(src)).await?;
+        let digest = crate::manifest::digest(&top).context("Error computing manifest digest")?;
+        let docker_name = name
+            .docker_reference()
+            .map(|r| r.name())
+            .unwrap_or_default();
+        let repo_tags = if !self.no_tags && matches!(name, ImageName::Docker(_)) {
+            return Err(crate::error::not_implemented("the docker transport"));
+        } else {
+            Vec::new()
+        };
+        let output = InspectOutput::new(docker_name, digest, repo_tags, info);
+        let out = if super::template_data::is_json_format(&format) {
+            format!("{}\n", crate::gojson::to_string_pretty(&output))
+        } else {
+            super::template_data::render_inspect(&format, &output)?
+        };
+        stdout.write_all(out.as_bytes())?;
+        Ok(())
+    }
+}
