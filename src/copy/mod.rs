@@ -131,7 +131,10 @@ impl Copier<'_> {
             mime
         };
         if !mt::is_list(&mime) {
-            return Ok(self.copy_single(None, Some((top, mime))).await?.manifest);
+            return Ok(self
+                .copy_single(None, None, Some((top, mime)))
+                .await?
+                .manifest);
         }
         match self.options.list_selection {
             ListSelection::System => {
@@ -144,7 +147,7 @@ impl Copier<'_> {
                         format!("choosing an image from manifest list {}", self.src_name)
                     })?;
                 let single = self
-                    .copy_single(Some(&instance), None)
+                    .copy_single(Some(&instance), None, None)
                     .await
                     .context("copying system image from manifest list")?;
                 Ok(single.manifest)

@@ -16,11 +16,12 @@ pub(crate) struct SingleCopied {
 }
 
 impl Copier<'_> {
-    /// Copies the image at `instance` (or the top level). `fetched` passes in a top-level
-    /// manifest that was already read.
+    /// Copies the source image at `instance` (or the top level) to the destination's
+    /// `target` instance (or its top level). `fetched` passes in a manifest already read.
     pub(crate) async fn copy_single(
         &self,
         instance: Option<&Digest>,
+        target: Option<&Digest>,
         fetched: Option<(Bytes, String)>,
     ) -> Result<SingleCopied> {
         let (bytes, mime) = match fetched {
@@ -52,13 +53,13 @@ impl Copier<'_> {
         self.reporter
             .message("Writing manifest to image destination");
         self.dest
-            .put_manifest(&bytes, instance)
+            .put_manifest(&bytes, target)
             .await
             .context("writing manifest")?;
         if !signatures.is_empty() {
             self.reporter.message("Storing signatures");
             self.dest
-                .put_signatures(&signatures, instance)
+                .put_signatures(&signatures, target)
                 .await
                 .context("writing signatures")?;
         }

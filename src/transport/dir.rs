@@ -62,13 +62,7 @@ impl ImageSource for DirSource {
     }
 
     fn local_blob(&self, info: &BlobInfo) -> Option<LocalBlob> {
-        let path = self.path.join(info.digest.hex());
-        let meta = fs::symlink_metadata(&path).ok()?;
-        meta.is_file().then_some(LocalBlob {
-            path,
-            offset: 0,
-            len: meta.len(),
-        })
+        fsutil::local_file_beneath(&self.path, Path::new(info.digest.hex()))
     }
 
     async fn signatures(&self, instance: Option<&Digest>) -> Result<Vec<Signature>> {

@@ -145,7 +145,7 @@ pub fn copy_local_verified(
     expected_size: Option<u64>,
     file: &mut BlobFile,
 ) -> Result<()> {
-    let src = open_no_follow(&local.path)?;
+    let src = open_no_follow(&local.path).map_err(|e| go_path_error("open", &local.path, &e))?;
     let mut verifier = Verifier::new(expected, expected_size);
     let mut buf = vec![0u8; 4 * CHUNK];
     let mut pos = local.offset;
@@ -172,9 +172,9 @@ pub fn open_no_follow(path: &Path) -> io::Result<File> {
         .open(path)
 }
 
-/// Opens `root/rel` for reading, refusing a path that leads out of `root` (through `..` or a
+/// The real path of `root/rel`, refusing one that leads out of `root` (through `..` or a
 /// symbolic link): layouts come from elsewhere and must not make skiff read arbitrary files.
-pub fn open_beneath(root: &Path, rel: &Path) -> Result<File> {
+pub fn resolve_beneath(root: &Path, rel: &Path) -> Result<PathBuf> {
     let path = root.join(rel);
     let real = fs::canonicalize(&path).map_err(|e| go_path_error("open", &path, &e))?;
     let real_root = fs::canonicalize(root).map_err(|e| go_path_error("open", root, &e))?;
@@ -185,7 +185,25 @@ pub fn open_beneath(root: &Path, rel: &Path) -> Result<File> {
             root.display()
         );
     }
-    open_no_follow(&real).map_err(|e| go_path_error("open", &path, &e))
+    Ok(real)
+}
+
+/// Opens `root/rel` for reading if it stays within `root` (see `resolve_beneath`).
+pub fn open_beneath(root: &Path, rel: &Path) -> Result<File> {
+    let real = resolve_beneath(root, rel)?;
+    open_no_follow(&real).map_err(|e| go_path_error("open", &root.join(rel), &e))
+}
+
+/// A whole file within `root` as a local blob; `None` when it is missing or leads outside
+/// (the streaming path then reports why).
+pub fn local_file_beneath(root: &Path, rel: &Path) -> Option<LocalBlob> {
+    let path = resolve_beneath(root, rel).ok()?;
+    let meta = fs::metadata(&path).ok()?;
+    meta.is_file().then_some(LocalBlob {
+        path,
+        offset: 0,
+        len: meta.len(),
+    })
 }
 
 /// Reads a whole small file that must stay within `root`, refusing anything over `limit`.

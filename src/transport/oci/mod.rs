@@ -183,13 +183,7 @@ impl LayoutFiles for DirFiles {
     }
 
     fn local_blob(&self, digest: &Digest) -> Option<LocalBlob> {
-        let path = self.blob_path(digest);
-        let len = fs::metadata(&path).ok()?.len();
-        Some(LocalBlob {
-            path,
-            offset: 0,
-            len,
-        })
+        fsutil::local_file_beneath(&self.blobs, &Self::blob_rel(digest))
     }
 }
 

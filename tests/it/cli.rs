@@ -1,0 +1,143 @@
+//! The command line itself: help, version, usage errors, skopeo's messages and exit codes.
+
+use crate::support::*;
+
+#[test]
+fn help_lists_skopeos_commands() {
+    let out = ok(skiff().arg("--help"));
+    let help = stdout(&out);
+    for cmd in [
+        "copy",
+        "delete",
+        "inspect",
+        "list-tags",
+        "login",
+        "logout",
+        "manifest-digest",
+        "standalone-sign",
+        "standalone-verify",
+        "sync",
+        "generate-sigstore-key",
+    ] {
+        assert!(help.contains(cmd), "help lacks {cmd}:\n{help}");
+    }
+    for flag in [
+        "--debug",
+        "--policy",
+        "--insecure-policy",
+        "--override-arch",
+        "--override-os",
+        "--override-variant",
+        "--registries.d",
+        "--tmpdir",
+        "--command-timeout",
+        "--user-agent-prefix",
+        "--version",
+    ] {
+        assert!(help.contains(flag), "help lacks {flag}");
+    }
+    let copy_help = stdout(&ok(skiff().args(["copy", "--help"])));
+    for flag in [
+        "--src-creds",
+        "--dest-tls-verify",
+        "--digestfile",
+        "--multi-arch",
+        "--preserve-digests",
+        "--retry-times",
+        "--retry-delay",
+        "--image-parallel-copies",
+        "--remove-signatures",
+        "--dest-compress-format",
+        "--src-shared-blob-dir",
+        "--quiet",
+    ] {
+        assert!(copy_help.contains(flag), "copy help lacks {flag}");
+    }
+}
+
+#[test]
+fn version_prints_one_line() {
+    let v = stdout(&ok(skiff().arg("--version")));
+    assert!(v.starts_with("skiff version "), "{v}");
+    assert_eq!(v.lines().count(), 1);
+}
+
+#[test]
+fn unknown_transport_is_skopeos_error() {
+    let (code, err) = fails(skiff().args(["inspect", "foo:bar"]));
+    assert_eq!(code, 1);
+    let msg = fatal_message(&err);
+    assert_eq!(
+        msg,
+        r#"Error parsing image name "foo:bar": Invalid image name "foo:bar", unknown transport "foo""#
+    );
+    if let Some(mut s) = skopeo() {
+        let (_, serr) = fails(s.args(["inspect", "foo:bar"]));
+        assert_eq!(msg, fatal_message(&serr));
+    }
+}
+
+#[test]
+fn wrong_argument_count_shows_usage_and_fails() {
+    let (code, err) = fails(skiff().args(["copy", "dir:/tmp/x"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("Usage"), "{err}");
+    assert_eq!(fatal_message(&err), "Exactly two arguments expected");
+}
+
+#[test]
+fn unknown_flag_is_a_fatal_line() {
+    let (code, err) = fails(skiff().args(["copy", "--no-such-flag", "a", "b"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("level=fatal"), "{err}");
+    assert!(err.contains("--no-such-flag"), "{err}");
+}
+
+#[test]
+fn commands_of_later_work_say_so() {
+    for args in [
+        vec!["login", "example.com"],
+        vec!["standalone-sign", "m", "r", "k", "-o", "s"],
+        vec!["generate-sigstore-key", "--output-prefix", "x"],
+    ] {
+        let (code, err) = fails(skiff().args(&args));
+        assert_eq!(code, 1);
+        let msg = fatal_message(&err);
+        assert!(msg.contains("not implemented yet"), "{args:?}: {msg}");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+    }
+}
+
+#[test]
+fn bad_durations_and_bools_are_refused() {
+    let (_, err) = fails(skiff().args(["--command-timeout", "1x", "inspect", "dir:/x"]));
+    assert!(
+        fatal_message(&err).contains(r#"time: unknown unit "x" in duration "1x""#),
+        "{err}"
+    );
+    let (_, err) = fails(skiff().args(["inspect", "--tls-verify=maybe", "dir:/x"]));
+    assert!(fatal_message(&err).contains("invalid syntax"), "{err}");
+}
+
+#[test]
+fn manifest_digest_matches_skopeo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let built = crate::support::fixtures::build(&crate::support::fixtures::ImageSpec::small(1));
+    let path = tmp.path().join("manifest.json");
+    std::fs::write(&path, &built.manifest).unwrap();
+    let ours = stdout(&ok(skiff().arg("manifest-digest").arg(&path)));
+    assert_eq!(ours, format!("{}\n", built.manifest_digest));
+    if let Some(mut s) = skopeo() {
+        assert_eq!(ours, stdout(&ok(s.arg("manifest-digest").arg(&path))));
+    }
+    let (code, err) = fails(
+        skiff()
+            .arg("manifest-digest")
+            .arg(tmp.path().join("missing")),
+    );
+    assert_eq!(code, 1);
+    assert!(
+        fatal_message(&err).contains("no such file or directory"),
+        "{err}"
+    );
+}

@@ -1,0 +1,7 @@
+//! Integration tests: the built `skiff` binary against real peers, with skopeo as the oracle.
+
+mod support;
+
+mod cli;
+mod local;
+mod local_errors;
