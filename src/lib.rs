@@ -3,6 +3,7 @@
 //! The binary (`src/main.rs`) only parses arguments and renders errors; everything else lives
 //! in this library so the integration tests and later transports share one engine.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod copy;

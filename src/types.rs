@@ -63,6 +63,8 @@ pub struct SystemContext {
     pub dir_force_decompress: bool,
     /// `--registries.d`
     pub registries_dir: Option<PathBuf>,
+    /// `--registries-conf` (hidden in skopeo); else `$CONTAINERS_REGISTRIES_CONF` and defaults.
+    pub registries_conf: Option<PathBuf>,
     pub docker_cert_path: Option<PathBuf>,
     pub docker_daemon_host: Option<String>,
     pub tls_verify: Option<bool>,

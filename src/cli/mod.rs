@@ -146,6 +146,7 @@ impl GlobalFlags {
             },
             tmp_dir: self.tmpdir.clone(),
             registries_dir: self.registries_d.clone(),
+            registries_conf: self.registries_conf.clone(),
             user_agent_prefix: self.user_agent_prefix.clone(),
             tls_verify: self.tls_verify,
             ..Default::default()

@@ -1,2 +1,5 @@
-//! Configuration files skopeo reads (policy.json, registries.conf, …).
+//! Configuration files skopeo reads (policy.json, registries.conf, certs.d, …).
+
+pub mod certs;
 pub mod policy;
+pub mod registries;

@@ -1,0 +1,44 @@
+# Shared helpers for scripts/bench.sh and the case files in scripts/bench.d/.
+# Each case times skiff and skopeo doing the same thing in the same run (hyperfine) and
+# measures each one's peak memory (/usr/bin/time -v), then prints the ratios skiff/skopeo.
+
+BENCH_RUNS=${BENCH_RUNS:-5}
+RESULTS=${RESULTS:-$BENCH_DIR/results.txt}
+
+# Peak resident memory in KiB of one run of a command.
+peak_rss_kib() {
+  /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}'
+}
+
+# Median wall seconds and median user+sys seconds from a hyperfine JSON export.
+hyperfine_stats() {
+  python3 - "$1" <<'PY'
+import json, statistics, sys
+r = json.load(open(sys.argv[1]))["results"]
+for x in r:
+    cpu = [u + s for u, s in zip(x["user"] if isinstance(x["user"], list) else [x["user"]] * len(x["times"]),
+                                   x["system"] if isinstance(x["system"], list) else [x["system"]] * len(x["times"]))]
+    print(f'{statistics.median(x["times"]):.4f} {statistics.median(cpu):.4f}')
+PY
+}
+
+# bench_case NAME PREPARE SKIFF_CMD SKOPEO_CMD
+#   PREPARE runs before every timed run (e.g. removing the destination).
+bench_case() {
+  local name=$1 prepare=$2 skiff_cmd=$3 skopeo_cmd=$4
+  local json="$BENCH_DIR/$name.json"
+  hyperfine --style none --runs "$BENCH_RUNS" --warmup 1 --prepare "$prepare" \
+    --export-json "$json" -n skiff "$skiff_cmd" -n skopeo "$skopeo_cmd" >/dev/null
+  local stats; stats=$(hyperfine_stats "$json")
+  local s_wall s_cpu o_wall o_cpu
+  read -r s_wall s_cpu <<<"$(sed -n 1p <<<"$stats")"
+  read -r o_wall o_cpu <<<"$(sed -n 2p <<<"$stats")"
+  eval "$prepare"; local s_rss; s_rss=$(peak_rss_kib sh -c "$skiff_cmd")
+  eval "$prepare"; local o_rss; o_rss=$(peak_rss_kib sh -c "$skopeo_cmd")
+  python3 - "$name" "$s_wall" "$o_wall" "$s_cpu" "$o_cpu" "$s_rss" "$o_rss" <<'PY' | tee -a "$RESULTS"
+import sys
+n, sw, ow, sc, oc, sr, orr = sys.argv[1], *map(float, sys.argv[2:])
+print(f"{n:<34} wall {sw/ow:5.2f}x ({sw:7.3f}s vs {ow:7.3f}s)  cpu {sc/max(oc,1e-9):5.2f}x  "
+      f"peak-rss {sr/max(orr,1):5.2f}x ({sr/1024:6.1f} vs {orr/1024:6.1f} MiB)")
+PY
+}
