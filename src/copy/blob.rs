@@ -21,9 +21,10 @@ const MAGIC_LEN: usize = 8;
 impl Copier<'_> {
     pub(crate) async fn copy_blob(&self, info: &BlobInfo, kind: BlobKind) -> Result<BlobInfo> {
         let progress: Arc<dyn BlobProgress> = Arc::from(self.reporter.blob(kind, info));
+        let origin = self.src.blob_origin();
         if let Some(reused) = self
             .dest
-            .try_reuse_blob(info)
+            .try_reuse_blob_from(info, origin.as_ref())
             .await
             .with_context(|| format!("trying to reuse blob {} at destination", info.digest))?
         {

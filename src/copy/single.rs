@@ -36,6 +36,22 @@ impl Copier<'_> {
         let signatures = self.source_signatures(instance).await?;
         self.check_manifest_type(&mime)?;
 
+        // Nothing to change and no signatures to add: if the destination already has this
+        // exact manifest, the image is there (skopeo sync's "already present" check, done for
+        // every copy). This must stay after every decision that could alter the manifest.
+        if signatures.is_empty()
+            && let Some(existing) = self
+                .dest
+                .existing_manifest_digest(target)
+                .await
+                .unwrap_or(None)
+            && crate::manifest::matches_digest(&bytes, &existing).unwrap_or(false)
+        {
+            self.reporter
+                .message("Skipping: image already present at destination");
+            return Ok(SingleCopied { manifest: bytes });
+        }
+
         let layers = parsed.layer_infos();
         let parallel = if self.dest.properties().has_thread_safe_put_blob {
             self.options.parallel_copies.max(1)

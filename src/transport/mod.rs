@@ -5,6 +5,7 @@
 //! functions below replace a reference trait object: adding a transport means one match arm.
 
 pub mod dir;
+pub mod docker;
 pub mod fsutil;
 pub mod oci;
 pub mod oci_archive;
@@ -35,6 +36,17 @@ pub struct LocalBlob {
     pub len: u64,
 }
 
+/// Where a source keeps its blobs, when a destination may be able to reuse them in place
+/// instead of receiving the bytes (a registry mounts a blob from another repository).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlobOrigin {
+    /// A repository (`ns/repo`) of a registry (`host[:port]`).
+    Registry {
+        registry: String,
+        repository: String,
+    },
+}
+
 #[async_trait]
 pub trait ImageSource: Send + Sync {
     /// The top-level manifest (`None`) or a list instance, with its media type ("" if the
@@ -50,6 +62,11 @@ pub trait ImageSource: Send + Sync {
     }
 
     async fn signatures(&self, instance: Option<&Digest>) -> Result<Vec<Signature>>;
+
+    /// Where the blobs come from, for destinations that can reuse them there.
+    fn blob_origin(&self) -> Option<BlobOrigin> {
+        None
+    }
 }
 
 /// How a destination wants layers compressed.
@@ -89,6 +106,21 @@ pub trait ImageDestination: Send + Sync {
     /// If the destination already has this blob, its info (no bytes are sent).
     async fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<BlobInfo>>;
 
+    /// Like `try_reuse_blob`, knowing where the source keeps the blob.
+    async fn try_reuse_blob_from(
+        &self,
+        info: &BlobInfo,
+        _origin: Option<&BlobOrigin>,
+    ) -> Result<Option<BlobInfo>> {
+        self.try_reuse_blob(info).await
+    }
+
+    /// The digest of the manifest the destination already has at its name (`None`) or at
+    /// `instance`, when it can tell cheaply: a copy whose manifest has that digest is a no-op.
+    async fn existing_manifest_digest(&self, _instance: Option<&Digest>) -> Result<Option<Digest>> {
+        Ok(None)
+    }
+
     /// Stores a blob. When `info.digest` is set the engine verifies the stream against it, so
     /// the destination may trust it; otherwise the destination computes the digest.
     async fn put_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo>;
@@ -121,6 +153,7 @@ pub trait ImageDestination: Send + Sync {
 pub async fn open_source(name: &ImageName, ctx: &SystemContext) -> Result<Box<dyn ImageSource>> {
     match name {
         ImageName::Dir(path) => Ok(Box::new(dir::DirSource::open(path)?)),
+        ImageName::Docker(r) => Ok(Box::new(docker::DockerSource::open(r, ctx).await?)),
         ImageName::Oci(layout) => Ok(Box::new(oci::OciSource::open(layout, ctx)?)),
         ImageName::OciArchive(layout) => Ok(Box::new(
             oci_archive::OciArchiveSource::open(layout, ctx).await?,
@@ -139,6 +172,7 @@ pub async fn open_destination(
 ) -> Result<Box<dyn ImageDestination>> {
     match name {
         ImageName::Dir(path) => Ok(Box::new(dir::DirDestination::open(path, ctx)?)),
+        ImageName::Docker(r) => Ok(Box::new(docker::DockerDestination::open(r, ctx)?)),
         ImageName::Oci(layout) => Ok(Box::new(oci::OciDestination::open(layout, ctx)?)),
         ImageName::OciArchive(layout) => Ok(Box::new(oci_archive::OciArchiveDestination::open(
             layout, ctx,
@@ -152,6 +186,14 @@ pub async fn open_destination(
 
 /// How the trust policy sees an image: its transport, identity and enclosing namespaces.
 pub fn policy_subject(name: &ImageName) -> crate::config::policy::PolicySubject {
+    if let ImageName::Docker(r) = name {
+        return crate::config::policy::PolicySubject {
+            transport: name.transport().name().to_string(),
+            identity: r.to_string(),
+            namespaces: docker::policy_namespaces(r),
+            display: name.to_string(),
+        };
+    }
     crate::config::policy::PolicySubject {
         transport: name.transport().name().to_string(),
         identity: name.string_within_transport(),
