@@ -121,10 +121,23 @@ impl InspectArgs {
             .docker_reference()
             .map(|r| r.name())
             .unwrap_or_default();
-        let repo_tags = if !self.no_tags && matches!(name, ImageName::Docker(_)) {
-            return Err(crate::error::not_implemented("the docker transport"));
-        } else {
-            Vec::new()
+        let repo_tags = match &name {
+            ImageName::Docker(r) if !self.no_tags => {
+                let mut tag_ctx = g.system_context();
+                self.image
+                    .image()
+                    .apply(self.shared.authfile.as_ref(), &mut tag_ctx)?;
+                match transport::docker::repository_tags(&tag_ctx, r).await {
+                    Ok(tags) => Some(tags),
+                    // skopeo 1.9.3 recognises a refusal by the status in the message.
+                    Err(e) if ["401", "403"].iter().any(|s| format!("{e:#}").contains(s)) => {
+                        crate::error::warn("Registry disallows tag list retrieval; skipping");
+                        None
+                    }
+                    Err(e) => return Err(e.context("Error determining repository tags")),
+                }
+            }
+            _ => Some(Vec::new()),
         };
         let output = InspectOutput::new(docker_name, digest, repo_tags, info);
         let out = if super::template_data::is_json_format(&format) {
