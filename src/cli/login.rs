@@ -225,7 +225,7 @@ impl LoginArgs {
                 Ok(())
             }
             Err(e) if e.chain().any(|c| c.is::<Unauthorized>()) => {
-                bail!("error logging into {key:?}: invalid username/password")
+                bail!("logging into {key:?}: invalid username/password")
             }
             Err(e) => bail!("authenticating creds for {key:?}: {e:#}"),
         }

@@ -121,10 +121,10 @@ impl Copier<'_> {
         )))
     }
 
+    /// Layer errors are not wrapped: c/image reports them as they are ("trying to reuse
+    /// blob …", "reading blob …"), unlike config errors.
     async fn copy_layer(&self, info: &BlobInfo) -> Result<BlobInfo> {
-        self.copy_blob(info, BlobKind::Blob)
-            .await
-            .context("copying layer")
+        self.copy_blob(info, BlobKind::Blob).await
     }
 
     async fn copy_config(&self, info: &BlobInfo) -> Result<BlobInfo> {

@@ -5,3 +5,6 @@ mod support;
 mod cli;
 mod local;
 mod local_errors;
+mod registry;
+mod registry_auth;
+mod registry_faults;

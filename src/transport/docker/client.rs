@@ -144,6 +144,8 @@ pub struct Request {
     pub body: Body,
     pub auth: bool,
     pub extra_scope: Option<Scope>,
+    /// Whether dropped connections and 5xx answers may be retried here.
+    pub retry: bool,
 }
 
 pub enum Target {
@@ -160,6 +162,7 @@ impl Request {
             body: Body::Empty,
             auth: true,
             extra_scope: None,
+            retry: true,
         }
     }
 
@@ -324,6 +327,8 @@ impl Client {
         let url = Url::parse(&format!("{scheme}://{}/v2/", self.host))?;
         let mut req = Request::to_url(Method::GET, url.clone());
         req.auth = false;
+        // An insecure registry may simply not speak TLS: fall back to HTTP at once.
+        req.retry = !(scheme == "https" && self.insecure);
         let res = self.send_resolved(req, url).await?;
         let status = res.status();
         if status != 200 && status != 401 {
@@ -355,7 +360,7 @@ impl Client {
     }
 
     async fn send_resolved(&self, mut req: Request, url: Url) -> Result<Response> {
-        let replayable = req.body.replayable();
+        let replayable = req.body.replayable() && req.retry;
         let mut extra = req.extra_scope.clone();
         let mut delay_429 = Duration::from_secs(2);
         let mut attempts_429 = 0;
@@ -767,13 +772,10 @@ fn tls_text(e: &reqwest::Error) -> Option<String> {
         return Some("http: server gave HTTP response to HTTPS client".into());
     }
     if m.contains("UnknownIssuer") {
-        return Some(
-            "tls: failed to verify certificate: x509: certificate signed by unknown authority"
-                .into(),
-        );
+        return Some("x509: certificate signed by unknown authority".into());
     }
     if m.contains("NotValidForName") {
-        return Some("tls: failed to verify certificate: x509: certificate is not valid".into());
+        return Some("x509: certificate is not valid for this host".into());
     }
     if m.contains("invalid peer certificate") || m.contains("peer is incompatible") {
         return Some(format!("tls: {m}"));
@@ -795,17 +797,16 @@ fn transport_cause(url: &Url, e: &reqwest::Error) -> String {
                 "http: server gave HTTP response to HTTPS client".into()
             }
             E::InvalidCertificate(CertificateError::UnknownIssuer) => {
-                "tls: failed to verify certificate: x509: certificate signed by unknown authority"
-                    .into()
+                "x509: certificate signed by unknown authority".into()
             }
             E::InvalidCertificate(CertificateError::NotValidForName)
             | E::InvalidCertificate(CertificateError::NotValidForNameContext { .. }) => format!(
-                "tls: failed to verify certificate: x509: certificate is not valid for {}",
+                "x509: certificate is not valid for {}",
                 url.host_str().unwrap_or("")
             ),
             E::InvalidCertificate(CertificateError::Expired)
             | E::InvalidCertificate(CertificateError::ExpiredContext { .. }) => {
-                "tls: failed to verify certificate: x509: certificate has expired or is not yet valid".into()
+                "x509: certificate has expired or is not yet valid".into()
             }
             other => format!("tls: {other}"),
         };

@@ -70,7 +70,7 @@ fn repository_client(
     let registry = reference.domain().to_string();
     let credentials = crate::auth::lookup(ctx, &registry, Some(&reference.name()))
         .context("getting username and password")?;
-    let tls_files = crate::config::certs::tls_files(ctx, &registry)?;
+    let tls_files = tls::files_for(ctx, &registry)?;
     Client::new(ClientOptions {
         registry,
         tls_files,
@@ -177,7 +177,7 @@ pub async fn check_auth(ctx: &SystemContext, registry: &str, creds: Credentials)
     let registries = Registries::load(ctx)?;
     let client = Client::new(ClientOptions {
         registry: registry.to_string(),
-        tls_files: crate::config::certs::tls_files(ctx, registry)?,
+        tls_files: tls::files_for(ctx, registry)?,
         insecure: insecure(ctx, registries.is_insecure(registry)),
         credentials: Some(creds),
         registry_token: None,

@@ -119,3 +119,47 @@ impl ServerCertVerifier for NoVerification {
         self.0.signature_verification_algorithms.supported_schemes()
     }
 }
+
+/// The TLS files for `host`: `certs::tls_files`, or — while that is still the stub that finds
+/// nothing — the `--cert-dir` directory read here.
+// TODO(auth): drop the fallback once config::certs::tls_files reads --cert-dir and certs.d.
+pub fn files_for(ctx: &crate::types::SystemContext, host: &str) -> Result<TlsFiles> {
+    let files = crate::config::certs::tls_files(ctx, host)?;
+    if files != TlsFiles::default() {
+        return Ok(files);
+    }
+    match &ctx.docker_cert_path {
+        Some(dir) => cert_dir_files(dir),
+        None => Ok(files),
+    }
+}
+
+/// `*.crt` CA certificates and `*.cert` + `*.key` client pairs of one directory.
+fn cert_dir_files(dir: &Path) -> Result<TlsFiles> {
+    let mut files = TlsFiles::default();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(files),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    };
+    let mut names: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    names.sort();
+    for p in names {
+        match p.extension().and_then(|e| e.to_str()) {
+            Some("crt") => files.ca_certs.push(p),
+            Some("cert") => {
+                let key = p.with_extension("key");
+                if !key.exists() {
+                    return Err(anyhow!(
+                        "missing key {} for client certificate {}. Note that CA certificates should use the extension .crt",
+                        key.file_name().unwrap_or_default().to_string_lossy(),
+                        p.file_name().unwrap_or_default().to_string_lossy()
+                    ));
+                }
+                files.client_pairs.push((p, key));
+            }
+            _ => {}
+        }
+    }
+    Ok(files)
+}
