@@ -40,6 +40,9 @@ pub const MAX_SMALL_BODY: usize = 4 << 20;
 struct Pool {
     http: reqwest::Client,
     limit: Arc<Semaphore>,
+    /// What the ping found, shared by every client of the pool: the scheme and challenges
+    /// of a host do not change within one command.
+    detected: tokio::sync::OnceCell<Detected>,
 }
 
 fn pool(host: &str, files: &TlsFiles, skip_verify: bool) -> Result<Arc<Pool>> {
@@ -61,6 +64,7 @@ fn pool(host: &str, files: &TlsFiles, skip_verify: bool) -> Result<Arc<Pool>> {
     let p = Arc::new(Pool {
         http,
         limit: Arc::new(Semaphore::new(PER_HOST_REQUESTS)),
+        detected: tokio::sync::OnceCell::new(),
     });
     pools.lock().unwrap().insert(key, p.clone());
     Ok(p)
@@ -105,7 +109,6 @@ pub struct Client {
     registry_token: Option<String>,
     scope: Option<Scope>,
     user_agent: String,
-    detected: tokio::sync::OnceCell<Detected>,
     tokens: Mutex<HashMap<String, Token>>,
     /// Serialises token requests so parallel blob copies do not all fetch the same token.
     token_fetch: tokio::sync::Mutex<()>,
@@ -301,15 +304,15 @@ impl Client {
             registry_token: opts.registry_token.filter(|t| !t.is_empty()),
             scope: opts.scope,
             user_agent: opts.user_agent,
-            detected: tokio::sync::OnceCell::new(),
             tokens: Mutex::new(HashMap::new()),
             token_fetch: tokio::sync::Mutex::new(()),
         })
     }
 
-    /// Pings `/v2/` (HTTPS, then plain HTTP if the registry is insecure) once per client.
+    /// Pings `/v2/` (HTTPS, then plain HTTP if the registry is insecure) once per pool.
     async fn detect(&self) -> Result<&Detected> {
-        self.detected
+        self.pool
+            .detected
             .get_or_try_init(|| async {
                 let first = self.ping("https").await;
                 let res = match first {
@@ -457,7 +460,7 @@ impl Client {
 
     /// The `Authorization` header for a request, per the challenges of the ping.
     async fn authorization(&self, extra: Option<&Scope>) -> Result<Option<String>> {
-        let Some(d) = self.detected.get() else {
+        let Some(d) = self.pool.detected.get() else {
             return Ok(None);
         };
         for c in &d.challenges {

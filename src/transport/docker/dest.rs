@@ -25,6 +25,8 @@ use crate::transport::{
 };
 use crate::types::{BlobInfo, Signature, SystemContext};
 
+/// How much of a blob is read at once for a streamed upload.
+const UPLOAD_READ: usize = 128 << 10;
 /// Chunk size for registries that take uploads only in limited chunks.
 const UPLOAD_BUFFER: usize = 1 << 20;
 
@@ -133,7 +135,7 @@ impl DockerDestination {
         counter: Arc<Counter>,
     ) -> Result<Url> {
         let counted = CountingStream {
-            inner: tokio_util::io::ReaderStream::with_capacity(stream, 256 << 10),
+            inner: tokio_util::io::ReaderStream::with_capacity(stream, UPLOAD_READ),
             counter,
         };
         let body = reqwest::Body::wrap_stream(counted);
@@ -311,12 +313,8 @@ impl ImageDestination for DockerDestination {
         Ok(None)
     }
 
+    /// The engine has asked `try_reuse_blob` just before, so there is no second HEAD here.
     async fn put_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
-        if let Some(d) = &info.digest
-            && let Some(size) = self.blob_exists(d).await?
-        {
-            return Ok(BlobInfo::new(d.clone(), size, info.media_type.clone()));
-        }
         let started = self.start_upload().await?;
         let location = started.location().context("determining upload URL")?;
         let max_chunk = started
