@@ -491,11 +491,21 @@ pub enum ProxyMode {
     PageTags(usize),
     /// Cuts the connection of the first full blob GET after this many response bytes.
     CutFirstBlobAfter(usize),
+    /// Answers the first `times` requests whose line contains `path` with this raw status
+    /// line and headers (e.g. `503 Service Unavailable`) instead of forwarding them.
+    Refuse {
+        path: &'static str,
+        times: usize,
+        status: &'static str,
+        headers: &'static str,
+    },
 }
 
 /// A TCP proxy in front of a registry, for requests without bodies (GET/HEAD).
 pub struct Proxy {
     pub port: u16,
+    /// Requests answered by the proxy itself (`ProxyMode::Refuse`).
+    pub refused: Arc<AtomicUsize>,
     /// Blob GETs that carried a `Range` header.
     pub range_requests: Arc<AtomicUsize>,
     pub cuts: Arc<AtomicUsize>,
@@ -510,16 +520,18 @@ impl Proxy {
         let stop = Arc::new(AtomicBool::new(false));
         let range_requests = Arc::new(AtomicUsize::new(0));
         let cuts = Arc::new(AtomicUsize::new(0));
+        let refused = Arc::new(AtomicUsize::new(0));
         let (stop2, ranges2, cuts2) = (stop.clone(), range_requests.clone(), cuts.clone());
+        let refused2 = refused.clone();
         std::thread::spawn(move || {
             while !stop2.load(Ordering::SeqCst) {
                 match listener.accept() {
                     Ok((client, _)) => {
                         client.set_nonblocking(false).unwrap();
                         let mode = mode.clone();
-                        let (r, c) = (ranges2.clone(), cuts2.clone());
+                        let (r, c, f) = (ranges2.clone(), cuts2.clone(), refused2.clone());
                         std::thread::spawn(move || {
-                            let _ = proxy_connection(client, upstream, mode, r, c);
+                            let _ = proxy_connection(client, upstream, mode, r, c, f);
                         });
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
@@ -528,6 +540,7 @@ impl Proxy {
         });
         Proxy {
             port,
+            refused,
             range_requests,
             cuts,
             stop,
@@ -551,6 +564,7 @@ fn proxy_connection(
     mode: ProxyMode,
     ranges: Arc<AtomicUsize>,
     cuts: Arc<AtomicUsize>,
+    refused: Arc<AtomicUsize>,
 ) -> std::io::Result<()> {
     let server = TcpStream::connect(("127.0.0.1", upstream))?;
     // Set when the request in flight is a blob GET to cut: how many bytes may pass.
@@ -628,6 +642,23 @@ fn proxy_connection(
                     *budget.lock().unwrap() = Some(*limit);
                 }
             }
+            ProxyMode::Refuse { .. } => {}
+        }
+        if let ProxyMode::Refuse {
+            path,
+            times,
+            status,
+            headers,
+        } = &mode
+            && head[0].contains(path)
+            && refused.fetch_add(1, Ordering::SeqCst) < *times
+        {
+            let mut client_w = reader.get_ref().try_clone()?;
+            write!(
+                client_w,
+                "HTTP/1.1 {status}\r\n{headers}Content-Length: 0\r\n\r\n"
+            )?;
+            continue;
         }
         let content_length: usize = head
             .iter()
