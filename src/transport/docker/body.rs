@@ -43,8 +43,9 @@ impl State {
     async fn reconnect(&mut self, original: &anyhow::Error) -> anyhow::Result<()> {
         let jitter = Duration::from_millis(u64::from(std::process::id() % 100));
         tokio::time::sleep(Duration::from_secs(1) + jitter).await;
-        let req = Request::new(Method::GET, self.path.clone())
+        let mut req = Request::new(Method::GET, self.path.clone())
             .header(reqwest::header::RANGE, &format!("bytes={}-", self.offset));
+        req.unlimited = true;
         let res = self
             .client
             .send(req)

@@ -149,6 +149,8 @@ pub struct Request {
     pub extra_scope: Option<Scope>,
     /// Whether dropped connections and 5xx answers may be retried here.
     pub retry: bool,
+    /// Sent without waiting for one of the host's request slots.
+    pub unlimited: bool,
 }
 
 pub enum Target {
@@ -166,6 +168,7 @@ impl Request {
             auth: true,
             extra_scope: None,
             retry: true,
+            unlimited: false,
         }
     }
 
@@ -251,11 +254,12 @@ impl Response {
         err.into()
     }
 
-    /// The body as a stream of chunks; the request slot is released when it ends.
+    /// The body as a stream of chunks. The request slot is released here: a download that
+    /// feeds an upload to the same registry must never wait for the upload's slot.
     pub fn into_stream(self) -> BodyStream {
+        drop(self.permit);
         BodyStream {
             inner: Box::pin(self.inner.bytes_stream()),
-            _permit: self.permit,
         }
     }
 }
@@ -265,7 +269,6 @@ pub struct BodyStream {
     inner: std::pin::Pin<
         Box<dyn futures::Stream<Item = reqwest::Result<Bytes>> + Send + Sync + 'static>,
     >,
-    _permit: Option<OwnedSemaphorePermit>,
 }
 
 impl futures::Stream for BodyStream {
@@ -426,7 +429,12 @@ impl Client {
         url: &Url,
         extra: Option<&Scope>,
     ) -> Result<Response> {
-        let permit = self.pool.limit.clone().acquire_owned().await.ok();
+        // Resumed downloads skip the queue: they finish work that already held a slot.
+        let permit = if req.unlimited {
+            None
+        } else {
+            self.pool.limit.clone().acquire_owned().await.ok()
+        };
         let mut builder = self
             .pool
             .http
