@@ -374,3 +374,54 @@ fn delete_removes_the_manifest_like_skopeo() {
         ok(skiff().args(["delete", "--tls-verify=false", &img]));
     }
 }
+
+#[test]
+fn signatures_go_to_the_lookaside_registries_d_names() {
+    let Some(reg) = Registry::start() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("signed");
+    fixtures::write_dir(&dir, &ImageSpec::small(39));
+    // Signatures are opaque to a copy without a policy that checks them; skopeo only looks
+    // at the first byte (an OpenPGP packet tag).
+    let sig = b"\xa3 not really a signature";
+    std::fs::write(dir.join("signature-1"), sig).unwrap();
+    let regd = t.path().join("registries.d");
+    std::fs::create_dir_all(&regd).unwrap();
+    let store = t.path().join("sigstore");
+    std::fs::write(
+        regd.join("test.yaml"),
+        format!(
+            "docker:\n  {}:\n    lookaside: file://{}\n",
+            reg.host,
+            store.display()
+        ),
+    )
+    .unwrap();
+    let regd_flag = format!("--registries.d={}", regd.display());
+    let img = reg.image("signed/img:v1");
+    ok(skiff()
+        .args([&regd_flag, "--insecure-policy", "copy"])
+        .args(NO_TLS)
+        .arg(format!("dir:{}", dir.display()))
+        .arg(&img));
+    let digest = fixtures::sha256(&std::fs::read(dir.join("manifest.json")).unwrap());
+    let stored = store
+        .join(format!("signed/img@sha256={}", &digest["sha256:".len()..]))
+        .join("signature-1");
+    assert_eq!(std::fs::read(&stored).unwrap(), sig);
+    let out = t.path().join("out");
+    ok(skiff()
+        .args([&regd_flag, "--insecure-policy", "copy"])
+        .args(NO_TLS)
+        .arg(&img)
+        .arg(format!("dir:{}", out.display())));
+    assert_eq!(std::fs::read(out.join("signature-1")).unwrap(), sig);
+    if let Some(mut s) = skopeo() {
+        let theirs = t.path().join("theirs");
+        ok(s.args([&regd_flag, "--insecure-policy", "copy"])
+            .args(NO_TLS)
+            .arg(&img)
+            .arg(format!("dir:{}", theirs.display())));
+        assert_same_tree(&out, &theirs);
+    }
+}

@@ -70,6 +70,16 @@ fn pool(host: &str, files: &TlsFiles, skip_verify: bool) -> Result<Arc<Pool>> {
     Ok(p)
 }
 
+/// A client with verified TLS and no registry settings (lookaside signature servers).
+pub fn simple_http_client() -> Result<reqwest::Client> {
+    let tls = tls::client_config(&TlsFiles::default(), false)?;
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .connect_timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| anyhow!("setting up an HTTP client: {e}"))
+}
+
 /// What the ping of `/v2/` found out.
 #[derive(Clone, Debug)]
 struct Detected {

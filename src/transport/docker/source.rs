@@ -170,6 +170,6 @@ impl ImageSource for DockerSource {
                 _ => crate::manifest::digest(&self.manifest.0)?,
             },
         };
-        lookaside::read_all(&self.ctx, &self.physical, &digest)
+        lookaside::read_all(&self.ctx, &self.physical, &digest).await
     }
 }
