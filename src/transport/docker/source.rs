@@ -100,6 +100,47 @@ impl DockerSource {
     pub fn reference(&self) -> &DockerReference {
         &self.logical
     }
+
+    /// A foreign layer from the first of its URLs that answers; `None` when no URL is
+    /// http(s), so the registry is asked instead. Never sends credentials (CVE-2020-15157).
+    async fn external_blob(&self, urls: &[String]) -> Result<Option<BlobStream>> {
+        use futures::TryStreamExt;
+        let mut failures = Vec::new();
+        for u in urls {
+            let Ok(url) = url::Url::parse(u) else {
+                continue;
+            };
+            if url.scheme() != "http" && url.scheme() != "https" {
+                continue;
+            }
+            let mut req = Request::to_url(Method::GET, url);
+            req.auth = false;
+            let res = match self.client.send(req).await {
+                Ok(r) => r,
+                Err(e) => {
+                    failures.push(format!("{e:#}"));
+                    continue;
+                }
+            };
+            if res.status() != 200 {
+                failures.push(format!(
+                    "error fetching external blob from {u:?}: StatusCode: {}, {}",
+                    res.status(),
+                    super::errors::status_line(res.status())
+                ));
+                continue;
+            }
+            let stream = res.into_stream().map_err(std::io::Error::other);
+            return Ok(Some(Box::pin(tokio_util::io::StreamReader::new(stream))));
+        }
+        if failures.is_empty() {
+            return Ok(None);
+        }
+        Err(anyhow!(
+            "failed fetching external blob from all urls: {}",
+            failures.join(", ")
+        ))
+    }
 }
 
 /// GETs a manifest by tag or digest, with every manifest type in `Accept`.
@@ -140,6 +181,11 @@ impl ImageSource for DockerSource {
     }
 
     async fn blob(&self, info: &BlobInfo) -> Result<BlobStream> {
+        if !info.urls.is_empty()
+            && let Some(stream) = self.external_blob(&info.urls).await?
+        {
+            return Ok(stream);
+        }
         let path = format!("/v2/{}/blobs/{}", self.physical.path(), info.digest);
         let res = self
             .client
