@@ -43,7 +43,7 @@ trap stop_registries EXIT
 
 SRC=$(start_registry src)
 DST=$(start_registry dst)
-B=$BENCH_DIR/out
+B=$BENCH_DIR/out-registry
 mkdir -p "$B"
 NT="--src-tls-verify=false --dest-tls-verify=false"
 skopeo copy -q --insecure-policy --dest-tls-verify=false "oci:$IMG_BIG:bench" "docker://$SRC/bench/big:bench"

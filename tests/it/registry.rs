@@ -145,9 +145,18 @@ fn recopy_to_an_up_to_date_registry_is_skipped() {
         "{err}"
     );
     assert!(!err.contains("Copying blob"), "{err}");
-    // Registry to registry too.
+    // Registry to registry too (and the User-Agent carries --user-agent-prefix).
     let dest2 = reg.image("noop/copy:v1");
-    copy(&mut skiff(), &dest, &dest2);
+    copy(
+        skiff().args(["--user-agent-prefix", "bench-bot/1"]),
+        &dest,
+        &dest2,
+    );
+    assert!(
+        reg.log().contains("\"bench-bot/1 skiff/"),
+        "no prefixed User-Agent in {}",
+        reg.log()
+    );
     let again = copy(&mut skiff(), &dest, &dest2);
     assert!(
         String::from_utf8_lossy(&again.stderr).contains("Skipping: image already present"),

@@ -108,6 +108,24 @@ fn basic_auth_registry_with_credentials_and_login() {
         &dest,
     ]));
     assert_eq!(raw.stdout, built.manifest);
+    // Reading anonymously or with a wrong password: skopeo's words.
+    for creds in [&[][..], &["--creds", "alice:wrong"]] {
+        let (code, err) = fails(
+            skiff()
+                .args(["inspect", "--tls-verify=false"])
+                .args(creds)
+                .arg(&dest),
+        );
+        assert_eq!(code, 1);
+        if let Some(mut s) = skopeo() {
+            let (_, theirs) = fails(
+                s.args(["inspect", "--tls-verify=false"])
+                    .args(creds)
+                    .arg(&dest),
+            );
+            assert_eq!(fatal_message(&err), fatal_message(&theirs), "{creds:?}");
+        }
+    }
     login_round_trip(&reg, t.path(), "alice", "s3cret");
 }
 
