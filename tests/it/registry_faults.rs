@@ -139,3 +139,143 @@ fn busy_registries_are_retried() {
     assert_eq!(code, 2);
     assert_eq!(proxy.refused.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+/// A minimal registry that takes uploads only in chunks of at most `max` bytes
+/// (`OCI-Chunk-Max-Length`), checking each chunk's `Content-Range`.
+struct ChunkedRegistry {
+    port: u16,
+    chunks: std::sync::Arc<std::sync::Mutex<Vec<usize>>>,
+    stored: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>>,
+}
+
+impl ChunkedRegistry {
+    fn start(max: usize) -> ChunkedRegistry {
+        use std::io::{BufRead, BufReader, Read, Write};
+        use std::sync::{Arc, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let chunks = Arc::new(Mutex::new(Vec::new()));
+        let stored = Arc::new(Mutex::new(std::collections::HashMap::new()));
+        let uploads: Arc<Mutex<std::collections::HashMap<String, Vec<u8>>>> = Arc::default();
+        let (c2, s2) = (chunks.clone(), stored.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let (chunks, stored, uploads) = (c2.clone(), s2.clone(), uploads.clone());
+                std::thread::spawn(move || {
+                    let mut w = conn.try_clone().unwrap();
+                    let mut r = BufReader::new(conn);
+                    loop {
+                        let mut line = String::new();
+                        if r.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let mut headers = std::collections::HashMap::new();
+                        loop {
+                            let mut h = String::new();
+                            r.read_line(&mut h).unwrap();
+                            if h == "\r\n" {
+                                break;
+                            }
+                            let (k, v) = h.split_once(':').unwrap();
+                            headers.insert(k.to_ascii_lowercase(), v.trim().to_string());
+                        }
+                        let len: usize = headers
+                            .get("content-length")
+                            .map_or(0, |v| v.parse().unwrap());
+                        let mut body = vec![0; len];
+                        r.read_exact(&mut body).unwrap();
+                        let mut parts = line.split_whitespace();
+                        let (method, target) = (parts.next().unwrap(), parts.next().unwrap());
+                        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+                        let mut extra = String::new();
+                        let status = match (method, path) {
+                            ("GET", "/v2/") => "200 OK",
+                            ("POST", p) if p.ends_with("/blobs/uploads/") => {
+                                let id = format!("u{}", uploads.lock().unwrap().len());
+                                uploads.lock().unwrap().insert(id.clone(), Vec::new());
+                                extra = format!(
+                                    "Location: /upload/{id}\r\nOCI-Chunk-Max-Length: {max}\r\n"
+                                );
+                                "202 Accepted"
+                            }
+                            ("PATCH", p) if p.starts_with("/upload/") => {
+                                let id = &p["/upload/".len()..];
+                                let mut ups = uploads.lock().unwrap();
+                                let data = ups.get_mut(id).unwrap();
+                                let range =
+                                    headers.get("content-range").cloned().unwrap_or_default();
+                                let expected =
+                                    format!("{}-{}", data.len(), data.len() + body.len() - 1);
+                                if body.len() > max || range != expected {
+                                    "416 Range Not Satisfiable"
+                                } else {
+                                    chunks.lock().unwrap().push(body.len());
+                                    data.extend_from_slice(&body);
+                                    extra = format!("Location: /upload/{id}\r\n");
+                                    "202 Accepted"
+                                }
+                            }
+                            ("PUT", p) if p.starts_with("/upload/") => {
+                                let id = &p["/upload/".len()..];
+                                let data = uploads.lock().unwrap().remove(id).unwrap();
+                                let digest =
+                                    query.strip_prefix("digest=").unwrap().replace("%3A", ":");
+                                if fixtures::sha256(&data) == digest {
+                                    stored.lock().unwrap().insert(digest, data);
+                                    "201 Created"
+                                } else {
+                                    "400 Bad Request"
+                                }
+                            }
+                            ("PUT", p) if p.contains("/manifests/") => {
+                                stored.lock().unwrap().insert(p.to_string(), body.clone());
+                                "201 Created"
+                            }
+                            _ => "404 Not Found",
+                        };
+                        let _ = write!(w, "HTTP/1.1 {status}\r\n{extra}Content-Length: 0\r\n\r\n");
+                    }
+                });
+            }
+        });
+        ChunkedRegistry {
+            port,
+            chunks,
+            stored,
+        }
+    }
+}
+
+#[test]
+fn registries_that_take_limited_chunks_get_chunks() {
+    let reg = ChunkedRegistry::start(1000);
+    let t = tempfile::tempdir().unwrap();
+    let oci = t.path().join("oci");
+    let spec = ImageSpec {
+        layers: vec![fixtures::layer_tar(&[(
+            "x.bin",
+            &fixtures::noise(5000, 53),
+        )])],
+        ..ImageSpec::small(53)
+    };
+    let built = fixtures::write_oci(&oci, "v1", &spec);
+    ok(skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:v1", oci.display()),
+        &format!("docker://127.0.0.1:{}/chunked/img:v1", reg.port),
+    ]));
+    let stored = reg.stored.lock().unwrap();
+    for blob in built.blobs.iter().chain([&built.config]) {
+        assert_eq!(stored.get(&fixtures::sha256(blob)), Some(blob));
+    }
+    assert_eq!(
+        stored.get("/v2/chunked/img/manifests/v1"),
+        Some(&built.manifest)
+    );
+    let chunks = reg.chunks.lock().unwrap();
+    assert!(chunks.iter().all(|c| *c <= 1000), "{chunks:?}");
+    assert!(chunks.len() > built.blobs.len() + 1, "{chunks:?}");
+}
