@@ -543,7 +543,7 @@ impl Client {
             .map(|s| s.to_string())
             .collect();
         let service = c.param("service").filter(|s| !s.is_empty());
-        let (builder, context) = if let Some(refresh) = identity {
+        let (builder, context, method) = if let Some(refresh) = identity {
             let mut form: Vec<(&str, String)> = Vec::new();
             if let Some(s) = service {
                 form.push(("service", s.to_string()));
@@ -563,7 +563,7 @@ impl Client {
                 .post(url.clone())
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(body);
-            (b, "Trying to obtain access token")
+            (b, "Trying to obtain access token", "POST")
         } else {
             {
                 let mut q = url.query_pairs_mut();
@@ -589,13 +589,13 @@ impl Client {
                     basic(&creds.username, &creds.password),
                 );
             }
-            (b, "Requesting bearer token")
+            (b, "Requesting bearer token", "GET")
         };
         let res = builder
             .header(header::USER_AGENT, &self.user_agent)
             .send()
             .await
-            .map_err(|e| go_url_error("GET", &url, &e))?;
+            .map_err(|e| go_url_error(method, &url, &e))?;
         let status = res.status().as_u16();
         let challenges = challenge::from_headers(res.headers());
         let resp = Response {
