@@ -434,3 +434,44 @@ fn signatures_go_to_the_lookaside_registries_d_names() {
         assert_same_tree(&out, &theirs);
     }
 }
+
+#[test]
+fn missing_blob_error_is_skopeos() {
+    let Some(reg) = Registry::start() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let oci = t.path().join("oci");
+    let built = fixtures::write_oci(&oci, "v1", &ImageSpec::small(40));
+    let img = reg.image("gone/img:v1");
+    copy(&mut skiff(), &format!("oci:{}:v1", oci.display()), &img);
+    let layer = fixtures::sha256(&built.blobs[0]);
+    let (status, _) = http(
+        &reg.host,
+        "DELETE",
+        &format!("/v2/gone/img/blobs/{layer}"),
+        &[],
+        b"",
+    );
+    assert_eq!(status, 202);
+    let dest = format!("dir:{}", t.path().join("out").display());
+    let (code, err) = fails(
+        skiff()
+            .args(["--insecure-policy", "copy", "-q"])
+            .args(NO_TLS)
+            .args([&img, &dest]),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        fatal_message(&err),
+        format!(
+            "reading blob {layer}: Error fetching blob: invalid status code from registry 404 (Not Found)"
+        )
+    );
+    if let Some(mut s) = skopeo() {
+        let (_, theirs) = fails(
+            s.args(["--insecure-policy", "copy", "-q"])
+                .args(NO_TLS)
+                .args([&img, &dest]),
+        );
+        assert_eq!(fatal_message(&err), fatal_message(&theirs));
+    }
+}

@@ -264,6 +264,21 @@ impl Response {
         err.into()
     }
 
+    /// The error for a failed answer in skopeo's shorter `httpResponseToError` wording
+    /// (`CONTEXT: invalid status code from registry 404 (Not Found)`); 429 and 5xx are
+    /// [`Transient`].
+    pub async fn http_error(self, context: &str) -> anyhow::Error {
+        let status = self.status();
+        let challenges = challenge::from_headers(self.inner.headers());
+        let body = self.bytes_limited(MAX_SMALL_BODY).await.unwrap_or_default();
+        let err = http_response_error(status, &challenges, &body, context)
+            .unwrap_or_else(|| anyhow!("{context}: unexpected status {status}"));
+        if is_transient_status(status) {
+            return Transient(format!("{err:#}")).into();
+        }
+        err
+    }
+
     /// The body as a stream of chunks. The request slot is released here: a download that
     /// feeds an upload to the same registry must never wait for the upload's slot.
     pub fn into_stream(self) -> BodyStream {

@@ -192,7 +192,7 @@ impl ImageSource for DockerSource {
             .send(Request::new(Method::GET, path.clone()))
             .await?;
         if res.status() != 200 {
-            return Err(res.error().await.context("fetching blob"));
+            return Err(res.http_error("Error fetching blob").await);
         }
         Ok(super::body::resumable(
             self.client.clone(),
