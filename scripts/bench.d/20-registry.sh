@@ -33,7 +33,7 @@ EOF
   docker-registry serve "$R/$name.yml" >"$R/$name.log" 2>&1 &
   echo $! >"$R/$name.pid"
   for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break
+    python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/v2/')" 2>/dev/null && break
     sleep 0.1
   done
   echo "127.0.0.1:$port"
