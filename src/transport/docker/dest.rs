@@ -291,10 +291,11 @@ impl ImageDestination for DockerDestination {
         origin: Option<&BlobOrigin>,
     ) -> Result<Option<BlobInfo>> {
         if let Some(size) = self.blob_exists(&info.digest).await? {
-            return Ok(Some(BlobInfo {
+            return Ok(Some(BlobInfo::new(
+                info.digest.clone(),
                 size,
-                ..BlobInfo::new(info.digest.clone(), size, info.media_type.clone())
-            }));
+                info.media_type.clone(),
+            )));
         }
         if let Some(BlobOrigin::Registry {
             registry,
