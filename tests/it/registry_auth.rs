@@ -336,3 +336,73 @@ fn token_auth_registry_copies_mounts_and_lists() {
         format!("logging into \"{}\": invalid username/password", reg.host)
     );
 }
+
+#[test]
+fn client_certificates_come_from_the_cert_dir() {
+    let Some(reg) = Registry::start_with(Options {
+        tls: true,
+        client_certs: true,
+        ..Default::default()
+    }) else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let (src, built) = oci_image(t.path(), 44);
+    let certs = reg.certs.as_ref().unwrap();
+    let dest = reg.image("mtls/img:v1");
+    // The CA alone is not enough: the registry wants a client certificate.
+    let (code, _) = fails(
+        skiff()
+            .args(["--insecure-policy", "copy", "--dest-cert-dir"])
+            .arg(&certs.cert_dir)
+            .args([&src, &dest]),
+    );
+    assert_eq!(code, 1);
+    ok(skiff()
+        .args(["--insecure-policy", "copy", "--dest-cert-dir"])
+        .arg(&certs.client_cert_dir)
+        .args([&src, &dest]));
+    let raw = ok(skiff()
+        .args(["inspect", "--raw", "--cert-dir"])
+        .arg(&certs.client_cert_dir)
+        .arg(&dest));
+    assert_eq!(raw.stdout, built.manifest);
+    if let Some(mut s) = skopeo() {
+        let theirs = ok(s
+            .args(["inspect", "--raw", "--cert-dir"])
+            .arg(&certs.client_cert_dir)
+            .arg(&dest));
+        assert_eq!(theirs.stdout, built.manifest);
+    }
+    // A certificate without its key is skopeo's error.
+    let lonely = t.path().join("lonely");
+    std::fs::create_dir_all(&lonely).unwrap();
+    std::fs::copy(
+        certs.client_cert_dir.join("client.cert"),
+        lonely.join("client.cert"),
+    )
+    .unwrap();
+    let (_, err) = fails(
+        skiff()
+            .args(["inspect", "--raw", "--cert-dir"])
+            .arg(&lonely)
+            .arg(&dest),
+    );
+    assert!(
+        fatal_message(&err).contains(
+            "missing key client.key for client certificate client.cert. Note that CA certificates should use the extension .crt"
+        ),
+        "{err}"
+    );
+    if let Some(mut s) = skopeo() {
+        let (_, theirs) = fails(
+            s.args(["inspect", "--raw", "--cert-dir"])
+                .arg(&lonely)
+                .arg(&dest),
+        );
+        assert!(
+            fatal_message(&theirs).contains("missing key client.key"),
+            "{theirs}"
+        );
+    }
+}

@@ -56,6 +56,8 @@ pub struct Certs {
     pub key: PathBuf,
     /// A directory with only `ca.crt`, for `--cert-dir`.
     pub cert_dir: PathBuf,
+    /// `ca.crt` plus a client certificate (`client.cert`, `client.key`).
+    pub client_cert_dir: PathBuf,
 }
 
 impl Certs {
@@ -122,11 +124,54 @@ impl Certs {
         let cert_dir = dir.join("certs.d");
         std::fs::create_dir_all(&cert_dir).unwrap();
         std::fs::copy(dir.join("ca.pem"), cert_dir.join("ca.crt")).unwrap();
+        // A client certificate from the same CA, in a second directory with the CA.
+        openssl(
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "client.key",
+                "-out",
+                "client.csr",
+                "-subj",
+                "/CN=skiff test client",
+            ],
+            dir,
+        );
+        std::fs::write(dir.join("client.cnf"), "extendedKeyUsage=clientAuth\n").unwrap();
+        openssl(
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "client.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "client.pem",
+                "-days",
+                "2",
+                "-extfile",
+                "client.cnf",
+            ],
+            dir,
+        );
+        let client_cert_dir = dir.join("client.d");
+        std::fs::create_dir_all(&client_cert_dir).unwrap();
+        std::fs::copy(dir.join("ca.pem"), client_cert_dir.join("ca.crt")).unwrap();
+        std::fs::copy(dir.join("client.pem"), client_cert_dir.join("client.cert")).unwrap();
+        std::fs::copy(dir.join("client.key"), client_cert_dir.join("client.key")).unwrap();
         Certs {
             ca: dir.join("ca.pem"),
             cert: dir.join("server.pem"),
             key: dir.join("server.key"),
             cert_dir,
+            client_cert_dir,
         }
     }
 }
@@ -134,6 +179,8 @@ impl Certs {
 #[derive(Default)]
 pub struct Options {
     pub tls: bool,
+    /// With `tls`: client certificates from the test CA are required.
+    pub client_certs: bool,
     /// htpasswd Basic auth with this user and password.
     pub htpasswd: Option<(String, String)>,
     /// Token auth against a token server started with the registry.
@@ -177,6 +224,9 @@ impl Registry {
                 c.cert.display(),
                 c.key.display()
             ));
+            if opts.client_certs {
+                http.push_str(&format!("    clientcas:\n      - {}\n", c.ca.display()));
+            }
         }
         let mut auth = String::new();
         if let Some((user, pass)) = &opts.htpasswd {
