@@ -147,7 +147,7 @@ pub fn copy_local_verified(
 ) -> Result<()> {
     let src = open_no_follow(&local.path).map_err(|e| go_path_error("open", &local.path, &e))?;
     let mut verifier = Verifier::new(expected, expected_size);
-    let mut buf = vec![0u8; 4 * CHUNK];
+    let mut buf = vec![0u8; CHUNK];
     let mut pos = local.offset;
     let end = local.offset + local.len;
     while pos < end {

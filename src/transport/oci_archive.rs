@@ -342,7 +342,7 @@ impl ImageDestination for OciArchiveDestination {
         src.seek(SeekFrom::Start(local.offset))?;
         let mut verifier = crate::copy::verify::Verifier::new(&info.digest, info.known_size());
         w.start_entry(&name, local.len, false)?;
-        let mut buf = vec![0u8; 4 * CHUNK];
+        let mut buf = vec![0u8; CHUNK];
         let mut left = local.len;
         while left > 0 {
             let want = left.min(buf.len() as u64) as usize;
