@@ -1,6 +1,11 @@
-//! Tests for the template engine; expected values come from Go 1.19 and skopeo 1.9.3.
+//! Tests for the template engine. The case tables hold expected values produced by Go 1.19
+//! and by the installed skopeo 1.9.3; `units.rs` covers the pieces on their own.
 
+mod fuzz_cases;
+mod go_exec_cases;
+mod go_printf_cases;
 mod robust;
+mod skopeo_cases;
 mod units;
 
 use super::*;
@@ -107,4 +112,62 @@ fn report_opts() -> Options {
         report_funcs: true,
         ..Options::default()
     }
+}
+
+/// Runs (template, output, error) cases; `user` runs them as skopeo's `--format`.
+fn run_cases(cases: &[(&str, &str, &str)], run: impl Fn(&str) -> (String, Option<TemplateError>)) {
+    let mut failures = Vec::new();
+    for (template, want_out, want_err) in cases {
+        let (out, err) = run(template);
+        let err = err.map(|e| e.to_string()).unwrap_or_default();
+        if out != *want_out || err != *want_err {
+            failures.push(format!(
+                "template {template:?}\n   want {want_out:?} / {want_err:?}\n   got  {out:?} / {err:?}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+fn user(format: &str) -> (String, Option<TemplateError>) {
+    let r = execute_user_format(format, &skopeo_data());
+    (r.stdout, r.error)
+}
+
+fn generic(template: &str) -> (String, Option<TemplateError>) {
+    execute_with(template, &generic_data(), &Options::default())
+}
+
+#[test]
+fn skopeo_format_cases() {
+    run_cases(skopeo_cases::SKOPEO_CASES, user);
+}
+
+#[test]
+fn go_exec_cases() {
+    run_cases(go_exec_cases::EXEC_CASES, generic);
+}
+
+#[test]
+fn go_printf_cases() {
+    run_cases(go_printf_cases::PRINTF_CASES, generic);
+}
+
+#[test]
+fn report_func_cases() {
+    run_cases(go_printf_cases::REPORT_CASES, |t| {
+        execute_with(t, &generic_data(), &report_opts())
+    });
+}
+
+#[test]
+fn fuzz_cases() {
+    run_cases(fuzz_cases::FUZZ_GENERIC, generic);
+    run_cases(fuzz_cases::FUZZ_USER, user);
 }
