@@ -220,10 +220,12 @@ impl Parser<'_> {
         }
         let name = self.unquote(&t.val)?;
         self.expect(Tok::RightDelim, context)?;
-        // A definition gets its own variable scope.
+        // A definition is a tree of its own: own variables, not inside any range.
         let saved = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let saved_range = std::mem::replace(&mut self.range_depth, 0);
         let (list, end) = self.item_list()?;
         self.vars = saved;
+        self.range_depth = saved_range;
         if let Ctl::Else(_) = end {
             return self.errorf(format!("unexpected {{{{else}}}} in {context}"));
         }
@@ -496,11 +498,19 @@ impl Parser<'_> {
         let t = self.next_non_space();
         let name = self.template_name(&t, context)?;
         let pipe = self.pipeline(context, Tok::RightDelim)?;
+        // Go parses the body with a separate parser (own token buffer, variables, range
+        // depth) but reports a stray {{else}} through the outer one, at its last token.
+        let outer_line = self.token[0].line;
         let saved = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let saved_range = std::mem::replace(&mut self.range_depth, 0);
         let (list, end) = self.item_list()?;
         self.vars = saved;
+        self.range_depth = saved_range;
         if let Ctl::Else(_) = end {
-            return self.errorf(format!("unexpected {{{{else}}}} in {context}"));
+            return Err(ParseError(format!(
+                "template: {}:{outer_line}: unexpected {{{{else}}}} in {context}",
+                self.name
+            )));
         }
         self.add(name.clone(), list)?;
         Ok(Node::Template {

@@ -2,6 +2,7 @@
 //! and by the installed skopeo 1.9.3; `units.rs` covers the pieces on their own.
 
 mod fuzz_cases;
+mod fuzz_define_cases;
 mod go_exec_cases;
 mod go_printf_cases;
 mod robust;
@@ -170,4 +171,5 @@ fn report_func_cases() {
 fn fuzz_cases() {
     run_cases(fuzz_cases::FUZZ_GENERIC, generic);
     run_cases(fuzz_cases::FUZZ_USER, user);
+    run_cases(fuzz_define_cases::FUZZ_DEFINE, generic);
 }
