@@ -478,11 +478,15 @@ impl<'t> Exec<'t> {
             return Ok(None);
         };
         let typ = recv.go_type();
-        if matches!(recv.untyped(), Value::Nil) {
-            return self.errorf(format!("nil pointer evaluating {typ}.{name}"));
-        }
         if let Some(callee) = Callee::method(&recv, name) {
             return self.eval_call(dot, &callee, At::Arg(node), name, args, fin);
+        }
+        if matches!(recv.untyped(), Value::Nil) {
+            // time.Time has no exported fields, so Go knows the field cannot exist.
+            if typ == "*time.Time" {
+                return self.errorf(format!("can't evaluate field {name} in type {typ}"));
+            }
+            return self.errorf(format!("nil pointer evaluating {typ}.{name}"));
         }
         let has_args = args.len() > 1 || fin.is_some();
         match recv.untyped() {

@@ -10,6 +10,8 @@ use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 #[derive(Debug, Clone)]
 pub(crate) enum Method {
     Time(&'static str, DateTime<FixedOffset>),
+    /// A `time.Time` method called through a nil `*time.Time`: an error once called.
+    NilTime(&'static str),
     Digest(&'static str, String),
 }
 
@@ -52,6 +54,10 @@ impl Method {
                 .iter()
                 .find(|m| **m == name)
                 .map(|m| Method::Time(m, *t)),
+            Value::Nil if recv.go_type() == "*time.Time" => TIME_METHODS
+                .iter()
+                .find(|m| **m == name)
+                .map(|m| Method::NilTime(m)),
             Value::String(s) if is_digest(recv) => DIGEST_METHODS
                 .iter()
                 .find(|m| **m == name)
@@ -62,8 +68,9 @@ impl Method {
 
     pub fn params(&self) -> &'static [Param] {
         match self {
-            Method::Time("Format", _) => &[Param::Str],
-            Method::Time("After" | "Before" | "Equal", _) => &[Param::Time],
+            Method::Time("Format", _) | Method::NilTime("Format") => &[Param::Str],
+            Method::Time("After" | "Before" | "Equal", _)
+            | Method::NilTime("After" | "Before" | "Equal") => &[Param::Time],
             _ => &[],
         }
     }
@@ -72,6 +79,9 @@ impl Method {
         let int = |i: i64| Ok(Some(Value::Int(i)));
         let int64 = |i: i64| Ok(Some(Value::typed("int64", Value::Int(i))));
         match self {
+            Method::NilTime(name) => Err(format!(
+                "value method time.Time.{name} called using nil *Time pointer"
+            )),
             Method::Digest(name, d) => {
                 let (alg, enc) = d.split_once(':').unwrap_or((d.as_str(), ""));
                 Ok(Some(match *name {

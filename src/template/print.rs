@@ -259,10 +259,16 @@ pub(super) fn fmt_value(out: &mut String, v: &Value, spec: &Spec, depth: usize) 
     }
     match v.untyped() {
         Value::Nil => {
-            if matches!(spec.verb, 'v' | 's') || depth > 0 {
-                pad(out, "<nil>", spec);
-            } else {
-                bad_verb(out, Some(v), spec);
+            let pointer = v.go_type().starts_with('*');
+            match spec.verb {
+                _ if depth > 0 => pad(out, "<nil>", spec),
+                'v' | 's' => pad(out, "<nil>", spec),
+                // fmt prints a nil pointer's address, 0, with integer verbs.
+                'd' | 'x' | 'X' | 'o' | 'b' if pointer => fmt_integer(out, 0, false, v, spec),
+                'p' if pointer => pad(out, "0x0", spec),
+                // An untyped nil is a nil interface: fmt sees no value at all.
+                _ if !pointer => bad_verb(out, None, spec),
+                _ => bad_verb(out, Some(v), spec),
             }
         }
         Value::Bool(b) => match spec.verb {

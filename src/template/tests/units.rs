@@ -367,3 +367,76 @@ fn known_differences_from_go() {
         "{err}"
     );
 }
+
+#[test]
+fn nil_pointers_like_go() {
+    // Go 1.19: struct { Created *time.Time; P *struct{ A string } } with both nil, template "t".
+    let data = Value::structure([
+        ("Created", Value::typed("*time.Time", Value::Nil)),
+        ("P", Value::typed("*struct { A string }", Value::Nil)),
+    ]);
+    let opts = Options {
+        name: "t".into(),
+        ..Options::default()
+    };
+    let cases = [
+        ("{{.Created}}", "<nil>", ""),
+        (
+            "{{.Created.Year}}",
+            "",
+            "template: t:1:10: executing \"t\" at <.Created.Year>: error calling Year: value method time.Time.Year called using nil *Time pointer",
+        ),
+        (
+            "{{.Created.Format \"2006\"}}",
+            "",
+            "template: t:1:10: executing \"t\" at <.Created.Format>: error calling Format: value method time.Time.Format called using nil *Time pointer",
+        ),
+        (
+            "{{.Created.Foo}}",
+            "",
+            "template: t:1:10: executing \"t\" at <.Created.Foo>: can't evaluate field Foo in type *time.Time",
+        ),
+        ("{{.P}}", "<nil>", ""),
+        (
+            "{{.P.A}}",
+            "",
+            "template: t:1:4: executing \"t\" at <.P.A>: nil pointer evaluating *struct { A string }.A",
+        ),
+        ("{{if .Created}}y{{else}}n{{end}}", "n", ""),
+        (
+            "{{printf \"%v|%s|%d\" .Created .Created .Created}}",
+            "<nil>|<nil>|0",
+            "",
+        ),
+        ("{{print .Created}}", "<nil>", ""),
+        (
+            "{{len .Created}}",
+            "",
+            "template: t:1:2: executing \"t\" at <len .Created>: error calling len: len of nil pointer",
+        ),
+        (
+            "{{index .Created 1}}",
+            "",
+            "template: t:1:2: executing \"t\" at <index .Created 1>: error calling index: index of nil pointer",
+        ),
+        ("{{eq .Created nil}}", "true", ""),
+        (
+            "{{range .Created}}{{end}}",
+            "",
+            "template: t:1:8: executing \"t\" at <.Created>: range can't iterate over <nil>",
+        ),
+        ("{{with .P}}x{{else}}none{{end}}", "none", ""),
+        ("{{printf \"%v\" .P}}", "<nil>", ""),
+    ];
+    for (t, want_out, want_err) in cases {
+        let (out, err) = execute_with(t, &data, &opts);
+        assert_eq!(
+            (
+                out.as_str(),
+                err.map(|e| e.to_string()).unwrap_or_default().as_str()
+            ),
+            (want_out, want_err),
+            "{t}"
+        );
+    }
+}
