@@ -17,15 +17,22 @@ pub struct Credentials {
 /// The credentials to use for `registry` (host[:port]) and, when known, `repository`
 /// (host/namespace/repo, for per-repository entries): the command-line flags first, then the
 /// files and helpers in skopeo's order. `None` means anonymous.
-pub fn lookup(ctx: &SystemContext, _registry: &str, _repository: Option<&str>) -> Result<Option<Credentials>> {
+pub fn lookup(
+    ctx: &SystemContext,
+    _registry: &str,
+    _repository: Option<&str>,
+) -> Result<Option<Credentials>> {
     if ctx.no_creds {
         return Ok(None);
     }
-    Ok(ctx.credentials.clone().map(|(username, password)| Credentials {
-        username,
-        password,
-        identity_token: None,
-    }))
+    Ok(ctx
+        .credentials
+        .clone()
+        .map(|(username, password)| Credentials {
+            username,
+            password,
+            identity_token: None,
+        }))
 }
 
 /// Saves credentials for `key` (a registry, or registry/namespace/repo) where `login` writes.

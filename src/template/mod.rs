@@ -129,9 +129,14 @@ pub struct UserFormatOutput {
 
 /// Runs a `--format` string as skopeo 1.9.3 does (steps 2–4 in the module docs).
 pub fn execute_user_format(format: &str, data: &Value) -> UserFormatOutput {
+    execute_user_format_with(format, data, &Options::default())
+}
+
+/// [`execute_user_format`] with options (e.g. the report functions newer skopeo offers).
+pub fn execute_user_format_with(format: &str, data: &Value, opts: &Options) -> UserFormatOutput {
     let text = format!("{{{{range . }}}}{}{{{{end}}}}", normalize_format(format));
     let wrapped = Value::List(vec![Value::typed("interface {}", data.clone())]);
-    let (out, error) = execute_with(&text, &wrapped, &Options::default());
+    let (out, error) = execute_with(&text, &wrapped, opts);
     let mut tw = tabwriter::TabWriter::new(8, 2);
     tw.write(&out);
     UserFormatOutput {

@@ -270,13 +270,24 @@ fn interrupted_copy_leaves_nothing_behind() {
     fixtures::write_oci(&src, "good", &ImageSpec::small(12));
     let built = fixtures::write_oci(&src, "v1", &ImageSpec::small(11));
     let existing = t.path().join("existing");
-    ok(skiff().args(["copy", "-q", &format!("oci:{}:good", src.display()), &format!("dir:{}", existing.display())]));
+    ok(skiff().args([
+        "copy",
+        "-q",
+        &format!("oci:{}:good", src.display()),
+        &format!("dir:{}", existing.display()),
+    ]));
     let before = tree(&existing);
     // One layer becomes a pipe that delivers a few bytes and then stalls, so the copy is
     // surely still running when the signal arrives.
     let layer = blob_path(&src, &fixtures::sha256(&built.blobs[1]));
     std::fs::remove_file(&layer).unwrap();
-    assert!(std::process::Command::new("mkfifo").arg(&layer).status().unwrap().success());
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&layer)
+            .status()
+            .unwrap()
+            .success()
+    );
     for dest in [existing.clone(), t.path().join("new")] {
         let fifo = layer.clone();
         std::thread::spawn(move || {
@@ -286,18 +297,32 @@ fn interrupted_copy_leaves_nothing_behind() {
             }
         });
         let mut child = skiff()
-            .args(["copy", "-q", &format!("oci:{}:v1", src.display()), &format!("dir:{}", dest.display())])
+            .args([
+                "copy",
+                "-q",
+                &format!("oci:{}:v1", src.display()),
+                &format!("dir:{}", dest.display()),
+            ])
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(700));
-        assert!(std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .unwrap()
+                .success()
+        );
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         let status = loop {
             if let Some(s) = child.try_wait().unwrap() {
                 break s;
             }
-            assert!(std::time::Instant::now() < deadline, "skiff did not stop after SIGINT");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "skiff did not stop after SIGINT"
+            );
             std::thread::sleep(std::time::Duration::from_millis(50));
         };
         assert!(!status.success());
@@ -306,8 +331,14 @@ fn interrupted_copy_leaves_nothing_behind() {
         assert!(fatal_message(&err).contains("interrupted"), "{err}");
         if dest == existing {
             assert_eq!(tree(&existing), before, "the old image is intact");
-            let names: Vec<_> = std::fs::read_dir(&existing).unwrap().map(|e| e.unwrap().file_name()).collect();
-            assert!(names.iter().all(|n| !n.to_string_lossy().starts_with('.')), "no staging left: {names:?}");
+            let names: Vec<_> = std::fs::read_dir(&existing)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert!(
+                names.iter().all(|n| !n.to_string_lossy().starts_with('.')),
+                "no staging left: {names:?}"
+            );
         } else {
             assert!(!dest.exists(), "a new destination is not left half-made");
         }
