@@ -1,1 +1,0 @@
-//! Trust policy (filled in by the policy work).

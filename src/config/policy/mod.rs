@@ -1,0 +1,200 @@
+//! The trust policy (`policy.json`, see containers-policy.json(5)): where skopeo finds it, how
+//! strictly it is parsed, and how it decides whether a source image may be used.
+//!
+//! Behaviour and error texts follow c/image as built into skopeo 1.9.3 (c/image 5.23, Go
+//! 1.19), which is the reference implementation skiff is checked against; the CLI wraps load
+//! errors as `Error loading trust policy: …` and rejections as `Source image rejected: …`.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+mod gotext;
+mod json;
+mod naming;
+mod parse;
+mod refcheck;
+mod scan;
+#[cfg(test)]
+mod tests;
+
+pub use naming::{
+    docker_identity, docker_namespaces, oci_identity_and_namespaces, path_namespaces,
+    resolve_path_fully_explicit,
+};
+
+/// Errors of this module. `Display` gives exactly the text skopeo prints after its prefix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// An OS-level failure, in Go's wording (`open /x: no such file or directory`).
+    #[error("{0}")]
+    Io(String),
+    /// No `--policy`, no `$CONTAINERS_POLICY_JSON`, and neither default file exists.
+    #[error(
+        "no policy.json file found at any of the following: {}, {}",
+        gotext::go_quote_bytes(user.as_os_str().as_bytes()),
+        gotext::go_quote_bytes(system.as_os_str().as_bytes())
+    )]
+    NotFound { user: PathBuf, system: PathBuf },
+    /// The policy file was read but its contents are not a valid policy.
+    #[error(
+        "invalid policy in {}: {message}",
+        gotext::go_quote_bytes(path.as_os_str().as_bytes())
+    )]
+    InvalidFile { path: PathBuf, message: String },
+    /// Policy bytes are not a valid policy (what `from_bytes` reports; c/image's
+    /// `InvalidPolicyFormatError`).
+    #[error("{0}")]
+    InvalidFormat(String),
+    /// The policy rejects the image (c/image's `PolicyRequirementError`).
+    #[error("{0}")]
+    Rejected(String),
+    /// The policy requires something skiff cannot evaluate yet (signature verification).
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+pub type Result<T> = std::result::Result<T, PolicyError>;
+
+/// `keyType` of a `signedBy` requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyType {
+    GpgKeys,
+    SignedByGpgKeys,
+    X509Certificates,
+    SignedByX509Cas,
+}
+
+impl KeyType {
+    /// The value as spelled in `policy.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyType::GpgKeys => "GPGKeys",
+            KeyType::SignedByGpgKeys => "signedByGPGKeys",
+            KeyType::X509Certificates => "X509Certificates",
+            KeyType::SignedByX509Cas => "signedByX509CAs",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<KeyType> {
+        [
+            KeyType::GpgKeys,
+            KeyType::SignedByGpgKeys,
+            KeyType::X509Certificates,
+            KeyType::SignedByX509Cas,
+        ]
+        .into_iter()
+        .find(|k| k.name() == s)
+    }
+}
+
+/// Where a `signedBy` requirement gets its keys (exactly one source).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignedByKeys {
+    Path(String),
+    Paths(Vec<String>),
+    Data(Vec<u8>),
+}
+
+/// Where a `sigstoreSigned` requirement gets its public key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigstoreKey {
+    Path(String),
+    Data(Vec<u8>),
+}
+
+/// `signedIdentity` / `baseLayerIdentity`: how the identity in a signature must relate to the
+/// image reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyReferenceMatch {
+    MatchExact,
+    MatchRepoDigestOrExact,
+    MatchRepository,
+    ExactReference {
+        docker_reference: String,
+    },
+    ExactRepository {
+        docker_repository: String,
+    },
+    RemapIdentity {
+        prefix: String,
+        signed_prefix: String,
+    },
+}
+
+/// One requirement of a policy scope; all requirements of the selected scope must accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyRequirement {
+    InsecureAcceptAnything,
+    Reject,
+    SignedBy {
+        key_type: KeyType,
+        keys: SignedByKeys,
+        signed_identity: PolicyReferenceMatch,
+    },
+    SignedBaseLayer {
+        base_layer_identity: PolicyReferenceMatch,
+    },
+    SigstoreSigned {
+        key: SigstoreKey,
+        signed_identity: PolicyReferenceMatch,
+    },
+}
+
+/// A parsed trust policy: default requirements plus per-transport scopes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    default: Vec<PolicyRequirement>,
+    transports: BTreeMap<String, BTreeMap<String, Vec<PolicyRequirement>>>,
+}
+
+impl Policy {
+    /// The policy `--insecure-policy` uses: accept anything.
+    pub fn insecure_accept_anything() -> Policy {
+        Policy {
+            default: vec![PolicyRequirement::InsecureAcceptAnything],
+            transports: BTreeMap::new(),
+        }
+    }
+
+    /// Reads and parses one policy file (c/image's `NewPolicyFromFile`).
+    pub fn from_file(path: &Path) -> Result<Policy> {
+        let bytes = read_file(path)?;
+        Policy::from_bytes(&bytes).map_err(|e| PolicyError::InvalidFile {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Parses policy contents with c/image's strict rules: syntax errors, unknown or duplicate
+    /// keys, a missing `default`, empty requirement lists, unknown requirement types, scopes a
+    /// transport does not accept and malformed requirement parameters are all refused.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Policy> {
+        parse::parse_policy(bytes).map_err(PolicyError::InvalidFormat)
+    }
+
+    /// The `default` requirements.
+    pub fn default_requirements(&self) -> &[PolicyRequirement] {
+        &self.default
+    }
+
+    /// The scopes configured for `transport`, if the policy has a section for it.
+    pub fn transport_scopes(
+        &self,
+        transport: &str,
+    ) -> Option<&BTreeMap<String, Vec<PolicyRequirement>>> {
+        self.transports.get(transport)
+    }
+}
+
+/// Go's `os.ReadFile` with its error texts (`open …` / `read …`).
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let p = path.as_os_str().as_bytes();
+    let mut f = std::fs::File::open(path)
+        .map_err(|e| PolicyError::Io(gotext::go_path_error("open", p, &e)))?;
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf)
+        .map_err(|e| PolicyError::Io(gotext::go_path_error("read", p, &e)))?;
+    Ok(buf)
+}

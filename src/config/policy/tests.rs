@@ -1,0 +1,426 @@
+//! Tests for the policy module. `ORACLE_CASES` was produced by running skopeo 1.9.3; the
+//! ignored test `oracle_still_agrees` re-runs skopeo on every case where it is installed.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+mod oracle_cases;
+use oracle_cases::ORACLE_CASES;
+
+fn err_text(input: &[u8]) -> String {
+    match Policy::from_bytes(input) {
+        Ok(_) => "OK".to_string(),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn parse_messages_match_skopeo() {
+    let mut failures = Vec::new();
+    for (input, expected) in ORACLE_CASES {
+        let got = err_text(input.as_bytes());
+        if got != *expected {
+            failures.push(format!(
+                "{input}\n  expected: {expected}\n  got:      {got}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn byte_level_syntax_errors() {
+    let cases: &[(&[u8], &str)] = &[
+        (
+            b"{\"a\":\x01}",
+            r"invalid character '\x01' looking for beginning of value",
+        ),
+        (
+            b"{\"a\":\x7f}",
+            r"invalid character '\x7f' looking for beginning of value",
+        ),
+        (
+            b"{\"a\":\x80}",
+            r"invalid character '\u0080' looking for beginning of value",
+        ),
+        (
+            b"{\"a\":\xa0}",
+            r"invalid character '\u00a0' looking for beginning of value",
+        ),
+        (
+            b"{\"a\":\xad}",
+            r"invalid character '\u00ad' looking for beginning of value",
+        ),
+        (
+            b"{\"a\":\xc3}",
+            "invalid character '\u{c3}' looking for beginning of value",
+        ),
+        (
+            b"{\"a\":\xff}",
+            "invalid character '\u{ff}' looking for beginning of value",
+        ),
+        (
+            b"{\"a\":'}",
+            r"invalid character '\'' looking for beginning of value",
+        ),
+        (b"{\"a\":\"}", "unexpected end of JSON input"),
+        (
+            b"\xef\xbb\xbf{\"default\":[{\"type\":\"reject\"}]}",
+            "invalid character '\u{ef}' looking for beginning of value",
+        ),
+        (
+            b"{\"a\":\\}",
+            r"invalid character '\\' looking for beginning of value",
+        ),
+        (
+            b"{\"a\":\n}",
+            "invalid character '}' looking for beginning of value",
+        ),
+        // Invalid UTF-8 inside strings is accepted and decoded as U+FFFD, byte by byte.
+        (
+            b"{\"default\":[{\"type\":\"reject\"}],\"\xe2\x82x\":1}",
+            "Unknown key \"\u{fffd}\u{fffd}x\"",
+        ),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(
+            err_text(input),
+            *expected,
+            "{}",
+            String::from_utf8_lossy(input)
+        );
+    }
+}
+
+#[test]
+fn nesting_depth_limit() {
+    let deep = |n: usize| format!("{{\"default\":{}{}}}", "[".repeat(n), "]".repeat(n));
+    assert_eq!(
+        err_text(deep(10001).as_bytes()),
+        "invalid character '[' exceeded max depth"
+    );
+    assert_eq!(
+        err_text(deep(9999).as_bytes()),
+        "json: cannot unmarshal array into Go value of type signature.prCommon"
+    );
+    // Far deeper than any stack could recurse: still just an error.
+    assert_eq!(
+        err_text(deep(1_000_000).as_bytes()),
+        "invalid character '[' exceeded max depth"
+    );
+}
+
+#[test]
+fn no_panics_on_garbage() {
+    // Every prefix of a rich policy, and a few byte-level mutations of it.
+    let text = ORACLE_CASES
+        .iter()
+        .find(|(i, e)| *e == "OK" && i.contains("containers-storage"))
+        .map(|(i, _)| i.as_bytes().to_vec())
+        .unwrap_or_default();
+    for n in 0..text.len() {
+        let _ = Policy::from_bytes(&text[..n]);
+    }
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..3000 {
+        let mut t = text.clone();
+        for _ in 0..3 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let pos = (seed % t.len() as u64) as usize;
+            t[pos] = (seed >> 32) as u8;
+        }
+        let _ = Policy::from_bytes(&t);
+    }
+}
+
+#[test]
+fn parsed_structure() {
+    let p = Policy::from_bytes(
+        br#"{
+            "default": [{"type": "reject"}],
+            "transports": {
+                "docker": {
+                    "example.com/a": [
+                        {"type": "signedBy", "keyType": "GPGKeys", "keyPaths": ["/k1", "/k2"]},
+                        {"type": "signedBaseLayer", "baseLayerIdentity": {"type": "matchRepository"}}
+                    ],
+                    "example.com/b": [
+                        {"type": "sigstoreSigned", "keyData": "aGVsbG8=",
+                         "signedIdentity": {"type": "remapIdentity", "prefix": "example.com", "signedPrefix": "mirror.example.com/x"}}
+                    ],
+                    "example.com/c": [
+                        {"type": "signedBy", "keyType": "signedByX509CAs", "keyData": [104, 105],
+                         "signedIdentity": {"type": "exactReference", "dockerReference": "busybox:1"}}
+                    ]
+                },
+                "dir": {"": [{"type": "insecureAcceptAnything"}]}
+            }
+        }"#,
+    )
+    .unwrap();
+    assert_eq!(p.default_requirements(), &[PolicyRequirement::Reject]);
+    let docker = p.transport_scopes("docker").unwrap();
+    assert_eq!(
+        docker["example.com/a"],
+        vec![
+            PolicyRequirement::SignedBy {
+                key_type: KeyType::GpgKeys,
+                keys: SignedByKeys::Paths(vec!["/k1".into(), "/k2".into()]),
+                signed_identity: PolicyReferenceMatch::MatchRepoDigestOrExact,
+            },
+            PolicyRequirement::SignedBaseLayer {
+                base_layer_identity: PolicyReferenceMatch::MatchRepository
+            },
+        ]
+    );
+    assert_eq!(
+        docker["example.com/b"],
+        vec![PolicyRequirement::SigstoreSigned {
+            key: SigstoreKey::Data(b"hello".to_vec()),
+            signed_identity: PolicyReferenceMatch::RemapIdentity {
+                prefix: "example.com".into(),
+                signed_prefix: "mirror.example.com/x".into()
+            },
+        }]
+    );
+    assert_eq!(
+        docker["example.com/c"],
+        vec![PolicyRequirement::SignedBy {
+            key_type: KeyType::SignedByX509Cas,
+            keys: SignedByKeys::Data(b"hi".to_vec()),
+            signed_identity: PolicyReferenceMatch::ExactReference {
+                docker_reference: "busybox:1".into()
+            },
+        }]
+    );
+    assert_eq!(
+        p.transport_scopes("dir").unwrap()[""],
+        vec![PolicyRequirement::InsecureAcceptAnything]
+    );
+    assert!(p.transport_scopes("oci").is_none());
+}
+
+struct Env {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        Env { _dir: dir, root }
+    }
+    fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+}
+
+// ---- naming ----
+
+#[test]
+fn docker_namespaces_and_identity() {
+    assert_eq!(
+        docker_namespaces("docker.io/library/busybox"),
+        [
+            "docker.io/library/busybox",
+            "docker.io/library",
+            "docker.io",
+            "*.io"
+        ]
+    );
+    assert_eq!(
+        docker_namespaces("example.com:5000/ns/repo"),
+        [
+            "example.com:5000/ns/repo",
+            "example.com:5000/ns",
+            "example.com:5000",
+            "*.com"
+        ]
+    );
+    assert_eq!(
+        docker_namespaces("a.b.example.com/repo"),
+        [
+            "a.b.example.com/repo",
+            "a.b.example.com",
+            "*.b.example.com",
+            "*.example.com",
+            "*.com"
+        ]
+    );
+    assert_eq!(
+        docker_namespaces("localhost:5000/x"),
+        ["localhost:5000/x", "localhost:5000"]
+    );
+    assert_eq!(
+        docker_identity("docker.io/library/busybox:latest"),
+        "docker.io/library/busybox:latest"
+    );
+}
+
+#[test]
+fn path_namespace_rules() {
+    assert_eq!(path_namespaces("/a/b/c"), ["/a/b", "/a"]);
+    assert_eq!(path_namespaces("/a"), Vec::<String>::new());
+    assert_eq!(path_namespaces("/"), Vec::<String>::new());
+    assert_eq!(
+        oci_identity_and_namespaces("/a/b/c", "latest"),
+        (
+            "/a/b/c".to_string(),
+            vec!["/a/b/c".to_string(), "/a/b".into(), "/a".into()]
+        )
+    );
+    assert_eq!(
+        oci_identity_and_namespaces("/a", ""),
+        ("/a".to_string(), vec!["/a".to_string()])
+    );
+    assert_eq!(
+        oci_identity_and_namespaces("/", "x"),
+        ("/".to_string(), vec![])
+    );
+}
+
+#[test]
+fn go_clean_matches_go() {
+    let cases = [
+        ("", "."),
+        ("/", "/"),
+        ("a/b/../c", "a/c"),
+        ("/a/b/..", "/a"),
+        ("/a/..", "/"),
+        ("/..", "/"),
+        ("../..", "../.."),
+        ("a/../..", ".."),
+        ("a//b/./c/", "a/b/c"),
+        ("./", "."),
+        ("/../a/../../b", "/b"),
+        ("x/../../y", "../y"),
+    ];
+    for (input, want) in cases {
+        assert_eq!(
+            String::from_utf8(naming::go_clean(input.as_bytes())).unwrap(),
+            want,
+            "{input}"
+        );
+    }
+}
+
+#[test]
+fn resolve_paths() {
+    let e = Env::new();
+    let root = resolve_path_fully_explicit(&e.root).unwrap();
+    fs::create_dir_all(e.path("real/sub")).unwrap();
+    fs::write(e.path("real/file"), "").unwrap();
+    std::os::unix::fs::symlink(e.path("real"), e.path("link")).unwrap();
+    std::os::unix::fs::symlink("real/sub", e.path("rel-link")).unwrap();
+    std::os::unix::fs::symlink(e.path("missing"), e.path("dangling")).unwrap();
+    let r = |p: &Path| resolve_path_fully_explicit(p).map(|p| p.display().to_string());
+    let real = root.join("real").display().to_string();
+    assert_eq!(r(&e.path("link")).unwrap(), real);
+    assert_eq!(r(&e.path("link/sub/..")).unwrap(), real);
+    assert_eq!(r(&e.path("rel-link")).unwrap(), format!("{real}/sub"));
+    // A missing last component is kept.
+    assert_eq!(r(&e.path("link/new")).unwrap(), format!("{real}/new"));
+    assert_eq!(
+        r(&e.path("link/new/")).unwrap_err().to_string(),
+        format!("lstat {real}/new: no such file or directory")
+    );
+    // A missing parent is not.
+    assert_eq!(
+        r(&e.path("link/a/b")).unwrap_err().to_string(),
+        format!("lstat {real}/a: no such file or directory")
+    );
+    // Dangling symlinks are errors, reported at the link target.
+    assert_eq!(
+        r(&e.path("dangling")).unwrap_err().to_string(),
+        format!(
+            "lstat {}: no such file or directory",
+            root.join("missing").display()
+        )
+    );
+    // A regular file used as a directory.
+    assert_eq!(
+        r(&e.path("real/file/x")).unwrap_err().to_string(),
+        format!("lstat {}: not a directory", e.path("real/file/x").display())
+    );
+    assert_eq!(
+        r(&e.path("link/file/")).unwrap_err().to_string(),
+        format!("lstat {}: not a directory", e.path("link/file/").display())
+    );
+    // Relative paths are resolved against the working directory.
+    let cwd = resolve_path_fully_explicit(Path::new(".")).unwrap();
+    assert!(cwd.is_absolute());
+    assert_eq!(resolve_path_fully_explicit(Path::new("")).unwrap(), cwd);
+    assert_eq!(
+        resolve_path_fully_explicit(Path::new("definitely-missing-xyz")).unwrap(),
+        cwd.join("definitely-missing-xyz")
+    );
+}
+
+#[test]
+fn go_text_helpers() {
+    assert_eq!(
+        gotext::go_quote("a\"b\\c\n\u{1}\u{e9}\u{ad}\u{1f600}"),
+        r#""a\"b\\c\n\x01é\u00ad😀""#
+    );
+    assert_eq!(gotext::go_quote_bytes(b"a\xffb"), r#""a\xffb""#);
+    for (f, want) in [
+        (1.0, "1"),
+        (1.5, "1.5"),
+        (1e6, "1e+06"),
+        (123456.0, "123456"),
+        (1234567.0, "1.234567e+06"),
+        (-0.0, "-0"),
+        (0.0, "0"),
+        (0.0001, "0.0001"),
+        (0.00001, "1e-05"),
+        (1e21, "1e+21"),
+        (5e-324, "5e-324"),
+        (1e100, "1e+100"),
+    ] {
+        assert_eq!(gotext::go_float_v(f), want, "{f}");
+    }
+}
+
+/// Re-runs skopeo (if installed) on every case in `ORACLE_CASES`.
+/// Run with `cargo test -- --ignored oracle_still_agrees`.
+#[test]
+#[ignore]
+fn oracle_still_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.json");
+    let prefix = format!("invalid policy in \"{}\": ", policy.display());
+    let mut failures = Vec::new();
+    for (i, (input, _)) in ORACLE_CASES.iter().enumerate() {
+        fs::write(&policy, input).unwrap();
+        let dest = dir.path().join(format!("out{i}"));
+        let out = std::process::Command::new("skopeo")
+            .arg("--policy")
+            .arg(&policy)
+            .arg("copy")
+            .arg("oci:/tmp/exp/oci1:latest")
+            .arg(format!("dir:{}", dest.display()))
+            .output()
+            .expect("skopeo");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let theirs = match Policy::from_file(&policy) {
+            Ok(_) => !stderr.contains("Error loading trust policy"),
+            Err(e) => {
+                let ours = e.to_string();
+                let ours_escaped = format!("Error loading trust policy: {ours}")
+                    .replace('\\', "\\\\")
+                    .replace('"', "\\\"");
+                assert!(ours.starts_with(&prefix), "{ours}");
+                stderr.contains(&format!("msg=\"{ours_escaped}\""))
+            }
+        };
+        if !theirs {
+            failures.push(format!("{input}\n  skopeo: {stderr}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
