@@ -6,6 +6,7 @@
 //! errors as `Error loading trust policy: …` and rejections as `Source image rejected: …`.
 
 use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -149,6 +150,15 @@ pub struct Policy {
     transports: BTreeMap<String, BTreeMap<String, Vec<PolicyRequirement>>>,
 }
 
+/// Where skopeo looks for the system-wide policy.
+const SYSTEM_POLICY_PATH: &str = "/etc/containers/policy.json";
+/// The per-user policy, relative to the home directory.
+const USER_POLICY_FILE: &str = ".config/containers/policy.json";
+/// Names a policy file to use instead of the user/system defaults. This is not in skopeo 1.9.3
+/// but in newer c/image releases, and the skiff issue asks for it: it applies when `--policy`
+/// is not given, and a file it names must exist.
+const POLICY_ENV: &str = "CONTAINERS_POLICY_JSON";
+
 impl Policy {
     /// The policy `--insecure-policy` uses: accept anything.
     pub fn insecure_accept_anything() -> Policy {
@@ -156,6 +166,21 @@ impl Policy {
             default: vec![PolicyRequirement::InsecureAcceptAnything],
             transports: BTreeMap::new(),
         }
+    }
+
+    /// Loads the policy skopeo would use: `explicit` (`--policy`; an empty path counts as not
+    /// given, as in skopeo), else `$CONTAINERS_POLICY_JSON` if set and non-empty, else
+    /// `$HOME/.config/containers/policy.json` if it exists, else `/etc/containers/policy.json`
+    /// if it exists; otherwise a "no policy.json file found" error.
+    pub fn load(explicit: Option<&Path>) -> Result<Policy> {
+        let env = std::env::var_os(POLICY_ENV);
+        let home = home_dir();
+        load_from(
+            explicit,
+            env.as_deref(),
+            home.as_deref(),
+            Path::new(SYSTEM_POLICY_PATH),
+        )
     }
 
     /// Reads and parses one policy file (c/image's `NewPolicyFromFile`).
@@ -188,6 +213,37 @@ impl Policy {
     }
 }
 
+/// `load` with its environment made explicit, for tests.
+fn load_from(
+    explicit: Option<&Path>,
+    env: Option<&OsStr>,
+    home: Option<&Path>,
+    system: &Path,
+) -> Result<Policy> {
+    if let Some(path) = explicit.filter(|p| !p.as_os_str().is_empty()) {
+        return Policy::from_file(path);
+    }
+    if let Some(path) = env.filter(|p| !p.is_empty()) {
+        return Policy::from_file(Path::new(path));
+    }
+    // Go's filepath.Join: cleaned, and relative if the home directory is unknown.
+    let home = home.map_or(&[][..], |h| h.as_os_str().as_bytes());
+    let user = PathBuf::from(OsStr::from_bytes(&naming::go_join(
+        home,
+        USER_POLICY_FILE.as_bytes(),
+    )));
+    if user.exists() {
+        return Policy::from_file(&user);
+    }
+    if system.exists() {
+        return Policy::from_file(system);
+    }
+    Err(PolicyError::NotFound {
+        user,
+        system: system.to_path_buf(),
+    })
+}
+
 /// Go's `os.ReadFile` with its error texts (`open …` / `read …`).
 fn read_file(path: &Path) -> Result<Vec<u8>> {
     let p = path.as_os_str().as_bytes();
@@ -197,4 +253,37 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
     f.read_to_end(&mut buf)
         .map_err(|e| PolicyError::Io(gotext::go_path_error("read", p, &e)))?;
     Ok(buf)
+}
+
+/// The home directory as c/storage determines it: `$HOME`, else the passwd entry of the
+/// (rootless) user.
+fn home_dir() -> Option<PathBuf> {
+    if let Some(h) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        return Some(PathBuf::from(h));
+    }
+    let uid = match std::env::var("_CONTAINERS_ROOTLESS_UID") {
+        Ok(v) if !v.is_empty() => v.parse::<libc::uid_t>().unwrap_or(0),
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        _ => unsafe { libc::geteuid() },
+    };
+    passwd_home(uid)
+}
+
+fn passwd_home(uid: libc::uid_t) -> Option<PathBuf> {
+    let mut buf = vec![0 as libc::c_char; 16 * 1024];
+    // SAFETY: `pwd` is plain old data; getpwuid_r only writes into `pwd` and `buf` (whose
+    // length we pass), and on success `result` points at `pwd`, whose `pw_dir` points into
+    // `buf`, which outlives the CStr we build from it.
+    unsafe {
+        let mut pwd: libc::passwd = std::mem::zeroed();
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result);
+        if rc != 0 || result.is_null() || pwd.pw_dir.is_null() {
+            return None;
+        }
+        let dir = std::ffi::CStr::from_ptr(pwd.pw_dir);
+        Some(PathBuf::from(OsString::from(OsStr::from_bytes(
+            dir.to_bytes(),
+        ))))
+    }
 }

@@ -204,6 +204,16 @@ fn parsed_structure() {
     assert!(p.transport_scopes("oci").is_none());
 }
 
+// ---- loading ----
+
+fn write(path: &Path, contents: &str) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, contents).unwrap();
+}
+
+const ACCEPT: &str = r#"{"default":[{"type":"insecureAcceptAnything"}]}"#;
+const REJECT: &str = r#"{"default":[{"type":"reject"}]}"#;
+
 struct Env {
     _dir: tempfile::TempDir,
     root: PathBuf,
@@ -218,6 +228,150 @@ impl Env {
     fn path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
     }
+    fn home(&self) -> PathBuf {
+        self.path("home")
+    }
+    fn user_file(&self) -> PathBuf {
+        self.path("home/.config/containers/policy.json")
+    }
+    fn system(&self) -> PathBuf {
+        self.path("etc/containers/policy.json")
+    }
+    fn load(&self, explicit: Option<&Path>, env: Option<&str>) -> Result<Policy> {
+        let home = self.home();
+        load_from(explicit, env.map(OsStr::new), Some(&home), &self.system())
+    }
+}
+
+#[test]
+fn load_explicit_wins() {
+    let e = Env::new();
+    write(&e.path("explicit.json"), REJECT);
+    write(&e.path("env.json"), ACCEPT);
+    write(&e.user_file(), ACCEPT);
+    write(&e.system(), ACCEPT);
+    let env = e.path("env.json");
+    let p = e
+        .load(Some(&e.path("explicit.json")), env.to_str())
+        .unwrap();
+    assert_eq!(p.default_requirements(), &[PolicyRequirement::Reject]);
+}
+
+#[test]
+fn load_explicit_errors() {
+    let e = Env::new();
+    write(&e.user_file(), ACCEPT);
+    let missing = e.path("nope.json");
+    assert_eq!(
+        e.load(Some(&missing), None).unwrap_err().to_string(),
+        format!("open {}: no such file or directory", missing.display())
+    );
+    assert_eq!(
+        e.load(Some(&e.root), None).unwrap_err().to_string(),
+        format!("read {}: is a directory", e.root.display())
+    );
+    let under_file = e.user_file().join("x");
+    assert_eq!(
+        e.load(Some(&under_file), None).unwrap_err().to_string(),
+        format!("open {}: not a directory", under_file.display())
+    );
+    let bad = e.path("bad\n\"name\".json");
+    write(&bad, "{}");
+    assert_eq!(
+        e.load(Some(&bad), None).unwrap_err().to_string(),
+        format!(
+            "invalid policy in \"{}/bad\\n\\\"name\\\".json\": Default policy is missing",
+            e.root.display()
+        )
+    );
+    let err = e.load(Some(&bad), None).unwrap_err();
+    assert!(matches!(err, PolicyError::InvalidFile { .. }));
+}
+
+#[test]
+fn load_empty_explicit_means_default() {
+    let e = Env::new();
+    write(&e.system(), REJECT);
+    let p = e.load(Some(Path::new("")), None).unwrap();
+    assert_eq!(p.default_requirements(), &[PolicyRequirement::Reject]);
+}
+
+#[test]
+fn load_env_var() {
+    let e = Env::new();
+    write(&e.path("env.json"), REJECT);
+    write(&e.user_file(), ACCEPT);
+    write(&e.system(), ACCEPT);
+    let env = e.path("env.json");
+    let p = e.load(None, env.to_str()).unwrap();
+    assert_eq!(p.default_requirements(), &[PolicyRequirement::Reject]);
+    // An empty variable is ignored.
+    let p = e.load(None, Some("")).unwrap();
+    assert_eq!(
+        p.default_requirements(),
+        &[PolicyRequirement::InsecureAcceptAnything]
+    );
+    // A named file must exist; there is no fallback.
+    let missing = e.path("missing.json");
+    assert_eq!(
+        e.load(None, missing.to_str()).unwrap_err().to_string(),
+        format!("open {}: no such file or directory", missing.display())
+    );
+}
+
+#[test]
+fn load_user_then_system() {
+    let e = Env::new();
+    write(&e.user_file(), REJECT);
+    write(&e.system(), ACCEPT);
+    let p = e.load(None, None).unwrap();
+    assert_eq!(p.default_requirements(), &[PolicyRequirement::Reject]);
+    fs::remove_file(e.user_file()).unwrap();
+    let p = e.load(None, None).unwrap();
+    assert_eq!(
+        p.default_requirements(),
+        &[PolicyRequirement::InsecureAcceptAnything]
+    );
+    // An invalid user file is reported, not skipped.
+    write(&e.user_file(), "{}");
+    assert_eq!(
+        e.load(None, None).unwrap_err().to_string(),
+        format!(
+            "invalid policy in \"{}\": Default policy is missing",
+            e.user_file().display()
+        )
+    );
+}
+
+#[test]
+fn load_missing_everywhere() {
+    let e = Env::new();
+    let err = e.load(None, None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "no policy.json file found at any of the following: \"{}\", \"{}\"",
+            e.user_file().display(),
+            e.system().display()
+        )
+    );
+    // Unknown home: Go joins "" and gets a relative path.
+    let err = load_from(None, None, None, &e.system()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "no policy.json file found at any of the following: \".config/containers/policy.json\", \"{}\"",
+            e.system().display()
+        )
+    );
+    // The home path is cleaned the way Go's filepath.Join does.
+    let messy = e.root.join("home/./sub/..//");
+    let err = load_from(None, None, Some(&messy), &e.system()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("\"{}\"", e.user_file().display())),
+        "{err}"
+    );
 }
 
 // ---- naming ----
