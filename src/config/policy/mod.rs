@@ -150,6 +150,20 @@ pub struct Policy {
     transports: BTreeMap<String, BTreeMap<String, Vec<PolicyRequirement>>>,
 }
 
+/// What the policy needs to know about an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySubject {
+    /// Transport name: "docker", "dir", "oci", "oci-archive", "docker-archive",
+    /// "docker-daemon", "containers-storage", …
+    pub transport: String,
+    /// c/image's `PolicyConfigurationIdentity()` of the reference.
+    pub identity: String,
+    /// c/image's `PolicyConfigurationNamespaces()`, most specific first.
+    pub namespaces: Vec<String>,
+    /// The image name for messages, e.g. `oci:/tmp/x:latest`.
+    pub display: String,
+}
+
 /// Where skopeo looks for the system-wide policy.
 const SYSTEM_POLICY_PATH: &str = "/etc/containers/policy.json";
 /// The per-user policy, relative to the home directory.
@@ -210,6 +224,60 @@ impl Policy {
         transport: &str,
     ) -> Option<&BTreeMap<String, Vec<PolicyRequirement>>> {
         self.transports.get(transport)
+    }
+
+    /// The requirements that apply to `subject`: in the transport's section, the scope named by
+    /// the identity, else the first namespace that has a scope, else the transport's "" scope;
+    /// without any of these, the default requirements.
+    pub fn requirements_for(&self, subject: &PolicySubject) -> &[PolicyRequirement] {
+        if let Some(scopes) = self.transports.get(&subject.transport) {
+            let found = std::iter::once(&subject.identity)
+                .chain(subject.namespaces.iter())
+                .find_map(|scope| scopes.get(scope))
+                .or_else(|| scopes.get(""));
+            if let Some(reqs) = found {
+                return reqs;
+            }
+        }
+        &self.default
+    }
+
+    /// c/image's `IsRunningImageAllowed` without signature verification: every requirement
+    /// of the selected scope must accept, in order; the first refusal is the error.
+    pub fn check_source(&self, subject: &PolicySubject) -> Result<()> {
+        let reqs = self.requirements_for(subject);
+        if reqs.is_empty() {
+            return Err(PolicyError::Rejected(
+                "List of verification policy requirements must not be empty".to_string(),
+            ));
+        }
+        for req in reqs {
+            match req {
+                PolicyRequirement::InsecureAcceptAnything => {}
+                PolicyRequirement::Reject => {
+                    return Err(PolicyError::Rejected(format!(
+                        "Running image {} is rejected by policy.",
+                        subject.display
+                    )));
+                }
+                PolicyRequirement::SignedBaseLayer { .. } => {
+                    return Err(PolicyError::Rejected(
+                        "signedBaseLayer not implemented yet!".to_string(),
+                    ));
+                }
+                PolicyRequirement::SignedBy { .. } => {
+                    return Err(PolicyError::Unsupported(
+                        "the policy requires signatures (\"signedBy\"), but signature verification is not supported by skiff yet".to_string(),
+                    ));
+                }
+                PolicyRequirement::SigstoreSigned { .. } => {
+                    return Err(PolicyError::Unsupported(
+                        "the policy requires signatures (\"sigstoreSigned\"), but signature verification is not supported by skiff yet".to_string(),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 }
 

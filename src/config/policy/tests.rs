@@ -374,6 +374,168 @@ fn load_missing_everywhere() {
     );
 }
 
+#[test]
+fn insecure_policy_accepts_everything() {
+    let p = Policy::insecure_accept_anything();
+    assert_eq!(
+        p.default_requirements(),
+        &[PolicyRequirement::InsecureAcceptAnything]
+    );
+    assert_eq!(p.check_source(&subject("docker", "x", &[])), Ok(()));
+}
+
+// ---- evaluation ----
+
+fn subject(transport: &str, identity: &str, namespaces: &[&str]) -> PolicySubject {
+    PolicySubject {
+        transport: transport.to_string(),
+        identity: identity.to_string(),
+        namespaces: namespaces.iter().map(|s| s.to_string()).collect(),
+        display: format!("{transport}:{identity}"),
+    }
+}
+
+/// Which scope was selected, told apart by the rejection message it produces.
+fn selected(p: &Policy, s: &PolicySubject) -> String {
+    match p.requirements_for(s) {
+        [
+            PolicyRequirement::SignedBaseLayer {
+                base_layer_identity: PolicyReferenceMatch::ExactRepository { docker_repository },
+            },
+        ] => docker_repository.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn marker(name: &str) -> String {
+    format!(
+        r#"[{{"type":"signedBaseLayer","baseLayerIdentity":{{"type":"exactRepository","dockerRepository":"{name}"}}}}]"#
+    )
+}
+
+#[test]
+fn scope_selection_order() {
+    let text = format!(
+        r#"{{"default":{},"transports":{{"docker":{{
+            "example.com/ns/repo:tag":{},
+            "example.com/ns/repo":{},
+            "example.com/ns":{},
+            "*.com":{},
+            "":{}
+        }},"dir":{{"/tmp/a":{}}}}}}}"#,
+        marker("global"),
+        marker("identity"),
+        marker("repo"),
+        marker("ns"),
+        marker("wildcard"),
+        marker("transport-default"),
+        marker("dir-a"),
+    );
+    let p = Policy::from_bytes(text.as_bytes()).unwrap();
+    let ns = docker_namespaces("example.com/ns/repo");
+    let ns: Vec<&str> = ns.iter().map(String::as_str).collect();
+    let docker = |identity: &str| subject("docker", identity, &ns);
+    assert_eq!(selected(&p, &docker("example.com/ns/repo:tag")), "identity");
+    assert_eq!(selected(&p, &docker("example.com/ns/repo:other")), "repo");
+    // Namespaces are tried in order: the first one with a scope wins.
+    let only_host = subject("docker", "x", &["example.com", "*.com"]);
+    assert_eq!(selected(&p, &only_host), "wildcard");
+    let ns_first = subject("docker", "x", &["example.com/ns", "*.com"]);
+    assert_eq!(selected(&p, &ns_first), "ns");
+    let nothing = subject(
+        "docker",
+        "other.org/x:1",
+        &["other.org/x", "other.org", "*.org"],
+    );
+    assert_eq!(selected(&p, &nothing), "transport-default");
+    // A transport section without a matching scope and without "" falls back to the default.
+    let dir = subject(
+        "dir",
+        "/var/x",
+        &path_namespaces("/var/x")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(selected(&p, &dir), "global");
+    let dir_a = path_namespaces("/tmp/a/b/c");
+    let dir_a: Vec<&str> = dir_a.iter().map(String::as_str).collect();
+    assert_eq!(selected(&p, &subject("dir", "/tmp/a/b/c", &dir_a)), "dir-a");
+    // No section for the transport at all.
+    assert_eq!(
+        selected(&p, &subject("oci", "/tmp/a", &["/tmp/a", "/tmp"])),
+        "global"
+    );
+}
+
+#[test]
+fn evaluation() {
+    let p = Policy::from_bytes(
+        br#"{"default":[{"type":"insecureAcceptAnything"}],
+             "transports":{
+               "oci":{"/srv/images":[{"type":"insecureAcceptAnything"},{"type":"reject"}]},
+               "docker":{
+                 "signed.example.com":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/k"}],
+                 "sigstore.example.com":[{"type":"sigstoreSigned","keyPath":"/k"}],
+                 "layer.example.com":[{"type":"signedBaseLayer","baseLayerIdentity":{"type":"matchExact"}}],
+                 "first.example.com":[{"type":"reject"},{"type":"signedBy","keyType":"GPGKeys","keyPath":"/k"}]
+               }}}"#,
+    )
+    .unwrap();
+    let (id, ns) = oci_identity_and_namespaces("/srv/images/app", "latest");
+    let mut s = subject(
+        "oci",
+        &id,
+        &ns.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    s.display = "oci:/srv/images/app:latest".to_string();
+    let err = p.check_source(&s).unwrap_err();
+    assert_eq!(
+        err,
+        PolicyError::Rejected(
+            "Running image oci:/srv/images/app:latest is rejected by policy.".into()
+        )
+    );
+    assert_eq!(
+        p.check_source(&subject("oci", "/elsewhere", &["/elsewhere"])),
+        Ok(())
+    );
+
+    let docker = |host: &str| {
+        let name = format!("{host}/app");
+        let ns = docker_namespaces(&name);
+        subject(
+            "docker",
+            &docker_identity(&format!("{name}:1")),
+            &ns.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    };
+    let err = p.check_source(&docker("signed.example.com")).unwrap_err();
+    assert!(matches!(err, PolicyError::Unsupported(_)));
+    let msg = err.to_string();
+    assert!(
+        msg.contains("signedBy")
+            && msg.contains("not supported by skiff yet")
+            && !msg.contains('\n'),
+        "{msg}"
+    );
+    let err = p.check_source(&docker("sigstore.example.com")).unwrap_err();
+    assert!(err.to_string().contains("sigstoreSigned"), "{err}");
+    assert_eq!(
+        p.check_source(&docker("layer.example.com")),
+        Err(PolicyError::Rejected(
+            "signedBaseLayer not implemented yet!".into()
+        ))
+    );
+    // Requirements are evaluated in order; the first refusal is reported.
+    assert_eq!(
+        p.check_source(&docker("first.example.com"))
+            .unwrap_err()
+            .to_string(),
+        "Running image docker:first.example.com/app:1 is rejected by policy."
+    );
+}
+
 // ---- naming ----
 
 #[test]
