@@ -10,6 +10,8 @@
 //! Everything here works on byte slices of already validated input and never recurses, so
 //! deeply nested input cannot exhaust the stack.
 
+use std::collections::HashSet;
+
 use super::gotext::{decode_rune, go_float_v};
 pub(super) use super::scan::check_valid;
 use super::scan::is_space;
@@ -284,12 +286,11 @@ where
         let token = token_for_message(raw)?;
         return Err(format!("JSON object expected, got \"{token}\""));
     }
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for (key, value) in raw.members() {
-        if seen.contains(&key) {
+        if !seen.insert(key.clone()) {
             return Err(format!("Duplicate key \"{key}\""));
         }
-        seen.push(key.clone());
         match field(&key, value) {
             None => return Err(format!("Unknown key \"{key}\"")),
             Some(r) => r?,

@@ -138,6 +138,21 @@ fn no_panics_on_garbage() {
 }
 
 #[test]
+fn large_policies_parse_quickly() {
+    let scopes: Vec<String> = (0..50_000)
+        .map(|i| format!(r#""example.com/r{i}":[{{"type":"reject"}}]"#))
+        .collect();
+    let text = format!(
+        r#"{{"default":[{{"type":"reject"}}],"transports":{{"docker":{{{}}}}}}}"#,
+        scopes.join(",")
+    );
+    let start = std::time::Instant::now();
+    let p = Policy::from_bytes(text.as_bytes()).unwrap();
+    assert_eq!(p.transport_scopes("docker").unwrap().len(), 50_000);
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
 fn parsed_structure() {
     let p = Policy::from_bytes(
         br#"{
