@@ -13,6 +13,7 @@ pub mod gojson;
 pub mod image;
 pub mod manifest;
 pub mod reference;
+pub mod signature;
 pub mod template;
 pub mod transport;
 pub mod types;

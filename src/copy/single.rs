@@ -9,7 +9,8 @@ use super::progress::BlobKind;
 use crate::digest::Digest;
 use crate::error::not_implemented;
 use crate::manifest::Manifest;
-use crate::types::{BlobInfo, Signature};
+use crate::signature::Signature;
+use crate::types::BlobInfo;
 
 pub(crate) struct SingleCopied {
     pub manifest: Bytes,

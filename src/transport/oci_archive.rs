@@ -27,7 +27,8 @@ use crate::error::ImageNotFound;
 use crate::manifest::media_type as mt;
 use crate::manifest::oci::{Descriptor, OciIndex};
 use crate::reference::LayoutName;
-use crate::types::{BlobInfo, Signature, SystemContext};
+use crate::signature::Signature;
+use crate::types::{BlobInfo, SystemContext};
 
 fn blob_member(digest: &Digest) -> String {
     format!("blobs/{}/{}", digest.algorithm().name(), digest.hex())
