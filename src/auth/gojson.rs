@@ -74,6 +74,13 @@ impl Parser<'_> {
         }
     }
 
+    /// Like [`Parser::invalid`], inside a token: at the end of the input Go's scanner feeds
+    /// one more space, which such a token refuses.
+    fn invalid_in_token(&self, context: &str) -> String {
+        let c = self.peek().unwrap_or(b' ');
+        format!("invalid character {} {context}", quote_char(c))
+    }
+
     /// The next byte, which must exist.
     fn next(&mut self) -> Result<u8, String> {
         let c = self.peek().ok_or_else(|| EOF.to_string())?;
@@ -169,7 +176,7 @@ impl Parser<'_> {
         self.pos += 1;
         for expected in word.bytes().skip(1) {
             if self.peek() != Some(expected) {
-                return Err(self.invalid(&format!(
+                return Err(self.invalid_in_token(&format!(
                     "in literal {word} (expecting {})",
                     quote_char(expected)
                 )));
@@ -189,7 +196,7 @@ impl Parser<'_> {
         if self.peek() == Some(b'-') {
             self.pos += 1;
             if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                return Err(self.invalid("in numeric literal"));
+                return Err(self.invalid_in_token("in numeric literal"));
             }
         }
         if self.next()? != b'0' {
@@ -198,7 +205,7 @@ impl Parser<'_> {
         if self.peek() == Some(b'.') {
             self.pos += 1;
             if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                return Err(self.invalid("after decimal point in numeric literal"));
+                return Err(self.invalid_in_token("after decimal point in numeric literal"));
             }
             self.digits();
         }
@@ -208,7 +215,7 @@ impl Parser<'_> {
                 self.pos += 1;
             }
             if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                return Err(self.invalid("in exponent of numeric literal"));
+                return Err(self.invalid_in_token("in exponent of numeric literal"));
             }
             self.digits();
         }
@@ -222,7 +229,7 @@ impl Parser<'_> {
                 Some(c @ b'0'..=b'9') => c - b'0',
                 Some(c @ b'a'..=b'f') => c - b'a' + 10,
                 Some(c @ b'A'..=b'F') => c - b'A' + 10,
-                _ => return Err(self.invalid("in \\u hexadecimal character escape")),
+                _ => return Err(self.invalid_in_token("in \\u hexadecimal character escape")),
             };
             self.pos += 1;
             v = v * 16 + u32::from(d);
@@ -252,7 +259,9 @@ impl Parser<'_> {
                 }
                 b'\\' => {
                     self.pos += 1;
-                    let e = self.peek().ok_or_else(|| EOF.to_string())?;
+                    let Some(e) = self.peek() else {
+                        return Err(self.invalid_in_token("in string escape code"));
+                    };
                     if e != b'u' && pending_high.take().is_some() {
                         push(&mut out, '\u{fffd}');
                     }
@@ -266,7 +275,7 @@ impl Parser<'_> {
                         b'r' => Some('\r'),
                         b't' => Some('\t'),
                         b'u' => None,
-                        _ => return Err(self.invalid("in string escape code")),
+                        _ => return Err(self.invalid_in_token("in string escape code")),
                     };
                     self.pos += 1;
                     match simple {
@@ -596,7 +605,28 @@ mod tests {
             syntax("x"),
             "invalid character 'x' looking for beginning of value"
         );
-        assert_eq!(syntax("tru"), "unexpected end of JSON input");
+        assert_eq!(
+            syntax("tru"),
+            "invalid character ' ' in literal true (expecting 'e')"
+        );
+        assert_eq!(
+            syntax("{\"a\":-"),
+            "invalid character ' ' in numeric literal"
+        );
+        assert_eq!(
+            syntax("1."),
+            "invalid character ' ' after decimal point in numeric literal"
+        );
+        assert_eq!(
+            syntax("\"a\\"),
+            "invalid character ' ' in string escape code"
+        );
+        assert_eq!(
+            syntax("\"\\u12"),
+            "invalid character ' ' in \\u hexadecimal character escape"
+        );
+        assert_eq!(syntax("\"abc"), "unexpected end of JSON input");
+        assert!(parse(b"12").is_ok());
         assert_eq!(
             syntax("trUe"),
             "invalid character 'U' in literal true (expecting 'u')"
@@ -610,7 +640,10 @@ mod tests {
             syntax("1.e"),
             "invalid character 'e' after decimal point in numeric literal"
         );
-        assert_eq!(syntax("1e+"), "unexpected end of JSON input");
+        assert_eq!(
+            syntax("1e+"),
+            "invalid character ' ' in exponent of numeric literal"
+        );
         assert_eq!(
             syntax("1ex"),
             "invalid character 'x' in exponent of numeric literal"
