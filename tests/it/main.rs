@@ -3,5 +3,6 @@
 mod support;
 
 mod cli;
+mod config_files;
 mod local;
 mod local_errors;
