@@ -48,8 +48,7 @@ impl Env {
             xdg_runtime_dir: non_empty_var("XDG_RUNTIME_DIR"),
             xdg_config_home: non_empty_var("XDG_CONFIG_HOME"),
             docker_config: non_empty_var("DOCKER_CONFIG"),
-            registries_conf: non_empty_var("CONTAINERS_REGISTRIES_CONF")
-                .or_else(|| non_empty_var("REGISTRIES_CONFIG_PATH")),
+            registries_conf: registries_conf_from(|n| std::env::var_os(n)),
             etc: PathBuf::from("/etc"),
             run: PathBuf::from("/run"),
             helper_path: None,
@@ -78,6 +77,13 @@ impl Env {
             .clone()
             .unwrap_or_else(|| self.home.join(".config"))
     }
+}
+
+/// `$CONTAINERS_REGISTRIES_CONF` when set (an empty value counts as set, and means "none"),
+/// else `$REGISTRIES_CONFIG_PATH`, as c/image's `UpdateRegistriesConf` decides.
+fn registries_conf_from(var: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+    let value = var("CONTAINERS_REGISTRIES_CONF").or_else(|| var("REGISTRIES_CONFIG_PATH"))?;
+    Some(PathBuf::from(value)).filter(|p| !p.as_os_str().is_empty())
 }
 
 /// The home directory from the password database, for a process without `$HOME`.
@@ -148,6 +154,37 @@ mod tests {
         );
         let err = io::Error::from_raw_os_error(libc::EACCES);
         assert_eq!(go_errno_text(&err), "permission denied");
+    }
+
+    #[test]
+    fn registries_conf_variables() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |n: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == n)
+                    .map(|(_, v)| OsString::from(v))
+            }
+        };
+        assert_eq!(registries_conf_from(vars(&[])), None);
+        assert_eq!(
+            registries_conf_from(vars(&[("REGISTRIES_CONFIG_PATH", "/b")])),
+            Some(PathBuf::from("/b"))
+        );
+        assert_eq!(
+            registries_conf_from(vars(&[
+                ("CONTAINERS_REGISTRIES_CONF", "/a"),
+                ("REGISTRIES_CONFIG_PATH", "/b")
+            ])),
+            Some(PathBuf::from("/a"))
+        );
+        assert_eq!(
+            registries_conf_from(vars(&[
+                ("CONTAINERS_REGISTRIES_CONF", ""),
+                ("REGISTRIES_CONFIG_PATH", "/b")
+            ])),
+            None
+        );
     }
 
     #[test]
