@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod config_files;
 mod local;
 mod local_errors;
 mod policy_format;
