@@ -15,7 +15,6 @@ mod gotext;
 mod json;
 mod naming;
 mod parse;
-mod refcheck;
 mod scan;
 #[cfg(test)]
 mod tests;

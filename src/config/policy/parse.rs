@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::reference::DockerReference;
+use crate::reference::grammar::{is_domain, split_name};
+
 use super::gotext::go_quote;
 use super::json::{self, Raw};
 use super::naming::is_valid_scope;
-use super::refcheck;
 use super::{KeyType, Policy, PolicyReferenceMatch, PolicyRequirement, SignedByKeys, SigstoreKey};
 
 type Res<T> = std::result::Result<T, String>;
@@ -314,22 +316,20 @@ fn parse_reference_match(raw: Raw) -> Res<PolicyReferenceMatch> {
         "exactReference" => {
             let mut v = parse_string_fields(raw, &t, &["dockerReference"])?;
             let docker_reference = v.pop().unwrap_or_default();
-            // TODO(reference): crate::reference::DockerReference::parse_normalized_named
-            match refcheck::check_normalized_named(&docker_reference) {
+            match DockerReference::parse_normalized_named(&docker_reference) {
                 Err(e) => Err(format!(
                     "Invalid format of dockerReference {docker_reference}: {e}"
                 )),
-                Ok(false) => Err(format!(
+                Ok(r) if r.is_name_only() => Err(format!(
                     "dockerReference {docker_reference} contains neither a tag nor digest"
                 )),
-                Ok(true) => Ok(PolicyReferenceMatch::ExactReference { docker_reference }),
+                Ok(_) => Ok(PolicyReferenceMatch::ExactReference { docker_reference }),
             }
         }
         "exactRepository" => {
             let mut v = parse_string_fields(raw, &t, &["dockerRepository"])?;
             let docker_repository = v.pop().unwrap_or_default();
-            // TODO(reference): crate::reference::DockerReference::parse_normalized_named
-            if let Err(e) = refcheck::check_normalized_named(&docker_repository) {
+            if let Err(e) = DockerReference::parse_normalized_named(&docker_repository) {
                 return Err(format!(
                     "Invalid format of dockerRepository {docker_repository}: {e}"
                 ));
@@ -350,9 +350,12 @@ fn parse_reference_match(raw: Raw) -> Res<PolicyReferenceMatch> {
     }
 }
 
-/// A `remapIdentity` prefix must be a bare domain (`host[:port]`) or a name starting with one.
+/// A `remapIdentity` prefix must be a bare domain (`host[:port]`) or a name starting with one
+/// (`reference.DomainRegexp`, or `reference.NameRegexp` whose text before the first `/` matches
+/// `DomainRegexp`).
 fn validate_remap_prefix(s: &str) -> Res<()> {
-    if refcheck::is_domain(s) || (refcheck::is_name(s) && refcheck::starts_with_domain(s)) {
+    let name_with_domain = matches!(split_name(s), Some((domain, _)) if !domain.is_empty());
+    if is_domain(s) || name_with_domain {
         Ok(())
     } else {
         Err(format!("prefix {} is not valid", go_quote(s)))

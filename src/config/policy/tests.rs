@@ -219,6 +219,38 @@ fn parsed_structure() {
     assert!(p.transport_scopes("oci").is_none());
 }
 
+/// `exactReference`/`exactRepository` with characters whose lowercase is ASCII only under Go's
+/// simple case mapping (U+0130 → `i`): what skopeo 1.9.3 says about them.
+#[test]
+fn reference_checks_lowercase_like_go() {
+    let policy = |t: &str, field: &str, value: &str| {
+        format!(
+            r#"{{"default":[{{"type":"signedBy","keyType":"GPGKeys","keyPath":"/x","signedIdentity":{{"type":"{t}","{field}":"{value}"}}}}]}}"#
+        )
+    };
+    let lower = "repository name must be lowercase";
+    let upper = "invalid reference format: repository name must be lowercase";
+    for (value, why) in [
+        ("busybox:\u{130}", lower),
+        ("\u{130}.com/foo", lower),
+        ("busybox:\u{212a}", lower),
+        ("localhost/a:\u{130}", lower),
+        ("x\u{130}", upper),
+        ("a\u{3a3}", upper),
+    ] {
+        for (t, field) in [
+            ("exactReference", "dockerReference"),
+            ("exactRepository", "dockerRepository"),
+        ] {
+            assert_eq!(
+                err_text(policy(t, field, value).as_bytes()),
+                format!("Invalid format of {field} {value}: {why}"),
+                "{t} {value}"
+            );
+        }
+    }
+}
+
 // ---- loading ----
 
 fn write(path: &Path, contents: &str) {
