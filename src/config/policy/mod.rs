@@ -11,7 +11,8 @@ use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-mod gotext;
+use crate::gotext;
+
 mod json;
 mod naming;
 mod parse;

@@ -7,8 +7,8 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::gotext::{go_errno_text, go_path_error};
 use super::{PolicyError, Result};
+use crate::gotext::{go_errno_text, go_path_error};
 
 /// The policy identity of a docker reference: its fully normalized name plus `:tag` or
 /// `@digest` (e.g. `docker.io/library/busybox:latest`), exactly one of the two, as

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::gotext::go_quote;
 use crate::reference::DockerReference;
 use crate::reference::grammar::{is_domain, split_name};
 
-use super::gotext::go_quote;
 use super::json::{self, Raw};
 use super::naming::is_valid_scope;
 use super::{KeyType, Policy, PolicyReferenceMatch, PolicyRequirement, SignedByKeys, SigstoreKey};

@@ -727,10 +727,10 @@ fn resolve_paths() {
 #[test]
 fn go_text_helpers() {
     assert_eq!(
-        gotext::go_quote("a\"b\\c\n\u{1}\u{e9}\u{ad}\u{1f600}"),
+        crate::gotext::go_quote("a\"b\\c\n\u{1}\u{e9}\u{ad}\u{1f600}"),
         r#""a\"b\\c\n\x01é\u00ad😀""#
     );
-    assert_eq!(gotext::go_quote_bytes(b"a\xffb"), r#""a\xffb""#);
+    assert_eq!(crate::gotext::go_quote_bytes(b"a\xffb"), r#""a\xffb""#);
     for (f, want) in [
         (1.0, "1"),
         (1.5, "1.5"),
@@ -745,7 +745,7 @@ fn go_text_helpers() {
         (5e-324, "5e-324"),
         (1e100, "1e+100"),
     ] {
-        assert_eq!(gotext::go_float_v(f), want, "{f}");
+        assert_eq!(crate::gotext::go_float_v(f), want, "{f}");
     }
 }
 

@@ -1,11 +1,12 @@
-//! Go formatting conventions that leak into c/image's policy error messages: `%q` quoting,
-//! the `%!s(float64=…)` rendering of JSON numbers, and the lowercase `strerror` texts Go uses
-//! for OS errors (`open /x: no such file or directory`).
+//! Go formatting conventions that show up in skopeo's messages, shared by every module that
+//! reproduces them: `%q` quoting (`strconv.Quote`), `%v` of a float64, and the texts Go
+//! prints for OS errors (`open /x: no such file or directory`).
 
 use std::io;
 
-/// Go's `strconv.Quote` for arbitrary bytes: invalid UTF-8 bytes become `\xNN`.
-pub(crate) fn go_quote_bytes(bytes: &[u8]) -> String {
+/// Go's `strconv.Quote` for arbitrary bytes (a Go string may hold any bytes): each byte that
+/// does not start a valid UTF-8 sequence becomes `\xNN`.
+pub fn go_quote_bytes(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + 2);
     out.push('"');
     let mut rest = bytes;
@@ -25,28 +26,13 @@ pub(crate) fn go_quote_bytes(bytes: &[u8]) -> String {
     out
 }
 
-/// Go's `strconv.Quote`.
-pub(crate) fn go_quote(s: &str) -> String {
+/// Go's `strconv.Quote` / `fmt`'s `%q` for a string.
+pub fn go_quote(s: &str) -> String {
     go_quote_bytes(s.as_bytes())
 }
 
-/// encoding/json's `quoteChar`: how its syntax errors render the offending byte.
-pub(crate) fn quote_char(c: u8) -> String {
-    match c {
-        b'\'' => r"'\''".to_string(),
-        b'"' => "'\"'".to_string(),
-        _ => {
-            // Go converts the byte to the rune U+00XX before quoting it.
-            let mut s = String::from("'");
-            push_escaped_rune(&mut s, char::from(c), '"');
-            s.push('\'');
-            s
-        }
-    }
-}
-
 /// Decodes one UTF-8 sequence the way Go's `utf8.DecodeRune` accepts it.
-pub(crate) fn decode_rune(bytes: &[u8]) -> Option<(char, usize)> {
+pub fn decode_rune(bytes: &[u8]) -> Option<(char, usize)> {
     let width = match *bytes.first()? {
         0x00..=0x7f => 1,
         0xc2..=0xdf => 2,
@@ -65,7 +51,7 @@ fn push_escaped_rune(out: &mut String, c: char, quote: char) {
         out.push(c);
         return;
     }
-    if is_go_printable(c) {
+    if go_is_print(c) {
         out.push(c);
         return;
     }
@@ -83,42 +69,46 @@ fn push_escaped_rune(out: &mut String, c: char, quote: char) {
     }
 }
 
-/// An approximation of Go's `unicode.IsPrint` (Rust has no general-category tables in std):
-/// exact for Latin-1, and for the control, format, separator and private-use characters that
-/// matter in practice; unassigned code points are treated as printable.
-fn is_go_printable(c: char) -> bool {
-    let u = c as u32;
-    if u == 0x20 {
+/// Go's `unicode.IsPrint` (which `strconv.Quote` uses), approximately: Rust has no
+/// general-category tables in std, so code points unassigned in Unicode count as printable.
+/// Everything Go prints as-is is printable here; of what Go escapes, this catches the
+/// controls, separators other than U+0020, all format characters (Unicode 13, as in Go 1.19)
+/// and private-use characters, and the unassigned code points next to them.
+pub fn go_is_print(c: char) -> bool {
+    if c == ' ' {
         return true;
     }
     if c.is_control() || c.is_whitespace() {
         return false;
     }
-    !matches!(u,
-        0xad
-        | 0x600..=0x605
-        | 0x61c
-        | 0x6dd
-        | 0x70f
-        | 0x180e
-        | 0x200b..=0x200f
-        | 0x202a..=0x202e
-        | 0x2060..=0x2064
-        | 0x2066..=0x206f
-        | 0xd800..=0xdfff
-        | 0xe000..=0xf8ff
-        | 0xfeff
-        | 0xfff9..=0xfffb
-        | 0x110bd
-        | 0x1d173..=0x1d17a
-        | 0xe0001
-        | 0xe0020..=0xe007f
-        | 0xf0000..=0x10ffff)
+    !matches!(c,
+        '\u{ad}'
+        | '\u{600}'..='\u{605}'
+        | '\u{61c}'
+        | '\u{6dd}'
+        | '\u{70f}'
+        | '\u{890}'..='\u{891}'
+        | '\u{8e2}'
+        | '\u{180e}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}'
+        | '\u{e000}'..='\u{f8ff}'
+        | '\u{feff}'
+        | '\u{fff9}'..='\u{fffb}'
+        | '\u{fffe}'..='\u{ffff}'
+        | '\u{110bd}'
+        | '\u{110cd}'
+        | '\u{13430}'..='\u{13438}'
+        | '\u{1bca0}'..='\u{1bca3}'
+        | '\u{1d173}'..='\u{1d17a}'
+        | '\u{e0000}'..='\u{e007f}'
+        | '\u{f0000}'..='\u{10ffff}')
 }
 
 /// Go's `%v` rendering of a float64: the shortest round-trip digits, in exponent form when the
 /// decimal exponent is below -4 or at least 6 (`1e+06`, `123456`, `1.234567e+06`).
-pub(crate) fn go_float_v(f: f64) -> String {
+pub fn go_float_v(f: f64) -> String {
     if f.is_nan() {
         return "NaN".to_string();
     }
@@ -174,7 +164,7 @@ pub(crate) fn go_float_v(f: f64) -> String {
 
 /// The text Go prints for an OS error: glibc's `strerror` with the first letter lowercased
 /// (only when the second one is lowercase too, as Go's generated tables do).
-pub(crate) fn go_errno_text(err: &io::Error) -> String {
+pub fn go_errno_text(err: &io::Error) -> String {
     match err.raw_os_error() {
         Some(code) => {
             let full = io::Error::from_raw_os_error(code).to_string();
@@ -200,10 +190,58 @@ pub(crate) fn go_errno_text(err: &io::Error) -> String {
 }
 
 /// Go's `*os.PathError` text: `op path: errno text`.
-pub(crate) fn go_path_error(op: &str, path: &[u8], err: &io::Error) -> String {
+pub fn go_path_error(op: &str, path: &[u8], err: &io::Error) -> String {
     format!(
         "{op} {}: {}",
         String::from_utf8_lossy(path),
         go_errno_text(err)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote() {
+        assert_eq!(go_quote(""), "\"\"");
+        assert_eq!(go_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(go_quote("é\n\u{1}\u{7f}"), "\"é\\n\\x01\\x7f\"");
+        assert_eq!(go_quote("\u{200b}\u{10ffff}"), "\"\\u200b\\U0010ffff\"");
+    }
+
+    /// What skopeo 1.9.3 (Go 1.19) printed for these, in a policy file's path and in a
+    /// `remapIdentity` prefix.
+    #[test]
+    fn quote_edge_cases_match_skopeo() {
+        assert_eq!(
+            go_quote_bytes(
+                b"q\xff\xe2\x82A\xc0\x80\xed\xa0\x80\xf4\x90\x80\x80\x01\xc3\xa9\xe2\x81\xa5\xef\xbf\xbd\xc2\x85Z"
+            ),
+            r#""q\xff\xe2\x82A\xc0\x80\xed\xa0\x80\xf4\x90\x80\x80\x01é\u2065�\u0085Z""#
+        );
+        for (c, want) in [
+            ('\u{a0}', r"\u00a0"),
+            ('\u{ad}', r"\u00ad"),
+            ('\u{890}', r"\u0890"),
+            ('\u{8e2}', r"\u08e2"),
+            ('\u{2065}', r"\u2065"),
+            ('\u{fffe}', r"\ufffe"),
+            ('\u{ffff}', r"\uffff"),
+            ('\u{110bd}', r"\U000110bd"),
+            ('\u{110cd}', r"\U000110cd"),
+            ('\u{13430}', r"\U00013430"),
+            ('\u{1bca0}', r"\U0001bca0"),
+            ('\u{1d173}', r"\U0001d173"),
+            ('\u{e0000}', r"\U000e0000"),
+            ('\u{e0002}', r"\U000e0002"),
+            ('\u{e007f}', r"\U000e007f"),
+            ('\u{f0000}', r"\U000f0000"),
+            ('é', "é"),
+            ('\u{fffd}', "\u{fffd}"),
+            ('\u{1f600}', "\u{1f600}"),
+        ] {
+            assert_eq!(go_quote(&c.to_string()), format!("\"{want}\""), "{c:?}");
+        }
+    }
 }
