@@ -3,6 +3,7 @@
 //! prints for OS errors (`open /x: no such file or directory`).
 
 use std::io;
+use std::path::Path;
 
 /// Go's `strconv.Quote` for arbitrary bytes (a Go string may hold any bytes): each byte that
 /// does not start a valid UTF-8 sequence becomes `\xNN`.
@@ -162,40 +163,48 @@ pub fn go_float_v(f: f64) -> String {
     out
 }
 
-/// The text Go prints for an OS error: glibc's `strerror` with the first letter lowercased
-/// (only when the second one is lowercase too, as Go's generated tables do).
+/// The text Go prints for an OS error (`syscall.Errno`'s on Linux): Go's table was generated
+/// from glibc's `strerror` with the first letter lowercased when the second one is lowercase
+/// too (so "RFS specific error" keeps its capitals), and codes without an entry print as
+/// `errno N`. Since then glibc has renamed ESTALE; Go still says "stale NFS file handle".
 pub fn go_errno_text(err: &io::Error) -> String {
     match err.raw_os_error() {
-        Some(code) => {
-            let full = io::Error::from_raw_os_error(code).to_string();
-            let text = match full.rfind(" (os error ") {
-                Some(i) => &full[..i],
-                None => full.as_str(),
-            };
-            let mut chars = text.chars();
-            match (chars.next(), chars.next()) {
-                (Some(a), Some(b)) if a.is_ascii_uppercase() && b.is_ascii_lowercase() => {
-                    let mut s = String::with_capacity(text.len());
-                    s.push(a.to_ascii_lowercase());
-                    s.push_str(&text[1..]);
-                    s
-                }
-                _ => text.to_string(),
-            }
-        }
+        Some(code) => errno_text(code),
         // Rust refuses paths with NUL bytes before calling the OS; Go reports EINVAL.
         None if err.kind() == io::ErrorKind::InvalidInput => "invalid argument".to_string(),
         None => err.to_string(),
     }
 }
 
-/// Go's `*os.PathError` text: `op path: errno text`.
-pub fn go_path_error(op: &str, path: &[u8], err: &io::Error) -> String {
-    format!(
-        "{op} {}: {}",
-        String::from_utf8_lossy(path),
-        go_errno_text(err)
-    )
+fn errno_text(code: i32) -> String {
+    // Go's table runs from 1 to 132 (ERFKILL); 41 and 58 are unused on Linux.
+    if !(1..=132).contains(&code) || code == 41 || code == 58 {
+        return format!("errno {code}");
+    }
+    if code == libc::ESTALE {
+        return "stale NFS file handle".to_string();
+    }
+    let full = io::Error::from_raw_os_error(code).to_string();
+    let text = match full.rfind(" (os error ") {
+        Some(i) => &full[..i],
+        None => full.as_str(),
+    };
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_ascii_uppercase() && b.is_ascii_lowercase() => {
+            let mut s = String::with_capacity(text.len());
+            s.push(a.to_ascii_lowercase());
+            s.push_str(&text[1..]);
+            s
+        }
+        _ => text.to_string(),
+    }
+}
+
+/// Go's `*os.PathError` text: `op path: errno text` (the path shown lossily if it is not
+/// UTF-8; Go writes its bytes as they are).
+pub fn go_path_error(op: &str, path: &Path, err: &io::Error) -> String {
+    format!("{op} {}: {}", path.display(), go_errno_text(err))
 }
 
 #[cfg(test)]
@@ -243,5 +252,31 @@ mod tests {
         ] {
             assert_eq!(go_quote(&c.to_string()), format!("\"{want}\""), "{c:?}");
         }
+    }
+
+    #[test]
+    fn errno_texts_as_go_prints_them() {
+        let e = |code: i32| go_errno_text(&io::Error::from_raw_os_error(code));
+        assert_eq!(e(libc::ENOENT), "no such file or directory");
+        assert_eq!(e(libc::ENOTDIR), "not a directory");
+        assert_eq!(e(libc::ELOOP), "too many levels of symbolic links");
+        assert_eq!(e(libc::EACCES), "permission denied");
+        assert_eq!(e(libc::EPERM), "operation not permitted");
+        assert_eq!(e(libc::ENAMETOOLONG), "file name too long");
+        assert_eq!(e(libc::EIO), "input/output error");
+        assert_eq!(e(libc::EINVAL), "invalid argument");
+        assert_eq!(e(libc::ESTALE), "stale NFS file handle");
+        assert_eq!(e(libc::EREMOTEIO), "remote I/O error");
+        assert_eq!(e(73), "RFS specific error");
+        assert_eq!(e(libc::ERFKILL), "operation not possible due to RF-kill");
+        for code in [0, 41, 58, 133, 4095, -1] {
+            assert_eq!(e(code), format!("errno {code}"));
+        }
+        let nul = std::fs::symlink_metadata("a\0b").unwrap_err();
+        assert_eq!(go_errno_text(&nul), "invalid argument");
+        assert_eq!(
+            go_path_error("lstat", Path::new("/x/y"), &io::Error::from_raw_os_error(2)),
+            "lstat /x/y: no such file or directory"
+        );
     }
 }

@@ -7,9 +7,11 @@
 //! error texts (`lstat PATH: ERRNO-TEXT`, `EvalSymlinks: too many links`).
 
 use super::ReferenceError;
+use crate::gotext::go_path_error;
 use std::fs::Metadata;
 use std::io;
 use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 
 /// Lexically cleans a path like Go's `filepath.Clean` (on Unix).
 pub fn go_clean(path: &str) -> String {
@@ -49,37 +51,9 @@ fn go_join(a: &str, b: &str) -> String {
     }
 }
 
-/// Go's text for an errno value (Go's own table; these mostly equal glibc's, lowercased).
-fn errno_text(err: &io::Error) -> String {
-    let fallback = || {
-        let s = err.to_string();
-        let s = match s.find(" (os error ") {
-            Some(i) => s[..i].to_string(),
-            None => s,
-        };
-        let mut chars = s.chars();
-        match chars.next() {
-            Some(f) => f.to_lowercase().chain(chars).collect(),
-            None => s,
-        }
-    };
-    match err.raw_os_error() {
-        Some(libc::ENOENT) => "no such file or directory".into(),
-        Some(libc::ENOTDIR) => "not a directory".into(),
-        Some(libc::ELOOP) => "too many levels of symbolic links".into(),
-        Some(libc::EACCES) => "permission denied".into(),
-        Some(libc::EPERM) => "operation not permitted".into(),
-        Some(libc::ENAMETOOLONG) => "file name too long".into(),
-        Some(libc::EIO) => "input/output error".into(),
-        Some(libc::EINVAL) => "invalid argument".into(),
-        Some(libc::ESTALE) => "stale NFS file handle".into(),
-        _ => fallback(),
-    }
-}
-
 /// A Go `*PathError` text: `OP PATH: ERRNO-TEXT`.
 fn path_error(op: &str, path: &str, err: &io::Error) -> ReferenceError {
-    ReferenceError::new(format!("{op} {path}: {}", errno_text(err)))
+    ReferenceError::new(go_path_error(op, Path::new(path), err))
 }
 
 fn lstat(path: &str) -> Result<Metadata, (io::Error, ReferenceError)> {

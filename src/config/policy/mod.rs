@@ -314,12 +314,11 @@ fn load_from(
 
 /// Go's `os.ReadFile` with its error texts (`open …` / `read …`).
 fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let p = path.as_os_str().as_bytes();
     let mut f = std::fs::File::open(path)
-        .map_err(|e| PolicyError::Io(gotext::go_path_error("open", p, &e)))?;
+        .map_err(|e| PolicyError::Io(gotext::go_path_error("open", path, &e)))?;
     let mut buf = Vec::new();
     f.read_to_end(&mut buf)
-        .map_err(|e| PolicyError::Io(gotext::go_path_error("read", p, &e)))?;
+        .map_err(|e| PolicyError::Io(gotext::go_path_error("read", path, &e)))?;
     Ok(buf)
 }
 

@@ -208,7 +208,8 @@ fn os_err(s: String) -> PolicyError {
 
 /// Go's `os.Getwd`: `$PWD` if it names the current directory, else `getcwd`.
 fn go_getwd() -> Result<Vec<u8>> {
-    let dot = std::fs::metadata(".").map_err(|e| os_err(go_path_error("stat", b".", &e)))?;
+    let dot =
+        std::fs::metadata(".").map_err(|e| os_err(go_path_error("stat", Path::new("."), &e)))?;
     if let Some(pwd) = std::env::var_os("PWD") {
         let pwd = pwd.into_vec();
         if pwd.first() == Some(&b'/')
@@ -230,6 +231,10 @@ fn go_abs(path: &[u8]) -> Result<Vec<u8>> {
         return Ok(go_clean(path));
     }
     Ok(go_join(&go_getwd()?, path))
+}
+
+fn bytes_path(path: &[u8]) -> &Path {
+    Path::new(OsStr::from_bytes(path))
 }
 
 fn lstat(path: &[u8]) -> io::Result<std::fs::Metadata> {
@@ -281,7 +286,8 @@ fn go_eval_symlinks(input: &[u8]) -> Result<Vec<u8>> {
             dest.push(b'/');
         }
         dest.extend_from_slice(component);
-        let meta = lstat(&dest).map_err(|e| os_err(go_path_error("lstat", &dest, &e)))?;
+        let meta =
+            lstat(&dest).map_err(|e| os_err(go_path_error("lstat", bytes_path(&dest), &e)))?;
         if !meta.file_type().is_symlink() {
             if !meta.is_dir() && end < path.len() {
                 return Err(os_err("not a directory".to_string()));
@@ -294,7 +300,7 @@ fn go_eval_symlinks(input: &[u8]) -> Result<Vec<u8>> {
             return Err(os_err("EvalSymlinks: too many links".to_string()));
         }
         let link = std::fs::read_link(OsStr::from_bytes(&dest))
-            .map_err(|e| os_err(go_path_error("readlink", &dest, &e)))?
+            .map_err(|e| os_err(go_path_error("readlink", bytes_path(&dest), &e)))?
             .into_os_string()
             .into_vec();
         let mut new_path = link.clone();
@@ -354,7 +360,7 @@ pub fn resolve_path_fully_explicit(path: &Path) -> Result<PathBuf> {
             }
             joined
         }
-        Err(e) => return Err(os_err(go_path_error("lstat", p, &e))),
+        Err(e) => return Err(os_err(go_path_error("lstat", path, &e))),
     };
     Ok(PathBuf::from(std::ffi::OsString::from_vec(resolved)))
 }
