@@ -12,6 +12,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::gotext;
+use crate::reference::path::go_join;
 
 mod json;
 mod naming;
@@ -22,7 +23,6 @@ mod tests;
 
 pub use naming::{
     docker_identity, docker_namespaces, oci_identity_and_namespaces, path_namespaces,
-    resolve_path_fully_explicit,
 };
 
 /// Errors of this module. `Display` gives exactly the text skopeo prints after its prefix.
@@ -296,7 +296,7 @@ fn load_from(
     }
     // Go's filepath.Join: cleaned, and relative if the home directory is unknown.
     let home = home.map_or(&[][..], |h| h.as_os_str().as_bytes());
-    let user = PathBuf::from(OsStr::from_bytes(&naming::go_join(
+    let user = PathBuf::from(OsStr::from_bytes(&go_join(
         home,
         USER_POLICY_FILE.as_bytes(),
     )));

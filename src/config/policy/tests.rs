@@ -5,6 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::reference::path::go_clean;
 
 mod oracle_cases;
 use oracle_cases::ORACLE_CASES;
@@ -665,23 +666,29 @@ fn go_clean_matches_go() {
     ];
     for (input, want) in cases {
         assert_eq!(
-            String::from_utf8(naming::go_clean(input.as_bytes())).unwrap(),
+            String::from_utf8(go_clean(input.as_bytes())).unwrap(),
             want,
             "{input}"
         );
     }
 }
 
+/// The reference module's `resolve_path_fully_explicit`, which the policy's path identities
+/// come from, on `Path`s.
+fn resolve_path(p: &Path) -> std::result::Result<PathBuf, crate::reference::ReferenceError> {
+    crate::reference::resolve_path_fully_explicit(p.to_str().unwrap()).map(PathBuf::from)
+}
+
 #[test]
 fn resolve_paths() {
     let e = Env::new();
-    let root = resolve_path_fully_explicit(&e.root).unwrap();
+    let root = resolve_path(&e.root).unwrap();
     fs::create_dir_all(e.path("real/sub")).unwrap();
     fs::write(e.path("real/file"), "").unwrap();
     std::os::unix::fs::symlink(e.path("real"), e.path("link")).unwrap();
     std::os::unix::fs::symlink("real/sub", e.path("rel-link")).unwrap();
     std::os::unix::fs::symlink(e.path("missing"), e.path("dangling")).unwrap();
-    let r = |p: &Path| resolve_path_fully_explicit(p).map(|p| p.display().to_string());
+    let r = |p: &Path| resolve_path(p).map(|p| p.display().to_string());
     let real = root.join("real").display().to_string();
     assert_eq!(r(&e.path("link")).unwrap(), real);
     assert_eq!(r(&e.path("link/sub/..")).unwrap(), real);
@@ -715,11 +722,11 @@ fn resolve_paths() {
         format!("lstat {}: not a directory", e.path("link/file/").display())
     );
     // Relative paths are resolved against the working directory.
-    let cwd = resolve_path_fully_explicit(Path::new(".")).unwrap();
+    let cwd = resolve_path(Path::new(".")).unwrap();
     assert!(cwd.is_absolute());
-    assert_eq!(resolve_path_fully_explicit(Path::new("")).unwrap(), cwd);
+    assert_eq!(resolve_path(Path::new("")).unwrap(), cwd);
     assert_eq!(
-        resolve_path_fully_explicit(Path::new("definitely-missing-xyz")).unwrap(),
+        resolve_path(Path::new("definitely-missing-xyz")).unwrap(),
         cwd.join("definitely-missing-xyz")
     );
 }
