@@ -2,6 +2,8 @@
 //! scope validation for the `transports` section. Paths are resolved by
 //! [`crate::reference::resolve_path_fully_explicit`].
 
+use crate::reference::grammar::is_full_identifier;
+use crate::reference::is_valid_digest_string;
 use crate::reference::path::go_clean;
 
 /// The policy identity of a docker reference: its fully normalized name plus `:tag` or
@@ -78,27 +80,10 @@ pub(super) fn is_valid_scope(transport: &str, scope: &str) -> bool {
             scope.starts_with('/') && scope != "/" && go_clean(scope.as_bytes()) == scope.as_bytes()
         }
         "docker-archive" | "tarball" => false,
-        "docker-daemon" => !is_valid_digest(scope),
+        "docker-daemon" => !is_valid_digest_string(scope),
         "containers-storage" => is_valid_storage_scope(scope),
         _ => true,
     }
-}
-
-/// go-digest's `Parse(...) == nil` for the algorithms c/image links in.
-fn is_valid_digest(s: &str) -> bool {
-    let Some((alg, hex)) = s.split_once(':') else {
-        return false;
-    };
-    let len = match alg {
-        "sha256" => 64,
-        "sha384" => 96,
-        "sha512" => 128,
-        _ => return false,
-    };
-    hex.len() == len
-        && hex
-            .bytes()
-            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
 }
 
 /// `containers-storage:` scopes: `[store]` or `[driver@store]` (absolute store path), then
@@ -122,12 +107,11 @@ fn is_valid_storage_scope(scope: &str) -> bool {
     if tail.is_empty() {
         return true;
     }
-    let is_id = |s: &str| is_valid_digest(&format!("sha256:{s}"));
     let fields: Vec<&str> = tail.splitn(3, '@').collect();
     match fields.as_slice() {
         [_] => true,
-        [_, x] => is_id(x) || is_valid_digest(x),
-        [_, d, id] => is_valid_digest(d) && is_id(id),
+        [_, x] => is_full_identifier(x) || is_valid_digest_string(x),
+        [_, d, id] => is_valid_digest_string(d) && is_full_identifier(id),
         _ => false,
     }
 }
