@@ -10,6 +10,7 @@ pub mod copy;
 pub mod digest;
 pub mod error;
 pub mod gojson;
+pub mod gotext;
 pub mod image;
 pub mod manifest;
 pub mod reference;

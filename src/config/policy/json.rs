@@ -12,9 +12,9 @@
 
 use std::collections::HashSet;
 
-use super::gotext::{decode_rune, go_float_v};
 pub(super) use super::scan::check_valid;
 use super::scan::is_space;
+use crate::gotext::{decode_rune, go_float_v};
 
 /// One complete JSON value from input that passed [`check_valid`], without surrounding space.
 #[derive(Clone, Copy, Debug)]

@@ -11,18 +11,18 @@ use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-mod gotext;
+use crate::gotext;
+use crate::reference::path::go_join;
+
 mod json;
 mod naming;
 mod parse;
-mod refcheck;
 mod scan;
 #[cfg(test)]
 mod tests;
 
 pub use naming::{
     docker_identity, docker_namespaces, oci_identity_and_namespaces, path_namespaces,
-    resolve_path_fully_explicit,
 };
 
 /// Errors of this module. `Display` gives exactly the text skopeo prints after its prefix.
@@ -296,7 +296,7 @@ fn load_from(
     }
     // Go's filepath.Join: cleaned, and relative if the home directory is unknown.
     let home = home.map_or(&[][..], |h| h.as_os_str().as_bytes());
-    let user = PathBuf::from(OsStr::from_bytes(&naming::go_join(
+    let user = PathBuf::from(OsStr::from_bytes(&go_join(
         home,
         USER_POLICY_FILE.as_bytes(),
     )));
@@ -314,12 +314,11 @@ fn load_from(
 
 /// Go's `os.ReadFile` with its error texts (`open …` / `read …`).
 fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let p = path.as_os_str().as_bytes();
     let mut f = std::fs::File::open(path)
-        .map_err(|e| PolicyError::Io(gotext::go_path_error("open", p, &e)))?;
+        .map_err(|e| PolicyError::Io(gotext::go_path_error("open", path, &e)))?;
     let mut buf = Vec::new();
     f.read_to_end(&mut buf)
-        .map_err(|e| PolicyError::Io(gotext::go_path_error("read", p, &e)))?;
+        .map_err(|e| PolicyError::Io(gotext::go_path_error("read", path, &e)))?;
     Ok(buf)
 }
 

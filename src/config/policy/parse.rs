@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use super::gotext::go_quote;
+use crate::gotext::go_quote;
+use crate::reference::DockerReference;
+use crate::reference::grammar::{is_domain, split_name};
+
 use super::json::{self, Raw};
 use super::naming::is_valid_scope;
-use super::refcheck;
 use super::{KeyType, Policy, PolicyReferenceMatch, PolicyRequirement, SignedByKeys, SigstoreKey};
 
 type Res<T> = std::result::Result<T, String>;
@@ -109,21 +111,60 @@ fn parse_signed_identity(raw: Option<Raw>) -> Res<PolicyReferenceMatch> {
     }
 }
 
-fn parse_signed_by(raw: Raw) -> Res<PolicyRequirement> {
-    let mut t = String::new();
-    let mut key_type = String::new();
-    let (mut got_path, mut got_paths, mut got_data) = (false, false, false);
-    let mut key_path = String::new();
-    let mut key_paths: Option<Vec<String>> = None;
-    let mut key_data: Option<Vec<u8>> = None;
-    let mut signed_identity = None;
-    json::paranoid_object(raw, |key, v| {
+/// The fields `signedBy` and `sigstoreSigned` share, decoded as their `UnmarshalJSON` methods
+/// decode them; `got_path` and `got_data` record that the key was present, even as `null`.
+#[derive(Default)]
+struct KeyedFields<'a> {
+    t: String,
+    got_path: bool,
+    key_path: String,
+    got_data: bool,
+    key_data: Option<Vec<u8>>,
+    signed_identity: Option<Raw<'a>>,
+}
+
+impl<'a> KeyedFields<'a> {
+    /// Decodes `key` if it is one of the shared fields; `None` for any other key.
+    fn field(&mut self, key: &str, v: Raw<'a>) -> Option<Res<()>> {
         let r = match key {
             "type" => json::decode_string(v, PR_TYPE).map(|s| {
                 if let Some(s) = s {
-                    t = s;
+                    self.t = s;
                 }
             }),
+            "keyPath" => {
+                self.got_path = true;
+                json::decode_string(v, "string").map(|s| {
+                    if let Some(s) = s {
+                        self.key_path = s;
+                    }
+                })
+            }
+            "keyData" => {
+                self.got_data = true;
+                json::decode_bytes(v).map(|d| {
+                    if d.is_some() {
+                        self.key_data = d;
+                    }
+                })
+            }
+            "signedIdentity" => {
+                self.signed_identity = Some(v);
+                Ok(())
+            }
+            _ => return None,
+        };
+        Some(r)
+    }
+}
+
+fn parse_signed_by(raw: Raw) -> Res<PolicyRequirement> {
+    let mut f = KeyedFields::default();
+    let mut key_type = String::new();
+    let mut got_paths = false;
+    let mut key_paths: Option<Vec<String>> = None;
+    json::paranoid_object(raw, |key, v| {
+        let r = match key {
             // sbKeyType's own UnmarshalJSON decodes into a plain string first.
             "keyType" => json::decode_string(v, "string").and_then(|s| {
                 let s = s.unwrap_or_default();
@@ -133,14 +174,6 @@ fn parse_signed_by(raw: Raw) -> Res<PolicyRequirement> {
                 key_type = s;
                 Ok(())
             }),
-            "keyPath" => {
-                got_path = true;
-                json::decode_string(v, "string").map(|s| {
-                    if let Some(s) = s {
-                        key_path = s;
-                    }
-                })
-            }
             "keyPaths" => {
                 got_paths = true;
                 json::decode_string_slice(v).map(|p| {
@@ -149,31 +182,19 @@ fn parse_signed_by(raw: Raw) -> Res<PolicyRequirement> {
                     }
                 })
             }
-            "keyData" => {
-                got_data = true;
-                json::decode_bytes(v).map(|d| {
-                    if d.is_some() {
-                        key_data = d;
-                    }
-                })
-            }
-            "signedIdentity" => {
-                signed_identity = Some(v);
-                Ok(())
-            }
-            _ => return None,
+            _ => return f.field(key, v),
         };
         Some(r)
     })?;
-    if t != "signedBy" {
-        return Err(unexpected_type(&t));
+    if f.t != "signedBy" {
+        return Err(unexpected_type(&f.t));
     }
-    let signed_identity = parse_signed_identity(signed_identity)?;
+    let signed_identity = parse_signed_identity(f.signed_identity)?;
     // Which key sources were named decides the constructor; the constructor then validates.
-    let keys = match (got_path, got_paths, got_data) {
-        (true, false, false) => (!key_path.is_empty()).then_some(SignedByKeys::Path(key_path)),
+    let keys = match (f.got_path, got_paths, f.got_data) {
+        (true, false, false) => (!f.key_path.is_empty()).then_some(SignedByKeys::Path(f.key_path)),
         (false, true, false) => key_paths.map(SignedByKeys::Paths),
-        (false, false, true) => key_data.map(SignedByKeys::Data),
+        (false, false, true) => f.key_data.map(SignedByKeys::Data),
         (false, false, false) => {
             return Err("Exactly one of keyPath, keyPaths and keyData must be specified, none of them present".to_string());
         }
@@ -219,52 +240,18 @@ fn parse_signed_base_layer(raw: Raw) -> Res<PolicyRequirement> {
 }
 
 fn parse_sigstore_signed(raw: Raw) -> Res<PolicyRequirement> {
-    let mut t = String::new();
-    let (mut got_path, mut got_data) = (false, false);
-    let mut key_path = String::new();
-    let mut key_data = Vec::new();
-    let mut signed_identity = None;
-    json::paranoid_object(raw, |key, v| {
-        let r = match key {
-            "type" => json::decode_string(v, PR_TYPE).map(|s| {
-                if let Some(s) = s {
-                    t = s;
-                }
-            }),
-            "keyPath" => {
-                got_path = true;
-                json::decode_string(v, "string").map(|s| {
-                    if let Some(s) = s {
-                        key_path = s;
-                    }
-                })
-            }
-            "keyData" => {
-                got_data = true;
-                json::decode_bytes(v).map(|d| {
-                    if let Some(d) = d {
-                        key_data = d;
-                    }
-                })
-            }
-            "signedIdentity" => {
-                signed_identity = Some(v);
-                Ok(())
-            }
-            _ => return None,
-        };
-        Some(r)
-    })?;
-    if t != "sigstoreSigned" {
-        return Err(unexpected_type(&t));
+    let mut f = KeyedFields::default();
+    json::paranoid_object(raw, |key, v| f.field(key, v))?;
+    if f.t != "sigstoreSigned" {
+        return Err(unexpected_type(&f.t));
     }
-    let signed_identity = parse_signed_identity(signed_identity)?;
-    let key = match (got_path, got_data) {
+    let signed_identity = parse_signed_identity(f.signed_identity)?;
+    let key = match (f.got_path, f.got_data) {
         (true, true) => {
             return Err("keyPath and keyData cannot be used simultaneously".to_string());
         }
-        (true, false) => SigstoreKey::Path(key_path),
-        (false, true) => SigstoreKey::Data(key_data),
+        (true, false) => SigstoreKey::Path(f.key_path),
+        (false, true) => SigstoreKey::Data(f.key_data.unwrap_or_default()),
         (false, false) => {
             return Err("At least one of keyPath and keyData must be specified".to_string());
         }
@@ -314,22 +301,20 @@ fn parse_reference_match(raw: Raw) -> Res<PolicyReferenceMatch> {
         "exactReference" => {
             let mut v = parse_string_fields(raw, &t, &["dockerReference"])?;
             let docker_reference = v.pop().unwrap_or_default();
-            // TODO(reference): crate::reference::DockerReference::parse_normalized_named
-            match refcheck::check_normalized_named(&docker_reference) {
+            match DockerReference::parse_normalized_named(&docker_reference) {
                 Err(e) => Err(format!(
                     "Invalid format of dockerReference {docker_reference}: {e}"
                 )),
-                Ok(false) => Err(format!(
+                Ok(r) if r.is_name_only() => Err(format!(
                     "dockerReference {docker_reference} contains neither a tag nor digest"
                 )),
-                Ok(true) => Ok(PolicyReferenceMatch::ExactReference { docker_reference }),
+                Ok(_) => Ok(PolicyReferenceMatch::ExactReference { docker_reference }),
             }
         }
         "exactRepository" => {
             let mut v = parse_string_fields(raw, &t, &["dockerRepository"])?;
             let docker_repository = v.pop().unwrap_or_default();
-            // TODO(reference): crate::reference::DockerReference::parse_normalized_named
-            if let Err(e) = refcheck::check_normalized_named(&docker_repository) {
+            if let Err(e) = DockerReference::parse_normalized_named(&docker_repository) {
                 return Err(format!(
                     "Invalid format of dockerRepository {docker_repository}: {e}"
                 ));
@@ -350,9 +335,12 @@ fn parse_reference_match(raw: Raw) -> Res<PolicyReferenceMatch> {
     }
 }
 
-/// A `remapIdentity` prefix must be a bare domain (`host[:port]`) or a name starting with one.
+/// A `remapIdentity` prefix must be a bare domain (`host[:port]`) or a name starting with one
+/// (`reference.DomainRegexp`, or `reference.NameRegexp` whose text before the first `/` matches
+/// `DomainRegexp`).
 fn validate_remap_prefix(s: &str) -> Res<()> {
-    if refcheck::is_domain(s) || (refcheck::is_name(s) && refcheck::starts_with_domain(s)) {
+    let name_with_domain = matches!(split_name(s), Some((domain, _)) if !domain.is_empty());
+    if is_domain(s) || name_with_domain {
         Ok(())
     } else {
         Err(format!("prefix {} is not valid", go_quote(s)))

@@ -1,7 +1,7 @@
 //! The syntax check Go's `json.Unmarshal` runs over its whole input before decoding
 //! (`checkValid`): the scanner's state machine, iterative, with its error texts.
 
-use super::gotext::quote_char;
+use crate::gotext::go_quote;
 
 /// Go's `maxNestingDepth`.
 const MAX_NESTING_DEPTH: usize = 10000;
@@ -325,5 +325,18 @@ pub(super) fn check_valid(data: &[u8]) -> Result<(), String> {
         Ok(())
     } else {
         Err("unexpected end of JSON input".to_string())
+    }
+}
+
+/// encoding/json's `quoteChar`: how its syntax errors render the offending byte. Like Go, the
+/// byte is taken as the rune U+00XX and quoted with `strconv.Quote`, between single quotes.
+fn quote_char(c: u8) -> String {
+    match c {
+        b'\'' => r"'\''".to_string(),
+        b'"' => "'\"'".to_string(),
+        _ => {
+            let q = go_quote(char::from(c).encode_utf8(&mut [0; 4]));
+            format!("'{}'", &q[1..q.len() - 1])
+        }
     }
 }

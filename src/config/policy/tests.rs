@@ -5,6 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::reference::path::go_clean;
 
 mod oracle_cases;
 use oracle_cases::ORACLE_CASES;
@@ -217,6 +218,38 @@ fn parsed_structure() {
         vec![PolicyRequirement::InsecureAcceptAnything]
     );
     assert!(p.transport_scopes("oci").is_none());
+}
+
+/// `exactReference`/`exactRepository` with characters whose lowercase is ASCII only under Go's
+/// simple case mapping (U+0130 → `i`): what skopeo 1.9.3 says about them.
+#[test]
+fn reference_checks_lowercase_like_go() {
+    let policy = |t: &str, field: &str, value: &str| {
+        format!(
+            r#"{{"default":[{{"type":"signedBy","keyType":"GPGKeys","keyPath":"/x","signedIdentity":{{"type":"{t}","{field}":"{value}"}}}}]}}"#
+        )
+    };
+    let lower = "repository name must be lowercase";
+    let upper = "invalid reference format: repository name must be lowercase";
+    for (value, why) in [
+        ("busybox:\u{130}", lower),
+        ("\u{130}.com/foo", lower),
+        ("busybox:\u{212a}", lower),
+        ("localhost/a:\u{130}", lower),
+        ("x\u{130}", upper),
+        ("a\u{3a3}", upper),
+    ] {
+        for (t, field) in [
+            ("exactReference", "dockerReference"),
+            ("exactRepository", "dockerRepository"),
+        ] {
+            assert_eq!(
+                err_text(policy(t, field, value).as_bytes()),
+                format!("Invalid format of {field} {value}: {why}"),
+                "{t} {value}"
+            );
+        }
+    }
 }
 
 // ---- loading ----
@@ -633,23 +666,29 @@ fn go_clean_matches_go() {
     ];
     for (input, want) in cases {
         assert_eq!(
-            String::from_utf8(naming::go_clean(input.as_bytes())).unwrap(),
+            String::from_utf8(go_clean(input.as_bytes())).unwrap(),
             want,
             "{input}"
         );
     }
 }
 
+/// The reference module's `resolve_path_fully_explicit`, which the policy's path identities
+/// come from, on `Path`s.
+fn resolve_path(p: &Path) -> std::result::Result<PathBuf, crate::reference::ReferenceError> {
+    crate::reference::resolve_path_fully_explicit(p.to_str().unwrap()).map(PathBuf::from)
+}
+
 #[test]
 fn resolve_paths() {
     let e = Env::new();
-    let root = resolve_path_fully_explicit(&e.root).unwrap();
+    let root = resolve_path(&e.root).unwrap();
     fs::create_dir_all(e.path("real/sub")).unwrap();
     fs::write(e.path("real/file"), "").unwrap();
     std::os::unix::fs::symlink(e.path("real"), e.path("link")).unwrap();
     std::os::unix::fs::symlink("real/sub", e.path("rel-link")).unwrap();
     std::os::unix::fs::symlink(e.path("missing"), e.path("dangling")).unwrap();
-    let r = |p: &Path| resolve_path_fully_explicit(p).map(|p| p.display().to_string());
+    let r = |p: &Path| resolve_path(p).map(|p| p.display().to_string());
     let real = root.join("real").display().to_string();
     assert_eq!(r(&e.path("link")).unwrap(), real);
     assert_eq!(r(&e.path("link/sub/..")).unwrap(), real);
@@ -683,11 +722,11 @@ fn resolve_paths() {
         format!("lstat {}: not a directory", e.path("link/file/").display())
     );
     // Relative paths are resolved against the working directory.
-    let cwd = resolve_path_fully_explicit(Path::new(".")).unwrap();
+    let cwd = resolve_path(Path::new(".")).unwrap();
     assert!(cwd.is_absolute());
-    assert_eq!(resolve_path_fully_explicit(Path::new("")).unwrap(), cwd);
+    assert_eq!(resolve_path(Path::new("")).unwrap(), cwd);
     assert_eq!(
-        resolve_path_fully_explicit(Path::new("definitely-missing-xyz")).unwrap(),
+        resolve_path(Path::new("definitely-missing-xyz")).unwrap(),
         cwd.join("definitely-missing-xyz")
     );
 }
@@ -695,10 +734,10 @@ fn resolve_paths() {
 #[test]
 fn go_text_helpers() {
     assert_eq!(
-        gotext::go_quote("a\"b\\c\n\u{1}\u{e9}\u{ad}\u{1f600}"),
+        crate::gotext::go_quote("a\"b\\c\n\u{1}\u{e9}\u{ad}\u{1f600}"),
         r#""a\"b\\c\n\x01é\u00ad😀""#
     );
-    assert_eq!(gotext::go_quote_bytes(b"a\xffb"), r#""a\xffb""#);
+    assert_eq!(crate::gotext::go_quote_bytes(b"a\xffb"), r#""a\xffb""#);
     for (f, want) in [
         (1.0, "1"),
         (1.5, "1.5"),
@@ -713,7 +752,7 @@ fn go_text_helpers() {
         (5e-324, "5e-324"),
         (1e100, "1e+100"),
     ] {
-        assert_eq!(gotext::go_float_v(f), want, "{f}");
+        assert_eq!(crate::gotext::go_float_v(f), want, "{f}");
     }
 }
 
