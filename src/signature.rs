@@ -89,7 +89,7 @@ impl Signature {
             }
             other => bail!(
                 "unrecognized signature format {}",
-                crate::reference::goutil::go_quote(&String::from_utf8_lossy(other))
+                crate::gotext::go_quote(&String::from_utf8_lossy(other))
             ),
         }
     }

@@ -3,7 +3,6 @@
 //! instead of the real home directory, /etc and /run.
 
 use std::ffi::OsString;
-use std::io;
 use std::path::{Path, PathBuf};
 
 /// Where configuration files are looked for. [`Env::from_process`] reads the real environment;
@@ -110,34 +109,11 @@ fn passwd_home() -> PathBuf {
     PathBuf::new()
 }
 
-/// The text Go's `syscall.Errno` prints for an OS error (`no such file or directory`), or the
-/// Rust text for errors without an errno.
-pub fn go_errno_text(err: &io::Error) -> String {
-    match err.raw_os_error() {
-        Some(code) => {
-            // SAFETY: strerror returns a pointer to a static (or thread-local) NUL-terminated
-            // string, copied out immediately.
-            let text = unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) }
-                .to_string_lossy()
-                .into_owned();
-            let mut chars = text.chars();
-            match chars.next() {
-                Some(first) => first.to_lowercase().chain(chars).collect(),
-                None => text,
-            }
-        }
-        None => err.to_string(),
-    }
-}
-
-/// A Go `*fs.PathError` text: `open /x: no such file or directory`.
-pub fn go_path_error(op: &str, path: &Path, err: &io::Error) -> String {
-    format!("{op} {}: {}", path.display(), go_errno_text(err))
-}
+pub use crate::gotext::{go_errno_text, go_path_error};
 
 /// Go's `%q` of a path.
 pub fn quote_path(path: &Path) -> String {
-    crate::reference::goutil::go_quote(&path.to_string_lossy())
+    crate::gotext::go_quote_bytes(path.as_os_str().as_encoded_bytes())
 }
 
 #[cfg(test)]
