@@ -121,18 +121,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn errno_texts_are_go_spelled() {
-        let err = io::Error::from_raw_os_error(libc::ENOENT);
-        assert_eq!(go_errno_text(&err), "no such file or directory");
-        assert_eq!(
-            go_path_error("open", Path::new("/x"), &err),
-            "open /x: no such file or directory"
-        );
-        let err = io::Error::from_raw_os_error(libc::EACCES);
-        assert_eq!(go_errno_text(&err), "permission denied");
-    }
-
-    #[test]
     fn registries_conf_variables() {
         let vars = |pairs: &'static [(&'static str, &'static str)]| {
             move |n: &str| {
