@@ -17,7 +17,6 @@ use crate::reference::path::go_join;
 mod json;
 mod naming;
 mod parse;
-mod scan;
 #[cfg(test)]
 mod tests;
 

@@ -312,7 +312,7 @@ impl Scanner {
 }
 
 /// Go's `checkValid`: the syntax check `json.Unmarshal` runs over its whole input first.
-pub(super) fn check_valid(data: &[u8]) -> Result<(), String> {
+pub(crate) fn check_valid(data: &[u8]) -> Result<(), String> {
     let mut scanner = Scanner::new();
     for &c in data {
         scanner.step(c)?;
