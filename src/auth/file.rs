@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::Credentials;
-use super::gojson::{self, AuthEntry, ConfigFile};
+use super::decode::{self, AuthEntry, ConfigFile};
 use super::helper;
 use crate::config::registries::Env;
 use crate::config::registries::env::{go_errno_text, go_path_error, quote_path};
+use crate::gojson::decode::base64_std_decode;
 use crate::types::SystemContext;
 
 /// One file to read, and whether it is a legacy `~/.dockercfg`.
@@ -112,7 +113,7 @@ pub(crate) fn read(path: &AuthPath) -> Result<ConfigFile, String> {
             return Err(go_path_error(op, &path.path, &e));
         }
     };
-    gojson::decode_config(&bytes, path.legacy)
+    decode::decode_config(&bytes, path.legacy)
         .map_err(|e| format!("unmarshaling JSON at {}: {e}", quote_path(&path.path)))
 }
 
@@ -142,7 +143,7 @@ pub(crate) fn normalize_auth_file_key(key: &str, legacy: bool) -> String {
 /// Decodes an entry: base64 `user:password`. An entry without a `:` is skipped (with a
 /// warning unless it is empty, which Docker writes next to credential helpers).
 fn decode_entry(path: &Path, key: &str, entry: &AuthEntry) -> Result<Credentials, String> {
-    let decoded = gojson::base64_decode(entry.auth.as_bytes())?;
+    let decoded = base64_std_decode(entry.auth.as_bytes())?;
     let Some(colon) = decoded.iter().position(|&b| b == b':') else {
         if !decoded.is_empty() {
             crate::error::warn(&format!(

@@ -11,8 +11,8 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use super::gojson::{self, Json};
 use crate::config::registries::Env;
+use crate::gojson::decode::{Kind, Raw, check_valid, type_error};
 
 /// What helpers print when they have nothing for a server.
 pub(crate) const NOT_FOUND: &str = "credentials not found in native keychain";
@@ -119,23 +119,21 @@ fn run(
     )))
 }
 
-fn decode_json(out: &[u8]) -> Result<Json, HelperError> {
+fn decode_json(out: &[u8]) -> Result<Raw<'_>, HelperError> {
     if out.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(HelperError::Failed("EOF".into()));
     }
-    gojson::parse(out).map_err(HelperError::Failed)
+    check_valid(out).map_err(HelperError::Failed)?;
+    Ok(Raw::top(out))
 }
 
-fn member<'a>(members: &'a [(String, Json)], name: &str) -> Option<&'a str> {
+fn member(members: &[(String, Raw)], name: &str) -> Option<String> {
     let lower = name.to_lowercase();
     members
         .iter()
         .rev()
         .find(|(k, _)| k == name || k.to_lowercase() == lower)
-        .and_then(|(_, v)| match v {
-            Json::Str(s) => Some(s.as_str()),
-            _ => None,
-        })
+        .and_then(|(_, v)| v.as_string().ok().flatten())
 }
 
 /// `get`: the (username, secret) stored for `server_url`; `Ok(None)` when the helper has none.
@@ -149,20 +147,19 @@ pub(crate) fn get(
         Err(HelperError::NotFound) => return Ok(None),
         Err(e) => return Err(e),
     };
-    match decode_json(&out)? {
-        Json::Object(m) => Ok(Some((
-            member(&m, "Username").unwrap_or_default().to_string(),
-            member(&m, "Secret").unwrap_or_default().to_string(),
-        ))),
-        other => Err(HelperError::Failed(format!(
-            "json: cannot unmarshal {} into Go value of type credentials.Credentials",
-            match other {
-                Json::Array(_) => "array",
-                Json::Str(_) => "string",
-                Json::Number => "number",
-                Json::Bool(_) => "bool",
-                _ => return Ok(Some((String::new(), String::new()))),
-            }
+    let creds = decode_json(&out)?;
+    match creds.kind() {
+        Kind::Object => {
+            let m = creds.members();
+            Ok(Some((
+                member(&m, "Username").unwrap_or_default(),
+                member(&m, "Secret").unwrap_or_default(),
+            )))
+        }
+        Kind::Null => Ok(Some((String::new(), String::new()))),
+        k => Err(HelperError::Failed(type_error(
+            k,
+            "credentials.Credentials",
         ))),
     }
 }
@@ -201,17 +198,10 @@ pub(crate) fn erase(helper: &str, server_url: &str, env: &Env) -> Result<(), Hel
 /// `list`: server URL → username for everything the helper stores.
 pub(crate) fn list(helper: &str, env: &Env) -> Result<BTreeMap<String, String>, HelperError> {
     let out = run(helper, "list", b"unused", "listing", env)?;
-    match decode_json(&out)? {
-        Json::Object(m) => Ok(m
-            .into_iter()
-            .map(|(k, v)| {
-                let v = match v {
-                    Json::Str(s) => s,
-                    _ => String::new(),
-                };
-                (k, v)
-            })
-            .collect()),
-        _ => Ok(BTreeMap::new()),
-    }
+    let urls = decode_json(&out)?;
+    Ok(urls
+        .members()
+        .into_iter()
+        .map(|(k, v)| (k, v.as_string().ok().flatten().unwrap_or_default()))
+        .collect())
 }

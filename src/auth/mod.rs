@@ -20,8 +20,8 @@
 //! Errors are c/image's texts; lists of errors are formatted as its multierror library does
 //! (`1 error occurred:\n\t* …\n\n`).
 
+mod decode;
 mod file;
-mod gojson;
 mod helper;
 mod key;
 
@@ -209,7 +209,7 @@ pub fn store_with_env(
                 let auth = format!("{}:{}", creds.username, creds.password);
                 contents.auths.insert(
                     key.to_string(),
-                    gojson::AuthEntry {
+                    decode::AuthEntry {
                         auth: base64_std(auth.as_bytes()),
                         identity_token: String::new(),
                     },
