@@ -2,12 +2,12 @@
 //! into its structures, on the shared reader of Go's `encoding/json`
 //! ([`crate::gojson::decode`]), with Go's error messages (`unexpected end of JSON input`,
 //! `json: cannot unmarshal array into Go value of type config.dockerConfigFile`): object keys
-//! match field names case-insensitively, unknown fields are ignored, `null` leaves a field unset,
+//! match field names as Go's case folding does, unknown fields are ignored, `null` leaves a field unset,
 //! and a key repeated in the file merges maps as Go does.
 
 use std::collections::BTreeMap;
 
-use crate::gojson::decode::{FirstError, Kind, Raw, check_valid, type_error};
+use crate::gojson::decode::{FirstError, Kind, Raw, check_valid, field_named, type_error};
 
 /// One `auths` entry.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,14 +21,6 @@ pub(crate) struct AuthEntry {
 pub(crate) struct ConfigFile {
     pub auths: BTreeMap<String, AuthEntry>,
     pub cred_helpers: BTreeMap<String, String>,
-}
-
-/// Which field an object key names: exactly, or else ignoring case.
-fn field_of<'f>(key: &str, fields: &[&'f str]) -> Option<&'f str> {
-    fields.iter().copied().find(|f| *f == key).or_else(|| {
-        let lower = key.to_lowercase();
-        fields.iter().copied().find(|f| f.to_lowercase() == lower)
-    })
 }
 
 /// One entry; `in_auths` says it is a value of the `auths` field (errors name the struct field)
@@ -48,7 +40,7 @@ fn auth_entry(v: Raw, errs: &mut FirstError, in_auths: bool) -> AuthEntry {
         }
     }
     for (k, val) in v.members() {
-        let Some(name) = field_of(&k, &["auth", "identitytoken"]) else {
+        let Some(name) = field_named(&k, &["auth", "identitytoken"]) else {
             continue;
         };
         let slot = if name == "auth" {
@@ -106,7 +98,7 @@ pub(crate) fn decode_config(data: &[u8], legacy: bool) -> Result<ConfigFile, Str
         k => return Err(type_error(k, "config.dockerConfigFile")),
     }
     for (k, val) in doc.members() {
-        match field_of(&k, &["auths", "credHelpers"]) {
+        match field_named(&k, &["auths", "credHelpers"]) {
             Some("auths") => auths_map(val, &mut out.auths, &mut errs, false),
             Some(_) => cred_helpers(val, &mut out.cred_helpers, &mut errs),
             None => {}
@@ -217,5 +209,22 @@ mod tests {
     fn invalid_utf8_decodes_as_in_go() {
         let c = decode_config(b"{\"credHelpers\":{\"x\":\"a\xe2\x82b\"}}", false).unwrap();
         assert_eq!(c.cred_helpers["x"], "a\u{fffd}\u{fffd}b");
+    }
+
+    /// Keys find their fields under Go's case folding: skopeo 1.9.3 reads `authſ` (U+017F) as
+    /// `auths`, and the Kelvin sign as `k`.
+    #[test]
+    fn keys_fold_as_in_go() {
+        let c = decode_config(
+            "{\"auth\u{17f}\":{\"x\":{\"auth\":\"a\",\"identitytoKen\":\"t\"}}}"
+                .replace('K', "\u{212a}")
+                .as_bytes(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(c.auths["x"].auth, "a");
+        assert_eq!(c.auths["x"].identity_token, "t");
+        let c = decode_config(br#"{"auth":{"x":{"auth":"a"}},"auths ":{"y":{}}}"#, false).unwrap();
+        assert!(c.auths.is_empty());
     }
 }

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use crate::config::registries::Env;
-use crate::gojson::decode::{Kind, Raw, check_valid, type_error};
+use crate::gojson::decode::{Kind, Raw, check_valid, key_folds_to, type_error};
 
 /// What helpers print when they have nothing for a server.
 pub(crate) const NOT_FOUND: &str = "credentials not found in native keychain";
@@ -128,11 +128,10 @@ fn decode_json(out: &[u8]) -> Result<Raw<'_>, HelperError> {
 }
 
 fn member(members: &[(String, Raw)], name: &str) -> Option<String> {
-    let lower = name.to_lowercase();
     members
         .iter()
         .rev()
-        .find(|(k, _)| k == name || k.to_lowercase() == lower)
+        .find(|(k, _)| key_folds_to(k, name))
         .and_then(|(_, v)| v.as_string().ok().flatten())
 }
 
