@@ -8,13 +8,38 @@ use std::path::Path;
 /// Go's `strconv.Quote` for arbitrary bytes (a Go string may hold any bytes): each byte that
 /// does not start a valid UTF-8 sequence becomes `\xNN`.
 pub fn go_quote_bytes(bytes: &[u8]) -> String {
+    quote_with(bytes, false)
+}
+
+/// Go's `strconv.Quote` / `fmt`'s `%q` for a string.
+pub fn go_quote(s: &str) -> String {
+    go_quote_bytes(s.as_bytes())
+}
+
+/// Go's `strconv.QuoteToASCII` / `fmt`'s `%+q` for a string: like [`go_quote`], but every
+/// non-ASCII character is escaped too.
+pub fn go_quote_ascii(s: &str) -> String {
+    quote_with(s.as_bytes(), true)
+}
+
+/// Go's `strconv.QuoteRune` (`%q` of a rune), or with `ascii_only` its `QuoteRuneToASCII`
+/// (`%+q`): the character between single quotes, escaped as in [`go_quote`].
+pub fn go_quote_rune(c: char, ascii_only: bool) -> String {
+    let mut out = String::with_capacity(8);
+    out.push('\'');
+    push_escaped_rune(&mut out, c, '\'', ascii_only);
+    out.push('\'');
+    out
+}
+
+fn quote_with(bytes: &[u8], ascii_only: bool) -> String {
     let mut out = String::with_capacity(bytes.len() + 2);
     out.push('"');
     let mut rest = bytes;
     while !rest.is_empty() {
         match decode_rune(rest) {
             Some((c, width)) => {
-                push_escaped_rune(&mut out, c, '"');
+                push_escaped_rune(&mut out, c, '"', ascii_only);
                 rest = &rest[width..];
             }
             None => {
@@ -25,11 +50,6 @@ pub fn go_quote_bytes(bytes: &[u8]) -> String {
     }
     out.push('"');
     out
-}
-
-/// Go's `strconv.Quote` / `fmt`'s `%q` for a string.
-pub fn go_quote(s: &str) -> String {
-    go_quote_bytes(s.as_bytes())
 }
 
 /// Decodes one UTF-8 sequence the way Go's `utf8.DecodeRune` accepts it.
@@ -46,13 +66,13 @@ pub fn decode_rune(bytes: &[u8]) -> Option<(char, usize)> {
     s.chars().next().map(|c| (c, width))
 }
 
-fn push_escaped_rune(out: &mut String, c: char, quote: char) {
+fn push_escaped_rune(out: &mut String, c: char, quote: char, ascii_only: bool) {
     if c == quote || c == '\\' {
         out.push('\\');
         out.push(c);
         return;
     }
-    if go_is_print(c) {
+    if go_is_print(c) && (c.is_ascii() || !ascii_only) {
         out.push(c);
         return;
     }
@@ -217,6 +237,21 @@ mod tests {
         assert_eq!(go_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
         assert_eq!(go_quote("é\n\u{1}\u{7f}"), "\"é\\n\\x01\\x7f\"");
         assert_eq!(go_quote("\u{200b}\u{10ffff}"), "\"\\u200b\\U0010ffff\"");
+    }
+
+    /// Go 1.19's `strconv.QuoteToASCII`, `QuoteRune` and `QuoteRuneToASCII`.
+    #[test]
+    fn quote_ascii_and_runes() {
+        assert_eq!(
+            go_quote_ascii("é\n\u{1f600}\u{ad}\"'"),
+            r#""\u00e9\n\U0001f600\u00ad\"'""#
+        );
+        assert_eq!(go_quote_rune('\'', false), r"'\''");
+        assert_eq!(go_quote_rune('"', false), r#"'"'"#);
+        assert_eq!(go_quote_rune('é', false), "'é'");
+        assert_eq!(go_quote_rune('é', true), r"'\u00e9'");
+        assert_eq!(go_quote_rune('\u{7f}', false), r"'\x7f'");
+        assert_eq!(go_quote_rune('\u{e0000}', false), r"'\U000e0000'");
     }
 
     /// What skopeo 1.9.3 (Go 1.19) printed for these, in a policy file's path and in a

@@ -7,9 +7,10 @@
 use super::funcs::{Callee, Param};
 use super::node::{Arg, At, BranchKind, Command, List, Node, Number, Pipe};
 use super::parse::Trees;
-use super::print::{format_v, quote};
+use super::print::format_v;
 use super::value::Value;
 use super::{ErrorKind, TemplateError};
+use crate::gotext::go_quote;
 
 pub(crate) type V = Option<Value>;
 
@@ -62,7 +63,7 @@ pub(crate) fn execute(
         Some(root) => ex.walk_list(&dot, root),
         None => ex.errorf(format!(
             "{} is an incomplete or empty template",
-            quote(name)
+            go_quote(name)
         )),
     };
     let err = match result {
@@ -110,7 +111,7 @@ impl<'t> Exec<'t> {
                     self.parse_name,
                     line,
                     col,
-                    quote(&self.name),
+                    go_quote(&self.name),
                     context,
                     msg
                 )
@@ -270,7 +271,7 @@ impl<'t> Exec<'t> {
 
     fn walk_template(&mut self, dot: &V, name: &str, pipe: Option<&'t Pipe>) -> R<()> {
         let Some(tree) = self.trees.trees.get(name) else {
-            return self.errorf(format!("template {} not defined", quote(name)));
+            return self.errorf(format!("template {} not defined", go_quote(name)));
         };
         if self.depth >= MAX_TEMPLATE_DEPTH {
             return self.errorf(format!(
@@ -359,7 +360,10 @@ impl<'t> Exec<'t> {
             Arg::Nil { .. } => self.errorf("nil is not a command".into()),
             Arg::Number { num, .. } => self.ideal_constant(first, num),
             Arg::Str { text, .. } => Ok(Some(Value::String(text.clone()))),
-            _ => self.errorf(format!("can't evaluate command {}", quote(&first.text()))),
+            _ => self.errorf(format!(
+                "can't evaluate command {}",
+                go_quote(&first.text())
+            )),
         }
     }
 
@@ -460,7 +464,7 @@ impl<'t> Exec<'t> {
     ) -> R<V> {
         self.at(At::Arg(ident));
         let Some(callee) = Callee::function(name, self.report_funcs) else {
-            return self.errorf(format!("{} is not a defined function", quote(name)));
+            return self.errorf(format!("{} is not a defined function", go_quote(name)));
         };
         self.eval_call(dot, &callee, node, name, args, fin)
     }

@@ -3,10 +3,11 @@
 
 use super::exec::{V, indirect, truth};
 use super::methods::Method;
-use super::print::{format_v, is_print, sprint, sprintln};
+use super::print::{format_v, sprint, sprintln};
 use super::printf::sprintf;
 use super::report::ReportFunc;
 use super::value::Value;
+use crate::gotext::go_is_print;
 
 /// Parameter types, as far as argument evaluation depends on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,7 +261,7 @@ pub(crate) fn js_escape(s: &str) -> String {
             '&' => out.push_str("\\u0026"),
             '=' => out.push_str("\\u003D"),
             _ if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04X}", c as u32)),
-            _ if c.is_ascii() || is_print(c) => out.push(c),
+            _ if c.is_ascii() || go_is_print(c) => out.push(c),
             _ => out.push_str(&format!("\\u{:04X}", c as u32)),
         }
     }

@@ -4,6 +4,9 @@
 //! Tokenising the whole input up front gives the parser the same tokens in the same order,
 //! with the error token last, so error messages and line numbers come out the same.
 
+use super::print::unicode_desc;
+use crate::gotext::go_quote;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tok {
     Error,
@@ -80,9 +83,9 @@ impl Item {
             _ if self.val.len() > 10 => {
                 // Go's %.10q: quote the first ten runes, then "...".
                 let head: String = self.val.chars().take(10).collect();
-                format!("{}...", super::print::quote(&head))
+                format!("{}...", go_quote(&head))
             }
-            _ => super::print::quote(&self.val),
+            _ => go_quote(&self.val),
         }
     }
 }
@@ -510,13 +513,13 @@ impl Lexer<'_> {
     fn lex_number(&mut self) -> State {
         if !self.scan_number() {
             let text = self.input[self.start..self.pos].to_string();
-            return self.error(format!("bad number syntax: {}", super::print::quote(&text)));
+            return self.error(format!("bad number syntax: {}", go_quote(&text)));
         }
         if matches!(self.peek(), Some('+' | '-')) {
             // Complex: 1+2i. No spaces, must end in 'i'.
             if !self.scan_number() || !self.input[..self.pos].ends_with('i') {
                 let text = self.input[self.start..self.pos].to_string();
-                return self.error(format!("bad number syntax: {}", super::print::quote(&text)));
+                return self.error(format!("bad number syntax: {}", go_quote(&text)));
             }
             self.emit(Tok::Complex);
         } else {
@@ -584,14 +587,5 @@ impl Lexer<'_> {
         }
         self.emit(Tok::RawString);
         State::InsideAction
-    }
-}
-
-/// Go's `%#U`: `U+0041 'A'` for printable characters, `U+0001` otherwise.
-pub(crate) fn unicode_desc(c: char) -> String {
-    if super::print::is_print(c) {
-        format!("U+{:04X} '{c}'", u32::from(c))
-    } else {
-        format!("U+{:04X}", u32::from(c))
     }
 }

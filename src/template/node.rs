@@ -246,7 +246,7 @@ impl Node {
             }
             Node::Template { name, pipe, .. } => {
                 out.push_str("{{template ");
-                out.push_str(&super::print::quote(name));
+                out.push_str(&crate::gotext::go_quote(name));
                 if let Some(p) = pipe {
                     out.push(' ');
                     p.write(out);

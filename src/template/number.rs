@@ -3,7 +3,7 @@
 
 use super::lexer::Tok;
 use super::node::Number;
-use super::print::quote;
+use crate::gotext::go_quote;
 
 /// Classifies a number token the way Go's parser does: which of int, uint and float64 (and
 /// complex) it can be. Errors carry Go's message.
@@ -77,12 +77,12 @@ pub(crate) fn parse_number(text: &str, tok: Tok) -> Result<Number, String> {
         n.float = Some(u as f64);
     } else if let Some(f) = parse_float(text) {
         if !text.contains(['.', 'e', 'E', 'p', 'P']) {
-            return Err(format!("integer overflow: {}", quote(text)));
+            return Err(format!("integer overflow: {}", go_quote(text)));
         }
         set_float(&mut n, f);
     }
     if n.int.is_none() && n.uint.is_none() && n.float.is_none() {
-        return Err(format!("illegal number syntax: {}", quote(text)));
+        return Err(format!("illegal number syntax: {}", go_quote(text)));
     }
     Ok(n)
 }

@@ -5,6 +5,7 @@
 
 use super::lexer::{Item, Tok, lex};
 use super::node::{Arg, BranchKind, Command, List, Node, Pipe};
+use crate::gotext::go_quote;
 use std::collections::BTreeMap;
 
 /// Nesting limit for parentheses and control blocks. Go 1.19 has none (its stacks grow);
@@ -177,7 +178,7 @@ impl Parser<'_> {
                 if !is_empty_tree(&root) {
                     return self.errorf(format!(
                         "template: multiple definition of template {}",
-                        super::print::quote(&name)
+                        go_quote(&name)
                     ));
                 }
             }
@@ -575,7 +576,7 @@ impl Parser<'_> {
             | Arg::Dot { .. } => {
                 return self.errorf(format!(
                     "unexpected . after term {}",
-                    super::print::quote(&node.text())
+                    go_quote(&node.text())
                 ));
             }
             other => Arg::Chain {
@@ -592,10 +593,7 @@ impl Parser<'_> {
         Ok(Some(match t.typ {
             Tok::Identifier => {
                 if !(self.has_func)(&t.val) {
-                    return self.errorf(format!(
-                        "function {} not defined",
-                        super::print::quote(&t.val)
-                    ));
+                    return self.errorf(format!("function {} not defined", go_quote(&t.val)));
                 }
                 Arg::Identifier { pos, name: t.val }
             }
@@ -604,10 +602,7 @@ impl Parser<'_> {
             Tok::Variable => {
                 let ident: Vec<String> = t.val.split('.').map(str::to_string).collect();
                 if !self.vars.iter().any(|v| *v == ident[0]) {
-                    return self.errorf(format!(
-                        "undefined variable {}",
-                        super::print::quote(&ident[0])
-                    ));
+                    return self.errorf(format!("undefined variable {}", go_quote(&ident[0])));
                 }
                 Arg::Variable { pos, ident }
             }

@@ -3,64 +3,15 @@
 
 use super::value::Value;
 use crate::gojson::go_time_string;
+use crate::gotext::{go_is_print, go_quote, go_quote_ascii, go_quote_rune};
 
-/// Go's `unicode.IsPrint`, approximately: Rust has no general-category table, so unassigned
-/// code points count as printable; controls, non-ASCII spaces, format characters and private
-/// use characters do not.
-pub(crate) fn is_print(c: char) -> bool {
-    if c == ' ' {
-        return true;
+/// Go's `%#U`: `U+0041 'A'` for printable characters, `U+0001` otherwise.
+pub(crate) fn unicode_desc(c: char) -> String {
+    if go_is_print(c) {
+        format!("U+{:04X} '{c}'", u32::from(c))
+    } else {
+        format!("U+{:04X}", u32::from(c))
     }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    !matches!(c,
-        '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}' | '\u{180e}'
-        | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}'
-        | '\u{feff}' | '\u{fff9}'..='\u{fffb}' | '\u{fffe}' | '\u{ffff}'
-        | '\u{e000}'..='\u{f8ff}' | '\u{f0000}'..='\u{10ffff}' | '\u{e0001}'..='\u{e007f}')
-}
-
-fn push_escaped(out: &mut String, c: char, quote: char, ascii_only: bool) {
-    match c {
-        _ if c == quote || c == '\\' => {
-            out.push('\\');
-            out.push(c);
-        }
-        _ if is_print(c) && (c.is_ascii() || !ascii_only) => out.push(c),
-        '\u{7}' => out.push_str("\\a"),
-        '\u{8}' => out.push_str("\\b"),
-        '\u{c}' => out.push_str("\\f"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        '\u{b}' => out.push_str("\\v"),
-        _ if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
-        _ if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-        _ => out.push_str(&format!("\\U{:08x}", c as u32)),
-    }
-}
-
-/// Go's `strconv.Quote`.
-pub(crate) fn quote(s: &str) -> String {
-    quote_with(s, false)
-}
-
-fn quote_with(s: &str, ascii_only: bool) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        push_escaped(&mut out, c, '"', ascii_only);
-    }
-    out.push('"');
-    out
-}
-
-fn quote_rune(c: char, ascii_only: bool) -> String {
-    let mut out = String::from("'");
-    push_escaped(&mut out, c, '\'', ascii_only);
-    out.push('\'');
-    out
 }
 
 /// `%v` of one value, as `{{.}}` prints it.
@@ -333,8 +284,10 @@ fn fmt_string(out: &mut String, s: &str, v: &Value, spec: &Spec) {
                 && truncated.chars().all(|c| c == '\t' || !c.is_control())
             {
                 format!("`{truncated}`")
+            } else if spec.plus {
+                go_quote_ascii(&truncated)
             } else {
-                quote_with(&truncated, spec.plus)
+                go_quote(&truncated)
             };
             pad(out, &q, spec);
         }
@@ -387,18 +340,13 @@ fn fmt_integer(out: &mut String, mag: u64, neg: bool, v: &Value, spec: &Spec) {
                 .ok()
                 .and_then(char::from_u32)
                 .unwrap_or('\u{FFFD}');
-            return pad(out, &quote_rune(c, spec.plus), spec);
+            return pad(out, &go_quote_rune(c, spec.plus), spec);
         }
         'U' => {
-            let mut s = format!("U+{bits:04X}");
-            if spec.sharp
-                && let Some(c) = u32::try_from(bits)
-                    .ok()
-                    .and_then(char::from_u32)
-                    .filter(|c| is_print(*c))
-            {
-                s.push_str(&format!(" '{c}'"));
-            }
+            let s = match u32::try_from(bits).ok().and_then(char::from_u32) {
+                Some(c) if spec.sharp => unicode_desc(c),
+                _ => format!("U+{bits:04X}"),
+            };
             return pad(out, &s, spec);
         }
         _ => return bad_verb(out, Some(v), spec),

@@ -440,3 +440,18 @@ fn nil_pointers_like_go() {
         );
     }
 }
+
+#[test]
+fn quoting_escapes_what_go_does_not_print() {
+    // skopeo 1.9.3: format characters (Unicode 13, as in Go 1.19) and U+E0000 are escaped by
+    // %q, %+q and js, and %#U names them without the character.
+    let out = render(
+        "{{printf \"%q %+q %q %#U %#U\" \"\\U000e0000\\u08e2\\u0890\\U000110bd\\U00013430\\U0001bca0\\U0001d173\\U000e0001\" \"é\\u00ad\" 0xe0000 0xe0000 0x8e2}} {{js \"\\u08e2\"}}",
+        &Value::Nil,
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        r#""\U000e0000\u08e2\u0890\U000110bd\U00013430\U0001bca0\U0001d173\U000e0001" "\u00e9\u00ad" '\U000e0000' U+E0000 U+08E2 \u08E2"#
+    );
+}
