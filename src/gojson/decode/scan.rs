@@ -1,7 +1,7 @@
 //! The syntax check Go's `json.Unmarshal` runs over its whole input before decoding
 //! (`checkValid`): the scanner's state machine, iterative, with its error texts.
 
-use crate::gotext::go_quote;
+use crate::gotext::go_quote_rune;
 
 /// Go's `maxNestingDepth`.
 const MAX_NESTING_DEPTH: usize = 10000;
@@ -328,15 +328,31 @@ pub(crate) fn check_valid(data: &[u8]) -> Result<(), String> {
     }
 }
 
-/// encoding/json's `quoteChar`: how its syntax errors render the offending byte. Like Go, the
-/// byte is taken as the rune U+00XX and quoted with `strconv.Quote`, between single quotes.
+/// encoding/json's `quoteChar`: how its syntax errors render the offending byte. Go takes the
+/// byte as the rune U+00XX and quotes it with `strconv.Quote` between single quotes, writing
+/// `'\''` and `'"'` for the quotes themselves, which is `strconv.QuoteRune`.
 fn quote_char(c: u8) -> String {
-    match c {
-        b'\'' => r"'\''".to_string(),
-        b'"' => "'\"'".to_string(),
-        _ => {
-            let q = go_quote(char::from(c).encode_utf8(&mut [0; 4]));
-            format!("'{}'", &q[1..q.len() - 1])
+    go_quote_rune(char::from(c), false)
+}
+
+#[cfg(test)]
+mod tests {
+    /// encoding/json's `quoteChar`, spelled as Go spells it.
+    fn go_quote_char(c: u8) -> String {
+        match c {
+            b'\'' => r"'\''".to_string(),
+            b'"' => "'\"'".to_string(),
+            _ => {
+                let q = crate::gotext::go_quote(&char::from(c).to_string());
+                format!("'{}'", &q[1..q.len() - 1])
+            }
+        }
+    }
+
+    #[test]
+    fn quote_char_is_go_quote_char() {
+        for c in 0..=u8::MAX {
+            assert_eq!(super::quote_char(c), go_quote_char(c), "{c:#x}");
         }
     }
 }
