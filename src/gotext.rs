@@ -127,6 +127,36 @@ pub fn go_is_print(c: char) -> bool {
         | '\u{f0000}'..='\u{10ffff}')
 }
 
+/// Which of a Go struct's fields a key in a decoded document sets, given the fields' names
+/// (ASCII) in declaration order: the one named exactly, else the first one the key equals
+/// under [`go_equal_fold`]. `encoding/json` and BurntSushi's TOML decoder (registries.conf)
+/// both match keys so.
+pub fn go_field_named<'f>(key: &str, fields: &[&'f str]) -> Option<&'f str> {
+    let exact = fields.iter().copied().find(|f| *f == key);
+    exact.or_else(|| fields.iter().copied().find(|f| go_equal_fold(key, f)))
+}
+
+/// Go's `strings.EqualFold` of any string with an ASCII one: ASCII letters match either case,
+/// `ſ` (U+017F) matches `s` and the Kelvin sign (U+212A) matches `k`, as in Unicode's simple
+/// case folding; everything else matches only itself.
+pub fn go_equal_fold(s: &str, ascii: &str) -> bool {
+    let mut ascii = ascii.bytes().map(|b| b.to_ascii_lowercase());
+    for c in s.chars() {
+        let Some(a) = ascii.next() else {
+            return false;
+        };
+        let folds = match c {
+            '\u{17f}' => a == b's',
+            '\u{212a}' => a == b'k',
+            c => u8::try_from(c).is_ok_and(|b| b.is_ascii() && b.to_ascii_lowercase() == a),
+        };
+        if !folds {
+            return false;
+        }
+    }
+    ascii.next().is_none()
+}
+
 /// Go's `%v` rendering of a float64: the shortest round-trip digits, in exponent form when the
 /// decimal exponent is below -4 or at least 6 (`1e+06`, `123456`, `1.234567e+06`).
 pub fn go_float_v(f: f64) -> String {
@@ -237,6 +267,22 @@ mod tests {
         assert_eq!(go_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
         assert_eq!(go_quote("é\n\u{1}\u{7f}"), "\"é\\n\\x01\\x7f\"");
         assert_eq!(go_quote("\u{200b}\u{10ffff}"), "\"\\u200b\\U0010ffff\"");
+    }
+
+    #[test]
+    fn keys_find_fields_as_in_go() {
+        assert!(go_equal_fold("AUTHS", "auths"));
+        assert!(go_equal_fold("auth\u{17f}", "auths"));
+        assert!(go_equal_fold("\u{212a}ey", "key"));
+        assert!(go_equal_fold("a_1", "A_1"));
+        assert!(!go_equal_fold("auth", "auths"));
+        assert!(!go_equal_fold("auths", "auth"));
+        assert!(!go_equal_fold("\u{17f}", "k"));
+        assert!(!go_equal_fold("a-1", "a_1"));
+        assert_eq!(go_field_named("Type", &["type"]), Some("type"));
+        assert_eq!(go_field_named("ab", &["AB", "ab"]), Some("ab"));
+        assert_eq!(go_field_named("Ab", &["AB", "ab"]), Some("AB"));
+        assert_eq!(go_field_named("abc", &["AB", "ab"]), None);
     }
 
     /// Go 1.19's `strconv.QuoteToASCII`, `QuoteRune` and `QuoteRuneToASCII`.

@@ -7,7 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::gojson::decode::{FirstError, Kind, Raw, check_valid, field_named, type_error};
+use crate::gojson::decode::{FirstError, Kind, Raw, check_valid, type_error};
+use crate::gotext::go_field_named;
 
 /// One `auths` entry.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -40,7 +41,7 @@ fn auth_entry(v: Raw, errs: &mut FirstError, in_auths: bool) -> AuthEntry {
         }
     }
     for (k, val) in v.members() {
-        let Some(name) = field_named(&k, &["auth", "identitytoken"]) else {
+        let Some(name) = go_field_named(&k, &["auth", "identitytoken"]) else {
             continue;
         };
         let slot = if name == "auth" {
@@ -98,7 +99,7 @@ pub(crate) fn decode_config(data: &[u8], legacy: bool) -> Result<ConfigFile, Str
         k => return Err(type_error(k, "config.dockerConfigFile")),
     }
     for (k, val) in doc.members() {
-        match field_named(&k, &["auths", "credHelpers"]) {
+        match go_field_named(&k, &["auths", "credHelpers"]) {
             Some("auths") => auths_map(val, &mut out.auths, &mut errs, false),
             Some(_) => cred_helpers(val, &mut out.cred_helpers, &mut errs),
             None => {}

@@ -12,7 +12,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use crate::config::registries::Env;
-use crate::gojson::decode::{Kind, Raw, check_valid, key_folds_to, type_error};
+use crate::gojson::decode::{Kind, Raw, check_valid, type_error};
+use crate::gotext::go_equal_fold;
 
 /// What helpers print when they have nothing for a server.
 pub(crate) const NOT_FOUND: &str = "credentials not found in native keychain";
@@ -131,7 +132,7 @@ fn member(members: &[(String, Raw)], name: &str) -> Option<String> {
     members
         .iter()
         .rev()
-        .find(|(k, _)| key_folds_to(k, name))
+        .find(|(k, _)| go_equal_fold(k, name))
         .and_then(|(_, v)| v.as_string().ok().flatten())
 }
 

@@ -9,9 +9,9 @@
 
 use std::collections::HashSet;
 
-use crate::gojson::decode::{FirstError, Kind, base64_std_decode, field_named, type_error};
+use crate::gojson::decode::{FirstError, Kind, base64_std_decode, type_error};
 pub(super) use crate::gojson::decode::{Raw, check_valid};
-use crate::gotext::go_float_v;
+use crate::gotext::{go_field_named, go_float_v};
 
 /// How `Decoder.Token` renders a non-object value in c/image's
 /// `JSON object expected, got "%s"` (Go's `%s` of a `json.Token`).
@@ -158,7 +158,7 @@ pub(super) fn decode_type_field(
             let mut value = String::new();
             let mut errs = FirstError::default();
             for (key, v) in raw.members() {
-                if field_named(&key, &["type"]).is_none() {
+                if go_field_named(&key, &["type"]).is_none() {
                     continue;
                 }
                 match v.as_string() {

@@ -9,7 +9,7 @@
 //! structures, naming mismatches with [`type_error`] and [`field_type_error`] (keeping the first
 //! one, as Go's decoder does, with [`FirstError`]). Strings decode as Go decodes them (each
 //! invalid UTF-8 byte and each unpaired surrogate escape becomes U+FFFD), object keys find their
-//! struct fields as Go finds them ([`field_named`]) and `[]byte` values are base64
+//! struct fields with [`crate::gotext::go_field_named`], and `[]byte` values are base64
 //! ([`base64_std_decode`]).
 //!
 //! Nothing here recurses, so deeply nested input cannot exhaust the stack.
@@ -303,35 +303,6 @@ impl FirstError {
             None => Ok(decoded),
         }
     }
-}
-
-/// Which of a Go struct's fields an object key sets, given the fields' JSON names (ASCII) in
-/// declaration order: the one named exactly, else the first one the key equals under Go's case
-/// folding ([`key_folds_to`]).
-pub(crate) fn field_named<'f>(key: &str, fields: &[&'f str]) -> Option<&'f str> {
-    let exact = fields.iter().copied().find(|f| *f == key);
-    exact.or_else(|| fields.iter().copied().find(|f| key_folds_to(key, f)))
-}
-
-/// Go's `bytes.EqualFold` of an object key with an ASCII field name, as its decoder compares
-/// them: ASCII letters match either case, `ſ` (U+017F) matches `s` and the Kelvin sign
-/// (U+212A) matches `k`, as in Unicode's simple case folding; everything else only itself.
-pub(crate) fn key_folds_to(key: &str, name: &str) -> bool {
-    let mut name = name.bytes().map(|b| b.to_ascii_lowercase());
-    for c in key.chars() {
-        let Some(n) = name.next() else {
-            return false;
-        };
-        let folds = match c {
-            '\u{17f}' => n == b's',
-            '\u{212a}' => n == b'k',
-            c => u8::try_from(c).is_ok_and(|b| b.is_ascii() && b.to_ascii_lowercase() == n),
-        };
-        if !folds {
-            return false;
-        }
-    }
-    name.next().is_none()
 }
 
 /// Go's `base64.CorruptInputError`: the offset of the first byte that is not valid input.

@@ -173,19 +173,3 @@ fn base64_std_decode_matches_go() {
     assert_eq!(err(b"dXM=x"), "illegal base64 data at input byte 4");
     assert_eq!(err(b"dX="), "illegal base64 data at input byte 3");
 }
-
-#[test]
-fn keys_find_fields_as_in_go() {
-    assert!(key_folds_to("AUTHS", "auths"));
-    assert!(key_folds_to("auth\u{17f}", "auths"));
-    assert!(key_folds_to("\u{212a}ey", "key"));
-    assert!(key_folds_to("a_1", "A_1"));
-    assert!(!key_folds_to("auth", "auths"));
-    assert!(!key_folds_to("auths", "auth"));
-    assert!(!key_folds_to("\u{17f}", "k"));
-    assert!(!key_folds_to("a-1", "a_1"));
-    assert_eq!(field_named("Type", &["type"]), Some("type"));
-    assert_eq!(field_named("ab", &["AB", "ab"]), Some("ab"));
-    assert_eq!(field_named("Ab", &["AB", "ab"]), Some("AB"));
-    assert_eq!(field_named("abc", &["AB", "ab"]), None);
-}
