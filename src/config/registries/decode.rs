@@ -6,6 +6,7 @@
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use crate::gotext::go_field_named;
 use crate::reference::goutil::go_quote;
 
 /// One endpoint: a registry's own location or one of its mirrors.
@@ -104,14 +105,6 @@ struct Decoder<'t> {
     text: &'t str,
 }
 
-/// Finds the field a key decodes into: an exact match first, then a case-insensitive one.
-fn field<'f>(key: &str, fields: &[&'f str]) -> Option<&'f str> {
-    fields.iter().copied().find(|f| *f == key).or_else(|| {
-        let lower = key.to_lowercase();
-        fields.iter().copied().find(|f| f.to_lowercase() == lower)
-    })
-}
-
 impl Decoder<'_> {
     fn err(&self, v: Value<'_, '_>, path: &str, msg: String) -> String {
         let line = line_of(self.text, v.span().start);
@@ -194,7 +187,7 @@ impl Decoder<'_> {
         ];
         let mut out = RawFile::default();
         for (key, value) in root.iter() {
-            let Some(name) = field(key.get_ref(), FIELDS) else {
+            let Some(name) = go_field_named(key.get_ref(), FIELDS) else {
                 continue;
             };
             let path = name;
@@ -231,14 +224,14 @@ impl Decoder<'_> {
     fn v1(&self, value: Value<'_, '_>, out: &mut RawFile) -> Result<(), String> {
         let t = self.table(value, "registries", "sysregistriesv2.V1TOMLConfig")?;
         for (key, value) in t.iter() {
-            let Some(name) = field(key.get_ref(), &["search", "insecure", "block"]) else {
+            let Some(name) = go_field_named(key.get_ref(), &["search", "insecure", "block"]) else {
                 continue;
             };
             let path = format!("registries.{name}");
             let inner = self.table(value, &path, "sysregistriesv2.V1TOMLregistries")?;
             let mut list = None;
             for (k, v) in inner.iter() {
-                if field(k.get_ref(), &["registries"]).is_some() {
+                if go_field_named(k.get_ref(), &["registries"]).is_some() {
                     list = Some(self.strings(v, &format!("{path}.registries"))?);
                 }
             }
@@ -281,7 +274,7 @@ impl Decoder<'_> {
         ];
         let mut reg = RawRegistry::default();
         for (key, value) in t.iter() {
-            let Some(name) = field(key.get_ref(), FIELDS) else {
+            let Some(name) = go_field_named(key.get_ref(), FIELDS) else {
                 continue;
             };
             let path = format!("registry.{name}");
@@ -308,7 +301,7 @@ impl Decoder<'_> {
         let mut ep = RawEndpoint::default();
         for (key, value) in t.iter() {
             let fields = &["location", "insecure", "pull-from-mirror"];
-            let Some(name) = field(key.get_ref(), fields) else {
+            let Some(name) = go_field_named(key.get_ref(), fields) else {
                 continue;
             };
             let path = format!("registry.mirror.{name}");

@@ -303,6 +303,21 @@ fn validation_errors_have_c_image_wording() {
     }
 }
 
+/// Keys find their fields under Go's case folding, as skopeo 1.9.3 reads
+/// `"ſhort-name-mode"` (U+017F) and `"SHORT-NAME-MODE"` as `short-name-mode`.
+#[test]
+fn keys_fold_as_in_go() {
+    for key in ["\u{17f}hort-name-mode", "SHORT-NAME-MODE"] {
+        assert_eq!(
+            load_text_err(&format!("\"{key}\" = \"bad\"")),
+            "invalid short-name mode: \"bad\"",
+            "for {key:?}"
+        );
+    }
+    let regs = load_text("\"unqualified-\u{17f}earch-registries\" = [\"a.example\"]");
+    assert_eq!(regs.unqualified_search_registries(), ["a.example"]);
+}
+
 #[test]
 fn first_entry_of_a_prefix_wins_within_a_file() {
     let regs = load_text(
