@@ -300,31 +300,35 @@ fn pad_num(out: &mut String, v: i64, width: usize) {
     out.push_str(&format!("{:0width$}", v.unsigned_abs()));
 }
 
+/// Go's `time.Month` names, January first.
+pub(super) const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Go's `time.Weekday` names, Sunday first.
+pub(super) const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+
 /// Go's `time.Time.Format` for a layout such as `2006-01-02 15:04:05 MST`.
 pub(crate) fn go_format(t: &DateTime<FixedOffset>, layout: &str) -> String {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    const DAYS: [&str; 7] = [
-        "Sunday",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-    ];
     let mut out = String::new();
     let mut rest = layout;
     let month = MONTHS[t.month0() as usize];

@@ -1,6 +1,7 @@
 //! Go's `fmt` printing of template values: `%v` (what `{{.X}}` prints), `Sprint`,
 //! `Sprintln` and `Sprintf` with the common verbs, flags, widths and precisions.
 
+use super::methods::{DAYS, MONTHS};
 use super::value::Value;
 use crate::gojson::go_time_string;
 use crate::gotext::{go_is_print, go_quote, go_quote_ascii, go_quote_rune};
@@ -139,40 +140,19 @@ fn stringer(v: &Value) -> Option<String> {
     }
 }
 
-pub(crate) fn month_name(m: i64) -> String {
-    const NAMES: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
+/// Go's `time.Month.String()`.
+fn month_name(m: i64) -> String {
     usize::try_from(m - 1)
         .ok()
-        .and_then(|i| NAMES.get(i))
+        .and_then(|i| MONTHS.get(i))
         .map_or_else(|| format!("%!Month({m})"), |s| s.to_string())
 }
 
-pub(crate) fn weekday_name(d: i64) -> String {
-    const NAMES: [&str; 7] = [
-        "Sunday",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-    ];
+/// Go's `time.Weekday.String()`.
+fn weekday_name(d: i64) -> String {
     usize::try_from(d)
         .ok()
-        .and_then(|i| NAMES.get(i))
+        .and_then(|i| DAYS.get(i))
         .map_or_else(|| format!("%!Weekday({d})"), |s| s.to_string())
 }
 
