@@ -110,6 +110,20 @@ fn value_end(d: &[u8], start: usize) -> usize {
     }
 }
 
+/// Walks the comma-separated items of the validated object or array `d`: `item` gets the index
+/// where one starts and returns the index where it ends.
+fn for_each_item(d: &[u8], mut item: impl FnMut(usize) -> usize) {
+    let mut i = skip_space(d, 1);
+    while i < d.len() && !matches!(d[i], b'}' | b']') {
+        i = skip_space(d, item(i));
+        if i < d.len() && d[i] == b',' {
+            i = skip_space(d, i + 1);
+        } else {
+            break;
+        }
+    }
+}
+
 impl<'a> Raw<'a> {
     /// The top-level value of validated input.
     pub(crate) fn top(data: &'a [u8]) -> Raw<'a> {
@@ -137,23 +151,15 @@ impl<'a> Raw<'a> {
     pub(crate) fn members(self) -> Vec<(String, Raw<'a>)> {
         let d = self.0;
         let mut out = Vec::new();
-        if self.kind() != Kind::Object {
-            return out;
-        }
-        let mut i = skip_space(d, 1);
-        while i < d.len() && d[i] == b'"' {
-            let key_end = string_end(d, i);
-            let key = unquote(&d[i..key_end]);
-            i = skip_space(d, key_end);
-            i = skip_space(d, i + 1); // ':'
-            let end = value_end(d, i);
-            out.push((key, Raw(&d[i.min(end)..end])));
-            i = skip_space(d, end);
-            if i < d.len() && d[i] == b',' {
-                i = skip_space(d, i + 1);
-            } else {
-                break;
-            }
+        if self.kind() == Kind::Object {
+            for_each_item(d, |i| {
+                let key_end = string_end(d, i);
+                let key = unquote(&d[i..key_end]);
+                let start = skip_space(d, skip_space(d, key_end) + 1); // after the ':'
+                let end = value_end(d, start);
+                out.push((key, Raw(&d[start.min(end)..end])));
+                end
+            });
         }
         out
     }
@@ -162,19 +168,12 @@ impl<'a> Raw<'a> {
     pub(crate) fn elements(self) -> Vec<Raw<'a>> {
         let d = self.0;
         let mut out = Vec::new();
-        if self.kind() != Kind::Array {
-            return out;
-        }
-        let mut i = skip_space(d, 1);
-        while i < d.len() && d[i] != b']' {
-            let end = value_end(d, i);
-            out.push(Raw(&d[i..end]));
-            i = skip_space(d, end);
-            if i < d.len() && d[i] == b',' {
-                i = skip_space(d, i + 1);
-            } else {
-                break;
-            }
+        if self.kind() == Kind::Array {
+            for_each_item(d, |i| {
+                let end = value_end(d, i);
+                out.push(Raw(&d[i..end]));
+                end
+            });
         }
         out
     }
