@@ -16,6 +16,11 @@ pub fn go_quote(s: &str) -> String {
     go_quote_bytes(s.as_bytes())
 }
 
+/// Go's `%q` of a path (any bytes, as a Go string holds them).
+pub fn go_quote_path(path: &Path) -> String {
+    go_quote_bytes(path.as_os_str().as_encoded_bytes())
+}
+
 /// Go's `strconv.QuoteToASCII` / `fmt`'s `%+q` for a string: like [`go_quote`], but every
 /// non-ASCII character is escaped too.
 pub fn go_quote_ascii(s: &str) -> String {

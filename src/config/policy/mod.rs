@@ -33,15 +33,12 @@ pub enum PolicyError {
     /// No `--policy`, no `$CONTAINERS_POLICY_JSON`, and neither default file exists.
     #[error(
         "no policy.json file found at any of the following: {}, {}",
-        gotext::go_quote_bytes(user.as_os_str().as_bytes()),
-        gotext::go_quote_bytes(system.as_os_str().as_bytes())
+        gotext::go_quote_path(user),
+        gotext::go_quote_path(system)
     )]
     NotFound { user: PathBuf, system: PathBuf },
     /// The policy file was read but its contents are not a valid policy.
-    #[error(
-        "invalid policy in {}: {message}",
-        gotext::go_quote_bytes(path.as_os_str().as_bytes())
-    )]
+    #[error("invalid policy in {}: {message}", gotext::go_quote_path(path))]
     InvalidFile { path: PathBuf, message: String },
     /// Policy bytes are not a valid policy (what `from_bytes` reports; c/image's
     /// `InvalidPolicyFormatError`).

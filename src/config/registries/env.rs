@@ -109,12 +109,8 @@ fn passwd_home() -> PathBuf {
     PathBuf::new()
 }
 
+pub use crate::gotext::go_quote_path as quote_path;
 pub use crate::gotext::{go_errno_text, go_path_error};
-
-/// Go's `%q` of a path.
-pub fn quote_path(path: &Path) -> String {
-    crate::gotext::go_quote_bytes(path.as_os_str().as_encoded_bytes())
-}
 
 #[cfg(test)]
 mod tests {
