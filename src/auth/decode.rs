@@ -2,8 +2,8 @@
 //! into its structures, on the shared reader of Go's `encoding/json`
 //! ([`crate::gojson::decode`]), with Go's error messages (`unexpected end of JSON input`,
 //! `json: cannot unmarshal array into Go value of type config.dockerConfigFile`): object keys
-//! match field names as Go's case folding does, unknown fields are ignored, `null` leaves a field unset,
-//! and a key repeated in the file merges maps as Go does.
+//! find their fields under Go's case folding, unknown fields are ignored, `null` leaves a field
+//! unset, and a key repeated in the file merges maps as Go does.
 
 use std::collections::BTreeMap;
 
