@@ -84,6 +84,9 @@ impl Algorithm {
 pub struct Settings {
     pub format: Option<Algorithm>,
     pub level: Option<i32>,
+    /// `--dest-force-compress-format`: layers must end up in `format` (no reuse of blobs
+    /// compressed otherwise).
+    pub force: bool,
 }
 
 fn invalid(msg: String) -> io::Error {

@@ -22,7 +22,8 @@ pub struct History {
     pub v1_compatibility: String,
 }
 
-/// The parts of a history entry's `v1Compatibility` JSON that the layer chain depends on.
+/// The parts of a history entry's `v1Compatibility` JSON that the layer chain and the
+/// conversion to schema 2 depend on.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct V1Compatibility {
     #[serde(default, deserialize_with = "null_default")]
@@ -30,7 +31,26 @@ pub struct V1Compatibility {
     #[serde(default, deserialize_with = "null_default")]
     pub parent: String,
     #[serde(default, deserialize_with = "null_default")]
+    pub comment: String,
+    #[serde(default)]
+    pub created: super::config::GoTime,
+    #[serde(default, deserialize_with = "null_default")]
+    pub container_config: V1ContainerConfig,
+    #[serde(default, deserialize_with = "null_default")]
+    pub author: String,
+    #[serde(default, deserialize_with = "null_default")]
     pub throwaway: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct V1ContainerConfig {
+    #[serde(
+        rename = "Cmd",
+        alias = "cmd",
+        default,
+        deserialize_with = "null_default"
+    )]
+    pub cmd: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -78,6 +98,35 @@ impl Schema1 {
         m.signed = super::guess_mime_type(bytes) == super::media_type::DOCKER_V2_SCHEMA1_SIGNED;
         m.initialize()?;
         m.fix_layers()?;
+        Ok(m)
+    }
+
+    /// A new manifest (c/image's Schema1FromComponents); `blob_sums` and `history` are top
+    /// layer first.
+    pub fn from_components(
+        name: String,
+        tag: String,
+        architecture: String,
+        blob_sums: Vec<Digest>,
+        history: Vec<String>,
+    ) -> Result<Schema1> {
+        let mut m = Schema1 {
+            name,
+            tag,
+            architecture,
+            fs_layers: blob_sums
+                .into_iter()
+                .map(|blob_sum| FsLayer { blob_sum })
+                .collect(),
+            history: history
+                .into_iter()
+                .map(|v1_compatibility| History { v1_compatibility })
+                .collect(),
+            schema_version: 1,
+            extracted: Vec::new(),
+            signed: true,
+        };
+        m.initialize()?;
         Ok(m)
     }
 
@@ -207,4 +256,13 @@ pub fn jws_payload(manifest: &[u8]) -> Result<Vec<u8>> {
     let mut payload = manifest[..length].to_vec();
     payload.extend_from_slice(&tail);
     Ok(payload)
+}
+
+/// Signs an unsigned schema 1 manifest as c/image does before writing one (docker/distribution
+/// refuses unsigned ones).
+pub fn sign_with_dummy_key(unsigned: &[u8]) -> Result<Vec<u8>> {
+    let _ = unsigned;
+    Err(crate::error::not_implemented(
+        "writing schema 1 manifests (--format v2s1)",
+    ))
 }
