@@ -95,7 +95,6 @@ fn names_as_c_image() {
         Algorithm::Zstd,
         Algorithm::ZstdChunked,
         Algorithm::Bzip2,
-        Algorithm::Xz,
     ] {
         assert_eq!(Algorithm::by_name(a.name()).unwrap(), a);
     }
@@ -103,6 +102,7 @@ fn names_as_c_image() {
         Algorithm::by_name("foo").unwrap_err().to_string(),
         "cannot find compressor for \"foo\""
     );
+    assert!(Algorithm::by_name("xz").is_err());
     assert_eq!(Algorithm::ZstdChunked.mime_name(), "zstd");
     let err = compress(Algorithm::Gzip, Some(11), &mut &b""[..], &mut Vec::new()).unwrap_err();
     assert_eq!(err.to_string(), "gzip: invalid compression level: 11");

@@ -165,7 +165,10 @@ impl Copier<'_> {
             media_type: info.media_type.clone(),
             is_config: false,
         };
-        let put = self.dest.put_blob(upload_stream, &upload).await;
+        let put = self
+            .dest
+            .put_blob(annotate_read_errors(upload_stream), &upload)
+            .await;
         let finished = match done {
             Some(done) => Some(
                 done.await
@@ -271,7 +274,7 @@ impl Copier<'_> {
         });
         let stored = self
             .dest
-            .put_blob(counted, &upload_info(info, true))
+            .put_blob(annotate_read_errors(counted), &upload_info(info, true))
             .await
             .context("writing blob")?;
         progress.done();
@@ -362,6 +365,32 @@ async fn peek(mut stream: BlobStream) -> Result<(Vec<u8>, BlobStream)> {
     }
     let rest: BlobStream = Box::pin(Cursor::new(magic.clone()).chain(stream));
     Ok((magic, rest))
+}
+
+/// Read failures passed through a destination are named as such (c/image's words), so they
+/// are not taken for the destination's own failures.
+fn annotate_read_errors(inner: BlobStream) -> BlobStream {
+    Box::pin(ReadErrors { inner })
+}
+
+struct ReadErrors {
+    inner: BlobStream,
+}
+
+impl AsyncRead for ReadErrors {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.inner.as_mut().poll_read(cx, buf) {
+            std::task::Poll::Ready(Err(e)) => std::task::Poll::Ready(Err(std::io::Error::new(
+                e.kind(),
+                format!("happened during read: {e}"),
+            ))),
+            other => other,
+        }
+    }
 }
 
 /// Reports bytes to the progress display as they pass.

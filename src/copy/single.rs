@@ -219,7 +219,7 @@ impl ImageCopy<'_, '_> {
         };
         let copied = futures::stream::iter(layers.iter().map(|l| {
             let rules = self.layer_rules(&l.media_type);
-            async move { c.copy_layer_blob(l, rules).await.context("copying layer") }
+            async move { c.copy_layer_blob(l, rules).await }
         }))
         .buffered(parallel)
         .try_collect::<Vec<_>>()
@@ -324,9 +324,7 @@ impl ImageCopy<'_, '_> {
                         .config_info()
                         .map(|i| i.media_type)
                         .unwrap_or_default();
-                    c.put_new_blob(cfg.clone(), &media_type, true)
-                        .await
-                        .context("copying config")?;
+                    c.put_new_blob(cfg.clone(), &media_type, true).await?;
                 }
                 None => c.copy_config_of(&updated.manifest).await?,
             }
@@ -375,9 +373,7 @@ impl ImageCopy<'_, '_> {
 impl Copier<'_> {
     async fn copy_config_of(&self, m: &Manifest) -> Result<()> {
         if let Some(config) = m.config_info() {
-            self.copy_config_blob(&config)
-                .await
-                .context("copying config")?;
+            self.copy_config_blob(&config).await?;
         }
         Ok(())
     }

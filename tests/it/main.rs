@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod convert;
 mod local;
 mod local_errors;
 mod policy_format;
