@@ -47,7 +47,11 @@ pub struct CopyArgs {
     pub quiet: bool,
     #[arg(short = 'a', long, help = "copy every image of a list, and the list")]
     pub all: bool,
-    #[arg(long = "multi-arch", value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "", help = "how to copy a multi-architecture image: system, all, index-only, or a list of platforms os/arch[/variant],...")]
+    #[arg(
+        long = "multi-arch",
+        value_name = "MODE",
+        help = "how to copy a multi-architecture image: system, all, index-only, or a list of platforms os/arch[/variant],..."
+    )]
     pub multi_arch: Option<String>,
     #[arg(
         long = "sign-identity",

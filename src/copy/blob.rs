@@ -63,20 +63,28 @@ impl Copier<'_> {
                 diff_id: None,
             });
         }
+        let progress: Arc<dyn BlobProgress> = Arc::from(self.reporter.blob(BlobKind::Blob, info));
         let cell = self.shared_layer(&info.digest, rules);
-        if let Some(done) = cell.get() {
-            // Another image of this copy sent it already: report it as present.
-            self.reporter.blob(BlobKind::Blob, info).skipped();
-            return Ok(done.clone());
-        }
+        let mut ran = false;
         let copied = cell
-            .get_or_try_init(|| self.copy_layer_uncached(info, rules))
+            .get_or_try_init(|| {
+                ran = true;
+                self.copy_layer_uncached(info, rules, progress.clone())
+            })
             .await?;
+        if !ran {
+            // Another image of this copy sent it: it is present at the destination.
+            progress.skipped();
+        }
         Ok(copied.clone())
     }
 
-    async fn copy_layer_uncached(&self, info: &BlobInfo, rules: LayerRules) -> Result<LayerCopied> {
-        let progress: Arc<dyn BlobProgress> = Arc::from(self.reporter.blob(BlobKind::Blob, info));
+    async fn copy_layer_uncached(
+        &self,
+        info: &BlobInfo,
+        rules: LayerRules,
+        progress: Arc<dyn BlobProgress>,
+    ) -> Result<LayerCopied> {
         let src_algorithm = algorithm_of_media_type(&info.media_type);
         let settings = self.options.compression;
         let reuse_allowed = !settings.force

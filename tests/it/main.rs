@@ -6,4 +6,5 @@ mod cli;
 mod convert;
 mod local;
 mod local_errors;
+mod multiarch;
 mod policy_format;
