@@ -62,34 +62,136 @@ struct Done {
     len: u64,
 }
 
-/// Deflates one block, continuing a stream whose previous input ended with `dict`.
-fn deflate_block(level: u32, dict: &[u8], input: &[u8], last: bool) -> io::Result<Vec<u8>> {
-    let mut c = Compress::new(Compression::new(level), false);
-    if !dict.is_empty() {
-        c.set_dictionary(dict)
-            .map_err(|e| io::Error::other(format!("deflate dictionary: {e}")))?;
+/// Input bytes judged at once for compressibility.
+const SEGMENT: usize = 64 << 10;
+
+/// Whether a segment looks incompressible (already compressed or random data): its byte
+/// entropy is close to 8 bits. Such segments are stored instead of searched for matches,
+/// which costs nothing in size for them and saves most of the time on layers full of
+/// compressed files.
+fn looks_incompressible(seg: &[u8]) -> bool {
+    if seg.len() < 4096 {
+        return false;
     }
-    let mut out = Vec::with_capacity(input.len() + input.len() / 16 + 64);
+    let mut counts = [0u32; 256];
+    for &b in seg {
+        counts[b as usize] += 1;
+    }
+    let n = seg.len() as f64;
+    let entropy: f64 = counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum();
+    entropy > 7.97
+}
+
+fn deflate_err(e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(format!("deflate: {e}"))
+}
+
+/// Feeds `input` to `c` (no flush), growing `out` as needed.
+fn feed(c: &mut Compress, input: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
+    let start = c.total_in();
+    while ((c.total_in() - start) as usize) < input.len() {
+        if out.capacity() - out.len() < 64 << 10 {
+            out.reserve(out.capacity().max(128 << 10));
+        }
+        let done = (c.total_in() - start) as usize;
+        c.compress_vec(&input[done..], out, FlushCompress::None)
+            .map_err(deflate_err)?;
+    }
+    Ok(())
+}
+
+/// Writes `data` as stored deflate blocks (the output is byte-aligned here); the last one is
+/// marked final when `last`.
+fn write_stored(out: &mut Vec<u8>, data: &[u8], last: bool) {
+    let mut chunks = data.chunks(65535).peekable();
+    if data.is_empty() {
+        out.extend_from_slice(&[u8::from(last), 0, 0, 0xff, 0xff]);
+        return;
+    }
+    while let Some(chunk) = chunks.next() {
+        let final_block = last && chunks.peek().is_none();
+        let len = chunk.len() as u16;
+        out.push(u8::from(final_block));
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+}
+
+/// Deflates `run` (preceded in the stream by `history`), ending byte-aligned (sync flush) or
+/// with the final block.
+fn deflate_run(
+    c: &mut Compress,
+    history: &[u8],
+    run: &[u8],
+    last: bool,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    c.reset();
+    let dict = &history[history.len().saturating_sub(DICT)..];
+    if !dict.is_empty() {
+        c.set_dictionary(dict).map_err(deflate_err)?;
+    }
+    feed(c, run, out)?;
     let flush = if last {
         FlushCompress::Finish
     } else {
         FlushCompress::Sync
     };
     loop {
-        let consumed = c.total_in() as usize;
-        let status = c
-            .compress_vec(&input[consumed..], &mut out, flush)
-            .map_err(|e| io::Error::other(format!("deflate: {e}")))?;
-        let done_input = c.total_in() as usize == input.len();
+        if out.capacity() - out.len() < 64 << 10 {
+            out.reserve(out.capacity().max(128 << 10));
+        }
+        let status = c.compress_vec(&[], out, flush).map_err(deflate_err)?;
         match status {
-            Status::StreamEnd => break,
-            Status::Ok | Status::BufError => {
-                // With room left after consuming everything, a sync flush is complete.
-                if done_input && !last && out.len() < out.capacity() {
-                    break;
-                }
-                out.reserve(out.capacity().max(4096));
-            }
+            Status::StreamEnd => return Ok(()),
+            // With room left, a sync flush is complete.
+            Status::Ok | Status::BufError if !last && out.len() < out.capacity() => return Ok(()),
+            Status::Ok | Status::BufError => {}
+        }
+    }
+}
+
+/// Deflates one block, continuing a stream whose previous input ended with `dict`.
+/// Incompressible stretches are stored; the rest is deflated with the previous 32 KiB as
+/// dictionary, so matches reach back across stretch and block boundaries.
+fn deflate_block(level: u32, dict: &[u8], input: &[u8], last: bool) -> io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(input.len() + input.len() / 16 + (128 << 10));
+    // Runs of segments of one kind: (start, end, stored).
+    let mut runs: Vec<(usize, usize, bool)> = Vec::new();
+    for (i, seg) in input.chunks(SEGMENT).enumerate() {
+        let stored = level > 0 && looks_incompressible(seg);
+        let start = i * SEGMENT;
+        match runs.last_mut() {
+            Some(r) if r.2 == stored => r.1 = start + seg.len(),
+            _ => runs.push((start, start + seg.len(), stored)),
+        }
+    }
+    if runs.is_empty() {
+        runs.push((0, 0, level > 0));
+    }
+    let mut c = Compress::new(Compression::new(level), false);
+    let n = runs.len();
+    for (k, &(a, b, stored)) in runs.iter().enumerate() {
+        let final_run = last && k + 1 == n;
+        if stored {
+            write_stored(&mut out, &input[a..b], final_run);
+        } else {
+            let history: Vec<u8> = if a >= DICT {
+                input[a - DICT..a].to_vec()
+            } else {
+                let mut h = dict[dict.len().saturating_sub(DICT - a)..].to_vec();
+                h.extend_from_slice(&input[..a]);
+                h
+            };
+            deflate_run(&mut c, &history, &input[a..b], final_run, &mut out)?;
         }
     }
     Ok(out)
