@@ -84,8 +84,8 @@ bench_case convert-all-3-to-v2s2-dir "rm -rf $B/v3" \
   "skopeo --insecure-policy copy -q --all --format v2s2 oci:$IDX3:multi dir:$B/v3"
 
 # Registry to registry (the issue's --all targets): only once skiff speaks docker://.
-if command -v docker-registry >/dev/null &&
-  ! "$SKIFF" inspect --tls-verify=false docker://127.0.0.1:1/probe 2>&1 | grep -q "not implemented"; then
+probe=$("$SKIFF" inspect docker://127.0.0.1:1/probe 2>&1 || true)
+if command -v docker-registry >/dev/null && [[ $probe != *"not implemented"* ]]; then
   REG_PORT=${REG_PORT:-55030}
   REG_DIR=$(mktemp -d "$BENCH_DIR/registry.XXXX")
   cat >"$REG_DIR/config.yml" <<EOF

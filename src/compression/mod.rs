@@ -153,6 +153,9 @@ pub fn compress(
             let workers = worker_threads();
             if workers > 1 {
                 enc.multithread(workers as u32)?;
+                // Small jobs keep each stream's buffers to a few MiB (libzstd's default
+                // job is several windows long), so parallel layers stay light.
+                enc.set_parameter(zstd::stream::raw::CParameter::JobSize(ZSTD_JOB_SIZE))?;
             }
             io::copy(input, &mut enc)?;
             enc.finish()?;
@@ -171,6 +174,8 @@ pub fn compress(
 
 /// libzstd level used when none is given (close to what c/image's default encoder does).
 pub const ZSTD_DEFAULT_LEVEL: i32 = 3;
+/// Input bytes per libzstd worker job.
+const ZSTD_JOB_SIZE: u32 = 1 << 20;
 
 /// How many threads one compression stream may use.
 pub fn worker_threads() -> usize {

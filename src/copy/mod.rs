@@ -26,6 +26,9 @@ use crate::reference::ImageName;
 use crate::transport::{self, ImageDestination, ImageSource};
 use crate::types::SystemContext;
 use progress::Reporter;
+/// Transports return this (in an error's chain) when a destination refuses a manifest type,
+/// so the engine tries the next type.
+pub use single::ManifestTypeRejected;
 
 /// Which images of a multi-image source to copy.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
