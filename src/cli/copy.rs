@@ -227,6 +227,8 @@ impl CopyArgs {
             ..self.dest.image()
         };
         dest_flags.apply(self.shared.authfile.as_ref(), &mut dest_ctx)?;
+        // Validated with the rest of the destination's settings, as skopeo does.
+        let compression = compression_settings(&self.dest_only)?;
         dest_ctx.dir_force_compress = self.dest_only.compress;
         dest_ctx.dir_force_decompress = self.dest_only.decompress;
         dest_ctx.oci_accept_uncompressed_layers = self.dest_only.oci_accept_uncompressed_layers;
@@ -260,7 +262,6 @@ impl CopyArgs {
             ));
         }
         self.copy.refuse_signing()?;
-        let compression = compression_settings(&self.dest_only)?;
         if !self.additional_tags.is_empty() {
             return Err(not_implemented(
                 "--additional-tag (docker-archive destinations)",

@@ -241,3 +241,6 @@ impl Copier<'_> {
         Ok((bytes, mime))
     }
 }
+
+#[cfg(test)]
+mod tests;
