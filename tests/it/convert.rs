@@ -536,3 +536,38 @@ fn writing_schema1_matches_skopeos_payload() {
         }
     }
 }
+
+/// An OCI artifact (a config that is not an image config) cannot become a Docker image; it
+/// is copied as it is where no conversion is needed.
+#[test]
+fn artifacts_are_not_converted() {
+    let t = tempfile::tempdir().unwrap();
+    let art = t.path().join("art");
+    std::fs::create_dir_all(&art).unwrap();
+    let config = br#"{"hello":"artifact"}"#;
+    let layer = gzip(b"payload");
+    for b in [&config[..], &layer[..]] {
+        std::fs::write(art.join(&sha256(b)["sha256:".len()..]), b).unwrap();
+    }
+    let m = serde_json::json!({
+        "schemaVersion": 2, "mediaType": fixtures::OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.example.thing", "digest": sha256(config), "size": config.len()},
+        "layers": [{"mediaType": fixtures::OCI_LAYER_GZIP, "digest": sha256(&layer), "size": layer.len()}],
+    });
+    std::fs::write(art.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
+    std::fs::write(art.join("version"), "Directory Transport Version: 1.1\n").unwrap();
+    let name = format!("dir:{}", art.display());
+    let out = format!("dir:{}", t.path().join("x").display());
+    let m = same_failure(
+        &["--insecure-policy", "copy", "--format", "v2s2", &name, &out],
+        false,
+    );
+    assert_eq!(
+        m,
+        "creating an updated image manifest: unsupported image-specific operation on artifact with type \"application/vnd.example.thing\""
+    );
+    let (ours, theirs) = both(t.path(), "layout", &[], &name, "oci");
+    if let Some(theirs) = theirs {
+        assert_same_tree(&ours, &theirs);
+    }
+}
