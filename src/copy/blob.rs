@@ -247,15 +247,20 @@ impl Copier<'_> {
         Ok((Step::Copy, CompressionOp::Preserve, algorithm))
     }
 
-    /// Copies a config (or other small non-layer blob) unchanged.
-    pub(crate) async fn copy_config_blob(&self, info: &BlobInfo) -> Result<BlobInfo> {
-        let progress: Arc<dyn BlobProgress> = Arc::from(self.reporter.blob(BlobKind::Config, info));
-        if let Some(reused) = self
-            .dest
+    /// Whether the destination has the blob already (the one place blobs are reused).
+    pub(crate) async fn try_reuse(&self, info: &BlobInfo) -> Result<Option<BlobInfo>> {
+        self.dest
             .try_reuse_blob(info)
             .await
-            .with_context(|| format!("trying to reuse blob {} at destination", info.digest))?
-        {
+            .with_context(|| format!("trying to reuse blob {} at destination", info.digest))
+    }
+
+    /// Copies a blob unchanged (configs; layers go through `copy_layer_blob`): reused if the
+    /// destination has it, copied by the kernel between local files, else streamed and
+    /// verified.
+    pub(crate) async fn copy_blob(&self, info: &BlobInfo, kind: BlobKind) -> Result<BlobInfo> {
+        let progress: Arc<dyn BlobProgress> = Arc::from(self.reporter.blob(kind, info));
+        if let Some(reused) = self.try_reuse(info).await? {
             progress.skipped();
             return Ok(reused);
         }
@@ -282,7 +287,10 @@ impl Copier<'_> {
         });
         let stored = self
             .dest
-            .put_blob(annotate_read_errors(counted), &upload_info(info, true))
+            .put_blob(
+                annotate_read_errors(counted),
+                &upload_info(info, kind == BlobKind::Config),
+            )
             .await
             .context("writing blob")?;
         progress.done();
@@ -304,7 +312,7 @@ impl Copier<'_> {
             BlobKind::Blob
         };
         let progress = self.reporter.blob(kind, &info);
-        if let Some(reused) = self.dest.try_reuse_blob(&info).await? {
+        if let Some(reused) = self.try_reuse(&info).await? {
             progress.skipped();
             return Ok(reused);
         }

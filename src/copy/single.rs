@@ -9,6 +9,7 @@ use futures::{StreamExt, TryStreamExt};
 use super::Copier;
 use super::blob::LayerRules;
 use super::plan::{self, ConversionPlan};
+use super::progress::BlobKind;
 use crate::digest::Digest;
 use crate::manifest::convert::{self, Updates};
 use crate::manifest::update::{self, LayerEdit, recognizes_layer_type};
@@ -373,7 +374,7 @@ impl ImageCopy<'_, '_> {
 impl Copier<'_> {
     async fn copy_config_of(&self, m: &Manifest) -> Result<()> {
         if let Some(config) = m.config_info() {
-            self.copy_config_blob(&config).await?;
+            self.copy_blob(&config, BlobKind::Config).await?;
         }
         Ok(())
     }
