@@ -78,6 +78,20 @@ impl Copier<'_> {
             schema1_reference: self.schema1_reference(),
             ..Default::default()
         };
+        // A schema 1 manifest names its repository and tag: a destination with another name
+        // gets it updated (c/image's updateEmbeddedDockerReference).
+        if let (Manifest::Schema1(m), Some(r)) = (&parsed, self.dest_name.docker_reference()) {
+            let (name, tag) = self.schema1_reference();
+            if m.name != name || m.tag != tag {
+                if let Some(reason) = cannot_modify {
+                    return Err(anyhow!(
+                        "Copying a schema1 image with an embedded Docker reference to {} (Docker reference {r}) would change the manifest, which we cannot do: {reason:?}",
+                        self.dest_name
+                    ));
+                }
+                updates.embedded_reference = Some((name, tag));
+            }
+        }
         if plan.preferred_needs_conversion {
             updates.manifest_type = Some(plan.preferred.clone());
         }

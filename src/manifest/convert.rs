@@ -30,12 +30,16 @@ pub struct Updates {
     pub diff_ids: Option<Vec<Digest>>,
     /// Name and tag written into a schema 1 manifest (the destination's reference, if any).
     pub schema1_reference: (String, String),
+    /// A schema 1 manifest kept as schema 1 gets this name and tag (the destination's).
+    pub embedded_reference: Option<(String, String)>,
 }
 
 impl Updates {
     /// Whether nothing would change: the original manifest bytes are written.
     pub fn is_empty(&self) -> bool {
-        self.manifest_type.is_none() && self.layer_infos.is_none()
+        self.manifest_type.is_none()
+            && self.layer_infos.is_none()
+            && self.embedded_reference.is_none()
     }
 }
 
@@ -91,6 +95,12 @@ pub fn updated_image(src: &Manifest, config: Option<&[u8]>, updates: &Updates) -
             Manifest::Schema2(m) => m.update_layer_infos(edits)?,
             Manifest::Oci(m) => m.update_layer_infos(edits)?,
         }
+    }
+    if let (Manifest::Schema1(m), Some((name, tag))) =
+        (&mut out.manifest, &updates.embedded_reference)
+    {
+        m.name = name.clone();
+        m.tag = tag.clone();
     }
     Ok(out)
 }
