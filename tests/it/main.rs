@@ -4,6 +4,8 @@ mod support;
 
 mod cli;
 mod config_files;
+mod convert;
 mod local;
 mod local_errors;
+mod multiarch;
 mod policy_format;
