@@ -61,7 +61,7 @@ fn logrus_quote(msg: &str) -> String {
     if bare {
         return msg.to_string();
     }
-    crate::reference::goutil::go_quote(msg)
+    crate::gotext::go_quote(msg)
 }
 
 /// Wrong command-line usage: the command's help is shown before the error.

@@ -5,14 +5,17 @@
 
 pub mod auth;
 pub mod cli;
+pub mod compression;
 pub mod config;
 pub mod copy;
 pub mod digest;
 pub mod error;
 pub mod gojson;
+pub mod gotext;
 pub mod image;
 pub mod manifest;
 pub mod reference;
+pub mod signature;
 pub mod template;
 pub mod transport;
 pub mod types;

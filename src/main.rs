@@ -35,6 +35,9 @@ fn main() -> ExitCode {
             s = interrupted() => Err(anyhow::anyhow!("interrupted by signal {s}")),
         }
     });
+    // A blocking read may still be stuck (e.g. on a pipe); the work is already cancelled and
+    // cleaned up, so do not wait for it.
+    runtime.shutdown_background();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

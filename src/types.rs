@@ -32,21 +32,6 @@ impl BlobInfo {
     }
 }
 
-/// A signature attached to an image.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Signature {
-    /// "Simple signing" (GPG), stored as opaque bytes.
-    Simple(Vec<u8>),
-}
-
-impl Signature {
-    pub fn bytes(&self) -> &[u8] {
-        match self {
-            Signature::Simple(b) => b,
-        }
-    }
-}
-
 /// Per-image settings a transport may need: the equivalent of c/image's SystemContext, filled
 /// from the command line separately for the source and the destination.
 #[derive(Clone, Debug, Default)]

@@ -9,7 +9,10 @@ use super::flags::{
     DestImageFlags, DestOnlyFlags, PrefixedAuthfiles, RetryFlags, SharedFlags, SrcImageFlags,
 };
 use super::{GlobalFlags, ImageFlagValues, expect_args, parse_image, progress};
-use crate::copy::{self, DEFAULT_PARALLEL_COPIES, ListSelection, Options};
+use crate::compression::{self, Algorithm};
+use crate::copy::{
+    self, DEFAULT_PARALLEL_COPIES, DEFAULT_PARALLEL_IMAGES, ListSelection, Options, PlatformSpec,
+};
 use crate::error::not_implemented;
 use crate::manifest::media_type as mt;
 use crate::reference::DockerReference;
@@ -44,7 +47,11 @@ pub struct CopyArgs {
     pub quiet: bool,
     #[arg(short = 'a', long, help = "copy every image of a list, and the list")]
     pub all: bool,
-    #[arg(long = "multi-arch", value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "", help = "how to copy a multi-architecture image: system, all, or index-only")]
+    #[arg(
+        long = "multi-arch",
+        value_name = "MODE",
+        help = "how to copy a multi-architecture image: system, all, index-only, or a list of platforms os/arch[/variant],..."
+    )]
     pub multi_arch: Option<String>,
     #[arg(
         long = "sign-identity",
@@ -167,15 +174,38 @@ impl CopyFlags {
     }
 }
 
+/// `--multi-arch` values: skopeo's three, plus (a skiff extension) a comma-separated list of
+/// `os/arch[/variant]` platforms whose instances are copied with the list.
 fn parse_multi_arch(v: &str) -> Result<ListSelection> {
     match v {
-        "system" => Ok(ListSelection::System),
-        "all" => Ok(ListSelection::All),
-        "index-only" => Ok(ListSelection::IndexOnly),
-        _ => bail!(
-            "unknown multi-arch option {v:?}. Choose one of the supported options: 'system', 'all', or 'index-only'"
-        ),
+        "system" => return Ok(ListSelection::System),
+        "all" => return Ok(ListSelection::All),
+        "index-only" => return Ok(ListSelection::IndexOnly),
+        _ => {}
     }
+    let unknown = || {
+        anyhow::anyhow!(
+            "unknown multi-arch option {v:?}. Choose one of the supported options: 'system', 'all', or 'index-only'"
+        )
+    };
+    let mut platforms = Vec::new();
+    for item in v.split(',') {
+        let parts: Vec<&str> = item.split('/').collect();
+        let valid = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+        };
+        if !(2..=3).contains(&parts.len()) || !parts.iter().all(|p| valid(p)) {
+            return Err(unknown());
+        }
+        platforms.push(PlatformSpec {
+            os: parts[0].to_string(),
+            architecture: parts[1].to_string(),
+            variant: parts.get(2).map(|s| s.to_string()).unwrap_or_default(),
+        });
+    }
+    Ok(ListSelection::Platforms(platforms))
 }
 
 impl CopyArgs {
@@ -197,6 +227,8 @@ impl CopyArgs {
             ..self.dest.image()
         };
         dest_flags.apply(self.shared.authfile.as_ref(), &mut dest_ctx)?;
+        // Validated with the rest of the destination's settings, as skopeo does.
+        let compression = compression_settings(&self.dest_only)?;
         dest_ctx.dir_force_compress = self.dest_only.compress;
         dest_ctx.dir_force_decompress = self.dest_only.decompress;
         dest_ctx.oci_accept_uncompressed_layers = self.dest_only.oci_accept_uncompressed_layers;
@@ -230,14 +262,6 @@ impl CopyArgs {
             ));
         }
         self.copy.refuse_signing()?;
-        if self.dest_only.compress_format.is_some()
-            || self.dest_only.compress_level.is_some()
-            || self.dest_only.force_compress_format
-        {
-            return Err(not_implemented(
-                "choosing the layer compression (--dest-compress-format/-level)",
-            ));
-        }
         if !self.additional_tags.is_empty() {
             return Err(not_implemented(
                 "--additional-tag (docker-archive destinations)",
@@ -255,6 +279,8 @@ impl CopyArgs {
                 .unwrap_or(DEFAULT_PARALLEL_COPIES),
             list_selection,
             force_manifest_type: self.copy.manifest_type()?,
+            compression,
+            parallel_images: DEFAULT_PARALLEL_IMAGES,
         };
         let reporter = progress::reporter(self.quiet);
         copy::retry::if_necessary(self.retry.options(), || async {
@@ -274,4 +300,26 @@ impl CopyArgs {
         })
         .await
     }
+}
+
+/// `--dest-compress-format`, `--dest-compress-level`, `--dest-force-compress-format`.
+pub fn compression_settings(flags: &DestOnlyFlags) -> Result<compression::Settings> {
+    let format = flags
+        .compress_format
+        .as_deref()
+        .filter(|f| !f.is_empty())
+        .map(Algorithm::by_name)
+        .transpose()?;
+    if flags.force_compress_format && format.is_none() {
+        bail!("cannot use ForceCompressionFormat with undefined default compression format");
+    }
+    if format == Some(Algorithm::ZstdChunked) {
+        // c/storage's zstd:chunked (a table of contents for partial pulls) is not written.
+        return Err(not_implemented("zstd:chunked compression"));
+    }
+    Ok(compression::Settings {
+        format,
+        level: flags.compress_level,
+        force: flags.force_compress_format,
+    })
 }

@@ -104,7 +104,7 @@ impl InspectArgs {
             let config = retry::if_necessary(opts, || img.oci_config(src))
                 .await
                 .context("Error reading OCI-formatted configuration data")?;
-            let out = if super::template_data::is_json_format(&format) {
+            let out = if format.is_empty() || super::template_data::is_json_format(&format) {
                 format!("{}\n", crate::gojson::to_string_pretty(&config))
             } else {
                 super::template_data::render_config(&format, &config)?
@@ -145,7 +145,7 @@ impl InspectArgs {
             .unwrap_or_default();
         let repo_tags: Option<Vec<String>> = repo_tags?;
         let output = InspectOutput::new(docker_name, digest, repo_tags, info);
-        let out = if super::template_data::is_json_format(&format) {
+        let out = if format.is_empty() || super::template_data::is_json_format(&format) {
             format!("{}\n", crate::gojson::to_string_pretty(&output))
         } else {
             super::template_data::render_inspect(&format, &output)?

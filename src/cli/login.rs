@@ -10,7 +10,7 @@ use clap::Args;
 use super::GlobalFlags;
 use super::flags::parse_go_bool;
 use crate::auth::{self, Credentials};
-use crate::reference::DockerReference;
+use crate::config::registries::Env;
 use crate::transport::docker;
 use crate::transport::docker::errors::Unauthorized;
 use crate::types::SystemContext;
@@ -69,73 +69,28 @@ pub struct LoginArgs {
 /// containers/common's default for `--authfile`: `$REGISTRY_AUTH_FILE` (clap reads it), else
 /// `$DOCKER_CONFIG/config.json`.
 pub(super) fn default_authfile(flag: Option<PathBuf>) -> Option<PathBuf> {
-    flag.filter(|p| !p.as_os_str().is_empty()).or_else(|| {
-        std::env::var_os("DOCKER_CONFIG")
-            .filter(|v| !v.is_empty())
-            .map(|d| PathBuf::from(d).join("config.json"))
-    })
+    flag.filter(|p| !p.as_os_str().is_empty())
+        .or_else(auth::login_auth_file_default)
 }
 
 /// `REGISTRY[/NAMESPACE[/REPO]]` (an `http(s)://` URL is reduced to its host): the key
 /// credentials are saved under, and the registry to check them against.
 pub(super) fn parse_credentials_key(arg: &str) -> Result<(String, String)> {
-    let key = if arg.starts_with("https://") || arg.starts_with("http://") {
-        let u = url::Url::parse(arg).map_err(|e| anyhow!("trimming http{{s}} prefix: {e}"))?;
-        match (u.host_str(), u.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_string(),
-            _ => String::new(),
-        }
-    } else {
-        arg.to_string()
-    };
-    let registry = key.split('/').next().unwrap_or("").to_string();
-    if registry == key {
-        return Ok((key, registry));
-    }
-    let r = DockerReference::parse_normalized_named(&key)
-        .map_err(|e| anyhow!("parse reference from {key:?}: {e}"))?;
-    if !r.is_name_only() {
-        bail!("reference {:?} contains tag or digest", r.to_string());
-    }
-    if r.domain() != registry {
-        bail!(
-            "internal error: key {key:?} registry mismatch, {:?} vs. {:?}",
-            r.to_string(),
-            r.domain()
-        );
-    }
+    let key = auth::normalize_key(arg)?;
+    let registry = auth::key_registry(&key).to_string();
     Ok((key, registry))
 }
 
-/// The saved credentials for `key` (a registry or a repository within it).
-pub(super) fn saved_credentials(
-    ctx: &SystemContext,
-    key: &str,
-    registry: &str,
-) -> Result<Option<Credentials>> {
-    let mut files_only = ctx.clone();
-    files_only.credentials = None;
-    files_only.no_creds = false;
-    let repo = (key != registry).then_some(key);
-    auth::lookup(&files_only, registry, repo).map_err(|e| anyhow!("get credentials: {e:#}"))
-}
-
-/// Where `auth::store` writes, for `--verbose`.
-// TODO(auth): ask the auth module where it stored the credentials (a credential helper
-// would be named instead of a file).
-fn storage_description(ctx: &SystemContext) -> String {
-    if let Some(p) = &ctx.auth_file {
-        return p.display().to_string();
-    }
-    match std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()) {
-        Some(d) => PathBuf::from(d)
-            .join("containers/auth.json")
-            .display()
-            .to_string(),
-        // SAFETY: getuid has no preconditions and cannot fail.
-        None => format!("/run/containers/{}/auth.json", unsafe { libc::getuid() }),
-    }
+/// The saved credentials for `key` (a registry or a repository within it), ignoring any
+/// given on the command line.
+pub(super) fn saved_credentials(ctx: &SystemContext, key: &str) -> Result<Credentials> {
+    let files_only = SystemContext {
+        credentials: None,
+        no_creds: false,
+        ..ctx.clone()
+    };
+    auth::get_credentials(&files_only, &Env::from_process(), key)
+        .map_err(|e| anyhow!("get credentials: {e:#}"))
 }
 
 impl LoginArgs {
@@ -156,7 +111,7 @@ impl LoginArgs {
             [one] => parse_credentials_key(one)?,
             _ => bail!("login accepts only one registry to login to"),
         };
-        let saved = saved_credentials(&ctx, &key, &registry)?.unwrap_or_default();
+        let saved = saved_credentials(&ctx, &key)?;
         let mut stdout = std::io::stdout();
         if self.get_login {
             if saved.username.is_empty() {
@@ -217,9 +172,9 @@ impl LoginArgs {
         };
         match docker::check_auth(&ctx, &registry, creds.clone()).await {
             Ok(()) => {
-                auth::store(&ctx, &key, &creds)?;
+                let used = auth::store_with_env(&ctx, &Env::from_process(), &key, &creds)?;
                 if self.verbose {
-                    writeln!(stdout, "Used:  {}", storage_description(&ctx))?;
+                    writeln!(stdout, "Used:  {used}")?;
                 }
                 writeln!(stdout, "Login Succeeded!")?;
                 Ok(())

@@ -53,7 +53,7 @@ impl LogoutArgs {
             bail!(
                 "checking authfile: stat {}: {}",
                 p.display(),
-                crate::transport::fsutil::go_errno_text(&e)
+                crate::gotext::go_errno_text(&e)
             );
         }
         if self.compat_auth_file.is_some() {
@@ -80,7 +80,7 @@ impl LogoutArgs {
             }
             Ok(Removed::NotLoggedIn) => {
                 // Credentials that only another tool's file holds still work: say so.
-                let saved = saved_credentials(&ctx, &key, &registry)?.unwrap_or_default();
+                let saved = saved_credentials(&ctx, &key)?;
                 if !saved.username.is_empty()
                     && !saved.password.is_empty()
                     && docker::check_auth(&ctx, &registry, saved).await.is_ok()

@@ -1,114 +1,361 @@
 //! Moving one blob: reuse it if the destination has it, else copy it — with the kernel when
-//! both ends are local files, else as a verified stream.
+//! both ends are local files and nothing changes, else as a verified stream that may be
+//! (de)compressed on the way and whose uncompressed digest may be computed.
 
 use std::io::Cursor;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use super::Copier;
+use super::pipeline::{self, Step};
 use super::progress::{BlobKind, BlobProgress};
 use super::verify::VerifyingReader;
-use crate::error::not_implemented;
-use crate::transport::tarindex::compression_of;
+use super::{Copier, LayerCopied};
+use crate::compression::{Algorithm, MAGIC_LEN};
+use crate::digest::Digest;
+use crate::manifest::media_type as mt;
+use crate::manifest::update::{CompressionOp, LayerEdit};
 use crate::transport::{BlobStream, LayerCompression, UploadInfo};
 use crate::types::BlobInfo;
 
-/// Enough leading bytes to recognise every compression format.
-const MAGIC_LEN: usize = 8;
+/// How a layer may be treated, decided per image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct LayerRules {
+    /// The manifest may change (no signatures, no pinned digest, no --preserve-digests).
+    pub can_modify: bool,
+    /// The source format lets this layer's compression change (by its media type).
+    pub compression_change_supported: bool,
+    /// The uncompressed digest is needed (schema 1 conversions).
+    pub diff_id_needed: bool,
+}
+
+/// The compression a media type claims (used when the bytes are not looked at).
+pub(crate) fn algorithm_of_media_type(mime: &str) -> Option<Algorithm> {
+    match mime {
+        mt::DOCKER_V2_SCHEMA2_LAYER | mt::OCI_LAYER_GZIP => Some(Algorithm::Gzip),
+        mt::OCI_LAYER_ZSTD => Some(Algorithm::Zstd),
+        _ => None,
+    }
+}
 
 impl Copier<'_> {
-    pub(crate) async fn copy_blob(&self, info: &BlobInfo, kind: BlobKind) -> Result<BlobInfo> {
-        let progress: Arc<dyn BlobProgress> = Arc::from(self.reporter.blob(kind, info));
-        let origin = self.src.blob_origin();
-        if let Some(reused) = self
-            .dest
-            .try_reuse_blob_from(info, origin.as_ref())
-            .await
-            .with_context(|| format!("trying to reuse blob {} at destination", info.digest))?
+    /// Copies a layer (shared by every image of a list that has it: the first copy's result
+    /// is reused).
+    pub(crate) async fn copy_layer_blob(
+        &self,
+        info: &BlobInfo,
+        rules: LayerRules,
+    ) -> Result<LayerCopied> {
+        let props = self.dest.properties();
+        if props.accepts_foreign_layer_urls && !info.urls.is_empty() {
+            if rules.diff_id_needed {
+                return Err(anyhow!(
+                    "getting DiffID for foreign layers is unimplemented"
+                ));
+            }
+            return Ok(LayerCopied {
+                edit: LayerEdit {
+                    info: info.clone(),
+                    op: CompressionOp::Preserve,
+                    algorithm: algorithm_of_media_type(&info.media_type),
+                },
+                diff_id: None,
+            });
+        }
+        let progress: Arc<dyn BlobProgress> = Arc::from(self.reporter.blob(BlobKind::Blob, info));
+        let cell = self.shared_layer(&info.digest, rules);
+        let mut ran = false;
+        let copied = cell
+            .get_or_try_init(|| {
+                ran = true;
+                self.copy_layer_uncached(info, rules, progress.clone())
+            })
+            .await?;
+        if !ran {
+            // Another image of this copy sent it: it is present at the destination.
+            progress.skipped();
+        }
+        Ok(copied.clone())
+    }
+
+    async fn copy_layer_uncached(
+        &self,
+        info: &BlobInfo,
+        rules: LayerRules,
+        progress: Arc<dyn BlobProgress>,
+    ) -> Result<LayerCopied> {
+        let src_algorithm = algorithm_of_media_type(&info.media_type);
+        let settings = self.options.compression;
+        let reuse_allowed = !settings.force
+            || settings.format.map(Algorithm::mime_name) == src_algorithm.map(Algorithm::mime_name);
+        if !rules.diff_id_needed
+            && reuse_allowed
+            && let Some(reused) = self.try_reuse(info).await?
         {
             progress.skipped();
-            return Ok(reused);
+            return Ok(LayerCopied {
+                edit: LayerEdit {
+                    info: stored(&reused, None),
+                    op: CompressionOp::Preserve,
+                    algorithm: src_algorithm,
+                },
+                diff_id: None,
+            });
         }
-        let desired = self.dest.properties().desired_layer_compression;
-        let check_compression = kind == BlobKind::Blob && desired != LayerCompression::Preserve;
 
-        if let Some(local) = self.src.local_blob(info) {
-            if check_compression {
-                let magic = read_magic_at(&local.path, local.offset, local.len)?;
-                self.check_compression(info, desired, &magic)?;
-            }
-            if let Some(done) = self
+        let local = self.src.local_blob(info);
+        let magic = match &local {
+            Some(l) => read_magic_at(&l.path, l.offset, l.len)?,
+            None => Vec::new(),
+        };
+        let (stream, magic) = if local.is_some() {
+            (None, magic)
+        } else {
+            let stream = self
+                .src
+                .blob(info)
+                .await
+                .with_context(|| format!("reading blob {}", info.digest))?;
+            let (magic, stream) = peek(stream).await?;
+            (Some(stream), magic)
+        };
+        let detected = Algorithm::detect(&magic);
+        let step = self.compression_step(detected, rules)?;
+
+        // Unchanged bytes between local files: the kernel copies them.
+        if let (Some(l), (Step::Copy, _, _), false) = (&local, &step, rules.diff_id_needed)
+            && let Some(done) = self
                 .dest
-                .put_local_blob(&local, info)
+                .put_local_blob(l, info)
                 .await
                 .context("writing blob")?
-            {
-                progress.advance(local.len);
-                progress.done();
-                return Ok(done);
-            }
+        {
+            progress.advance(l.len);
+            progress.done();
+            return Ok(LayerCopied {
+                edit: LayerEdit {
+                    info: stored(&done, info.annotations.clone()),
+                    op: CompressionOp::Preserve,
+                    algorithm: step.2,
+                },
+                diff_id: None,
+            });
         }
-
-        let stream = self
-            .src
-            .blob(info)
-            .await
-            .with_context(|| format!("reading blob {}", info.digest))?;
-        let stream = if check_compression {
-            let (magic, stream) = peek(stream).await?;
-            self.check_compression(info, desired, &magic)?;
-            stream
-        } else {
-            stream
+        let stream = match stream {
+            Some(s) => s,
+            None => self
+                .src
+                .blob(info)
+                .await
+                .with_context(|| format!("reading blob {}", info.digest))?,
         };
         let verified = VerifyingReader::new(stream, &info.digest, info.known_size());
         let counted: BlobStream = Box::pin(Counting {
             inner: verified,
             progress: progress.clone(),
         });
-        let upload = UploadInfo {
-            digest: Some(info.digest.clone()),
-            size: info.known_size(),
-            media_type: info.media_type.clone(),
-            is_config: kind == BlobKind::Config,
+        let (step, op, algorithm) = step;
+        let changes = step != Step::Copy;
+        let (upload_stream, done) = if changes || rules.diff_id_needed {
+            let diff = rules.diff_id_needed.then_some(detected);
+            let (s, done) = pipeline::spawn(counted, step, diff);
+            (s, Some(done))
+        } else {
+            (counted, None)
         };
-        let stored = self
-            .dest
-            .put_blob(counted, &upload)
-            .await
-            .context("writing blob")?;
-        progress.done();
-        Ok(BlobInfo {
+        let upload = UploadInfo {
+            digest: (!changes).then(|| info.digest.clone()),
+            size: if changes { None } else { info.known_size() },
             media_type: info.media_type.clone(),
-            urls: info.urls.clone(),
-            annotations: info.annotations.clone(),
-            ..stored
+            is_config: false,
+        };
+        let put = self
+            .dest
+            .put_blob(annotate_read_errors(upload_stream), &upload)
+            .await;
+        let finished = match done {
+            Some(done) => Some(
+                done.await
+                    .map_err(|_| anyhow!("Internal error: layer pipeline vanished"))?,
+            ),
+            None => None,
+        };
+        let (stored_info, diff_id) = match (put, finished) {
+            (Err(e), _) => return Err(e.context("writing blob")),
+            (Ok(_), Some(Err(e))) => {
+                return Err(anyhow::Error::from(e).context("computing layer DiffID"));
+            }
+            (Ok(s), Some(Ok(d))) => (s, d),
+            (Ok(s), None) => (s, None),
+        };
+        progress.done();
+        let annotations = if changes {
+            None
+        } else {
+            info.annotations.clone()
+        };
+        Ok(LayerCopied {
+            edit: LayerEdit {
+                info: stored(&stored_info, annotations),
+                op,
+                algorithm,
+            },
+            diff_id,
         })
     }
 
-    /// Whether the destination's compression wish changes this layer; changing layers is
-    /// the conversion work that is not built yet.
-    fn check_compression(
+    /// c/image's choice of what to do with a layer's compression.
+    fn compression_step(
         &self,
-        info: &BlobInfo,
-        desired: LayerCompression,
-        magic: &[u8],
-    ) -> Result<()> {
-        let compressed = compression_of(magic).is_some();
-        let change = match desired {
-            LayerCompression::Compress => !compressed,
-            LayerCompression::Decompress => compressed,
-            LayerCompression::Preserve => false,
-        };
-        if change {
-            return Err(not_implemented(format!(
-                "changing the compression of layer {} for {}",
-                info.digest, self.dest_name
-            )));
+        detected: Option<Algorithm>,
+        rules: LayerRules,
+    ) -> Result<(Step, CompressionOp, Option<Algorithm>)> {
+        let desired = self.dest.properties().desired_layer_compression;
+        let settings = self.options.compression;
+        let level = settings.level;
+        if rules.can_modify && rules.compression_change_supported {
+            match (desired, detected) {
+                (LayerCompression::Compress, None) => {
+                    let to = settings.format.unwrap_or(Algorithm::Gzip);
+                    return Ok((Step::Compress(to, level), CompressionOp::Compress, Some(to)));
+                }
+                (LayerCompression::Compress, Some(from))
+                    if settings.format.is_some_and(|to| to.name() != from.name()) =>
+                {
+                    let to = settings.format.unwrap_or(from);
+                    return Ok((
+                        Step::Recompress { from, to, level },
+                        CompressionOp::Preserve,
+                        Some(to),
+                    ));
+                }
+                (LayerCompression::Decompress, Some(from)) => {
+                    return Ok((Step::Decompress(from), CompressionOp::Decompress, None));
+                }
+                _ => {}
+            }
         }
-        Ok(())
+        let algorithm = if rules.compression_change_supported {
+            detected
+        } else {
+            None
+        };
+        Ok((Step::Copy, CompressionOp::Preserve, algorithm))
+    }
+
+    /// Whether the destination has the blob already (the one place blobs are reused).
+    /// The source says where it keeps the blob, so a registry can mount it from another
+    /// repository instead of receiving it.
+    pub(crate) async fn try_reuse(&self, info: &BlobInfo) -> Result<Option<BlobInfo>> {
+        let origin = self.src.blob_origin();
+        self.dest
+            .try_reuse_blob_from(info, origin.as_ref())
+            .await
+            .with_context(|| format!("trying to reuse blob {} at destination", info.digest))
+    }
+
+    /// Copies a blob unchanged (configs; layers go through `copy_layer_blob`): reused if the
+    /// destination has it, copied by the kernel between local files, else streamed and
+    /// verified.
+    pub(crate) async fn copy_blob(&self, info: &BlobInfo, kind: BlobKind) -> Result<BlobInfo> {
+        let progress: Arc<dyn BlobProgress> = Arc::from(self.reporter.blob(kind, info));
+        if let Some(reused) = self.try_reuse(info).await? {
+            progress.skipped();
+            return Ok(reused);
+        }
+        if let Some(local) = self.src.local_blob(info)
+            && let Some(done) = self
+                .dest
+                .put_local_blob(&local, info)
+                .await
+                .context("writing blob")?
+        {
+            progress.advance(local.len);
+            progress.done();
+            return Ok(done);
+        }
+        let stream = self
+            .src
+            .blob(info)
+            .await
+            .with_context(|| format!("reading blob {}", info.digest))?;
+        let verified = VerifyingReader::new(stream, &info.digest, info.known_size());
+        let counted: BlobStream = Box::pin(Counting {
+            inner: verified,
+            progress: progress.clone(),
+        });
+        let stored = self
+            .dest
+            .put_blob(
+                annotate_read_errors(counted),
+                &upload_info(info, kind == BlobKind::Config),
+            )
+            .await
+            .context("writing blob")?;
+        progress.done();
+        Ok(stored)
+    }
+
+    /// Stores a blob the copy made (a converted config, schema 1's empty layer).
+    pub(crate) async fn put_new_blob(
+        &self,
+        bytes: Vec<u8>,
+        media_type: &str,
+        is_config: bool,
+    ) -> Result<BlobInfo> {
+        let digest = Digest::sha256_of(&bytes);
+        let info = BlobInfo::new(digest.clone(), bytes.len() as i64, media_type);
+        let kind = if is_config {
+            BlobKind::Config
+        } else {
+            BlobKind::Blob
+        };
+        let progress = self.reporter.blob(kind, &info);
+        if let Some(reused) = self.try_reuse(&info).await? {
+            progress.skipped();
+            return Ok(reused);
+        }
+        let len = bytes.len() as u64;
+        let stream: BlobStream = Box::pin(Cursor::new(bytes));
+        let stored = self
+            .dest
+            .put_blob(stream, &upload_info(&info, is_config))
+            .await
+            .context("writing blob")?;
+        progress.advance(len);
+        progress.done();
+        if stored.digest != digest {
+            return Err(anyhow!(
+                "Internal error: copying uncompressed config blob {digest} changed digest to {}",
+                stored.digest
+            ));
+        }
+        Ok(stored)
+    }
+}
+
+fn upload_info(info: &BlobInfo, is_config: bool) -> UploadInfo {
+    UploadInfo {
+        digest: Some(info.digest.clone()),
+        size: info.known_size(),
+        media_type: info.media_type.clone(),
+        is_config,
+    }
+}
+
+/// A layer as the destination reports it: c/image keeps only the digest and size of what was
+/// stored (and the source's annotations when the bytes did not change).
+fn stored(
+    b: &BlobInfo,
+    annotations: Option<std::collections::BTreeMap<String, String>>,
+) -> BlobInfo {
+    BlobInfo {
+        digest: b.digest.clone(),
+        size: b.size,
+        media_type: String::new(),
+        urls: Vec::new(),
+        annotations,
     }
 }
 
@@ -134,6 +381,32 @@ async fn peek(mut stream: BlobStream) -> Result<(Vec<u8>, BlobStream)> {
     }
     let rest: BlobStream = Box::pin(Cursor::new(magic.clone()).chain(stream));
     Ok((magic, rest))
+}
+
+/// Read failures passed through a destination are named as such (c/image's words), so they
+/// are not taken for the destination's own failures.
+fn annotate_read_errors(inner: BlobStream) -> BlobStream {
+    Box::pin(ReadErrors { inner })
+}
+
+struct ReadErrors {
+    inner: BlobStream,
+}
+
+impl AsyncRead for ReadErrors {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.inner.as_mut().poll_read(cx, buf) {
+            std::task::Poll::Ready(Err(e)) => std::task::Poll::Ready(Err(std::io::Error::new(
+                e.kind(),
+                format!("happened during read: {e}"),
+            ))),
+            other => other,
+        }
+    }
 }
 
 /// Reports bytes to the progress display as they pass.

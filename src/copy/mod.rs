@@ -3,22 +3,32 @@
 //! copies layers in parallel, and commits the destination only when everything succeeded.
 
 mod blob;
+mod multiple;
+mod pipeline;
+mod plan;
 pub mod progress;
 pub mod retry;
 mod single;
 pub mod verify;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use anyhow::{Context, Result, anyhow};
 use bytes::Bytes;
 
+use crate::compression;
 use crate::config::policy::Policy;
 use crate::digest::Digest;
-use crate::error::not_implemented;
+use crate::manifest::update::LayerEdit;
 use crate::manifest::{self, ManifestList, media_type as mt};
 use crate::reference::ImageName;
 use crate::transport::{self, ImageDestination, ImageSource};
 use crate::types::SystemContext;
 use progress::Reporter;
+/// Transports return this (in an error's chain) when a destination refuses a manifest type,
+/// so the engine tries the next type.
+pub use single::ManifestTypeRejected;
 
 /// Which images of a multi-image source to copy.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -30,6 +40,16 @@ pub enum ListSelection {
     All,
     /// Only the list itself.
     IndexOnly,
+    /// The instances for these platforms (os, architecture, variant), and the list.
+    Platforms(Vec<PlatformSpec>),
+}
+
+/// One platform of a `--multi-arch os/arch[/variant],…` list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlatformSpec {
+    pub os: String,
+    pub architecture: String,
+    pub variant: String,
 }
 
 #[derive(Clone, Debug)]
@@ -43,6 +63,10 @@ pub struct Options {
     pub list_selection: ListSelection,
     /// `--format`: the manifest type the destination must get.
     pub force_manifest_type: Option<String>,
+    /// `--dest-compress-format` / `--dest-compress-level`.
+    pub compression: compression::Settings,
+    /// How many images of a list are copied at once.
+    pub parallel_images: usize,
 }
 
 impl Default for Options {
@@ -55,12 +79,25 @@ impl Default for Options {
             parallel_copies: DEFAULT_PARALLEL_COPIES,
             list_selection: ListSelection::System,
             force_manifest_type: None,
+            compression: compression::Settings::default(),
+            parallel_images: DEFAULT_PARALLEL_IMAGES,
         }
     }
 }
 
 /// skopeo's default number of concurrent blob copies.
 pub const DEFAULT_PARALLEL_COPIES: usize = 6;
+/// Images of a list copied at once (their layers share the per-image limit each).
+pub const DEFAULT_PARALLEL_IMAGES: usize = 4;
+
+/// A layer as copied, shared by every image of a list that has it.
+#[derive(Clone, Debug)]
+pub(crate) struct LayerCopied {
+    pub edit: LayerEdit,
+    pub diff_id: Option<Digest>,
+}
+
+type SharedLayer = Arc<tokio::sync::OnceCell<LayerCopied>>;
 
 /// What a finished copy wrote.
 pub struct Copied {
@@ -83,6 +120,11 @@ pub(crate) struct Copier<'a> {
     pub policy: &'a Policy,
     pub options: &'a Options,
     pub reporter: &'a dyn Reporter,
+    /// The source's top-level manifest, once read.
+    pub top_manifest: OnceLock<Bytes>,
+    /// Layers copied so far in this copy, by source digest and treatment: a blob shared by
+    /// several images of a list is sent once.
+    layers: Mutex<HashMap<(Digest, blob::LayerRules), SharedLayer>>,
 }
 
 /// Copies the image `src_name` to `dest_name`.
@@ -108,6 +150,8 @@ pub async fn copy_image(
         policy,
         options,
         reporter,
+        top_manifest: OnceLock::new(),
+        layers: Mutex::new(HashMap::new()),
     };
     let manifest = copier.run().await?;
     copier
@@ -116,6 +160,11 @@ pub async fn copy_image(
         .await
         .context("committing the finished image")?;
     Ok(Copied { manifest })
+}
+
+/// Whether a destination can store a list (it names a list type, or takes any type).
+fn supports_multiple_images(types: &[&str]) -> bool {
+    types.is_empty() || types.iter().any(|t| mt::is_list(t))
 }
 
 impl Copier<'_> {
@@ -130,13 +179,14 @@ impl Copier<'_> {
         } else {
             mime
         };
+        let _ = self.top_manifest.set(top.clone());
         if !mt::is_list(&mime) {
             return Ok(self
-                .copy_single(None, None, Some((top, mime)))
+                .copy_single(None, false, Some((top, mime)))
                 .await?
                 .manifest);
         }
-        match self.options.list_selection {
+        match &self.options.list_selection {
             ListSelection::System => {
                 let list = ManifestList::parse(&top, &mime).with_context(|| {
                     format!("parsing primary manifest as list for {}", self.src_name)
@@ -147,15 +197,27 @@ impl Copier<'_> {
                         format!("choosing an image from manifest list {}", self.src_name)
                     })?;
                 let single = self
-                    .copy_single(Some(&instance), None, None)
+                    .copy_single(Some(&instance), false, None)
                     .await
                     .context("copying system image from manifest list")?;
                 Ok(single.manifest)
             }
-            ListSelection::All | ListSelection::IndexOnly => Err(not_implemented(
-                "copying all images of a manifest list (--all, --multi-arch)",
-            )),
+            _ => {
+                if !supports_multiple_images(&self.dest.properties().supported_manifest_types) {
+                    return Err(anyhow!(
+                        "copying multiple images: destination transport {:?} does not support copying multiple images as a group",
+                        self.dest_name.transport().name()
+                    ));
+                }
+                self.copy_multiple(top, mime).await
+            }
         }
+    }
+
+    /// The shared slot for one layer of this copy.
+    pub(crate) fn shared_layer(&self, digest: &Digest, rules: blob::LayerRules) -> SharedLayer {
+        let mut map = self.layers.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry((digest.clone(), rules)).or_default().clone()
     }
 
     /// Fetches a manifest, checking it against the digest it was asked for by.
@@ -179,3 +241,6 @@ impl Copier<'_> {
         Ok((bytes, mime))
     }
 }
+
+#[cfg(test)]
+mod tests;

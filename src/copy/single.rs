@@ -1,100 +1,228 @@
-//! Copying one image (not a list): policy, signatures, layers and config, then the manifest.
+//! Copying one image (not a list): policy, signatures, layers, then the config and manifest —
+//! converted and updated for the destination when needed, trying the next manifest type when
+//! the destination rejects one.
 
 use anyhow::{Context, Result, anyhow};
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 
 use super::Copier;
+use super::blob::LayerRules;
+use super::plan::{self, ConversionPlan};
 use super::progress::BlobKind;
 use crate::digest::Digest;
-use crate::error::not_implemented;
-use crate::manifest::Manifest;
-use crate::types::{BlobInfo, Signature};
+use crate::manifest::convert::{self, Updates};
+use crate::manifest::update::{self, LayerEdit, recognizes_layer_type};
+use crate::manifest::{self, Manifest, media_type as mt};
+use crate::signature::Signature;
 
 pub(crate) struct SingleCopied {
     pub manifest: Bytes,
+    pub mime: String,
+    pub digest: Digest,
+}
+
+/// What the destination's manifest write reported as "this type is not accepted here": the
+/// caller may try another type.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ManifestTypeRejected(pub String);
+
+struct ImageCopy<'c, 'a> {
+    bytes: Bytes,
+    mime: String,
+    parsed: Manifest,
+    cannot_modify: Option<&'static str>,
+    diff_ids_needed: bool,
+    updates: Updates,
+    config: Option<Vec<u8>>,
+    copier: &'c Copier<'a>,
 }
 
 impl Copier<'_> {
-    /// Copies the source image at `instance` (or the top level) to the destination's
-    /// `target` instance (or its top level). `fetched` passes in a manifest already read.
+    /// Copies the source image at `instance` (or the top level) to the destination, as a list
+    /// instance when `as_instance` (else as the top-level image). `fetched` passes in a
+    /// manifest already read.
     pub(crate) async fn copy_single(
         &self,
         instance: Option<&Digest>,
-        target: Option<&Digest>,
+        as_instance: bool,
         fetched: Option<(Bytes, String)>,
     ) -> Result<SingleCopied> {
         let (bytes, mime) = match fetched {
             Some(m) => m,
             None => self.source_manifest(instance).await?,
         };
-        let parsed = Manifest::parse(&bytes, &mime)
-            .with_context(|| format!("initializing image from source {}", self.src_name))?;
+        if mt::is_list(&mime) {
+            return Err(anyhow!(
+                "Unexpectedly received a manifest list instead of a manifest for a single image"
+            ));
+        }
         self.policy
             .check_source(&crate::transport::policy_subject(self.src_name))
             .context("Source image rejected")?;
+        let parsed = Manifest::parse(&bytes, &mime)
+            .with_context(|| format!("initializing image from source {}", self.src_name))?;
+        self.check_digest_pinned_destination(&bytes)?;
         let signatures = self.source_signatures(instance).await?;
-        self.check_manifest_type(&mime)?;
 
+        let cannot_modify = self.cannot_modify_reason(!signatures.is_empty());
+        let props = self.dest.properties();
+        let plan = plan::manifest_conversion(
+            &mime,
+            &props.supported_manifest_types,
+            self.options.force_manifest_type.as_deref(),
+            cannot_modify.is_some(),
+        );
+        let mut updates = Updates {
+            schema1_reference: self.schema1_reference(),
+            ..Default::default()
+        };
+        // A schema 1 manifest names its repository and tag: a destination with another name
+        // gets it updated (c/image's updateEmbeddedDockerReference).
+        if let (Manifest::Schema1(m), Some(r)) = (&parsed, self.dest_name.docker_reference()) {
+            let (name, tag) = self.schema1_reference();
+            if m.name != name || m.tag != tag {
+                if let Some(reason) = cannot_modify {
+                    return Err(anyhow!(
+                        "Copying a schema1 image with an embedded Docker reference to {} (Docker reference {r}) would change the manifest, which we cannot do: {reason:?}",
+                        self.dest_name
+                    ));
+                }
+                updates.embedded_reference = Some((name, tag));
+            }
+        }
+        if plan.preferred_needs_conversion {
+            updates.manifest_type = Some(plan.preferred.clone());
+        }
         // Nothing to change and no signatures to add: if the destination already has this
         // exact manifest, the image is there (skopeo sync's "already present" check, done for
-        // every copy). This must stay after every decision that could alter the manifest.
+        // every copy). Forced recompression is left to run, as it asks for other bytes.
         if signatures.is_empty()
+            && updates.is_empty()
+            && !self.options.compression.force
             && let Some(existing) = self
                 .dest
-                .existing_manifest_digest(target)
+                .existing_manifest_digest(
+                    as_instance
+                        .then(|| manifest::digest(&bytes).ok())
+                        .flatten()
+                        .as_ref(),
+                )
                 .await
                 .unwrap_or(None)
-            && crate::manifest::matches_digest(&bytes, &existing).unwrap_or(false)
+            && manifest::matches_digest(&bytes, &existing).unwrap_or(false)
         {
             self.reporter
                 .message("Skipping: image already present at destination");
-            return Ok(SingleCopied { manifest: bytes });
+            return Ok(SingleCopied {
+                digest: existing,
+                manifest: bytes,
+                mime,
+            });
         }
-
-        let layers = parsed.layer_infos();
-        let parallel = if self.dest.properties().has_thread_safe_put_blob {
-            self.options.parallel_copies.max(1)
-        } else {
-            1
+        let diff_ids_needed = convert::needs_diff_ids(&parsed, updates.manifest_type.as_deref());
+        let mut img = ImageCopy {
+            bytes,
+            mime,
+            parsed,
+            cannot_modify,
+            diff_ids_needed,
+            updates,
+            config: None,
+            copier: self,
         };
-        futures::stream::iter(layers.iter().map(|l| self.copy_layer(l)))
-            .buffered(parallel)
-            .try_collect::<Vec<BlobInfo>>()
-            .await?;
-        if let Some(config) = parsed.config_info() {
-            self.copy_config(&config).await?;
-        }
+        img.copy_layers().await?;
+        let written = img.write_manifest(&plan, as_instance).await?;
 
-        self.reporter
-            .message("Writing manifest to image destination");
-        self.dest
-            .put_manifest(&bytes, target)
-            .await
-            .context("writing manifest")?;
         if !signatures.is_empty() {
             self.reporter.message("Storing signatures");
+            let target = as_instance.then_some(&written.digest);
             self.dest
                 .put_signatures(&signatures, target)
                 .await
                 .context("writing signatures")?;
         }
-        Ok(SingleCopied { manifest: bytes })
+        Ok(written)
     }
 
-    async fn source_signatures(&self, instance: Option<&Digest>) -> Result<Vec<Signature>> {
+    /// Why the manifest must be written as it is, if it must.
+    pub(crate) fn cannot_modify_reason(&self, has_signatures: bool) -> Option<&'static str> {
+        if self.options.preserve_digests {
+            Some("Instructed to preserve digests")
+        } else if self.destination_digest().is_some() {
+            Some("Destination specifies a digest")
+        } else if has_signatures {
+            Some("Would invalidate signatures")
+        } else {
+            None
+        }
+    }
+
+    /// The digest a `docker://…@sha256:…` destination pins.
+    pub(crate) fn destination_digest(&self) -> Option<Digest> {
+        self.dest_name
+            .docker_reference()
+            .and_then(|r| r.digest())
+            .and_then(|d| d.parse().ok())
+    }
+
+    fn check_digest_pinned_destination(&self, bytes: &[u8]) -> Result<()> {
+        let Some(want) = self.destination_digest() else {
+            return Ok(());
+        };
+        let matches = manifest::matches_digest(bytes, &want)
+            .context("computing digest of source image's manifest")?;
+        let list_matches = match self.top_manifest.get() {
+            Some(top) => manifest::matches_digest(top, &want)
+                .context("computing digest of source image's manifest")?,
+            None => false,
+        };
+        if !matches && !list_matches {
+            return Err(anyhow!(
+                "Digest of source image's manifest would not match destination reference"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The name and tag a schema 1 manifest written here records.
+    fn schema1_reference(&self) -> (String, String) {
+        match self.dest_name.docker_reference() {
+            Some(r) => (r.path().to_string(), r.tag().unwrap_or("").to_string()),
+            None => (String::new(), String::new()),
+        }
+    }
+
+    pub(crate) async fn source_signatures(
+        &self,
+        instance: Option<&Digest>,
+    ) -> Result<Vec<Signature>> {
+        self.signatures_with_messages(
+            instance,
+            "Getting image source signatures",
+            "Checking if image destination supports signatures",
+        )
+        .await
+    }
+
+    pub(crate) async fn signatures_with_messages(
+        &self,
+        instance: Option<&Digest>,
+        getting: &str,
+        checking: &str,
+    ) -> Result<Vec<Signature>> {
         if self.options.remove_signatures {
             return Ok(Vec::new());
         }
-        self.reporter.message("Getting image source signatures");
+        self.reporter.message(getting);
         let sigs = self
             .src
             .signatures(instance)
             .await
             .context("reading signatures")?;
         if !sigs.is_empty() {
-            self.reporter
-                .message("Checking if image destination supports signatures");
+            self.reporter.message(checking);
             if let Err(reason) = self.dest.properties().supports_signatures {
                 return Err(anyhow!(
                     "Can not copy signatures to {}: {reason}",
@@ -104,32 +232,194 @@ impl Copier<'_> {
         }
         Ok(sigs)
     }
+}
 
-    /// The manifest is written unchanged when the destination stores its type; anything else
-    /// needs a conversion.
-    fn check_manifest_type(&self, mime: &str) -> Result<()> {
-        let supported = self.dest.properties().supported_manifest_types;
-        let forced = self.options.force_manifest_type.as_deref();
-        let fits =
-            forced.is_none_or(|f| f == mime) && (supported.is_empty() || supported.contains(&mime));
-        if fits {
-            return Ok(());
+impl ImageCopy<'_, '_> {
+    fn layer_rules(&self, media_type: &str) -> LayerRules {
+        let compression_change_supported = match &self.parsed {
+            Manifest::Schema1(_) => true,
+            Manifest::Schema2(_) => recognizes_layer_type(false, media_type),
+            Manifest::Oci(m) => {
+                m.config.media_type == mt::OCI_CONFIG && recognizes_layer_type(true, media_type)
+            }
+        };
+        LayerRules {
+            can_modify: self.cannot_modify.is_none(),
+            compression_change_supported,
+            diff_id_needed: self.diff_ids_needed,
         }
-        Err(not_implemented(format!(
-            "converting a {mime} manifest for {}",
-            self.dest_name
-        )))
     }
 
-    /// Layer errors are not wrapped: c/image reports them as they are ("trying to reuse
-    /// blob …", "reading blob …"), unlike config errors.
-    async fn copy_layer(&self, info: &BlobInfo) -> Result<BlobInfo> {
-        self.copy_blob(info, BlobKind::Blob).await
+    async fn copy_layers(&mut self) -> Result<()> {
+        let c = self.copier;
+        let layers = self.parsed.layer_infos();
+        let parallel = if c.dest.properties().has_thread_safe_put_blob {
+            c.options.parallel_copies.max(1)
+        } else {
+            1
+        };
+        let copied = futures::stream::iter(layers.iter().map(|l| {
+            let rules = self.layer_rules(&l.media_type);
+            async move { c.copy_layer_blob(l, rules).await }
+        }))
+        .buffered(parallel)
+        .try_collect::<Vec<_>>()
+        .await?;
+        let edits: Vec<LayerEdit> = copied.iter().map(|l| l.edit.clone()).collect();
+        if self.diff_ids_needed {
+            let ids = copied
+                .iter()
+                .map(|l| {
+                    l.diff_id
+                        .clone()
+                        .ok_or_else(|| anyhow!("Internal error: no DiffID computed"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            self.updates.diff_ids = Some(ids);
+        }
+        let digests_differ = layers
+            .iter()
+            .zip(&edits)
+            .any(|(a, b)| a.digest != b.info.digest);
+        if digests_differ {
+            self.updates.layer_infos = Some(edits.clone());
+        }
+        self.updates.uploaded = edits;
+        Ok(())
     }
 
-    async fn copy_config(&self, info: &BlobInfo) -> Result<BlobInfo> {
-        self.copy_blob(info, BlobKind::Config)
+    /// Writes config and manifest as planned; on a rejection, tries the other candidates.
+    async fn write_manifest(
+        &mut self,
+        plan: &ConversionPlan,
+        is_instance: bool,
+    ) -> Result<SingleCopied> {
+        let first = self.write_as(None, is_instance).await;
+        let err = match first {
+            Ok(done) => return Ok(done),
+            Err(e) => e,
+        };
+        let retryable = is_rejection(&err) || update::is_compression_incompatible(&err);
+        if !retryable || plan.others.is_empty() {
+            return Err(err);
+        }
+        if let Some(reason) = self.cannot_modify {
+            return Err(err.context(format!(
+                "writing manifest failed and we cannot try conversions: {reason:?}"
+            )));
+        }
+        let mut errs = vec![format!("{}({err:#})", plan.preferred)];
+        for t in &plan.others {
+            match self.write_as(Some(t), is_instance).await {
+                Ok(done) => return Ok(done),
+                Err(e) => errs.push(format!("{t}({e:#})")),
+            }
+        }
+        Err(anyhow!(
+            "Uploading manifest failed, attempted the following formats: {}",
+            errs.join(", ")
+        ))
+    }
+
+    async fn write_as(
+        &mut self,
+        manifest_type: Option<&str>,
+        is_instance: bool,
+    ) -> Result<SingleCopied> {
+        let c = self.copier;
+        let mut updates = self.updates.clone();
+        if let Some(t) = manifest_type {
+            updates.manifest_type = (t != self.mime).then(|| t.to_string());
+        }
+        let (bytes, mime) = if updates.is_empty() {
+            c.copy_config_of(&self.parsed).await?;
+            (self.bytes.clone(), self.mime.clone())
+        } else {
+            if let Some(reason) = self.cannot_modify {
+                return Err(anyhow!(
+                    "Internal error: copy needs an updated manifest but that was known to be forbidden: {reason:?}"
+                ));
+            }
+            if !self.diff_ids_needed
+                && convert::needs_diff_ids(&self.parsed, updates.manifest_type.as_deref())
+            {
+                return Err(anyhow!(
+                    "Can not convert image to {}, preparing DiffIDs for this case is not supported",
+                    updates.manifest_type.as_deref().unwrap_or_default()
+                ));
+            }
+            self.load_source_config_if_needed(&updates).await?;
+            let updated = convert::updated_image(&self.parsed, self.config.as_deref(), &updates)
+                .context("creating an updated image manifest")?;
+            let bytes = convert::serialize(&updated.manifest)
+                .context("creating an updated image manifest")?;
+            for (info, blob) in &updated.extra_blobs {
+                c.put_new_blob(blob.clone(), &info.media_type, false)
+                    .await
+                    .context("uploading empty layer")?;
+            }
+            match &updated.new_config {
+                Some(cfg) => {
+                    let media_type = updated
+                        .manifest
+                        .config_info()
+                        .map(|i| i.media_type)
+                        .unwrap_or_default();
+                    c.put_new_blob(cfg.clone(), &media_type, true).await?;
+                }
+                None => c.copy_config_of(&updated.manifest).await?,
+            }
+            (
+                Bytes::from(bytes),
+                convert::serialized_mime_type(&updated.manifest).to_string(),
+            )
+        };
+        c.reporter.message("Writing manifest to image destination");
+        let digest = manifest::digest(&bytes)?;
+        let target = is_instance.then_some(&digest);
+        c.dest
+            .put_manifest(&bytes, target)
             .await
-            .context("copying config")
+            .context("writing manifest")?;
+        Ok(SingleCopied {
+            manifest: bytes,
+            mime,
+            digest,
+        })
     }
+
+    /// The source config blob, read once, when a conversion re-encodes it.
+    async fn load_source_config_if_needed(&mut self, updates: &Updates) -> Result<()> {
+        let needs = matches!(
+            (&self.parsed, updates.manifest_type.as_deref()),
+            (Manifest::Schema2(_), Some(mt::OCI_MANIFEST))
+                | (
+                    Manifest::Schema2(_) | Manifest::Oci(_),
+                    Some(mt::DOCKER_V2_SCHEMA1 | mt::DOCKER_V2_SCHEMA1_SIGNED)
+                )
+        );
+        if needs
+            && self.config.is_none()
+            && let Some(info) = self.parsed.config_info()
+        {
+            let blob = crate::image::read_small_blob(self.copier.src.as_ref(), &info)
+                .await
+                .with_context(|| format!("reading config blob {}", info.digest))?;
+            self.config = Some(blob);
+        }
+        Ok(())
+    }
+}
+
+impl Copier<'_> {
+    async fn copy_config_of(&self, m: &Manifest) -> Result<()> {
+        if let Some(config) = m.config_info() {
+            self.copy_blob(&config, BlobKind::Config).await?;
+        }
+        Ok(())
+    }
+}
+
+fn is_rejection(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| e.is::<ManifestTypeRejected>())
 }

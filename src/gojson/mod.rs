@@ -11,7 +11,10 @@
 //! (byte-wise key order, the same as Go's sort) and Go structs as Rust structs.
 //!
 //! Go times are handled by [`go_time_rfc3339nano`], [`parse_go_time`] and [`go_time_string`].
+//!
+//! Reading JSON as Go's decoder reads it, with its error texts, is the `decode` module.
 
+pub(crate) mod decode;
 mod format;
 mod time;
 

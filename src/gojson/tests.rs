@@ -278,3 +278,46 @@ fn serde_helpers_round_trip() {
     );
     assert!(serde_json::from_str::<S>(r#"{"a":"yesterday","b":null}"#).is_err());
 }
+
+/// Random JSON values (sorted keys, as Go writes maps) with Go 1.19's MarshalIndent, Marshal
+/// and unescaped-Encoder output, from a differential run against Go.
+const RANDOM_CASES: &[(&str, &str, &str, &str)] = &[
+    (
+        "[[[], \"\\u0015\\u0012\\u0013\\u0016\\u2029&\\u0001\"], true, -411188]",
+        "[\n    [\n        [],\n        \"\\u0015\\u0012\\u0013\\u0016\\u2029\\u0026\\u0001\"\n    ],\n    true,\n    -411188\n]",
+        "[[[],\"\\u0015\\u0012\\u0013\\u0016\\u2029\\u0026\\u0001\"],true,-411188]",
+        "[[[],\"\\u0015\\u0012\\u0013\\u0016\\u2029&\\u0001\"],true,-411188]\n",
+    ),
+    (
+        "{\"/ \\u0005-\\u0019\\u000f\\u0014\\u001b\\t\\u4e16\\u0080\": {\"Z\": true}}",
+        "{\n    \"/ \\u0005-\\u0019\\u000f\\u0014\\u001b\\t世\u{80}\": {\n        \"Z\": true\n    }\n}",
+        "{\"/ \\u0005-\\u0019\\u000f\\u0014\\u001b\\t世\u{80}\":{\"Z\":true}}",
+        "{\"/ \\u0005-\\u0019\\u000f\\u0014\\u001b\\t世\u{80}\":{\"Z\":true}}\n",
+    ),
+    (
+        "[[], [{\"\\u0000\\u000f\\u0015/\\ud83d\\ude00#<\": {\"<\\ufeff..\\u0001Z*\": \"Y\\u00e9\\u0001\\ufeff\\t'\\u0017\"}}, [true], 396172]]",
+        "[\n    [],\n    [\n        {\n            \"\\u0000\\u000f\\u0015/😀#\\u003c\": {\n                \"\\u003c\u{feff}..\\u0001Z*\": \"Yé\\u0001\u{feff}\\t'\\u0017\"\n            }\n        },\n        [\n            true\n        ],\n        396172\n    ]\n]",
+        "[[],[{\"\\u0000\\u000f\\u0015/😀#\\u003c\":{\"\\u003c\u{feff}..\\u0001Z*\":\"Yé\\u0001\u{feff}\\t'\\u0017\"}},[true],396172]]",
+        "[[],[{\"\\u0000\\u000f\\u0015/😀#<\":{\"<\u{feff}..\\u0001Z*\":\"Yé\\u0001\u{feff}\\t'\\u0017\"}},[true],396172]]\n",
+    ),
+    (
+        "[[{\"\\\"\\u001dX\\u001c c\\u00a0'>\": {\"*\\u0001\\ud83d\\ude00,,\\u001f\\u001d$\\u0007\": \"+\\u0019.\\u0010\\f\\u001c\\u2028\"}}, \"\\u2028\\u001dZ,\\u0002$\\u0016\", false]]",
+        "[\n    [\n        {\n            \"\\\"\\u001dX\\u001c c '\\u003e\": {\n                \"*\\u0001😀,,\\u001f\\u001d$\\u0007\": \"+\\u0019.\\u0010\\u000c\\u001c\\u2028\"\n            }\n        },\n        \"\\u2028\\u001dZ,\\u0002$\\u0016\",\n        false\n    ]\n]",
+        "[[{\"\\\"\\u001dX\\u001c c '\\u003e\":{\"*\\u0001😀,,\\u001f\\u001d$\\u0007\":\"+\\u0019.\\u0010\\u000c\\u001c\\u2028\"}},\"\\u2028\\u001dZ,\\u0002$\\u0016\",false]]",
+        "[[{\"\\\"\\u001dX\\u001c c '>\":{\"*\\u0001😀,,\\u001f\\u001d$\\u0007\":\"+\\u0019.\\u0010\\u000c\\u001c\\u2028\"}},\"\\u2028\\u001dZ,\\u0002$\\u0016\",false]]\n",
+    ),
+];
+
+#[test]
+fn random_values_match_go() {
+    for (input, pretty, compact, unescaped) in RANDOM_CASES {
+        let v: serde_json::Value = serde_json::from_str(input).expect("valid JSON");
+        assert_eq!(to_string_pretty(&v), *pretty, "{input}");
+        assert_eq!(to_string_compact(&v), *compact, "{input}");
+        assert_eq!(
+            to_string_compact_unescaped(&v) + "\n",
+            *unescaped,
+            "{input}"
+        );
+    }
+}

@@ -53,6 +53,7 @@ pub fn supported_schema2_media_type(m: &str) -> Result<()> {
         | mt::DOCKER_V2_SCHEMA1_SIGNED
         | mt::DOCKER_V2_SCHEMA2_CONFIG
         | mt::DOCKER_V2_SCHEMA2_FOREIGN_LAYER
+        | mt::DOCKER_V2_SCHEMA2_FOREIGN_LAYER_TAR
         | mt::DOCKER_V2_SCHEMA2_LAYER
         | mt::DOCKER_V2_SCHEMA2_LAYER_UNCOMPRESSED
         | mt::DOCKER_V2_LIST

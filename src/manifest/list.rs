@@ -3,9 +3,9 @@
 
 use anyhow::{Result, bail};
 
-use super::docker::Schema2List;
+use super::docker::{Schema2List, Schema2ManifestDescriptor, Schema2PlatformSpec};
 use super::media_type as mt;
-use super::oci::OciIndex;
+use super::oci::{Descriptor, OciIndex, Platform};
 use super::platform::PlatformChoice;
 use super::{from_json, validate_unambiguous};
 use crate::digest::Digest;
@@ -128,11 +128,220 @@ impl ManifestList {
             ManifestList::Docker(_) => "manifest list",
             ManifestList::Oci(_) => "image index",
         };
+        // skopeo 1.9.3's wording (c/image 5.23.1): architecture and OS unquoted.
         bail!(
-            "no image found in {what} for architecture {:?}, variant {:?}, OS {:?}",
+            "no image found in {what} for architecture {}, variant {:?}, OS {}",
             w.architecture,
             w.variant,
             w.os
         )
+    }
+}
+
+/// A list entry's new digest, size and type after its image was copied (c/image's ListUpdate).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceUpdate {
+    pub digest: Digest,
+    pub size: i64,
+    pub media_type: String,
+}
+
+fn dup_vec(v: &[String]) -> Vec<String> {
+    v.to_vec()
+}
+
+fn dup_map(
+    m: &Option<std::collections::BTreeMap<String, String>>,
+) -> Option<std::collections::BTreeMap<String, String>> {
+    m.as_ref().filter(|m| !m.is_empty()).cloned()
+}
+
+impl ManifestList {
+    /// Parses a list the way c/image does before editing it: an OCI index without a
+    /// `mediaType` gets one.
+    pub fn parse_for_edit(bytes: &[u8], mime: &str) -> Result<ManifestList> {
+        let mut l = ManifestList::parse(bytes, mime).map_err(|e| {
+            e.context(format!(
+                "parsing manifest list {:?}",
+                String::from_utf8_lossy(bytes)
+            ))
+        })?;
+        if let ManifestList::Oci(i) = &mut l
+            && i.media_type.is_empty()
+        {
+            i.media_type = mt::OCI_INDEX.into();
+        }
+        Ok(l)
+    }
+
+    /// A copy keeping only the fields c/image's list types carry.
+    pub fn normalized_clone(&self) -> ManifestList {
+        match self {
+            ManifestList::Docker(l) => ManifestList::Docker(Schema2List {
+                schema_version: 2,
+                media_type: mt::DOCKER_V2_LIST.into(),
+                manifests: l
+                    .manifests
+                    .iter()
+                    .map(|d| Schema2ManifestDescriptor {
+                        media_type: d.media_type.clone(),
+                        size: d.size,
+                        digest: d.digest.clone(),
+                        urls: dup_vec(&d.urls),
+                        platform: d.platform.clone(),
+                    })
+                    .collect(),
+            }),
+            ManifestList::Oci(i) => ManifestList::Oci(OciIndex {
+                schema_version: 2,
+                media_type: mt::OCI_INDEX.into(),
+                artifact_type: String::new(),
+                manifests: i
+                    .manifests
+                    .iter()
+                    .map(|d| Descriptor {
+                        media_type: d.media_type.clone(),
+                        digest: d.digest.clone(),
+                        size: d.size,
+                        urls: dup_vec(&d.urls),
+                        annotations: dup_map(&d.annotations),
+                        data: None,
+                        platform: d.platform.as_ref().map(|p| Platform {
+                            architecture: p.architecture.clone(),
+                            os: p.os.clone(),
+                            os_version: p.os_version.clone(),
+                            os_features: p.os_features.clone(),
+                            variant: p.variant.clone(),
+                        }),
+                        artifact_type: String::new(),
+                    })
+                    .collect(),
+                subject: None,
+                annotations: dup_map(&i.annotations),
+            }),
+        }
+    }
+
+    /// Replaces every entry's digest, size and media type.
+    pub fn update_instances(&mut self, updates: &[InstanceUpdate]) -> Result<()> {
+        let (what, n) = match self {
+            ManifestList::Docker(l) => ("Schema2List", l.manifests.len()),
+            ManifestList::Oci(i) => ("OCI1Index", i.manifests.len()),
+        };
+        if updates.len() != n {
+            bail!(
+                "incorrect number of update entries passed to {what}.UpdateInstances: expected {n}, got {}",
+                updates.len()
+            );
+        }
+        for (i, u) in updates.iter().enumerate() {
+            if u.size < 0 {
+                bail!(
+                    "update {} of {n} passed to {what}.UpdateInstances had an invalid size ({})",
+                    i + 1,
+                    u.size
+                );
+            }
+            if u.media_type.is_empty() {
+                bail!(
+                    "update {} of {n} passed to {what}.UpdateInstances had no media type",
+                    i + 1
+                );
+            }
+            match self {
+                ManifestList::Docker(l) => {
+                    let d = &mut l.manifests[i];
+                    d.digest = u.digest.clone();
+                    d.size = u.size;
+                    d.media_type = u.media_type.clone();
+                }
+                ManifestList::Oci(x) => {
+                    let d = &mut x.manifests[i];
+                    d.digest = u.digest.clone();
+                    d.size = u.size;
+                    d.media_type = u.media_type.clone();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The list in another list format (Docker list ⇄ OCI index), as c/image converts.
+    pub fn convert_to(&self, mime: &str) -> Result<ManifestList> {
+        match (self, mime) {
+            (_, m) if m == self.mime_type() => Ok(self.normalized_clone()),
+            (ManifestList::Docker(l), mt::OCI_INDEX) => Ok(ManifestList::Oci(OciIndex {
+                schema_version: 2,
+                media_type: mt::OCI_INDEX.into(),
+                artifact_type: String::new(),
+                manifests: l
+                    .manifests
+                    .iter()
+                    .map(|d| Descriptor {
+                        media_type: d.media_type.clone(),
+                        digest: d.digest.clone(),
+                        size: d.size,
+                        urls: dup_vec(&d.urls),
+                        annotations: None,
+                        data: None,
+                        platform: Some(Platform {
+                            architecture: d.platform.architecture.clone(),
+                            os: d.platform.os.clone(),
+                            os_version: d.platform.os_version.clone(),
+                            os_features: d.platform.os_features.clone(),
+                            variant: d.platform.variant.clone(),
+                        }),
+                        artifact_type: String::new(),
+                    })
+                    .collect(),
+                subject: None,
+                annotations: None,
+            })),
+            (ManifestList::Oci(i), mt::DOCKER_V2_LIST) => Ok(ManifestList::Docker(Schema2List {
+                schema_version: 2,
+                media_type: mt::DOCKER_V2_LIST.into(),
+                manifests: i
+                    .manifests
+                    .iter()
+                    .map(|d| {
+                        let p = d.platform.clone().unwrap_or_else(|| Platform {
+                            architecture: super::platform::host_arch().into(),
+                            os: super::platform::host_os().into(),
+                            ..Default::default()
+                        });
+                        Schema2ManifestDescriptor {
+                            media_type: d.media_type.clone(),
+                            size: d.size,
+                            digest: d.digest.clone(),
+                            urls: dup_vec(&d.urls),
+                            platform: Schema2PlatformSpec {
+                                architecture: p.architecture,
+                                os: p.os,
+                                os_version: p.os_version,
+                                os_features: p.os_features,
+                                variant: p.variant,
+                                features: Vec::new(),
+                            },
+                        }
+                    })
+                    .collect(),
+            })),
+            (l, m) if !mt::is_list(m) => {
+                let what = match l {
+                    ManifestList::Docker(_) => "manifest list",
+                    ManifestList::Oci(_) => "image index",
+                };
+                bail!("Can not convert {what} to MIME type {m:?}, which is not a list type")
+            }
+            (_, m) => bail!("Unimplemented manifest list MIME type {m}"),
+        }
+    }
+
+    /// The list as Go's encoder writes it.
+    pub fn serialize(&self) -> Vec<u8> {
+        match self {
+            ManifestList::Docker(l) => crate::gojson::to_vec_compact(l),
+            ManifestList::Oci(i) => crate::gojson::to_vec_compact(i),
+        }
     }
 }

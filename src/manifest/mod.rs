@@ -5,11 +5,14 @@
 //! bytes the way Go's encoder writes them.
 
 pub mod config;
+pub mod convert;
 pub mod docker;
 pub mod list;
 pub mod oci;
 pub mod platform;
+pub mod rawjson;
 pub mod schema1;
+pub mod update;
 
 use anyhow::{Result, bail};
 use serde::de::DeserializeOwned;
@@ -30,6 +33,8 @@ pub mod media_type {
     pub const DOCKER_V2_SCHEMA2_LAYER: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
     pub const DOCKER_V2_SCHEMA2_FOREIGN_LAYER: &str =
         "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
+    pub const DOCKER_V2_SCHEMA2_FOREIGN_LAYER_TAR: &str =
+        "application/vnd.docker.image.rootfs.foreign.diff.tar";
     pub const DOCKER_V2_SCHEMA2_LAYER_UNCOMPRESSED: &str =
         "application/vnd.docker.image.rootfs.diff.tar";
     pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";

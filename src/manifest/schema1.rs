@@ -22,7 +22,8 @@ pub struct History {
     pub v1_compatibility: String,
 }
 
-/// The parts of a history entry's `v1Compatibility` JSON that the layer chain depends on.
+/// The parts of a history entry's `v1Compatibility` JSON that the layer chain and the
+/// conversion to schema 2 depend on.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct V1Compatibility {
     #[serde(default, deserialize_with = "null_default")]
@@ -30,7 +31,26 @@ pub struct V1Compatibility {
     #[serde(default, deserialize_with = "null_default")]
     pub parent: String,
     #[serde(default, deserialize_with = "null_default")]
+    pub comment: String,
+    #[serde(default)]
+    pub created: super::config::GoTime,
+    #[serde(default, deserialize_with = "null_default")]
+    pub container_config: V1ContainerConfig,
+    #[serde(default, deserialize_with = "null_default")]
+    pub author: String,
+    #[serde(default, deserialize_with = "null_default")]
     pub throwaway: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct V1ContainerConfig {
+    #[serde(
+        rename = "Cmd",
+        alias = "cmd",
+        default,
+        deserialize_with = "null_default"
+    )]
+    pub cmd: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -78,6 +98,35 @@ impl Schema1 {
         m.signed = super::guess_mime_type(bytes) == super::media_type::DOCKER_V2_SCHEMA1_SIGNED;
         m.initialize()?;
         m.fix_layers()?;
+        Ok(m)
+    }
+
+    /// A new manifest (c/image's Schema1FromComponents); `blob_sums` and `history` are top
+    /// layer first.
+    pub fn from_components(
+        name: String,
+        tag: String,
+        architecture: String,
+        blob_sums: Vec<Digest>,
+        history: Vec<String>,
+    ) -> Result<Schema1> {
+        let mut m = Schema1 {
+            name,
+            tag,
+            architecture,
+            fs_layers: blob_sums
+                .into_iter()
+                .map(|blob_sum| FsLayer { blob_sum })
+                .collect(),
+            history: history
+                .into_iter()
+                .map(|v1_compatibility| History { v1_compatibility })
+                .collect(),
+            schema_version: 1,
+            extracted: Vec::new(),
+            signed: true,
+        };
+        m.initialize()?;
         Ok(m)
     }
 
@@ -207,4 +256,168 @@ pub fn jws_payload(manifest: &[u8]) -> Result<Vec<u8>> {
     let mut payload = manifest[..length].to_vec();
     payload.extend_from_slice(&tail);
     Ok(payload)
+}
+
+fn b64url(b: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// libtrust's key ID: the SHA-256 of the PKIX DER public key, cut to 240 bits, in base32
+/// groups of four.
+fn libtrust_key_id(sec1_uncompressed: &[u8]) -> String {
+    // SubjectPublicKeyInfo for an EC P-256 key, followed by the uncompressed point.
+    let mut der =
+        hex::decode("3059301306072a8648ce3d020106082a8648ce3d030107034200").expect("constant hex");
+    der.extend_from_slice(sec1_uncompressed);
+    let digest = Digest::sha256_of(&der);
+    let raw = hex::decode(digest.hex()).expect("digest hex");
+    let s = base32_std(&raw[..30]);
+    s.as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).expect("ascii"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+fn base32_std(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::new();
+    let (mut buf, mut bits) = (0u32, 0u32);
+    for &b in data {
+        buf = (buf << 8) | b as u32;
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(ALPHABET[((buf >> bits) & 31) as usize] as char);
+        }
+    }
+    if bits > 0 {
+        out.push(ALPHABET[((buf << (5 - bits)) & 31) as usize] as char);
+    }
+    out
+}
+
+fn random_key() -> Result<p256::ecdsa::SigningKey> {
+    use std::io::Read;
+    let mut f = std::fs::File::open("/dev/urandom")?;
+    loop {
+        let mut bytes = [0u8; 32];
+        f.read_exact(&mut bytes)?;
+        if let Ok(k) = p256::ecdsa::SigningKey::from_slice(&bytes) {
+            return Ok(k);
+        }
+    }
+}
+
+/// Signs an unsigned schema 1 manifest as c/image does before writing one (docker/distribution
+/// refuses unsigned ones): a fresh P-256 key, libtrust's "pretty JWS" layout. The payload, and
+/// so the manifest digest, is the unsigned manifest.
+pub fn sign_with_dummy_key(unsigned: &[u8]) -> Result<Vec<u8>> {
+    use p256::ecdsa::signature::Signer;
+    let not_space = |c: &u8| !matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+    let close = unsigned
+        .iter()
+        .rposition(not_space)
+        .filter(|&i| unsigned[i] == b'}')
+        .ok_or_else(|| anyhow!("invalid json content"))?;
+    let last = unsigned[..close]
+        .iter()
+        .rposition(not_space)
+        .ok_or_else(|| anyhow!("invalid json content"))?;
+    if unsigned[last] == b',' {
+        bail!("invalid json content");
+    }
+    let format_length = last + 1;
+    let format_tail = &unsigned[format_length..];
+    let indent = if unsigned.len() > 2 && unsigned[0] == b'{' && unsigned[1] == b'\n' {
+        unsigned[1..]
+            .iter()
+            .position(|&c| c == b'"')
+            .filter(|&q| q > 0)
+            .map(|q| String::from_utf8_lossy(&unsigned[2..q + 1]).into_owned())
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+
+    let key = random_key()?;
+    let point = key.verifying_key().to_sec1_point(false);
+    let point = point.as_bytes();
+    let protected = b64url(&crate::gojson::try_to_vec_compact(&serde_json::json!({
+        "formatLength": format_length,
+        "formatTail": b64url(format_tail),
+        "time": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    }))?);
+    let sign_input = format!("{protected}.{}", b64url(unsigned));
+    let sig: p256::ecdsa::Signature = key.sign(sign_input.as_bytes());
+    let signatures = serde_json::json!([{
+        "header": {
+            "jwk": {
+                "crv": "P-256",
+                "kid": libtrust_key_id(point),
+                "kty": "EC",
+                "x": b64url(&point[1..33]),
+                "y": b64url(&point[33..65]),
+            },
+            "alg": "ES256",
+        },
+        "signature": b64url(&sig.to_bytes()),
+        "protected": protected,
+    }]);
+    let mut out = unsigned[..format_length].to_vec();
+    out.push(b',');
+    if indent.is_empty() {
+        out.extend_from_slice(b"\"signatures\":");
+        out.extend_from_slice(&crate::gojson::try_to_vec_compact(&signatures)?);
+    } else {
+        // json.MarshalIndent(sigs, indent, indent)
+        let pretty = serde_json::to_string_pretty(&signatures)?;
+        let reindented: Vec<String> = pretty
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let depth = l.len() - l.trim_start().len();
+                let body = l.trim_start();
+                let prefix = if i == 0 {
+                    String::new()
+                } else {
+                    indent.clone()
+                };
+                format!("{prefix}{}{body}", indent.repeat(depth / 2))
+            })
+            .collect();
+        out.push(b'\n');
+        out.extend_from_slice(indent.as_bytes());
+        out.extend_from_slice(b"\"signatures\": ");
+        out.extend_from_slice(reindented.join("\n").as_bytes());
+        out.push(b'\n');
+    }
+    out.push(b'}');
+    Ok(out)
+}
+
+#[cfg(test)]
+mod signing_tests {
+    use super::*;
+
+    #[test]
+    fn signed_manifest_keeps_payload_and_digest() {
+        let unsigned = br#"{"name":"a","tag":"b","architecture":"amd64","fsLayers":[],"history":[],"schemaVersion":1}"#;
+        let signed = sign_with_dummy_key(unsigned).unwrap();
+        assert_eq!(jws_payload(&signed).unwrap(), unsigned.to_vec());
+        let v: serde_json::Value = serde_json::from_slice(&signed).unwrap();
+        let kid = v["signatures"][0]["header"]["jwk"]["kid"].as_str().unwrap();
+        assert_eq!(kid.len(), 59);
+        assert_eq!(kid.split(':').count(), 12);
+        assert_eq!(
+            crate::manifest::digest(&signed).unwrap(),
+            Digest::sha256_of(unsigned)
+        );
+    }
+
+    #[test]
+    fn base32_matches_rfc4648() {
+        assert_eq!(base32_std(b"foobar"), "MZXW6YTBOI");
+        assert_eq!(base32_std(b"f"), "MY");
+    }
 }

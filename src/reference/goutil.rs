@@ -1,67 +1,8 @@
 //! Small re-implementations of Go standard-library behaviour that shows up in skopeo's
-//! messages: `%q` quoting and `strconv.Atoi` (with its error texts).
+//! messages: `strconv.Atoi` (with its error texts), and `%q` quoting from [`crate::gotext`].
 
-use std::fmt::Write as _;
-
-/// Whether Go's `strconv.Quote` would print `c` as-is (an approximation of `unicode.IsPrint`:
-/// everything except control, separator-other-than-space and common format characters).
-fn go_is_print(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    !matches!(
-        c,
-        '\u{ad}'
-            | '\u{600}'..='\u{605}'
-            | '\u{61c}'
-            | '\u{6dd}'
-            | '\u{70f}'
-            | '\u{180e}'
-            | '\u{200b}'..='\u{200f}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2060}'..='\u{206f}'
-            | '\u{e000}'..='\u{f8ff}'
-            | '\u{feff}'
-            | '\u{fff9}'..='\u{fffb}'
-            | '\u{fffe}'..='\u{ffff}'
-            | '\u{e0000}'..='\u{e007f}'
-            | '\u{f0000}'..='\u{10ffff}'
-    )
-}
-
-/// Go's `strconv.Quote` / `fmt`'s `%q` for a string.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if go_is_print(c) => out.push(c),
-            c if (c as u32) < 0x80 => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if (c as u32) < 0x10000 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => {
-                let _ = write!(out, "\\U{:08x}", c as u32);
-            }
-        }
-    }
-    out.push('"');
-    out
-}
+/// Go's `strconv.Quote`; it lives in [`crate::gotext`] with the crate's other Go text helpers.
+pub use crate::gotext::go_quote;
 
 /// Go's `strconv.Atoi` on a 64-bit platform; the error is the full `*NumError` text,
 /// e.g. `strconv.Atoi: parsing "x": invalid syntax`.
@@ -105,14 +46,6 @@ pub fn go_atoi(s: &str) -> Result<i64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quote() {
-        assert_eq!(go_quote(""), "\"\"");
-        assert_eq!(go_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
-        assert_eq!(go_quote("é\n\u{1}\u{7f}"), "\"é\\n\\x01\\x7f\"");
-        assert_eq!(go_quote("\u{200b}\u{10ffff}"), "\"\\u200b\\U0010ffff\"");
-    }
 
     #[test]
     fn atoi() {

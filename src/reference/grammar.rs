@@ -296,11 +296,31 @@ mod tests {
 
     #[test]
     fn domains() {
-        for ok in ["a", "A.B", "localhost:5000", "a-b.c", "1.2.3.4:1", "x--y"] {
+        for ok in [
+            "a",
+            "A.B",
+            "localhost:5000",
+            "a-b.c",
+            "1.2.3.4:1",
+            "x--y",
+            "example.com",
+            "Example.com:5000",
+        ] {
             assert!(is_domain(ok), "{ok}");
         }
         for bad in [
-            "", "-a", "a-", "a..b", "a:", "a:b", "a:1:2", "a_b.c", "[::1]", ".a",
+            "",
+            "-a",
+            "a-",
+            "a..b",
+            "a:",
+            "a:b",
+            "a:1:2",
+            "a_b.c",
+            "[::1]",
+            ".a",
+            "-a.com",
+            "exa_mple.com",
         ] {
             assert!(!is_domain(bad), "{bad}");
         }
@@ -341,6 +361,12 @@ mod tests {
         assert_eq!(split_name("foo_bar.com/x"), Some(("", "foo_bar.com/x")));
         assert_eq!(split_name("Foo.com/x"), Some(("Foo.com", "x")));
         assert_eq!(split_name("a/b"), Some(("a", "b")));
+        assert_eq!(split_name("example.com/ns"), Some(("example.com", "ns")));
+        assert_eq!(split_name("a.b:12/c"), Some(("a.b:12", "c")));
+        assert_eq!(split_name("a--b/c__d/e.f"), Some(("a--b", "c__d/e.f")));
+        assert_eq!(split_name("example.com"), Some(("", "example.com")));
+        assert_eq!(split_name("example.com/NS"), None);
+        assert_eq!(split_name("a___b"), None);
         assert!(match_reference("a:b:c").is_none());
         assert!(match_reference("a@b@c").is_none());
         assert!(match_reference("a:").is_none());

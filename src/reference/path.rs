@@ -7,218 +7,248 @@
 //! error texts (`lstat PATH: ERRNO-TEXT`, `EvalSymlinks: too many links`).
 
 use super::ReferenceError;
-use std::fs::Metadata;
+use crate::gotext::{go_errno_text, go_path_error};
+use std::ffi::OsStr;
 use std::io;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 
-/// Lexically cleans a path like Go's `filepath.Clean` (on Unix).
-pub fn go_clean(path: &str) -> String {
+/// Lexically cleans a path like Go's `filepath.Clean` (on Unix); paths are bytes, as in Go.
+pub fn go_clean(path: &[u8]) -> Vec<u8> {
     if path.is_empty() {
-        return ".".to_string();
+        return b".".to_vec();
     }
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for comp in path.split('/') {
-        match comp {
-            "" | "." => {}
-            ".." => match parts.last() {
-                Some(&last) if last != ".." => {
-                    parts.pop();
+    let rooted = path[0] == b'/';
+    let n = path.len();
+    let mut out: Vec<u8> = Vec::with_capacity(n);
+    let (mut r, mut dotdot) = (0, 0);
+    if rooted {
+        out.push(b'/');
+        r = 1;
+        dotdot = 1;
+    }
+    while r < n {
+        if path[r] == b'/' || (path[r] == b'.' && (r + 1 == n || path[r + 1] == b'/')) {
+            // Empty element or ".".
+            r += 1;
+        } else if path[r] == b'.' && path[r + 1] == b'.' && (r + 2 == n || path[r + 2] == b'/') {
+            r += 2;
+            if out.len() > dotdot {
+                let mut w = out.len() - 1;
+                while w > dotdot && out[w] != b'/' {
+                    w -= 1;
                 }
-                _ if rooted => {}
-                _ => parts.push(".."),
-            },
-            c => parts.push(c),
+                out.truncate(w);
+            } else if !rooted {
+                if !out.is_empty() {
+                    out.push(b'/');
+                }
+                out.extend_from_slice(b"..");
+                dotdot = out.len();
+            }
+        } else {
+            if (rooted && out.len() != 1) || (!rooted && !out.is_empty()) {
+                out.push(b'/');
+            }
+            while r < n && path[r] != b'/' {
+                out.push(path[r]);
+                r += 1;
+            }
         }
     }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_string(),
-        (false, false) => joined,
+    if out.is_empty() {
+        return b".".to_vec();
     }
+    out
 }
 
 /// Go's `filepath.Join` for two elements (empty elements are ignored; the result is cleaned).
-fn go_join(a: &str, b: &str) -> String {
+pub fn go_join(a: &[u8], b: &[u8]) -> Vec<u8> {
     match (a.is_empty(), b.is_empty()) {
-        (true, true) => String::new(),
+        (true, true) => Vec::new(),
         (true, false) => go_clean(b),
         (false, true) => go_clean(a),
-        (false, false) => go_clean(&format!("{a}/{b}")),
+        (false, false) => {
+            let mut v = a.to_vec();
+            v.push(b'/');
+            v.extend_from_slice(b);
+            go_clean(&v)
+        }
     }
 }
 
-/// Go's text for an errno value (Go's own table; these mostly equal glibc's, lowercased).
-fn errno_text(err: &io::Error) -> String {
-    let fallback = || {
-        let s = err.to_string();
-        let s = match s.find(" (os error ") {
-            Some(i) => s[..i].to_string(),
-            None => s,
-        };
-        let mut chars = s.chars();
-        match chars.next() {
-            Some(f) => f.to_lowercase().chain(chars).collect(),
-            None => s,
-        }
-    };
-    match err.raw_os_error() {
-        Some(libc::ENOENT) => "no such file or directory".into(),
-        Some(libc::ENOTDIR) => "not a directory".into(),
-        Some(libc::ELOOP) => "too many levels of symbolic links".into(),
-        Some(libc::EACCES) => "permission denied".into(),
-        Some(libc::EPERM) => "operation not permitted".into(),
-        Some(libc::ENAMETOOLONG) => "file name too long".into(),
-        Some(libc::EIO) => "input/output error".into(),
-        Some(libc::EINVAL) => "invalid argument".into(),
-        Some(libc::ESTALE) => "stale NFS file handle".into(),
-        _ => fallback(),
-    }
+fn as_path(path: &[u8]) -> &Path {
+    Path::new(OsStr::from_bytes(path))
 }
 
 /// A Go `*PathError` text: `OP PATH: ERRNO-TEXT`.
-fn path_error(op: &str, path: &str, err: &io::Error) -> ReferenceError {
-    ReferenceError::new(format!("{op} {path}: {}", errno_text(err)))
+fn path_error(op: &str, path: &[u8], err: &io::Error) -> ReferenceError {
+    ReferenceError::new(go_path_error(op, as_path(path), err))
 }
 
-fn lstat(path: &str) -> Result<Metadata, (io::Error, ReferenceError)> {
-    if path.contains('\0') {
-        let e = io::Error::from_raw_os_error(libc::EINVAL);
-        let re = path_error("lstat", path, &e);
-        return Err((e, re));
-    }
-    std::fs::symlink_metadata(path).map_err(|e| {
-        let re = path_error("lstat", path, &e);
-        (e, re)
-    })
+fn lstat(path: &[u8]) -> io::Result<std::fs::Metadata> {
+    std::fs::symlink_metadata(as_path(path))
 }
 
 /// Go's `os.Getwd`: `$PWD` when it names the current directory, else `getcwd`.
-fn go_getwd() -> Result<String, ReferenceError> {
-    let dot = std::fs::metadata(".").map_err(|e| path_error("stat", ".", &e))?;
-    if let Ok(pwd) = std::env::var("PWD")
-        && pwd.starts_with('/')
-        && let Ok(m) = std::fs::metadata(&pwd)
-        && m.dev() == dot.dev()
-        && m.ino() == dot.ino()
-    {
-        return Ok(pwd);
+fn go_getwd() -> Result<Vec<u8>, ReferenceError> {
+    let dot = std::fs::metadata(".").map_err(|e| path_error("stat", b".", &e))?;
+    if let Some(pwd) = std::env::var_os("PWD") {
+        let pwd = pwd.into_vec();
+        if pwd.first() == Some(&b'/')
+            && let Ok(m) = std::fs::metadata(as_path(&pwd))
+            && m.dev() == dot.dev()
+            && m.ino() == dot.ino()
+        {
+            return Ok(pwd);
+        }
     }
-    let cwd = std::env::current_dir().map_err(|e| path_error("getwd", "", &e))?;
-    Ok(cwd.to_string_lossy().into_owned())
+    std::env::current_dir()
+        .map(|p| p.into_os_string().into_vec())
+        .map_err(|e| ReferenceError::new(format!("getwd: {}", go_errno_text(&e))))
 }
 
 /// Go's `filepath.Abs`.
-fn go_abs(path: &str) -> Result<String, ReferenceError> {
-    if path.starts_with('/') {
+fn go_abs(path: &[u8]) -> Result<Vec<u8>, ReferenceError> {
+    if path.first() == Some(&b'/') {
         return Ok(go_clean(path));
     }
     Ok(go_join(&go_getwd()?, path))
 }
 
-/// Index of the last `/` in `dest` after the leading one (Go's loop `r >= volLen` with the
-/// root slash counted in the volume), or `None`.
-fn last_inner_slash(dest: &str) -> Option<usize> {
-    dest.rfind('/').filter(|&r| r >= 1)
+/// Index of the last `/` in `dest` after the volume (the leading `/` of an absolute path),
+/// or `None`: Go's loop `for r = len(dest) - 1; r >= volLen; r--`.
+fn last_inner_slash(dest: &[u8], vol_len: usize) -> Option<usize> {
+    dest.get(vol_len..)?
+        .iter()
+        .rposition(|c| *c == b'/')
+        .map(|i| i + vol_len)
 }
 
-/// Go's `filepath.EvalSymlinks` for an absolute, cleaned path: walks the components,
-/// following symbolic links, and fails on the first missing component.  Like Go, a `..` that
-/// would climb above the first component is kept literally (so error texts can show
-/// `/tmp/../x`), and the result is cleaned at the end.
-fn go_eval_symlinks(path: &str) -> Result<String, ReferenceError> {
-    let mut path: String = path.to_string();
-    let mut dest = String::from("/");
-    let mut end = 1;
+/// Go's `filepath.EvalSymlinks` (`walkSymlinks`) for Unix, with its error texts: walks the
+/// components, following symbolic links, and fails on the first missing component.  Like Go,
+/// a `..` that would climb above the first component is kept literally (so error texts can
+/// show `/tmp/../x`), and the result is cleaned at the end.
+fn go_eval_symlinks(input: &[u8]) -> Result<Vec<u8>, ReferenceError> {
+    let mut path = input.to_vec();
+    let vol_len = usize::from(path.first() == Some(&b'/'));
+    let mut dest: Vec<u8> = path[..vol_len].to_vec();
     let mut links_walked = 0;
-    while end < path.len() {
-        let mut start = end;
-        while start < path.len() && path.as_bytes()[start] == b'/' {
+    let mut start = vol_len;
+    let mut end;
+    while start < path.len() {
+        while start < path.len() && path[start] == b'/' {
             start += 1;
         }
         end = start;
-        while end < path.len() && path.as_bytes()[end] != b'/' {
+        while end < path.len() && path[end] != b'/' {
             end += 1;
         }
-        let comp = &path[start..end];
-        if comp.is_empty() {
+        if end == start {
             break;
         }
-        if comp == "." {
+        let component = &path[start..end];
+        if component == b"." {
+            start = end;
             continue;
         }
-        if comp == ".." {
-            match last_inner_slash(&dest) {
-                Some(r) if &dest[r + 1..] != ".." => dest.truncate(r),
+        if component == b".." {
+            match last_inner_slash(&dest, vol_len) {
+                Some(r) if &dest[r + 1..] != b".." => dest.truncate(r),
                 _ => {
-                    if dest.len() > 1 {
-                        dest.push('/');
+                    if dest.len() > vol_len {
+                        dest.push(b'/');
                     }
-                    dest.push_str("..");
+                    dest.extend_from_slice(b"..");
                 }
             }
+            start = end;
             continue;
         }
-        if !dest.ends_with('/') {
-            dest.push('/');
+        if !dest.is_empty() && dest[dest.len() - 1] != b'/' {
+            dest.push(b'/');
         }
-        dest.push_str(comp);
-        let meta = lstat(&dest).map_err(|(_, e)| e)?;
+        dest.extend_from_slice(component);
+        let meta = lstat(&dest).map_err(|e| path_error("lstat", &dest, &e))?;
         if !meta.file_type().is_symlink() {
             if !meta.is_dir() && end < path.len() {
                 return Err(ReferenceError::new("not a directory"));
             }
+            start = end;
             continue;
         }
         links_walked += 1;
         if links_walked > 255 {
             return Err(ReferenceError::new("EvalSymlinks: too many links"));
         }
-        let link = std::fs::read_link(&dest).map_err(|e| path_error("readlink", &dest, &e))?;
-        let link = link.to_string_lossy().into_owned();
-        path = format!("{link}{}", &path[end..]);
-        if link.starts_with('/') {
-            dest = "/".to_string();
+        let link = std::fs::read_link(as_path(&dest))
+            .map_err(|e| path_error("readlink", &dest, &e))?
+            .into_os_string()
+            .into_vec();
+        let mut new_path = link.clone();
+        new_path.extend_from_slice(&path[end..]);
+        path = new_path;
+        if link.first() == Some(&b'/') {
+            dest = b"/".to_vec();
             end = 1;
         } else {
             // Relative link: replace the last component of dest.
-            match last_inner_slash(&dest) {
+            match last_inner_slash(&dest, vol_len) {
                 Some(r) => dest.truncate(r),
-                None => dest = "/".to_string(),
+                None => dest.truncate(vol_len),
             }
             end = 0;
         }
+        start = end;
     }
     Ok(go_clean(&dest))
 }
 
-fn resolve_existing(path: &str) -> Result<String, ReferenceError> {
+fn resolve_existing(path: &[u8]) -> Result<Vec<u8>, ReferenceError> {
     let abs = go_abs(path)?;
     Ok(go_clean(&go_eval_symlinks(&abs)?))
 }
 
-/// Resolves `path` to an absolute path without symlinks, the way containers/image does for
-/// the `dir:`, `oci:` and `oci-archive:` transports: the path itself may be missing, but its
-/// parent must exist.  Errors carry Go's texts.
-pub fn resolve_path_fully_explicit(path: &str) -> Result<String, ReferenceError> {
-    match lstat(path) {
-        Ok(_) => resolve_existing(path),
-        Err((e, _)) if e.raw_os_error() == Some(libc::ENOENT) => {
-            let (parent, file) = match path.rfind('/') {
-                Some(i) => (&path[..=i], &path[i + 1..]),
-                None => ("", path),
-            };
+/// c/image's `explicitfilepath.ResolvePathToFullyExplicit` on a byte path.
+fn resolve_bytes(p: &[u8]) -> Result<Vec<u8>, ReferenceError> {
+    match lstat(p) {
+        Ok(_) => resolve_existing(p),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let split = p.iter().rposition(|c| *c == b'/').map_or(0, |i| i + 1);
+            let (parent, file) = p.split_at(split);
             let resolved_parent = resolve_existing(parent)?;
-            if file == "." || file == ".." {
+            if file == b"." || file == b".." {
                 return Err(ReferenceError::new(format!(
-                    "Unexpectedly missing special filename component in {path}"
+                    "Unexpectedly missing special filename component in {}",
+                    String::from_utf8_lossy(p)
                 )));
             }
-            Ok(go_join(&resolved_parent, file))
+            let joined = go_join(&resolved_parent, file);
+            if go_clean(&joined) != joined {
+                return Err(ReferenceError::new(format!(
+                    "Internal inconsistency: Path {} resolved to {} still cleaned up to {}",
+                    String::from_utf8_lossy(p),
+                    String::from_utf8_lossy(&joined),
+                    String::from_utf8_lossy(&go_clean(&joined))
+                )));
+            }
+            Ok(joined)
         }
-        Err((_, e)) => Err(e),
+        Err(e) => Err(path_error("lstat", p, &e)),
     }
+}
+
+/// Resolves `path` to an absolute, cleaned path without symlinks, the way containers/image
+/// does for the `dir:`, `oci:` and `oci-archive:` transports and for their policy identities
+/// (`explicitfilepath.ResolvePathToFullyExplicit`): every component must exist, except that
+/// the last one may be missing (but not a dangling symlink).  Errors carry Go's texts, e.g.
+/// `lstat /x: no such file or directory`.  A resolved path that is not UTF-8 (a symlink
+/// target, `$PWD`) is returned lossily.
+pub fn resolve_path_fully_explicit(path: &str) -> Result<String, ReferenceError> {
+    let resolved = resolve_bytes(path.as_bytes())?;
+    Ok(String::from_utf8(resolved)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 #[cfg(test)]
@@ -238,7 +268,7 @@ mod tests {
             ("a/b/../../..", ".."),
         ];
         for (input, want) in cases {
-            assert_eq!(go_clean(input), want, "{input}");
+            assert_eq!(go_clean(input.as_bytes()), want.as_bytes(), "{input}");
         }
     }
 

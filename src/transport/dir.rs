@@ -17,7 +17,8 @@ use super::{
     UploadInfo,
 };
 use crate::digest::Digest;
-use crate::types::{BlobInfo, Signature, SystemContext};
+use crate::signature::Signature;
+use crate::types::{BlobInfo, SystemContext};
 
 pub const VERSION: &str = "Directory Transport Version: 1.1\n";
 const STAGING_PREFIX: &str = ".skiff-staging-";
@@ -70,7 +71,9 @@ impl ImageSource for DirSource {
         for i in 0.. {
             let path = self.path.join(signature_name(i, instance));
             match fs::read(&path) {
-                Ok(b) => sigs.push(Signature::Simple(b)),
+                Ok(b) => sigs.push(Signature::from_blob(&b).with_context(|| {
+                    format!("parsing signature {:?}", path.display().to_string())
+                })?),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
                 Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
             }
@@ -216,7 +219,7 @@ impl ImageDestination for DirDestination {
         for (i, sig) in signatures.iter().enumerate() {
             fsutil::write_file_atomic(
                 &self.staging.join(signature_name(i, instance)),
-                sig.bytes(),
+                &sig.blob(),
             )?;
         }
         Ok(())

@@ -147,7 +147,7 @@ pub fn copy_local_verified(
 ) -> Result<()> {
     let src = open_no_follow(&local.path).map_err(|e| go_path_error("open", &local.path, &e))?;
     let mut verifier = Verifier::new(expected, expected_size);
-    let mut buf = vec![0u8; 4 * CHUNK];
+    let mut buf = vec![0u8; CHUNK];
     let mut pos = local.offset;
     let end = local.offset + local.len;
     while pos < end {
@@ -244,21 +244,5 @@ pub fn create_dir_all_tracking(path: &Path) -> Result<Option<PathBuf>> {
 /// Go's wording for a failed file operation (`open /x/index.json: no such file or directory`),
 /// which skopeo users see and scripts match.
 pub fn go_path_error(op: &str, path: &Path, err: &io::Error) -> anyhow::Error {
-    anyhow::anyhow!("{op} {}: {}", path.display(), go_errno_text(err))
-}
-
-/// The text Go prints for an OS error: the C library's message with a lowercase first letter.
-pub fn go_errno_text(err: &io::Error) -> String {
-    let Some(code) = err.raw_os_error() else {
-        return err.to_string();
-    };
-    // SAFETY: strerror returns a pointer to a static, NUL-terminated message.
-    let msg = unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) }
-        .to_string_lossy()
-        .into_owned();
-    let mut chars = msg.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => msg,
-    }
+    anyhow::anyhow!(crate::gotext::go_path_error(op, path, err))
 }

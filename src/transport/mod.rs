@@ -22,7 +22,8 @@ use tokio::io::AsyncRead;
 use crate::digest::Digest;
 use crate::error::not_implemented;
 use crate::reference::ImageName;
-use crate::types::{BlobInfo, Signature, SystemContext};
+use crate::signature::Signature;
+use crate::types::{BlobInfo, SystemContext};
 
 /// Blob bytes, streamed: never held whole in memory.
 pub type BlobStream = Pin<Box<dyn AsyncRead + Send>>;
@@ -184,20 +185,37 @@ pub async fn open_destination(
     }
 }
 
-/// How the trust policy sees an image: its transport, identity and enclosing namespaces.
+/// How the trust policy sees an image: its transport, identity and enclosing namespaces, as
+/// each c/image transport defines them.
 pub fn policy_subject(name: &ImageName) -> crate::config::policy::PolicySubject {
-    if let ImageName::Docker(r) = name {
-        return crate::config::policy::PolicySubject {
-            transport: name.transport().name().to_string(),
-            identity: r.to_string(),
-            namespaces: docker::policy_namespaces(r),
-            display: name.to_string(),
-        };
-    }
+    use crate::config::policy::{docker_namespaces, oci_identity_and_namespaces, path_namespaces};
+    use crate::reference::{DaemonName, resolve_path_fully_explicit};
+    let resolved = |p: &std::path::Path| {
+        let s = p.to_string_lossy();
+        resolve_path_fully_explicit(&s).unwrap_or_else(|_| s.into_owned())
+    };
+    let docker =
+        |r: &crate::reference::DockerReference| (r.to_string(), docker_namespaces(&r.name()));
+    let (identity, namespaces) = match name {
+        ImageName::Docker(r) => docker(r),
+        ImageName::DockerDaemon(DaemonName::Reference(r)) => docker(r),
+        ImageName::DockerDaemon(DaemonName::ImageId(_)) | ImageName::DockerArchive(_) => {
+            (String::new(), Vec::new())
+        }
+        ImageName::Dir(p) => {
+            let r = resolved(p);
+            let ns = path_namespaces(&r);
+            (r, ns)
+        }
+        ImageName::Oci(l) | ImageName::OciArchive(l) => {
+            oci_identity_and_namespaces(&resolved(&l.path), l.reference.as_deref().unwrap_or(""))
+        }
+        ImageName::ContainersStorage(_) => (name.string_within_transport(), Vec::new()),
+    };
     crate::config::policy::PolicySubject {
         transport: name.transport().name().to_string(),
-        identity: name.string_within_transport(),
-        namespaces: Vec::new(),
+        identity,
+        namespaces,
         display: name.to_string(),
     }
 }

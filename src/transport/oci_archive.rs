@@ -27,7 +27,8 @@ use crate::error::ImageNotFound;
 use crate::manifest::media_type as mt;
 use crate::manifest::oci::{Descriptor, OciIndex};
 use crate::reference::LayoutName;
-use crate::types::{BlobInfo, Signature, SystemContext};
+use crate::signature::Signature;
+use crate::types::{BlobInfo, SystemContext};
 
 fn blob_member(digest: &Digest) -> String {
     format!("blobs/{}/{}", digest.algorithm().name(), digest.hex())
@@ -342,7 +343,7 @@ impl ImageDestination for OciArchiveDestination {
         src.seek(SeekFrom::Start(local.offset))?;
         let mut verifier = crate::copy::verify::Verifier::new(&info.digest, info.known_size());
         w.start_entry(&name, local.len, false)?;
-        let mut buf = vec![0u8; 4 * CHUNK];
+        let mut buf = vec![0u8; CHUNK];
         let mut left = local.len;
         while left > 0 {
             let want = left.min(buf.len() as u64) as usize;

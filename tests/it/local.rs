@@ -299,11 +299,61 @@ fn list_source_copies_the_platform_instance() {
     ]));
     assert_eq!(code, 1);
     assert!(
-        fatal_message(&err).contains(r#"no image found in image index for architecture "s390x""#),
+        fatal_message(&err).contains(
+            r#"no image found in image index for architecture s390x, variant "", OS linux"#
+        ),
         "{err}"
     );
     assert!(
         !t.path().join("none").exists(),
         "a failed copy leaves nothing behind"
     );
+}
+
+#[test]
+fn signatures_travel_with_dir_images_and_are_refused_by_oci() {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    fixtures::write_dir(&src, &ImageSpec::small(12));
+    std::fs::write(src.join("signature-1"), b"\xa3\x01not-a-real-signature").unwrap();
+    let name = format!("dir:{}", src.display());
+    let d = t.path().join("d");
+    let out = ok(skiff().args(["copy", &name, &format!("dir:{}", d.display())]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Checking if image destination supports signatures"),
+        "{err}"
+    );
+    assert!(err.contains("Storing signatures"), "{err}");
+    assert_eq!(
+        std::fs::read(d.join("signature-1")).unwrap(),
+        b"\xa3\x01not-a-real-signature"
+    );
+    let o = t.path().join("o");
+    let (code, err) = fails(skiff().args(["copy", "-q", &name, &format!("oci:{}:x", o.display())]));
+    assert_eq!(code, 1);
+    let msg = fatal_message(&err);
+    assert_eq!(
+        msg,
+        format!(
+            "Can not copy signatures to oci:{}:x: Pushing signatures for OCI images is not supported",
+            o.display()
+        )
+    );
+    assert!(
+        !o.exists(),
+        "skiff leaves nothing (skopeo leaves an empty layout)"
+    );
+    if let Some(mut s) = skopeo() {
+        let other = t.path().join("o2");
+        let (_, serr) = fails(s.args(["copy", "-q", &name, &format!("oci:{}:x", other.display())]));
+        assert_eq!(fatal_message(&serr).replace("/o2:", "/o:"), msg);
+    }
+    ok(skiff().args([
+        "copy",
+        "-q",
+        "--remove-signatures",
+        &name,
+        &format!("oci:{}:x", o.display()),
+    ]));
 }

@@ -261,3 +261,86 @@ fn truncated_and_missing_archives_are_clear_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn interrupted_copy_leaves_nothing_behind() {
+    use std::io::Write;
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    fixtures::write_oci(&src, "good", &ImageSpec::small(12));
+    let built = fixtures::write_oci(&src, "v1", &ImageSpec::small(11));
+    let existing = t.path().join("existing");
+    ok(skiff().args([
+        "copy",
+        "-q",
+        &format!("oci:{}:good", src.display()),
+        &format!("dir:{}", existing.display()),
+    ]));
+    let before = tree(&existing);
+    // One layer becomes a pipe that delivers a few bytes and then stalls, so the copy is
+    // surely still running when the signal arrives.
+    let layer = blob_path(&src, &fixtures::sha256(&built.blobs[1]));
+    std::fs::remove_file(&layer).unwrap();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&layer)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for dest in [existing.clone(), t.path().join("new")] {
+        let fifo = layer.clone();
+        std::thread::spawn(move || {
+            if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&fifo) {
+                let _ = f.write_all(&[0u8; 100]);
+                std::thread::sleep(std::time::Duration::from_secs(20));
+            }
+        });
+        let mut child = skiff()
+            .args([
+                "copy",
+                "-q",
+                &format!("oci:{}:v1", src.display()),
+                &format!("dir:{}", dest.display()),
+            ])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "skiff did not stop after SIGINT"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        assert!(!status.success());
+        let mut err = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+        assert!(fatal_message(&err).contains("interrupted"), "{err}");
+        if dest == existing {
+            assert_eq!(tree(&existing), before, "the old image is intact");
+            let names: Vec<_> = std::fs::read_dir(&existing)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert!(
+                names.iter().all(|n| !n.to_string_lossy().starts_with('.')),
+                "no staging left: {names:?}"
+            );
+        } else {
+            assert!(!dest.exists(), "a new destination is not left half-made");
+        }
+    }
+}

@@ -3,8 +3,12 @@
 mod support;
 
 mod cli;
+mod config_files;
+mod convert;
 mod local;
 mod local_errors;
+mod multiarch;
+mod policy_format;
 mod registry;
 mod registry_auth;
 mod registry_faults;

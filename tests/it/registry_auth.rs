@@ -160,15 +160,22 @@ fn login_round_trip(reg: &Registry, dir: &std::path::Path, user: &str, pass: &st
         ]));
         assert_eq!(fatal_message(&err), fatal_message(&theirs));
     }
-    let out = run(&mut login(&["-u", user, "-p", pass]));
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        // Saving credentials arrives with the credentials work (auth::store).
-        assert!(err.contains("not implemented yet"), "{err}");
-        eprintln!("NOT CHECKED: saving and removing credentials (auth::store is not built yet)");
-        return;
-    }
+    let out = ok(&mut login(&["-u", user, "-p", pass]));
     assert_eq!(stdout(&out), "Login Succeeded!\n");
+    // Logging in again without a user: the saved credentials are checked and kept.
+    let again = ok(&mut login(&[]));
+    assert_eq!(
+        stdout(&again),
+        format!(
+            "Authenticating with existing credentials for {0}\nExisting credentials are valid. Already logged in to {0}\n",
+            reg.host
+        )
+    );
+    let verbose = ok(&mut login(&["-v", "-u", user, "-p", pass]));
+    assert_eq!(
+        stdout(&verbose),
+        format!("Used:  {authfile_s}\nLogin Succeeded!\n")
+    );
     let got = ok(&mut login(&["--get-login"]));
     assert_eq!(stdout(&got), format!("{user}\n"));
     // The saved credentials are used by other commands.

@@ -327,3 +327,40 @@ fn with_tag_and_digest() {
     assert!(is_valid_digest_string(&format!("sha256:{h}")));
     assert!(!is_valid_digest_string(&short));
 }
+
+/// `parse_normalized_named` as the policy's `exactReference`/`exactRepository` use it: whether
+/// the reference has a tag or digest, or the error text.
+#[test]
+fn normalized_named_tagged_or_error() {
+    let tagged = |s: &str| {
+        DockerReference::parse_normalized_named(s)
+            .map(|r| !r.is_name_only())
+            .map_err(|e| e.to_string())
+    };
+    let h = h64();
+    assert_eq!(tagged("busybox"), Ok(false));
+    assert_eq!(tagged("busybox:latest"), Ok(true));
+    assert_eq!(tagged("localhost:5000/a/b:v1"), Ok(true));
+    assert_eq!(tagged(&format!("quay.io/a/b@sha256:{h}")), Ok(true));
+    assert_eq!(tagged(""), Err(INVALID.to_string()));
+    assert_eq!(tagged("Busybox:latest"), Err(UPPER.to_string()));
+    assert_eq!(tagged("busybox:x@@"), Err(INVALID.to_string()));
+    assert_eq!(
+        tagged(&h),
+        Err(format!(
+            "invalid repository name ({h}), cannot specify 64-byte hexadecimal strings"
+        ))
+    );
+    assert_eq!(
+        tagged(&format!("busybox@sha256:{}", rep("a", 32))),
+        Err("invalid checksum digest length".to_string())
+    );
+    assert_eq!(
+        tagged(&format!("busybox@sha256:{}", rep("A", 64))),
+        Err("invalid checksum digest format".to_string())
+    );
+    assert_eq!(
+        tagged(&format!("busybox@md5:{}", rep("a", 32))),
+        Err("unsupported digest algorithm".to_string())
+    );
+}

@@ -15,15 +15,18 @@ use url::Url;
 
 use super::challenge::Scope;
 use super::client::{Body, Client, Request, Response};
+use super::errors::RegistryError;
 use super::{accept_manifests, lookaside, repository_client, tag_or_digest};
 use crate::config::registries::Registries;
+use crate::copy::ManifestTypeRejected;
 use crate::digest::{Digest, Hasher};
 use crate::manifest::media_type as mt;
 use crate::reference::DockerReference;
+use crate::signature::Signature;
 use crate::transport::{
     BlobOrigin, BlobStream, DestinationProperties, ImageDestination, LayerCompression, UploadInfo,
 };
-use crate::types::{BlobInfo, Signature, SystemContext};
+use crate::types::{BlobInfo, SystemContext};
 
 /// How much of a blob is read at once for a streamed upload.
 const UPLOAD_READ: usize = 128 << 10;
@@ -207,10 +210,17 @@ impl DockerDestination {
         let res = self.client.send(req).await?;
         if !(200..400).contains(&res.status()) {
             let err = res.error().await;
-            return Err(err.context(format!(
-                "uploading manifest {tail} to {}",
-                self.reference.name()
-            )));
+            // A registry that refuses the manifest's type: the engine may try another type.
+            let rejected = err.downcast_ref::<RegistryError>().is_some_and(|e| {
+                e.has_code("MANIFEST_INVALID")
+                    || e.has_code("TAG_INVALID")
+                    || (e.has_code("UNSUPPORTED") && e.to_string().contains("Invalid JSON syntax"))
+            });
+            let msg = format!("uploading manifest {tail} to {}", self.reference.name());
+            if rejected {
+                return Err(ManifestTypeRejected(format!("{msg}: {err:#}")).into());
+            }
+            return Err(err.context(msg));
         }
         Ok(())
     }
@@ -413,6 +423,14 @@ impl ImageDestination for DockerDestination {
         };
         if signatures.is_empty() {
             return Ok(());
+        }
+        if signatures
+            .iter()
+            .any(|s| matches!(s, Signature::Sigstore(_)))
+        {
+            return Err(anyhow!(
+                "writing sigstore attachments is disabled by configuration"
+            ));
         }
         lookaside::write_all(&self.ctx, &self.reference, &digest, signatures)
     }

@@ -14,7 +14,8 @@ use url::Url;
 
 use crate::digest::Digest;
 use crate::reference::DockerReference;
-use crate::types::{Signature, SystemContext};
+use crate::signature::Signature;
+use crate::types::SystemContext;
 
 /// skopeo refuses more signatures than this for one image.
 const MAX_SIGNATURES: usize = 128;
@@ -134,7 +135,7 @@ fn load(dir: &Path) -> Result<Config> {
 fn base_url(ctx: &SystemContext, r: &DockerReference, write: bool) -> Result<Url> {
     let config = load(&registries_dir(ctx))?;
     let mut names = vec![r.to_string()];
-    names.extend(super::policy_namespaces(r));
+    names.extend(crate::config::policy::docker_namespaces(&r.name()));
     let configured = names
         .iter()
         .filter_map(|n| config.docker.get(n))
@@ -225,8 +226,18 @@ pub async fn read_all(
                 "server provided {MAX_SIGNATURES} signatures, assuming that's unreasonable and a server error"
             );
         }
-        match read_one(&signature_url(&base, digest, i)).await? {
-            Some(bytes) => out.push(Signature::Simple(bytes)),
+        let url = signature_url(&base, digest, i);
+        match read_one(&url).await? {
+            Some(bytes) => {
+                let shown = match url.scheme() {
+                    "file" => crate::gotext::go_quote(url.path()),
+                    _ => url.to_string(),
+                };
+                out.push(
+                    Signature::from_blob(&bytes)
+                        .with_context(|| format!("parsing signature {shown}"))?,
+                );
+            }
             None => break,
         }
     }
@@ -258,8 +269,7 @@ pub fn write_all(
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
         }
-        std::fs::write(&path, sig.bytes())
-            .with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(&path, sig.blob()).with_context(|| format!("writing {}", path.display()))?;
     }
     delete_from(&base, digest, signatures.len())
 }
@@ -336,8 +346,8 @@ mod tests {
         let r = DockerReference::parse_normalized_named("localhost:5000/a/b:v1").unwrap();
         let d: Digest = format!("sha256:{}", "b".repeat(64)).parse().unwrap();
         let sigs = vec![
-            Signature::Simple(b"one".to_vec()),
-            Signature::Simple(b"two".to_vec()),
+            Signature::SimpleSigning(b"\xa3one".to_vec()),
+            Signature::SimpleSigning(b"\xa3two".to_vec()),
         ];
         write_all(&ctx, &r, &d, &sigs).unwrap();
         assert_eq!(read_all(&ctx, &r, &d).await.unwrap(), sigs);

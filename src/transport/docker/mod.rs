@@ -70,7 +70,7 @@ fn repository_client(
     let registry = reference.domain().to_string();
     let credentials = crate::auth::lookup(ctx, &registry, Some(&reference.name()))
         .context("getting username and password")?;
-    let tls_files = tls::files_for(ctx, &registry)?;
+    let tls_files = crate::config::certs::tls_files(ctx, &registry)?;
     Client::new(ClientOptions {
         registry,
         tls_files,
@@ -177,7 +177,7 @@ pub async fn check_auth(ctx: &SystemContext, registry: &str, creds: Credentials)
     let registries = Registries::load(ctx)?;
     let client = Client::new(ClientOptions {
         registry: registry.to_string(),
-        tls_files: tls::files_for(ctx, registry)?,
+        tls_files: crate::config::certs::tls_files(ctx, registry)?,
         insecure: insecure(ctx, registries.is_insecure(registry)),
         credentials: Some(creds),
         registry_token: None,
@@ -204,55 +204,9 @@ fn simplify_content_type(ct: &str) -> String {
     base.to_ascii_lowercase()
 }
 
-/// The names the trust policy matches a docker image against: the repository, its parent
-/// namespaces, the host, then `*.domain` wildcards.
-pub fn policy_namespaces(reference: &DockerReference) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut name = reference.name();
-    loop {
-        out.push(name.clone());
-        match name.rfind('/') {
-            Some(i) => name.truncate(i),
-            None => break,
-        }
-    }
-    if let Some(i) = name.find(':') {
-        name.truncate(i);
-    }
-    while let Some(i) = name.find('.') {
-        name = name[i + 1..].to_string();
-        out.push(format!("*.{name}"));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn namespaces_for_policy() {
-        let r = DockerReference::parse_normalized_named("quay.io:443/ns/repo:tag").unwrap();
-        assert_eq!(
-            policy_namespaces(&r),
-            vec![
-                "quay.io:443/ns/repo",
-                "quay.io:443/ns",
-                "quay.io:443",
-                "*.io"
-            ]
-        );
-        let r = DockerReference::parse_normalized_named("busybox").unwrap();
-        assert_eq!(
-            policy_namespaces(&r),
-            vec![
-                "docker.io/library/busybox",
-                "docker.io/library",
-                "docker.io",
-                "*.io"
-            ]
-        );
-    }
 
     #[test]
     fn content_types() {

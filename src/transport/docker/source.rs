@@ -16,8 +16,9 @@ use crate::config::registries::Registries;
 use crate::digest::Digest;
 use crate::error::ImageNotFound;
 use crate::reference::DockerReference;
+use crate::signature::Signature;
 use crate::transport::{BlobOrigin, BlobStream, ImageSource};
-use crate::types::{BlobInfo, Signature, SystemContext};
+use crate::types::{BlobInfo, SystemContext};
 
 pub struct DockerSource {
     /// The reference as the user named it.

@@ -20,7 +20,8 @@ use crate::error::ImageNotFound;
 use crate::manifest::media_type as mt;
 use crate::manifest::oci::{Descriptor, OciIndex};
 use crate::reference::LayoutName;
-use crate::types::{BlobInfo, Signature, SystemContext};
+use crate::signature::Signature;
+use crate::types::{BlobInfo, SystemContext};
 
 pub const REF_NAME_ANNOTATION: &str = "org.opencontainers.image.ref.name";
 /// What skopeo 1.9.3 writes to `oci-layout` (byte for byte).

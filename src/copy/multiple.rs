@@ -1,0 +1,171 @@
+//! Copying a list's images and then the list: instances run concurrently (bounded), share
+//! their blobs through the copier, and the list — converted to the type the destination
+//! takes, with the new digests of converted instances — is written last.
+//!
+//! Progress lines are skopeo 1.9.3's (`Copying N of M images in list`, `Copying image D
+//! (i/N)`, `Writing manifest list to image destination`).
+
+use anyhow::{Context, Result, anyhow};
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::plan;
+use super::{Copier, ListSelection};
+use crate::digest::Digest;
+use crate::manifest::ManifestList;
+use crate::manifest::list::InstanceUpdate;
+use crate::manifest::platform::PlatformChoice;
+
+impl Copier<'_> {
+    pub(crate) async fn copy_multiple(&self, top: Bytes, mime: String) -> Result<Bytes> {
+        let original = ManifestList::parse_for_edit(&top, &mime)?;
+        let sigs = self
+            .signatures_with_messages(
+                None,
+                "Getting image list signatures",
+                "Checking if image list destination supports signatures",
+            )
+            .await?;
+        if let Some(want) = self.destination_digest()
+            && !crate::manifest::matches_digest(&top, &want)
+                .context("computing digest of source image's manifest")?
+        {
+            return Err(anyhow!(
+                "Digest of source image's manifest would not match destination reference"
+            ));
+        }
+        let cannot_modify = self.cannot_modify_reason(!sigs.is_empty());
+        let forced = plan::forced_list_type(self.options.force_manifest_type.as_deref());
+        let (selected, others) = plan::list_conversion(
+            original.mime_type(),
+            &self.dest.properties().supported_manifest_types,
+            forced,
+        )
+        .context("determining manifest list type to write to destination")?;
+        if selected != original.mime_type()
+            && let Some(reason) = cannot_modify
+        {
+            return Err(anyhow!(
+                "Manifest list must be converted to type {selected:?} to be written to destination, but we cannot modify it: {reason:?}"
+            ));
+        }
+
+        let instances = original.instances();
+        let wanted = self.instances_to_copy(&original)?;
+        let to_copy = instances
+            .iter()
+            .filter(|i| wanted.as_ref().is_none_or(|w| w.contains(&i.digest)))
+            .count();
+        self.reporter.message(&format!(
+            "Copying {to_copy} of {} images in list",
+            instances.len()
+        ));
+        let started = AtomicUsize::new(0);
+        let parallel = if self.dest.properties().has_thread_safe_put_blob {
+            self.options.parallel_images.max(1)
+        } else {
+            1
+        };
+        let updates: Vec<InstanceUpdate> = futures::stream::iter(instances.iter().map(|inst| {
+            let skip = wanted.as_ref().is_some_and(|w| !w.contains(&inst.digest));
+            let started = &started;
+            async move {
+                if skip {
+                    return Ok(InstanceUpdate {
+                        digest: inst.digest.clone(),
+                        size: inst.size,
+                        media_type: inst.media_type.clone(),
+                    });
+                }
+                let n = started.fetch_add(1, Ordering::SeqCst) + 1;
+                self.reporter
+                    .message(&format!("Copying image {} ({n}/{to_copy})", inst.digest));
+                let copied = self
+                    .copy_single(Some(&inst.digest), true, None)
+                    .await
+                    .with_context(|| format!("copying image {n}/{to_copy} from manifest list"))?;
+                Ok::<_, anyhow::Error>(InstanceUpdate {
+                    digest: copied.digest,
+                    size: copied.manifest.len() as i64,
+                    media_type: copied.mime,
+                })
+            }
+        }))
+        .buffered(parallel)
+        .try_collect()
+        .await?;
+
+        let mut updated = original.normalized_clone();
+        updated
+            .update_instances(&updates)
+            .context("updating manifest list")?;
+        self.reporter
+            .message("Writing manifest list to image destination");
+        let original_bytes = original.serialize();
+        let mut errs = Vec::new();
+        let mut written = None;
+        for list_type in std::iter::once(&selected).chain(others.iter()) {
+            let attempted = updated.convert_to(list_type).with_context(|| {
+                format!("converting manifest list to list with MIME type {list_type:?}")
+            })?;
+            let mut bytes = Bytes::from(attempted.serialize());
+            if bytes != original_bytes {
+                if let Some(reason) = cannot_modify {
+                    return Err(anyhow!(
+                        "Manifest list must be converted to type {list_type:?} to be written to destination, but we cannot modify it: {reason:?}"
+                    ));
+                }
+            } else {
+                // Unchanged: keep the source's exact bytes (and digest).
+                bytes = top.clone();
+            }
+            match self.dest.put_manifest(&bytes, None).await {
+                Ok(()) => {
+                    written = Some(bytes);
+                    break;
+                }
+                Err(e) => errs.push(format!("{list_type}({e:#})")),
+            }
+        }
+        let Some(written) = written else {
+            return Err(anyhow!(
+                "Uploading manifest list failed, attempted the following formats: {}",
+                errs.join(", ")
+            ));
+        };
+        if !sigs.is_empty() {
+            self.reporter.message("Storing list signatures");
+            self.dest
+                .put_signatures(&sigs, None)
+                .await
+                .context("writing signatures")?;
+        }
+        Ok(written)
+    }
+
+    /// The instances to copy; `None` means all of them.
+    fn instances_to_copy(&self, list: &ManifestList) -> Result<Option<Vec<Digest>>> {
+        Ok(match &self.options.list_selection {
+            ListSelection::All | ListSelection::System => None,
+            ListSelection::IndexOnly => Some(Vec::new()),
+            ListSelection::Platforms(platforms) => {
+                let mut chosen = Vec::new();
+                for p in platforms {
+                    let choice = PlatformChoice {
+                        os: Some(p.os.clone()),
+                        architecture: Some(p.architecture.clone()),
+                        variant: (!p.variant.is_empty()).then(|| p.variant.clone()),
+                    };
+                    let d = list
+                        .choose_instance(&choice)
+                        .context("choosing image instance")?;
+                    if !chosen.contains(&d) {
+                        chosen.push(d);
+                    }
+                }
+                Some(chosen)
+            }
+        })
+    }
+}

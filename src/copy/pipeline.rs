@@ -1,0 +1,376 @@
+//! Changing a blob while it streams: (de)compressing and computing the uncompressed digest
+//! (diff ID) of a layer, on blocking threads so that the async side only moves buffers.
+//!
+//! ```text
+//!  verified source ──▶ [tee ──▶ diff-ID thread: decompress + sha256]
+//!                       └──▶ step: copy | compress | decompress | decompress ▶ compress
+//!                                                                  └──▶ channel ──▶ destination
+//! ```
+//! Every stage holds a bounded number of buffers, so memory does not depend on blob size.
+
+use std::io::{self, Read, Write};
+use std::pin::Pin;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use tokio::io::{AsyncRead, ReadBuf};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::io::SyncIoBridge;
+
+use crate::compression::{self, Algorithm};
+use crate::digest::{Digest, Hasher};
+use crate::transport::BlobStream;
+
+/// Bytes per buffer passed between stages.
+const CHUNK: usize = 256 << 10;
+/// Buffers in flight between two stages.
+const DEPTH: usize = 4;
+
+/// What happens to the bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    Copy,
+    Compress(Algorithm, Option<i32>),
+    Decompress(Algorithm),
+    Recompress {
+        from: Algorithm,
+        to: Algorithm,
+        level: Option<i32>,
+    },
+}
+
+/// Runs `step` over `input` on a blocking thread. `diff_id` asks for the digest of the
+/// uncompressed input (`Some(None)` when the input is not compressed). The returned receiver
+/// reports the end of the work (and the diff ID) once the output stream has been read whole.
+pub(crate) fn spawn(
+    input: BlobStream,
+    step: Step,
+    diff_id: Option<Option<Algorithm>>,
+) -> (BlobStream, oneshot::Receiver<io::Result<Option<Digest>>>) {
+    let bridge = SyncIoBridge::new(input);
+    let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(DEPTH);
+    let (done_tx, done_rx) = oneshot::channel();
+    tokio::task::spawn_blocking(move || {
+        let mut out = ChannelWriter {
+            tx: tx.clone(),
+            buf: Vec::with_capacity(CHUNK),
+        };
+        let res = run(bridge, &mut out, step, diff_id).and_then(|d| out.flush_all().map(|_| d));
+        if let Err(e) = &res {
+            let _ = tx.blocking_send(Err(io::Error::new(e.kind(), e.to_string())));
+        }
+        let _ = done_tx.send(res);
+    });
+    let stream: BlobStream = Box::pin(ChannelReader {
+        rx,
+        current: Bytes::new(),
+    });
+    (stream, done_rx)
+}
+
+fn run(
+    input: impl Read,
+    out: &mut (dyn Write + Send),
+    step: Step,
+    diff_id: Option<Option<Algorithm>>,
+) -> io::Result<Option<Digest>> {
+    std::thread::scope(|scope| {
+        let (mut tee, hasher) = match diff_id {
+            Some(algo) => {
+                let (tx, rx) = sync_channel::<Vec<u8>>(DEPTH);
+                let h = scope.spawn(move || diff_digest(rx, algo));
+                (
+                    Tee {
+                        inner: input,
+                        copy: Some(tx),
+                    },
+                    Some(h),
+                )
+            }
+            None => (
+                Tee {
+                    inner: input,
+                    copy: None,
+                },
+                None,
+            ),
+        };
+        match step {
+            Step::Copy => {
+                io::copy(&mut tee, out)?;
+            }
+            Step::Compress(algo, level) => compression::compress(algo, level, &mut tee, out)?,
+            Step::Decompress(algo) => {
+                compression::decompress(algo, &mut tee, out)?;
+            }
+            Step::Recompress { from, to, level } => {
+                let (tx, rx) = sync_channel::<Vec<u8>>(DEPTH);
+                let compressor = scope.spawn(move || {
+                    let mut r = PipeReader {
+                        rx,
+                        current: Vec::new(),
+                        pos: 0,
+                    };
+                    compression::compress(to, level, &mut r, out)
+                });
+                let mut w = PipeWriter {
+                    tx: Some(tx),
+                    buf: Vec::with_capacity(CHUNK),
+                };
+                let decompressed = compression::decompress(from, &mut tee, &mut w);
+                let flushed = decompressed.and_then(|_| w.close());
+                drop(w);
+                let compressed = compressor
+                    .join()
+                    .map_err(|_| io::Error::other("compression thread panicked"))?;
+                flushed?;
+                compressed?;
+            }
+        }
+        // A decompressor may stop at the end of its data: read the rest so the source is
+        // verified whole (and the diff ID sees every byte).
+        io::copy(&mut tee, &mut io::sink())?;
+        tee.copy = None;
+        match hasher {
+            Some(h) => h
+                .join()
+                .map_err(|_| io::Error::other("diff ID thread panicked"))?
+                .map(Some),
+            None => Ok(None),
+        }
+    })
+}
+
+/// The sha256 of the uncompressed form of the bytes arriving on `rx`.
+fn diff_digest(rx: Receiver<Vec<u8>>, algo: Option<Algorithm>) -> io::Result<Digest> {
+    let mut r = PipeReader {
+        rx,
+        current: Vec::new(),
+        pos: 0,
+    };
+    let mut h = HashWriter(Hasher::new(crate::digest::Algorithm::Sha256));
+    match algo {
+        Some(a) => {
+            compression::decompress(a, &mut r, &mut h)?;
+            // Whatever follows the compressed data does not count, but must be drained.
+            io::copy(&mut r, &mut io::sink())?;
+        }
+        None => {
+            io::copy(&mut r, &mut h)?;
+        }
+    }
+    Ok(h.0.finish())
+}
+
+struct HashWriter(Hasher);
+
+impl Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Reads `inner`, sending a copy of every byte to `copy` while it is set.
+struct Tee<R> {
+    inner: R,
+    copy: Option<SyncSender<Vec<u8>>>,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0
+            && let Some(tx) = &self.copy
+            && tx.send(buf[..n].to_vec()).is_err()
+        {
+            // The diff ID thread failed; its error is reported when it is joined.
+            self.copy = None;
+        }
+        Ok(n)
+    }
+}
+
+struct PipeWriter {
+    tx: Option<SyncSender<Vec<u8>>>,
+    buf: Vec<u8>,
+}
+
+impl PipeWriter {
+    fn send(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        match &self.tx {
+            Some(tx) => tx.send(chunk).map_err(|_| broken()),
+            None => Err(broken()),
+        }
+    }
+
+    fn close(&mut self) -> io::Result<()> {
+        self.send()?;
+        self.tx = None;
+        Ok(())
+    }
+}
+
+fn broken() -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, "pipeline stage stopped")
+}
+
+impl Write for PipeWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+struct PipeReader {
+    rx: Receiver<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for PipeReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.current.len() {
+            match self.rx.recv() {
+                Ok(c) => {
+                    self.current = c;
+                    self.pos = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.pos);
+        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// The blocking side's output: buffers handed to the async reader.
+struct ChannelWriter {
+    tx: mpsc::Sender<io::Result<Bytes>>,
+    buf: Vec<u8>,
+}
+
+impl ChannelWriter {
+    fn flush_all(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        self.tx
+            .blocking_send(Ok(Bytes::from(chunk)))
+            .map_err(|_| broken())
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.flush_all()?;
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+struct ChannelReader {
+    rx: mpsc::Receiver<io::Result<Bytes>>,
+    current: Bytes,
+}
+
+impl AsyncRead for ChannelReader {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        while self.current.is_empty() {
+            match self.rx.poll_recv(cx) {
+                Poll::Ready(Some(Ok(b))) => self.current = b,
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e)),
+                Poll::Ready(None) => return Poll::Ready(Ok(())),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        let n = buf.remaining().min(self.current.len());
+        let chunk = self.current.split_to(n);
+        buf.put_slice(&chunk);
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    async fn through(
+        data: Vec<u8>,
+        step: Step,
+        diff: Option<Option<Algorithm>>,
+    ) -> (Vec<u8>, Option<Digest>) {
+        let input: BlobStream = Box::pin(std::io::Cursor::new(data));
+        let (mut out, done) = spawn(input, step, diff);
+        let mut v = Vec::new();
+        out.read_to_end(&mut v).await.unwrap();
+        (v, done.await.unwrap().unwrap())
+    }
+
+    #[tokio::test]
+    async fn steps_compose() {
+        let raw: Vec<u8> = (0..2_000_000u32).map(|i| (i % 251) as u8).collect();
+        let raw_digest = Digest::sha256_of(&raw);
+        let (gz, d) = through(
+            raw.clone(),
+            Step::Compress(Algorithm::Gzip, None),
+            Some(None),
+        )
+        .await;
+        assert_eq!(d, Some(raw_digest.clone()));
+        let (zst, d) = through(
+            gz.clone(),
+            Step::Recompress {
+                from: Algorithm::Gzip,
+                to: Algorithm::Zstd,
+                level: None,
+            },
+            Some(Some(Algorithm::Gzip)),
+        )
+        .await;
+        assert_eq!(d, Some(raw_digest.clone()));
+        assert_eq!(Algorithm::detect(&zst), Some(Algorithm::Zstd));
+        let (back, d) = through(zst, Step::Decompress(Algorithm::Zstd), None).await;
+        assert_eq!(d, None);
+        assert!(back == raw);
+        let (same, d) = through(gz.clone(), Step::Copy, Some(Some(Algorithm::Gzip))).await;
+        assert!(same == gz);
+        assert_eq!(d, Some(raw_digest));
+    }
+
+    #[tokio::test]
+    async fn errors_reach_the_reader() {
+        let input: BlobStream = Box::pin(std::io::Cursor::new(b"not gzip at all".to_vec()));
+        let (mut out, done) = spawn(input, Step::Decompress(Algorithm::Gzip), None);
+        let mut v = Vec::new();
+        assert!(out.read_to_end(&mut v).await.is_err());
+        assert!(done.await.unwrap().is_err());
+    }
+}
