@@ -475,3 +475,83 @@ fn missing_blob_error_is_skopeos() {
         assert_eq!(fatal_message(&err), fatal_message(&theirs));
     }
 }
+
+#[test]
+fn multi_platform_images_go_through_registries_like_skopeo() {
+    let Some(reg) = Registry::start() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let oci = t.path().join("oci");
+    let mut specs = Vec::new();
+    for (i, (arch, variant)) in [("amd64", None), ("arm64", Some("v8"))]
+        .into_iter()
+        .enumerate()
+    {
+        let mut s = ImageSpec::small(60 + i as u64);
+        s.architecture = arch.into();
+        s.variant = variant.map(str::to_string);
+        specs.push(s);
+    }
+    let index = fixtures::write_oci_index(&oci, "multi", &specs, false);
+    let src = format!("oci:{}:multi", oci.display());
+    let all = |tool: std::process::Command, from: &str, to: &str| {
+        let mut tool = tool;
+        ok(tool
+            .args(["--insecure-policy", "copy", "-q", "--all"])
+            .args(NO_TLS)
+            .args([from, to]));
+    };
+    all(skiff(), &src, &reg.image("multi/ours:v1"));
+    let raw = ok(skiff().args([
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        &reg.image("multi/ours:v1"),
+    ]));
+    assert_eq!(raw.stdout, index);
+    // Within the registry (instances and blobs mounted), then back to a layout.
+    all(
+        skiff(),
+        &reg.image("multi/ours:v1"),
+        &reg.image("multi/copy:v1"),
+    );
+    assert!(
+        reg.log()
+            .contains("POST /v2/multi/copy/blobs/uploads/?mount="),
+        "no mounts"
+    );
+    let ours = t.path().join("back-ours");
+    all(
+        skiff(),
+        &reg.image("multi/copy:v1"),
+        &format!("oci:{}:t", ours.display()),
+    );
+    if let Some(s) = skopeo() {
+        all(s, &src, &reg.image("multi/theirs:v1"));
+        let raw = ok(skopeo().unwrap().args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &reg.image("multi/theirs:v1"),
+        ]));
+        assert_eq!(raw.stdout, index);
+        let theirs = t.path().join("back-theirs");
+        all(
+            skopeo().unwrap(),
+            &reg.image("multi/copy:v1"),
+            &format!("oci:{}:t", theirs.display()),
+        );
+        assert_same_tree(&ours, &theirs);
+    }
+    // Copying the list again: every image is already there.
+    let again = ok(skiff()
+        .args(["--insecure-policy", "copy", "--all"])
+        .args(NO_TLS)
+        .args([&src, &reg.image("multi/ours:v1")]));
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(
+        err.matches("Skipping: image already present at destination")
+            .count(),
+        2,
+        "{err}"
+    );
+}
