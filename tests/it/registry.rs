@@ -555,3 +555,44 @@ fn multi_platform_images_go_through_registries_like_skopeo() {
         "{err}"
     );
 }
+
+#[test]
+fn recompressed_layers_are_uploaded_with_the_digest_computed_on_the_way() {
+    let Some(reg) = Registry::start() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let oci = t.path().join("oci");
+    fixtures::write_oci(&oci, "v1", &ImageSpec::small(70));
+    let img = reg.image("zstd/img:v1");
+    ok(skiff()
+        .args(["--insecure-policy", "copy", "-q"])
+        .args(NO_TLS)
+        .args([
+            "--dest-compress-format",
+            "zstd",
+            "--dest-force-compress-format",
+        ])
+        .arg(format!("oci:{}:v1", oci.display()))
+        .arg(&img));
+    let raw = ok(skiff().args(["inspect", "--raw", "--tls-verify=false", &img]));
+    let m: serde_json::Value = serde_json::from_slice(&raw.stdout).unwrap();
+    for l in m["layers"].as_array().unwrap() {
+        assert_eq!(
+            l["mediaType"],
+            "application/vnd.oci.image.layer.v1.tar+zstd"
+        );
+    }
+    // Every blob the manifest names is there with that digest: reading it back verifies.
+    let out = t.path().join("back");
+    ok(skiff()
+        .args(["--insecure-policy", "copy", "-q"])
+        .args(NO_TLS)
+        .arg(&img)
+        .arg(format!("dir:{}", out.display())));
+    if let Some(mut s) = skopeo() {
+        ok(s.args(["--insecure-policy", "copy", "-q"])
+            .args(NO_TLS)
+            .arg(&img)
+            .arg(format!("dir:{}", t.path().join("back-skopeo").display())));
+        assert_same_tree(&out, &t.path().join("back-skopeo"));
+    }
+}
