@@ -596,3 +596,56 @@ fn recompressed_layers_are_uploaded_with_the_digest_computed_on_the_way() {
         assert_same_tree(&out, &t.path().join("back-skopeo"));
     }
 }
+
+#[test]
+fn pulls_follow_registries_conf_mirrors_and_blocks() {
+    let (Some(primary), Some(mirror)) = (Registry::start(), Registry::start()) else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let oci = t.path().join("oci");
+    let built = fixtures::write_oci(&oci, "v1", &ImageSpec::small(71));
+    // The image is only on the mirror.
+    copy(
+        &mut skiff(),
+        &format!("oci:{}:v1", oci.display()),
+        &mirror.image("lib/img:v1"),
+    );
+    let conf = t.path().join("registries.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[[registry]]\nlocation = \"{}\"\ninsecure = true\n[[registry.mirror]]\nlocation = \"{}\"\ninsecure = true\n\n[[registry]]\nlocation = \"127.0.0.1:1\"\nblocked = true\n",
+            primary.host, mirror.host
+        ),
+    )
+    .unwrap();
+    // skopeo 1.9.3 (Debian's build) reads only --registries-conf, not the environment.
+    let with_conf = |mut c: std::process::Command| {
+        c.arg(format!("--registries-conf={}", conf.display()));
+        c
+    };
+    let raw = ok(with_conf(skiff()).args(["inspect", "--raw", &primary.image("lib/img:v1")]));
+    assert_eq!(raw.stdout, built.manifest);
+    let out = t.path().join("out");
+    ok(with_conf(skiff())
+        .args(["--insecure-policy", "copy", "-q"])
+        .arg(primary.image("lib/img:v1"))
+        .arg(format!("dir:{}", out.display())));
+    assert_eq!(
+        std::fs::read(out.join("manifest.json")).unwrap(),
+        built.manifest
+    );
+    // Missing everywhere: skopeo's message, naming the mirror's failure too.
+    let missing = primary.image("lib/img:nope");
+    let (code, err) = fails(with_conf(skiff()).args(["inspect", &missing]));
+    assert_eq!(code, 2, "{err}");
+    let blocked = "docker://127.0.0.1:1/x/y:z";
+    let (_, blocked_err) = fails(with_conf(skiff()).args(["inspect", blocked]));
+    if let Some(s) = skopeo() {
+        let (_, theirs) = fails(with_conf(s).args(["inspect", &missing]));
+        assert_eq!(fatal_message(&err), fatal_message(&theirs));
+        let (_, theirs) = fails(with_conf(skopeo().unwrap()).args(["inspect", blocked]));
+        assert_eq!(fatal_message(&blocked_err), fatal_message(&theirs));
+    }
+}
