@@ -117,8 +117,9 @@ impl InspectArgs {
 
         let info = retry::if_necessary(opts, || img.inspect(src)).await?;
         let digest = crate::manifest::digest(&top).context("Error computing manifest digest")?;
-        let docker_name = name
-            .docker_reference()
+        let docker_name = src
+            .resolved_docker_reference()
+            .unwrap_or_else(|| name.docker_reference().cloned())
             .map(|r| r.name())
             .unwrap_or_default();
         let repo_tags = if !self.no_tags && matches!(name, ImageName::Docker(_)) {

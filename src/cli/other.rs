@@ -28,9 +28,19 @@ pub struct DeleteArgs {
 }
 
 impl DeleteArgs {
-    pub async fn run(self, _g: &GlobalFlags) -> Result<()> {
+    pub async fn run(self, g: &GlobalFlags) -> Result<()> {
         expect_args(&self.images, 1)?;
-        Err(not_implemented("delete"))
+        let image_name = &self.images[0];
+        let name = crate::reference::ImageName::parse(image_name)
+            .map_err(|e| anyhow::anyhow!("Invalid source name {image_name}: {e}"))?;
+        let mut ctx = g.system_context();
+        self.image
+            .image()
+            .apply(self.shared.authfile.as_ref(), &mut ctx)?;
+        crate::copy::retry::if_necessary(self.retry.options(), || {
+            crate::transport::delete_image(&name, &ctx)
+        })
+        .await
     }
 }
 

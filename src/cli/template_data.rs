@@ -11,7 +11,7 @@ use crate::manifest::config::{GoTime, History, OciImage};
 use crate::template::{self, Options, Value};
 
 pub fn is_json_format(format: &str) -> bool {
-    template::is_json_format(format)
+    format.is_empty() || template::is_json_format(format)
 }
 
 /// Runs the user's template the way skopeo does (with the report functions newer skopeo

@@ -37,7 +37,18 @@ impl Copier<'_> {
         let signatures = self.source_signatures(instance).await?;
         self.check_manifest_type(&mime)?;
 
-        let layers = parsed.layer_infos();
+        // Hook for sources that give their layers in another form than the manifest names
+        // them (c/image's LayerInfosForCopy); the manifest is rewritten to match.
+        let mut layers = parsed.layer_infos();
+        let mut bytes = bytes;
+        if let Some(for_copy) = self.src.layer_infos_for_copy(instance).await?
+            && crate::manifest::update::layers_differ(&layers, &for_copy)
+        {
+            bytes = Bytes::from(crate::manifest::update::with_layer_infos(
+                &bytes, &mime, &for_copy,
+            )?);
+            layers = for_copy;
+        }
         let parallel = if self.dest.properties().has_thread_safe_put_blob {
             self.options.parallel_copies.max(1)
         } else {

@@ -273,5 +273,7 @@ impl Manifest {
     }
 }
 
+pub mod update;
+
 #[cfg(test)]
 mod tests;
