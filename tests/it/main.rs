@@ -6,3 +6,4 @@ mod cli;
 mod local;
 mod local_errors;
 mod policy_format;
+mod storage;

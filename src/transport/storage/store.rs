@@ -280,6 +280,9 @@ impl Store {
             b.create(&dir)
                 .with_context(|| format!("creating {}", dir.display()))?;
         }
+        if self.driver == Driver::Vfs {
+            b.create(self.driver_home().join("dir"))?;
+        }
         if self.driver == Driver::Overlay {
             std::fs::DirBuilder::new()
                 .recursive(true)
