@@ -44,6 +44,11 @@ impl Copier<'_> {
         if let Some(for_copy) = self.src.layer_infos_for_copy(instance).await?
             && crate::manifest::update::layers_differ(&layers, &for_copy)
         {
+            if !signatures.is_empty() {
+                return Err(anyhow!(
+                    "Copying this image would require changing layer representation, which we cannot do: \"Would invalidate signatures\""
+                ));
+            }
             bytes = Bytes::from(crate::manifest::update::with_layer_infos(
                 &bytes, &mime, &for_copy,
             )?);

@@ -7,3 +7,4 @@ mod local;
 mod local_errors;
 mod policy_format;
 mod storage;
+mod storage_layers;

@@ -103,6 +103,27 @@ impl Store {
     }
 }
 
+impl Drop for Store {
+    /// c/storage's overlay driver (in skopeo and podman) bind-mounts its home onto itself and
+    /// leaves it so; unmount whatever is under the store before the directory goes.
+    fn drop(&mut self) {
+        let root = self.dir.path().to_string_lossy().into_owned();
+        let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        let mut points: Vec<&str> = info
+            .lines()
+            .filter_map(|l| l.split(' ').nth(4))
+            .filter(|p| p.starts_with(&root))
+            .collect();
+        points.sort_by(|a, b| b.cmp(a));
+        for p in points {
+            if let Ok(c) = std::ffi::CString::new(p) {
+                // SAFETY: a valid C string.
+                unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+            }
+        }
+    }
+}
+
 /// Whether the peers this file needs are here (under CI a missing one fails).
 pub fn peers() -> bool {
     ["skopeo", "podman", "buildah"]

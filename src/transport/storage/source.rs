@@ -148,7 +148,7 @@ pub fn layer_stream_for(store: &Store, layer: &Layer) -> Result<BlobStream> {
         let files = store.layer_files(&layer.id);
         let ts = std::fs::File::open(&ts_path)
             .with_context(|| format!("opening the tar-split of layer {:?}", layer.id))?;
-        let (tx, rx) = futures::channel::mpsc::channel::<std::io::Result<Bytes>>(4);
+        let (tx, rx) = futures::channel::mpsc::channel::<std::io::Result<Bytes>>(2);
         tokio::task::spawn_blocking(move || {
             let mut tx = tx;
             if let Err(e) = rebuild(ts, &files, &mut tx) {
@@ -165,7 +165,7 @@ type Sender = futures::channel::mpsc::Sender<std::io::Result<Bytes>>;
 
 /// Replays a tar-split, reading file contents under `files`.
 fn rebuild(ts: std::fs::File, files: &std::path::Path, tx: &mut Sender) -> Result<()> {
-    const CHUNK: usize = 1 << 20;
+    const CHUNK: usize = 256 << 10;
     let gz = flate2::read::MultiGzDecoder::new(BufReader::new(ts));
     let mut un = Unpacker::new(BufReader::new(gz));
     let mut pending: Vec<u8> = Vec::with_capacity(CHUNK);
