@@ -1,16 +1,17 @@
 # containers-storage (issue: containers-storage transport), on private stores under
 # $BENCH_DIR (never /var/lib/containers): oci → containers-storage and containers-storage →
 # dir for the big image, with the vfs driver and, where the kernel allows, overlay.
+# STORAGE_DRIVERS="vfs" limits the drivers measured.
 # The issue's registry cases (registry → containers-storage, containers-storage → registry)
 # need the docker transport; they are added here once it lands.
-B=$BENCH_DIR/out
+B=$BENCH_DIR/out-storage
 src="oci:$IMG_BIG:bench"
 mkdir -p "$B"
 
 # c/storage's overlay driver bind-mounts its home onto itself; a store is removed only after
 # letting go of such mounts (a command line, as hyperfine runs it in its own shell).
 unmount_under() {
-  echo "grep -o ' $1[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l"
+  echo "{ grep -o ' $1[^ ]*' /proc/self/mountinfo | sort -ru | xargs -r -n1 umount -l; } 2>/dev/null || true"
 }
 
 storage_conf() { # DRIVER NAME → path of a storage.conf for a private store
@@ -20,7 +21,7 @@ storage_conf() { # DRIVER NAME → path of a storage.conf for a private store
   echo "$conf"
 }
 
-for driver in vfs overlay; do
+for driver in ${STORAGE_DRIVERS:-vfs overlay}; do
   w_conf=$(storage_conf "$driver" "store-$driver-w")
   r_conf=$(storage_conf "$driver" "store-$driver-r")
   # The store read from: filled once, by skopeo.

@@ -289,6 +289,7 @@ fn oci_image_written_to_the_store_as_skopeo_writes_it() {
     let layout = mine.path("layout");
     let mut spec = ImageSpec::small(3);
     spec.layers.push(whiteout_layer());
+    spec.layers.push(pax_layer());
     let built = fixtures::write_oci(&layout, "t", &spec);
     let src = format!("oci:{}:t", layout.display());
     ok(mine
@@ -322,8 +323,8 @@ fn oci_image_written_to_the_store_as_skopeo_writes_it() {
         let id = l["id"].as_str().unwrap();
         let dir = format!("vfs/dir/{id}");
         assert_eq!(
-            tree_listing(&mine.graph().join(&dir)),
-            tree_listing(&theirs.graph().join(&dir)),
+            tree_listing_xattrs(&mine.graph().join(&dir)),
+            tree_listing_xattrs(&theirs.graph().join(&dir)),
             "{dir}"
         );
     }
@@ -406,6 +407,64 @@ fn skiff_big_data_name(key: &str) -> String {
     } else {
         format!("={}", base64::engine::general_purpose::STANDARD.encode(key))
     }
+}
+
+/// One PAX record, `LEN key=value\n` (LEN counts itself).
+fn pax_record(key: &str, value: &[u8]) -> Vec<u8> {
+    let body = key.len() + value.len() + 3;
+    let mut len = body + body.to_string().len();
+    if len.to_string().len() != body.to_string().len() {
+        len += 1;
+    }
+    let mut r = format!("{len} {key}=").into_bytes();
+    r.extend_from_slice(value);
+    r.push(b'\n');
+    r
+}
+
+/// A layer with PAX headers (an extended attribute, a long path, sub-second times), a GNU
+/// long name, a hard link and a set-gid directory.
+pub fn pax_layer() -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    let long = format!("deep/{}/file.txt", "d".repeat(120));
+    let mut records = pax_record("SCHILY.xattr.user.skiff", b"yes");
+    records.extend(pax_record("path", long.as_bytes()));
+    records.extend(pax_record("mtime", b"1600000000.123456789"));
+    let mut x = tar::Header::new_ustar();
+    x.set_entry_type(tar::EntryType::XHeader);
+    x.set_size(records.len() as u64);
+    x.set_mode(0o644);
+    x.set_cksum();
+    b.append_data(&mut x, "PaxHeaders/file", &records[..])
+        .unwrap();
+    let mut f = tar::Header::new_ustar();
+    f.set_size(5);
+    f.set_mode(0o640);
+    f.set_mtime(1_600_000_000);
+    f.set_cksum();
+    b.append_data(&mut f, "deep/short", &b"paxed"[..]).unwrap();
+    let mut d = tar::Header::new_gnu();
+    d.set_entry_type(tar::EntryType::Directory);
+    d.set_mode(0o2775);
+    d.set_size(0);
+    d.set_mtime(1_500_000_000);
+    d.set_cksum();
+    b.append_data(&mut d, "sgid/", &[][..]).unwrap();
+    let mut g = tar::Header::new_gnu();
+    g.set_size(3);
+    g.set_mode(0o755);
+    g.set_mtime(1_500_000_000);
+    g.set_cksum();
+    b.append_data(&mut g, format!("sgid/{}", "n".repeat(150)), &b"gnu"[..])
+        .unwrap();
+    let mut l = tar::Header::new_gnu();
+    l.set_entry_type(tar::EntryType::Link);
+    l.set_size(0);
+    l.set_mode(0o755);
+    l.set_cksum();
+    b.append_link(&mut l, "sgid/hardlink", format!("sgid/{}", "n".repeat(150)))
+        .unwrap();
+    b.into_inner().unwrap()
 }
 
 /// A layer deleting `hello.txt` and hiding what was under `dir/` before adding a file there.
@@ -737,6 +796,7 @@ fn overlay_store_written_as_skopeo_writes_it() {
     let layout = mine.path("layout");
     let mut spec = ImageSpec::small(6);
     spec.layers.push(whiteout_layer());
+    spec.layers.push(pax_layer());
     fixtures::write_oci(&layout, "t", &spec);
     let src = format!("oci:{}:t", layout.display());
     let out = run(theirs
