@@ -156,3 +156,97 @@ fn a_stored_layer_is_reused_under_another_parent_as_skopeo_reuses_it() {
 fn store_layer_count(s: &Store) -> usize {
     s.layers().len()
 }
+
+#[test]
+fn docker_schema2_images_round_trip_as_in_skopeo() {
+    if !peers() {
+        return;
+    }
+    let (mine, theirs) = (Store::new("vfs"), Store::new("vfs"));
+    let src = mine.path("docker-dir");
+    let mut spec = ImageSpec::small(40);
+    spec.docker = true;
+    fixtures::write_dir(&src, &spec);
+    let from = format!("dir:{}", src.display());
+    ok(mine
+        .skiff()
+        .args(["copy", "-q", &from, "containers-storage:localhost/docker:1"]));
+    ok(theirs
+        .skopeo()
+        .args(["copy", "-q", &from, "containers-storage:localhost/docker:1"]));
+    assert_eq!(records(&mine), records(&theirs));
+    // Read back: uncompressed layers, the manifest rewritten as c/image rewrites it.
+    let name = "containers-storage:localhost/docker:1";
+    let (a, b) = (mine.path("a"), mine.path("b"));
+    ok(theirs
+        .skopeo()
+        .args(["copy", "-q", name, &format!("dir:{}", a.display())]));
+    ok(mine
+        .skiff()
+        .args(["copy", "-q", name, &format!("dir:{}", b.display())]));
+    support::assert_same_tree(&a, &b);
+    // Within one store: a copy under another name only adds the name.
+    ok(mine.skiff().args([
+        "copy",
+        "-q",
+        name,
+        "containers-storage:localhost/docker:copy",
+    ]));
+    let images = mine.images();
+    assert_eq!(images.len(), 1);
+    assert_eq!(
+        images[0]["names"],
+        serde_json::json!(["localhost/docker:1", "localhost/docker:copy"])
+    );
+    assert_eq!(mine.layers().len(), 2);
+}
+
+#[test]
+fn skiff_waits_for_a_store_lock_held_by_another_process() {
+    if !peers() || !support::require_tool("python3") {
+        return;
+    }
+    let store = Store::new("vfs");
+    let layout = store.path("layout");
+    fixtures::write_oci(&layout, "t", &ImageSpec::small(50));
+    // Create the store, then hold its layer lock (fcntl, as c/storage takes it) for a while.
+    support::run(
+        store
+            .skiff()
+            .args(["inspect", "containers-storage:nothing"]),
+    );
+    let lock = store.graph().join("vfs-layers/layers.lock");
+    let mut holder = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import fcntl,sys,time\nf=open(sys.argv[1],'r+')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('held',flush=True)\ntime.sleep(2)",
+        ])
+        .arg(&lock)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line.trim(), "held");
+    let start = std::time::Instant::now();
+    ok(store.skiff().args([
+        "copy",
+        "-q",
+        &format!("oci:{}:t", layout.display()),
+        "containers-storage:localhost/waited:1",
+    ]));
+    assert!(
+        start.elapsed() >= std::time::Duration::from_millis(1500),
+        "the copy waited for the lock ({:?})",
+        start.elapsed()
+    );
+    holder.wait().unwrap();
+    // The last-writer record tells other c/storage users to reload.
+    let rec = std::fs::read(&lock).unwrap();
+    assert_eq!(rec.len(), 64);
+    assert_eq!(store.images().len(), 1);
+}
