@@ -60,7 +60,9 @@ impl InspectArgs {
         let opts = self.retry.options();
 
         let name = ImageName::parse(image_name)
-            .map_err(|e| anyhow!("Error parsing image name {image_name:?}: {e}"));
+            .map_err(anyhow::Error::from)
+            .and_then(transport::complete_name)
+            .map_err(|e| anyhow!("Error parsing image name {image_name:?}: {e:#}"));
         let src = retry::if_necessary(opts, || async {
             let name = name.as_ref().map_err(|e| anyhow!("{e:#}"))?;
             transport::open_source(name, &ctx).await
@@ -117,9 +119,8 @@ impl InspectArgs {
 
         let info = retry::if_necessary(opts, || img.inspect(src)).await?;
         let digest = crate::manifest::digest(&top).context("Error computing manifest digest")?;
-        let docker_name = src
-            .resolved_docker_reference()
-            .unwrap_or_else(|| name.docker_reference().cloned())
+        let docker_name = name
+            .docker_reference()
             .map(|r| r.name())
             .unwrap_or_default();
         let repo_tags = if !self.no_tags && matches!(name, ImageName::Docker(_)) {

@@ -31,8 +31,7 @@ impl DeleteArgs {
     pub async fn run(self, g: &GlobalFlags) -> Result<()> {
         expect_args(&self.images, 1)?;
         let image_name = &self.images[0];
-        let name = crate::reference::ImageName::parse(image_name)
-            .map_err(|e| anyhow::anyhow!("Invalid source name {image_name}: {e}"))?;
+        let name = super::parse_image(image_name, "source")?;
         let mut ctx = g.system_context();
         self.image
             .image()

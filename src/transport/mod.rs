@@ -53,13 +53,6 @@ pub trait ImageSource: Send + Sync {
 
     async fn signatures(&self, instance: Option<&Digest>) -> Result<Vec<Signature>>;
 
-    /// The image's name as the source settled it, when that differs from the parsed name (a
-    /// `containers-storage:` name that turned out to be a short image ID names no
-    /// repository); `None` means "as parsed".
-    fn resolved_docker_reference(&self) -> Option<Option<crate::reference::DockerReference>> {
-        None
-    }
-
     /// c/image's LayerInfosForCopy: when the source can only give its layers in another form
     /// than the manifest lists them (containers-storage stores them uncompressed), the blobs
     /// to copy instead, in manifest order; the copy then rewrites the manifest to match.
@@ -172,6 +165,17 @@ pub async fn open_destination(
             "the {} transport",
             other.transport()
         ))),
+    }
+}
+
+/// Finishes a parsed name the way skopeo's parsing does where that needs more than the text:
+/// a `containers-storage:` name gets its store filled in and short IDs settled.
+pub fn complete_name(name: ImageName) -> Result<ImageName> {
+    match name {
+        ImageName::ContainersStorage(s) => {
+            Ok(ImageName::ContainersStorage(storage::complete_name(&s)?))
+        }
+        other => Ok(other),
     }
 }
 

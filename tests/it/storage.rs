@@ -612,12 +612,22 @@ fn missing_and_mismatched_images_fail_as_in_skopeo() {
             support::fatal_message(&theirs)
         );
     }
-    let (code, _) = fails(store.skiff().args([
-        "copy",
-        "containers-storage:nothere",
-        &format!("dir:{}", store.path("d").display()),
-    ]));
-    assert_eq!(code, 2);
+    let d = format!("dir:{}", store.path("d").display());
+    for (args, code) in [
+        (vec!["copy", "containers-storage:nothere", &d], 2),
+        (vec!["copy", "containers-storage:abcdef@fff", &d], 1),
+        (vec!["delete", "containers-storage:nothere"], 2),
+        (vec!["delete", "containers-storage:abc"], 2),
+    ] {
+        let (got, err) = fails(store.skiff().args(&args));
+        assert_eq!(got, code, "{args:?}: {err}");
+        let (_, theirs) = fails(store.skopeo().args(&args));
+        assert_eq!(
+            support::fatal_message(&err),
+            support::fatal_message(&theirs),
+            "{args:?}"
+        );
+    }
 
     let layout = store.path("layout");
     fixtures::write_oci(&layout, "t", &ImageSpec::small(2));

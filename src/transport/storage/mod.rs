@@ -72,6 +72,29 @@ pub async fn resolve_name(name: &StorageName) -> Result<ResolvedName> {
     })
 }
 
+/// Completes a parsed name as skopeo does while parsing it: the store it means (driver,
+/// roots and options filled in, so the name prints as c/image prints it) and short image IDs
+/// settled against the store's images.
+pub fn complete_name(name: &StorageName) -> Result<StorageName> {
+    let store = Store::locate(name)?;
+    let mut out = if name.lookup.is_some() {
+        // images.json is only ever replaced whole, so it can be read without the lock.
+        let images = store.read_images().unwrap_or_default();
+        name.clone().resolve_ids(|prefix| {
+            find_image(&images, prefix)
+                .filter(|i| i.id.starts_with(prefix))
+                .map(|i| i.id.clone())
+        })?
+    } else {
+        name.clone()
+    };
+    out.driver = Some(store.driver.name().to_string());
+    out.graph_root = Some(store.graph_root);
+    out.run_root = Some(store.run_root);
+    out.options = store.options;
+    Ok(out)
+}
+
 /// Whether any of the image's names is in the repository of `named`.
 fn image_matches_repo(image: &Image, named: &DockerReference) -> bool {
     let repo = named.name();

@@ -334,8 +334,4 @@ impl ImageSource for StorageSource {
     ) -> Result<Option<Vec<BlobInfo>>> {
         StorageSource::layer_infos_for_copy(self, instance).await
     }
-
-    fn resolved_docker_reference(&self) -> Option<Option<crate::reference::DockerReference>> {
-        Some(self.resolved.named.clone())
-    }
 }

@@ -223,7 +223,8 @@ impl Store {
         Store::locate(name).ok()
     }
 
-    fn locate(name: &StorageName) -> Result<Store> {
+    /// The store a name refers to (storage.conf's defaults under the name's specification).
+    pub fn locate(name: &StorageName) -> Result<Store> {
         let defaults: StoreOptions = storage_conf::load()?;
         let graph_root = name
             .graph_root
