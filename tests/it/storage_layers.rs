@@ -250,3 +250,53 @@ fn skiff_waits_for_a_store_lock_held_by_another_process() {
     assert_eq!(rec.len(), 64);
     assert_eq!(store.images().len(), 1);
 }
+
+#[test]
+fn an_interrupted_copy_leaves_no_image_and_its_staging_is_swept() {
+    if !peers() {
+        return;
+    }
+    let store = Store::new("vfs");
+    let layout = store.path("layout");
+    let mut spec = ImageSpec::small(60);
+    for i in 0..3u8 {
+        spec.layers.push(fixtures::layer_tar(&[(
+            &format!("zeros{i}"),
+            &vec![i; 24 << 20],
+        )]));
+    }
+    fixtures::write_oci(&layout, "t", &spec);
+    let src = format!("oci:{}:t", layout.display());
+    let mut child = store
+        .skiff()
+        .args(["copy", "-q", &src, "containers-storage:localhost/int:1"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    let images = store.images();
+    if status.success() {
+        eprintln!("the copy finished before the signal; checking the result only");
+        assert_eq!(images.len(), 1);
+    } else {
+        assert!(images.is_empty(), "no image after an interrupted copy");
+    }
+    // Whatever was left in staging goes with the next copy, which completes the image.
+    ok(store
+        .skiff()
+        .args(["copy", "-q", &src, "containers-storage:localhost/int:1"]));
+    let left: Vec<_> = std::fs::read_dir(store.graph().join("tmp"))
+        .unwrap()
+        .collect();
+    assert!(left.is_empty(), "staging swept: {left:?}");
+    let out = store.path("out");
+    ok(store.skopeo().args([
+        "copy",
+        "-q",
+        "containers-storage:localhost/int:1",
+        &format!("dir:{}", out.display()),
+    ]));
+    assert_eq!(store.images().len(), 1);
+}

@@ -68,8 +68,9 @@ pub struct StorageDestination {
 
 impl StorageDestination {
     pub async fn open(r: ResolvedName) -> Result<StorageDestination> {
+        sweep_stale_staging(&r.store.tmp_dir());
         let staging = tempfile::Builder::new()
-            .prefix("skiff-staging-")
+            .prefix(&format!("{STAGING_PREFIX}{}-", std::process::id()))
             .tempdir_in(r.store.tmp_dir())
             .with_context(|| format!("creating a staging directory in {:?}", r.store.tmp_dir()))?;
         Ok(StorageDestination {
@@ -99,6 +100,32 @@ impl StorageDestination {
         match self.r.store.driver {
             Driver::Vfs => Whiteouts::Record,
             Driver::Overlay => Whiteouts::Overlay,
+        }
+    }
+}
+
+/// Staging directories are named after the process that made them.
+const STAGING_PREFIX: &str = "skiff-staging-";
+
+/// Removes staging left by skiff processes that were killed (their clean-up never ran).
+fn sweep_stale_staging(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(STAGING_PREFIX)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|p| p.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only checks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone {
+            let _ = super::fsops::remove_all(&e.path());
         }
     }
 }
