@@ -28,9 +28,18 @@ pub struct DeleteArgs {
 }
 
 impl DeleteArgs {
-    pub async fn run(self, _g: &GlobalFlags) -> Result<()> {
+    pub async fn run(self, g: &GlobalFlags) -> Result<()> {
         expect_args(&self.images, 1)?;
-        Err(not_implemented("delete"))
+        let image_name = &self.images[0];
+        let name = super::parse_image(image_name, "source")?;
+        let mut ctx = g.system_context();
+        self.image
+            .image()
+            .apply(self.shared.authfile.as_ref(), &mut ctx)?;
+        crate::copy::retry::if_necessary(self.retry.options(), || {
+            crate::transport::delete_image(&name, &ctx)
+        })
+        .await
     }
 }
 

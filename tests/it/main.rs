@@ -9,3 +9,5 @@ mod local;
 mod local_errors;
 mod multiarch;
 mod policy_format;
+mod storage;
+mod storage_layers;
