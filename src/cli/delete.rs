@@ -6,9 +6,6 @@ use clap::Args;
 use super::flags::{ImageFlags, RetryFlags, SharedFlags};
 use super::{GlobalFlags, expect_args, parse_image};
 use crate::copy::retry;
-use crate::error::not_implemented;
-use crate::reference::ImageName;
-use crate::transport::docker;
 
 #[derive(Args, Debug)]
 #[command(after_help = super::TRANSPORTS_HELP)]
@@ -31,14 +28,9 @@ impl DeleteArgs {
         self.image
             .image()
             .apply(self.shared.authfile.as_ref(), &mut ctx)?;
-        match &name {
-            ImageName::Docker(r) => {
-                retry::if_necessary(self.retry.options(), || docker::delete_image(&ctx, r)).await
-            }
-            other => Err(not_implemented(format!(
-                "deleting images from the {} transport",
-                other.transport()
-            ))),
-        }
+        retry::if_necessary(self.retry.options(), || {
+            crate::transport::delete_image(&name, &ctx)
+        })
+        .await
     }
 }

@@ -60,7 +60,9 @@ impl InspectArgs {
         let opts = self.retry.options();
 
         let name = ImageName::parse(image_name)
-            .map_err(|e| anyhow!("Error parsing image name {image_name:?}: {e}"));
+            .map_err(anyhow::Error::from)
+            .and_then(transport::complete_name)
+            .map_err(|e| anyhow!("Error parsing image name {image_name:?}: {e:#}"));
         let src = retry::if_necessary(opts, || async {
             let name = name.as_ref().map_err(|e| anyhow!("{e:#}"))?;
             transport::open_source(name, &ctx).await

@@ -206,7 +206,9 @@ pub async fn run(cli: Cli) -> Result<()> {
 /// Parses an image argument, naming it the way skopeo's commands do in their errors.
 pub fn parse_image(arg: &str, role: &str) -> Result<crate::reference::ImageName> {
     crate::reference::ImageName::parse(arg)
-        .map_err(|e| anyhow::anyhow!("Invalid {role} name {arg}: {e}"))
+        .map_err(anyhow::Error::from)
+        .and_then(crate::transport::complete_name)
+        .map_err(|e| anyhow::anyhow!("Invalid {role} name {arg}: {e:#}"))
 }
 
 /// skopeo's complaint about a wrong number of positional arguments.

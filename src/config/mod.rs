@@ -3,3 +3,4 @@
 pub mod certs;
 pub mod policy;
 pub mod registries;
+pub mod storage_conf;

@@ -65,6 +65,9 @@ impl Copier<'_> {
             .with_context(|| format!("initializing image from source {}", self.src_name))?;
         self.check_digest_pinned_destination(&bytes)?;
         let signatures = self.source_signatures(instance).await?;
+        let (bytes, parsed) = self
+            .layers_as_served(instance, bytes, &mime, parsed, !signatures.is_empty())
+            .await?;
 
         let cannot_modify = self.cannot_modify_reason(!signatures.is_empty());
         let props = self.dest.properties();
@@ -192,6 +195,34 @@ impl Copier<'_> {
             Some(r) => (r.path().to_string(), r.tag().unwrap_or("").to_string()),
             None => (String::new(), String::new()),
         }
+    }
+
+    /// Sources that serve their layers in another form than the manifest names them
+    /// (c/image's LayerInfosForCopy: `containers-storage:` gives them uncompressed) get the
+    /// manifest rewritten to name what is copied.
+    async fn layers_as_served(
+        &self,
+        instance: Option<&Digest>,
+        bytes: Bytes,
+        mime: &str,
+        parsed: Manifest,
+        has_signatures: bool,
+    ) -> Result<(Bytes, Manifest)> {
+        let listed = parsed.layer_infos();
+        let Some(served) = self.src.layer_infos_for_copy(instance).await? else {
+            return Ok((bytes, parsed));
+        };
+        if !crate::manifest::update::layers_differ(&listed, &served) {
+            return Ok((bytes, parsed));
+        }
+        if has_signatures {
+            return Err(anyhow!(
+                "Copying this image would require changing layer representation, which we cannot do: \"Would invalidate signatures\""
+            ));
+        }
+        let rewritten = crate::manifest::update::with_layer_infos(&bytes, mime, &served)?;
+        let parsed = Manifest::parse(&rewritten, mime)?;
+        Ok((Bytes::from(rewritten), parsed))
     }
 
     pub(crate) async fn source_signatures(

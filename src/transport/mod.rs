@@ -9,6 +9,7 @@ pub mod docker;
 pub mod fsutil;
 pub mod oci;
 pub mod oci_archive;
+pub mod storage;
 pub mod tarindex;
 
 use std::path::PathBuf;
@@ -67,6 +68,16 @@ pub trait ImageSource: Send + Sync {
     /// Where the blobs come from, for destinations that can reuse them there.
     fn blob_origin(&self) -> Option<BlobOrigin> {
         None
+    }
+
+    /// c/image's LayerInfosForCopy: when the source can only give its layers in another form
+    /// than the manifest lists them (containers-storage stores them uncompressed), the blobs
+    /// to copy instead, in manifest order; the copy then rewrites the manifest to match.
+    async fn layer_infos_for_copy(
+        &self,
+        _instance: Option<&Digest>,
+    ) -> Result<Option<Vec<BlobInfo>>> {
+        Ok(None)
     }
 }
 
@@ -159,6 +170,9 @@ pub async fn open_source(name: &ImageName, ctx: &SystemContext) -> Result<Box<dy
         ImageName::OciArchive(layout) => Ok(Box::new(
             oci_archive::OciArchiveSource::open(layout, ctx).await?,
         )),
+        ImageName::ContainersStorage(s) => Ok(Box::new(
+            storage::source::StorageSource::open(storage::resolve_name(s).await?).await?,
+        )),
         other => Err(not_implemented(format!(
             "the {} transport",
             other.transport()
@@ -178,8 +192,34 @@ pub async fn open_destination(
         ImageName::OciArchive(layout) => Ok(Box::new(oci_archive::OciArchiveDestination::open(
             layout, ctx,
         )?)),
+        ImageName::ContainersStorage(s) => Ok(Box::new(
+            storage::dest::StorageDestination::open(storage::resolve_name(s).await?).await?,
+        )),
         other => Err(not_implemented(format!(
             "the {} transport",
+            other.transport()
+        ))),
+    }
+}
+
+/// Finishes a parsed name the way skopeo's parsing does where that needs more than the text:
+/// a `containers-storage:` name gets its store filled in and short IDs settled.
+pub fn complete_name(name: ImageName) -> Result<ImageName> {
+    match name {
+        ImageName::ContainersStorage(s) => {
+            Ok(ImageName::ContainersStorage(storage::complete_name(&s)?))
+        }
+        other => Ok(other),
+    }
+}
+
+/// Deletes an image (`skopeo delete`).
+pub async fn delete_image(name: &ImageName, ctx: &SystemContext) -> Result<()> {
+    match name {
+        ImageName::ContainersStorage(s) => storage::delete_image(s).await,
+        ImageName::Docker(r) => docker::delete_image(ctx, r).await,
+        other => Err(not_implemented(format!(
+            "deleting images from the {} transport",
             other.transport()
         ))),
     }
@@ -210,7 +250,7 @@ pub fn policy_subject(name: &ImageName) -> crate::config::policy::PolicySubject 
         ImageName::Oci(l) | ImageName::OciArchive(l) => {
             oci_identity_and_namespaces(&resolved(&l.path), l.reference.as_deref().unwrap_or(""))
         }
-        ImageName::ContainersStorage(_) => (name.string_within_transport(), Vec::new()),
+        ImageName::ContainersStorage(s) => storage::policy_identity(s),
     };
     crate::config::policy::PolicySubject {
         transport: name.transport().name().to_string(),

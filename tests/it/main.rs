@@ -12,3 +12,5 @@ mod policy_format;
 mod registry;
 mod registry_auth;
 mod registry_faults;
+mod storage;
+mod storage_layers;

@@ -1,0 +1,44 @@
+# containers-storage (issue: containers-storage transport), on private stores under
+# $BENCH_DIR (never /var/lib/containers): oci → containers-storage and containers-storage →
+# dir for the big image, with the vfs driver and, where the kernel allows, overlay.
+# STORAGE_DRIVERS="vfs" limits the drivers measured.
+# The issue's registry cases (registry → containers-storage, containers-storage → registry)
+# need the docker transport; they are added here once it lands.
+B=$BENCH_DIR/out-storage
+src="oci:$IMG_BIG:bench"
+mkdir -p "$B"
+
+# c/storage's overlay driver bind-mounts its home onto itself; a store is removed only after
+# letting go of such mounts (a command line, as hyperfine runs it in its own shell).
+unmount_under() {
+  echo "{ grep -o ' $1[^ ]*' /proc/self/mountinfo | sort -ru | xargs -r -n1 umount -l; } 2>/dev/null || true"
+}
+
+storage_conf() { # DRIVER NAME → path of a storage.conf for a private store
+  local conf="$BENCH_DIR/$2.conf"
+  printf '[storage]\ndriver = "%s"\ngraphroot = "%s"\nrunroot = "%s"\n' \
+    "$1" "$BENCH_DIR/$2/graph" "$BENCH_DIR/$2/run" >"$conf"
+  echo "$conf"
+}
+
+for driver in ${STORAGE_DRIVERS:-vfs overlay}; do
+  w_conf=$(storage_conf "$driver" "store-$driver-w")
+  r_conf=$(storage_conf "$driver" "store-$driver-r")
+  # The store read from: filled once, by skopeo.
+  if ! CONTAINERS_STORAGE_CONF=$r_conf skopeo inspect containers-storage:localhost/bench:1 >/dev/null 2>&1; then
+    if ! CONTAINERS_STORAGE_CONF=$r_conf skopeo copy -q --insecure-policy "$src" containers-storage:localhost/bench:1; then
+      echo "storage-$driver: skipped (skopeo cannot write a $driver store here)" | tee -a "$RESULTS"
+      continue
+    fi
+  fi
+  wipe="$(unmount_under "$BENCH_DIR/store-$driver-w"); rm -rf $BENCH_DIR/store-$driver-w"
+  bench_case "storage-$driver-oci-to-cs" "$wipe" \
+    "CONTAINERS_STORAGE_CONF=$w_conf $SKIFF --insecure-policy copy -q $src containers-storage:localhost/bench:1" \
+    "CONTAINERS_STORAGE_CONF=$w_conf skopeo --insecure-policy copy -q $src containers-storage:localhost/bench:1"
+  bench_case "storage-$driver-cs-to-dir" "rm -rf $B/d" \
+    "CONTAINERS_STORAGE_CONF=$r_conf $SKIFF --insecure-policy copy -q containers-storage:localhost/bench:1 dir:$B/d" \
+    "CONTAINERS_STORAGE_CONF=$r_conf skopeo --insecure-policy copy -q containers-storage:localhost/bench:1 dir:$B/d"
+  eval "$wipe"
+  eval "$(unmount_under "$BENCH_DIR/store-$driver-r")"
+done
+rm -rf "$B"

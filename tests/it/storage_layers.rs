@@ -1,0 +1,302 @@
+//! containers-storage details checked against what skopeo writes into a store of its own:
+//! signatures kept with the image, and a stored layer reused under a different parent.
+
+use crate::storage::{Store, peers};
+use crate::support::fixtures::{self, ImageSpec};
+use crate::support::{self, ok};
+
+/// Image and layer records without the times of their making.
+fn records(s: &Store) -> (serde_json::Value, serde_json::Value) {
+    let strip = |mut v: Vec<serde_json::Value>| {
+        for r in v.iter_mut() {
+            r.as_object_mut().unwrap().remove("created");
+        }
+        serde_json::Value::Array(v)
+    };
+    (strip(s.images()), strip(s.layers()))
+}
+
+/// A `dir:` image whose layers are stored uncompressed (as buildah commits them), so that
+/// reading it back from a store changes nothing.
+fn write_uncompressed_dir(dir: &std::path::Path, layers: &[Vec<u8>]) {
+    std::fs::create_dir_all(dir).unwrap();
+    let diff_ids: Vec<String> = layers.iter().map(|l| fixtures::sha256(l)).collect();
+    let config = serde_json::to_vec(&serde_json::json!({
+        "created": "2024-01-02T03:04:05Z",
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    }))
+    .unwrap();
+    let mut descs = Vec::new();
+    for l in layers {
+        let d = fixtures::sha256(l);
+        std::fs::write(dir.join(&d[7..]), l).unwrap();
+        descs.push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": d, "size": l.len()
+        }));
+    }
+    let cd = fixtures::sha256(&config);
+    std::fs::write(dir.join(&cd[7..]), &config).unwrap();
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": fixtures::OCI_MANIFEST,
+        "config": {"mediaType": fixtures::OCI_CONFIG, "digest": cd, "size": config.len()},
+        "layers": descs,
+    }))
+    .unwrap();
+    std::fs::write(dir.join("manifest.json"), manifest).unwrap();
+    std::fs::write(dir.join("version"), "Directory Transport Version: 1.1\n").unwrap();
+}
+
+#[test]
+fn signatures_are_stored_and_read_back_as_skopeo_does() {
+    if !peers() {
+        return;
+    }
+    let (mine, theirs) = (Store::new("vfs"), Store::new("vfs"));
+    // Uncompressed layers: the image reads back unchanged, signatures and all.
+    let src = mine.path("signed");
+    write_uncompressed_dir(
+        &src,
+        &[
+            fixtures::layer_tar(&[("one", b"1\n")]),
+            fixtures::layer_tar(&[("two", &fixtures::noise(5000, 2))]),
+        ],
+    );
+    std::fs::write(src.join("signature-1"), b"\xa3\x01first").unwrap();
+    std::fs::write(src.join("signature-2"), b"\xa3\x02second one").unwrap();
+    let from = format!("dir:{}", src.display());
+    ok(mine
+        .skiff()
+        .args(["copy", "-q", &from, "containers-storage:localhost/signed:1"]));
+    ok(theirs
+        .skopeo()
+        .args(["copy", "-q", &from, "containers-storage:localhost/signed:1"]));
+    assert_eq!(records(&mine), records(&theirs));
+    let (a, b) = (mine.path("a"), mine.path("b"));
+    let name = "containers-storage:localhost/signed:1";
+    ok(mine
+        .skopeo()
+        .args(["copy", "-q", name, &format!("dir:{}", a.display())]));
+    ok(mine
+        .skiff()
+        .args(["copy", "-q", name, &format!("dir:{}", b.display())]));
+    support::assert_same_tree(&a, &b);
+    support::assert_same_tree(&src, &b);
+
+    // gzip'd layers come back uncompressed: the signatures cannot follow.
+    let gz = mine.path("signed-gz");
+    fixtures::write_dir(&gz, &ImageSpec::small(8));
+    std::fs::write(gz.join("signature-1"), b"\xa3\x01first").unwrap();
+    let from = format!("dir:{}", gz.display());
+    ok(mine
+        .skiff()
+        .args(["copy", "-q", &from, "containers-storage:localhost/gz:1"]));
+    let name = "containers-storage:localhost/gz:1";
+    let out = |s: &str| format!("dir:{}", mine.path(s).display());
+    let (_, mine_err) = support::fails(mine.skiff().args(["copy", "-q", name, &out("c")]));
+    let (_, their_err) = support::fails(mine.skopeo().args(["copy", "-q", name, &out("d")]));
+    assert_eq!(
+        support::fatal_message(&mine_err),
+        support::fatal_message(&their_err)
+    );
+    ok(mine
+        .skiff()
+        .args(["copy", "-q", "--remove-signatures", name, &out("e")]));
+    ok(mine
+        .skopeo()
+        .args(["copy", "-q", "--remove-signatures", name, &out("f")]));
+    support::assert_same_tree(&mine.path("e"), &mine.path("f"));
+}
+
+#[test]
+fn a_stored_layer_is_reused_under_another_parent_as_skopeo_reuses_it() {
+    if !peers() {
+        return;
+    }
+    let (mine, theirs) = (Store::new("vfs"), Store::new("vfs"));
+    let layout = mine.path("layout");
+    let shared = fixtures::layer_tar(&[("shared.bin", &fixtures::noise(30_000, 1))]);
+    let mut a = ImageSpec::small(30);
+    a.layers = vec![fixtures::layer_tar(&[("a", b"a\n")]), shared.clone()];
+    let mut b = ImageSpec::small(31);
+    b.layers = vec![fixtures::layer_tar(&[("b", b"b\n")]), shared.clone()];
+    fixtures::write_oci(&layout, "a", &a);
+    fixtures::write_oci(&layout, "b", &b);
+    for (store, tool) in [(&mine, "skiff"), (&theirs, "skopeo")] {
+        for t in ["a", "b"] {
+            let mut c = if tool == "skiff" {
+                store.skiff()
+            } else {
+                store.skopeo()
+            };
+            ok(c.args([
+                "copy",
+                "-q",
+                &format!("oci:{}:{t}", layout.display()),
+                &format!("containers-storage:localhost/{t}:1"),
+            ]));
+        }
+    }
+    assert_eq!(store_layer_count(&mine), 4);
+    assert_eq!(records(&mine), records(&theirs));
+    let out = mine.path("b-out");
+    ok(mine.skiff().args([
+        "copy",
+        "-q",
+        "containers-storage:localhost/b:1",
+        &format!("dir:{}", out.display()),
+    ]));
+    let d = fixtures::sha256(&shared);
+    assert_eq!(std::fs::read(out.join(&d[7..])).unwrap(), shared);
+}
+
+fn store_layer_count(s: &Store) -> usize {
+    s.layers().len()
+}
+
+#[test]
+fn docker_schema2_images_round_trip_as_in_skopeo() {
+    if !peers() {
+        return;
+    }
+    let (mine, theirs) = (Store::new("vfs"), Store::new("vfs"));
+    let src = mine.path("docker-dir");
+    let mut spec = ImageSpec::small(40);
+    spec.docker = true;
+    fixtures::write_dir(&src, &spec);
+    let from = format!("dir:{}", src.display());
+    ok(mine
+        .skiff()
+        .args(["copy", "-q", &from, "containers-storage:localhost/docker:1"]));
+    ok(theirs
+        .skopeo()
+        .args(["copy", "-q", &from, "containers-storage:localhost/docker:1"]));
+    assert_eq!(records(&mine), records(&theirs));
+    // Read back: uncompressed layers, the manifest rewritten as c/image rewrites it.
+    let name = "containers-storage:localhost/docker:1";
+    let (a, b) = (mine.path("a"), mine.path("b"));
+    ok(theirs
+        .skopeo()
+        .args(["copy", "-q", name, &format!("dir:{}", a.display())]));
+    ok(mine
+        .skiff()
+        .args(["copy", "-q", name, &format!("dir:{}", b.display())]));
+    support::assert_same_tree(&a, &b);
+    // Within one store: a copy under another name only adds the name.
+    ok(mine.skiff().args([
+        "copy",
+        "-q",
+        name,
+        "containers-storage:localhost/docker:copy",
+    ]));
+    let images = mine.images();
+    assert_eq!(images.len(), 1);
+    assert_eq!(
+        images[0]["names"],
+        serde_json::json!(["localhost/docker:1", "localhost/docker:copy"])
+    );
+    assert_eq!(mine.layers().len(), 2);
+}
+
+#[test]
+fn skiff_waits_for_a_store_lock_held_by_another_process() {
+    if !peers() || !support::require_tool("python3") {
+        return;
+    }
+    let store = Store::new("vfs");
+    let layout = store.path("layout");
+    fixtures::write_oci(&layout, "t", &ImageSpec::small(50));
+    // Create the store, then hold its layer lock (fcntl, as c/storage takes it) for a while.
+    support::run(
+        store
+            .skiff()
+            .args(["inspect", "containers-storage:nothing"]),
+    );
+    let lock = store.graph().join("vfs-layers/layers.lock");
+    let mut holder = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import fcntl,sys,time\nf=open(sys.argv[1],'r+')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('held',flush=True)\ntime.sleep(2)",
+        ])
+        .arg(&lock)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line.trim(), "held");
+    let start = std::time::Instant::now();
+    ok(store.skiff().args([
+        "copy",
+        "-q",
+        &format!("oci:{}:t", layout.display()),
+        "containers-storage:localhost/waited:1",
+    ]));
+    assert!(
+        start.elapsed() >= std::time::Duration::from_millis(1500),
+        "the copy waited for the lock ({:?})",
+        start.elapsed()
+    );
+    holder.wait().unwrap();
+    // The last-writer record tells other c/storage users to reload.
+    let rec = std::fs::read(&lock).unwrap();
+    assert_eq!(rec.len(), 64);
+    assert_eq!(store.images().len(), 1);
+}
+
+#[test]
+fn an_interrupted_copy_leaves_no_image_and_its_staging_is_swept() {
+    if !peers() {
+        return;
+    }
+    let store = Store::new("vfs");
+    let layout = store.path("layout");
+    let mut spec = ImageSpec::small(60);
+    for i in 0..3u8 {
+        spec.layers.push(fixtures::layer_tar(&[(
+            &format!("zeros{i}"),
+            &vec![i; 24 << 20],
+        )]));
+    }
+    fixtures::write_oci(&layout, "t", &spec);
+    let src = format!("oci:{}:t", layout.display());
+    let mut child = store
+        .skiff()
+        .args(["copy", "-q", &src, "containers-storage:localhost/int:1"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    let images = store.images();
+    if status.success() {
+        eprintln!("the copy finished before the signal; checking the result only");
+        assert_eq!(images.len(), 1);
+    } else {
+        assert!(images.is_empty(), "no image after an interrupted copy");
+    }
+    // Whatever was left in staging goes with the next copy, which completes the image.
+    ok(store
+        .skiff()
+        .args(["copy", "-q", &src, "containers-storage:localhost/int:1"]));
+    let left: Vec<_> = std::fs::read_dir(store.graph().join("tmp"))
+        .unwrap()
+        .collect();
+    assert!(left.is_empty(), "staging swept: {left:?}");
+    let out = store.path("out");
+    ok(store.skopeo().args([
+        "copy",
+        "-q",
+        "containers-storage:localhost/int:1",
+        &format!("dir:{}", out.display()),
+    ]));
+    assert_eq!(store.images().len(), 1);
+}
