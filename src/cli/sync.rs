@@ -61,6 +61,7 @@ pub struct SyncArgs {
     #[arg(
         long = "append-suffix",
         value_name = "SUFFIX",
+        allow_hyphen_values = true,
         help = "add SUFFIX to destination image names"
     )]
     pub append_suffix: Option<String>,
