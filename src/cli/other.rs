@@ -56,10 +56,34 @@ pub struct ListTagsArgs {
 }
 
 impl ListTagsArgs {
-    pub async fn run(self, _g: &GlobalFlags) -> Result<()> {
+    pub async fn run(self, g: &GlobalFlags) -> Result<()> {
         expect_args(&self.images, 1)?;
+        let arg = &self.images[0];
+        if let Some(rest) = arg.strip_prefix("docker-archive:") {
+            let mut ctx = g.system_context();
+            self.image
+                .image()
+                .apply(self.shared.authfile.as_ref(), &mut ctx)?;
+            return print_archive_tags(rest, &ctx).await;
+        }
         Err(not_implemented("list-tags"))
     }
+}
+
+/// `list-tags docker-archive:PATH`: skopeo's `{"Tags": [...]}` document.
+pub async fn print_archive_tags(details: &str, ctx: &crate::types::SystemContext) -> Result<()> {
+    use std::io::Write;
+    let name = crate::reference::parse_docker_archive(details)?;
+    let tags = crate::transport::docker_archive::list_tags(&name, ctx).await?;
+    #[derive(serde::Serialize)]
+    struct TagList {
+        #[serde(rename = "Tags")]
+        tags: Option<Vec<String>>,
+    }
+    let mut out = crate::gojson::to_string_pretty(&TagList { tags });
+    out.push('\n');
+    std::io::stdout().lock().write_all(out.as_bytes())?;
+    Ok(())
 }
 
 #[derive(Args, Debug)]

@@ -5,6 +5,7 @@
 //! functions below replace a reference trait object: adding a transport means one match arm.
 
 pub mod dir;
+pub mod docker_archive;
 pub mod fsutil;
 pub mod oci;
 pub mod oci_archive;
@@ -140,6 +141,7 @@ pub async fn open_source(name: &ImageName, ctx: &SystemContext) -> Result<Box<dy
         ImageName::ContainersStorage(s) => Ok(Box::new(
             storage::source::StorageSource::open(storage::resolve_name(s).await?).await?,
         )),
+        ImageName::DockerArchive(a) => Ok(Box::new(docker_archive::open_source(a, ctx).await?)),
         other => Err(not_implemented(format!(
             "the {} transport",
             other.transport()
@@ -161,6 +163,9 @@ pub async fn open_destination(
         ImageName::ContainersStorage(s) => Ok(Box::new(
             storage::dest::StorageDestination::open(storage::resolve_name(s).await?).await?,
         )),
+        ImageName::DockerArchive(a) => {
+            Ok(Box::new(docker_archive::open_archive_destination(a, ctx)?))
+        }
         other => Err(not_implemented(format!(
             "the {} transport",
             other.transport()

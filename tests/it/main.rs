@@ -5,6 +5,7 @@ mod support;
 mod cli;
 mod config_files;
 mod convert;
+mod docker_archive;
 mod local;
 mod local_errors;
 mod multiarch;
