@@ -6,6 +6,7 @@
 
 pub mod dir;
 pub mod docker_archive;
+pub mod docker_daemon;
 pub mod fsutil;
 pub mod oci;
 pub mod oci_archive;
@@ -142,6 +143,7 @@ pub async fn open_source(name: &ImageName, ctx: &SystemContext) -> Result<Box<dy
             storage::source::StorageSource::open(storage::resolve_name(s).await?).await?,
         )),
         ImageName::DockerArchive(a) => Ok(Box::new(docker_archive::open_source(a, ctx).await?)),
+        ImageName::DockerDaemon(d) => Ok(Box::new(docker_daemon::open_source(d, ctx).await?)),
         other => Err(not_implemented(format!(
             "the {} transport",
             other.transport()
@@ -166,6 +168,7 @@ pub async fn open_destination(
         ImageName::DockerArchive(a) => {
             Ok(Box::new(docker_archive::open_archive_destination(a, ctx)?))
         }
+        ImageName::DockerDaemon(d) => Ok(Box::new(docker_daemon::open_destination(d, ctx).await?)),
         other => Err(not_implemented(format!(
             "the {} transport",
             other.transport()

@@ -6,6 +6,7 @@ mod cli;
 mod config_files;
 mod convert;
 mod docker_archive;
+mod docker_daemon;
 mod local;
 mod local_errors;
 mod multiarch;

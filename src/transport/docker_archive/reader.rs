@@ -147,9 +147,8 @@ impl Tarball {
         let Some(target) = self.index.symlink(&norm) else {
             bail!("file does not exist");
         };
-        let dir = Path::new(&norm).parent().unwrap_or(Path::new(""));
-        let joined = dir.join(target);
-        let Some(resolved) = normalize_member(&joined).filter(|_| !target.starts_with('/')) else {
+        let dir = norm.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let Some(resolved) = resolve_link(dir, target) else {
             bail!(
                 "invalid symbolic link {norm} -> {}: it leaves the archive",
                 go_quote(target)
@@ -340,6 +339,25 @@ impl Tarball {
     }
 }
 
+/// `dir/target` with `.` and `..` resolved (Go's `path.Join`), or `None` when the result
+/// would be absolute or climb out of the archive.
+fn resolve_link(dir: &str, target: &str) -> Option<String> {
+    if target.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for p in dir.split('/').chain(target.split('/')) {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
 /// Go's `path.Clean` for the relative names of `manifest.json`.
 fn clean_path(p: &str) -> String {
     normalize_member(Path::new(p)).unwrap_or_else(|| p.to_string())
@@ -517,5 +535,22 @@ impl Write for ChunkSender {
         self.tx
             .blocking_send(Ok(chunk))
             .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "reader gone"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_link;
+
+    #[test]
+    fn links_resolve_within_the_archive_only() {
+        assert_eq!(
+            resolve_link("a", "../b/layer.tar").as_deref(),
+            Some("b/layer.tar")
+        );
+        assert_eq!(resolve_link("a", "./x").as_deref(), Some("a/x"));
+        assert_eq!(resolve_link("a", "../../etc/passwd"), None);
+        assert_eq!(resolve_link("a", "/etc/passwd"), None);
+        assert_eq!(resolve_link("", ".."), None);
     }
 }
