@@ -7,6 +7,7 @@ mod config_files;
 mod convert;
 mod docker_archive;
 mod docker_daemon;
+mod docker_daemon_registry;
 mod local;
 mod local_errors;
 mod multiarch;
