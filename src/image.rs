@@ -220,8 +220,9 @@ pub struct InspectOutput {
     pub tag: String,
     #[serde(rename = "Digest")]
     pub digest: Digest,
+    /// `null` when the registry refused to list tags.
     #[serde(rename = "RepoTags")]
-    pub repo_tags: Vec<String>,
+    pub repo_tags: Option<Vec<String>>,
     #[serde(rename = "Created")]
     pub created: Option<GoTime>,
     #[serde(rename = "DockerVersion")]
@@ -241,7 +242,12 @@ pub struct InspectOutput {
 }
 
 impl InspectOutput {
-    pub fn new(name: String, digest: Digest, repo_tags: Vec<String>, i: InspectInfo) -> Self {
+    pub fn new(
+        name: String,
+        digest: Digest,
+        repo_tags: Option<Vec<String>>,
+        i: InspectInfo,
+    ) -> Self {
         InspectOutput {
             name,
             tag: i.tag,

@@ -2,8 +2,9 @@
 # Cases: inspect of the big image as a docker-archive; oci → docker-archive; oci →
 # docker-daemon and docker-daemon → dir/oci against a private dockerd started here (vfs,
 # loopback unix socket, its own data root under $BENCH_DIR, stopped at the end); the issue's
-# registry ↔ daemon cases run once skiff's docker:// transport works.
+# registry → daemon and daemon → registry cases against a loopback docker-registry.
 command -v dockerd >/dev/null || { echo "bench needs dockerd (./scripts/test.sh installs the peers)"; return 1; }
+command -v docker-registry >/dev/null || { echo "bench needs docker-registry"; return 1; }
 command -v docker >/dev/null || { echo "bench needs the docker CLI (Debian package docker.io)"; return 1; }
 
 A=$BENCH_DIR/out-archive
@@ -31,7 +32,7 @@ dockerd --storage-driver=vfs --iptables=false --ip6tables=false --bridge=none \
   -H "unix://$SOCK" >"$D/dockerd.log" 2>&1 &
 DOCKERD_PID=$!
 stop_dockerd() { kill "$DOCKERD_PID" 2>/dev/null && wait "$DOCKERD_PID" 2>/dev/null || true; }
-trap stop_dockerd EXIT
+trap 'stop_dockerd; stop_bench_registries' EXIT
 export DOCKER_HOST="unix://$SOCK"
 for _ in $(seq 300); do docker version >/dev/null 2>&1 && break; sleep 0.2; done
 H="unix://$SOCK"
@@ -50,30 +51,17 @@ bench_case daemon-daemon-to-oci "rm -rf $A/do" \
   "$SKIFF --insecure-policy copy -q docker-daemon:localhost/bench:src oci:$A/do:bench" \
   "skopeo --insecure-policy copy -q --src-daemon-host $H docker-daemon:localhost/bench:src oci:$A/do:bench"
 
-# registry ↔ daemon, the targets: need skiff's docker:// transport.
-probe=$("$SKIFF" --insecure-policy inspect --tls-verify=false docker://127.0.0.1:1/x:y 2>&1 || true)
-if command -v docker-registry >/dev/null && [[ "$probe" != *"not implemented"* ]]; then
-  R=$BENCH_DIR/registry-archive
-  rm -rf "$R"; mkdir -p "$R"
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:%s\n' "$R/data" "$port" >"$R/config.yml"
-  docker-registry serve "$R/config.yml" >"$R/log" 2>&1 &
-  REG_PID=$!
-  trap 'stop_dockerd; kill $REG_PID 2>/dev/null || true' EXIT
-  for _ in $(seq 100); do python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/v2/')" 2>/dev/null && break; sleep 0.1; done
-  REG=127.0.0.1:$port
-  skopeo copy -q --insecure-policy --dest-tls-verify=false "$src" "docker://$REG/bench/big:bench"
-  bench_case daemon-registry-to-daemon "docker rmi -f localhost/bench:src localhost/bench:dst >/dev/null 2>&1; true" \
-    "$SKIFF --insecure-policy copy -q --src-tls-verify=false docker://$REG/bench/big:bench docker-daemon:localhost/bench:dst" \
-    "skopeo --insecure-policy copy -q --src-tls-verify=false --dest-daemon-host $H docker://$REG/bench/big:bench docker-daemon:localhost/bench:dst"
-  skopeo copy -q --insecure-policy --dest-daemon-host "$H" "$src" docker-daemon:localhost/bench:src
-  bench_case daemon-daemon-to-registry "rm -rf $R/data/docker" \
-    "$SKIFF --insecure-policy copy -q --dest-tls-verify=false docker-daemon:localhost/bench:src docker://$REG/bench/out:1" \
-    "skopeo --insecure-policy copy -q --dest-tls-verify=false --src-daemon-host $H docker-daemon:localhost/bench:src docker://$REG/bench/out:1"
-  kill "$REG_PID" 2>/dev/null || true
-else
-  echo "daemon-registry-*: skipped (skiff's docker:// transport is not here yet)" | tee -a "$RESULTS"
-fi
+# registry ↔ daemon, the targets.
+REG=$(bench_registry archive)
+skopeo copy -q --insecure-policy --dest-tls-verify=false "$src" "docker://$REG/bench/big:bench"
+bench_case daemon-registry-to-daemon "docker rmi -f localhost/bench:src localhost/bench:dst >/dev/null 2>&1; true" \
+  "$SKIFF --insecure-policy copy -q --src-tls-verify=false docker://$REG/bench/big:bench docker-daemon:localhost/bench:dst" \
+  "skopeo --insecure-policy copy -q --src-tls-verify=false --dest-daemon-host $H docker://$REG/bench/big:bench docker-daemon:localhost/bench:dst"
+skopeo copy -q --insecure-policy --dest-daemon-host "$H" "$src" docker-daemon:localhost/bench:src
+bench_case daemon-daemon-to-registry "rm -rf $(bench_registry_repos archive)/bench/out" \
+  "$SKIFF --insecure-policy copy -q --dest-tls-verify=false docker-daemon:localhost/bench:src docker://$REG/bench/out:1" \
+  "skopeo --insecure-policy copy -q --dest-tls-verify=false --src-daemon-host $H docker-daemon:localhost/bench:src docker://$REG/bench/out:1"
+stop_bench_registries
 stop_dockerd
-trap - EXIT
+trap stop_bench_registries EXIT
 rm -rf "$A" "$D"

@@ -117,17 +117,35 @@ impl InspectArgs {
             return Ok(());
         }
 
-        let info = retry::if_necessary(opts, || img.inspect(src)).await?;
+        // The tag list does not depend on the image: ask for it while the config is read.
+        let tags = async {
+            match &name {
+                ImageName::Docker(r) if !self.no_tags => {
+                    let mut tag_ctx = g.system_context();
+                    self.image
+                        .image()
+                        .apply(self.shared.authfile.as_ref(), &mut tag_ctx)?;
+                    match transport::docker::repository_tags(&tag_ctx, r).await {
+                        Ok(tags) => Ok(Some(tags)),
+                        // skopeo 1.9.3 recognises a refusal by the status in the message.
+                        Err(e) if ["401", "403"].iter().any(|s| format!("{e:#}").contains(s)) => {
+                            crate::error::warn("Registry disallows tag list retrieval; skipping");
+                            Ok(None)
+                        }
+                        Err(e) => Err(e.context("Error determining repository tags")),
+                    }
+                }
+                _ => Ok(Some(Vec::new())),
+            }
+        };
+        let (info, repo_tags) = tokio::join!(retry::if_necessary(opts, || img.inspect(src)), tags);
+        let info = info?;
         let digest = crate::manifest::digest(&top).context("Error computing manifest digest")?;
         let docker_name = name
             .docker_reference()
             .map(|r| r.name())
             .unwrap_or_default();
-        let repo_tags = if !self.no_tags && matches!(name, ImageName::Docker(_)) {
-            return Err(crate::error::not_implemented("the docker transport"));
-        } else {
-            Vec::new()
-        };
+        let repo_tags: Option<Vec<String>> = repo_tags?;
         let output = InspectOutput::new(docker_name, digest, repo_tags, info);
         let out = if format.is_empty() || super::template_data::is_json_format(&format) {
             format!("{}\n", crate::gojson::to_string_pretty(&output))

@@ -2,8 +2,12 @@
 //! terminal; each command turns its flags into library options and calls the library.
 
 mod copy;
+mod delete;
 mod flags;
 mod inspect;
+mod list_tags;
+mod login;
+mod logout;
 mod manifest_digest;
 mod other;
 pub mod progress;
@@ -114,17 +118,17 @@ pub enum Command {
     /// Copy an IMAGE-NAME from one location to another
     Copy(copy::CopyArgs),
     /// Delete image IMAGE-NAME
-    Delete(other::DeleteArgs),
+    Delete(delete::DeleteArgs),
     /// Generate a sigstore public/private key pair
     GenerateSigstoreKey(other::GenerateSigstoreKeyArgs),
     /// Inspect image IMAGE-NAME
     Inspect(inspect::InspectArgs),
     /// List the tags of the repository or archive SOURCE-IMAGE
-    ListTags(other::ListTagsArgs),
+    ListTags(list_tags::ListTagsArgs),
     /// Log in to a container registry
-    Login(other::LoginArgs),
+    Login(login::LoginArgs),
     /// Log out of a container registry
-    Logout(other::LogoutArgs),
+    Logout(logout::LogoutArgs),
     /// Compute the manifest digest of a file
     ManifestDigest(manifest_digest::ManifestDigestArgs),
     /// Create a signature using local files

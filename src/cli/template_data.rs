@@ -93,7 +93,7 @@ fn inspect_value(o: &InspectOutput) -> Value {
                 "Digest",
                 Value::typed("digest.Digest", o.digest.to_string()),
             ),
-            ("RepoTags", strings("[]string", &Some(o.repo_tags.clone()))),
+            ("RepoTags", strings("[]string", &o.repo_tags)),
             ("Created", time_ptr(&o.created)),
             ("DockerVersion", Value::from(o.docker_version.as_str())),
             ("Labels", string_map(&o.labels)),

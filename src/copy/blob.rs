@@ -91,10 +91,7 @@ impl Copier<'_> {
             || settings.format.map(Algorithm::mime_name) == src_algorithm.map(Algorithm::mime_name);
         if !rules.diff_id_needed
             && reuse_allowed
-            && let Some(reused) =
-                self.dest.try_reuse_blob(info).await.with_context(|| {
-                    format!("trying to reuse blob {} at destination", info.digest)
-                })?
+            && let Some(reused) = self.try_reuse(info).await?
         {
             progress.skipped();
             return Ok(LayerCopied {
@@ -248,9 +245,12 @@ impl Copier<'_> {
     }
 
     /// Whether the destination has the blob already (the one place blobs are reused).
+    /// The source says where it keeps the blob, so a registry can mount it from another
+    /// repository instead of receiving it.
     pub(crate) async fn try_reuse(&self, info: &BlobInfo) -> Result<Option<BlobInfo>> {
+        let origin = self.src.blob_origin();
         self.dest
-            .try_reuse_blob(info)
+            .try_reuse_blob_from(info, origin.as_ref())
             .await
             .with_context(|| format!("trying to reuse blob {} at destination", info.digest))
     }

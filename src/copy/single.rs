@@ -98,6 +98,32 @@ impl Copier<'_> {
         if plan.preferred_needs_conversion {
             updates.manifest_type = Some(plan.preferred.clone());
         }
+        // Nothing to change and no signatures to add: if the destination already has this
+        // exact manifest, the image is there (skopeo sync's "already present" check, done for
+        // every copy). Forced recompression is left to run, as it asks for other bytes.
+        if signatures.is_empty()
+            && updates.is_empty()
+            && !self.options.compression.force
+            && let Some(existing) = self
+                .dest
+                .existing_manifest_digest(
+                    as_instance
+                        .then(|| manifest::digest(&bytes).ok())
+                        .flatten()
+                        .as_ref(),
+                )
+                .await
+                .unwrap_or(None)
+            && manifest::matches_digest(&bytes, &existing).unwrap_or(false)
+        {
+            self.reporter
+                .message("Skipping: image already present at destination");
+            return Ok(SingleCopied {
+                digest: existing,
+                manifest: bytes,
+                mime,
+            });
+        }
         let diff_ids_needed = convert::needs_diff_ids(&parsed, updates.manifest_type.as_deref());
         let mut img = ImageCopy {
             bytes,

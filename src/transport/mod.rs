@@ -5,6 +5,7 @@
 //! functions below replace a reference trait object: adding a transport means one match arm.
 
 pub mod dir;
+pub mod docker;
 pub mod docker_archive;
 pub mod docker_daemon;
 pub mod fsutil;
@@ -39,6 +40,17 @@ pub struct LocalBlob {
     pub len: u64,
 }
 
+/// Where a source keeps its blobs, when a destination may be able to reuse them in place
+/// instead of receiving the bytes (a registry mounts a blob from another repository).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlobOrigin {
+    /// A repository (`ns/repo`) of a registry (`host[:port]`).
+    Registry {
+        registry: String,
+        repository: String,
+    },
+}
+
 #[async_trait]
 pub trait ImageSource: Send + Sync {
     /// The top-level manifest (`None`) or a list instance, with its media type ("" if the
@@ -54,6 +66,11 @@ pub trait ImageSource: Send + Sync {
     }
 
     async fn signatures(&self, instance: Option<&Digest>) -> Result<Vec<Signature>>;
+
+    /// Where the blobs come from, for destinations that can reuse them there.
+    fn blob_origin(&self) -> Option<BlobOrigin> {
+        None
+    }
 
     /// c/image's LayerInfosForCopy: when the source can only give its layers in another form
     /// than the manifest lists them (containers-storage stores them uncompressed), the blobs
@@ -103,6 +120,21 @@ pub trait ImageDestination: Send + Sync {
     /// If the destination already has this blob, its info (no bytes are sent).
     async fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<BlobInfo>>;
 
+    /// Like `try_reuse_blob`, knowing where the source keeps the blob.
+    async fn try_reuse_blob_from(
+        &self,
+        info: &BlobInfo,
+        _origin: Option<&BlobOrigin>,
+    ) -> Result<Option<BlobInfo>> {
+        self.try_reuse_blob(info).await
+    }
+
+    /// The digest of the manifest the destination already has at its name (`None`) or at
+    /// `instance`, when it can tell cheaply: a copy whose manifest has that digest is a no-op.
+    async fn existing_manifest_digest(&self, _instance: Option<&Digest>) -> Result<Option<Digest>> {
+        Ok(None)
+    }
+
     /// Stores a blob. When `info.digest` is set the engine verifies the stream against it, so
     /// the destination may trust it; otherwise the destination computes the digest.
     async fn put_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo>;
@@ -135,6 +167,7 @@ pub trait ImageDestination: Send + Sync {
 pub async fn open_source(name: &ImageName, ctx: &SystemContext) -> Result<Box<dyn ImageSource>> {
     match name {
         ImageName::Dir(path) => Ok(Box::new(dir::DirSource::open(path)?)),
+        ImageName::Docker(r) => Ok(Box::new(docker::DockerSource::open(r, ctx).await?)),
         ImageName::Oci(layout) => Ok(Box::new(oci::OciSource::open(layout, ctx)?)),
         ImageName::OciArchive(layout) => Ok(Box::new(
             oci_archive::OciArchiveSource::open(layout, ctx).await?,
@@ -144,10 +177,6 @@ pub async fn open_source(name: &ImageName, ctx: &SystemContext) -> Result<Box<dy
         )),
         ImageName::DockerArchive(a) => Ok(Box::new(docker_archive::open_source(a, ctx).await?)),
         ImageName::DockerDaemon(d) => Ok(Box::new(docker_daemon::open_source(d, ctx).await?)),
-        other => Err(not_implemented(format!(
-            "the {} transport",
-            other.transport()
-        ))),
     }
 }
 
@@ -158,6 +187,7 @@ pub async fn open_destination(
 ) -> Result<Box<dyn ImageDestination>> {
     match name {
         ImageName::Dir(path) => Ok(Box::new(dir::DirDestination::open(path, ctx)?)),
+        ImageName::Docker(r) => Ok(Box::new(docker::DockerDestination::open(r, ctx)?)),
         ImageName::Oci(layout) => Ok(Box::new(oci::OciDestination::open(layout, ctx)?)),
         ImageName::OciArchive(layout) => Ok(Box::new(oci_archive::OciArchiveDestination::open(
             layout, ctx,
@@ -169,10 +199,6 @@ pub async fn open_destination(
             Ok(Box::new(docker_archive::open_archive_destination(a, ctx)?))
         }
         ImageName::DockerDaemon(d) => Ok(Box::new(docker_daemon::open_destination(d, ctx).await?)),
-        other => Err(not_implemented(format!(
-            "the {} transport",
-            other.transport()
-        ))),
     }
 }
 
@@ -188,9 +214,10 @@ pub fn complete_name(name: ImageName) -> Result<ImageName> {
 }
 
 /// Deletes an image (`skopeo delete`).
-pub async fn delete_image(name: &ImageName, _ctx: &SystemContext) -> Result<()> {
+pub async fn delete_image(name: &ImageName, ctx: &SystemContext) -> Result<()> {
     match name {
         ImageName::ContainersStorage(s) => storage::delete_image(s).await,
+        ImageName::Docker(r) => docker::delete_image(ctx, r).await,
         other => Err(not_implemented(format!(
             "deleting images from the {} transport",
             other.transport()

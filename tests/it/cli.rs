@@ -96,7 +96,6 @@ fn unknown_flag_is_a_fatal_line() {
 #[test]
 fn commands_of_later_work_say_so() {
     for args in [
-        vec!["login", "example.com"],
         vec!["standalone-sign", "m", "r", "k", "-o", "s"],
         vec!["generate-sigstore-key", "--output-prefix", "x"],
     ] {

@@ -12,5 +12,8 @@ mod local;
 mod local_errors;
 mod multiarch;
 mod policy_format;
+mod registry;
+mod registry_auth;
+mod registry_faults;
 mod storage;
 mod storage_layers;

@@ -1,0 +1,920 @@
+//! One registry, as one image operation sees it: the connection pool (shared by every client
+//! of the same host and TLS settings), the detected scheme and authentication challenges,
+//! credentials, and a cache of bearer tokens per scope.
+//!
+//! Requests retry where that is safe: a dropped connection, 502/503/504 and 429 (honouring
+//! `Retry-After`) are tried again with a growing delay when the request can be replayed;
+//! failures that remain are marked [`Transient`] for `--retry-times`. 401/403/404 are
+//! answers, never retried.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Result, anyhow};
+use bytes::Bytes;
+use reqwest::Method;
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use url::Url;
+
+use super::challenge::{self, Challenge, Scope};
+use super::errors::{RegistryError, Unauthorized, http_response_error};
+use super::tls;
+use crate::auth::Credentials;
+use crate::config::certs::TlsFiles;
+use crate::copy::retry::Transient;
+
+/// How many requests one process sends to one registry at once.
+const PER_HOST_REQUESTS: usize = 16;
+/// Tokens live at least this long, whatever the token server says (as c/image assumes).
+const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
+/// Attempts for a request the registry answers 429.
+const TOO_MANY_REQUESTS_ATTEMPTS: u32 = 5;
+/// Attempts for a replayable request after a dropped connection or 502/503/504.
+const TRANSIENT_ATTEMPTS: u32 = 3;
+/// The largest error, token or manifest body read into memory.
+pub const MAX_SMALL_BODY: usize = 4 << 20;
+
+/// The HTTP side shared by every client of one host with the same TLS settings.
+struct Pool {
+    http: reqwest::Client,
+    limit: Arc<Semaphore>,
+    /// What the ping found, shared by every client of the pool: the scheme and challenges
+    /// of a host do not change within one command.
+    detected: tokio::sync::OnceCell<Detected>,
+}
+
+fn pool(host: &str, files: &TlsFiles, skip_verify: bool) -> Result<Arc<Pool>> {
+    static POOLS: OnceLock<Mutex<HashMap<String, Arc<Pool>>>> = OnceLock::new();
+    let key = format!("{host}|{skip_verify}|{files:?}");
+    let pools = POOLS.get_or_init(Default::default);
+    if let Some(p) = pools.lock().unwrap().get(&key) {
+        return Ok(p.clone());
+    }
+    let tls = tls::client_config(files, skip_verify)?;
+    let http = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .connect_timeout(Duration::from_secs(30))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(PER_HOST_REQUESTS)
+        .tcp_nodelay(true)
+        .build()
+        .map_err(|e| anyhow!("setting up an HTTP client: {e}"))?;
+    let p = Arc::new(Pool {
+        http,
+        limit: Arc::new(Semaphore::new(PER_HOST_REQUESTS)),
+        detected: tokio::sync::OnceCell::new(),
+    });
+    pools.lock().unwrap().insert(key, p.clone());
+    Ok(p)
+}
+
+/// A client with verified TLS and no registry settings (lookaside signature servers).
+pub fn simple_http_client() -> Result<reqwest::Client> {
+    let tls = tls::client_config(&TlsFiles::default(), false)?;
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .connect_timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| anyhow!("setting up an HTTP client: {e}"))
+}
+
+/// What the ping of `/v2/` found out.
+#[derive(Clone, Debug)]
+struct Detected {
+    scheme: &'static str,
+    challenges: Vec<Challenge>,
+}
+
+#[derive(Clone, Debug)]
+struct Token {
+    value: String,
+    expires: SystemTime,
+}
+
+/// Settings for a new client.
+#[derive(Clone, Debug, Default)]
+pub struct ClientOptions {
+    /// The registry as the image names it (`docker.io`, `localhost:5000`).
+    pub registry: String,
+    pub tls_files: TlsFiles,
+    /// Unverified TLS, and plain HTTP when HTTPS fails.
+    pub insecure: bool,
+    pub credentials: Option<Credentials>,
+    pub registry_token: Option<String>,
+    /// The scope tokens are asked for: `repository:NAME:pull[,push]`; `None` for `/v2/` only.
+    pub scope: Option<Scope>,
+    pub user_agent: String,
+}
+
+pub struct Client {
+    /// The registry as named in the image reference.
+    pub registry: String,
+    /// The host requests go to (`registry-1.docker.io` for `docker.io`).
+    host: String,
+    pool: Arc<Pool>,
+    insecure: bool,
+    credentials: Option<Credentials>,
+    registry_token: Option<String>,
+    scope: Option<Scope>,
+    user_agent: String,
+    tokens: Mutex<HashMap<String, Token>>,
+    /// Serialises token requests so parallel blob copies do not all fetch the same token.
+    token_fetch: tokio::sync::Mutex<()>,
+}
+
+/// A request body: replayable bytes, or a stream that can be sent once.
+pub enum Body {
+    Empty,
+    Bytes(Bytes),
+    Stream(reqwest::Body, Option<u64>),
+}
+
+impl Body {
+    fn replayable(&self) -> bool {
+        !matches!(self, Body::Stream(..))
+    }
+
+    fn take(&mut self) -> Option<reqwest::Body> {
+        match std::mem::replace(self, Body::Empty) {
+            Body::Empty => None,
+            Body::Bytes(b) => {
+                let out = reqwest::Body::from(b.clone());
+                *self = Body::Bytes(b);
+                Some(out)
+            }
+            Body::Stream(s, _) => Some(s),
+        }
+    }
+}
+
+/// A request relative to the registry (`/v2/…`) or to a URL it gave us (upload locations).
+pub struct Request {
+    pub method: Method,
+    pub target: Target,
+    pub headers: HeaderMap,
+    pub body: Body,
+    pub auth: bool,
+    pub extra_scope: Option<Scope>,
+    /// Whether dropped connections and 5xx answers may be retried here.
+    pub retry: bool,
+    /// Sent without waiting for one of the host's request slots.
+    pub unlimited: bool,
+}
+
+pub enum Target {
+    Path(String),
+    Url(Url),
+}
+
+impl Request {
+    pub fn new(method: Method, path: impl Into<String>) -> Request {
+        Request {
+            method,
+            target: Target::Path(path.into()),
+            headers: HeaderMap::new(),
+            body: Body::Empty,
+            auth: true,
+            extra_scope: None,
+            retry: true,
+            unlimited: false,
+        }
+    }
+
+    pub fn to_url(method: Method, url: Url) -> Request {
+        Request {
+            target: Target::Url(url),
+            ..Request::new(method, "")
+        }
+    }
+
+    pub fn header(mut self, name: HeaderName, value: &str) -> Request {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.append(name, v);
+        }
+        self
+    }
+
+    pub fn body(mut self, body: Body) -> Request {
+        self.body = body;
+        self
+    }
+
+    pub fn extra_scope(mut self, scope: Option<Scope>) -> Request {
+        self.extra_scope = scope;
+        self
+    }
+}
+
+/// A response, holding one of the host's request slots until it is dropped.
+pub struct Response {
+    pub inner: reqwest::Response,
+    pub url: Url,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Response {
+    pub fn status(&self) -> u16 {
+        self.inner.status().as_u16()
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.inner
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    /// The `Location` header, resolved against the request URL.
+    pub fn location(&self) -> Result<Url> {
+        let loc = self
+            .header("location")
+            .ok_or_else(|| anyhow!("http: no Location header in response"))?;
+        self.url
+            .join(&loc)
+            .map_err(|e| anyhow!("parsing Location {loc:?}: {e}"))
+    }
+
+    /// Reads a small body whole (manifests, token answers, error documents).
+    pub async fn bytes_limited(self, limit: usize) -> Result<Bytes> {
+        use futures::StreamExt;
+        let mut out = Vec::new();
+        let mut stream = self.inner.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| transport_error(&e))?;
+            if out.len() + chunk.len() > limit {
+                return Err(anyhow!("exceeded maximum allowed size of {limit} bytes"));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(out))
+    }
+
+    /// The error for a failed answer, as skopeo words it; 429 and 5xx are [`Transient`].
+    pub async fn error(self) -> anyhow::Error {
+        let status = self.status();
+        let challenges = challenge::from_headers(self.inner.headers());
+        let body = self.bytes_limited(MAX_SMALL_BODY).await.unwrap_or_default();
+        let err = RegistryError::from_response(status, &challenges, &body);
+        if is_transient_status(status) {
+            return Transient(err.to_string()).into();
+        }
+        err.into()
+    }
+
+    /// The error for a failed answer in skopeo's shorter `httpResponseToError` wording
+    /// (`CONTEXT: invalid status code from registry 404 (Not Found)`); 429 and 5xx are
+    /// [`Transient`].
+    pub async fn http_error(self, context: &str) -> anyhow::Error {
+        let status = self.status();
+        let challenges = challenge::from_headers(self.inner.headers());
+        let body = self.bytes_limited(MAX_SMALL_BODY).await.unwrap_or_default();
+        let err = http_response_error(status, &challenges, &body, context)
+            .unwrap_or_else(|| anyhow!("{context}: unexpected status {status}"));
+        if is_transient_status(status) {
+            return Transient(format!("{err:#}")).into();
+        }
+        err
+    }
+
+    /// The body as a stream of chunks. The request slot is released here: a download that
+    /// feeds an upload to the same registry must never wait for the upload's slot.
+    pub fn into_stream(self) -> BodyStream {
+        drop(self.permit);
+        BodyStream {
+            inner: Box::pin(self.inner.bytes_stream()),
+        }
+    }
+}
+
+/// A response body in chunks.
+pub struct BodyStream {
+    inner: std::pin::Pin<
+        Box<dyn futures::Stream<Item = reqwest::Result<Bytes>> + Send + Sync + 'static>,
+    >,
+}
+
+impl futures::Stream for BodyStream {
+    type Item = reqwest::Result<Bytes>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+fn is_transient_status(status: u16) -> bool {
+    matches!(status, 429 | 502 | 503 | 504)
+}
+
+/// docker.io's API lives at registry-1.docker.io.
+pub fn api_host(registry: &str) -> &str {
+    if registry == "docker.io" {
+        "registry-1.docker.io"
+    } else {
+        registry
+    }
+}
+
+impl Client {
+    pub fn new(opts: ClientOptions) -> Result<Client> {
+        let host = api_host(&opts.registry).to_string();
+        let pool = pool(&host, &opts.tls_files, opts.insecure)?;
+        Ok(Client {
+            registry: opts.registry,
+            host,
+            pool,
+            insecure: opts.insecure,
+            credentials: opts.credentials,
+            registry_token: opts.registry_token.filter(|t| !t.is_empty()),
+            scope: opts.scope,
+            user_agent: opts.user_agent,
+            tokens: Mutex::new(HashMap::new()),
+            token_fetch: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Pings `/v2/` (HTTPS, then plain HTTP if the registry is insecure) once per pool.
+    async fn detect(&self) -> Result<&Detected> {
+        self.pool
+            .detected
+            .get_or_try_init(|| async {
+                let first = self.ping("https").await;
+                let res = match first {
+                    Err(_) if self.insecure => self.ping("http").await,
+                    other => other,
+                };
+                res.map_err(|e| {
+                    anyhow!("pinging container registry {}: {e:#}", self.host).context_marker(&e)
+                })
+            })
+            .await
+    }
+
+    async fn ping(&self, scheme: &'static str) -> Result<Detected> {
+        let url = Url::parse(&format!("{scheme}://{}/v2/", self.host))?;
+        let mut req = Request::to_url(Method::GET, url.clone());
+        req.auth = false;
+        // An insecure registry may simply not speak TLS: fall back to HTTP at once.
+        req.retry = !(scheme == "https" && self.insecure);
+        let res = self.send_resolved(req, url).await?;
+        let status = res.status();
+        if status != 200 && status != 401 {
+            return Err(res.error().await);
+        }
+        Ok(Detected {
+            scheme,
+            challenges: challenge::from_headers(res.inner.headers()),
+        })
+    }
+
+    /// The URL of a path on the registry.
+    pub async fn url(&self, path: &str) -> Result<Url> {
+        let d = self.detect().await?;
+        Url::parse(&format!("{}://{}{path}", d.scheme, self.host))
+            .map_err(|e| anyhow!("parsing URL {path}: {e}"))
+    }
+
+    /// Sends a request, pinging the registry first if needed.
+    pub async fn send(&self, req: Request) -> Result<Response> {
+        let url = match &req.target {
+            Target::Path(p) => self.url(p).await?,
+            Target::Url(u) => {
+                self.detect().await?;
+                u.clone()
+            }
+        };
+        self.send_resolved(req, url).await
+    }
+
+    async fn send_resolved(&self, mut req: Request, url: Url) -> Result<Response> {
+        let replayable = req.body.replayable() && req.retry;
+        let mut extra = req.extra_scope.clone();
+        let mut delay_429 = Duration::from_secs(2);
+        let mut attempts_429 = 0;
+        let mut attempts_transient = 0;
+        let mut scope_retried = false;
+        loop {
+            let res = self.send_once(&mut req, &url, extra.as_ref()).await;
+            let res = match res {
+                Ok(r) => r,
+                Err(e) => {
+                    attempts_transient += 1;
+                    // A registry that refuses connections is down, not blinking: only
+                    // `--retry-times` waits for it.
+                    let refused = format!("{e:#}").contains("connection refused");
+                    if replayable
+                        && !refused
+                        && is_transient(&e)
+                        && attempts_transient < TRANSIENT_ATTEMPTS
+                    {
+                        tokio::time::sleep(backoff(attempts_transient)).await;
+                        continue;
+                    }
+                    return Err(e);
+                }
+            };
+            let status = res.status();
+            if status == 401 && replayable && req.auth && !scope_retried {
+                scope_retried = true;
+                if let Some(scope) = insufficient_scope(res.inner.headers()) {
+                    extra = Some(scope);
+                    continue;
+                }
+            }
+            if status == 429 && replayable && attempts_429 + 1 < TOO_MANY_REQUESTS_ATTEMPTS {
+                attempts_429 += 1;
+                let wait = retry_after(res.inner.headers())
+                    .unwrap_or(delay_429)
+                    .min(Duration::from_secs(60));
+                drop(res);
+                tokio::time::sleep(wait).await;
+                delay_429 *= 2;
+                continue;
+            }
+            if matches!(status, 502..=504)
+                && replayable
+                && attempts_transient + 1 < TRANSIENT_ATTEMPTS
+            {
+                attempts_transient += 1;
+                drop(res);
+                tokio::time::sleep(backoff(attempts_transient)).await;
+                continue;
+            }
+            return Ok(res);
+        }
+    }
+
+    async fn send_once(
+        &self,
+        req: &mut Request,
+        url: &Url,
+        extra: Option<&Scope>,
+    ) -> Result<Response> {
+        // Resumed downloads skip the queue: they finish work that already held a slot.
+        let permit = if req.unlimited {
+            None
+        } else {
+            self.pool.limit.clone().acquire_owned().await.ok()
+        };
+        let mut builder = self
+            .pool
+            .http
+            .request(req.method.clone(), url.clone())
+            .header("Docker-Distribution-API-Version", "registry/2.0")
+            .header(header::USER_AGENT, &self.user_agent);
+        for (k, v) in &req.headers {
+            builder = builder.header(k, v);
+        }
+        if let Body::Stream(_, Some(len)) = &req.body {
+            builder = builder.header(header::CONTENT_LENGTH, *len);
+        }
+        if req.auth
+            && let Some(auth) = self.authorization(extra).await?
+        {
+            builder = builder.header(header::AUTHORIZATION, auth);
+        }
+        if let Some(body) = req.body.take() {
+            builder = builder.body(body);
+        }
+        let inner = builder
+            .send()
+            .await
+            .map_err(|e| go_url_error(req.method.as_str(), url, &e))?;
+        Ok(Response {
+            inner,
+            url: url.clone(),
+            permit,
+        })
+    }
+
+    /// The `Authorization` header for a request, per the challenges of the ping.
+    async fn authorization(&self, extra: Option<&Scope>) -> Result<Option<String>> {
+        let Some(d) = self.pool.detected.get() else {
+            return Ok(None);
+        };
+        for c in &d.challenges {
+            match c.scheme.as_str() {
+                "basic" => {
+                    let Some(creds) = &self.credentials else {
+                        return Ok(None);
+                    };
+                    return Ok(Some(basic(&creds.username, &creds.password)));
+                }
+                "bearer" => {
+                    if let Some(t) = &self.registry_token {
+                        return Ok(Some(format!("Bearer {t}")));
+                    }
+                    let token = self.bearer_token(c, extra).await?;
+                    return Ok(Some(format!("Bearer {token}")));
+                }
+                _ => {}
+            }
+        }
+        Ok(None)
+    }
+
+    async fn bearer_token(&self, c: &Challenge, extra: Option<&Scope>) -> Result<String> {
+        let key = extra.map(Scope::to_string).unwrap_or_default();
+        let cached = |tokens: &Mutex<HashMap<String, Token>>| {
+            tokens
+                .lock()
+                .unwrap()
+                .get(&key)
+                .filter(|t| SystemTime::now() < t.expires)
+                .map(|t| t.value.clone())
+        };
+        if let Some(t) = cached(&self.tokens) {
+            return Ok(t);
+        }
+        let _guard = self.token_fetch.lock().await;
+        if let Some(t) = cached(&self.tokens) {
+            return Ok(t);
+        }
+        let mut scopes: Vec<&Scope> = self.scope.iter().collect();
+        scopes.extend(extra);
+        let token = self.fetch_token(c, &scopes).await?;
+        let value = token.value.clone();
+        self.tokens.lock().unwrap().insert(key, token);
+        Ok(value)
+    }
+
+    async fn fetch_token(&self, c: &Challenge, scopes: &[&Scope]) -> Result<Token> {
+        let realm = c
+            .param("realm")
+            .ok_or_else(|| anyhow!("missing realm in bearer auth challenge"))?;
+        let mut url = Url::parse(realm).map_err(|e| anyhow!("parse {realm:?}: {e}"))?;
+        let identity = self
+            .credentials
+            .as_ref()
+            .and_then(|c| c.identity_token.clone())
+            .filter(|t| !t.is_empty());
+        let scope_values: Vec<String> = scopes
+            .iter()
+            .filter(|s| s.is_complete())
+            .map(|s| s.to_string())
+            .collect();
+        let service = c.param("service").filter(|s| !s.is_empty());
+        let (builder, context, method) = if let Some(refresh) = identity {
+            let mut form: Vec<(&str, String)> = Vec::new();
+            if let Some(s) = service {
+                form.push(("service", s.to_string()));
+            }
+            for s in &scope_values {
+                form.push(("scope", s.clone()));
+            }
+            form.push(("grant_type", "refresh_token".into()));
+            form.push(("refresh_token", refresh));
+            form.push(("client_id", "containers/image".into()));
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form)
+                .finish();
+            let b = self
+                .pool
+                .http
+                .post(url.clone())
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body);
+            (b, "Trying to obtain access token", "POST")
+        } else {
+            {
+                let mut q = url.query_pairs_mut();
+                if let Some(creds) = &self.credentials
+                    && !creds.username.is_empty()
+                {
+                    q.append_pair("account", &creds.username);
+                }
+                if let Some(s) = service {
+                    q.append_pair("service", s);
+                }
+                for s in &scope_values {
+                    q.append_pair("scope", s);
+                }
+            }
+            let mut b = self.pool.http.get(url.clone());
+            if let Some(creds) = &self.credentials
+                && !creds.username.is_empty()
+                && !creds.password.is_empty()
+            {
+                b = b.header(
+                    header::AUTHORIZATION,
+                    basic(&creds.username, &creds.password),
+                );
+            }
+            (b, "Requesting bearer token", "GET")
+        };
+        let res = builder
+            .header(header::USER_AGENT, &self.user_agent)
+            .send()
+            .await
+            .map_err(|e| go_url_error(method, &url, &e))?;
+        let status = res.status().as_u16();
+        let challenges = challenge::from_headers(res.headers());
+        let resp = Response {
+            inner: res,
+            url: url.clone(),
+            permit: None,
+        };
+        let body = resp.bytes_limited(1 << 20).await?;
+        if let Some(err) = http_response_error(status, &challenges, &body, context) {
+            return Err(if is_transient_status(status) {
+                Transient(format!("{err:#}")).into()
+            } else {
+                err
+            });
+        }
+        parse_token(&body, &url)
+    }
+
+    /// skopeo's `CheckAuth`: whether the credentials open `/v2/`.
+    pub async fn check_auth(&self) -> Result<()> {
+        let res = self.send(Request::new(Method::GET, "/v2/")).await?;
+        match res.status() {
+            200 => Ok(()),
+            401 => Err(Unauthorized(res.error().await.to_string()).into()),
+            _ => Err(res.error().await),
+        }
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+}
+
+fn basic(user: &str, pass: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
+    )
+}
+
+fn parse_token(body: &[u8], url: &Url) -> Result<Token> {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Answer {
+        token: String,
+        access_token: String,
+        expires_in: i64,
+        issued_at: Option<String>,
+    }
+    let a: Answer = serde_json::from_slice(body).map_err(|e| {
+        let sample: String = String::from_utf8_lossy(&body[..body.len().min(50)]).into();
+        anyhow!(
+            "decoding bearer token (last URL {:?}, body start {sample:?}): {e}",
+            url.as_str()
+        )
+    })?;
+    let value = if a.token.is_empty() {
+        a.access_token
+    } else {
+        a.token
+    };
+    let lifetime = Duration::from_secs(a.expires_in.max(0) as u64).max(MIN_TOKEN_LIFETIME);
+    let issued = a
+        .issued_at
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
+        .map(SystemTime::from)
+        .unwrap_or_else(SystemTime::now);
+    Ok(Token {
+        value,
+        expires: issued + lifetime,
+    })
+}
+
+/// A 401 asking for a scope we did not request (`error="insufficient_scope"`).
+fn insufficient_scope(headers: &HeaderMap) -> Option<Scope> {
+    challenge::from_headers(headers)
+        .into_iter()
+        .filter(|c| c.scheme == "bearer" && c.param("error") == Some("insufficient_scope"))
+        .find_map(|c| c.param("scope").and_then(Scope::parse))
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
+    if let Ok(secs) = v.trim().parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    when.duration_since(SystemTime::now()).ok()
+}
+
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(500u64 << attempt.min(6))
+}
+
+/// Whether an error from sending is worth trying again.
+fn is_transient(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.is::<Transient>())
+}
+
+/// Go's `*url.Error` text: `Get "https://host/v2/": dial tcp host: connect: connection refused`.
+fn go_url_error(method: &str, url: &Url, e: &reqwest::Error) -> anyhow::Error {
+    let method = go_method(method);
+    let msg = format!("{method} \"{url}\": {}", transport_cause(url, e));
+    if is_transient_cause(e) {
+        Transient(msg).into()
+    } else {
+        anyhow!(msg)
+    }
+}
+
+fn go_method(m: &str) -> String {
+    let mut s = m.to_lowercase();
+    if let Some(f) = s.get_mut(0..1) {
+        f.make_ascii_uppercase();
+    }
+    s
+}
+
+/// An error while reading a body, as text.
+pub fn transport_error(e: &reqwest::Error) -> anyhow::Error {
+    let msg = match io_kind(e) {
+        Some(std::io::ErrorKind::ConnectionReset) => "connection reset by peer".to_string(),
+        _ if e.is_body() || e.is_decode() => "unexpected EOF".to_string(),
+        _ => root_message(e),
+    };
+    if is_transient_cause(e) || e.is_body() {
+        Transient(msg).into()
+    } else {
+        anyhow!(msg)
+    }
+}
+
+fn io_kind(e: &reqwest::Error) -> Option<std::io::ErrorKind> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cur {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        cur = c.source();
+    }
+    None
+}
+
+fn rustls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cur {
+        if let Some(r) = c.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        if let Some(io) = c.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+            && let Some(r) = inner.downcast_ref::<rustls::Error>()
+        {
+            return Some(r);
+        }
+        cur = c.source();
+    }
+    None
+}
+
+fn root_message(e: &reqwest::Error) -> String {
+    let mut cur: &(dyn std::error::Error + 'static) = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+fn is_transient_cause(e: &reqwest::Error) -> bool {
+    if rustls_error(e).is_some() || tls_text(e).is_some() {
+        return false;
+    }
+    if e.is_timeout() {
+        return true;
+    }
+    use std::io::ErrorKind::*;
+    matches!(
+        io_kind(e),
+        Some(
+            ConnectionReset
+                | ConnectionRefused
+                | ConnectionAborted
+                | TimedOut
+                | BrokenPipe
+                | UnexpectedEof
+        )
+    ) || root_message(e).contains("connection closed before message completed")
+}
+
+/// A TLS failure that rustls reported only as text somewhere in the chain.
+fn tls_text(e: &reqwest::Error) -> Option<String> {
+    let m = root_message(e);
+    if m.contains("InvalidContentType") {
+        return Some("http: server gave HTTP response to HTTPS client".into());
+    }
+    if m.contains("UnknownIssuer") {
+        return Some("x509: certificate signed by unknown authority".into());
+    }
+    if m.contains("NotValidForName") {
+        return Some("x509: certificate is not valid for this host".into());
+    }
+    if m.contains("invalid peer certificate") || m.contains("peer is incompatible") {
+        return Some(format!("tls: {m}"));
+    }
+    None
+}
+
+/// The part of Go's error after the URL.
+fn transport_cause(url: &Url, e: &reqwest::Error) -> String {
+    let addr = format!(
+        "{}:{}",
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    );
+    if let Some(r) = rustls_error(e) {
+        use rustls::{CertificateError, Error as E, InvalidMessage};
+        return match r {
+            E::InvalidMessage(InvalidMessage::InvalidContentType) => {
+                "http: server gave HTTP response to HTTPS client".into()
+            }
+            E::InvalidCertificate(CertificateError::UnknownIssuer) => {
+                "x509: certificate signed by unknown authority".into()
+            }
+            E::InvalidCertificate(CertificateError::NotValidForName)
+            | E::InvalidCertificate(CertificateError::NotValidForNameContext { .. }) => format!(
+                "x509: certificate is not valid for {}",
+                url.host_str().unwrap_or("")
+            ),
+            E::InvalidCertificate(CertificateError::Expired)
+            | E::InvalidCertificate(CertificateError::ExpiredContext { .. }) => {
+                "x509: certificate has expired or is not yet valid".into()
+            }
+            other => format!("tls: {other}"),
+        };
+    }
+    if let Some(t) = tls_text(e) {
+        return t;
+    }
+    if e.is_timeout() {
+        return format!("dial tcp {addr}: i/o timeout");
+    }
+    match io_kind(e) {
+        Some(std::io::ErrorKind::ConnectionRefused) => {
+            format!("dial tcp {addr}: connect: connection refused")
+        }
+        Some(std::io::ErrorKind::ConnectionReset) => {
+            format!("read tcp {addr}: read: connection reset by peer")
+        }
+        Some(std::io::ErrorKind::UnexpectedEof) => "EOF".into(),
+        _ if e.is_connect() => format!("dial tcp {addr}: {}", root_message(e)),
+        _ => {
+            let m = root_message(e);
+            if m.contains("connection closed before message completed") {
+                "EOF".into()
+            } else {
+                m
+            }
+        }
+    }
+}
+
+/// Lets the ping keep the [`Transient`] marker of the failure it wraps.
+trait ContextMarker {
+    fn context_marker(self, cause: &anyhow::Error) -> anyhow::Error;
+}
+
+impl ContextMarker for anyhow::Error {
+    fn context_marker(self, cause: &anyhow::Error) -> anyhow::Error {
+        if is_transient(cause) {
+            Transient(format!("{self:#}")).into()
+        } else {
+            self
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        let mut h = HeaderMap::new();
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("3"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("nonsense"));
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn tokens_live_at_least_a_minute() {
+        let url = Url::parse("https://auth/token").unwrap();
+        let t = parse_token(br#"{"token":"abc","expires_in":5}"#, &url).unwrap();
+        assert_eq!(t.value, "abc");
+        assert!(t.expires > SystemTime::now() + Duration::from_secs(55));
+        let t = parse_token(br#"{"access_token":"xyz"}"#, &url).unwrap();
+        assert_eq!(t.value, "xyz");
+        assert!(parse_token(b"nope", &url).is_err());
+    }
+
+    #[test]
+    fn go_method_names() {
+        assert_eq!(go_method("GET"), "Get");
+        assert_eq!(go_method("HEAD"), "Head");
+    }
+}

@@ -1,0 +1,228 @@
+//! `docker://`: images in container registries (the Docker Registry HTTP API v2 / OCI
+//! distribution spec), with skopeo's choices of endpoints, credentials, TLS and wording.
+//!
+//! - [`client`]: connection pools, ping, authentication (Basic, Bearer tokens per scope),
+//!   retries;
+//! - [`source`] / [`dest`]: the image source and destination the copy engine drives;
+//! - [`body`]: blob downloads that resume with `Range` after a dropped connection;
+//! - list-tags, delete and login's credential check are here too.
+
+mod body;
+pub mod challenge;
+pub mod client;
+mod dest;
+pub mod errors;
+mod lookaside;
+mod source;
+mod tls;
+
+use anyhow::{Context, Result, anyhow};
+use reqwest::Method;
+
+use crate::auth::Credentials;
+use crate::config::registries::Registries;
+use crate::reference::DockerReference;
+use crate::types::SystemContext;
+use challenge::Scope;
+use client::{Client, ClientOptions, Request};
+
+pub use dest::DockerDestination;
+pub use source::DockerSource;
+
+/// The User-Agent of registry requests: `[PREFIX ]skiff/VERSION`.
+pub fn user_agent(ctx: &SystemContext) -> String {
+    let base = format!("skiff/{}", env!("CARGO_PKG_VERSION"));
+    match ctx.user_agent_prefix.as_deref() {
+        Some(p) if !p.is_empty() => format!("{p} {base}"),
+        _ => base,
+    }
+}
+
+/// The tag or digest that names the image within its repository.
+pub fn tag_or_digest(r: &DockerReference) -> Result<String> {
+    if let Some(d) = r.digest() {
+        return Ok(d.to_string());
+    }
+    r.tag().map(str::to_string).ok_or_else(|| {
+        anyhow!(
+            "Internal inconsistency: Reference {} unexpectedly has neither a digest nor a tag",
+            r.familiar_string()
+        )
+    })
+}
+
+/// Whether to skip TLS verification (and allow plain HTTP): `--tls-verify` decides when
+/// given, else registries.conf's `insecure`.
+fn insecure(ctx: &SystemContext, configured: bool) -> bool {
+    match ctx.tls_verify {
+        Some(verify) => !verify,
+        None => configured,
+    }
+}
+
+/// A client for `reference`'s repository with `actions` (`pull`, `pull,push`, `*`).
+fn repository_client(
+    ctx: &SystemContext,
+    reference: &DockerReference,
+    configured_insecure: bool,
+    actions: &str,
+) -> Result<Client> {
+    let registry = reference.domain().to_string();
+    let credentials = crate::auth::lookup(ctx, &registry, Some(&reference.name()))
+        .context("getting username and password")?;
+    let tls_files = crate::config::certs::tls_files(ctx, &registry)?;
+    Client::new(ClientOptions {
+        registry,
+        tls_files,
+        insecure: insecure(ctx, configured_insecure),
+        credentials,
+        registry_token: ctx.registry_token.clone(),
+        scope: Some(Scope::repository(reference.path(), actions)),
+        user_agent: user_agent(ctx),
+    })
+}
+
+/// The tags of `reference`'s repository, following `Link` pagination (skopeo's
+/// `GetRepositoryTags`).
+pub async fn repository_tags(
+    ctx: &SystemContext,
+    reference: &DockerReference,
+) -> Result<Vec<String>> {
+    let registries = Registries::load(ctx)?;
+    let endpoint = registries.push_endpoint(reference)?;
+    let insecure = registries.is_insecure(reference.domain()) || endpoint.insecure;
+    let client =
+        repository_client(ctx, reference, insecure, "pull").context("failed to create client")?;
+    let mut path = format!("/v2/{}/tags/list", reference.path());
+    let mut tags = Vec::new();
+    loop {
+        let res = client.send(Request::new(Method::GET, path.clone())).await?;
+        let status = res.status();
+        let link = res.header("link");
+        if status != 200 {
+            let challenges = challenge::from_headers(res.inner.headers());
+            let body = res.bytes_limited(client::MAX_SMALL_BODY).await?;
+            return Err(errors::http_response_error(
+                status,
+                &challenges,
+                &body,
+                "fetching tags list",
+            )
+            .unwrap_or_else(|| anyhow!("fetching tags list")));
+        }
+        let body = res.bytes_limited(64 << 20).await?;
+        #[derive(serde::Deserialize)]
+        struct Holder {
+            #[serde(default, alias = "Tags")]
+            tags: Option<Vec<String>>,
+        }
+        let holder: Holder = serde_json::from_slice(&body).map_err(|e| anyhow!("{e}"))?;
+        tags.extend(holder.tags.unwrap_or_default());
+        let Some(link) = link.filter(|l| !l.is_empty()) else {
+            break;
+        };
+        let first = link.split(';').next().unwrap_or("");
+        let target = first.trim().trim_matches(|c| c == '<' || c == '>');
+        let base = client.url("/").await?;
+        let next = base
+            .join(target)
+            .map_err(|e| anyhow!("parse {target:?}: {e}"))?;
+        path = next.path().to_string();
+        if let Some(q) = next.query().filter(|q| !q.is_empty()) {
+            path.push('?');
+            path.push_str(q);
+        }
+    }
+    Ok(tags)
+}
+
+/// Deletes the image `reference` names: resolves it to its manifest digest and deletes that
+/// manifest (skopeo's `delete docker://…`).
+pub async fn delete_image(ctx: &SystemContext, reference: &DockerReference) -> Result<()> {
+    let registries = Registries::load(ctx)?;
+    let endpoint = registries.push_endpoint(reference)?;
+    let client = repository_client(ctx, reference, endpoint.insecure, "*")?;
+    let tail = tag_or_digest(reference)?;
+    let get = client
+        .send(accept_manifests(Request::new(
+            Method::GET,
+            format!("/v2/{}/manifests/{tail}", reference.path()),
+        )))
+        .await?;
+    match get.status() {
+        200 => {}
+        404 => {
+            return Err(anyhow!(
+                "Unable to delete {reference}. Image may not exist or is not stored with a v2 Schema in a v2 registry"
+            ));
+        }
+        _ => return Err(get.error().await.context(format!("deleting {reference}"))),
+    }
+    let body = get.bytes_limited(client::MAX_SMALL_BODY).await?;
+    let digest = crate::manifest::digest(&body).context("computing manifest digest")?;
+    let del = client
+        .send(accept_manifests(Request::new(
+            Method::DELETE,
+            format!("/v2/{}/manifests/{digest}", reference.path()),
+        )))
+        .await?;
+    if del.status() != 202 {
+        return Err(del.error().await.context(format!("deleting {reference}")));
+    }
+    lookaside::delete_all(ctx, reference, &digest)
+}
+
+/// skopeo's `CheckAuth`: logs in to `registry`'s `/v2/` with `creds`.
+pub async fn check_auth(ctx: &SystemContext, registry: &str, creds: Credentials) -> Result<()> {
+    let registries = Registries::load(ctx)?;
+    let client = Client::new(ClientOptions {
+        registry: registry.to_string(),
+        tls_files: crate::config::certs::tls_files(ctx, registry)?,
+        insecure: insecure(ctx, registries.is_insecure(registry)),
+        credentials: Some(creds),
+        registry_token: None,
+        scope: None,
+        user_agent: user_agent(ctx),
+    })?;
+    client.check_auth().await
+}
+
+/// Asks for every manifest type skiff understands.
+fn accept_manifests(mut req: Request) -> Request {
+    for t in crate::manifest::media_type::ALL_MANIFESTS {
+        req = req.header(reqwest::header::ACCEPT, t);
+    }
+    req
+}
+
+/// `Content-Type` without parameters, as Go's `mime.ParseMediaType` leaves it.
+fn simplify_content_type(ct: &str) -> String {
+    let base = ct.split(';').next().unwrap_or("").trim();
+    if base.is_empty() || !base.contains('/') {
+        return String::new();
+    }
+    base.to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types() {
+        assert_eq!(
+            simplify_content_type("application/json; charset=utf-8"),
+            "application/json"
+        );
+        assert_eq!(simplify_content_type(""), "");
+    }
+
+    #[test]
+    fn agents() {
+        let ctx = SystemContext {
+            user_agent_prefix: Some("ci".into()),
+            ..Default::default()
+        };
+        assert!(user_agent(&ctx).starts_with("ci skiff/"));
+    }
+}

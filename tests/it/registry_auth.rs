@@ -1,0 +1,415 @@
+//! Registries that need something: TLS with a certificate made by the test (trusted through
+//! `--cert-dir`, refused without it), htpasswd Basic auth, and token auth with a test token
+//! server; login/logout against them.
+
+use crate::support::fixtures::{self, ImageSpec};
+use crate::support::registry::{Options, Registry, TokenOptions};
+use crate::support::*;
+
+fn oci_image(dir: &std::path::Path, seed: u64) -> (String, fixtures::Built) {
+    let oci = dir.join(format!("oci-{seed}"));
+    let built = fixtures::write_oci(&oci, "v1", &ImageSpec::small(seed));
+    (format!("oci:{}:v1", oci.display()), built)
+}
+
+#[test]
+fn tls_registry_is_trusted_only_through_cert_dir() {
+    let Some(reg) = Registry::start_with(Options {
+        tls: true,
+        ..Default::default()
+    }) else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let (src, built) = oci_image(t.path(), 41);
+    let certs = reg.certs.as_ref().unwrap();
+    let dest = reg.image("tls/img:v1");
+    let (code, err) = fails(skiff().args(["--insecure-policy", "copy", &src, &dest]));
+    assert_eq!(code, 1);
+    let msg = fatal_message(&err);
+    assert!(
+        msg.contains("x509: certificate signed by unknown authority"),
+        "{msg}"
+    );
+    if let Some(mut s) = skopeo() {
+        let (_, theirs) = fails(s.args(["--insecure-policy", "copy", &src, &dest]));
+        let theirs = fatal_message(&theirs);
+        // Go 1.20 added a "tls: failed to verify certificate: " prefix; the rest is equal.
+        let strip = |m: &str| m.replace("tls: failed to verify certificate: ", "");
+        assert_eq!(strip(&msg), strip(&theirs));
+    }
+    ok(skiff()
+        .args(["--insecure-policy", "copy", "--dest-cert-dir"])
+        .arg(&certs.cert_dir)
+        .args([&src, &dest]));
+    let raw = ok(skiff()
+        .args(["inspect", "--raw", "--cert-dir"])
+        .arg(&certs.cert_dir)
+        .arg(&dest));
+    assert_eq!(raw.stdout, built.manifest);
+    // --tls-verify=false accepts the unknown certificate without any cert dir.
+    ok(skiff().args(["inspect", "--tls-verify=false", &dest]));
+    if let Some(mut s) = skopeo() {
+        let theirs = ok(s
+            .args(["inspect", "--raw", "--cert-dir"])
+            .arg(&certs.cert_dir)
+            .arg(&dest));
+        assert_eq!(theirs.stdout, built.manifest);
+    }
+}
+
+#[test]
+fn basic_auth_registry_with_credentials_and_login() {
+    let Some(reg) = Registry::start_with(Options {
+        htpasswd: Some(("alice".into(), "s3cret".into())),
+        ..Default::default()
+    }) else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let (src, built) = oci_image(t.path(), 42);
+    let dest = reg.image("basic/img:v1");
+    // Anonymous: refused, in skopeo's words.
+    let (code, err) = fails(skiff().args([
+        "--insecure-policy",
+        "copy",
+        "--dest-tls-verify=false",
+        &src,
+        &dest,
+    ]));
+    assert_eq!(code, 1);
+    if let Some(mut s) = skopeo() {
+        let (_, theirs) = fails(s.args([
+            "--insecure-policy",
+            "copy",
+            "--dest-tls-verify=false",
+            &src,
+            &dest,
+        ]));
+        assert_eq!(fatal_message(&err), fatal_message(&theirs));
+    }
+    ok(skiff().args([
+        "--insecure-policy",
+        "copy",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        "alice:s3cret",
+        &src,
+        &dest,
+    ]));
+    let raw = ok(skiff().args([
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        "--username",
+        "alice",
+        "--password",
+        "s3cret",
+        &dest,
+    ]));
+    assert_eq!(raw.stdout, built.manifest);
+    // Reading anonymously or with a wrong password: skopeo's words.
+    for creds in [&[][..], &["--creds", "alice:wrong"]] {
+        let (code, err) = fails(
+            skiff()
+                .args(["inspect", "--tls-verify=false"])
+                .args(creds)
+                .arg(&dest),
+        );
+        assert_eq!(code, 1);
+        if let Some(mut s) = skopeo() {
+            let (_, theirs) = fails(
+                s.args(["inspect", "--tls-verify=false"])
+                    .args(creds)
+                    .arg(&dest),
+            );
+            assert_eq!(fatal_message(&err), fatal_message(&theirs), "{creds:?}");
+        }
+    }
+    login_round_trip(&reg, t.path(), "alice", "s3cret");
+}
+
+/// Wrong password, login, use of the saved credentials, logout.
+fn login_round_trip(reg: &Registry, dir: &std::path::Path, user: &str, pass: &str) {
+    let authfile = dir.join("auth.json");
+    let authfile_s = authfile.display().to_string();
+    let login = |args: &[&str]| {
+        let mut c = skiff();
+        c.args(["login", "--tls-verify=false", "--authfile", &authfile_s])
+            .args(args)
+            .arg(&reg.host);
+        c
+    };
+    let (code, err) = fails(&mut login(&["-u", user, "-p", "wrong"]));
+    assert_eq!(code, 1);
+    assert_eq!(
+        fatal_message(&err),
+        format!("logging into \"{}\": invalid username/password", reg.host)
+    );
+    if let Some(mut s) = skopeo() {
+        let (_, theirs) = fails(s.args([
+            "login",
+            "--tls-verify=false",
+            "--authfile",
+            &authfile_s,
+            "-u",
+            user,
+            "-p",
+            "wrong",
+            &reg.host,
+        ]));
+        assert_eq!(fatal_message(&err), fatal_message(&theirs));
+    }
+    let out = ok(&mut login(&["-u", user, "-p", pass]));
+    assert_eq!(stdout(&out), "Login Succeeded!\n");
+    // Logging in again without a user: the saved credentials are checked and kept.
+    let again = ok(&mut login(&[]));
+    assert_eq!(
+        stdout(&again),
+        format!(
+            "Authenticating with existing credentials for {0}\nExisting credentials are valid. Already logged in to {0}\n",
+            reg.host
+        )
+    );
+    let verbose = ok(&mut login(&["-v", "-u", user, "-p", pass]));
+    assert_eq!(
+        stdout(&verbose),
+        format!("Used:  {authfile_s}\nLogin Succeeded!\n")
+    );
+    let got = ok(&mut login(&["--get-login"]));
+    assert_eq!(stdout(&got), format!("{user}\n"));
+    // The saved credentials are used by other commands.
+    ok(skiff().args([
+        "inspect",
+        "--tls-verify=false",
+        "--authfile",
+        &authfile_s,
+        &format!("docker://{}/basic/img:v1", reg.host),
+    ]));
+    if let Some(mut s) = skopeo() {
+        ok(s.args([
+            "inspect",
+            "--tls-verify=false",
+            "--authfile",
+            &authfile_s,
+            &format!("docker://{}/basic/img:v1", reg.host),
+        ]));
+    }
+    let out = ok(skiff().args(["logout", "--authfile", &authfile_s, &reg.host]));
+    assert_eq!(
+        stdout(&out),
+        format!("Removed login credentials for {}\n", reg.host)
+    );
+    let (_, err) = fails(skiff().args(["logout", "--authfile", &authfile_s, &reg.host]));
+    assert_eq!(fatal_message(&err), format!("not logged into {}", reg.host));
+    let out = ok(skiff().args(["logout", "--all", "--authfile", &authfile_s]));
+    assert_eq!(
+        stdout(&out),
+        "Removed login credentials for all registries\n"
+    );
+}
+
+#[test]
+fn login_argument_errors_are_skopeos() {
+    let t = tempfile::tempdir().unwrap();
+    let authfile = t.path().join("missing.json").display().to_string();
+    for args in [
+        vec!["login"],
+        vec!["login", "a.example", "b.example"],
+        vec!["login", "quay.io/ns/repo:tag"],
+        vec!["logout"],
+        vec!["logout", "--all", "x.example"],
+        vec!["logout", "--authfile", &authfile, "x.example"],
+        vec![
+            "login",
+            "--password-stdin",
+            "-p",
+            "x",
+            "-u",
+            "u",
+            "x.example",
+        ],
+        vec!["login", "--password-stdin", "x.example"],
+    ] {
+        let (code, err) = fails(skiff().args(&args));
+        assert_eq!(code, 1, "{args:?}");
+        if let Some(mut s) = skopeo() {
+            let (_, theirs) = fails(s.args(&args).stdin(std::process::Stdio::null()));
+            assert_eq!(fatal_message(&err), fatal_message(&theirs), "{args:?}");
+        }
+    }
+}
+
+#[test]
+fn token_auth_registry_copies_mounts_and_lists() {
+    let Some(reg) = Registry::start_with(Options {
+        token: Some(TokenOptions {
+            user: Some(("bob".into(), "hunter2".into())),
+        }),
+        ..Default::default()
+    }) else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let (src, built) = oci_image(t.path(), 43);
+    let creds = ["--src-creds", "bob:hunter2", "--dest-creds", "bob:hunter2"];
+    let copy = |from: &str, to: &str| {
+        ok(skiff()
+            .args([
+                "--insecure-policy",
+                "copy",
+                "--src-tls-verify=false",
+                "--dest-tls-verify=false",
+            ])
+            .args(creds)
+            .args([from, to]))
+    };
+    let a = reg.image("tok/a:v1");
+    copy(&src, &a);
+    // Within the registry: a mount needs a token for both repositories at once.
+    let b = reg.image("tok/b:v1");
+    copy(&a, &b);
+    let log = reg.log();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("POST /v2/tok/b/blobs/uploads/?mount=") && l.contains("\" 201 ")),
+        "{log}"
+    );
+    // Tokens are cached per scope: a handful of requests for the whole run.
+    let issued = reg
+        .token_server
+        .as_ref()
+        .unwrap()
+        .issued
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert!(issued <= 8, "{issued} tokens");
+    let auth = ["--tls-verify=false", "--creds", "bob:hunter2"];
+    let ours = ok(skiff().arg("inspect").args(auth).arg(&b));
+    let tags = ok(skiff().arg("list-tags").args(auth).arg(reg.image("tok/a")));
+    if let Some(mut s) = skopeo() {
+        let theirs = ok(s.arg("inspect").args(auth).arg(&b));
+        let strip = |j: &[u8]| {
+            let mut v: serde_json::Value = serde_json::from_slice(j).unwrap();
+            v.as_object_mut().unwrap().remove("LayersData");
+            v
+        };
+        assert_eq!(strip(&ours.stdout), strip(&theirs.stdout));
+        let theirs = ok(skopeo()
+            .unwrap()
+            .arg("list-tags")
+            .args(auth)
+            .arg(reg.image("tok/a")));
+        assert_eq!(stdout(&tags), stdout(&theirs));
+    }
+    // Wrong credentials: the token server says no.
+    let (code, err) =
+        fails(skiff().args(["inspect", "--tls-verify=false", "--creds", "bob:wrong", &b]));
+    assert_eq!(code, 1);
+    if let Some(mut s) = skopeo() {
+        let (_, theirs) =
+            fails(s.args(["inspect", "--tls-verify=false", "--creds", "bob:wrong", &b]));
+        assert_eq!(fatal_message(&err), fatal_message(&theirs));
+    }
+    // A token obtained elsewhere works with --registry-token.
+    let token = reg
+        .token_server
+        .as_ref()
+        .unwrap()
+        .token_for(&["repository:tok/b:pull"], Some(("bob", "hunter2")));
+    let raw = ok(skiff().args([
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        "--registry-token",
+        &token,
+        &b,
+    ]));
+    assert_eq!(raw.stdout, built.manifest);
+    // login checks credentials through the token server.
+    let authfile = t.path().join("auth.json").display().to_string();
+    let (_, err) = fails(skiff().args([
+        "login",
+        "--tls-verify=false",
+        "--authfile",
+        &authfile,
+        "-u",
+        "bob",
+        "-p",
+        "nope",
+        &reg.host,
+    ]));
+    assert_eq!(
+        fatal_message(&err),
+        format!("logging into \"{}\": invalid username/password", reg.host)
+    );
+}
+
+#[test]
+fn client_certificates_come_from_the_cert_dir() {
+    let Some(reg) = Registry::start_with(Options {
+        tls: true,
+        client_certs: true,
+        ..Default::default()
+    }) else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let (src, built) = oci_image(t.path(), 44);
+    let certs = reg.certs.as_ref().unwrap();
+    let dest = reg.image("mtls/img:v1");
+    // The CA alone is not enough: the registry wants a client certificate.
+    let (code, _) = fails(
+        skiff()
+            .args(["--insecure-policy", "copy", "--dest-cert-dir"])
+            .arg(&certs.cert_dir)
+            .args([&src, &dest]),
+    );
+    assert_eq!(code, 1);
+    ok(skiff()
+        .args(["--insecure-policy", "copy", "--dest-cert-dir"])
+        .arg(&certs.client_cert_dir)
+        .args([&src, &dest]));
+    let raw = ok(skiff()
+        .args(["inspect", "--raw", "--cert-dir"])
+        .arg(&certs.client_cert_dir)
+        .arg(&dest));
+    assert_eq!(raw.stdout, built.manifest);
+    if let Some(mut s) = skopeo() {
+        let theirs = ok(s
+            .args(["inspect", "--raw", "--cert-dir"])
+            .arg(&certs.client_cert_dir)
+            .arg(&dest));
+        assert_eq!(theirs.stdout, built.manifest);
+    }
+    // A certificate without its key is skopeo's error.
+    let lonely = t.path().join("lonely");
+    std::fs::create_dir_all(&lonely).unwrap();
+    std::fs::copy(
+        certs.client_cert_dir.join("client.cert"),
+        lonely.join("client.cert"),
+    )
+    .unwrap();
+    let (_, err) = fails(
+        skiff()
+            .args(["inspect", "--raw", "--cert-dir"])
+            .arg(&lonely)
+            .arg(&dest),
+    );
+    assert!(
+        fatal_message(&err).contains(
+            "missing key client.key for client certificate client.cert. Note that CA certificates should use the extension .crt"
+        ),
+        "{err}"
+    );
+    if let Some(mut s) = skopeo() {
+        let (_, theirs) = fails(
+            s.args(["inspect", "--raw", "--cert-dir"])
+                .arg(&lonely)
+                .arg(&dest),
+        );
+        assert!(
+            fatal_message(&theirs).contains("missing key client.key"),
+            "{theirs}"
+        );
+    }
+}

@@ -1,0 +1,281 @@
+//! A registry whose connection drops in the middle of a blob: the download resumes with
+//! `Range` where it stopped and the copy still verifies.
+
+use crate::support::fixtures::{self, ImageSpec};
+use crate::support::registry::{Proxy, ProxyMode, Registry};
+use crate::support::*;
+
+#[test]
+fn dropped_blob_download_resumes_with_range() {
+    let Some(reg) = Registry::start() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let oci = t.path().join("oci");
+    let spec = ImageSpec {
+        layers: vec![fixtures::layer_tar(&[(
+            "big.bin",
+            &fixtures::noise(3 << 20, 51),
+        )])],
+        ..ImageSpec::small(51)
+    };
+    let built = fixtures::write_oci(&oci, "v1", &spec);
+    ok(skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:v1", oci.display()),
+        &reg.image("flaky/img:v1"),
+    ]));
+    let proxy = Proxy::start(reg.port, ProxyMode::CutFirstBlobAfter(1_500_000));
+    let out = t.path().join("out");
+    ok(skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        "--src-tls-verify=false",
+        &format!("docker://{}/flaky/img:v1", proxy.host()),
+        &format!("dir:{}", out.display()),
+    ]));
+    assert_eq!(proxy.cuts.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(
+        proxy
+            .range_requests
+            .load(std::sync::atomic::Ordering::SeqCst)
+            >= 1
+    );
+    assert_eq!(
+        std::fs::read(out.join("manifest.json")).unwrap(),
+        built.manifest
+    );
+    let layer = &built.blobs[0];
+    let name = &fixtures::sha256(layer)["sha256:".len()..];
+    assert_eq!(&std::fs::read(out.join(name)).unwrap(), layer);
+}
+
+#[test]
+fn busy_registries_are_retried() {
+    let Some(reg) = Registry::start() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let oci = t.path().join("oci");
+    let built = fixtures::write_oci(&oci, "v1", &ImageSpec::small(52));
+    ok(skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:v1", oci.display()),
+        &reg.image("busy/img:v1"),
+    ]));
+    // 503 twice, then the answer: retried inside the request.
+    let proxy = Proxy::start(
+        reg.port,
+        ProxyMode::Refuse {
+            path: "/manifests/v1",
+            times: 2,
+            status: "503 Service Unavailable",
+            headers: "",
+        },
+    );
+    let img = format!("docker://{}/busy/img:v1", proxy.host());
+    let raw = ok(skiff().args(["inspect", "--raw", "--tls-verify=false", &img]));
+    assert_eq!(raw.stdout, built.manifest);
+    // 429 with Retry-After: waited for, then retried.
+    let proxy = Proxy::start(
+        reg.port,
+        ProxyMode::Refuse {
+            path: "/manifests/v1",
+            times: 1,
+            status: "429 Too Many Requests",
+            headers: "Retry-After: 1\r\n",
+        },
+    );
+    let img = format!("docker://{}/busy/img:v1", proxy.host());
+    let started = std::time::Instant::now();
+    let raw = ok(skiff().args(["inspect", "--raw", "--tls-verify=false", &img]));
+    assert_eq!(raw.stdout, built.manifest);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    // A registry that stays unavailable fails in the end; --retry-times tries again.
+    let proxy = Proxy::start(
+        reg.port,
+        ProxyMode::Refuse {
+            path: "/manifests/v1",
+            times: 1000,
+            status: "503 Service Unavailable",
+            headers: "",
+        },
+    );
+    let img = format!("docker://{}/busy/img:v1", proxy.host());
+    let (code, err) = fails(skiff().args([
+        "inspect",
+        "--tls-verify=false",
+        "--retry-times=1",
+        "--retry-delay=100ms",
+        &img,
+    ]));
+    assert_eq!(code, 1);
+    assert!(
+        fatal_message(&err).ends_with("received unexpected HTTP status: 503 Service Unavailable"),
+        "{err}"
+    );
+    assert!(err.contains("retrying"), "{err}");
+    // 3 tries inside each of the 2 attempts.
+    assert_eq!(proxy.refused.load(std::sync::atomic::Ordering::SeqCst), 6);
+    // 404 is an answer: never retried.
+    let proxy = Proxy::start(
+        reg.port,
+        ProxyMode::Refuse {
+            path: "/manifests/nope",
+            times: 0,
+            status: "200 OK",
+            headers: "",
+        },
+    );
+    let (code, _) = fails(skiff().args([
+        "inspect",
+        "--tls-verify=false",
+        "--retry-times=3",
+        &format!("docker://{}/busy/img:nope", proxy.host()),
+    ]));
+    assert_eq!(code, 2);
+    assert_eq!(proxy.refused.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+/// A minimal registry that takes uploads only in chunks of at most `max` bytes
+/// (`OCI-Chunk-Max-Length`), checking each chunk's `Content-Range`.
+struct ChunkedRegistry {
+    port: u16,
+    chunks: std::sync::Arc<std::sync::Mutex<Vec<usize>>>,
+    stored: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>>,
+}
+
+impl ChunkedRegistry {
+    fn start(max: usize) -> ChunkedRegistry {
+        use std::io::{BufRead, BufReader, Read, Write};
+        use std::sync::{Arc, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let chunks = Arc::new(Mutex::new(Vec::new()));
+        let stored = Arc::new(Mutex::new(std::collections::HashMap::new()));
+        let uploads: Arc<Mutex<std::collections::HashMap<String, Vec<u8>>>> = Arc::default();
+        let (c2, s2) = (chunks.clone(), stored.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let (chunks, stored, uploads) = (c2.clone(), s2.clone(), uploads.clone());
+                std::thread::spawn(move || {
+                    let mut w = conn.try_clone().unwrap();
+                    let mut r = BufReader::new(conn);
+                    loop {
+                        let mut line = String::new();
+                        if r.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let mut headers = std::collections::HashMap::new();
+                        loop {
+                            let mut h = String::new();
+                            r.read_line(&mut h).unwrap();
+                            if h == "\r\n" {
+                                break;
+                            }
+                            let (k, v) = h.split_once(':').unwrap();
+                            headers.insert(k.to_ascii_lowercase(), v.trim().to_string());
+                        }
+                        let len: usize = headers
+                            .get("content-length")
+                            .map_or(0, |v| v.parse().unwrap());
+                        let mut body = vec![0; len];
+                        r.read_exact(&mut body).unwrap();
+                        let mut parts = line.split_whitespace();
+                        let (method, target) = (parts.next().unwrap(), parts.next().unwrap());
+                        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+                        let mut extra = String::new();
+                        let status = match (method, path) {
+                            ("GET", "/v2/") => "200 OK",
+                            ("POST", p) if p.ends_with("/blobs/uploads/") => {
+                                let id = format!("u{}", uploads.lock().unwrap().len());
+                                uploads.lock().unwrap().insert(id.clone(), Vec::new());
+                                extra = format!(
+                                    "Location: /upload/{id}\r\nOCI-Chunk-Max-Length: {max}\r\n"
+                                );
+                                "202 Accepted"
+                            }
+                            ("PATCH", p) if p.starts_with("/upload/") => {
+                                let id = &p["/upload/".len()..];
+                                let mut ups = uploads.lock().unwrap();
+                                let data = ups.get_mut(id).unwrap();
+                                let range =
+                                    headers.get("content-range").cloned().unwrap_or_default();
+                                let expected =
+                                    format!("{}-{}", data.len(), data.len() + body.len() - 1);
+                                if body.len() > max || range != expected {
+                                    "416 Range Not Satisfiable"
+                                } else {
+                                    chunks.lock().unwrap().push(body.len());
+                                    data.extend_from_slice(&body);
+                                    extra = format!("Location: /upload/{id}\r\n");
+                                    "202 Accepted"
+                                }
+                            }
+                            ("PUT", p) if p.starts_with("/upload/") => {
+                                let id = &p["/upload/".len()..];
+                                let data = uploads.lock().unwrap().remove(id).unwrap();
+                                let digest =
+                                    query.strip_prefix("digest=").unwrap().replace("%3A", ":");
+                                if fixtures::sha256(&data) == digest {
+                                    stored.lock().unwrap().insert(digest, data);
+                                    "201 Created"
+                                } else {
+                                    "400 Bad Request"
+                                }
+                            }
+                            ("PUT", p) if p.contains("/manifests/") => {
+                                stored.lock().unwrap().insert(p.to_string(), body.clone());
+                                "201 Created"
+                            }
+                            _ => "404 Not Found",
+                        };
+                        let _ = write!(w, "HTTP/1.1 {status}\r\n{extra}Content-Length: 0\r\n\r\n");
+                    }
+                });
+            }
+        });
+        ChunkedRegistry {
+            port,
+            chunks,
+            stored,
+        }
+    }
+}
+
+#[test]
+fn registries_that_take_limited_chunks_get_chunks() {
+    let reg = ChunkedRegistry::start(1000);
+    let t = tempfile::tempdir().unwrap();
+    let oci = t.path().join("oci");
+    let spec = ImageSpec {
+        layers: vec![fixtures::layer_tar(&[(
+            "x.bin",
+            &fixtures::noise(5000, 53),
+        )])],
+        ..ImageSpec::small(53)
+    };
+    let built = fixtures::write_oci(&oci, "v1", &spec);
+    ok(skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:v1", oci.display()),
+        &format!("docker://127.0.0.1:{}/chunked/img:v1", reg.port),
+    ]));
+    let stored = reg.stored.lock().unwrap();
+    for blob in built.blobs.iter().chain([&built.config]) {
+        assert_eq!(stored.get(&fixtures::sha256(blob)), Some(blob));
+    }
+    assert_eq!(
+        stored.get("/v2/chunked/img/manifests/v1"),
+        Some(&built.manifest)
+    );
+    let chunks = reg.chunks.lock().unwrap();
+    assert!(chunks.iter().all(|c| *c <= 1000), "{chunks:?}");
+    assert!(chunks.len() > built.blobs.len() + 1, "{chunks:?}");
+}
