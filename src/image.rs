@@ -91,7 +91,7 @@ impl Image {
             }
             (_, None) => bail!("image has no configuration"),
         };
-        Ok(crate::manifest::from_json(&bytes)?)
+        crate::manifest::from_json(&bytes)
     }
 
     /// What `skopeo inspect` reports about the image (without Name/Digest/RepoTags, which
