@@ -8,6 +8,7 @@ use skiff::cli::{self, Cli};
 use skiff::error::{UsageError, exit_code, log_line};
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_failure(e),
@@ -47,6 +48,16 @@ fn main() -> ExitCode {
             }
             fatal(&e)
         }
+    }
+}
+
+/// glibc gives every thread that allocates its own arena, which keeps freed buffers of all of
+/// them resident; skiff's buffers are large and short-lived, so one shared arena keeps the
+/// peak memory lower at no measurable CPU cost. Must run before any thread starts.
+fn limit_malloc_arenas() {
+    // SAFETY: mallopt only sets an allocator tunable; called before other threads exist.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
     }
 }
 
