@@ -21,6 +21,8 @@ cargo build --release --quiet
 export SKIFF="$ROOT/target/release/skiff"
 . scripts/bench/lib.sh
 : >"$RESULTS"
+stop_bench_registries
+trap stop_bench_registries EXIT
 
 # The benchmark images: ~700 MB and ~70 MB, 4 layers each (compressible and random data).
 make_image() {

@@ -83,12 +83,15 @@ impl Image {
         {
             return Err(non_image_artifact(&m.config.media_type));
         }
-        match self.config_blob(src).await? {
-            Some(bytes) => Ok(crate::manifest::from_json(&bytes)?),
-            None => Err(crate::error::not_implemented(
-                "the OCI configuration of a schema 1 image",
-            )),
-        }
+        let bytes = match (&self.manifest, self.config_blob(src).await?) {
+            (_, Some(bytes)) => bytes,
+            // Schema 1 has no config blob: c/image converts the manifest to schema 2 first.
+            (Manifest::Schema1(m), None) => {
+                crate::manifest::convert::schema1_config_without_layers(m)?
+            }
+            (_, None) => bail!("image has no configuration"),
+        };
+        crate::manifest::from_json(&bytes)
     }
 
     /// What `skopeo inspect` reports about the image (without Name/Digest/RepoTags, which

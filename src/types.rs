@@ -58,4 +58,6 @@ pub struct SystemContext {
     pub registry_token: Option<String>,
     pub no_creds: bool,
     pub user_agent_prefix: Option<String>,
+    /// `--additional-tag`: more names a docker-archive destination records for the image.
+    pub docker_archive_additional_tags: Vec<crate::reference::DockerReference>,
 }

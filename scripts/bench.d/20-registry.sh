@@ -5,44 +5,8 @@
 # (with the tag list) and list-tags.
 command -v docker-registry >/dev/null || { echo "bench needs docker-registry (./scripts/test.sh installs the peers)"; return 1; }
 
-R=$BENCH_DIR/registries
-rm -rf "$R"
-mkdir -p "$R"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# start_registry NAME: prints host:port; the pid goes to $R/NAME.pid.
-start_registry() {
-  local name=$1 port; port=$(free_port)
-  cat >"$R/$name.yml" <<EOF
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $R/$name
-  delete:
-    enabled: true
-  maintenance:
-    uploadpurging:
-      enabled: false
-http:
-  addr: 127.0.0.1:$port
-EOF
-  docker-registry serve "$R/$name.yml" >"$R/$name.log" 2>&1 &
-  echo $! >"$R/$name.pid"
-  for _ in $(seq 100); do
-    python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/v2/')" 2>/dev/null && break
-    sleep 0.1
-  done
-  echo "127.0.0.1:$port"
-}
-stop_registries() { kill "$(cat "$R/src.pid")" "$(cat "$R/dst.pid")" 2>/dev/null || true; }
-trap stop_registries EXIT
-
-SRC=$(start_registry src)
-DST=$(start_registry dst)
+SRC=$(bench_registry src)
+DST=$(bench_registry dst)
 B=$BENCH_DIR/out-registry
 mkdir -p "$B"
 NT="--src-tls-verify=false --dest-tls-verify=false"
@@ -53,7 +17,7 @@ for i in $(seq 1 30); do
   skopeo copy -q --insecure-policy $NT "docker://$SRC/bench/small:bench" "docker://$SRC/bench/small:t$i"
 done
 
-wipe_dst="rm -rf $R/dst/docker"
+wipe_dst="rm -rf $BENCH_DIR/registry-dst/data/docker"
 bench_case registry-to-registry-cold "$wipe_dst" \
   "$SKIFF --insecure-policy copy -q $NT docker://$SRC/bench/big:bench docker://$DST/bench/big:bench" \
   "skopeo --insecure-policy copy -q $NT docker://$SRC/bench/big:bench docker://$DST/bench/big:bench"
@@ -81,6 +45,5 @@ bench_case registry-list-tags "true" \
   "$SKIFF list-tags --tls-verify=false docker://$SRC/bench/small" \
   "skopeo list-tags --tls-verify=false docker://$SRC/bench/small"
 
-stop_registries
-trap - EXIT
-rm -rf "$B" "$R"
+stop_bench_registries
+rm -rf "$B"

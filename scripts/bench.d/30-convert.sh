@@ -83,37 +83,19 @@ bench_case convert-all-3-to-v2s2-dir "rm -rf $B/v3" \
   "$SKIFF --insecure-policy copy -q --all --format v2s2 oci:$IDX3:multi dir:$B/v3" \
   "skopeo --insecure-policy copy -q --all --format v2s2 oci:$IDX3:multi dir:$B/v3"
 
-# Registry to registry (the issue's --all targets): only once skiff speaks docker://.
-probe=$("$SKIFF" inspect docker://127.0.0.1:1/probe 2>&1 || true)
-if command -v docker-registry >/dev/null && [[ $probe != *"not implemented"* ]]; then
-  REG_PORT=${REG_PORT:-55030}
-  REG_DIR=$(mktemp -d "$BENCH_DIR/registry.XXXX")
-  cat >"$REG_DIR/config.yml" <<EOF
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: $REG_DIR/data
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:$REG_PORT
-EOF
-  docker-registry serve "$REG_DIR/config.yml" >"$REG_DIR/log" 2>&1 &
-  REG_PID=$!
-  for _ in $(seq 50); do curl -fs "http://127.0.0.1:$REG_PORT/v2/" >/dev/null && break; sleep 0.1; done
-  R="127.0.0.1:$REG_PORT"
+# Registry to registry (the issue's --all targets), two repositories of one registry.
+if command -v docker-registry >/dev/null; then
+  R=$(bench_registry convert)
+  repos=$(bench_registry_repos convert)
   for n in 3 8; do
     idx=IDX$n
     skopeo copy -q --insecure-policy --dest-tls-verify=false --all "oci:${!idx}:multi" "docker://$R/src$n:multi"
-    repos="$REG_DIR/data/docker/registry/v2/repositories"
     bench_case "convert-all-$n-registry-to-registry" "rm -rf $repos/skiff$n $repos/skopeo$n" \
       "$SKIFF --insecure-policy copy -q --all --src-tls-verify=false --dest-tls-verify=false docker://$R/src$n:multi docker://$R/skiff$n:multi" \
       "skopeo --insecure-policy copy -q --all --src-tls-verify=false --dest-tls-verify=false docker://$R/src$n:multi docker://$R/skopeo$n:multi"
   done
-  kill "$REG_PID" 2>/dev/null || true
-  wait "$REG_PID" 2>/dev/null || true
-  rm -rf "$REG_DIR"
+  stop_bench_registries
 else
-  echo "convert-all-*-registry-to-registry: skipped (skiff has no docker:// transport yet)" | tee -a "$RESULTS"
+  echo "convert-all-*-registry-to-registry: skipped (needs docker-registry; ./scripts/test.sh installs it)" | tee -a "$RESULTS"
 fi
 rm -rf "$B"

@@ -2,11 +2,14 @@
 # $BENCH_DIR (never /var/lib/containers): oci → containers-storage and containers-storage →
 # dir for the big image, with the vfs driver and, where the kernel allows, overlay.
 # STORAGE_DRIVERS="vfs" limits the drivers measured.
-# The issue's registry cases (registry → containers-storage, containers-storage → registry)
-# need the docker transport; they are added here once it lands.
+# The issue's registry cases: registry → containers-storage and containers-storage →
+# registry, against a loopback docker-registry.
 B=$BENCH_DIR/out-storage
 src="oci:$IMG_BIG:bench"
 mkdir -p "$B"
+command -v docker-registry >/dev/null || { echo "bench needs docker-registry (./scripts/test.sh installs the peers)"; return 1; }
+REG=$(bench_registry storage)
+skopeo copy -q --insecure-policy --dest-tls-verify=false "$src" "docker://$REG/bench/big:bench"
 
 # c/storage's overlay driver bind-mounts its home onto itself; a store is removed only after
 # letting go of such mounts (a command line, as hyperfine runs it in its own shell).
@@ -38,7 +41,14 @@ for driver in ${STORAGE_DRIVERS:-vfs overlay}; do
   bench_case "storage-$driver-cs-to-dir" "rm -rf $B/d" \
     "CONTAINERS_STORAGE_CONF=$r_conf $SKIFF --insecure-policy copy -q containers-storage:localhost/bench:1 dir:$B/d" \
     "CONTAINERS_STORAGE_CONF=$r_conf skopeo --insecure-policy copy -q containers-storage:localhost/bench:1 dir:$B/d"
+  bench_case "storage-$driver-registry-to-cs" "$wipe" \
+    "CONTAINERS_STORAGE_CONF=$w_conf $SKIFF --insecure-policy copy -q --src-tls-verify=false docker://$REG/bench/big:bench containers-storage:localhost/bench:1" \
+    "CONTAINERS_STORAGE_CONF=$w_conf skopeo --insecure-policy copy -q --src-tls-verify=false docker://$REG/bench/big:bench containers-storage:localhost/bench:1"
+  bench_case "storage-$driver-cs-to-registry" "rm -rf $(bench_registry_repos storage)/bench/out" \
+    "CONTAINERS_STORAGE_CONF=$r_conf $SKIFF --insecure-policy copy -q --dest-tls-verify=false containers-storage:localhost/bench:1 docker://$REG/bench/out:1" \
+    "CONTAINERS_STORAGE_CONF=$r_conf skopeo --insecure-policy copy -q --dest-tls-verify=false containers-storage:localhost/bench:1 docker://$REG/bench/out:1"
   eval "$wipe"
   eval "$(unmount_under "$BENCH_DIR/store-$driver-r")"
 done
+stop_bench_registries
 rm -rf "$B"

@@ -42,3 +42,46 @@ print(f"{n:<34} wall {sw/ow:5.2f}x ({sw:7.3f}s vs {ow:7.3f}s)  cpu {sc/max(oc,1e
       f"peak-rss {sr/max(orr,1):5.2f}x ({sr/1024:6.1f} vs {orr/1024:6.1f} MiB)")
 PY
 }
+
+# bench_registry NAME: starts a docker-registry on a free loopback port (plain HTTP, delete
+# enabled, storage in $BENCH_DIR/registry-NAME/data) and prints its host:port. bench.sh stops
+# every one at exit (stop_bench_registries).
+bench_registry() {
+  local dir=$BENCH_DIR/registry-$1 port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  cat >"$dir/config.yml" <<YML
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:$port
+YML
+  docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+  echo $! >>"$BENCH_DIR/registry.pids"
+  for _ in $(seq 100); do
+    python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/v2/')" 2>/dev/null && break
+    sleep 0.1
+  done
+  echo "127.0.0.1:$port"
+}
+
+# The repositories directory of a bench_registry (wipe a repository there for a cold copy).
+bench_registry_repos() { echo "$BENCH_DIR/registry-$1/data/docker/registry/v2/repositories"; }
+
+stop_bench_registries() {
+  [ -f "$BENCH_DIR/registry.pids" ] || return 0
+  xargs -r kill <"$BENCH_DIR/registry.pids" 2>/dev/null || true
+  rm -f "$BENCH_DIR/registry.pids"
+}

@@ -235,9 +235,10 @@ impl CopyArgs {
         for tag in &self.additional_tags {
             let r = DockerReference::parse_normalized_named(tag)
                 .map_err(|e| anyhow::anyhow!("error parsing additional-tag '{tag}': {e}"))?;
-            if r.tag().is_none() || r.digest().is_some() {
+            if r.tag().is_none() {
                 bail!("additional-tag '{tag}' must be a tagged reference");
             }
+            dest_ctx.docker_archive_additional_tags.push(r);
         }
 
         if self.multi_arch.is_some() && self.all {
@@ -262,11 +263,6 @@ impl CopyArgs {
             ));
         }
         self.copy.refuse_signing()?;
-        if !self.additional_tags.is_empty() {
-            return Err(not_implemented(
-                "--additional-tag (docker-archive destinations)",
-            ));
-        }
 
         let options = Options {
             source_ctx,

@@ -82,9 +82,11 @@ impl ListTagsArgs {
                 }
             }
             TransportKind::DockerArchive => {
-                return Err(crate::error::not_implemented(
-                    "listing the tags of a docker-archive",
-                ));
+                let name = crate::reference::parse_docker_archive(&arg["docker-archive:".len()..])?;
+                TagList {
+                    repository: String::new(),
+                    tags: crate::transport::docker_archive::list_tags(&name, &ctx).await?,
+                }
             }
             other => bail!(
                 "Unsupported transport '{}' for tag listing. Only supported: {SUPPORTED}",

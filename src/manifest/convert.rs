@@ -258,8 +258,8 @@ struct Schema2History {
 struct Schema2RootFs<'a> {
     #[serde(rename = "type")]
     kind: &'a str,
-    #[serde(skip_serializing_if = "<[Digest]>::is_empty")]
-    diff_ids: &'a [Digest],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    diff_ids: &'a [String],
 }
 
 /// Schema 1 → schema 2: the config is built from the top history entry, with the history and
@@ -307,6 +307,7 @@ fn schema1_to_schema2(m: &Schema1, updates: &mut Updates) -> Result<Updated> {
             kept_ids.push(d.clone());
         }
     }
+    let kept_ids: Vec<String> = kept_ids.iter().map(Digest::to_string).collect();
     let config = schema1_config(m, &kept_ids)?;
     if updates.layer_infos.is_some() {
         updates.layer_infos = Some(kept_edits);
@@ -329,8 +330,20 @@ fn schema1_to_schema2(m: &Schema1, updates: &mut Updates) -> Result<Updated> {
     })
 }
 
+/// The schema 2 config of a schema 1 image whose layers were not read (`inspect --config`):
+/// c/image then records an empty digest for each non-empty layer.
+pub fn schema1_config_without_layers(m: &Schema1) -> Result<Vec<u8>> {
+    let unknown: Vec<String> = m
+        .extracted
+        .iter()
+        .filter(|c| !c.throwaway)
+        .map(|_| String::new())
+        .collect();
+    schema1_config(m, &unknown)
+}
+
 /// c/image's ToSchema2Config.
-fn schema1_config(m: &Schema1, diff_ids: &[Digest]) -> Result<Vec<u8>> {
+fn schema1_config(m: &Schema1, diff_ids: &[String]) -> Result<Vec<u8>> {
     let top = m
         .history
         .first()

@@ -6,6 +6,8 @@
 
 pub mod dir;
 pub mod docker;
+pub mod docker_archive;
+pub mod docker_daemon;
 pub mod fsutil;
 pub mod oci;
 pub mod oci_archive;
@@ -179,10 +181,8 @@ pub async fn open_source(name: &ImageName, ctx: &SystemContext) -> Result<Box<dy
         ImageName::ContainersStorage(s) => Ok(Box::new(
             storage::source::StorageSource::open(storage::resolve_name(s).await?).await?,
         )),
-        other => Err(not_implemented(format!(
-            "the {} transport",
-            other.transport()
-        ))),
+        ImageName::DockerArchive(a) => Ok(Box::new(docker_archive::open_source(a, ctx).await?)),
+        ImageName::DockerDaemon(d) => Ok(Box::new(docker_daemon::open_source(d, ctx).await?)),
     }
 }
 
@@ -201,10 +201,10 @@ pub async fn open_destination(
         ImageName::ContainersStorage(s) => Ok(Box::new(
             storage::dest::StorageDestination::open(storage::resolve_name(s).await?).await?,
         )),
-        other => Err(not_implemented(format!(
-            "the {} transport",
-            other.transport()
-        ))),
+        ImageName::DockerArchive(a) => {
+            Ok(Box::new(docker_archive::open_archive_destination(a, ctx)?))
+        }
+        ImageName::DockerDaemon(d) => Ok(Box::new(docker_daemon::open_destination(d, ctx).await?)),
     }
 }
 

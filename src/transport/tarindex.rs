@@ -20,6 +20,8 @@ pub struct TarEntry {
 pub struct TarIndex {
     path: PathBuf,
     entries: HashMap<String, TarEntry>,
+    /// Symbolic links: member name → link target as recorded (not followed here).
+    symlinks: HashMap<String, String>,
 }
 
 /// A member name in canonical form (`./a//b` → `a/b`); names that climb out with `..` or are
@@ -58,11 +60,20 @@ impl TarIndex {
         let mut archive = tar::Archive::new(file);
         let mut entries = HashMap::new();
         let mut links = Vec::new();
+        let mut symlinks = HashMap::new();
         let iter = archive
             .entries_with_seek()
             .with_context(|| format!("reading tar archive {}", path.display()))?;
         for entry in iter {
-            let entry = entry.with_context(|| format!("reading tar archive {}", path.display()))?;
+            let entry = entry.map_err(|e| {
+                // The tar crate's words for a header cut short.
+                if e.to_string().contains("failed to read entire block") {
+                    anyhow::anyhow!("tar archive {} is truncated", path.display())
+                } else {
+                    anyhow::Error::from(e)
+                        .context(format!("reading tar archive {}", path.display()))
+                }
+            })?;
             let Some(name) = normalize_member(&entry.path()?) else {
                 continue;
             };
@@ -72,11 +83,18 @@ impl TarIndex {
                         offset: entry.raw_file_position(),
                         size: entry.size(),
                     };
+                    symlinks.remove(&name);
                     entries.insert(name, e);
                 }
                 tar::EntryType::Link => {
                     if let Some(target) = entry.link_name()?.and_then(|t| normalize_member(&t)) {
                         links.push((name, target));
+                    }
+                }
+                tar::EntryType::Symlink => {
+                    if let Some(target) = entry.link_name()? {
+                        entries.remove(&name);
+                        symlinks.insert(name, target.to_string_lossy().into_owned());
                     }
                 }
                 _ => {}
@@ -91,6 +109,7 @@ impl TarIndex {
         let index = TarIndex {
             path: path.to_path_buf(),
             entries,
+            symlinks,
         };
         index.check_bounds()?;
         Ok(index)
@@ -110,6 +129,11 @@ impl TarIndex {
 
     pub fn get(&self, name: &str) -> Option<TarEntry> {
         self.entries.get(name).copied()
+    }
+
+    /// The target of a symbolic link member, as recorded.
+    pub fn symlink(&self, name: &str) -> Option<&str> {
+        self.symlinks.get(name).map(String::as_str)
     }
 
     pub fn path(&self) -> &Path {

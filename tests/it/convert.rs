@@ -571,3 +571,27 @@ fn artifacts_are_not_converted() {
         assert_same_tree(&ours, &theirs);
     }
 }
+
+#[test]
+fn schema1_inspect_matches_skopeo() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("s1");
+    write_schema1(&dir, true);
+    let name = format!("dir:{}", dir.display());
+    for args in [vec!["--config"], vec![]] {
+        let ours = ok(skiff().arg("inspect").args(&args).arg(&name)).stdout;
+        let Some(mut s) = skopeo() else { return };
+        let theirs = ok(s.arg("inspect").args(&args).arg(&name)).stdout;
+        let ours = String::from_utf8_lossy(&ours).into_owned();
+        let theirs = String::from_utf8_lossy(&theirs).into_owned();
+        if args.is_empty() {
+            // skopeo 1.9.3 predates LayersData.
+            let v: serde_json::Value = serde_json::from_str(&ours).unwrap();
+            let mut w: serde_json::Value = serde_json::from_str(&theirs).unwrap();
+            w["LayersData"] = v["LayersData"].clone();
+            assert_eq!(v, w);
+        } else {
+            assert_eq!(ours, theirs, "inspect {args:?}");
+        }
+    }
+}

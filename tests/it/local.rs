@@ -357,3 +357,96 @@ fn signatures_travel_with_dir_images_and_are_refused_by_oci() {
         &format!("oci:{}:x", o.display()),
     ]));
 }
+
+#[test]
+fn shared_blob_dirs_and_source_indexes_match_skopeo() {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    fixtures::write_oci(&src, "one", &ImageSpec::small(13));
+    fixtures::write_oci(&src, "two", &ImageSpec::small(14));
+    // `oci:PATH:@N` picks the Nth entry of index.json.
+    let by_index = format!("oci:{}:@1", src.display());
+    let d = t.path().join("d");
+    ok(skiff().args(["copy", "-q", &by_index, &format!("dir:{}", d.display())]));
+    assert_eq!(
+        std::fs::read(d.join("manifest.json")).unwrap(),
+        fixtures::build(&ImageSpec::small(14)).manifest
+    );
+    let (code, err) = fails(skiff().args([
+        "copy",
+        "-q",
+        &format!("oci:{}:@5", src.display()),
+        &format!("dir:{}", t.path().join("e").display()),
+    ]));
+    assert_eq!(code, 1);
+    assert!(
+        fatal_message(&err).contains("index 5 is too large, only 2 entries available"),
+        "{err}"
+    );
+
+    // Blobs go to the shared directory; the layout keeps only its index.
+    let (la, lb) = (t.path().join("la"), t.path().join("lb"));
+    let (sa, sb) = (t.path().join("shared-a"), t.path().join("shared-b"));
+    std::fs::create_dir_all(&sa).unwrap();
+    std::fs::create_dir_all(&sb).unwrap();
+    let name = format!("oci:{}:one", src.display());
+    ok(skiff()
+        .args(["copy", "-q", "--dest-shared-blob-dir"])
+        .arg(&sa)
+        .args([&name, &format!("oci:{}:x", la.display())]));
+    assert!(
+        !la.join("blobs/sha256").exists()
+            || std::fs::read_dir(la.join("blobs/sha256")).unwrap().count() == 0
+    );
+    assert_eq!(
+        std::fs::read_dir(sa.join("sha256")).unwrap().count(),
+        4,
+        "2 layers, config, manifest"
+    );
+    if let Some(mut s) = skopeo() {
+        ok(s.args(["copy", "-q", "--dest-shared-blob-dir"])
+            .arg(&sb)
+            .args([&name, &format!("oci:{}:x", lb.display())]));
+        assert_same_tree(&sa, &sb);
+        assert_eq!(tree(&la)["index.json"], tree(&lb)["index.json"]);
+    }
+    // And read back through it.
+    let back = t.path().join("back");
+    ok(skiff()
+        .args(["copy", "-q", "--src-shared-blob-dir"])
+        .arg(&sa)
+        .args([
+            &format!("oci:{}:x", la.display()),
+            &format!("dir:{}", back.display()),
+        ]));
+    assert_eq!(
+        std::fs::read(back.join("manifest.json")).unwrap(),
+        fixtures::build(&ImageSpec::small(13)).manifest
+    );
+}
+
+#[test]
+fn dir_and_oci_archive_copy_both_ways() {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    let built = fixtures::write_dir(&src, &ImageSpec::small(15));
+    let a = t.path().join("a.tar");
+    ok(skiff().args([
+        "copy",
+        "-q",
+        &format!("dir:{}", src.display()),
+        &format!("oci-archive:{}:t", a.display()),
+    ]));
+    let back = t.path().join("back");
+    ok(skiff().args([
+        "copy",
+        "-q",
+        &format!("oci-archive:{}:t", a.display()),
+        &format!("dir:{}", back.display()),
+    ]));
+    assert_eq!(
+        std::fs::read(back.join("manifest.json")).unwrap(),
+        built.manifest
+    );
+    assert_same_tree(&src, &back);
+}

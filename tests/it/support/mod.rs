@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod dockerd;
 pub mod fixtures;
 pub mod registry;
 

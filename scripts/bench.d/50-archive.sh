@@ -1,0 +1,67 @@
+# docker-archive: and docker-daemon: (issue: docker-archive and docker-daemon transports).
+# Cases: inspect of the big image as a docker-archive; oci → docker-archive; oci →
+# docker-daemon and docker-daemon → dir/oci against a private dockerd started here (vfs,
+# loopback unix socket, its own data root under $BENCH_DIR, stopped at the end); the issue's
+# registry → daemon and daemon → registry cases against a loopback docker-registry.
+command -v dockerd >/dev/null || { echo "bench needs dockerd (./scripts/test.sh installs the peers)"; return 1; }
+command -v docker-registry >/dev/null || { echo "bench needs docker-registry"; return 1; }
+command -v docker >/dev/null || { echo "bench needs the docker CLI (Debian package docker.io)"; return 1; }
+
+A=$BENCH_DIR/out-archive
+D=$BENCH_DIR/dockerd
+rm -rf "$A" "$D"
+mkdir -p "$A" "$D"
+src="oci:$IMG_BIG:bench"
+
+# The big image as an archive, written once by skopeo (the input of the read cases).
+skopeo copy -q --insecure-policy "$src" "docker-archive:$A/big.tar:localhost/bench:1"
+bench_case archive-inspect ":" \
+  "$SKIFF inspect docker-archive:$A/big.tar" \
+  "skopeo inspect docker-archive:$A/big.tar"
+bench_case archive-oci-to-archive "rm -f $A/w.tar" \
+  "$SKIFF --insecure-policy copy -q $src docker-archive:$A/w.tar:localhost/bench:1" \
+  "skopeo --insecure-policy copy -q $src docker-archive:$A/w.tar:localhost/bench:1"
+bench_case archive-archive-to-dir "rm -rf $A/d" \
+  "$SKIFF --insecure-policy copy -q docker-archive:$A/big.tar dir:$A/d" \
+  "skopeo --insecure-policy copy -q docker-archive:$A/big.tar dir:$A/d"
+
+# A private engine on a unix socket.
+SOCK="$D/docker.sock"
+dockerd --storage-driver=vfs --iptables=false --ip6tables=false --bridge=none \
+  --data-root "$D/root" --exec-root "$D/exec" --pidfile "$D/dockerd.pid" \
+  -H "unix://$SOCK" >"$D/dockerd.log" 2>&1 &
+DOCKERD_PID=$!
+stop_dockerd() { kill "$DOCKERD_PID" 2>/dev/null && wait "$DOCKERD_PID" 2>/dev/null || true; }
+trap 'stop_dockerd; stop_bench_registries' EXIT
+export DOCKER_HOST="unix://$SOCK"
+for _ in $(seq 300); do docker version >/dev/null 2>&1 && break; sleep 0.2; done
+H="unix://$SOCK"
+
+# The image the engine reads from: loaded once.
+skopeo copy -q --insecure-policy --dest-daemon-host "$H" "$src" docker-daemon:localhost/bench:src
+# The engine keeps layers it has: both tags go before each run, so every load is a real one.
+bench_case daemon-oci-to-daemon "docker rmi -f localhost/bench:src localhost/bench:dst >/dev/null 2>&1; true" \
+  "$SKIFF --insecure-policy copy -q $src docker-daemon:localhost/bench:dst" \
+  "skopeo --insecure-policy copy -q --dest-daemon-host $H $src docker-daemon:localhost/bench:dst"
+skopeo copy -q --insecure-policy --dest-daemon-host "$H" "$src" docker-daemon:localhost/bench:src
+bench_case daemon-daemon-to-dir "rm -rf $A/dd" \
+  "$SKIFF --insecure-policy copy -q docker-daemon:localhost/bench:src dir:$A/dd" \
+  "skopeo --insecure-policy copy -q --src-daemon-host $H docker-daemon:localhost/bench:src dir:$A/dd"
+bench_case daemon-daemon-to-oci "rm -rf $A/do" \
+  "$SKIFF --insecure-policy copy -q docker-daemon:localhost/bench:src oci:$A/do:bench" \
+  "skopeo --insecure-policy copy -q --src-daemon-host $H docker-daemon:localhost/bench:src oci:$A/do:bench"
+
+# registry ↔ daemon, the issue's targets.
+REG=$(bench_registry archive)
+skopeo copy -q --insecure-policy --dest-tls-verify=false "$src" "docker://$REG/bench/big:bench"
+bench_case daemon-registry-to-daemon "docker rmi -f localhost/bench:src localhost/bench:dst >/dev/null 2>&1; true" \
+  "$SKIFF --insecure-policy copy -q --src-tls-verify=false docker://$REG/bench/big:bench docker-daemon:localhost/bench:dst" \
+  "skopeo --insecure-policy copy -q --src-tls-verify=false --dest-daemon-host $H docker://$REG/bench/big:bench docker-daemon:localhost/bench:dst"
+skopeo copy -q --insecure-policy --dest-daemon-host "$H" "$src" docker-daemon:localhost/bench:src
+bench_case daemon-daemon-to-registry "rm -rf $(bench_registry_repos archive)/bench/out" \
+  "$SKIFF --insecure-policy copy -q --dest-tls-verify=false docker-daemon:localhost/bench:src docker://$REG/bench/out:1" \
+  "skopeo --insecure-policy copy -q --dest-tls-verify=false --src-daemon-host $H docker-daemon:localhost/bench:src docker://$REG/bench/out:1"
+stop_bench_registries
+stop_dockerd
+trap stop_bench_registries EXIT
+rm -rf "$A" "$D"
