@@ -11,6 +11,7 @@ mod logout;
 mod manifest_digest;
 mod other;
 pub mod progress;
+mod sync;
 mod template_data;
 
 use std::path::PathBuf;
@@ -136,7 +137,7 @@ pub enum Command {
     /// Verify a signature using local files
     StandaloneVerify(other::StandaloneVerifyArgs),
     /// Synchronize one or more images from one location to another
-    Sync(other::SyncArgs),
+    Sync(sync::SyncArgs),
 }
 
 impl GlobalFlags {

@@ -6,77 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use super::GlobalFlags;
-use super::copy::CopyFlags;
-use super::flags::{DestImageFlags, PrefixedAuthfiles, RetryFlags, SharedFlags, SrcImageFlags};
 use crate::error::not_implemented;
-
-#[derive(Args, Debug)]
-pub struct SyncArgs {
-    #[arg(value_name = "SOURCE DESTINATION")]
-    pub args: Vec<String>,
-    #[command(flatten)]
-    pub shared: SharedFlags,
-    #[command(flatten)]
-    pub authfiles: PrefixedAuthfiles,
-    #[command(flatten)]
-    pub src: SrcImageFlags,
-    #[command(flatten)]
-    pub dest: DestImageFlags,
-    #[command(flatten)]
-    pub retry: RetryFlags,
-    #[command(flatten)]
-    pub copy: CopyFlags,
-    #[arg(
-        short = 's',
-        long = "src",
-        value_name = "TRANSPORT",
-        help = "SOURCE transport: docker, dir or yaml"
-    )]
-    pub source_transport: Option<String>,
-    #[arg(
-        short = 'd',
-        long = "dest",
-        value_name = "TRANSPORT",
-        help = "DESTINATION transport: docker or dir"
-    )]
-    pub dest_transport: Option<String>,
-    #[arg(
-        long,
-        help = "name destination images with the full source path as scope"
-    )]
-    pub scoped: bool,
-    #[arg(
-        long = "append-suffix",
-        value_name = "SUFFIX",
-        help = "add SUFFIX to destination image names"
-    )]
-    pub append_suffix: Option<String>,
-    #[arg(short = 'a', long, help = "copy every image of a list, and the list")]
-    pub all: bool,
-    #[arg(long = "dry-run", help = "show what would be copied without copying")]
-    pub dry_run: bool,
-    #[arg(long = "keep-going", help = "go on after an image fails to copy")]
-    pub keep_going: bool,
-    #[arg(
-        long = "digestfile",
-        value_name = "PATH",
-        help = "write the digests of the copied images to PATH"
-    )]
-    pub digestfile: Option<PathBuf>,
-    #[arg(
-        long = "parallel-images",
-        value_name = "N",
-        help = "how many images to copy at once"
-    )]
-    pub parallel_images: Option<usize>,
-}
-
-impl SyncArgs {
-    pub async fn run(self, _g: &GlobalFlags) -> Result<()> {
-        Err(not_implemented("sync"))
-    }
-}
 
 #[derive(Args, Debug)]
 pub struct StandaloneSignArgs {

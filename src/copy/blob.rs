@@ -69,7 +69,15 @@ impl Copier<'_> {
         let copied = cell
             .get_or_try_init(|| {
                 ran = true;
-                self.copy_layer_uncached(info, rules, progress.clone())
+                async {
+                    let send = self.copy_layer_uncached(info, rules, progress.clone());
+                    let (copied, reused) =
+                        self.through_ledger(&info.digest, Some(rules), send).await?;
+                    if reused {
+                        progress.skipped();
+                    }
+                    Ok::<_, anyhow::Error>(copied)
+                }
             })
             .await?;
         if !ran {
@@ -260,6 +268,32 @@ impl Copier<'_> {
     /// verified.
     pub(crate) async fn copy_blob(&self, info: &BlobInfo, kind: BlobKind) -> Result<BlobInfo> {
         let progress: Arc<dyn BlobProgress> = Arc::from(self.reporter.blob(kind, info));
+        let send = async {
+            let stored = self
+                .copy_blob_unshared(info, kind, progress.clone())
+                .await?;
+            Ok(LayerCopied {
+                edit: LayerEdit {
+                    info: stored,
+                    op: CompressionOp::Preserve,
+                    algorithm: None,
+                },
+                diff_id: None,
+            })
+        };
+        let (copied, reused) = self.through_ledger(&info.digest, None, send).await?;
+        if reused {
+            progress.skipped();
+        }
+        Ok(copied.edit.info)
+    }
+
+    async fn copy_blob_unshared(
+        &self,
+        info: &BlobInfo,
+        kind: BlobKind,
+        progress: Arc<dyn BlobProgress>,
+    ) -> Result<BlobInfo> {
         if let Some(reused) = self.try_reuse(info).await? {
             progress.skipped();
             return Ok(reused);

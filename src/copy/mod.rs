@@ -8,6 +8,7 @@ mod pipeline;
 mod plan;
 pub mod progress;
 pub mod retry;
+mod shared;
 mod single;
 pub mod verify;
 
@@ -26,6 +27,7 @@ use crate::reference::ImageName;
 use crate::transport::{self, ImageDestination, ImageSource};
 use crate::types::SystemContext;
 use progress::Reporter;
+pub use shared::SharedBlobs;
 /// Transports return this (in an error's chain) when a destination refuses a manifest type,
 /// so the engine tries the next type.
 pub use single::ManifestTypeRejected;
@@ -125,6 +127,8 @@ pub(crate) struct Copier<'a> {
     /// Layers copied so far in this copy, by source digest and treatment: a blob shared by
     /// several images of a list is sent once.
     layers: Mutex<HashMap<(Digest, blob::LayerRules), SharedLayer>>,
+    /// Blobs shared with other copies running at the same time (a sync's images).
+    pub shared: Option<&'a SharedBlobs>,
 }
 
 /// Copies the image `src_name` to `dest_name`.
@@ -134,6 +138,19 @@ pub async fn copy_image(
     dest_name: &ImageName,
     options: &Options,
     reporter: &dyn Reporter,
+) -> Result<Copied> {
+    copy_image_sharing(policy, src_name, dest_name, options, reporter, None).await
+}
+
+/// Like [`copy_image`], for one of several copies running at once: a blob that another copy
+/// sharing `shared` sends to the same registry is sent only once.
+pub async fn copy_image_sharing(
+    policy: &Policy,
+    src_name: &ImageName,
+    dest_name: &ImageName,
+    options: &Options,
+    reporter: &dyn Reporter,
+    shared: Option<&SharedBlobs>,
 ) -> Result<Copied> {
     // Destination first, as c/image does: a destination that cannot be written fails fast.
     let dest = transport::open_destination(dest_name, &options.dest_ctx)
@@ -152,6 +169,7 @@ pub async fn copy_image(
         reporter,
         top_manifest: OnceLock::new(),
         layers: Mutex::new(HashMap::new()),
+        shared,
     };
     let manifest = copier.run().await?;
     copier

@@ -67,34 +67,41 @@ impl Copier<'_> {
         } else {
             1
         };
-        let updates: Vec<InstanceUpdate> = futures::stream::iter(instances.iter().map(|inst| {
-            let skip = wanted.as_ref().is_some_and(|w| !w.contains(&inst.digest));
-            let started = &started;
-            async move {
-                if skip {
-                    return Ok(InstanceUpdate {
-                        digest: inst.digest.clone(),
-                        size: inst.size,
-                        media_type: inst.media_type.clone(),
-                    });
+        // Collected first, so the copy's future is provably `Send` (see `copy_layers`).
+        let jobs: Vec<_> = instances
+            .iter()
+            .map(|inst| {
+                let skip = wanted.as_ref().is_some_and(|w| !w.contains(&inst.digest));
+                let started = &started;
+                async move {
+                    if skip {
+                        return Ok(InstanceUpdate {
+                            digest: inst.digest.clone(),
+                            size: inst.size,
+                            media_type: inst.media_type.clone(),
+                        });
+                    }
+                    let n = started.fetch_add(1, Ordering::SeqCst) + 1;
+                    self.reporter
+                        .message(&format!("Copying image {} ({n}/{to_copy})", inst.digest));
+                    let copied = self
+                        .copy_single(Some(&inst.digest), true, None)
+                        .await
+                        .with_context(|| {
+                            format!("copying image {n}/{to_copy} from manifest list")
+                        })?;
+                    Ok::<_, anyhow::Error>(InstanceUpdate {
+                        digest: copied.digest,
+                        size: copied.manifest.len() as i64,
+                        media_type: copied.mime,
+                    })
                 }
-                let n = started.fetch_add(1, Ordering::SeqCst) + 1;
-                self.reporter
-                    .message(&format!("Copying image {} ({n}/{to_copy})", inst.digest));
-                let copied = self
-                    .copy_single(Some(&inst.digest), true, None)
-                    .await
-                    .with_context(|| format!("copying image {n}/{to_copy} from manifest list"))?;
-                Ok::<_, anyhow::Error>(InstanceUpdate {
-                    digest: copied.digest,
-                    size: copied.manifest.len() as i64,
-                    media_type: copied.mime,
-                })
-            }
-        }))
-        .buffered(parallel)
-        .try_collect()
-        .await?;
+            })
+            .collect();
+        let updates: Vec<InstanceUpdate> = futures::stream::iter(jobs)
+            .buffered(parallel)
+            .try_collect()
+            .await?;
 
         let mut updated = original.normalized_clone();
         updated

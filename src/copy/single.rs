@@ -289,13 +289,19 @@ impl ImageCopy<'_, '_> {
         } else {
             1
         };
-        let copied = futures::stream::iter(layers.iter().map(|l| {
-            let rules = self.layer_rules(&l.media_type);
-            async move { c.copy_layer_blob(l, rules).await }
-        }))
-        .buffered(parallel)
-        .try_collect::<Vec<_>>()
-        .await?;
+        // Collected first: a lazy `map` here keeps the copy's future from being provably
+        // `Send` (a sync runs each image's copy in its own task).
+        let jobs: Vec<_> = layers
+            .iter()
+            .map(|l| {
+                let rules = self.layer_rules(&l.media_type);
+                async move { c.copy_layer_blob(l, rules).await }
+            })
+            .collect();
+        let copied = futures::stream::iter(jobs)
+            .buffered(parallel)
+            .try_collect::<Vec<_>>()
+            .await?;
         let edits: Vec<LayerEdit> = copied.iter().map(|l| l.edit.clone()).collect();
         if self.diff_ids_needed {
             let ids = copied

@@ -106,6 +106,7 @@ async fn copy_to_picky(accept: Vec<&'static str>) -> (Result<Bytes>, Vec<String>
         reporter: &progress::Silent,
         top_manifest: OnceLock::new(),
         layers: Mutex::new(HashMap::new()),
+        shared: None,
     };
     let res = copier.run().await;
     let tried = tried.lock().unwrap().clone();

@@ -157,7 +157,7 @@ impl Drop for DirDestination {
         }
         let _ = fs::remove_dir_all(&self.staging);
         if let Some(created) = &self.created {
-            let _ = fs::remove_dir_all(created);
+            fsutil::remove_created_dirs(&self.path, created);
         }
     }
 }

@@ -241,8 +241,47 @@ pub fn create_dir_all_tracking(path: &Path) -> Result<Option<PathBuf>> {
     Ok(missing)
 }
 
+/// Undoes [`create_dir_all_tracking`] after a failed copy: removes `path` and its parents up
+/// to `created` (inclusive) while they are empty. Never recursive: another copy may be
+/// writing next to this one (concurrent copies into one new parent directory, as sync makes).
+pub fn remove_created_dirs(path: &Path, created: &Path) {
+    let mut p = Some(path);
+    while let Some(cur) = p {
+        if fs::remove_dir(cur).is_err() || cur == created {
+            break;
+        }
+        p = cur.parent();
+    }
+}
+
 /// Go's wording for a failed file operation (`open /x/index.json: no such file or directory`),
 /// which skopeo users see and scripts match.
 pub fn go_path_error(op: &str, path: &Path, err: &io::Error) -> anyhow::Error {
     anyhow::anyhow!(crate::gotext::go_path_error(op, path, err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undoing_created_dirs_spares_what_others_put_there() {
+        let t = tempfile::tempdir().unwrap();
+        let top = t.path().join("new");
+        let mine = top.join("a/img");
+        let created = create_dir_all_tracking(&mine).unwrap().unwrap();
+        assert_eq!(created, top);
+        // A concurrent copy writes a sibling under the same new parent.
+        fs::create_dir_all(top.join("b")).unwrap();
+        fs::write(top.join("b/blob"), b"x").unwrap();
+        remove_created_dirs(&mine, &created);
+        assert!(!top.join("a").exists());
+        assert!(top.join("b/blob").exists());
+        // Alone, everything made goes.
+        fs::remove_dir_all(&top).unwrap();
+        let created = create_dir_all_tracking(&mine).unwrap().unwrap();
+        remove_created_dirs(&mine, &created);
+        assert!(!top.exists());
+        assert!(t.path().exists());
+    }
 }

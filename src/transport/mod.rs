@@ -120,6 +120,12 @@ pub trait ImageDestination: Send + Sync {
     /// If the destination already has this blob, its info (no bytes are sent).
     async fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<BlobInfo>>;
 
+    /// Where blobs written here can be found by later copies, for destinations that can
+    /// reuse a blob from such a place (a registry mounts it from another repository).
+    fn blob_origin(&self) -> Option<BlobOrigin> {
+        None
+    }
+
     /// Like `try_reuse_blob`, knowing where the source keeps the blob.
     async fn try_reuse_blob_from(
         &self,

@@ -17,3 +17,5 @@ mod registry_auth;
 mod registry_faults;
 mod storage;
 mod storage_layers;
+mod sync;
+mod sync_yaml;

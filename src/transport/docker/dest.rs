@@ -295,6 +295,13 @@ impl ImageDestination for DockerDestination {
         self.try_reuse_blob_from(info, None).await
     }
 
+    fn blob_origin(&self) -> Option<BlobOrigin> {
+        Some(BlobOrigin::Registry {
+            registry: self.client.registry.clone(),
+            repository: self.reference.path().to_string(),
+        })
+    }
+
     async fn try_reuse_blob_from(
         &self,
         info: &BlobInfo,

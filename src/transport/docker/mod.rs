@@ -13,6 +13,7 @@ pub mod client;
 mod dest;
 pub mod errors;
 mod lookaside;
+pub mod probe;
 mod source;
 mod tls;
 

@@ -315,15 +315,18 @@ impl Drop for OciDestination {
         if self.committed {
             return;
         }
-        match &self.created {
-            Some(dir) => {
-                let _ = fs::remove_dir_all(dir);
-            }
-            None => {
-                for p in self.added.lock().map(|a| a.clone()).unwrap_or_default() {
-                    let _ = fs::remove_file(p);
+        for p in self.added.lock().map(|a| a.clone()).unwrap_or_default() {
+            let _ = fs::remove_file(p);
+        }
+        if let Some(created) = &self.created {
+            // The blob directories this copy made, then the layout and its new parents.
+            if self.files.blobs.starts_with(&self.name.path) {
+                for algo in ["sha256", "sha384", "sha512"] {
+                    let _ = fs::remove_dir(self.files.blobs.join(algo));
                 }
+                let _ = fs::remove_dir(&self.files.blobs);
             }
+            fsutil::remove_created_dirs(&self.name.path, created);
         }
     }
 }

@@ -1,0 +1,287 @@
+//! `skiff sync --src docker|dir|yaml --dest docker|dir SOURCE DESTINATION`
+//!
+//! skopeo's flags (plus `--parallel-images`), its checks in its order, and its log lines:
+//! logrus' text format off a terminal (`time="…" level=info msg="…" from=… to=…`), its
+//! short form on one (`INFO[0000] …`).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use clap::Args;
+
+use super::copy::CopyFlags;
+use super::flags::{DestImageFlags, PrefixedAuthfiles, RetryFlags, SharedFlags, SrcImageFlags};
+use super::{GlobalFlags, ImageFlagValues, expect_args, progress};
+use crate::copy::progress::Reporter;
+use crate::copy::{self, ListSelection};
+use crate::sync::{self, DestKind, Level, LogEntry, Output, SourceKind, SyncOptions};
+
+#[derive(Args, Debug)]
+#[command(
+    long_about = "Copy all the images from a SOURCE to a DESTINATION.\n\nAllowed SOURCE transports (specified with --src): docker, dir, yaml.\nAllowed DESTINATION transports (specified with --dest): docker, dir.",
+    after_help = "Example: skiff sync --src docker --dest dir --scoped registry.example.com/busybox /media/usb"
+)]
+pub struct SyncArgs {
+    #[arg(value_name = "SOURCE DESTINATION")]
+    pub args: Vec<String>,
+    #[command(flatten)]
+    pub shared: SharedFlags,
+    #[command(flatten)]
+    pub authfiles: PrefixedAuthfiles,
+    #[command(flatten)]
+    pub src: SrcImageFlags,
+    #[command(flatten)]
+    pub dest: DestImageFlags,
+    #[command(flatten)]
+    pub retry: RetryFlags,
+    #[command(flatten)]
+    pub copy: CopyFlags,
+    #[arg(
+        short = 's',
+        long = "src",
+        value_name = "TRANSPORT",
+        help = "SOURCE transport: docker, dir or yaml"
+    )]
+    pub source_transport: Option<String>,
+    #[arg(
+        short = 'd',
+        long = "dest",
+        value_name = "TRANSPORT",
+        help = "DESTINATION transport: docker or dir"
+    )]
+    pub dest_transport: Option<String>,
+    #[arg(
+        long,
+        help = "name destination images with the full source path as scope"
+    )]
+    pub scoped: bool,
+    #[arg(
+        long = "append-suffix",
+        value_name = "SUFFIX",
+        allow_hyphen_values = true,
+        help = "add SUFFIX to destination image names"
+    )]
+    pub append_suffix: Option<String>,
+    #[arg(short = 'a', long, help = "copy every image of a list, and the list")]
+    pub all: bool,
+    #[arg(long = "dry-run", help = "show what would be copied without copying")]
+    pub dry_run: bool,
+    #[arg(long = "keep-going", help = "go on after an image fails to copy")]
+    pub keep_going: bool,
+    #[arg(
+        long = "digestfile",
+        value_name = "PATH",
+        help = "write the digest and name of every copied image to PATH, one per line"
+    )]
+    pub digestfile: Option<PathBuf>,
+    #[arg(
+        long = "parallel-images",
+        value_name = "N",
+        help = "how many images to copy at once (default 6)"
+    )]
+    pub parallel_images: Option<usize>,
+}
+
+fn source_kind(v: Option<&str>) -> Result<SourceKind> {
+    match v.unwrap_or("") {
+        "" => bail!("A source transport must be specified"),
+        "docker" => Ok(SourceKind::Docker),
+        "dir" => Ok(SourceKind::Dir),
+        "yaml" => Ok(SourceKind::Yaml),
+        other => bail!(
+            "{} is not a valid source transport",
+            crate::gotext::go_quote(other)
+        ),
+    }
+}
+
+fn dest_kind(v: Option<&str>) -> Result<DestKind> {
+    match v.unwrap_or("") {
+        "" => bail!("A destination transport must be specified"),
+        "docker" => Ok(DestKind::Docker),
+        "dir" => Ok(DestKind::Dir),
+        other => bail!(
+            "{} is not a valid destination transport",
+            crate::gotext::go_quote(other)
+        ),
+    }
+}
+
+impl SyncArgs {
+    pub async fn run(self, g: &GlobalFlags) -> Result<()> {
+        expect_args(&self.args, 2)?;
+        let policy = g.policy()?;
+        let source_kind = source_kind(self.source_transport.as_deref())?;
+        let dest_kind = dest_kind(self.dest_transport.as_deref())?;
+        if source_kind == SourceKind::Dir && dest_kind == DestKind::Dir {
+            bail!("sync from 'dir' to 'dir' not implemented, consider using rsync instead");
+        }
+        let mut source_ctx = g.system_context();
+        ImageFlagValues {
+            authfile: self.authfiles.src.clone(),
+            ..self.src.image()
+        }
+        .apply(self.shared.authfile.as_ref(), &mut source_ctx)?;
+        let force_manifest_type = self.copy.manifest_type()?;
+        let mut dest_ctx = g.system_context();
+        ImageFlagValues {
+            authfile: self.authfiles.dest.clone(),
+            ..self.dest.image()
+        }
+        .apply(self.shared.authfile.as_ref(), &mut dest_ctx)?;
+        self.copy.refuse_signing()?;
+
+        let opts = SyncOptions {
+            source_kind,
+            dest_kind,
+            source: self.args[0].clone(),
+            destination: self.args[1].clone(),
+            copy: copy::Options {
+                source_ctx: source_ctx.clone(),
+                dest_ctx,
+                remove_signatures: self.copy.remove_signatures,
+                preserve_digests: self.copy.preserve_digests,
+                force_manifest_type,
+                list_selection: if self.all {
+                    ListSelection::All
+                } else {
+                    ListSelection::System
+                },
+                ..copy::Options::default()
+            },
+            source_ctx,
+            scoped: self.scoped,
+            append_suffix: self.append_suffix.clone().unwrap_or_default(),
+            dry_run: self.dry_run,
+            keep_going: self.keep_going,
+            digest_file: self.digestfile.clone(),
+            parallel_images: self
+                .parallel_images
+                .filter(|n| *n > 0)
+                .unwrap_or(sync::DEFAULT_PARALLEL_IMAGES),
+            retry: self.retry.options(),
+        };
+        let out: Arc<dyn Output> = Arc::new(LogOutput::new(g.debug));
+        sync::sync(&policy, &opts, out).await
+    }
+}
+
+/// skopeo's logger on stderr: logrus' text format, or its terminal form with progress bars.
+struct LogOutput {
+    debug: bool,
+    started: Instant,
+    /// On a terminal: the progress bars, which also print lines above themselves.
+    bars: Option<Arc<dyn Reporter>>,
+}
+
+impl LogOutput {
+    fn new(debug: bool) -> LogOutput {
+        let bars = std::io::stderr()
+            .is_terminal()
+            .then(|| Arc::from(progress::reporter(false)));
+        LogOutput {
+            debug,
+            started: Instant::now(),
+            bars,
+        }
+    }
+}
+
+/// logrus quotes a value unless it is made of letters, digits and `-._/@^+`.
+fn logrus_value(v: &str) -> String {
+    let bare = !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._/@^+".contains(c));
+    if bare {
+        v.to_string()
+    } else {
+        crate::gotext::go_quote(v)
+    }
+}
+
+impl Output for LogOutput {
+    fn format(&self, e: &LogEntry) -> Option<String> {
+        if e.level == Level::Debug && !self.debug {
+            return None;
+        }
+        let mut fields = e.fields.clone();
+        fields.sort_by(|a, b| a.0.cmp(b.0));
+        let mut line = if self.bars.is_some() {
+            let level = e.level.name().to_ascii_uppercase();
+            format!(
+                "{}[{:04}] {:<44} ",
+                &level[..4],
+                self.started.elapsed().as_secs(),
+                e.msg
+            )
+        } else {
+            crate::error::log_line(e.level.name(), &e.msg)
+        };
+        for (k, v) in fields {
+            line.push(' ');
+            line.push_str(k);
+            line.push('=');
+            line.push_str(&logrus_value(&v));
+        }
+        Some(line)
+    }
+
+    fn write(&self, text: &str) {
+        match &self.bars {
+            Some(bars) => {
+                for l in text.lines() {
+                    bars.message(l);
+                }
+            }
+            None => {
+                use std::io::Write;
+                let mut err = std::io::stderr().lock();
+                let _ = err.write_all(text.as_bytes());
+                let _ = err.flush();
+            }
+        }
+    }
+
+    fn live_reporter(&self) -> Option<Arc<dyn Reporter>> {
+        self.bars.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_look_like_logrus() {
+        let out = LogOutput {
+            debug: false,
+            started: Instant::now(),
+            bars: None,
+        };
+        let line = out
+            .format(
+                &LogEntry::new(Level::Info, "Copying image ref 1/2")
+                    .field("to", "dir:/x/app:b")
+                    .field("from", "docker://h:5000/ns/app:b"),
+            )
+            .unwrap();
+        assert!(line.starts_with("time=\""), "{line}");
+        assert!(
+            line.ends_with(
+                " level=info msg=\"Copying image ref 1/2\" from=\"docker://h:5000/ns/app:b\" to=\"dir:/x/app:b\""
+            ),
+            "{line}"
+        );
+        assert!(out.format(&LogEntry::new(Level::Debug, "x")).is_none());
+        let line = out
+            .format(&LogEntry::new(Level::Info, "Getting tags").field("image", "h/ns/app"))
+            .unwrap();
+        assert!(
+            line.ends_with("msg=\"Getting tags\" image=h/ns/app"),
+            "{line}"
+        );
+    }
+}

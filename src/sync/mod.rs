@@ -1,0 +1,155 @@
+//! `sync`: copying every image of a source — a registry repository, a tree of `dir:` images,
+//! or a YAML list of registries and repositories — to a destination registry or directory,
+//! as skopeo sync does, with images copied concurrently.
+//!
+//! - [`source`]: what to copy (tag lists, directory walks, the YAML file and its filters);
+//! - [`plan`]: where each image goes (skopeo's destination naming);
+//! - [`runner`]: the copies, several at once, with skopeo's log lines kept in image order;
+//! - [`uptodate`]: an image the destination already has is skipped after two HEAD requests.
+//!
+//! The library reports through [`Output`]; the CLI decides how log lines look.
+
+mod dirwalk;
+mod plan;
+mod runner;
+pub mod semver;
+mod source;
+mod uptodate;
+pub mod yaml;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use crate::config::policy::Policy;
+use crate::copy::progress::Reporter;
+use crate::copy::retry::RetryOptions;
+use crate::types::SystemContext;
+
+/// Where images come from (`--src`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    Docker,
+    Dir,
+    Yaml,
+}
+
+/// Where images go (`--dest`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DestKind {
+    Docker,
+    Dir,
+}
+
+/// Everything `sync` needs besides the policy.
+#[derive(Clone, Debug)]
+pub struct SyncOptions {
+    pub source_kind: SourceKind,
+    pub dest_kind: DestKind,
+    /// The SOURCE argument: a repository or image, a directory, or a YAML file.
+    pub source: String,
+    /// The DESTINATION argument: a registry (and namespace) or a directory.
+    pub destination: String,
+    pub source_ctx: SystemContext,
+    /// The settings of every copy; the source context is replaced per source repository.
+    pub copy: crate::copy::Options,
+    /// Name destinations with the whole source path (`--scoped`).
+    pub scoped: bool,
+    /// Appended to every destination name (`--append-suffix`).
+    pub append_suffix: String,
+    pub dry_run: bool,
+    pub keep_going: bool,
+    /// `--digestfile`: one `DIGEST DESTINATION` line per copied image.
+    pub digest_file: Option<PathBuf>,
+    /// How many images are copied at once.
+    pub parallel_images: usize,
+    pub retry: RetryOptions,
+}
+
+/// Images copied at once by default: enough to keep a registry's connections busy with small
+/// images, few enough that large ones do not all stream at the same time.
+pub const DEFAULT_PARALLEL_IMAGES: usize = 6;
+
+/// logrus levels skopeo logs at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Debug,
+    Info,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// One log line: a message and its fields (logrus prints the fields sorted by key).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    pub level: Level,
+    pub msg: String,
+    pub fields: Vec<(&'static str, String)>,
+}
+
+impl LogEntry {
+    pub fn new(level: Level, msg: impl Into<String>) -> LogEntry {
+        LogEntry {
+            level,
+            msg: msg.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    pub fn field(mut self, key: &'static str, value: impl Into<String>) -> LogEntry {
+        self.fields.push((key, value.into()));
+        self
+    }
+}
+
+/// Where `sync` reports to.
+pub trait Output: Send + Sync {
+    /// Renders a log entry as one line (no newline) at the moment it happens; `None` when
+    /// its level is not shown.
+    fn format(&self, entry: &LogEntry) -> Option<String>;
+    /// Writes finished lines.
+    fn write(&self, text: &str);
+    /// A reporter that shows the progress of every image at once (bars on a terminal);
+    /// `None` to have each image's progress lines written as a block, in image order.
+    fn live_reporter(&self) -> Option<Arc<dyn Reporter>>;
+}
+
+impl dyn Output + '_ {
+    /// Formats and writes one entry now.
+    pub fn log(&self, entry: LogEntry) {
+        if let Some(line) = self.format(&entry) {
+            self.write(&format!("{line}\n"));
+        }
+    }
+}
+
+/// Runs a sync: lists the source's images, names their destinations, then copies them
+/// (or, with `dry_run`, says what it would copy).
+pub async fn sync(policy: &Policy, opts: &SyncOptions, out: Arc<dyn Output>) -> Result<()> {
+    let repos = crate::copy::retry::if_necessary(opts.retry, || {
+        source::images_to_copy(
+            opts.source_kind,
+            &opts.source,
+            &opts.source_ctx,
+            out.as_ref(),
+        )
+    })
+    .await?;
+    if opts.dry_run {
+        out.log(LogEntry::new(Level::Warning, "Running in dry-run mode"));
+    }
+    let jobs = plan::plan(opts, &repos)?;
+    runner::run(policy, opts, &repos, jobs, out).await
+}

@@ -1,0 +1,212 @@
+//! Where each image goes, named as skopeo names it: the source's full reference
+//! (`registry/ns/repo:tag`) or, for a `dir:` source, the path below the source directory;
+//! without `--scoped` only its last element; joined to the destination, plus
+//! `--append-suffix`.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use anyhow::{Result, anyhow};
+
+use super::source::Repo;
+use super::{DestKind, SyncOptions};
+use crate::gotext::go_quote;
+use crate::reference::ImageName;
+use crate::reference::path::go_clean;
+
+/// One image to copy.
+#[derive(Clone, Debug)]
+pub(crate) struct Job {
+    /// Which source repository (index into the repository list).
+    pub repo: usize,
+    /// Its place within that repository, from 1, and the repository's image count.
+    pub n: usize,
+    pub m: usize,
+    pub src: ImageName,
+    pub dest: ImageName,
+}
+
+/// Go's `path.Clean`.
+fn clean(s: &str) -> String {
+    String::from_utf8_lossy(&go_clean(s.as_bytes())).into_owned()
+}
+
+/// Go's `path.Join`: the non-empty elements joined with `/`, cleaned; "" when all are empty.
+pub(crate) fn path_join(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, true) => String::new(),
+        (false, true) => clean(a),
+        (true, false) => clean(b),
+        (false, false) => clean(&format!("{a}/{b}")),
+    }
+}
+
+/// Go's `path.Base`: the last element, trailing slashes ignored ("." for "", "/" for "/").
+pub(crate) fn path_base(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let trimmed = p.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/".into();
+    }
+    match trimmed.rfind('/') {
+        Some(i) => trimmed[i + 1..].to_string(),
+        None => trimmed.to_string(),
+    }
+}
+
+/// The part of the destination name that comes from the source image.
+fn destination_suffix(image: &ImageName, repo: &Repo, scoped: bool) -> String {
+    let suffix = match (image, &repo.dir_base) {
+        (ImageName::Dir(p), Some(base)) => {
+            let within = p.to_string_lossy();
+            let rest = within.strip_prefix(base.as_str()).unwrap_or(&within);
+            if rest.is_empty() {
+                path_base(base)
+            } else {
+                rest.to_string()
+            }
+        }
+        _ => image
+            .docker_reference()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| image.string_within_transport()),
+    };
+    if scoped { suffix } else { path_base(&suffix) }
+}
+
+/// The destination image for the name `dest` (skopeo's `destinationReference`, without
+/// creating directories: a `dir:` destination appears only when its copy succeeds).
+fn destination(dest: &str, kind: DestKind, claimed: &mut HashSet<String>) -> Result<ImageName> {
+    match kind {
+        DestKind::Docker => {
+            let details = format!("//{dest}");
+            crate::reference::parse_docker(&details)
+                .map(ImageName::Docker)
+                .map_err(|e| {
+                    anyhow!(
+                        "Cannot obtain a valid image reference for transport \"docker\" and reference {}: {e}",
+                        go_quote(&details)
+                    )
+                })
+        }
+        DestKind::Dir => {
+            let refuse = || {
+                anyhow!(
+                    "Refusing to overwrite destination directory {}",
+                    go_quote(dest)
+                )
+            };
+            match std::fs::symlink_metadata(dest).and_then(|_| std::fs::metadata(dest)) {
+                Ok(_) => return Err(refuse()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(anyhow!(
+                        "Destination directory could not be used: {}",
+                        crate::gotext::go_path_error("stat", dest.as_ref(), &e)
+                    ));
+                }
+            }
+            // Two images of this sync with the same name: the second would find the first.
+            if !claimed.insert(clean(dest)) {
+                return Err(refuse());
+            }
+            Ok(ImageName::Dir(PathBuf::from(dest)))
+        }
+    }
+}
+
+/// Every image of every repository with its destination, in skopeo's order.
+pub(crate) fn plan(opts: &SyncOptions, repos: &[Repo]) -> Result<Vec<Job>> {
+    let mut jobs = Vec::new();
+    let mut claimed = HashSet::new();
+    for (ri, repo) in repos.iter().enumerate() {
+        for (i, image) in repo.images.iter().enumerate() {
+            let suffix = destination_suffix(image, repo, opts.scoped);
+            let name = path_join(&opts.destination, &suffix) + &opts.append_suffix;
+            let dest = destination(&name, opts.dest_kind, &mut claimed)?;
+            jobs.push(Job {
+                repo: ri,
+                n: i + 1,
+                m: repo.images.len(),
+                src: image.clone(),
+                dest,
+            });
+        }
+    }
+    Ok(jobs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::DockerReference;
+
+    #[test]
+    fn go_path_helpers() {
+        assert_eq!(path_join("/m", "a/b:1"), "/m/a/b:1");
+        assert_eq!(path_join("m/", "/x"), "m/x");
+        assert_eq!(path_join("", "x"), "x");
+        assert_eq!(path_join("a", ""), "a");
+        assert_eq!(path_base("a/b/"), "b");
+        assert_eq!(path_base(""), ".");
+        assert_eq!(path_base("//"), "/");
+        assert_eq!(path_base("x"), "x");
+    }
+
+    fn docker_repo(names: &[&str]) -> Repo {
+        Repo {
+            dir_base: None,
+            images: names
+                .iter()
+                .map(|n| ImageName::Docker(DockerReference::parse_normalized_named(n).unwrap()))
+                .collect(),
+            ctx: Default::default(),
+        }
+    }
+
+    #[test]
+    fn names_like_skopeo() {
+        let repo = docker_repo(&["reg:5000/ns/app:v1", "busybox:latest"]);
+        let suffix = |i: usize, scoped| destination_suffix(&repo.images[i], &repo, scoped);
+        assert_eq!(suffix(0, false), "app:v1");
+        assert_eq!(suffix(0, true), "reg:5000/ns/app:v1");
+        assert_eq!(suffix(1, true), "docker.io/library/busybox:latest");
+        let dir = Repo {
+            dir_base: Some("/src".into()),
+            images: vec![
+                ImageName::Dir("/src/a/b".into()),
+                ImageName::Dir("/src".into()),
+            ],
+            ctx: Default::default(),
+        };
+        assert_eq!(destination_suffix(&dir.images[0], &dir, true), "/a/b");
+        assert_eq!(destination_suffix(&dir.images[0], &dir, false), "b");
+        assert_eq!(destination_suffix(&dir.images[1], &dir, true), "src");
+    }
+
+    #[test]
+    fn destinations_refuse_what_skopeo_refuses() {
+        let mut claimed = HashSet::new();
+        let err = destination("reg:1/x/reg:1/ns/app:a", DestKind::Docker, &mut claimed)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "Cannot obtain a valid image reference for transport \"docker\" and reference \"//reg:1/x/reg:1/ns/app:a\": invalid reference format"
+        );
+        let t = tempfile::tempdir().unwrap();
+        let taken = t.path().display().to_string();
+        assert_eq!(
+            destination(&taken, DestKind::Dir, &mut claimed)
+                .unwrap_err()
+                .to_string(),
+            format!("Refusing to overwrite destination directory \"{taken}\"")
+        );
+        let fresh = format!("{taken}/new");
+        assert!(destination(&fresh, DestKind::Dir, &mut claimed).is_ok());
+        assert!(destination(&fresh, DestKind::Dir, &mut claimed).is_err());
+        assert!(!std::path::Path::new(&fresh).exists());
+    }
+}

@@ -1,0 +1,370 @@
+//! Copying the planned images: several at once (each in its own task), blobs they share sent
+//! once, up-to-date images skipped cheaply. Off a terminal, each image's lines are held back
+//! until the images before it are done, so the output reads as skopeo's one-by-one run.
+//!
+//! A failed image stops the sync (images after it are cancelled, those before it finish)
+//! unless `keep_going`, which logs the failure, copies the rest and fails at the end.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result, anyhow};
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+
+use super::plan::Job;
+use super::source::Repo;
+use super::{Level, LogEntry, Output, SyncOptions, uptodate};
+use crate::config::policy::Policy;
+use crate::copy::progress::{PlainLines, Reporter};
+use crate::copy::{self, Options, SharedBlobs};
+use crate::gotext::go_quote;
+
+fn ref_entry(what: &str, job: &Job) -> LogEntry {
+    LogEntry::new(Level::Info, format!("{what} {}/{}", job.n, job.m))
+        .field("from", job.src.to_string())
+        .field("to", job.dest.to_string())
+}
+
+/// Runs the plan (or, dry, lists it).
+pub(crate) async fn run(
+    policy: &Policy,
+    opts: &SyncOptions,
+    repos: &[Repo],
+    jobs: Vec<Job>,
+    out: Arc<dyn Output>,
+) -> Result<()> {
+    if opts.dry_run {
+        for job in &jobs {
+            out.log(ref_entry("Would have copied image ref", job));
+        }
+        out.log(LogEntry::new(
+            Level::Info,
+            format!(
+                "Would have synced {} images from {} sources",
+                jobs.len(),
+                repos.len()
+            ),
+        ));
+        return Ok(());
+    }
+
+    let mut digests = DigestFile::create(opts.digest_file.as_deref())?;
+    let live = out.live_reporter();
+    let seq = Arc::new(Sequencer::new(out.clone(), jobs.len(), live.is_none()));
+    let shared = Arc::new(SharedBlobs::default());
+    let policy = Arc::new(policy.clone());
+    let options: Vec<Arc<Options>> = repos
+        .iter()
+        .map(|r| {
+            Arc::new(Options {
+                source_ctx: r.ctx.clone(),
+                ..opts.copy.clone()
+            })
+        })
+        .collect();
+
+    let start = |i: usize| {
+        let job = jobs[i].clone();
+        let options = options[job.repo].clone();
+        let (policy, shared, seq, retry) =
+            (policy.clone(), shared.clone(), seq.clone(), opts.retry);
+        let reporter: Arc<dyn Reporter> = match &live {
+            Some(r) => r.clone(),
+            None => Arc::new(PlainLines::new(JobWriter {
+                seq: seq.clone(),
+                index: i,
+            })),
+        };
+        tokio::spawn(async move {
+            seq.log(i, ref_entry("Copying image ref", &job));
+            let job = Arc::new(job);
+            copy::retry::if_necessary(retry, || {
+                let (policy, job, options, reporter, shared) = (
+                    policy.clone(),
+                    job.clone(),
+                    options.clone(),
+                    reporter.clone(),
+                    shared.clone(),
+                );
+                async move {
+                    let reporter = reporter.as_ref();
+                    if let Some(d) =
+                        uptodate::check(&policy, &job.src, &job.dest, &options, reporter).await
+                    {
+                        return Ok(d);
+                    }
+                    copy::copy_image_sharing(
+                        &policy,
+                        &job.src,
+                        &job.dest,
+                        &options,
+                        reporter,
+                        Some(&shared),
+                    )
+                    .await?
+                    .digest()
+                }
+            })
+            .await
+        })
+    };
+
+    let parallel = opts.parallel_images.max(1);
+    let mut next = 0;
+    let mut running = FuturesUnordered::new();
+    let mut handles: BTreeMap<usize, tokio::task::AbortHandle> = BTreeMap::new();
+    // Without keep_going: the first image (in plan order) that failed, and why.
+    let mut stopped: Option<(usize, anyhow::Error)> = None;
+    let mut failed: Vec<usize> = Vec::new();
+    let mut synced = 0usize;
+    loop {
+        while running.len() < parallel && next < jobs.len() && stopped.is_none() {
+            let handle = start(next);
+            handles.insert(next, handle.abort_handle());
+            let i = next;
+            running.push(async move { (i, handle.await) });
+            next += 1;
+        }
+        let Some((i, joined)) = running.next().await else {
+            break;
+        };
+        handles.remove(&i);
+        let result = match joined {
+            Ok(r) => r,
+            Err(e) if e.is_cancelled() => {
+                seq.discard(i);
+                continue;
+            }
+            Err(e) => Err(anyhow!("Internal error: image copy task failed: {e}")),
+        };
+        match result {
+            Ok(digest) => {
+                synced += 1;
+                digests.done(i, Some(format!("{digest} {}", jobs[i].dest)))?;
+            }
+            Err(e) if opts.keep_going => {
+                seq.log(
+                    i,
+                    LogEntry::new(
+                        Level::Error,
+                        format!("Error copying ref {}", go_quote(&jobs[i].src.to_string())),
+                    )
+                    .field("error", format!("{e:#}")),
+                );
+                failed.push(i);
+                digests.done(i, None)?;
+            }
+            Err(e) => {
+                digests.done(i, None)?;
+                if stopped.as_ref().is_none_or(|(s, _)| i < *s) {
+                    // Images after this one are not copied; those before it finish.
+                    for (_, h) in handles.range(i + 1..) {
+                        h.abort();
+                    }
+                    stopped = Some((i, e));
+                }
+            }
+        }
+        seq.finish(i);
+    }
+    seq.flush_all();
+    digests.flush()?;
+
+    if let Some((i, e)) = stopped {
+        return Err(e.context(format!(
+            "Error copying ref {}",
+            go_quote(&jobs[i].src.to_string())
+        )));
+    }
+    out.log(LogEntry::new(
+        Level::Info,
+        format!("Synced {synced} images from {} sources", repos.len()),
+    ));
+    if failed.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = failed.iter().map(|i| jobs[*i].src.to_string()).collect();
+    out.log(LogEntry::new(
+        Level::Error,
+        format!(
+            "{} of {} images failed to sync: {}",
+            failed.len(),
+            jobs.len(),
+            names.join(", ")
+        ),
+    ));
+    Err(anyhow!(
+        "Sync failed due to previous reported error(s) for one or more images"
+    ))
+}
+
+/// Keeps each image's output together and in plan order: the first unfinished image writes
+/// through, the others are held until it finishes. Without ordering everything writes
+/// through (progress bars draw every image at once).
+struct Sequencer {
+    out: Arc<dyn Output>,
+    ordered: bool,
+    state: Mutex<SeqState>,
+}
+
+struct SeqState {
+    head: usize,
+    held: Vec<(String, bool)>,
+}
+
+impl Sequencer {
+    fn new(out: Arc<dyn Output>, n: usize, ordered: bool) -> Sequencer {
+        Sequencer {
+            out,
+            ordered,
+            state: Mutex::new(SeqState {
+                head: 0,
+                held: vec![(String::new(), false); n],
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SeqState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self, i: usize, text: &str) {
+        if !self.ordered {
+            self.out.write(text);
+            return;
+        }
+        let mut st = self.lock();
+        if i == st.head {
+            self.out.write(text);
+        } else if let Some(slot) = st.held.get_mut(i) {
+            slot.0.push_str(text);
+        }
+    }
+
+    fn log(&self, i: usize, entry: LogEntry) {
+        if let Some(line) = self.out.format(&entry) {
+            self.write(i, &format!("{line}\n"));
+        }
+    }
+
+    /// Image `i` has written everything.
+    fn finish(&self, i: usize) {
+        let mut st = self.lock();
+        if let Some(slot) = st.held.get_mut(i) {
+            slot.1 = true;
+        }
+        self.advance(&mut st);
+    }
+
+    /// Image `i` was cancelled: what it wrote is dropped.
+    fn discard(&self, i: usize) {
+        let mut st = self.lock();
+        if let Some(slot) = st.held.get_mut(i) {
+            *slot = (String::new(), true);
+        }
+        self.advance(&mut st);
+    }
+
+    fn advance(&self, st: &mut SeqState) {
+        while st.head < st.held.len() && st.held[st.head].1 {
+            let text = std::mem::take(&mut st.held[st.head].0);
+            self.out.write(&text);
+            st.head += 1;
+        }
+        if let Some(slot) = st.held.get_mut(st.head) {
+            let text = std::mem::take(&mut slot.0);
+            self.out.write(&text);
+        }
+    }
+
+    /// Writes whatever is still held, in order.
+    fn flush_all(&self) {
+        let mut st = self.lock();
+        let start = st.head;
+        for slot in st.held.iter_mut().skip(start) {
+            let text = std::mem::take(&mut slot.0);
+            self.out.write(&text);
+        }
+        st.head = st.held.len();
+    }
+}
+
+/// One image's progress lines, into the sequencer.
+struct JobWriter {
+    seq: Arc<Sequencer>,
+    index: usize,
+}
+
+impl Write for JobWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.seq.write(self.index, &String::from_utf8_lossy(buf));
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `--digestfile`: created (emptied) before copying; lines in plan order as images finish.
+struct DigestFile {
+    file: Option<(std::fs::File, String)>,
+    next: usize,
+    pending: BTreeMap<usize, Option<String>>,
+}
+
+impl DigestFile {
+    fn create(path: Option<&std::path::Path>) -> Result<DigestFile> {
+        let file = match path {
+            Some(p) => {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .open(p)
+                    .map_err(|e| {
+                        anyhow!(
+                            "Error creating digest file: {}",
+                            crate::gotext::go_path_error("open", p, &e)
+                        )
+                    })?;
+                Some((f, p.display().to_string()))
+            }
+            None => None,
+        };
+        Ok(DigestFile {
+            file,
+            next: 0,
+            pending: BTreeMap::new(),
+        })
+    }
+
+    fn write_line(&mut self, line: &str) -> Result<()> {
+        if let Some((f, path)) = &mut self.file {
+            writeln!(f, "{line}")
+                .with_context(|| format!("Failed to write digest to file {}", go_quote(path)))?;
+        }
+        Ok(())
+    }
+
+    /// Image `i` is done (`None`: nothing to record).
+    fn done(&mut self, i: usize, line: Option<String>) -> Result<()> {
+        self.pending.insert(i, line);
+        while let Some(line) = self.pending.remove(&self.next) {
+            if let Some(l) = line {
+                self.write_line(&l)?;
+            }
+            self.next += 1;
+        }
+        Ok(())
+    }
+
+    /// Writes what is still waiting for an image that never finished.
+    fn flush(&mut self) -> Result<()> {
+        for line in std::mem::take(&mut self.pending).into_values().flatten() {
+            self.write_line(&line)?;
+        }
+        Ok(())
+    }
+}

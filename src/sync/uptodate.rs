@@ -1,0 +1,52 @@
+//! The fast path of a re-sync: an image whose destination already has the source's manifest
+//! is skipped after one HEAD request to each registry — no manifest or blob is read. The
+//! copy engine would reach the same verdict after reading the source manifest; anything this
+//! check is not sure about (lists, schema 1, conversions, signatures, mirrors) is left to it.
+
+use crate::config::policy::Policy;
+use crate::copy::Options;
+use crate::copy::progress::Reporter;
+use crate::digest::Digest;
+use crate::manifest::media_type as mt;
+use crate::reference::ImageName;
+use crate::transport::docker::probe;
+
+/// The digest of the image at `dest` when it is already what copying `src` would write; the
+/// skip has been reported as the copy engine reports it.
+pub(crate) async fn check(
+    policy: &Policy,
+    src: &ImageName,
+    dest: &ImageName,
+    options: &Options,
+    reporter: &dyn Reporter,
+) -> Option<Digest> {
+    let (ImageName::Docker(s), ImageName::Docker(d)) = (src, dest) else {
+        return None;
+    };
+    if options.force_manifest_type.is_some() || options.compression.force {
+        return None;
+    }
+    policy
+        .check_source(&crate::transport::policy_subject(src))
+        .ok()?;
+    let (at_src, at_dest) = tokio::join!(
+        probe::source_manifest(&options.source_ctx, s),
+        probe::destination_manifest(&options.dest_ctx, d)
+    );
+    let (at_src, at_dest) = (at_src.ok()??, at_dest.ok()??);
+    let single = [mt::DOCKER_V2_SCHEMA2, mt::OCI_MANIFEST];
+    if at_src.digest != at_dest.digest || !single.contains(&at_src.media_type.as_str()) {
+        return None;
+    }
+    if !options.remove_signatures {
+        if probe::has_signatures(&options.source_ctx, s, &at_src.digest)
+            .await
+            .unwrap_or(true)
+        {
+            return None;
+        }
+        reporter.message("Getting image source signatures");
+    }
+    reporter.message("Skipping: image already present at destination");
+    Some(at_src.digest)
+}
