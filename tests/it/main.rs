@@ -17,5 +17,6 @@ mod registry_auth;
 mod registry_faults;
 mod storage;
 mod storage_layers;
+mod storage_registry;
 mod sync;
 mod sync_yaml;
