@@ -22,6 +22,9 @@ pub(crate) struct AuthEntry {
 pub(crate) struct ConfigFile {
     pub auths: BTreeMap<String, AuthEntry>,
     pub cred_helpers: BTreeMap<String, String>,
+    /// Docker's default helper (`credsStore`). c/image has no such field, so a value that is
+    /// not a string is ignored rather than an error.
+    pub creds_store: String,
 }
 
 /// One entry; `in_auths` says it is a value of the `auths` field (errors name the struct field)
@@ -99,6 +102,12 @@ pub(crate) fn decode_config(data: &[u8], legacy: bool) -> Result<ConfigFile, Str
         k => return Err(type_error(k, "config.dockerConfigFile")),
     }
     for (k, val) in doc.members() {
+        if k == "credsStore" {
+            if let Ok(Some(store)) = val.as_string() {
+                out.creds_store = store;
+            }
+            continue;
+        }
         match go_field_named(&k, &["auths", "credHelpers"]) {
             Some("auths") => auths_map(val, &mut out.auths, &mut errs, false),
             Some(_) => cred_helpers(val, &mut out.cred_helpers, &mut errs),

@@ -193,7 +193,8 @@ pub(crate) fn lookup_order(key: &str) -> Vec<&str> {
 }
 
 /// The credentials for `key` (in `registry`) in one file; empty when there are none. A
-/// `credHelpers` entry for the registry sends the question to that helper.
+/// `credHelpers` entry for the registry sends the question to that helper; when the file has
+/// nothing for the registry, its `credsStore` helper (Docker's default) is asked.
 pub(crate) fn find_in_file(
     key: &str,
     registry: &str,
@@ -207,6 +208,24 @@ pub(crate) fn find_in_file(
             .map(from_helper)
             .map_err(|e| e.message());
     }
+    let found = find_in_auths(key, registry, path, &file)?;
+    if found != Credentials::default() || file.creds_store.is_empty() {
+        return Ok(found);
+    }
+    // skopeo ignores credsStore, so a store that is missing or fails must not turn a copy
+    // skopeo would make anonymously into an error: it only adds credentials.
+    Ok(helper::get(&file.creds_store, registry, env)
+        .map(from_helper)
+        .unwrap_or_default())
+}
+
+/// The `auths` entry for `key`: the most specific key first, then keys in URL form.
+fn find_in_auths(
+    key: &str,
+    registry: &str,
+    path: &AuthPath,
+    file: &ConfigFile,
+) -> Result<Credentials, String> {
     let keys = if path.legacy {
         vec![registry]
     } else {

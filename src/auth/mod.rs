@@ -111,6 +111,15 @@ pub fn lookup_for_endpoint(
     lookup_with_env(ctx, &env, domain, Some(&name))
 }
 
+/// registries.conf's `credential-helpers`: from the process-wide load when `env` is this
+/// process's (asked once per image and side), else read afresh (tests use other envs).
+fn credential_helpers(ctx: &SystemContext, env: &Env) -> Result<Vec<String>> {
+    if *env == Env::from_process() {
+        return Ok(Registries::load(ctx)?.credential_helpers());
+    }
+    Ok(Registries::load_with_env(ctx, env)?.credential_helpers())
+}
+
 /// c/image's `GetCredentials`: the credentials for `key` (registry, namespace or repository),
 /// empty when there are none.
 pub fn get_credentials(ctx: &SystemContext, env: &Env, key: &str) -> Result<Credentials> {
@@ -126,7 +135,7 @@ pub fn get_credentials(ctx: &SystemContext, env: &Env, key: &str) -> Result<Cred
         });
     }
     let registry = key_registry(key);
-    let helpers = Registries::load_with_env(ctx, env)?.credential_helpers();
+    let helpers = credential_helpers(ctx, env)?;
     let mut errs = Vec::new();
     for h in &helpers {
         let found = if h == AUTHENTICATION_FILE_HELPER {
@@ -191,7 +200,7 @@ pub fn store_with_env(
     creds: &Credentials,
 ) -> Result<String> {
     let namespaced = validate_key(key)?;
-    let helpers = Registries::load_with_env(ctx, env)?.credential_helpers();
+    let helpers = credential_helpers(ctx, env)?;
     let namespace_err =
         |h: &str| format!("namespaced key is not supported for credential helper {h}");
     let mut errs = Vec::new();
@@ -253,7 +262,7 @@ pub fn remove(ctx: &SystemContext, key: &str) -> Result<Removed> {
 /// [`remove`] with an explicit environment.
 pub fn remove_with_env(ctx: &SystemContext, env: &Env, key: &str) -> Result<Removed> {
     let namespaced = validate_key(key)?;
-    let helpers = Registries::load_with_env(ctx, env)?.credential_helpers();
+    let helpers = credential_helpers(ctx, env)?;
     let mut logged_in = false;
     let from_helper = |h: &str, logged_in: &mut bool| -> Result<(), String> {
         if namespaced {
@@ -310,7 +319,7 @@ pub fn remove_all(ctx: &SystemContext) -> Result<()> {
 
 /// [`remove_all`] with an explicit environment.
 pub fn remove_all_with_env(ctx: &SystemContext, env: &Env) -> Result<()> {
-    let helpers = Registries::load_with_env(ctx, env)?.credential_helpers();
+    let helpers = credential_helpers(ctx, env)?;
     let mut errs = Vec::new();
     for h in &helpers {
         let result = if h == AUTHENTICATION_FILE_HELPER {
