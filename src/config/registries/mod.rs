@@ -26,6 +26,7 @@ mod tests;
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::{Result, anyhow};
 
@@ -158,8 +159,21 @@ impl Registries {
     /// file or an invalid setting is an error naming the file, e.g. `loading registries
     /// configuration "/etc/containers/registries.conf": toml: line 3 …`. (The docker transport
     /// adds its own `loading registries configuration: ` in front, as c/image does.)
-    pub fn load(ctx: &SystemContext) -> Result<Registries> {
-        Self::load_with_env(ctx, &Env::from_process())
+    ///
+    /// Loaded once per set of files for the whole process: a command reads them many times
+    /// (twice per image in a sync), and parsing the short-name aliases every time was most of a
+    /// re-sync's CPU. They do not change under a running command.
+    pub fn load(ctx: &SystemContext) -> Result<Arc<Registries>> {
+        type Loaded = Mutex<Vec<(Sources, Arc<Registries>)>>;
+        static LOADED: OnceLock<Loaded> = OnceLock::new();
+        let sources = Sources::find(ctx, &Env::from_process());
+        let loaded = LOADED.get_or_init(Default::default);
+        if let Some((_, r)) = loaded.lock().unwrap().iter().find(|(s, _)| *s == sources) {
+            return Ok(r.clone());
+        }
+        let r = Arc::new(Self::load_sources(&sources)?);
+        loaded.lock().unwrap().push((sources, r.clone()));
+        Ok(r)
     }
 
     /// [`Registries::load`] with an explicit environment.
