@@ -11,10 +11,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use flate2::{Compress, Compression, FlushCompress, Status};
 
-/// The level used when none is given: Go's default (6), which skopeo's gzip library uses, so
-/// layers come out the same size as skopeo's; speed comes from using every core instead.
+/// The level used when none is given. skopeo's gzip library (pgzip over klauspost's deflate)
+/// uses its own fast encoder by default; on a 626 MB tar of /usr its output (262.3 MB) is
+/// what zlib level 3 gives here (261.7 MB; level 6: 254.6 MB at ~1.2× the time, level 2:
+/// 270.0 MB). So level 3: layers as small as skopeo's, sooner.
 /// `--dest-compress-level` picks any zlib level.
-pub const DEFAULT_LEVEL: u32 = 6;
+pub const DEFAULT_LEVEL: u32 = 3;
 /// Input bytes per block.
 const BLOCK: usize = 256 << 10;
 /// The deflate window: how much of the previous block a block may refer to.

@@ -17,6 +17,10 @@ use crate::digest::{Algorithm, Digest, Hasher};
 
 /// Size of one read or write when moving blob bytes.
 pub const CHUNK: usize = 1 << 20;
+/// Size of one read from a stream that may come off the network: reads return what one
+/// response chunk holds (rarely over 64 KiB), so a bigger buffer only adds resident memory
+/// per parallel layer.
+const NETWORK_CHUNK: usize = 128 << 10;
 
 /// Writes start reaching the disk while the copy goes on, so the final sync is short.
 const WRITEBACK_EVERY: u64 = 8 << 20;
@@ -117,7 +121,7 @@ pub async fn receive_stream(
 ) -> Result<(BlobFile, Digest)> {
     let mut file = BlobFile::create_in(dir)?;
     let mut hasher = known.is_none().then(|| Hasher::new(Algorithm::Sha256));
-    let mut buf = vec![0u8; CHUNK];
+    let mut buf = vec![0u8; NETWORK_CHUNK];
     loop {
         let n = stream.read(&mut buf).await?;
         if n == 0 {
