@@ -10,6 +10,10 @@ mkdir -p "$B"
 command -v docker-registry >/dev/null || { echo "bench needs docker-registry (./scripts/test.sh installs the peers)"; return 1; }
 REG=$(bench_registry storage)
 skopeo copy -q --insecure-policy --dest-tls-verify=false "$src" "docker://$REG/bench/big:bench"
+# Pushes go to a second registry wiped before every run: skopeo's blob-info cache remembers
+# where it saw each layer, and on the first registry it would mount the layers it pulled
+# instead of compressing and sending them (skiff keeps no such cache). Wiped, both compress.
+PUSH=$(bench_registry storage-push)
 
 # c/storage's overlay driver bind-mounts its home onto itself; a store is removed only after
 # letting go of such mounts (a command line, as hyperfine runs it in its own shell).
@@ -44,9 +48,9 @@ for driver in ${STORAGE_DRIVERS:-vfs overlay}; do
   bench_case "storage-$driver-registry-to-cs" "$wipe" \
     "CONTAINERS_STORAGE_CONF=$w_conf $SKIFF --insecure-policy copy -q --src-tls-verify=false docker://$REG/bench/big:bench containers-storage:localhost/bench:1" \
     "CONTAINERS_STORAGE_CONF=$w_conf skopeo --insecure-policy copy -q --src-tls-verify=false docker://$REG/bench/big:bench containers-storage:localhost/bench:1"
-  bench_case "storage-$driver-cs-to-registry" "rm -rf $(bench_registry_repos storage)/bench/out" \
-    "CONTAINERS_STORAGE_CONF=$r_conf $SKIFF --insecure-policy copy -q --dest-tls-verify=false containers-storage:localhost/bench:1 docker://$REG/bench/out:1" \
-    "CONTAINERS_STORAGE_CONF=$r_conf skopeo --insecure-policy copy -q --dest-tls-verify=false containers-storage:localhost/bench:1 docker://$REG/bench/out:1"
+  bench_case "storage-$driver-cs-to-registry" "rm -rf $BENCH_DIR/registry-storage-push/data/docker" \
+    "CONTAINERS_STORAGE_CONF=$r_conf $SKIFF --insecure-policy copy -q --dest-tls-verify=false containers-storage:localhost/bench:1 docker://$PUSH/bench/out:1" \
+    "CONTAINERS_STORAGE_CONF=$r_conf skopeo --insecure-policy copy -q --dest-tls-verify=false containers-storage:localhost/bench:1 docker://$PUSH/bench/out:1"
   eval "$wipe"
   eval "$(unmount_under "$BENCH_DIR/store-$driver-r")"
 done

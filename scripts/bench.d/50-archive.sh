@@ -9,6 +9,7 @@ command -v docker >/dev/null || { echo "bench needs the docker CLI (Debian packa
 
 A=$BENCH_DIR/out-archive
 D=$BENCH_DIR/dockerd
+release_mounts "$D"
 rm -rf "$A" "$D"
 mkdir -p "$A" "$D"
 src="oci:$IMG_BIG:bench"
@@ -31,7 +32,7 @@ dockerd --storage-driver=vfs --iptables=false --ip6tables=false --bridge=none \
   --data-root "$D/root" --exec-root "$D/exec" --pidfile "$D/dockerd.pid" \
   -H "unix://$SOCK" >"$D/dockerd.log" 2>&1 &
 DOCKERD_PID=$!
-stop_dockerd() { kill "$DOCKERD_PID" 2>/dev/null && wait "$DOCKERD_PID" 2>/dev/null || true; }
+stop_dockerd() { kill "$DOCKERD_PID" 2>/dev/null && wait "$DOCKERD_PID" 2>/dev/null || true; release_mounts "$D"; }
 trap 'stop_dockerd; stop_bench_registries' EXIT
 export DOCKER_HOST="unix://$SOCK"
 for _ in $(seq 300); do docker version >/dev/null 2>&1 && break; sleep 0.2; done
@@ -58,9 +59,12 @@ bench_case daemon-registry-to-daemon "docker rmi -f localhost/bench:src localhos
   "$SKIFF --insecure-policy copy -q --src-tls-verify=false docker://$REG/bench/big:bench docker-daemon:localhost/bench:dst" \
   "skopeo --insecure-policy copy -q --src-tls-verify=false --dest-daemon-host $H docker://$REG/bench/big:bench docker-daemon:localhost/bench:dst"
 skopeo copy -q --insecure-policy --dest-daemon-host "$H" "$src" docker-daemon:localhost/bench:src
-bench_case daemon-daemon-to-registry "rm -rf $(bench_registry_repos archive)/bench/out" \
-  "$SKIFF --insecure-policy copy -q --dest-tls-verify=false docker-daemon:localhost/bench:src docker://$REG/bench/out:1" \
-  "skopeo --insecure-policy copy -q --dest-tls-verify=false --src-daemon-host $H docker-daemon:localhost/bench:src docker://$REG/bench/out:1"
+# Pushes go to a registry wiped before every run, so skopeo's blob-info cache cannot turn
+# them into mounts of layers it saw on the first one (skiff keeps no such cache).
+PUSH=$(bench_registry archive-push)
+bench_case daemon-daemon-to-registry "rm -rf $BENCH_DIR/registry-archive-push/data/docker" \
+  "$SKIFF --insecure-policy copy -q --dest-tls-verify=false docker-daemon:localhost/bench:src docker://$PUSH/bench/out:1" \
+  "skopeo --insecure-policy copy -q --dest-tls-verify=false --src-daemon-host $H docker-daemon:localhost/bench:src docker://$PUSH/bench/out:1"
 stop_bench_registries
 stop_dockerd
 trap stop_bench_registries EXIT

@@ -85,3 +85,9 @@ stop_bench_registries() {
   xargs -r kill <"$BENCH_DIR/registry.pids" 2>/dev/null || true
   rm -f "$BENCH_DIR/registry.pids"
 }
+
+# Lets go of mounts under DIR (dockerd and c/storage's overlay driver bind-mount their
+# homes onto themselves and leave them), so DIR can be removed.
+release_mounts() {
+  { grep -o " $1[^ ]*" /proc/self/mountinfo | sort -ru | xargs -r -n1 umount -l; } 2>/dev/null || true
+}
