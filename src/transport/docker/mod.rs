@@ -15,7 +15,7 @@ pub mod errors;
 mod lookaside;
 pub mod probe;
 mod source;
-mod tls;
+pub(crate) mod tls;
 
 use anyhow::{Context, Result, anyhow};
 use reqwest::Method;

@@ -2,19 +2,20 @@
 //! directory, a client certificate when one is there, or no verification at all when the
 //! registry is insecure (`--tls-verify=false`, registries.conf `insecure = true`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, Result, anyhow};
+use rustls::client::WantsClientCert;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{ClientConfig, ConfigBuilder, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::config::certs::TlsFiles;
 
-fn provider() -> Arc<CryptoProvider> {
+pub(crate) fn provider() -> Arc<CryptoProvider> {
     static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
     PROVIDER
         .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
@@ -34,27 +35,41 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     certs.with_context(|| format!("parsing certificates in {}", path.display()))
 }
 
-/// The client configuration for one registry.
-pub fn client_config(files: &TlsFiles, skip_verify: bool) -> Result<ClientConfig> {
+/// A TLS set-up that checks servers against the system's roots plus `extra_cas` (each file
+/// with the certificates read from it), or, with `skip_verify`, checks no certificate.
+pub(crate) fn server_checks(
+    skip_verify: bool,
+    extra_cas: &[(PathBuf, Vec<CertificateDer<'static>>)],
+) -> Result<ConfigBuilder<ClientConfig, WantsClientCert>> {
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| anyhow!("setting up TLS: {e}"))?;
-    let builder = if skip_verify {
-        builder
+    if skip_verify {
+        return Ok(builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerification(provider())))
-    } else {
-        let mut roots = RootCertStore::empty();
-        roots.add_parsable_certificates(system_roots().iter().cloned());
-        for ca in &files.ca_certs {
-            for cert in read_certs(ca)? {
-                roots
-                    .add(cert)
-                    .with_context(|| format!("adding CA certificate {}", ca.display()))?;
-            }
+            .with_custom_certificate_verifier(Arc::new(NoVerification(provider()))));
+    }
+    let mut roots = RootCertStore::empty();
+    roots.add_parsable_certificates(system_roots().iter().cloned());
+    for (ca, certs) in extra_cas {
+        for cert in certs {
+            roots
+                .add(cert.clone())
+                .with_context(|| format!("adding CA certificate {}", ca.display()))?;
         }
-        builder.with_root_certificates(roots)
-    };
+    }
+    Ok(builder.with_root_certificates(roots))
+}
+
+/// The client configuration for one registry.
+pub fn client_config(files: &TlsFiles, skip_verify: bool) -> Result<ClientConfig> {
+    let mut cas = Vec::new();
+    if !skip_verify {
+        for ca in &files.ca_certs {
+            cas.push((ca.clone(), read_certs(ca)?));
+        }
+    }
+    let builder = server_checks(skip_verify, &cas)?;
     let mut config = match files.client_pairs.first() {
         Some((cert, key)) => {
             let chain = read_certs(cert)?;

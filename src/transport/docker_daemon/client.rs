@@ -3,15 +3,13 @@
 //! socket, TCP with TLS (`tcp://`, certificates from the cert dir), or plain TCP (`http://`).
 
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, Result, anyhow, bail};
 use rustls::ClientConfig;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
+use crate::transport::docker::tls;
 use crate::types::SystemContext;
 
 /// Where the engine listens unless told otherwise.
@@ -40,13 +38,6 @@ pub fn daemon_host(ctx: &SystemContext) -> String {
         .unwrap_or_else(|| DEFAULT_HOST.to_string())
 }
 
-fn provider() -> Arc<CryptoProvider> {
-    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
-    PROVIDER
-        .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
-        .clone()
-}
-
 fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     let certs: std::result::Result<Vec<_>, _> = CertificateDer::pem_file_iter(path)
         .map_err(|e| {
@@ -71,25 +62,13 @@ fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
 /// `--tls-verify=false`.
 fn tls_config(ctx: &SystemContext) -> Result<ClientConfig> {
     let skip_verify = ctx.tls_verify == Some(false);
-    let builder = ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| anyhow!("setting up TLS: {e}"))?;
-    let builder = if skip_verify {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerification(provider())))
-    } else {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-        if let Some(dir) = &ctx.docker_cert_path {
-            for cert in read_pem_certs(&dir.join("ca.pem"))? {
-                roots
-                    .add(cert)
-                    .map_err(|e| anyhow!("adding CA certificate: {e}"))?;
-            }
-        }
-        builder.with_root_certificates(roots)
-    };
+    let mut cas = Vec::new();
+    if let (Some(dir), false) = (&ctx.docker_cert_path, skip_verify) {
+        let ca = dir.join("ca.pem");
+        let certs = read_pem_certs(&ca)?;
+        cas.push((ca, certs));
+    }
+    let builder = tls::server_checks(skip_verify, &cas)?;
     let mut config = match &ctx.docker_cert_path {
         Some(dir) => {
             let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
@@ -109,55 +88,6 @@ fn tls_config(ctx: &SystemContext) -> Result<ClientConfig> {
     Ok(config)
 }
 
-/// Accepts any server certificate (`--tls-verify=false`), still checking handshake signatures.
-#[derive(Debug)]
-struct NoVerification(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for NoVerification {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
 fn parse_version(v: &str) -> Option<(u32, u32)> {
     let (a, b) = v.trim().split_once('.')?;
     Some((a.parse().ok()?, b.parse().ok()?))
@@ -172,7 +102,7 @@ impl Engine {
         };
         // reqwest wants a TLS setup even for plain connections: one that trusts nothing.
         let plain = || -> Result<ClientConfig> {
-            Ok(ClientConfig::builder_with_provider(provider())
+            Ok(ClientConfig::builder_with_provider(tls::provider())
                 .with_safe_default_protocol_versions()
                 .map_err(|e| anyhow!("setting up TLS: {e}"))?
                 .with_root_certificates(rustls::RootCertStore::empty())
