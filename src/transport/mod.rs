@@ -158,11 +158,19 @@ pub trait ImageDestination: Send + Sync {
     /// Stores a manifest: the top-level one (`None`) or a list instance.
     async fn put_manifest(&self, bytes: &[u8], instance: Option<&Digest>) -> Result<()>;
 
+    /// Stores signatures. The default suits destinations that cannot: nothing to store is
+    /// fine, anything else is refused for the reason [`DestinationProperties`] gives.
     async fn put_signatures(
         &self,
         signatures: &[Signature],
-        instance: Option<&Digest>,
-    ) -> Result<()>;
+        _instance: Option<&Digest>,
+    ) -> Result<()> {
+        match self.properties().supports_signatures {
+            _ if signatures.is_empty() => Ok(()),
+            Ok(()) => Err(anyhow::anyhow!("signatures were not stored")),
+            Err(why) => Err(anyhow::anyhow!(why)),
+        }
+    }
 
     /// Makes everything put so far visible, atomically where the format allows. Dropping a
     /// destination without committing discards what was written.

@@ -381,17 +381,6 @@ impl ImageDestination for OciArchiveDestination {
         Ok(())
     }
 
-    async fn put_signatures(
-        &self,
-        signatures: &[Signature],
-        _instance: Option<&Digest>,
-    ) -> Result<()> {
-        if signatures.is_empty() {
-            return Ok(());
-        }
-        bail!("Pushing signatures for OCI images is not supported")
-    }
-
     async fn commit(self: Box<Self>) -> Result<()> {
         let desc = self
             .top_level

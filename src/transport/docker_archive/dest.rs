@@ -15,7 +15,6 @@ use crate::digest::Digest;
 use crate::gotext::go_quote;
 use crate::manifest::media_type as mt;
 use crate::reference::{ArchiveName, DockerReference};
-use crate::signature::Signature;
 use crate::transport::{
     BlobStream, DestinationProperties, ImageDestination, LayerCompression, UploadInfo,
 };
@@ -233,17 +232,6 @@ impl ImageDestination for TarballDestination {
             Ok(()) => Ok(()),
             Err(e) => Err(self.explain(e).await),
         }
-    }
-
-    async fn put_signatures(
-        &self,
-        signatures: &[Signature],
-        _instance: Option<&Digest>,
-    ) -> Result<()> {
-        if signatures.is_empty() {
-            return Ok(());
-        }
-        bail!(NO_SIGNATURES)
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {

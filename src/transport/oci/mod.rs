@@ -399,17 +399,6 @@ impl ImageDestination for OciDestination {
         Ok(())
     }
 
-    async fn put_signatures(
-        &self,
-        signatures: &[Signature],
-        _instance: Option<&Digest>,
-    ) -> Result<()> {
-        if signatures.is_empty() {
-            return Ok(());
-        }
-        bail!(NO_SIGNATURES)
-    }
-
     async fn commit(mut self: Box<Self>) -> Result<()> {
         let desc = self
             .top_level
