@@ -76,7 +76,7 @@ fn run(
     diff_id: Option<Option<Algorithm>>,
 ) -> io::Result<Option<Digest>> {
     std::thread::scope(|scope| {
-        let (mut tee, hasher) = match diff_id {
+        let (tee, hasher) = match diff_id {
             Some(algo) => {
                 let (tx, rx) = sync_channel::<Vec<u8>>(DEPTH);
                 let h = scope.spawn(move || diff_digest(rx, algo));
@@ -96,13 +96,16 @@ fn run(
                 None,
             ),
         };
+        // Consumers read in small pieces (io::copy: 8 KiB); each read of the source is a trip
+        // to tokio's blocking pool, so it is read, and teed to the diff ID, a chunk at a time.
+        let mut input = io::BufReader::with_capacity(CHUNK, tee);
         match step {
             Step::Copy => {
-                io::copy(&mut tee, out)?;
+                io::copy(&mut input, out)?;
             }
-            Step::Compress(algo, level) => compression::compress(algo, level, &mut tee, out)?,
+            Step::Compress(algo, level) => compression::compress(algo, level, &mut input, out)?,
             Step::Decompress(algo) => {
-                compression::decompress(algo, &mut tee, out)?;
+                compression::decompress(algo, &mut input, out)?;
             }
             Step::Recompress { from, to, level } => {
                 let (tx, rx) = sync_channel::<Vec<u8>>(DEPTH);
@@ -118,7 +121,7 @@ fn run(
                     tx: Some(tx),
                     buf: Vec::with_capacity(CHUNK),
                 };
-                let decompressed = compression::decompress(from, &mut tee, &mut w);
+                let decompressed = compression::decompress(from, &mut input, &mut w);
                 let flushed = decompressed.and_then(|_| w.close());
                 drop(w);
                 let compressed = compressor
@@ -130,8 +133,8 @@ fn run(
         }
         // A decompressor may stop at the end of its data: read the rest so the source is
         // verified whole (and the diff ID sees every byte).
-        io::copy(&mut tee, &mut io::sink())?;
-        tee.copy = None;
+        io::copy(&mut input, &mut io::sink())?;
+        input.get_mut().copy = None;
         match hasher {
             Some(h) => h
                 .join()
