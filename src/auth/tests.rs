@@ -444,7 +444,10 @@ fn cred_helpers_in_the_file() {
     // The helper is asked for the registry, with the bare host on stdin.
     let log = fx.helper_log("test");
     assert!(log.starts_with("get h.io\n"), "{log}");
-    assert!(log.ends_with("get other.io\n"), "asked as credsStore: {log}");
+    assert!(
+        log.ends_with("get other.io\n"),
+        "asked as credsStore: {log}"
+    );
 }
 
 #[test]
