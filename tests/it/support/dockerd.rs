@@ -14,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use super::registry::{Certs, free_port};
 use super::{ok, require_tool};
 
 pub struct Dockerd {
@@ -58,95 +59,6 @@ fn sweep() {
     }
 }
 
-fn openssl(dir: &Path, args: &[&str]) {
-    ok(Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null()));
-}
-
-/// A CA, a server certificate for 127.0.0.1 and a client certificate, as docker's docs make
-/// them.
-fn make_certs(dir: &Path) {
-    std::fs::create_dir_all(dir).unwrap();
-    let ext = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
-    openssl(dir, &["genrsa", "-out", "ca-key.pem", "2048"]);
-    openssl(
-        dir,
-        &[
-            "req",
-            "-new",
-            "-x509",
-            "-days",
-            "2",
-            "-key",
-            "ca-key.pem",
-            "-subj",
-            "/CN=skiff test CA",
-            "-out",
-            "ca.pem",
-        ],
-    );
-    for (who, ext_text) in [
-        (
-            "server",
-            "subjectAltName = IP:127.0.0.1\nextendedKeyUsage = serverAuth\n",
-        ),
-        ("client", "extendedKeyUsage = clientAuth\n"),
-    ] {
-        ext(&format!("{who}.ext"), ext_text);
-        openssl(dir, &["genrsa", "-out", &format!("{who}-key.pem"), "2048"]);
-        openssl(
-            dir,
-            &[
-                "req",
-                "-new",
-                "-key",
-                &format!("{who}-key.pem"),
-                "-subj",
-                &format!("/CN={who}"),
-                "-out",
-                &format!("{who}.csr"),
-            ],
-        );
-        openssl(
-            dir,
-            &[
-                "x509",
-                "-req",
-                "-days",
-                "2",
-                "-in",
-                &format!("{who}.csr"),
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca-key.pem",
-                "-CAcreateserial",
-                "-out",
-                &format!("{who}-cert.pem"),
-                "-extfile",
-                &format!("{who}.ext"),
-            ],
-        );
-    }
-    // The client's cert dir, as c/image reads it.
-    let client = dir.join("client");
-    std::fs::create_dir_all(&client).unwrap();
-    std::fs::copy(dir.join("ca.pem"), client.join("ca.pem")).unwrap();
-    std::fs::copy(dir.join("client-cert.pem"), client.join("cert.pem")).unwrap();
-    std::fs::copy(dir.join("client-key.pem"), client.join("key.pem")).unwrap();
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn pings(sock: &Path) -> bool {
     let Ok(mut s) = UnixStream::connect(sock) else {
         return false;
@@ -167,10 +79,19 @@ fn start() -> Dockerd {
     let dir = PathBuf::from(ROOT).join(std::process::id().to_string());
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    make_certs(&dir.join("certs"));
+    let certs = Certs::make(&dir.join("certs"));
+    // The client's cert dir, named as c/image reads it for a daemon.
+    let client = dir.join("certs/client");
+    std::fs::create_dir_all(&client).unwrap();
+    for (from, to) in [
+        (&certs.ca, "ca.pem"),
+        (&certs.client_cert, "cert.pem"),
+        (&certs.client_key, "key.pem"),
+    ] {
+        std::fs::copy(from, client.join(to)).unwrap();
+    }
     let sock = dir.join("docker.sock");
     let port = free_port();
-    let certs = dir.join("certs");
     let log = std::fs::File::create(dir.join("dockerd.log")).unwrap();
     let mut cmd = Command::new("dockerd");
     cmd.args([
@@ -185,15 +106,9 @@ fn start() -> Dockerd {
     .arg(format!("--host=unix://{}", sock.display()))
     .arg(format!("--host=tcp://127.0.0.1:{port}"))
     .arg("--tlsverify")
-    .arg(format!("--tlscacert={}", certs.join("ca.pem").display()))
-    .arg(format!(
-        "--tlscert={}",
-        certs.join("server-cert.pem").display()
-    ))
-    .arg(format!(
-        "--tlskey={}",
-        certs.join("server-key.pem").display()
-    ))
+    .arg(format!("--tlscacert={}", certs.ca.display()))
+    .arg(format!("--tlscert={}", certs.cert.display()))
+    .arg(format!("--tlskey={}", certs.key.display()))
     .stdin(Stdio::null())
     .stdout(log.try_clone().unwrap())
     .stderr(log);

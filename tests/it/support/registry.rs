@@ -49,7 +49,8 @@ fn openssl(args: &[&str], dir: &Path) {
     );
 }
 
-/// A CA and a server certificate for 127.0.0.1/localhost signed by it.
+/// A CA, and a server certificate for 127.0.0.1/localhost and a client certificate signed
+/// by it.
 pub struct Certs {
     pub ca: PathBuf,
     pub cert: PathBuf,
@@ -58,6 +59,9 @@ pub struct Certs {
     pub cert_dir: PathBuf,
     /// `ca.crt` plus a client certificate (`client.cert`, `client.key`).
     pub client_cert_dir: PathBuf,
+    /// The client certificate and its key (PEM), signed by the CA.
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
 }
 
 impl Certs {
@@ -172,6 +176,8 @@ impl Certs {
             key: dir.join("server.key"),
             cert_dir,
             client_cert_dir,
+            client_cert: dir.join("client.pem"),
+            client_key: dir.join("client.key"),
         }
     }
 }
