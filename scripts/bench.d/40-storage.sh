@@ -15,12 +15,6 @@ skopeo copy -q --insecure-policy --dest-tls-verify=false "$src" "docker://$REG/b
 # instead of compressing and sending them (skiff keeps no such cache). Wiped, both compress.
 PUSH=$(bench_registry storage-push)
 
-# c/storage's overlay driver bind-mounts its home onto itself; a store is removed only after
-# letting go of such mounts (a command line, as hyperfine runs it in its own shell).
-unmount_under() {
-  echo "{ grep -o ' $1[^ ]*' /proc/self/mountinfo | sort -ru | xargs -r -n1 umount -l; } 2>/dev/null || true"
-}
-
 storage_conf() { # DRIVER NAME → path of a storage.conf for a private store
   local conf="$BENCH_DIR/$2.conf"
   printf '[storage]\ndriver = "%s"\ngraphroot = "%s"\nrunroot = "%s"\n' \
@@ -38,7 +32,7 @@ for driver in ${STORAGE_DRIVERS:-vfs overlay}; do
       continue
     fi
   fi
-  wipe="$(unmount_under "$BENCH_DIR/store-$driver-w"); rm -rf $BENCH_DIR/store-$driver-w"
+  wipe="$(release_mounts_cmd "$BENCH_DIR/store-$driver-w"); rm -rf $BENCH_DIR/store-$driver-w"
   bench_case "storage-$driver-oci-to-cs" "$wipe" \
     "CONTAINERS_STORAGE_CONF=$w_conf $SKIFF --insecure-policy copy -q $src containers-storage:localhost/bench:1" \
     "CONTAINERS_STORAGE_CONF=$w_conf skopeo --insecure-policy copy -q $src containers-storage:localhost/bench:1"
@@ -52,7 +46,7 @@ for driver in ${STORAGE_DRIVERS:-vfs overlay}; do
     "CONTAINERS_STORAGE_CONF=$r_conf $SKIFF --insecure-policy copy -q --dest-tls-verify=false containers-storage:localhost/bench:1 docker://$PUSH/bench/out:1" \
     "CONTAINERS_STORAGE_CONF=$r_conf skopeo --insecure-policy copy -q --dest-tls-verify=false containers-storage:localhost/bench:1 docker://$PUSH/bench/out:1"
   eval "$wipe"
-  eval "$(unmount_under "$BENCH_DIR/store-$driver-r")"
+  release_mounts "$BENCH_DIR/store-$driver-r"
 done
 stop_bench_registries
 rm -rf "$B"

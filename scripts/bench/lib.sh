@@ -86,8 +86,10 @@ stop_bench_registries() {
   rm -f "$BENCH_DIR/registry.pids"
 }
 
-# Lets go of mounts under DIR (dockerd and c/storage's overlay driver bind-mount their
-# homes onto themselves and leave them), so DIR can be removed.
-release_mounts() {
-  { grep -o " $1[^ ]*" /proc/self/mountinfo | sort -ru | xargs -r -n1 umount -l; } 2>/dev/null || true
+# The command that lets go of mounts under DIR (dockerd and c/storage's overlay driver
+# bind-mount their homes onto themselves and leave them), so DIR can be removed. A command
+# line, so hyperfine's --prepare can run it too.
+release_mounts_cmd() {
+  echo "{ grep -o ' $1[^ ]*' /proc/self/mountinfo | sort -ru | xargs -r -n1 umount -l; } 2>/dev/null || true"
 }
+release_mounts() { eval "$(release_mounts_cmd "$1")"; }
