@@ -127,6 +127,42 @@ pub fn decompress(algo: Algorithm, input: &mut dyn Read, out: &mut dyn Write) ->
     }
 }
 
+/// Calls `consume` with a reader of the decompressed form of `input` (compressed with
+/// `algo`), for consumers that pull (a tar extractor). xz has no pull decoder here, so it is
+/// decoded on a second thread into a pipe.
+pub fn read_decompressed<T>(
+    algo: Algorithm,
+    input: &mut (dyn Read + Send),
+    consume: impl FnOnce(&mut dyn Read) -> Result<T>,
+) -> Result<T> {
+    match algo {
+        Algorithm::Gzip => consume(&mut flate2::read::MultiGzDecoder::new(input)),
+        Algorithm::Zstd | Algorithm::ZstdChunked => {
+            consume(&mut zstd::stream::read::Decoder::new(input)?)
+        }
+        Algorithm::Bzip2 => consume(&mut bzip2::read::MultiBzDecoder::new(input)),
+        Algorithm::Xz => {
+            let (mut reader, writer) = io::pipe()?;
+            std::thread::scope(|scope| {
+                let decoder = scope.spawn(move || {
+                    let mut writer = io::BufWriter::with_capacity(1 << 16, writer);
+                    decompress(Algorithm::Xz, input, &mut writer)?;
+                    writer.flush()
+                });
+                let consumed = consume(&mut reader);
+                // The decoder stops with a broken pipe when the consumer gave up early.
+                drop(reader);
+                let decoded = decoder
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("xz decoder thread panicked"))?;
+                let value = consumed?;
+                decoded?;
+                Ok(value)
+            })
+        }
+    }
+}
+
 /// Writes `input` compressed with `algo` to `out`.
 pub fn compress(
     algo: Algorithm,

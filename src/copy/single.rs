@@ -65,8 +65,8 @@ impl Copier<'_> {
             .with_context(|| format!("initializing image from source {}", self.src_name))?;
         self.check_digest_pinned_destination(&bytes)?;
         let signatures = self.source_signatures(instance).await?;
-        let (bytes, parsed) = self
-            .layers_as_served(instance, bytes, &mime, parsed, !signatures.is_empty())
+        let (bytes, mime, parsed) = self
+            .layers_as_served(instance, bytes, mime, parsed, !signatures.is_empty())
             .await?;
 
         let cannot_modify = self.cannot_modify_reason(!signatures.is_empty());
@@ -82,8 +82,10 @@ impl Copier<'_> {
             ..Default::default()
         };
         // A schema 1 manifest names its repository and tag: a destination with another name
-        // gets it updated (c/image's updateEmbeddedDockerReference).
-        if let (Manifest::Schema1(m), Some(r)) = (&parsed, self.dest_name.docker_reference()) {
+        // gets it updated (c/image's updateEmbeddedDockerReference), unless it prefers not to.
+        if let (Manifest::Schema1(m), Some(r)) = (&parsed, self.dest_name.docker_reference())
+            && !self.dest.ignores_embedded_docker_reference()
+        {
             let (name, tag) = self.schema1_reference();
             if m.name != name || m.tag != tag {
                 if let Some(reason) = cannot_modify {
@@ -199,30 +201,31 @@ impl Copier<'_> {
 
     /// Sources that serve their layers in another form than the manifest names them
     /// (c/image's LayerInfosForCopy: `containers-storage:` gives them uncompressed) get the
-    /// manifest rewritten to name what is copied.
+    /// manifest rewritten to name what is copied (a schema 1 manifest comes back signed).
     async fn layers_as_served(
         &self,
         instance: Option<&Digest>,
         bytes: Bytes,
-        mime: &str,
+        mime: String,
         parsed: Manifest,
         has_signatures: bool,
-    ) -> Result<(Bytes, Manifest)> {
+    ) -> Result<(Bytes, String, Manifest)> {
         let listed = parsed.layer_infos();
         let Some(served) = self.src.layer_infos_for_copy(instance).await? else {
-            return Ok((bytes, parsed));
+            return Ok((bytes, mime, parsed));
         };
         if !crate::manifest::update::layers_differ(&listed, &served) {
-            return Ok((bytes, parsed));
+            return Ok((bytes, mime, parsed));
         }
         if has_signatures {
             return Err(anyhow!(
                 "Copying this image would require changing layer representation, which we cannot do: \"Would invalidate signatures\""
             ));
         }
-        let rewritten = crate::manifest::update::with_layer_infos(&bytes, mime, &served)?;
-        let parsed = Manifest::parse(&rewritten, mime)?;
-        Ok((Bytes::from(rewritten), parsed))
+        let rewritten = crate::manifest::update::with_layer_infos(&bytes, &mime, &served)?;
+        let mime = manifest::guess_mime_type(&rewritten);
+        let parsed = Manifest::parse(&rewritten, &mime)?;
+        Ok((Bytes::from(rewritten), mime, parsed))
     }
 
     pub(crate) async fn source_signatures(

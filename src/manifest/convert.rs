@@ -342,8 +342,9 @@ pub fn schema1_config_without_layers(m: &Schema1) -> Result<Vec<u8>> {
     schema1_config(m, &unknown)
 }
 
-/// c/image's ToSchema2Config.
-fn schema1_config(m: &Schema1, diff_ids: &[String]) -> Result<Vec<u8>> {
+/// The schema 2 config a schema 1 image converts to, given its non-empty layers' diff IDs
+/// (base first).
+pub fn schema1_config(m: &Schema1, diff_ids: &[String]) -> Result<Vec<u8>> {
     let top = m
         .history
         .first()

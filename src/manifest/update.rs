@@ -190,14 +190,18 @@ impl Schema1 {
     /// Schema 1 records only the digests (top layer first).
     pub fn update_layer_infos(&mut self, edits: &[LayerEdit]) -> Result<()> {
         count_check(self.fs_layers.len(), edits)?;
-        self.fs_layers = edits
-            .iter()
+        self.set_layers(edits.iter().map(|e| &e.info));
+        Ok(())
+    }
+
+    /// Names `base_first` as the layers, in schema 1's order (top layer first).
+    fn set_layers<'a>(&mut self, base_first: impl DoubleEndedIterator<Item = &'a BlobInfo>) {
+        self.fs_layers = base_first
             .rev()
-            .map(|e| FsLayer {
-                blob_sum: e.info.digest.clone(),
+            .map(|info| FsLayer {
+                blob_sum: info.digest.clone(),
             })
             .collect();
-        Ok(())
     }
 }
 
@@ -247,8 +251,13 @@ pub fn with_layer_infos(bytes: &[u8], mime: &str, infos: &[BlobInfo]) -> Result<
             }
             Ok(crate::gojson::to_vec_compact(&m))
         }
-        Manifest::Schema1(_) => {
-            bail!("updating the layers of a schema 1 manifest is not implemented")
+        Manifest::Schema1(mut m) => {
+            if m.fs_layers.len() != infos.len() {
+                return Err(count_error(m.fs_layers.len()));
+            }
+            m.set_layers(infos.iter());
+            // A changed schema 1 manifest is signed anew, as c/image signs it.
+            crate::manifest::convert::serialize(&Manifest::Schema1(m))
         }
     }
 }

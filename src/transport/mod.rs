@@ -117,6 +117,12 @@ pub struct UploadInfo {
 pub trait ImageDestination: Send + Sync {
     fn properties(&self) -> DestinationProperties;
 
+    /// Whether the destination wants a schema 1 manifest unchanged even when the name and tag
+    /// in it are not the destination's (c/image's IgnoresEmbeddedDockerReference).
+    fn ignores_embedded_docker_reference(&self) -> bool {
+        false
+    }
+
     /// If the destination already has this blob, its info (no bytes are sent).
     async fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<BlobInfo>>;
 

@@ -90,7 +90,7 @@ fn oci_to_v2s2_matches_skopeo() {
 }
 
 /// A schema 1 image (top layer first, one empty "throwaway" layer) in a `dir:`.
-fn write_schema1(dir: &Path, signed: bool) -> Vec<u8> {
+pub(crate) fn write_schema1(dir: &Path, signed: bool) -> Vec<u8> {
     std::fs::create_dir_all(dir).unwrap();
     let base = gzip(&layer_tar(&[("base.txt", b"base <layer> & co\n")]));
     let top = gzip(&layer_tar(&[("top.bin", &noise(3000, 7))]));
@@ -521,20 +521,24 @@ fn writing_schema1_matches_skopeos_payload() {
             &format!("dir:{}", back.display()),
         ]));
         if let Some(theirs) = theirs {
-            let their_bytes = std::fs::read(theirs.join("manifest.json")).unwrap();
-            let their_payload = skiff::manifest::schema1::jws_payload(&their_bytes).unwrap();
-            assert_eq!(
-                String::from_utf8_lossy(&payload),
-                String::from_utf8_lossy(&their_payload),
-                "{label}"
-            );
-            let mut a = crate::support::tree(&ours);
-            let mut b = crate::support::tree(&theirs);
-            a.remove("manifest.json");
-            b.remove("manifest.json");
-            assert_eq!(a, b, "{label}: blobs");
+            assert_same_schema1_dirs(&ours, &theirs, label);
         }
     }
+}
+
+/// Two `dir:` images with schema 1 manifests signed by fresh keys: the same payloads (so the
+/// same manifest digests) and the same blobs.
+pub(crate) fn assert_same_schema1_dirs(ours: &Path, theirs: &Path, label: &str) {
+    let payload = |d: &Path| {
+        let bytes = std::fs::read(d.join("manifest.json")).unwrap();
+        String::from_utf8(skiff::manifest::schema1::jws_payload(&bytes).unwrap()).unwrap()
+    };
+    assert_eq!(payload(ours), payload(theirs), "{label}");
+    let mut a = crate::support::tree(ours);
+    let mut b = crate::support::tree(theirs);
+    a.remove("manifest.json");
+    b.remove("manifest.json");
+    assert_eq!(a, b, "{label}: blobs");
 }
 
 /// An OCI artifact (a config that is not an image config) cannot become a Docker image; it

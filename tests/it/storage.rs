@@ -539,14 +539,24 @@ fn second_image_reuses_shared_layers_and_delete_keeps_them() {
     let images = store.images();
     assert_eq!(images.len(), 2);
     let one = image_by_name(&images, "localhost/one:again");
+    // Named as skopeo names it: the new name first.
+    let theirs = Store::new("vfs");
+    for tag in ["1", "again"] {
+        ok(theirs.skopeo().args([
+            "copy",
+            "-q",
+            &format!("oci:{}:one", layout.display()),
+            &format!("containers-storage:localhost/one:{tag}"),
+        ]));
+    }
+    let their_images = theirs.images();
+    let their_one = image_by_name(&their_images, "localhost/one:again");
     assert_eq!(
         one["names"],
-        serde_json::json!(["localhost/one:1", "localhost/one:again"])
-    );
-    assert_eq!(
-        one["names-history"],
         serde_json::json!(["localhost/one:again", "localhost/one:1"])
     );
+    assert_eq!(one["names"], their_one["names"]);
+    assert_eq!(one["names-history"], their_one["names-history"]);
 
     // Delete as skopeo: the image goes, with the layers only it used.
     ok(store

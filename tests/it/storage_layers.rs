@@ -19,8 +19,25 @@ fn records(s: &Store) -> (serde_json::Value, serde_json::Value) {
 /// A `dir:` image whose layers are stored uncompressed (as buildah commits them), so that
 /// reading it back from a store changes nothing.
 fn write_uncompressed_dir(dir: &std::path::Path, layers: &[Vec<u8>]) {
+    let blobs: Vec<Blob> = layers
+        .iter()
+        .map(|l| {
+            (
+                l.clone(),
+                l.clone(),
+                "application/vnd.oci.image.layer.v1.tar",
+            )
+        })
+        .collect();
+    write_dir_with_blobs(dir, &blobs);
+}
+
+/// A layer: its tar, the blob as stored (the tar, or the tar compressed), its media type.
+type Blob = (Vec<u8>, Vec<u8>, &'static str);
+
+fn write_dir_with_blobs(dir: &std::path::Path, layers: &[Blob]) {
     std::fs::create_dir_all(dir).unwrap();
-    let diff_ids: Vec<String> = layers.iter().map(|l| fixtures::sha256(l)).collect();
+    let diff_ids: Vec<String> = layers.iter().map(|(t, _, _)| fixtures::sha256(t)).collect();
     let config = serde_json::to_vec(&serde_json::json!({
         "created": "2024-01-02T03:04:05Z",
         "architecture": "amd64",
@@ -30,11 +47,11 @@ fn write_uncompressed_dir(dir: &std::path::Path, layers: &[Vec<u8>]) {
     }))
     .unwrap();
     let mut descs = Vec::new();
-    for l in layers {
-        let d = fixtures::sha256(l);
-        std::fs::write(dir.join(&d[7..]), l).unwrap();
+    for (_, blob, media_type) in layers {
+        let d = fixtures::sha256(blob);
+        std::fs::write(dir.join(&d[7..]), blob).unwrap();
         descs.push(serde_json::json!({
-            "mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": d, "size": l.len()
+            "mediaType": media_type, "digest": d, "size": blob.len()
         }));
     }
     let cd = fixtures::sha256(&config);
@@ -48,6 +65,79 @@ fn write_uncompressed_dir(dir: &std::path::Path, layers: &[Vec<u8>]) {
     .unwrap();
     std::fs::write(dir.join("manifest.json"), manifest).unwrap();
     std::fs::write(dir.join("version"), "Directory Transport Version: 1.1\n").unwrap();
+}
+
+#[test]
+fn zstd_bzip2_and_xz_layers_are_stored_as_skopeo_stores_them() {
+    if !peers() {
+        return;
+    }
+    let (mine, theirs) = (Store::new("vfs"), Store::new("vfs"));
+    let tars: Vec<Vec<u8>> = (0..3)
+        .map(|i| fixtures::layer_tar(&[(&format!("f{i}"), &fixtures::noise(20_000, i))]))
+        .collect();
+    // xz(1) writes what Go's xz reader (skopeo's) accepts.
+    let xz = piped("xz", &["-c"], &tars[2]);
+    let blobs: Vec<Blob> = vec![
+        (
+            tars[0].clone(),
+            zstd::encode_all(&tars[0][..], 3).unwrap(),
+            "application/vnd.oci.image.layer.v1.tar+zstd",
+        ),
+        (
+            tars[1].clone(),
+            bzip2_of(&tars[1]),
+            "application/vnd.oci.image.layer.v1.tar",
+        ),
+        (
+            tars[2].clone(),
+            xz,
+            "application/vnd.oci.image.layer.v1.tar",
+        ),
+    ];
+    let src = mine.path("compressed");
+    write_dir_with_blobs(&src, &blobs);
+    let from = format!("dir:{}", src.display());
+    let name = "containers-storage:localhost/compressed:1";
+    ok(mine.skiff().args(["copy", "-q", &from, name]));
+    ok(theirs.skopeo().args(["copy", "-q", &from, name]));
+    // Same layer records: compression kinds, compressed and uncompressed digests and sizes.
+    assert_eq!(records(&mine), records(&theirs));
+    // Read back by skopeo: the original tars.
+    let back = mine.path("back");
+    ok(mine
+        .skopeo()
+        .args(["copy", "-q", name, &format!("dir:{}", back.display())]));
+    for t in &tars {
+        let d = fixtures::sha256(t);
+        assert_eq!(&std::fs::read(back.join(&d[7..])).unwrap(), t);
+    }
+}
+
+/// The output of `cmd args` given `input`.
+fn piped(cmd: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(cmd)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input).unwrap());
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success(), "{cmd} failed");
+    out.stdout
+}
+
+fn bzip2_of(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    w.write_all(bytes).unwrap();
+    w.finish().unwrap()
 }
 
 #[test]
@@ -196,7 +286,7 @@ fn docker_schema2_images_round_trip_as_in_skopeo() {
     assert_eq!(images.len(), 1);
     assert_eq!(
         images[0]["names"],
-        serde_json::json!(["localhost/docker:1", "localhost/docker:copy"])
+        serde_json::json!(["localhost/docker:copy", "localhost/docker:1"])
     );
     assert_eq!(mine.layers().len(), 2);
 }
@@ -299,4 +389,56 @@ fn an_interrupted_copy_leaves_no_image_and_its_staging_is_swept() {
         &format!("dir:{}", out.display()),
     ]));
     assert_eq!(store.images().len(), 1);
+}
+
+#[test]
+fn schema1_images_are_stored_and_read_back_as_in_skopeo() {
+    if !peers() {
+        return;
+    }
+    let (mine, theirs) = (Store::new("vfs"), Store::new("vfs"));
+    for signed in [false, true] {
+        let src = mine.path(&format!("s1-{signed}"));
+        crate::convert::write_schema1(&src, signed);
+        let from = format!("dir:{}", src.display());
+        let name = format!("containers-storage:localhost/s1:{signed}");
+        ok(theirs.skopeo().args(["copy", "-q", &from, &name]));
+        ok(mine.skiff().args(["copy", "-q", &from, &name]));
+        assert_eq!(records(&mine), records(&theirs));
+        let (a, b) = (
+            mine.path(&format!("a-{signed}")),
+            mine.path(&format!("b-{signed}")),
+        );
+        ok(theirs
+            .skopeo()
+            .args(["copy", "-q", &name, &format!("dir:{}", a.display())]));
+        ok(mine
+            .skiff()
+            .args(["copy", "-q", &name, &format!("dir:{}", b.display())]));
+        crate::convert::assert_same_schema1_dirs(&a, &b, &name);
+    }
+}
+
+#[test]
+fn copying_a_whole_list_into_the_store_fails_as_in_skopeo() {
+    if !peers() {
+        return;
+    }
+    let (mine, theirs) = (Store::new("vfs"), Store::new("vfs"));
+    let layout = mine.path("index");
+    fixtures::write_oci_index(
+        &layout,
+        "multi",
+        &[ImageSpec::small(50), ImageSpec::small(51)],
+        false,
+    );
+    let from = format!("oci:{}:multi", layout.display());
+    let name = "containers-storage:localhost/multi:1";
+    let (_, mine_err) = support::fails(mine.skiff().args(["copy", "-q", "--all", &from, name]));
+    let (_, their_err) = support::fails(theirs.skopeo().args(["copy", "-q", "--all", &from, name]));
+    assert_eq!(
+        support::fatal_message(&mine_err),
+        support::fatal_message(&their_err)
+    );
+    assert!(mine.images().is_empty());
 }

@@ -22,6 +22,7 @@ use super::extract::{self, Applied, Whiteouts};
 use super::layerfs;
 use super::store::{Driver, Image, Layer, Store, go_time};
 use super::{ResolvedName, resolve_image};
+use crate::compression;
 use crate::digest::{Algorithm, Digest, Hasher};
 use crate::error::not_implemented;
 use crate::manifest::{self, Manifest};
@@ -35,6 +36,19 @@ use crate::types::BlobInfo;
 /// c/storage's archive.Compression values recorded in layers.json.
 const COMPRESSION_NONE: i64 = 0;
 const COMPRESSION_GZIP: i64 = 2;
+
+/// The archive.Compression value c/storage records for a layer stored from a blob compressed
+/// with `algo`.
+fn storage_compression_code(algo: Option<compression::Algorithm>) -> i64 {
+    use compression::Algorithm as C;
+    match algo {
+        None => COMPRESSION_NONE,
+        Some(C::Bzip2) => 1,
+        Some(C::Gzip) => COMPRESSION_GZIP,
+        Some(C::Xz) => 3,
+        Some(C::Zstd | C::ZstdChunked) => 4,
+    }
+}
 
 /// Largest config blob kept in memory.
 const MAX_CONFIG: usize = 64 << 20;
@@ -148,9 +162,9 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// Decompresses (gzip or nothing) and extracts one layer stream into `dir`.
+/// Decompresses (whatever the bytes say) and extracts one layer stream into `dir`.
 fn stage_layer(
-    input: impl Read,
+    input: impl Read + Send,
     dir: &Path,
     tar_split: &Path,
     mode: Whiteouts,
@@ -165,25 +179,13 @@ fn stage_layer(
     };
     let mut br = BufReader::with_capacity(1 << 20, counting);
     let magic = br.fill_buf()?.to_vec();
-    let compression = match crate::transport::tarindex::compression_of(&magic) {
-        None => COMPRESSION_NONE,
-        Some("gzip") => COMPRESSION_GZIP,
-        Some(c) => {
-            return Err(not_implemented(format!(
-                "storing a {c}-compressed layer in containers-storage"
-            )));
-        }
+    let applied = match compression::Algorithm::detect(&magic) {
+        None => extract::apply(&mut br, dir, tar_split, mode)?,
+        Some(algo) => compression::read_decompressed(algo, &mut br, |r| {
+            extract::apply(r, dir, tar_split, mode)
+        })?,
     };
-    let applied = if compression == COMPRESSION_GZIP {
-        extract::apply(
-            flate2::read::MultiGzDecoder::new(&mut br),
-            dir,
-            tar_split,
-            mode,
-        )?
-    } else {
-        extract::apply(&mut br, dir, tar_split, mode)?
-    };
+    let compression = storage_compression_code(compression::Algorithm::detect(&magic));
     // Read to the end, so whatever verifies the stream sees all of it.
     std::io::copy(&mut br, &mut std::io::sink())?;
     let counting = br.into_inner();
@@ -207,9 +209,19 @@ async fn rebuild_to_file(store: &Store, layer: &Layer, path: &Path) -> Result<()
 
 #[async_trait]
 impl ImageDestination for StorageDestination {
+    fn ignores_embedded_docker_reference(&self) -> bool {
+        true
+    }
+
     fn properties(&self) -> DestinationProperties {
         DestinationProperties {
-            supported_manifest_types: Vec::new(),
+            // Single images of any kind, but no lists (so `--all` fails as in skopeo).
+            supported_manifest_types: vec![
+                manifest::media_type::OCI_MANIFEST,
+                manifest::media_type::DOCKER_V2_SCHEMA2,
+                manifest::media_type::DOCKER_V2_SCHEMA1_SIGNED,
+                manifest::media_type::DOCKER_V2_SCHEMA1,
+            ],
             desired_layer_compression: LayerCompression::Preserve,
             accepts_foreign_layer_urls: false,
             has_thread_safe_put_blob: true,
@@ -381,29 +393,34 @@ impl StorageDestination {
         }
         let mime = manifest::guess_mime_type(&manifest_bytes);
         let m = Manifest::parse(&manifest_bytes, &mime).context("parsing manifest")?;
-        if let Manifest::Schema1(_) = m {
-            return Err(not_implemented(
-                "storing schema 1 images in containers-storage",
-            ));
-        }
-        let config_info = m
-            .config_info()
-            .ok_or_else(|| anyhow!("manifest has no config"))?;
-        let config_key = config_info.digest.to_string();
-        let config = self.state().configs.get(&config_key).cloned();
-        let image_id = self
-            .r
-            .id
-            .clone()
-            .unwrap_or_else(|| config_info.digest.hex().to_string());
-        let created = config.as_deref().and_then(config_created);
+        // Schema 1 has no config blob: its layers skip the empty "throwaway" ones, and the ID
+        // is that of the schema 2 config it converts to (as c/storage users compute it).
+        let (layer_infos, config_key) = match &m {
+            Manifest::Schema1(s1) => {
+                let empty = s1.empty_layers();
+                let kept = (m.layer_infos().into_iter().zip(empty))
+                    .filter(|(_, empty)| !empty)
+                    .map(|(info, _)| info)
+                    .collect();
+                (kept, None)
+            }
+            _ => {
+                let config_info = m
+                    .config_info()
+                    .ok_or_else(|| anyhow!("manifest has no config"))?;
+                (m.layer_infos(), Some(config_info.digest.to_string()))
+            }
+        };
+        let config = config_key
+            .as_ref()
+            .and_then(|k| self.state().configs.get(k).cloned());
 
         let store = &self.r.store;
         let layers_guard = store.lock_layers(true).await?;
         let mut records = store.read_layers()?;
         let mut created_now = Created::default();
-        let top = match self
-            .commit_layers(&m.layer_infos(), &mut records, &mut created_now)
+        let (top, diff_ids) = match self
+            .commit_layers(&layer_infos, &mut records, &mut created_now)
             .await
         {
             Ok(top) => top,
@@ -418,6 +435,22 @@ impl StorageDestination {
             self.undo_layers(&created_now);
             return Err(e);
         }
+        let converted = match &m {
+            Manifest::Schema1(s1) => {
+                let ids: Vec<String> = diff_ids.iter().map(Digest::to_string).collect();
+                Some(manifest::convert::schema1_config(s1, &ids)?)
+            }
+            _ => None,
+        };
+        let computed_id = match (&converted, &config_key) {
+            (Some(c), _) => Digest::sha256_of(c).hex().to_string(),
+            (None, key) => key.as_deref().unwrap_or_default().replace("sha256:", ""),
+        };
+        let image_id = self.r.id.clone().unwrap_or(computed_id);
+        let created = config
+            .as_deref()
+            .or(converted.as_deref())
+            .and_then(config_created);
 
         let images_guard = store.lock_images(true).await?;
         let res = self.commit_image(
@@ -425,7 +458,7 @@ impl StorageDestination {
             &image_id,
             &top,
             created,
-            config.map(|c| (config_key, c)),
+            config_key.zip(config),
             (&manifest_bytes, &manifest_digest),
         );
         drop(images_guard);
@@ -448,15 +481,16 @@ impl StorageDestination {
         }
     }
 
-    /// Creates (or finds) the layer chain; returns the top layer's ID.
+    /// Creates (or finds) the layer chain; returns the top layer's ID and the layers' diff IDs.
     async fn commit_layers(
         &self,
         blobs: &[BlobInfo],
         records: &mut Vec<Layer>,
         created: &mut Created,
-    ) -> Result<String> {
+    ) -> Result<(String, Vec<Digest>)> {
         let store = &self.r.store;
         let mut parent: Option<String> = None;
+        let mut diff_ids = Vec::new();
         for blob in blobs {
             let key = blob.digest.to_string();
             let known = self.state().diff_ids.get(&key).cloned();
@@ -476,6 +510,7 @@ impl StorageDestination {
                     .hex()
                     .to_string(),
             };
+            diff_ids.push(diff_id.clone());
             if records.iter().any(|l| l.id == id) {
                 parent = Some(id);
                 continue;
@@ -518,7 +553,7 @@ impl StorageDestination {
             });
             parent = Some(id);
         }
-        Ok(parent.unwrap_or_default())
+        Ok((parent.unwrap_or_default(), diff_ids))
     }
 
     /// Extracts, for a new parent, the contents of a layer the store already has.

@@ -17,7 +17,7 @@ use super::tarsplit::{Entry, Unpacker};
 use super::{ResolvedName, resolve_image};
 use crate::digest::Digest;
 use crate::error::ImageNotFound;
-use crate::manifest::{self, Manifest, media_type as mt};
+use crate::manifest::{self, Manifest, convert, media_type as mt};
 use crate::signature::Signature;
 use crate::transport::{BlobStream, ImageSource};
 use crate::types::BlobInfo;
@@ -124,21 +124,46 @@ impl StorageSource {
                 .map_err(|e| anyhow!("layer {:?}: {e}", l.id))?;
             physical.push(BlobInfo::new(d, l.diff_size, uncompressed));
         }
-        let wanted = m.layer_infos();
-        if wanted.len() != physical.len() {
-            bail!(
-                "creating LayerInfosForCopy of image {:?}: the manifest lists {} layers, the store has {}",
-                self.image.id,
-                wanted.len(),
-                physical.len()
-            );
-        }
-        Ok(Some(physical))
+        let empty = match &m {
+            Manifest::Schema1(s1) => s1.empty_layers(),
+            _ => vec![false; m.layer_infos().len()],
+        };
+        layers_for_copy(&empty, physical).map(Some)
     }
 
     fn layer_stream(&self, layer: &Layer) -> Result<BlobStream> {
         layer_stream_for(&self.store, layer)
     }
+}
+
+/// The blobs to copy for a manifest whose layers are `empty` (schema 1's throwaway layers,
+/// which the store has no layer for) or not: the stored layers in order, and the gzipped
+/// empty tar in place of each empty one.
+fn layers_for_copy(empty: &[bool], physical: Vec<BlobInfo>) -> Result<Vec<BlobInfo>> {
+    let stored = physical.len();
+    let mut physical = physical.into_iter();
+    let mut used = 0;
+    let mut out = Vec::with_capacity(empty.len());
+    for &is_empty in empty {
+        if is_empty {
+            let blob = &convert::GZIPPED_EMPTY_LAYER;
+            out.push(BlobInfo::new(
+                Digest::sha256_of(blob),
+                blob.len() as i64,
+                "",
+            ));
+            continue;
+        }
+        match physical.next() {
+            Some(p) => out.push(p),
+            None => bail!("expected more than {stored} physical layers to exist"),
+        }
+        used += 1;
+    }
+    if used != stored {
+        bail!("used only {used} out of {stored} physical layers");
+    }
+    Ok(out)
 }
 
 /// A layer's tarball, uncompressed, rebuilt from its tar-split and files.
@@ -248,6 +273,9 @@ impl ImageSource for StorageSource {
     }
 
     async fn blob(&self, info: &BlobInfo) -> Result<BlobStream> {
+        if info.digest == Digest::sha256_of(&convert::GZIPPED_EMPTY_LAYER) {
+            return Ok(Box::pin(std::io::Cursor::new(convert::GZIPPED_EMPTY_LAYER)));
+        }
         let want = info.digest.to_string();
         let candidates: Vec<&Layer> = self
             .chain

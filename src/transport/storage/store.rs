@@ -150,13 +150,21 @@ impl Image {
         out
     }
 
-    /// Adds `name` (c/storage's AddNames for one name): at the front of the history.
+    /// Names the image `name` as a copy into the store does: c/image sets the names to the
+    /// new one followed by those the image had, and c/storage records each of them in the
+    /// history, the last recorded first.
     pub fn add_name(&mut self, name: &str) {
-        if !self.names.iter().any(|n| n == name) {
-            self.names.push(name.to_string());
+        let mut names = vec![name.to_string()];
+        for n in &self.names {
+            if !names.contains(n) {
+                names.push(n.clone());
+            }
         }
-        self.names_history.retain(|n| n != name);
-        self.names_history.insert(0, name.to_string());
+        for n in &names {
+            self.names_history.retain(|h| h != n);
+            self.names_history.insert(0, n.clone());
+        }
+        self.names = names;
     }
 }
 
