@@ -77,7 +77,7 @@ struct TomlOptions {
     vfs: BTreeMap<String, toml::Value>,
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
 }

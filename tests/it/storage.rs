@@ -909,3 +909,39 @@ fn overlay_store_written_as_skopeo_writes_it() {
         .collect();
     assert!(left.is_empty(), "short links removed: {left:?}");
 }
+
+#[test]
+fn writing_a_store_as_another_user_than_root_is_refused_in_one_line() {
+    use std::os::unix::fs::MetadataExt;
+    // Only root can run skiff as another user here.
+    if !peers() || std::fs::metadata("/proc/self").unwrap().uid() != 0 {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let layout = home.path().join("layout");
+    fixtures::write_oci(&layout, "one", &ImageSpec::small(60));
+    std::process::Command::new("chmod")
+        .args(["-R", "a+rwX", &home.path().to_string_lossy()])
+        .status()
+        .unwrap();
+    let data = home.path().join("data");
+    let mut c = std::process::Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_skiff"))
+        .args(["--insecure-policy", "copy", "-q"])
+        .arg(format!("oci:{}:one", layout.display()))
+        .arg("containers-storage:localhost/one:1")
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", &data)
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_RUNTIME_DIR", home.path().join("run"))
+        .env_remove("CONTAINERS_STORAGE_CONF");
+    let (_, err) = fails(&mut c);
+    assert!(
+        support::fatal_message(&err).ends_with(
+            ": writing to containers-storage as a user other than root (a rootless store) is not implemented yet in skiff"
+        ),
+        "{err}"
+    );
+    assert!(!data.exists(), "nothing is created");
+}

@@ -80,6 +80,17 @@ pub struct StorageDestination {
     state: Mutex<State>,
 }
 
+/// Writing a store means owning its files as the layers say (mostly root's); skopeo does that
+/// for other users by re-running itself in a user namespace, which skiff does not do.
+pub fn refuse_rootless_writes() -> Result<()> {
+    if crate::config::storage_conf::is_root() {
+        return Ok(());
+    }
+    Err(not_implemented(
+        "writing to containers-storage as a user other than root (a rootless store)",
+    ))
+}
+
 impl StorageDestination {
     pub async fn open(r: ResolvedName) -> Result<StorageDestination> {
         sweep_stale_staging(&r.store.tmp_dir());
