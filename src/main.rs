@@ -14,10 +14,7 @@ fn main() -> ExitCode {
         Err(e) => return clap_failure(e),
     };
     let timeout = cli.global.command_timeout.filter(|t| !t.is_zero());
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime_for(&cli).enable_all().build() {
         Ok(r) => r,
         Err(e) => return fatal(&anyhow::anyhow!("starting the runtime: {e}")),
     };
@@ -48,6 +45,16 @@ fn main() -> ExitCode {
             }
             fatal(&e)
         }
+    }
+}
+
+/// Copies keep several streams busy at once and get a worker per core; the other commands
+/// make a request or two, and starting worker threads would be a good part of their time.
+fn runtime_for(cli: &Cli) -> tokio::runtime::Builder {
+    use skiff::cli::Command;
+    match cli.command {
+        Some(Command::Copy(_) | Command::Sync(_)) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
     }
 }
 
