@@ -77,10 +77,20 @@ fn looks_incompressible(seg: &[u8]) -> bool {
     if seg.len() < 4096 {
         return false;
     }
-    let mut counts = [0u32; 256];
-    for &b in seg {
-        counts[b as usize] += 1;
+    // Four tables, so that runs of one byte value do not wait on the same counter.
+    let mut tables = [[0u32; 256]; 4];
+    let mut quads = seg.chunks_exact(4);
+    for q in &mut quads {
+        for (table, &b) in tables.iter_mut().zip(q) {
+            table[b as usize] += 1;
+        }
     }
+    for &b in quads.remainder() {
+        tables[0][b as usize] += 1;
+    }
+    let counts: Vec<u32> = (0..256)
+        .map(|i| tables.iter().map(|t| t[i]).sum())
+        .collect();
     let n = seg.len() as f64;
     let entropy: f64 = counts
         .iter()
