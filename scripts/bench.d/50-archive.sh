@@ -6,6 +6,7 @@
 command -v dockerd >/dev/null || { echo "bench needs dockerd (./scripts/test.sh installs the peers)"; return 1; }
 command -v docker-registry >/dev/null || { echo "bench needs docker-registry"; return 1; }
 command -v docker >/dev/null || { echo "bench needs the docker CLI (Debian package docker.io)"; return 1; }
+command -v curl >/dev/null || { echo "bench needs curl (Debian package curl)"; return 1; }
 
 A=$BENCH_DIR/out-archive
 D=$BENCH_DIR/dockerd
@@ -58,12 +59,22 @@ skopeo copy -q --insecure-policy --dest-tls-verify=false "$src" "docker://$REG/b
 bench_case daemon-registry-to-daemon "docker rmi -f localhost/bench:src localhost/bench:dst >/dev/null 2>&1; true" \
   "$SKIFF --insecure-policy copy -q --src-tls-verify=false docker://$REG/bench/big:bench docker-daemon:localhost/bench:dst" \
   "skopeo --insecure-policy copy -q --src-tls-verify=false --dest-daemon-host $H docker://$REG/bench/big:bench docker-daemon:localhost/bench:dst"
+# What the engine alone takes to load the image (the archive skopeo would send): the floor.
+skopeo copy -q --insecure-policy "$src" "docker-archive:$A/load.tar:localhost/bench:dst"
+bench_floor daemon-registry-to-daemon-floor "docker rmi -f localhost/bench:src localhost/bench:dst >/dev/null 2>&1; true" \
+  "curl -sf --unix-socket $SOCK -X POST -H 'Content-Type: application/x-tar' --data-binary @$A/load.tar 'http://d/images/load?quiet=1' -o /dev/null" \
+  "skopeo --insecure-policy copy -q --src-tls-verify=false --dest-daemon-host $H docker://$REG/bench/big:bench docker-daemon:localhost/bench:dst"
+rm -f "$A/load.tar"
 skopeo copy -q --insecure-policy --dest-daemon-host "$H" "$src" docker-daemon:localhost/bench:src
 # Pushes go to a registry wiped before every run, so skopeo's blob-info cache cannot turn
 # them into mounts of layers it saw on the first one (skiff keeps no such cache).
 PUSH=$(bench_registry archive-push)
 bench_case daemon-daemon-to-registry "rm -rf $BENCH_DIR/registry-archive-push/data/docker" \
   "$SKIFF --insecure-policy copy -q --dest-tls-verify=false docker-daemon:localhost/bench:src docker://$PUSH/bench/out:1" \
+  "skopeo --insecure-policy copy -q --dest-tls-verify=false --src-daemon-host $H docker-daemon:localhost/bench:src docker://$PUSH/bench/out:1"
+# What the engine alone takes to export the image: the floor of the case above.
+bench_floor daemon-daemon-to-registry-floor "rm -rf $BENCH_DIR/registry-archive-push/data/docker" \
+  "curl -sf --unix-socket $SOCK 'http://d/images/localhost%2Fbench:src/get' -o /dev/null" \
   "skopeo --insecure-policy copy -q --dest-tls-verify=false --src-daemon-host $H docker-daemon:localhost/bench:src docker://$PUSH/bench/out:1"
 stop_bench_registries
 stop_dockerd

@@ -22,17 +22,22 @@ for x in r:
 PY
 }
 
+# bench_times NAME PREPARE CMD_A CMD_B: hyperfine runs of both (PREPARE before each), kept
+# in $BENCH_DIR/NAME.json; prints "a_wall a_cpu b_wall b_cpu" (medians, seconds).
+bench_times() {
+  local name=$1 prepare=$2 a=$3 b=$4
+  local json="$BENCH_DIR/$name.json"
+  hyperfine --style none --runs "$BENCH_RUNS" --warmup 1 --prepare "$prepare" \
+    --export-json "$json" -n a "$a" -n b "$b" >/dev/null
+  hyperfine_stats "$json" | tr '\n' ' '
+}
+
 # bench_case NAME PREPARE SKIFF_CMD SKOPEO_CMD
 #   PREPARE runs before every timed run (e.g. removing the destination).
 bench_case() {
   local name=$1 prepare=$2 skiff_cmd=$3 skopeo_cmd=$4
-  local json="$BENCH_DIR/$name.json"
-  hyperfine --style none --runs "$BENCH_RUNS" --warmup 1 --prepare "$prepare" \
-    --export-json "$json" -n skiff "$skiff_cmd" -n skopeo "$skopeo_cmd" >/dev/null
-  local stats; stats=$(hyperfine_stats "$json")
   local s_wall s_cpu o_wall o_cpu
-  read -r s_wall s_cpu <<<"$(sed -n 1p <<<"$stats")"
-  read -r o_wall o_cpu <<<"$(sed -n 2p <<<"$stats")"
+  read -r s_wall s_cpu o_wall o_cpu <<<"$(bench_times "$name" "$prepare" "$skiff_cmd" "$skopeo_cmd")"
   eval "$prepare"; local s_rss; s_rss=$(peak_rss_kib sh -c "$skiff_cmd")
   eval "$prepare"; local o_rss; o_rss=$(peak_rss_kib sh -c "$skopeo_cmd")
   python3 - "$name" "$s_wall" "$o_wall" "$s_cpu" "$o_cpu" "$s_rss" "$o_rss" <<'PY' | tee -a "$RESULTS"
@@ -40,6 +45,21 @@ import sys
 n, sw, ow, sc, oc, sr, orr = sys.argv[1], *map(float, sys.argv[2:])
 print(f"{n:<34} wall {sw/ow:5.2f}x ({sw:7.3f}s vs {ow:7.3f}s)  cpu {sc/max(oc,1e-9):5.2f}x  "
       f"peak-rss {sr/max(orr,1):5.2f}x ({sr/1024:6.1f} vs {orr/1024:6.1f} MiB)")
+PY
+}
+
+# bench_floor NAME PREPARE PEER_CMD SKOPEO_CMD
+#   Times what a peer (an engine, a registry) needs on its own for a copy's work, against
+#   skopeo's whole copy: no client can take less than the peer, so this is the lowest ratio
+#   any client could show in the matching case.
+bench_floor() {
+  local name=$1 prepare=$2 peer_cmd=$3 skopeo_cmd=$4
+  local p_wall p_cpu o_wall o_cpu
+  read -r p_wall p_cpu o_wall o_cpu <<<"$(bench_times "$name" "$prepare" "$peer_cmd" "$skopeo_cmd")"
+  python3 - "$name" "$p_wall" "$o_wall" <<'PY' | tee -a "$RESULTS"
+import sys
+n, pw, ow = sys.argv[1], *map(float, sys.argv[2:])
+print(f"{n:<34} floor {pw/ow:5.2f}x (the peer alone {pw:7.3f}s vs skopeo's copy {ow:7.3f}s)")
 PY
 }
 
