@@ -309,10 +309,6 @@ pub fn compression_settings(flags: &DestOnlyFlags) -> Result<compression::Settin
     if flags.force_compress_format && format.is_none() {
         bail!("cannot use ForceCompressionFormat with undefined default compression format");
     }
-    if format == Some(Algorithm::ZstdChunked) {
-        // c/storage's zstd:chunked (a table of contents for partial pulls) is not written.
-        return Err(not_implemented("zstd:chunked compression"));
-    }
     Ok(compression::Settings {
         format,
         level: flags.compress_level,

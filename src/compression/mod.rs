@@ -4,10 +4,13 @@
 //! engine runs it on blocking threads. Compressing is the slowest step of a conversion, so
 //! gzip is written by several threads at once ([`gzip::ParallelGzipWriter`], pigz-style, one
 //! gzip member) and zstd uses libzstd's own worker threads. Memory stays bounded by a few
-//! blocks per stream whatever the blob size.
+//! blocks per stream whatever the blob size. zstd:chunked ([`zstd_chunked`]) parses the tar
+//! as it streams, to give each file its own frames and describe them in a table of contents.
 
 pub mod gzip;
+pub mod zstd_chunked;
 
+use std::collections::BTreeMap;
 use std::io::{self, BufReader, Read, Write};
 
 use anyhow::{Result, bail};
@@ -17,7 +20,7 @@ use anyhow::{Result, bail};
 pub enum Algorithm {
     Gzip,
     Zstd,
-    /// zstd with c/storage's table of contents (partial pulls): only named, not written.
+    /// zstd with c/storage's table of contents (partial pulls).
     ZstdChunked,
     Bzip2,
     Xz,
@@ -163,14 +166,32 @@ pub fn read_decompressed<T>(
     }
 }
 
-/// Writes `input` compressed with `algo` to `out`.
+/// Annotations a compressor asks for on the layer's descriptor (zstd:chunked's TOC position).
+pub type Annotations = BTreeMap<String, String>;
+
+/// Writes `input` compressed with `algo` to `out`; returns the annotations the layer needs
+/// (none but for zstd:chunked).
 pub fn compress(
     algo: Algorithm,
     level: Option<i32>,
     input: &mut dyn Read,
     out: &mut dyn Write,
-) -> io::Result<()> {
+) -> io::Result<Annotations> {
     check_level(algo, level)?;
+    match algo {
+        Algorithm::ZstdChunked => {
+            zstd_chunked::compress(level.unwrap_or(ZSTD_DEFAULT_LEVEL), input, out)
+        }
+        other => compress_plain(other, level, input, out).map(|()| Annotations::new()),
+    }
+}
+
+fn compress_plain(
+    algo: Algorithm,
+    level: Option<i32>,
+    input: &mut dyn Read,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match algo {
         Algorithm::Gzip => {
             let level = match level {
@@ -197,8 +218,8 @@ pub fn compress(
             enc.finish()?;
             Ok(())
         }
-        Algorithm::ZstdChunked => Err(invalid(
-            "zstd:chunked compression is not supported by skiff".into(),
+        Algorithm::ZstdChunked => Err(io::Error::other(
+            "Internal error: zstd:chunked is written by its own writer",
         )),
         Algorithm::Bzip2 => Err(invalid("bzip2 compression not supported".into())),
         Algorithm::Xz => {

@@ -189,20 +189,23 @@ impl Copier<'_> {
             ),
             None => None,
         };
-        let (stored_info, diff_id) = match (put, finished) {
+        let (stored_info, finished) = match (put, finished) {
             (Err(e), _) => return Err(e.context("writing blob")),
             (Ok(_), Some(Err(e))) => {
                 return Err(anyhow::Error::from(e).context("computing layer DiffID"));
             }
-            (Ok(s), Some(Ok(d))) => (s, d),
-            (Ok(s), None) => (s, None),
+            (Ok(s), Some(Ok(f))) => (s, f),
+            (Ok(s), None) => (s, pipeline::Finished::default()),
         };
         progress.done();
+        // New bytes carry only what their compressor says about them (c/image drops the
+        // source's annotations then); unchanged bytes keep the source's.
         let annotations = if changes {
-            None
+            Some(finished.annotations).filter(|a| !a.is_empty())
         } else {
             info.annotations.clone()
         };
+        let diff_id = finished.diff_id;
         Ok(LayerCopied {
             edit: LayerEdit {
                 info: stored(&stored_info, annotations),

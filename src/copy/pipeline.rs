@@ -18,7 +18,7 @@ use tokio::io::{AsyncRead, ReadBuf};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::io::SyncIoBridge;
 
-use crate::compression::{self, Algorithm};
+use crate::compression::{self, Algorithm, Annotations};
 use crate::digest::{Digest, Hasher};
 use crate::transport::BlobStream;
 
@@ -40,14 +40,24 @@ pub(crate) enum Step {
     },
 }
 
+/// What a finished pipeline learnt on the way.
+#[derive(Debug, Default)]
+pub(crate) struct Finished {
+    /// The digest of the uncompressed input, when asked for.
+    pub diff_id: Option<Digest>,
+    /// Annotations the compressor wants on the layer's descriptor (zstd:chunked).
+    pub annotations: Annotations,
+}
+
 /// Runs `step` over `input` on a blocking thread. `diff_id` asks for the digest of the
 /// uncompressed input (`Some(None)` when the input is not compressed). The returned receiver
-/// reports the end of the work (and the diff ID) once the output stream has been read whole.
+/// reports the end of the work (the diff ID, annotations) once the output stream has been
+/// read whole.
 pub(crate) fn spawn(
     input: BlobStream,
     step: Step,
     diff_id: Option<Option<Algorithm>>,
-) -> (BlobStream, oneshot::Receiver<io::Result<Option<Digest>>>) {
+) -> (BlobStream, oneshot::Receiver<io::Result<Finished>>) {
     let bridge = SyncIoBridge::new(input);
     let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(DEPTH);
     let (done_tx, done_rx) = oneshot::channel();
@@ -74,7 +84,7 @@ fn run(
     out: &mut (dyn Write + Send),
     step: Step,
     diff_id: Option<Option<Algorithm>>,
-) -> io::Result<Option<Digest>> {
+) -> io::Result<Finished> {
     std::thread::scope(|scope| {
         let (tee, hasher) = match diff_id {
             Some(algo) => {
@@ -99,11 +109,14 @@ fn run(
         // Consumers read in small pieces (io::copy: 8 KiB); each read of the source is a trip
         // to tokio's blocking pool, so it is read, and teed to the diff ID, a chunk at a time.
         let mut input = io::BufReader::with_capacity(CHUNK, tee);
+        let mut annotations = Annotations::new();
         match step {
             Step::Copy => {
                 io::copy(&mut input, out)?;
             }
-            Step::Compress(algo, level) => compression::compress(algo, level, &mut input, out)?,
+            Step::Compress(algo, level) => {
+                annotations = compression::compress(algo, level, &mut input, out)?;
+            }
             Step::Decompress(algo) => {
                 compression::decompress(algo, &mut input, out)?;
             }
@@ -127,21 +140,30 @@ fn run(
                 let compressed = compressor
                     .join()
                     .map_err(|_| io::Error::other("compression thread panicked"))?;
-                flushed?;
-                compressed?;
+                annotations = match (flushed, compressed) {
+                    // The compressor stopped reading (a zstd:chunked input that is not a
+                    // tar): its error is the one that explains.
+                    (Err(e), Err(c)) if e.kind() == io::ErrorKind::BrokenPipe => return Err(c),
+                    (Err(e), _) => return Err(e),
+                    (Ok(()), c) => c?,
+                };
             }
         }
         // A decompressor may stop at the end of its data: read the rest so the source is
         // verified whole (and the diff ID sees every byte).
         io::copy(&mut input, &mut io::sink())?;
         input.get_mut().copy = None;
-        match hasher {
-            Some(h) => h
-                .join()
-                .map_err(|_| io::Error::other("diff ID thread panicked"))?
-                .map(Some),
-            None => Ok(None),
-        }
+        let diff_id = match hasher {
+            Some(h) => Some(
+                h.join()
+                    .map_err(|_| io::Error::other("diff ID thread panicked"))??,
+            ),
+            None => None,
+        };
+        Ok(Finished {
+            diff_id,
+            annotations,
+        })
     })
 }
 
@@ -334,7 +356,7 @@ mod tests {
         let (mut out, done) = spawn(input, step, diff);
         let mut v = Vec::new();
         out.read_to_end(&mut v).await.unwrap();
-        (v, done.await.unwrap().unwrap())
+        (v, done.await.unwrap().unwrap().diff_id)
     }
 
     #[tokio::test]

@@ -20,3 +20,4 @@ mod storage_layers;
 mod storage_registry;
 mod sync;
 mod sync_yaml;
+mod zstd_chunked;
