@@ -14,6 +14,11 @@ bench_case convert-gzip-to-zstd "rm -rf $B/z" \
 bench_case convert-uncompressed-to-gzip "rm -rf $B/g" \
   "$SKIFF --insecure-policy copy -q dir:$BENCH_DIR/big-raw oci:$B/g:t" \
   "skopeo --insecure-policy copy -q dir:$BENCH_DIR/big-raw oci:$B/g:t"
+# zstd:chunked (skopeo takes about a minute for the big image, so the small one).
+[ -d "$BENCH_DIR/small-raw" ] || skopeo copy -q --insecure-policy --dest-decompress "oci:$IMG_SMALL:bench" "dir:$BENCH_DIR/small-raw"
+bench_case convert-small-to-zstd-chunked "rm -rf $B/zc" \
+  "$SKIFF --insecure-policy copy -q --dest-compress-format zstd:chunked dir:$BENCH_DIR/small-raw oci:$B/zc:t" \
+  "skopeo --insecure-policy copy -q --dest-compress-format zstd:chunked dir:$BENCH_DIR/small-raw oci:$B/zc:t"
 
 # Multi-platform indexes: N images of ~SIZE/10 MB each (two gzip layers: one shared by all
 # platforms, one of its own), as an OCI layout tagged "multi".
