@@ -90,8 +90,14 @@ impl Copier<'_> {
             })
             .await?;
         if !ran {
-            // Another image of this copy sent it: it is present at the destination.
-            progress.skipped();
+            if self.take_sent_early(&info.digest) {
+                // Sent while the image was still arriving: reported now, as the copy it was.
+                progress.advance(info.known_size().unwrap_or(0));
+                progress.done();
+            } else {
+                // Another image of this copy sent it: it is present at the destination.
+                progress.skipped();
+            }
         }
         Ok(copied.clone())
     }
