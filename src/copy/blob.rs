@@ -30,6 +30,15 @@ pub(crate) struct LayerRules {
     pub diff_id_needed: bool,
 }
 
+/// What the destination is told about a layer being sent, and what the copy knows of it.
+pub(crate) struct SentLayer {
+    pub upload: UploadInfo,
+    /// The source's annotations, kept only when the bytes do not change.
+    pub annotations: Option<std::collections::BTreeMap<String, String>>,
+    /// The compression the source bytes are in.
+    pub detected: Option<Algorithm>,
+}
+
 /// The compression a media type claims (used when the bytes are not looked at).
 pub(crate) fn algorithm_of_media_type(mime: &str) -> Option<Algorithm> {
     match mime {
@@ -81,8 +90,14 @@ impl Copier<'_> {
             })
             .await?;
         if !ran {
-            // Another image of this copy sent it: it is present at the destination.
-            progress.skipped();
+            if self.take_sent_early(&info.digest) {
+                // Sent while the image was still arriving: reported now, as the copy it was.
+                progress.advance(info.known_size().unwrap_or(0));
+                progress.done();
+            } else {
+                // Another image of this copy sent it: it is present at the destination.
+                progress.skipped();
+            }
         }
         Ok(copied.clone())
     }
@@ -158,7 +173,41 @@ impl Copier<'_> {
                 .await
                 .with_context(|| format!("reading blob {}", info.digest))?,
         };
-        let verified = VerifyingReader::new(stream, &info.digest, info.known_size());
+        let verified: BlobStream = Box::pin(VerifyingReader::new(
+            stream,
+            &info.digest,
+            info.known_size(),
+        ));
+        let changes = step.0 != Step::Copy;
+        let upload = UploadInfo {
+            digest: (!changes).then(|| info.digest.clone()),
+            size: if changes { None } else { info.known_size() },
+            media_type: info.media_type.clone(),
+            is_config: false,
+        };
+        let annotations = if changes {
+            None
+        } else {
+            info.annotations.clone()
+        };
+        let sent = SentLayer {
+            upload,
+            annotations,
+            detected,
+        };
+        self.send_layer(verified, sent, step, rules, progress).await
+    }
+
+    /// Streams a layer's (verified) bytes through `step` to the destination, computing the
+    /// diff ID on the way when the rules need it.
+    pub(crate) async fn send_layer(
+        &self,
+        verified: BlobStream,
+        sent: SentLayer,
+        step: (Step, CompressionOp, Option<Algorithm>),
+        rules: LayerRules,
+        progress: Arc<dyn BlobProgress>,
+    ) -> Result<LayerCopied> {
         let counted: BlobStream = Box::pin(Counting {
             inner: verified,
             progress: progress.clone(),
@@ -166,21 +215,15 @@ impl Copier<'_> {
         let (step, op, algorithm) = step;
         let changes = step != Step::Copy;
         let (upload_stream, done) = if changes || rules.diff_id_needed {
-            let diff = rules.diff_id_needed.then_some(detected);
+            let diff = rules.diff_id_needed.then_some(sent.detected);
             let (s, done) = pipeline::spawn(counted, step, diff);
             (s, Some(done))
         } else {
             (counted, None)
         };
-        let upload = UploadInfo {
-            digest: (!changes).then(|| info.digest.clone()),
-            size: if changes { None } else { info.known_size() },
-            media_type: info.media_type.clone(),
-            is_config: false,
-        };
         let put = self
             .dest
-            .put_blob(annotate_read_errors(upload_stream), &upload)
+            .put_blob(annotate_read_errors(upload_stream), &sent.upload)
             .await;
         let finished = match done {
             Some(done) => Some(
@@ -203,7 +246,7 @@ impl Copier<'_> {
         let annotations = if changes {
             Some(finished.annotations).filter(|a| !a.is_empty())
         } else {
-            info.annotations.clone()
+            sent.annotations
         };
         let diff_id = finished.diff_id;
         Ok(LayerCopied {
@@ -217,7 +260,7 @@ impl Copier<'_> {
     }
 
     /// c/image's choice of what to do with a layer's compression.
-    fn compression_step(
+    pub(crate) fn compression_step(
         &self,
         detected: Option<Algorithm>,
         rules: LayerRules,

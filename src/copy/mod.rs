@@ -3,6 +3,7 @@
 //! copies layers in parallel, and commits the destination only when everything succeeded.
 
 mod blob;
+mod early;
 mod multiple;
 mod pipeline;
 mod plan;
@@ -12,7 +13,7 @@ mod shared;
 mod single;
 pub mod verify;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::{Context, Result, anyhow};
@@ -127,6 +128,8 @@ pub(crate) struct Copier<'a> {
     /// Layers copied so far in this copy, by source digest and treatment: a blob shared by
     /// several images of a list is sent once.
     layers: Mutex<HashMap<(Digest, blob::LayerRules), SharedLayer>>,
+    /// Layers in `layers` that were sent while the source was still receiving the image.
+    sent_early: Mutex<HashSet<Digest>>,
     /// Blobs shared with other copies running at the same time (a sync's images).
     pub shared: Option<&'a SharedBlobs>,
 }
@@ -169,6 +172,7 @@ pub async fn copy_image_sharing(
         reporter,
         top_manifest: OnceLock::new(),
         layers: Mutex::new(HashMap::new()),
+        sent_early: Mutex::new(HashSet::new()),
         shared,
     };
     let manifest = copier.run().await?;
@@ -187,6 +191,7 @@ fn supports_multiple_images(types: &[&str]) -> bool {
 
 impl Copier<'_> {
     async fn run(&self) -> Result<Bytes> {
+        self.copy_early_blobs().await?;
         let (top, mime) = self
             .src
             .manifest(None)

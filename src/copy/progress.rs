@@ -36,7 +36,8 @@ pub trait Reporter: Send + Sync {
 /// Reports nothing (`--quiet`, and library callers that do not care).
 pub struct Silent;
 
-struct NoProgress;
+/// Progress nobody sees.
+pub(crate) struct NoProgress;
 
 impl BlobProgress for NoProgress {
     fn advance(&self, _bytes: u64) {}

@@ -32,11 +32,68 @@ struct ImageCopy<'c, 'a> {
     bytes: Bytes,
     mime: String,
     parsed: Manifest,
-    cannot_modify: Option<&'static str>,
-    diff_ids_needed: bool,
+    plan: ImagePlan,
     updates: Updates,
     config: Option<Vec<u8>>,
     copier: &'c Copier<'a>,
+}
+
+/// A manifest's format, as far as it decides how the image's layers may be treated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ImageFormat {
+    Schema1,
+    Schema2,
+    Oci { image_config: bool },
+}
+
+impl ImageFormat {
+    pub(crate) fn of(m: &Manifest) -> ImageFormat {
+        match m {
+            Manifest::Schema1(_) => ImageFormat::Schema1,
+            Manifest::Schema2(_) => ImageFormat::Schema2,
+            Manifest::Oci(m) => ImageFormat::Oci {
+                image_config: m.config.media_type == mt::OCI_CONFIG,
+            },
+        }
+    }
+
+    fn compression_change_supported(self, media_type: &str) -> bool {
+        match self {
+            ImageFormat::Schema1 => true,
+            ImageFormat::Schema2 => recognizes_layer_type(false, media_type),
+            ImageFormat::Oci { image_config } => {
+                image_config && recognizes_layer_type(true, media_type)
+            }
+        }
+    }
+}
+
+/// What the copy of one image decides before it moves a layer: whether the manifest may
+/// change, which type it is written as, and from that how every layer is treated. Made in
+/// one place so that work started before the manifest is read (a daemon's layers, copied as
+/// they arrive) is decided exactly as the copy itself decides.
+#[derive(Clone, Debug)]
+pub(crate) struct ImagePlan {
+    pub format: ImageFormat,
+    pub cannot_modify: Option<&'static str>,
+    pub conversion: ConversionPlan,
+    pub diff_ids_needed: bool,
+}
+
+impl ImagePlan {
+    /// The manifest type the image is converted to first, when it is converted.
+    pub(crate) fn target_type(&self) -> Option<&str> {
+        let c = &self.conversion;
+        c.preferred_needs_conversion.then_some(c.preferred.as_str())
+    }
+
+    pub(crate) fn layer_rules(&self, media_type: &str) -> LayerRules {
+        LayerRules {
+            can_modify: self.cannot_modify.is_none(),
+            compression_change_supported: self.format.compression_change_supported(media_type),
+            diff_id_needed: self.diff_ids_needed,
+        }
+    }
 }
 
 impl Copier<'_> {
@@ -69,14 +126,8 @@ impl Copier<'_> {
             .layers_as_served(instance, bytes, mime, parsed, !signatures.is_empty())
             .await?;
 
-        let cannot_modify = self.cannot_modify_reason(!signatures.is_empty());
-        let props = self.dest.properties();
-        let plan = plan::manifest_conversion(
-            &mime,
-            &props.supported_manifest_types,
-            self.options.force_manifest_type.as_deref(),
-            cannot_modify.is_some(),
-        );
+        let plan = self.image_plan(ImageFormat::of(&parsed), &mime, !signatures.is_empty());
+        let cannot_modify = plan.cannot_modify;
         let mut updates = Updates {
             schema1_reference: self.schema1_reference(),
             ..Default::default()
@@ -97,9 +148,7 @@ impl Copier<'_> {
                 updates.embedded_reference = Some((name, tag));
             }
         }
-        if plan.preferred_needs_conversion {
-            updates.manifest_type = Some(plan.preferred.clone());
-        }
+        updates.manifest_type = plan.target_type().map(str::to_string);
         // Nothing to change and no signatures to add: if the destination already has this
         // exact manifest, the image is there (skopeo sync's "already present" check, done for
         // every copy). Forced recompression is left to run, as it asks for other bytes.
@@ -126,19 +175,17 @@ impl Copier<'_> {
                 mime,
             });
         }
-        let diff_ids_needed = convert::needs_diff_ids(&parsed, updates.manifest_type.as_deref());
         let mut img = ImageCopy {
             bytes,
             mime,
             parsed,
-            cannot_modify,
-            diff_ids_needed,
+            plan,
             updates,
             config: None,
             copier: self,
         };
         img.copy_layers().await?;
-        let written = img.write_manifest(&plan, as_instance).await?;
+        let written = img.write_manifest(as_instance).await?;
 
         if !signatures.is_empty() {
             self.reporter.message("Storing signatures");
@@ -162,6 +209,31 @@ impl Copier<'_> {
         } else {
             None
         }
+    }
+
+    /// The plan for an image of type `mime` and `format` (see [`ImagePlan`]).
+    pub(crate) fn image_plan(
+        &self,
+        format: ImageFormat,
+        mime: &str,
+        has_signatures: bool,
+    ) -> ImagePlan {
+        let cannot_modify = self.cannot_modify_reason(has_signatures);
+        let conversion = plan::manifest_conversion(
+            mime,
+            &self.dest.properties().supported_manifest_types,
+            self.options.force_manifest_type.as_deref(),
+            cannot_modify.is_some(),
+        );
+        let mut plan = ImagePlan {
+            format,
+            cannot_modify,
+            conversion,
+            diff_ids_needed: false,
+        };
+        plan.diff_ids_needed = format == ImageFormat::Schema1
+            && convert::schema1_conversion_needs_diff_ids(plan.target_type());
+        plan
     }
 
     /// The digest a `docker://…@sha256:…` destination pins.
@@ -269,21 +341,6 @@ impl Copier<'_> {
 }
 
 impl ImageCopy<'_, '_> {
-    fn layer_rules(&self, media_type: &str) -> LayerRules {
-        let compression_change_supported = match &self.parsed {
-            Manifest::Schema1(_) => true,
-            Manifest::Schema2(_) => recognizes_layer_type(false, media_type),
-            Manifest::Oci(m) => {
-                m.config.media_type == mt::OCI_CONFIG && recognizes_layer_type(true, media_type)
-            }
-        };
-        LayerRules {
-            can_modify: self.cannot_modify.is_none(),
-            compression_change_supported,
-            diff_id_needed: self.diff_ids_needed,
-        }
-    }
-
     async fn copy_layers(&mut self) -> Result<()> {
         let c = self.copier;
         let layers = self.parsed.layer_infos();
@@ -297,7 +354,7 @@ impl ImageCopy<'_, '_> {
         let jobs: Vec<_> = layers
             .iter()
             .map(|l| {
-                let rules = self.layer_rules(&l.media_type);
+                let rules = self.plan.layer_rules(&l.media_type);
                 async move { c.copy_layer_blob(l, rules).await }
             })
             .collect();
@@ -306,7 +363,7 @@ impl ImageCopy<'_, '_> {
             .try_collect::<Vec<_>>()
             .await?;
         let edits: Vec<LayerEdit> = copied.iter().map(|l| l.edit.clone()).collect();
-        if self.diff_ids_needed {
+        if self.plan.diff_ids_needed {
             let ids = copied
                 .iter()
                 .map(|l| {
@@ -329,11 +386,8 @@ impl ImageCopy<'_, '_> {
     }
 
     /// Writes config and manifest as planned; on a rejection, tries the other candidates.
-    async fn write_manifest(
-        &mut self,
-        plan: &ConversionPlan,
-        is_instance: bool,
-    ) -> Result<SingleCopied> {
+    async fn write_manifest(&mut self, is_instance: bool) -> Result<SingleCopied> {
+        let plan = self.plan.conversion.clone();
         let first = self.write_as(None, is_instance).await;
         let err = match first {
             Ok(done) => return Ok(done),
@@ -343,7 +397,7 @@ impl ImageCopy<'_, '_> {
         if !retryable || plan.others.is_empty() {
             return Err(err);
         }
-        if let Some(reason) = self.cannot_modify {
+        if let Some(reason) = self.plan.cannot_modify {
             return Err(err.context(format!(
                 "writing manifest failed and we cannot try conversions: {reason:?}"
             )));
@@ -375,12 +429,12 @@ impl ImageCopy<'_, '_> {
             c.copy_config_of(&self.parsed).await?;
             (self.bytes.clone(), self.mime.clone())
         } else {
-            if let Some(reason) = self.cannot_modify {
+            if let Some(reason) = self.plan.cannot_modify {
                 return Err(anyhow!(
                     "Internal error: copy needs an updated manifest but that was known to be forbidden: {reason:?}"
                 ));
             }
-            if !self.diff_ids_needed
+            if !self.plan.diff_ids_needed
                 && convert::needs_diff_ids(&self.parsed, updates.manifest_type.as_deref())
             {
                 return Err(anyhow!(

@@ -106,6 +106,7 @@ async fn copy_to_picky(accept: Vec<&'static str>) -> (Result<Bytes>, Vec<String>
         reporter: &progress::Silent,
         top_manifest: OnceLock::new(),
         layers: Mutex::new(HashMap::new()),
+        sent_early: Mutex::new(std::collections::HashSet::new()),
         shared: None,
     };
     let res = copier.run().await;

@@ -61,8 +61,13 @@ pub const GZIPPED_EMPTY_LAYER: [u8; 32] = [
 
 /// Whether converting this manifest to `target` needs the layers' uncompressed digests.
 pub fn needs_diff_ids(src: &Manifest, target: Option<&str>) -> bool {
-    matches!(src, Manifest::Schema1(_))
-        && matches!(target, Some(mt::DOCKER_V2_SCHEMA2) | Some(mt::OCI_MANIFEST))
+    matches!(src, Manifest::Schema1(_)) && schema1_conversion_needs_diff_ids(target)
+}
+
+/// Whether converting a schema 1 manifest to `target` needs the layers' uncompressed digests
+/// (the formats whose config lists them).
+pub fn schema1_conversion_needs_diff_ids(target: Option<&str>) -> bool {
+    matches!(target, Some(mt::DOCKER_V2_SCHEMA2) | Some(mt::OCI_MANIFEST))
 }
 
 fn non_image_artifact(config_type: &str) -> anyhow::Error {

@@ -51,6 +51,25 @@ pub enum BlobOrigin {
     },
 }
 
+/// A layer a source hands over before its manifest can be read, streamed as its bytes arrive.
+pub struct EarlyBlob {
+    pub size: u64,
+    pub stream: BlobStream,
+}
+
+/// Layers a source can hand over while it is still receiving the image (a daemon's export
+/// sends its manifest last). A source offers only layers its manifest will list unchanged:
+/// uncompressed tars, under the sha256 of their bytes, as `layer_media_type` in a manifest of
+/// `manifest_type`. The copy decides whether sending them before the manifest fits its plan.
+pub struct EarlyBlobs {
+    pub manifest_type: &'static str,
+    pub layer_media_type: &'static str,
+    /// Each layer as its bytes start arriving; closed once the image has arrived whole. An
+    /// `Err` when the source stopped receiving the image, queued before any layer stream
+    /// fails for that reason.
+    pub blobs: tokio::sync::mpsc::UnboundedReceiver<Result<EarlyBlob>>,
+}
+
 #[async_trait]
 pub trait ImageSource: Send + Sync {
     /// The top-level manifest (`None`) or a list instance, with its media type ("" if the
@@ -69,6 +88,11 @@ pub trait ImageSource: Send + Sync {
 
     /// Where the blobs come from, for destinations that can reuse them there.
     fn blob_origin(&self) -> Option<BlobOrigin> {
+        None
+    }
+
+    /// Layers to copy before the manifest can be read (see [`EarlyBlobs`]); given out once.
+    fn early_blobs(&self) -> Option<EarlyBlobs> {
         None
     }
 

@@ -8,6 +8,7 @@ mod convert;
 mod docker_archive;
 mod docker_daemon;
 mod docker_daemon_registry;
+mod docker_daemon_stream;
 mod local;
 mod local_errors;
 mod multiarch;

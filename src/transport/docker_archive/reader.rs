@@ -44,7 +44,7 @@ pub struct Tarball {
 }
 
 /// Reads the first bytes of `r`, returning them.
-fn read_magic(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_magic(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
     let mut magic = vec![0u8; MAGIC_LEN];
     let mut n = 0;
     while n < magic.len() {
@@ -115,6 +115,11 @@ impl Tarball {
     pub fn from_spool(spool: NamedTempFile) -> Result<Tarball> {
         let index = TarIndex::scan(spool.path())?;
         Tarball::load(index, Some(spool))
+    }
+
+    /// Indexes an archive spooled to a file that its owner removes.
+    pub fn from_spooled(path: &Path) -> Result<Tarball> {
+        Tarball::load(TarIndex::scan(path)?, None)
     }
 
     fn load(index: TarIndex, spool: Option<NamedTempFile>) -> Result<Tarball> {

@@ -1,28 +1,49 @@
 //! `docker-daemon:NAME:TAG|NAME@DIGEST|sha256:ID` — images in a Docker engine, moved through
 //! its API as `docker save`/`docker load` tars.
 //!
-//! Reading streams `GET /images/get` into one temporary file (the engine sends
-//! `manifest.json` last, so nothing can be copied before the whole tar has arrived) and reads
-//! it in place. Writing streams the tar into `POST /images/load` as the copy produces it:
-//! layers go as the source has them (the engine decompresses), so nothing is spooled.
+//! Reading streams `GET /images/get` into one temporary file and reads it in place once it is
+//! whole (the engine sends `manifest.json` last). Layers do not wait for that: each is
+//! offered to the copy as its bytes arrive ([`arrival`]), so a copy that compresses layers
+//! does it while the export is still coming in. Writing streams the tar into
+//! `POST /images/load` as the copy produces it: layers go as the source has them (the engine
+//! decompresses), so nothing is spooled.
 
+pub mod arrival;
 pub mod client;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
+use async_trait::async_trait;
+use bytes::Bytes;
 use futures::TryStreamExt;
+use futures::future::{BoxFuture, FutureExt, Shared};
 
+use crate::digest::Digest;
 use crate::reference::DaemonName;
-use crate::transport::LayerCompression;
-use crate::transport::docker_archive::reader::{Tarball, TarballSource, big_files_dir, spool};
+use crate::signature::Signature;
+use crate::transport::docker_archive::reader::{TarballSource, big_files_dir};
 use crate::transport::docker_archive::writer::{BodyChunk, Out};
 use crate::transport::docker_archive::{TarballDestination, dest::Finish};
-use crate::types::SystemContext;
+use crate::transport::{BlobStream, EarlyBlobs, ImageSource, LayerCompression, LocalBlob};
+use crate::types::{BlobInfo, SystemContext};
 use client::Engine;
 
-/// Opens a daemon's image for reading: the engine's tar is received in full first.
-pub async fn open_source(name: &DaemonName, ctx: &SystemContext) -> Result<TarballSource> {
+type Arriving = Shared<BoxFuture<'static, Result<Arc<TarballSource>, Arc<anyhow::Error>>>>;
+
+/// An image being received from the engine. Its layers are offered as they arrive; the
+/// manifest, config and blobs are read from the whole tar once it is here.
+pub struct DaemonSource {
+    image: Arriving,
+    early: Mutex<Option<EarlyBlobs>>,
+    /// Removes the spool file when the source goes.
+    _spool: tempfile::TempPath,
+    /// Dropped with the source: a copy that ends early also ends the export.
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Opens a daemon's image for reading: the engine has answered and its tar is on the way.
+pub async fn open_source(name: &DaemonName, ctx: &SystemContext) -> Result<DaemonSource> {
     let mut engine = Engine::new(ctx).context("initializing docker engine client")?;
     let resp = async {
         engine.negotiate().await?;
@@ -30,16 +51,54 @@ pub async fn open_source(name: &DaemonName, ctx: &SystemContext) -> Result<Tarba
     }
     .await
     .context("loading image from docker engine")?;
-    let body =
-        tokio_util::io::StreamReader::new(resp.bytes_stream().map_err(std::io::Error::other));
-    let mut bridge = tokio_util::io::SyncIoBridge::new(body);
-    let tmp_dir = big_files_dir(ctx);
-    let tarball = tokio::task::spawn_blocking(move || {
-        let spooled = spool(&mut bridge, &tmp_dir)?;
-        Tarball::from_spool(spooled)
+    let body = resp.bytes_stream().map_err(std::io::Error::other);
+    let arrival =
+        arrival::start(body, &big_files_dir(ctx)).context("loading image from docker engine")?;
+    let tarball = arrival.tarball;
+    let image = async move {
+        let tarball = tarball
+            .await
+            .map_err(|e| Arc::new(anyhow!("loading image from docker engine: {e}")))?
+            .map_err(Arc::new)?;
+        Ok(Arc::new(TarballSource::new(Arc::new(tarball), None, None)))
+    };
+    Ok(DaemonSource {
+        image: image.boxed().shared(),
+        early: Mutex::new(Some(arrival.early)),
+        _spool: arrival.spool,
+        _stop: arrival.stop,
     })
-    .await??;
-    Ok(TarballSource::new(Arc::new(tarball), None, None))
+}
+
+impl DaemonSource {
+    /// The image, once the whole tar has arrived.
+    async fn image(&self) -> Result<Arc<TarballSource>> {
+        self.image.clone().await.map_err(|e| anyhow!("{e:#}"))
+    }
+}
+
+#[async_trait]
+impl ImageSource for DaemonSource {
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
+        self.image().await?.manifest(instance).await
+    }
+
+    async fn blob(&self, info: &BlobInfo) -> Result<BlobStream> {
+        self.image().await?.blob(info).await
+    }
+
+    fn local_blob(&self, info: &BlobInfo) -> Option<LocalBlob> {
+        self.image.peek()?.as_ref().ok()?.local_blob(info)
+    }
+
+    /// An engine's images carry no signatures (known without waiting for the tar).
+    async fn signatures(&self, _instance: Option<&Digest>) -> Result<Vec<Signature>> {
+        Ok(Vec::new())
+    }
+
+    fn early_blobs(&self) -> Option<EarlyBlobs> {
+        self.early.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
 }
 
 /// Opens a daemon for writing `NAME:TAG`: the load request starts now and receives the tar

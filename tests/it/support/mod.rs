@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod dockerd;
+pub mod engine;
 pub mod fixtures;
 pub mod registry;
 
