@@ -10,7 +10,7 @@ use tempfile::NamedTempFile;
 use tokio::io::AsyncReadExt;
 
 use super::format;
-use super::writer::{Out, TarballWriter};
+use super::writer::{self, Out, TarballWriter};
 use crate::digest::Digest;
 use crate::gotext::go_quote;
 use crate::manifest::media_type as mt;
@@ -36,6 +36,11 @@ pub enum Finish {
 
 pub struct TarballDestination {
     writer: tokio::sync::Mutex<TarballWriter>,
+    /// For a daemon's load, where layers of unknown size are spooled side by side before
+    /// they are sent (in whatever order they complete: the engine does not mind). Files take
+    /// them in place, and pipes spool them one by one, so that the archive's bytes are
+    /// skopeo's.
+    spool_dir: Option<PathBuf>,
     config: std::sync::Mutex<Option<Vec<u8>>>,
     tags: Vec<DockerReference>,
     compression: LayerCompression,
@@ -50,8 +55,10 @@ impl TarballDestination {
         compression: LayerCompression,
         tmp_dir: PathBuf,
     ) -> TarballDestination {
+        let spool_dir = matches!(out, Out::Channel(_)).then(|| tmp_dir.clone());
         TarballDestination {
             writer: tokio::sync::Mutex::new(TarballWriter::new(out, tmp_dir)),
+            spool_dir,
             config: std::sync::Mutex::new(None),
             tags,
             compression,
@@ -171,7 +178,9 @@ impl ImageDestination for TarballDestination {
             supported_manifest_types: vec![mt::DOCKER_V2_SCHEMA2],
             desired_layer_compression: self.compression,
             accepts_foreign_layer_urls: false,
-            has_thread_safe_put_blob: false,
+            // Layers spooled first are spooled side by side, and only their sending is taken
+            // in turn.
+            has_thread_safe_put_blob: self.spool_dir.is_some(),
             supports_signatures: Err(NO_SIGNATURES.into()),
         }
     }
@@ -181,6 +190,20 @@ impl ImageDestination for TarballDestination {
     }
 
     async fn put_blob(&self, mut stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
+        let unknown = info.digest.is_none() || info.size.is_none();
+        if let (false, true, Some(dir)) = (info.is_config, unknown, &self.spool_dir) {
+            let (tmp, size, digest) = writer::spool_blob(stream, dir).await?;
+            let res = self
+                .writer
+                .lock()
+                .await
+                .put_spooled_layer(tmp, size, digest)
+                .await;
+            return match res {
+                Ok(b) => Ok(b),
+                Err(e) => Err(self.explain(e).await),
+            };
+        }
         if !info.is_config {
             let res = self.writer.lock().await.put_layer(stream, info).await;
             return match res {

@@ -193,7 +193,17 @@ impl TarballWriter {
             return Ok(BlobInfo::new(digest, size as i64, ""));
         }
         // A pipe: the size must be known before the header, so spool first.
-        let (mut tmp, size, digest) = spool_blob(stream, &self.tmp_dir).await?;
+        let (tmp, size, digest) = spool_blob(stream, &self.tmp_dir).await?;
+        self.put_spooled_layer(tmp, size, digest).await
+    }
+
+    /// Stores a layer already spooled to `tmp` (`size` bytes with that `digest`).
+    pub async fn put_spooled_layer(
+        &mut self,
+        mut tmp: tempfile::NamedTempFile,
+        size: u64,
+        digest: Digest,
+    ) -> Result<BlobInfo> {
         if let Some(sent) = self.sent(&digest) {
             return Ok(sent);
         }
@@ -267,8 +277,8 @@ impl TarballWriter {
     }
 }
 
-/// Reads a blob into an (unlinked) temporary file, hashing it.
-async fn spool_blob(
+/// Reads a blob into a temporary file in `dir`, hashing it.
+pub async fn spool_blob(
     mut stream: BlobStream,
     dir: &std::path::Path,
 ) -> Result<(tempfile::NamedTempFile, u64, Digest)> {

@@ -5,8 +5,10 @@
 //! whole (the engine sends `manifest.json` last). Layers do not wait for that: each is
 //! offered to the copy as its bytes arrive ([`arrival`]), so a copy that compresses layers
 //! does it while the export is still coming in. Writing streams the tar into
-//! `POST /images/load` as the copy produces it: layers go as the source has them (the engine
-//! decompresses), so nothing is spooled.
+//! `POST /images/load` as the copy produces it. Layers go uncompressed, as skopeo sends them
+//! (the engine loads those faster than gzip ones it must inflate itself); a tar entry needs
+//! its size first, so a layer decompressed on the way is spooled to a temporary file, several
+//! side by side, and sent when complete.
 
 pub mod arrival;
 pub mod client;
@@ -141,7 +143,9 @@ pub async fn open_destination(
         Out::Channel(tx),
         Finish::Daemon(task),
         vec![reference],
-        LayerCompression::Preserve,
+        // Uncompressed, as skopeo sends them: the engine loads them ~30 % faster than gzip
+        // layers it has to inflate itself (700 MB: 8.5–9.5 s against 12.0–12.6 s).
+        LayerCompression::Decompress,
         big_files_dir(ctx),
     ))
 }
