@@ -328,19 +328,7 @@ impl<W: Write> Write for ParallelGzipWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Deterministic bytes that look random (xorshift).
-    fn noise(len: usize) -> Vec<u8> {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x >> 24) as u8
-            })
-            .collect()
-    }
+    use crate::compression::noise;
 
     #[test]
     fn random_segments_are_stored_and_text_is_deflated() {

@@ -241,12 +241,13 @@ pub fn worker_threads() -> usize {
         .unwrap_or(1)
 }
 
-struct CountingWriter<'a> {
-    inner: &'a mut dyn Write,
-    n: u64,
+/// Passes writes on to `inner`, counting the bytes.
+pub(crate) struct CountingWriter<W> {
+    pub inner: W,
+    pub n: u64,
 }
 
-impl Write for CountingWriter<'_> {
+impl<W: Write> Write for CountingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.n += n as u64;
@@ -255,6 +256,20 @@ impl Write for CountingWriter<'_> {
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// Deterministic bytes that look random (xorshift), for tests.
+#[cfg(test)]
+pub(crate) fn noise(len: usize) -> Vec<u8> {
+    let mut x: u32 = 0x9e37_79b9;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -223,7 +223,7 @@ fn write_toc(
 ) -> io::Result<BTreeMap<String, String>> {
     let mut enc = zstd::stream::write::Encoder::new(Vec::new(), level)?;
     enc.include_checksum(true)?;
-    let mut counted = Counted {
+    let mut counted = super::CountingWriter {
         inner: &mut enc,
         n: 0,
     };
@@ -263,22 +263,6 @@ fn write_toc(
         ),
         (POSITION_ANNOTATION.to_string(), footer.position()),
     ]))
-}
-
-struct Counted<W> {
-    inner: W,
-    n: u64,
-}
-
-impl<W: Write> Write for Counted<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.n += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
 }
 
 /// Independent zstd frames written one after another with one reused context; knows the

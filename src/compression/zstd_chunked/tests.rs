@@ -1,5 +1,6 @@
 use super::*;
 
+use crate::compression::noise;
 use serde_json::Value;
 
 /// A tar holding one member of every kind the TOC knows, with PAX extras.
@@ -46,18 +47,6 @@ fn sample_tar(big: &[u8]) -> Vec<u8> {
     .unwrap();
     add(&mut b, T::Regular, "x", None, b"xattr'd");
     b.into_inner().unwrap()
-}
-
-fn noise(len: usize) -> Vec<u8> {
-    let mut x: u32 = 0x9e37_79b9;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
 }
 
 struct Written {
