@@ -446,33 +446,36 @@ impl StorageDestination {
             self.undo_layers(&created_now);
             return Err(e);
         }
-        let converted = match &m {
-            Manifest::Schema1(s1) => {
-                let ids: Vec<String> = diff_ids.iter().map(Digest::to_string).collect();
-                Some(manifest::convert::schema1_config(s1, &ids)?)
-            }
-            _ => None,
-        };
-        let computed_id = match (&converted, &config_key) {
-            (Some(c), _) => Digest::sha256_of(c).hex().to_string(),
-            (None, key) => key.as_deref().unwrap_or_default().replace("sha256:", ""),
-        };
-        let image_id = self.r.id.clone().unwrap_or(computed_id);
-        let created = config
-            .as_deref()
-            .or(converted.as_deref())
-            .and_then(config_created);
-
-        let images_guard = store.lock_images(true).await?;
-        let res = self.commit_image(
-            &images_guard,
-            &image_id,
-            &top,
-            created,
-            config_key.zip(config),
-            (&manifest_bytes, &manifest_digest),
-        );
-        drop(images_guard);
+        // From here on a failure takes back the layers this copy created.
+        let res = async {
+            // Schema 1: the ID and the creation time come from the config it converts to.
+            let converted = match &m {
+                Manifest::Schema1(s1) => {
+                    let ids: Vec<String> = diff_ids.iter().map(Digest::to_string).collect();
+                    Some(manifest::convert::schema1_config(s1, &ids)?)
+                }
+                _ => None,
+            };
+            let computed_id = match (&converted, &config_key) {
+                (Some(c), _) => Digest::sha256_of(c).hex().to_string(),
+                (None, key) => key.as_deref().unwrap_or_default().replace("sha256:", ""),
+            };
+            let image_id = self.r.id.clone().unwrap_or(computed_id);
+            let created = config
+                .as_deref()
+                .or(converted.as_deref())
+                .and_then(config_created);
+            let images_guard = store.lock_images(true).await?;
+            self.commit_image(
+                &images_guard,
+                &image_id,
+                &top,
+                created,
+                config_key.zip(config),
+                (&manifest_bytes, &manifest_digest),
+            )
+        }
+        .await;
         if let Err(e) = res {
             if !created_now.layers.is_empty() {
                 records.retain(|l| !created_now.layers.contains(&l.id));
