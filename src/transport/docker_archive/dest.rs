@@ -190,22 +190,17 @@ impl ImageDestination for TarballDestination {
     }
 
     async fn put_blob(&self, mut stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
-        let unknown = info.digest.is_none() || info.size.is_none();
-        if let (false, true, Some(dir)) = (info.is_config, unknown, &self.spool_dir) {
-            let (tmp, size, digest) = writer::spool_blob(stream, dir).await?;
-            let res = self
-                .writer
-                .lock()
-                .await
-                .put_spooled_layer(tmp, size, digest)
-                .await;
-            return match res {
-                Ok(b) => Ok(b),
-                Err(e) => Err(self.explain(e).await),
-            };
-        }
         if !info.is_config {
-            let res = self.writer.lock().await.put_layer(stream, info).await;
+            let unknown_size = info.digest.is_none() || info.size.is_none();
+            let res = match (&self.spool_dir, unknown_size) {
+                // Spooled outside the lock, beside other layers; only the sending takes turns.
+                (Some(dir), true) => {
+                    let (tmp, size, digest) = writer::spool_blob(stream, dir).await?;
+                    let mut w = self.writer.lock().await;
+                    w.put_spooled_layer(tmp, size, digest).await
+                }
+                _ => self.writer.lock().await.put_layer(stream, info).await,
+            };
             return match res {
                 Ok(b) => Ok(b),
                 Err(e) => Err(self.explain(e).await),
