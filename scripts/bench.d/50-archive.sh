@@ -38,11 +38,12 @@ trap 'stop_dockerd; stop_bench_registries' EXIT
 export DOCKER_HOST="unix://$SOCK"
 for _ in $(seq 300); do docker version >/dev/null 2>&1 && break; sleep 0.2; done
 H="unix://$SOCK"
+# The engine keeps layers it has: both tags go before each run, so every load is a real one.
+RMI="docker rmi -f localhost/bench:src localhost/bench:dst >/dev/null 2>&1; true"
 
 # The image the engine reads from: loaded once.
 skopeo copy -q --insecure-policy --dest-daemon-host "$H" "$src" docker-daemon:localhost/bench:src
-# The engine keeps layers it has: both tags go before each run, so every load is a real one.
-bench_case daemon-oci-to-daemon "docker rmi -f localhost/bench:src localhost/bench:dst >/dev/null 2>&1; true" \
+bench_case daemon-oci-to-daemon "$RMI" \
   "$SKIFF --insecure-policy copy -q $src docker-daemon:localhost/bench:dst" \
   "skopeo --insecure-policy copy -q --dest-daemon-host $H $src docker-daemon:localhost/bench:dst"
 skopeo copy -q --insecure-policy --dest-daemon-host "$H" "$src" docker-daemon:localhost/bench:src
@@ -55,27 +56,30 @@ bench_case daemon-daemon-to-oci "rm -rf $A/do" \
 
 # registry ↔ daemon, the targets.
 REG=$(bench_registry archive)
+SKOPEO_PULL="skopeo --insecure-policy copy -q --src-tls-verify=false --dest-daemon-host $H docker://$REG/bench/big:bench docker-daemon:localhost/bench:dst"
 skopeo copy -q --insecure-policy --dest-tls-verify=false "$src" "docker://$REG/bench/big:bench"
-bench_case daemon-registry-to-daemon "docker rmi -f localhost/bench:src localhost/bench:dst >/dev/null 2>&1; true" \
+bench_case daemon-registry-to-daemon "$RMI" \
   "$SKIFF --insecure-policy copy -q --src-tls-verify=false docker://$REG/bench/big:bench docker-daemon:localhost/bench:dst" \
-  "skopeo --insecure-policy copy -q --src-tls-verify=false --dest-daemon-host $H docker://$REG/bench/big:bench docker-daemon:localhost/bench:dst"
+  "$SKOPEO_PULL"
 # What the engine alone takes to load the image (the archive skopeo would send): the floor.
 skopeo copy -q --insecure-policy "$src" "docker-archive:$A/load.tar:localhost/bench:dst"
-bench_floor daemon-registry-to-daemon-floor "docker rmi -f localhost/bench:src localhost/bench:dst >/dev/null 2>&1; true" \
+bench_floor daemon-registry-to-daemon-floor "$RMI" \
   "curl -sf --unix-socket $SOCK -X POST -H 'Content-Type: application/x-tar' --data-binary @$A/load.tar 'http://d/images/load?quiet=1' -o /dev/null" \
-  "skopeo --insecure-policy copy -q --src-tls-verify=false --dest-daemon-host $H docker://$REG/bench/big:bench docker-daemon:localhost/bench:dst"
+  "$SKOPEO_PULL"
 rm -f "$A/load.tar"
 skopeo copy -q --insecure-policy --dest-daemon-host "$H" "$src" docker-daemon:localhost/bench:src
 # Pushes go to a registry wiped before every run, so skopeo's blob-info cache cannot turn
 # them into mounts of layers it saw on the first one (skiff keeps no such cache).
 PUSH=$(bench_registry archive-push)
-bench_case daemon-daemon-to-registry "rm -rf $BENCH_DIR/registry-archive-push/data/docker" \
+WIPE_PUSH="rm -rf $BENCH_DIR/registry-archive-push/data/docker"
+SKOPEO_PUSH="skopeo --insecure-policy copy -q --dest-tls-verify=false --src-daemon-host $H docker-daemon:localhost/bench:src docker://$PUSH/bench/out:1"
+bench_case daemon-daemon-to-registry "$WIPE_PUSH" \
   "$SKIFF --insecure-policy copy -q --dest-tls-verify=false docker-daemon:localhost/bench:src docker://$PUSH/bench/out:1" \
-  "skopeo --insecure-policy copy -q --dest-tls-verify=false --src-daemon-host $H docker-daemon:localhost/bench:src docker://$PUSH/bench/out:1"
+  "$SKOPEO_PUSH"
 # What the engine alone takes to export the image: the floor of the case above.
-bench_floor daemon-daemon-to-registry-floor "rm -rf $BENCH_DIR/registry-archive-push/data/docker" \
+bench_floor daemon-daemon-to-registry-floor "$WIPE_PUSH" \
   "curl -sf --unix-socket $SOCK 'http://d/images/localhost%2Fbench:src/get' -o /dev/null" \
-  "skopeo --insecure-policy copy -q --dest-tls-verify=false --src-daemon-host $H docker-daemon:localhost/bench:src docker://$PUSH/bench/out:1"
+  "$SKOPEO_PUSH"
 stop_bench_registries
 stop_dockerd
 trap stop_bench_registries EXIT
