@@ -22,6 +22,21 @@ pub const CHUNK: usize = 1 << 20;
 /// per parallel layer.
 const NETWORK_CHUNK: usize = 128 << 10;
 
+/// Runs a few bounded reads of regular local files (no FIFO, no device: nothing that can
+/// wait). On a one-thread runtime (every command but copy and sync) they run in place:
+/// handing them to a pool thread and waking up for the result takes longer than the reads,
+/// and is most of an `inspect` of a local archive. Elsewhere they go to the blocking pool,
+/// which keeps the runtime's threads free for the streams.
+pub async fn few_reads<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    if Handle::current().runtime_flavor() == RuntimeFlavor::CurrentThread {
+        return work();
+    }
+    tokio::task::spawn_blocking(work).await?
+}
+
 /// Writes start reaching the disk while the copy goes on, so the final sync is short.
 const WRITEBACK_EVERY: u64 = 8 << 20;
 

@@ -326,6 +326,30 @@ fn gzip_compressed_archives_read() {
     assert_same_tree(&plain, &unzipped);
 }
 
+/// `inspect` reads a plain archive file in place on its one thread; a compressed file and a
+/// named pipe (whose opening waits for a writer) go the spooling way: all three agree.
+#[test]
+fn inspect_reads_files_compressed_files_and_fifos_alike() {
+    let t = tempfile::tempdir().unwrap();
+    let a = archive_of(t.path(), "fifo", 7);
+    let gz = t.path().join("a.tar.gz");
+    gzip_file(&a, &gz);
+    let inspect = |path: &Path| {
+        stdout(&ok(skiff()
+            .arg("inspect")
+            .arg(format!("docker-archive:{}", path.display()))))
+    };
+    let plain = inspect(&a);
+    assert!(plain.contains("\"Digest\""), "{plain}");
+    assert_eq!(inspect(&gz), plain);
+    let fifo = t.path().join("fifo");
+    ok(std::process::Command::new("mkfifo").arg(&fifo));
+    let (from, to) = (a.clone(), fifo.clone());
+    let writer = std::thread::spawn(move || std::fs::write(&to, std::fs::read(&from).unwrap()));
+    assert_eq!(inspect(&fifo), plain);
+    writer.join().unwrap().unwrap();
+}
+
 #[test]
 fn stdin_and_stdout() {
     let t = tempfile::tempdir().unwrap();

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use crate::reference::ArchiveName;
+use crate::transport::fsutil::few_reads;
 use crate::types::SystemContext;
 pub use dest::{TarballDestination, open_archive_destination};
 pub use reader::{Tarball, TarballSource};
@@ -32,6 +33,13 @@ pub async fn open_source(name: &ArchiveName, ctx: &SystemContext) -> Result<Tarb
 
 async fn open_tarball(name: &ArchiveName, ctx: &SystemContext) -> Result<Arc<Tarball>> {
     let (path, ctx) = (name.path.clone(), ctx.clone());
+    // Opening a FIFO waits for its writer: only a regular file is opened as a few reads.
+    if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+        let p = path.clone();
+        if let Ok(tarball) = few_reads(move || Tarball::open_in_place(&p)).await? {
+            return Ok(Arc::new(tarball));
+        }
+    }
     let t = tokio::task::spawn_blocking(move || Tarball::open_path(&path, &ctx)).await??;
     Ok(Arc::new(t))
 }

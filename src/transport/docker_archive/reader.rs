@@ -24,6 +24,7 @@ use crate::manifest::docker::{Schema2, Schema2Descriptor};
 use crate::manifest::media_type as mt;
 use crate::reference::DockerReference;
 use crate::signature::Signature;
+use crate::transport::fsutil::few_reads;
 use crate::transport::tarindex::{TarEntry, TarIndex, normalize_member};
 use crate::transport::{BlobStream, ImageSource, LocalBlob};
 use crate::types::{BlobInfo, SystemContext};
@@ -33,6 +34,17 @@ pub fn big_files_dir(ctx: &SystemContext) -> PathBuf {
     ctx.tmp_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("/var/tmp"))
+}
+
+/// Opens an archive file for reading, with skopeo's error.
+fn open_archive(path: &Path) -> Result<File> {
+    File::open(path).map_err(|e| {
+        anyhow!(
+            "opening file {}: {}",
+            go_quote(&path.display().to_string()),
+            crate::gotext::go_path_error("open", path, &e)
+        )
+    })
 }
 
 /// An indexed archive and its `manifest.json`.
@@ -83,13 +95,20 @@ impl Tarball {
     /// Opens an archive file: read in place when it is a seekable uncompressed tar, else
     /// spooled.
     pub fn open_path(path: &Path, ctx: &SystemContext) -> Result<Tarball> {
-        let quoted = go_quote(&path.display().to_string());
-        let mut file = File::open(path).map_err(|e| {
-            anyhow!(
-                "opening file {quoted}: {}",
-                crate::gotext::go_path_error("open", path, &e)
-            )
-        })?;
+        let file = open_archive(path)?;
+        match Tarball::in_place(file, path)? {
+            Ok(tarball) => Ok(tarball),
+            Err(mut file) => Tarball::from_spool(spool(&mut file, &big_files_dir(ctx))?),
+        }
+    }
+
+    /// Opens a regular archive file when it can be read in place (a few header reads);
+    /// otherwise hands back the file, which must be spooled.
+    pub fn open_in_place(path: &Path) -> Result<Result<Tarball, File>> {
+        Tarball::in_place(open_archive(path)?, path)
+    }
+
+    fn in_place(mut file: File, path: &Path) -> Result<Result<Tarball, File>> {
         // Read in place through the file's real name (`/dev/stdin` may be a file).
         let real = std::fs::canonicalize(path).ok().filter(|real| {
             use std::os::unix::fs::MetadataExt;
@@ -100,15 +119,19 @@ impl Tarball {
         });
         let seekable = file.stream_position().is_ok();
         if let (true, Some(real)) = (seekable, real) {
-            let magic = read_magic(&mut file)
-                .with_context(|| format!("detecting compression for file {quoted}"))?;
+            let magic = read_magic(&mut file).with_context(|| {
+                format!(
+                    "detecting compression for file {}",
+                    go_quote(&path.display().to_string())
+                )
+            })?;
             if Algorithm::detect(&magic).is_none() {
                 let index = TarIndex::scan(&real)?;
-                return Tarball::load(index, None);
+                return Tarball::load(index, None).map(Ok);
             }
             file.seek(SeekFrom::Start(0))?;
         }
-        Tarball::from_spool(spool(&mut file, &big_files_dir(ctx))?)
+        Ok(Err(file))
     }
 
     /// Indexes a spooled archive.
@@ -437,11 +460,12 @@ impl TarballSource {
                     self.reference.clone(),
                     self.source_index,
                 );
-                tokio::task::spawn_blocking(move || {
+                // Small reads of the indexed (regular) file.
+                few_reads(move || {
                     let (item, _) = t.choose(r.as_ref(), i)?;
                     t.image(item).map(Arc::new)
                 })
-                .await?
+                .await
             })
             .await
             .cloned()
