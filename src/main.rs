@@ -1,15 +1,50 @@
 //! The `skiff` binary: parse the command line, run it, print a failure the way skopeo does.
+//!
+//! It has its own C `main` instead of Rust's: Rust's start-up reads all of /proc/self/maps to
+//! place a stack guard for the main thread, a tenth of the run of a short command such as
+//! `inspect` of a local archive. The rest of that start-up is done here (`start_up`), and
+//! `std::process::exit` does Rust's exit (flushing stdout). A stack overflow is then a
+//! plain SIGSEGV, without Rust's message.
+// A test build of this file gets the test harness's `main` (it holds no tests).
+#![cfg_attr(not(test), no_main)]
+#![cfg_attr(test, allow(dead_code))]
 
 use std::io::IsTerminal;
-use std::process::ExitCode;
 
-use clap::Parser;
 use skiff::cli::{self, Cli};
 use skiff::error::{UsageError, exit_code, log_line};
 
-fn main() -> ExitCode {
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    start_up();
+    // Rust's exit: stdout is flushed.
+    std::process::exit(run().into())
+}
+
+/// What Rust's start-up does that skiff relies on: a write to a closed pipe or socket is an
+/// error, not a fatal signal; and a closed standard descriptor is /dev/null, so that no file
+/// or connection opened later takes its number and gets the output.
+fn start_up() {
+    // SAFETY: setting a signal's disposition and reopening descriptors 0-2, before any
+    // thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        for fd in 0..3 {
+            if libc::fcntl(fd, libc::F_GETFD) == -1 {
+                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+                if null != fd && null >= 0 {
+                    libc::dup2(null, fd);
+                    libc::close(null);
+                }
+            }
+        }
+    }
+}
+
+fn run() -> u8 {
     limit_malloc_arenas();
-    let cli = match Cli::try_parse() {
+    let cli = match cli::parse::parse_from(std::env::args_os().collect()) {
         Ok(cli) => cli,
         Err(e) => return clap_failure(e),
     };
@@ -37,7 +72,7 @@ fn main() -> ExitCode {
     // cleaned up, so do not wait for it.
     runtime.shutdown_background();
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(e) => {
             if let Some(usage) = e.downcast_ref::<UsageError>() {
                 print_command_help();
@@ -84,16 +119,16 @@ async fn interrupted() -> &'static str {
 }
 
 /// Help and version go to stdout with success; anything else is skopeo's fatal line.
-fn clap_failure(e: clap::Error) -> ExitCode {
+fn clap_failure(e: clap::Error) -> u8 {
     use clap::error::ErrorKind;
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = e.print();
-            ExitCode::SUCCESS
+            0
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();
-            ExitCode::SUCCESS
+            0
         }
         _ => {
             let msg = e.kind().as_str().map(str::to_string).unwrap_or_default();
@@ -124,12 +159,12 @@ fn print_command_help() {
 }
 
 /// Prints the error as skopeo's logger does and returns the exit status skopeo would use.
-fn fatal(err: &anyhow::Error) -> ExitCode {
+fn fatal(err: &anyhow::Error) -> u8 {
     let msg = format!("{err:#}");
     if std::io::stderr().is_terminal() {
         eprintln!("FATA[0000] {msg}");
     } else {
         eprintln!("{}", log_line("fatal", &msg));
     }
-    ExitCode::from(exit_code(err) as u8)
+    exit_code(err) as u8
 }

@@ -2,6 +2,7 @@
 
 use anyhow::{Result, bail};
 use clap::Args;
+use std::io::Write;
 
 use crate::transport::fsutil::go_path_error;
 
@@ -25,7 +26,8 @@ impl ManifestDigestArgs {
         })?;
         let digest = crate::manifest::digest(&bytes)
             .map_err(|e| anyhow::anyhow!("Error computing digest: {e:#}"))?;
-        println!("{digest}");
+        // A full or closed stdout is an error, not a panic.
+        writeln!(std::io::stdout(), "{digest}")?;
         Ok(())
     }
 }

@@ -10,6 +10,7 @@ mod login;
 mod logout;
 mod manifest_digest;
 mod other;
+pub mod parse;
 pub mod progress;
 mod sync;
 mod template_data;
@@ -175,7 +176,8 @@ pub fn version_line() -> String {
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
     if cli.global.version {
-        println!("{}", version_line());
+        use std::io::Write;
+        writeln!(std::io::stdout(), "{}", version_line())?;
         return Ok(());
     }
     if cli.global.tls_verify.is_some() {

@@ -140,3 +140,39 @@ fn manifest_digest_matches_skopeo() {
         "{err}"
     );
 }
+
+/// skiff does Rust's start-up itself (its own `main`): what that start-up guarantees still
+/// holds. A closed stdout is /dev/null (output never lands in a file opened later), a reader
+/// that goes away is an error line and status 1 (not a death by SIGPIPE), and a full device
+/// is an error, not a panic.
+#[test]
+fn standard_streams_fail_cleanly() {
+    let bin = env!("CARGO_BIN_EXE_skiff");
+    let closed =
+        run(std::process::Command::new("sh").args(["-c", &format!("exec >&-; '{bin}' --version")]));
+    assert!(closed.status.success(), "{closed:?}");
+    assert!(closed.stderr.is_empty(), "{closed:?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("m.json");
+    std::fs::write(&manifest, br#"{"schemaVersion":2}"#).unwrap();
+    // A pipe whose reader is gone before skiff starts: its write fails with EPIPE.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let gone = run(skiff()
+        .args(["manifest-digest", manifest.to_str().unwrap()])
+        .stdout(writer));
+    assert_eq!(gone.status.code(), Some(1), "{gone:?}");
+    assert!(
+        String::from_utf8_lossy(&gone.stderr).contains("Broken pipe"),
+        "{gone:?}"
+    );
+
+    let full = run(skiff()
+        .args(["manifest-digest", manifest.to_str().unwrap()])
+        .stdout(std::fs::File::create("/dev/full").unwrap()));
+    assert_eq!(full.status.code(), Some(1), "{full:?}");
+    let err = String::from_utf8_lossy(&full.stderr);
+    assert!(err.contains("level=fatal"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
