@@ -24,11 +24,20 @@ PY
 
 # bench_times NAME PREPARE CMD_A CMD_B: hyperfine runs of both (PREPARE before each), kept
 # in $BENCH_DIR/NAME.json; prints "a_wall a_cpu b_wall b_cpu" (medians, seconds).
+# A case with nothing to prepare (PREPARE is "", ":" or "true") is a short command of a few
+# milliseconds: it runs without a shell (hyperfine's correction for the shell's own start is
+# as large as the command and as noisy) and 20 times as often.
 bench_times() {
   local name=$1 prepare=$2 a=$3 b=$4
   local json="$BENCH_DIR/$name.json"
-  hyperfine --style none --runs "$BENCH_RUNS" --warmup 1 --prepare "$prepare" \
-    --export-json "$json" -n a "$a" -n b "$b" >/dev/null
+  case "$prepare" in
+    "" | ":" | true)
+      hyperfine --style none -N --runs "$((BENCH_RUNS * 20))" --warmup 5 \
+        --export-json "$json" -n a "$a" -n b "$b" >/dev/null ;;
+    *)
+      hyperfine --style none --runs "$BENCH_RUNS" --warmup 1 --prepare "$prepare" \
+        --export-json "$json" -n a "$a" -n b "$b" >/dev/null ;;
+  esac
   hyperfine_stats "$json" | tr '\n' ' '
 }
 
@@ -43,7 +52,7 @@ bench_case() {
   python3 - "$name" "$s_wall" "$o_wall" "$s_cpu" "$o_cpu" "$s_rss" "$o_rss" <<'PY' | tee -a "$RESULTS"
 import sys
 n, sw, ow, sc, oc, sr, orr = sys.argv[1], *map(float, sys.argv[2:])
-print(f"{n:<34} wall {sw/ow:5.2f}x ({sw:7.3f}s vs {ow:7.3f}s)  cpu {sc/max(oc,1e-9):5.2f}x  "
+print(f"{n:<34} wall {sw/ow:5.2f}x ({sw:8.4f}s vs {ow:8.4f}s)  cpu {sc/max(oc,1e-9):5.2f}x  "
       f"peak-rss {sr/max(orr,1):5.2f}x ({sr/1024:6.1f} vs {orr/1024:6.1f} MiB)")
 PY
 }
