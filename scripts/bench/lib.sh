@@ -24,6 +24,29 @@ PY
 
 # bench_times NAME PREPARE CMD_A CMD_B: hyperfine runs of both (PREPARE before each), kept
 # in $BENCH_DIR/NAME.json; prints "a_wall a_cpu b_wall b_cpu" (medians, seconds).
+# Joins the one-run hyperfine exports JSON.1 … JSON.N into JSON (times, user and system
+# per run) and removes them.
+merge_turns() {
+  python3 - "$1" "$2" <<'PY'
+import json, os, sys
+out, n = sys.argv[1], int(sys.argv[2])
+merged = None
+for i in range(1, n + 1):
+    part = json.load(open(f"{out}.{i}"))
+    os.remove(f"{out}.{i}")
+    if merged is None:
+        merged = part
+        for r in merged["results"]:
+            r["user"], r["system"] = [r["user"]], [r["system"]]
+        continue
+    for m, r in zip(merged["results"], part["results"]):
+        m["times"] += r["times"]
+        m["user"].append(r["user"])
+        m["system"].append(r["system"])
+json.dump(merged, open(out, "w"))
+PY
+}
+
 # A case with nothing to prepare (PREPARE is "", ":" or "true") is a short command of a few
 # milliseconds: it runs without a shell (hyperfine's correction for the shell's own start is
 # as large as the command and as noisy) and 20 times as often.
@@ -35,8 +58,15 @@ bench_times() {
       hyperfine --style none -N --runs "$((BENCH_RUNS * 20))" --warmup 5 \
         --export-json "$json" -n a "$a" -n b "$b" >/dev/null ;;
     *)
-      hyperfine --style none --runs "$BENCH_RUNS" --warmup 1 --prepare "$prepare" \
-        --export-json "$json" -n a "$a" -n b "$b" >/dev/null ;;
+      # Long cases take turns, skiff then skopeo, run by run: a machine that slows down or
+      # speeds up during a case (other tenants, an engine's own clean-up) weighs on both.
+      hyperfine --style none --runs 1 --prepare "$prepare" -n a "$a" -n b "$b" >/dev/null
+      local i
+      for i in $(seq "$BENCH_RUNS"); do
+        hyperfine --style none --runs 1 --prepare "$prepare" \
+          --export-json "$json.$i" -n a "$a" -n b "$b" >/dev/null
+      done
+      merge_turns "$json" "$BENCH_RUNS" ;;
   esac
   hyperfine_stats "$json" | tr '\n' ' '
 }
