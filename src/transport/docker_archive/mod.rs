@@ -33,15 +33,19 @@ pub async fn open_source(name: &ArchiveName, ctx: &SystemContext) -> Result<Tarb
 
 async fn open_tarball(name: &ArchiveName, ctx: &SystemContext) -> Result<Arc<Tarball>> {
     let (path, ctx) = (name.path.clone(), ctx.clone());
-    // Opening a FIFO waits for its writer: only a regular file is opened as a few reads.
-    if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-        let p = path.clone();
-        if let Ok(tarball) = few_reads(move || Tarball::open_in_place(&p)).await? {
-            return Ok(Arc::new(tarball));
+    // Opening a FIFO waits for its writer: only a regular file is opened and probed as a
+    // few reads, and spooled (when compressed) from the file that probe opened.
+    let tarball = if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+        match few_reads(move || Tarball::open_in_place(&path)).await? {
+            Ok(tarball) => tarball,
+            Err(file) => {
+                tokio::task::spawn_blocking(move || Tarball::spooled_from(file, &ctx)).await??
+            }
         }
-    }
-    let t = tokio::task::spawn_blocking(move || Tarball::open_path(&path, &ctx)).await??;
-    Ok(Arc::new(t))
+    } else {
+        tokio::task::spawn_blocking(move || Tarball::open_path(&path, &ctx)).await??
+    };
+    Ok(Arc::new(tarball))
 }
 
 /// `skopeo list-tags docker-archive:PATH`: every image's tags (`@N` for an untagged image);

@@ -74,41 +74,54 @@ pub(crate) fn read_magic(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
 /// Copies a tar stream (decompressing it if it is compressed) into a temporary file in
 /// `tmp_dir`.
 pub fn spool(input: &mut dyn Read, tmp_dir: &Path) -> Result<NamedTempFile> {
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix("docker-tar")
         .tempfile_in(tmp_dir)
         .context("creating temporary file")?;
+    let mut file = tmp.as_file();
+    write_tar(input, file, tmp.path(), |whole| {
+        std::io::copy(whole, &mut file).map(|_| ())
+    })?;
+    Ok(tmp)
+}
+
+/// Writes a tar stream into `file` (named `path`), decompressing it first when it is
+/// compressed, as c/image does with any archive it receives; an uncompressed one goes through
+/// `plain`, which may watch it on the way.
+pub(crate) fn write_tar(
+    input: &mut dyn Read,
+    mut file: &File,
+    path: &Path,
+    plain: impl FnOnce(&mut dyn Read) -> std::io::Result<()>,
+) -> Result<()> {
     let magic = read_magic(input).context("auto-decompressing input")?;
     let mut whole = Read::chain(std::io::Cursor::new(magic.clone()), input);
-    let name = go_quote(&tmp.path().display().to_string());
     let copied = match Algorithm::detect(&magic) {
-        Some(algo) => compression::decompress(algo, &mut whole, tmp.as_file_mut()).map(|_| ()),
-        None => std::io::copy(&mut whole, tmp.as_file_mut()).map(|_| ()),
+        Some(algo) => compression::decompress(algo, &mut whole, &mut file).map(|_| ()),
+        None => plain(&mut whole),
     };
-    copied
-        .and_then(|_| tmp.as_file_mut().flush())
-        .with_context(|| format!("copying contents to temporary file {name}"))?;
-    Ok(tmp)
+    copied.with_context(|| {
+        format!(
+            "copying contents to temporary file {}",
+            go_quote(&path.display().to_string())
+        )
+    })
 }
 
 impl Tarball {
     /// Opens an archive file: read in place when it is a seekable uncompressed tar, else
     /// spooled.
     pub fn open_path(path: &Path, ctx: &SystemContext) -> Result<Tarball> {
-        let file = open_archive(path)?;
-        match Tarball::in_place(file, path)? {
+        match Tarball::open_in_place(path)? {
             Ok(tarball) => Ok(tarball),
-            Err(mut file) => Tarball::from_spool(spool(&mut file, &big_files_dir(ctx))?),
+            Err(file) => Tarball::spooled_from(file, ctx),
         }
     }
 
-    /// Opens a regular archive file when it can be read in place (a few header reads);
-    /// otherwise hands back the file, which must be spooled.
+    /// Opens an archive file when it can be read in place (a few header reads of a seekable
+    /// uncompressed tar); otherwise hands back the open file, which must be spooled.
     pub fn open_in_place(path: &Path) -> Result<Result<Tarball, File>> {
-        Tarball::in_place(open_archive(path)?, path)
-    }
-
-    fn in_place(mut file: File, path: &Path) -> Result<Result<Tarball, File>> {
+        let mut file = open_archive(path)?;
         // Read in place through the file's real name (`/dev/stdin` may be a file).
         let real = std::fs::canonicalize(path).ok().filter(|real| {
             use std::os::unix::fs::MetadataExt;
@@ -132,6 +145,12 @@ impl Tarball {
             file.seek(SeekFrom::Start(0))?;
         }
         Ok(Err(file))
+    }
+
+    /// Copies an archive that cannot be read in place (compressed, or a stream) to a
+    /// temporary file, decompressed, and indexes that.
+    pub fn spooled_from(mut file: File, ctx: &SystemContext) -> Result<Tarball> {
+        Tarball::from_spool(spool(&mut file, &big_files_dir(ctx))?)
     }
 
     /// Indexes a spooled archive.

@@ -23,10 +23,8 @@ use tempfile::TempPath;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
-use crate::compression::{self, Algorithm};
-use crate::gotext::go_quote;
 use crate::manifest::media_type as mt;
-use crate::transport::docker_archive::reader::{Tarball, read_magic};
+use crate::transport::docker_archive::reader::{Tarball, write_tar};
 use crate::transport::tarindex::normalize_member;
 use crate::transport::{BlobStream, EarlyBlob, EarlyBlobs};
 
@@ -101,29 +99,22 @@ fn receive(
     arrived: &watch::Sender<u64>,
     offers: &Offers,
 ) -> Result<()> {
-    let magic = read_magic(input).context("auto-decompressing input")?;
-    let mut whole = io::Cursor::new(magic.clone()).chain(input);
-    let name = go_quote(&path.display().to_string());
-    let copied = match Algorithm::detect(&magic) {
-        // Engines send plain tars; a compressed one is only decompressed, nothing offered.
-        Some(algo) => compression::decompress(algo, &mut whole, &mut &file).map(|_| ()),
-        None => {
-            let spooled = Arc::new(file.try_clone()?);
-            let recording = Recording {
-                input: whole,
-                file: &file,
-                len: 0,
-                arrived,
-            };
-            let offer = |offset, size| {
-                let stream = follow(spooled.clone(), offset, size, arrived.subscribe());
-                // Nobody listening (the copy does not take layers early) is fine.
-                let _ = offers.send(Ok(EarlyBlob { size, stream }));
-            };
-            read_tar(recording, offer)
-        }
-    };
-    copied.with_context(|| format!("copying contents to temporary file {name}"))
+    // Engines send plain tars; a compressed one is only decompressed, nothing offered.
+    write_tar(input, &file, path, |whole| {
+        let spooled = Arc::new(file.try_clone()?);
+        let recording = Recording {
+            input: whole,
+            file: &file,
+            len: 0,
+            arrived,
+        };
+        let offer = |offset, size| {
+            let stream = follow(spooled.clone(), offset, size, arrived.subscribe());
+            // Nobody listening (the copy does not take layers early) is fine.
+            let _ = offers.send(Ok(EarlyBlob { size, stream }));
+        };
+        read_tar(recording, offer)
+    })
 }
 
 /// Reads a tar stream to its end, calling `layer(offset, size)` when a layer file's data
