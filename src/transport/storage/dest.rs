@@ -190,13 +190,14 @@ fn stage_layer(
     };
     let mut br = BufReader::with_capacity(1 << 20, counting);
     let magic = br.fill_buf()?.to_vec();
-    let applied = match compression::Algorithm::detect(&magic) {
+    let detected = compression::Algorithm::detect(&magic);
+    let applied = match detected {
         None => extract::apply(&mut br, dir, tar_split, mode)?,
         Some(algo) => compression::read_decompressed(algo, &mut br, |r| {
             extract::apply(r, dir, tar_split, mode)
         })?,
     };
-    let compression = storage_compression_code(compression::Algorithm::detect(&magic));
+    let compression = storage_compression_code(detected);
     // Read to the end, so whatever verifies the stream sees all of it.
     std::io::copy(&mut br, &mut std::io::sink())?;
     let counting = br.into_inner();
