@@ -20,5 +20,6 @@ mod storage;
 mod storage_layers;
 mod storage_registry;
 mod sync;
+mod sync_mirror;
 mod sync_yaml;
 mod zstd_chunked;
