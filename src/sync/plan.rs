@@ -4,7 +4,7 @@
 //! `--append-suffix`.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
 
@@ -13,6 +13,8 @@ use super::{DestKind, SyncOptions};
 use crate::gotext::go_quote;
 use crate::reference::ImageName;
 use crate::reference::path::go_clean;
+use crate::transport::dir::STAGING_PREFIX;
+use crate::transport::dirlock::sweep_stale_staging;
 
 /// One image to copy.
 #[derive(Clone, Debug)]
@@ -99,7 +101,8 @@ fn destination(dest: &str, kind: DestKind, claimed: &mut HashSet<String>) -> Res
                 )
             };
             match std::fs::symlink_metadata(dest).and_then(|_| std::fs::metadata(dest)) {
-                Ok(_) => return Err(refuse()),
+                Ok(_) if !left_by_killed_copy(Path::new(dest))? => return Err(refuse()),
+                Ok(_) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => {
                     return Err(anyhow!(
@@ -115,6 +118,17 @@ fn destination(dest: &str, kind: DestKind, claimed: &mut HashSet<String>) -> Res
             Ok(ImageName::Dir(PathBuf::from(dest)))
         }
     }
+}
+
+/// A directory that holds nothing but staging a killed skiff copy left behind: that copy
+/// made it, so it is removed and the image is copied again (an interrupted copy cleans up
+/// itself; a SIGKILLed one cannot).
+fn left_by_killed_copy(dir: &Path) -> Result<bool> {
+    if !std::fs::metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return Ok(false);
+    }
+    let swept = sweep_stale_staging(dir, STAGING_PREFIX)?;
+    Ok(swept.removed > 0 && !swept.others && std::fs::remove_dir(dir).is_ok())
 }
 
 /// Every image of every repository with its destination, in skopeo's order.

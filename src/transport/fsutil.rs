@@ -85,10 +85,20 @@ impl BlobFile {
 
     /// Syncs the data and gives the file its final name (replacing any file there).
     pub fn persist(self, path: &Path) -> Result<()> {
+        self.sync(path)?;
+        self.rename_to(path)
+    }
+
+    /// Makes the data durable (and the file readable by all), ahead of `rename_to`.
+    pub fn sync(&self, path: &Path) -> Result<()> {
         let file = self.tmp.as_file();
         file.sync_data()
             .with_context(|| format!("syncing {}", path.display()))?;
-        set_mode_0644(file)?;
+        set_mode_0644(file)
+    }
+
+    /// Gives a synced file its final name (replacing any file there).
+    pub fn rename_to(self, path: &Path) -> Result<()> {
         self.tmp
             .persist(path)
             .map_err(|e| e.error)
@@ -130,11 +140,19 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// `known` is given the stream is already being verified by the engine, so hashing it again
 /// would be wasted work.
 pub async fn receive_stream(
-    mut stream: BlobStream,
+    stream: BlobStream,
     dir: &Path,
     known: Option<&Digest>,
 ) -> Result<(BlobFile, Digest)> {
-    let mut file = BlobFile::create_in(dir)?;
+    receive_stream_into(BlobFile::create_in(dir)?, stream, known).await
+}
+
+/// [`receive_stream`] into a blob file the caller made.
+pub async fn receive_stream_into(
+    mut file: BlobFile,
+    mut stream: BlobStream,
+    known: Option<&Digest>,
+) -> Result<(BlobFile, Digest)> {
     let mut hasher = known.is_none().then(|| Hasher::new(Algorithm::Sha256));
     let mut buf = vec![0u8; NETWORK_CHUNK];
     loop {
