@@ -21,5 +21,6 @@ mod storage;
 mod storage_layers;
 mod storage_registry;
 mod sync;
+mod sync_interrupted;
 mod sync_yaml;
 mod zstd_chunked;

@@ -341,3 +341,62 @@ fn a_swapped_instance_manifest_in_a_dir_list_is_refused() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn a_registry_manifest_that_does_not_match_its_docker_content_digest_is_refused() {
+    use crate::support::registry::{Proxy, ProxyMode, Registry};
+    let Some(reg) = Registry::start() else { return };
+    crate::sync::push_images(&reg, "ns/app", &[("a", 62), ("b", 63)], None);
+    let a = fixtures::build(&ImageSpec::small(62));
+    let b = fixtures::build(&ImageSpec::small(63));
+    let t = tempfile::tempdir().unwrap();
+    for (header_digest, refused) in [(&a.manifest_digest, true), (&b.manifest_digest, false)] {
+        // Tag `a` answered with b's manifest, under a's digest (swapped) or b's own.
+        let proxy = Proxy::start(
+            reg.port,
+            ProxyMode::Serve {
+                path: "/v2/ns/app/manifests/a ".into(),
+                head: format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nDocker-Content-Digest: {header_digest}\r\n",
+                    fixtures::OCI_MANIFEST
+                ),
+                body: b.manifest.clone(),
+            },
+        );
+        let out = t.path().join(format!("out-{refused}"));
+        let mut copy = skiff();
+        copy.args([
+            "--insecure-policy",
+            "copy",
+            "-q",
+            "--src-tls-verify=false",
+            &format!("docker://{}/ns/app:a", proxy.host()),
+            &format!("oci:{}", out.display()),
+        ]);
+        if !refused {
+            ok(&mut copy);
+            continue;
+        }
+        let (code, err) = fails(&mut copy);
+        assert_eq!(code, 1);
+        let msg = one_line_fatal(&err);
+        assert!(
+            msg.contains(&format!(
+                "Manifest does not match the registry's Docker-Content-Digest {}",
+                a.manifest_digest
+            )),
+            "{msg}"
+        );
+        assert!(!out.exists());
+        let (code, err) = fails(skiff().args([
+            "inspect",
+            "--tls-verify=false",
+            &format!("docker://{}/ns/app:a", proxy.host()),
+        ]));
+        assert_eq!(code, 1);
+        assert!(
+            one_line_fatal(&err).contains("Docker-Content-Digest"),
+            "{err}"
+        );
+    }
+}

@@ -547,6 +547,16 @@ pub enum ProxyMode {
     PageTags(usize),
     /// Cuts the connection of the first full blob GET after this many response bytes.
     CutFirstBlobAfter(usize),
+    /// Forwards this many response bytes of the first full blob GET, then nothing more while
+    /// keeping the connection open (a stalled download); counted in `cuts`.
+    StallFirstBlobAfter(usize),
+    /// Answers every request whose line contains `path` with `head` (status line and
+    /// headers, without Content-Length) and `body`, instead of forwarding it.
+    Serve {
+        path: String,
+        head: String,
+        body: Vec<u8>,
+    },
     /// Answers the first `times` requests whose line contains `path` with this raw status
     /// line and headers (e.g. `503 Service Unavailable`) instead of forwarding them.
     Refuse {
@@ -627,6 +637,7 @@ fn proxy_connection(
     let budget: Arc<Mutex<Option<usize>>> = Arc::new(Mutex::new(None));
     let (mut server_r, mut client_w) = (server.try_clone()?, client.try_clone()?);
     let (budget_r, cuts_r) = (budget.clone(), cuts.clone());
+    let stall = matches!(mode, ProxyMode::StallFirstBlobAfter(_));
     let (client_sd, server_sd) = (client.try_clone()?, server.try_clone()?);
     let down = std::thread::spawn(move || {
         let mut buf = vec![0u8; 64 << 10];
@@ -646,6 +657,13 @@ fn proxy_connection(
                 }
             }
             if client_w.write_all(&buf[..allowed]).is_err() {
+                break;
+            }
+            if cut && stall {
+                // Nothing more goes down; the client's side stays open until it gives up.
+                cuts_r.fetch_add(1, Ordering::SeqCst);
+                let _ = server_sd.shutdown(Shutdown::Both);
+                std::mem::forget(client_w);
                 break;
             }
             if cut {
@@ -693,12 +711,24 @@ fn proxy_connection(
                     head[0] = head[0].replacen("/tags/list ", &format!("/tags/list?n={n} "), 1);
                 }
             }
-            ProxyMode::CutFirstBlobAfter(limit) => {
+            ProxyMode::CutFirstBlobAfter(limit) | ProxyMode::StallFirstBlobAfter(limit) => {
                 if is_blob_get && !has_range && cuts.load(Ordering::SeqCst) == 0 {
                     *budget.lock().unwrap() = Some(*limit);
                 }
             }
             ProxyMode::Refuse { .. } => {}
+            ProxyMode::Serve {
+                path,
+                head: h,
+                body,
+            } => {
+                if head[0].contains(path.as_str()) {
+                    let mut client_w = reader.get_ref().try_clone()?;
+                    write!(client_w, "{h}Content-Length: {}\r\n\r\n", body.len())?;
+                    client_w.write_all(body)?;
+                    continue;
+                }
+            }
         }
         if let ProxyMode::Refuse {
             path,
