@@ -400,3 +400,57 @@ fn a_registry_manifest_that_does_not_match_its_docker_content_digest_is_refused(
         );
     }
 }
+
+#[test]
+fn a_docker_archive_with_a_changed_layer_or_config_is_refused() {
+    use crate::support::engine::members;
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    fixtures::write_oci(&src, "v1", &ImageSpec::small(64));
+    let archive = t.path().join("a.tar");
+    ok(skiff().args([
+        "copy",
+        "-q",
+        &format!("oci:{}:v1", src.display()),
+        &format!("docker-archive:{}:x/y:v1", archive.display()),
+    ]));
+    let good = std::fs::read(&archive).unwrap();
+    let entries = members(&good);
+    // A byte changed in the middle of a layer, then in the config (named by its digest).
+    let layer = entries
+        .iter()
+        .find(|(n, _, size)| n.ends_with(".tar") && *size > 1000)
+        .expect("a layer member");
+    let config = entries
+        .iter()
+        .find(|(n, _, _)| n.ends_with(".json") && n.len() == 69)
+        .expect("a config member");
+    for (what, (name, offset, size), pos) in [
+        ("layer", layer, layer.2 / 2),
+        // Inside the JSON (the architecture's value), so it still parses.
+        ("config", config, {
+            let json = &good[config.1..config.1 + config.2];
+            json.windows(5).position(|w| w == b"amd64").unwrap() + 1
+        }),
+    ] {
+        let mut bad = good.clone();
+        assert!(pos < *size, "{name}");
+        bad[offset + pos] ^= 0x01;
+        let path = t.path().join(format!("bad-{what}.tar"));
+        std::fs::write(&path, &bad).unwrap();
+        let out = t.path().join(format!("out-{what}"));
+        let (code, err) = fails(skiff().args([
+            "copy",
+            "-q",
+            &format!("docker-archive:{}", path.display()),
+            &format!("oci:{}", out.display()),
+        ]));
+        assert_eq!(code, 1, "{what}");
+        let msg = one_line_fatal(&err);
+        assert!(
+            msg.contains("does not match") || msg.contains("Digest did not match"),
+            "{what}: {msg}"
+        );
+        assert!(!out.exists(), "{what}");
+    }
+}
