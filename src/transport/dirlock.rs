@@ -15,7 +15,17 @@ use anyhow::{Context, Result};
 
 /// A held lock; released when dropped (or when the process ends, however it ends).
 pub struct DirLock {
-    _dir: File,
+    /// `None` where the file system has no flock for directories (some network file
+    /// systems): skiff then works unlocked, as skopeo always does.
+    _dir: Option<File>,
+}
+
+/// Errors that mean "this file system cannot lock a directory", not "someone holds it".
+fn unsupported(err: &io::Error) -> bool {
+    matches!(
+        err.raw_os_error(),
+        Some(libc::EBADF | libc::ENOLCK | libc::EOPNOTSUPP | libc::EINVAL)
+    )
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -63,9 +73,13 @@ impl DirLock {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(e).with_context(|| format!("opening {}", path.display())),
             };
-            flock(&dir, op).with_context(|| format!("locking {}", path.display()))?;
+            match flock(&dir, op) {
+                Ok(()) => {}
+                Err(e) if unsupported(&e) => return Ok(DirLock { _dir: None }),
+                Err(e) => return Err(e).with_context(|| format!("locking {}", path.display())),
+            }
             if same_dir(&dir, path) {
-                return Ok(DirLock { _dir: dir });
+                return Ok(DirLock { _dir: Some(dir) });
             }
         }
     }
@@ -75,7 +89,7 @@ impl DirLock {
     pub fn try_exclusive(path: &Path) -> Option<DirLock> {
         let dir = open_dir(path).ok()?;
         flock(&dir, libc::LOCK_EX | libc::LOCK_NB).ok()?;
-        same_dir(&dir, path).then_some(DirLock { _dir: dir })
+        same_dir(&dir, path).then_some(DirLock { _dir: Some(dir) })
     }
 }
 
@@ -92,19 +106,22 @@ fn same_dir(dir: &File, path: &Path) -> bool {
 /// process (nobody holds it) from one in use.
 pub struct OwnedStaging {
     pub path: PathBuf,
-    _lock: DirLock,
+    /// `None` where directories cannot be locked; such staging is then never swept.
+    _lock: Option<DirLock>,
 }
 
 impl OwnedStaging {
     /// Creates a new staging directory in `parent`, named `prefix` + random characters.
     pub fn create_in(parent: &Path, prefix: &str) -> Result<OwnedStaging> {
+        // Made and locked under the parent's shared lock: a sweep (which holds the parent
+        // exclusively) never sees it between the two and takes it for a dead copy's.
+        let _parent = DirLock::acquire(parent, Mode::Shared)?;
         let path = tempfile::Builder::new()
             .prefix(prefix)
             .tempdir_in(parent)
             .with_context(|| format!("creating a staging directory in {}", parent.display()))?
             .keep();
-        let lock = DirLock::try_exclusive(&path)
-            .with_context(|| format!("locking staging directory {}", path.display()))?;
+        let lock = DirLock::try_exclusive(&path);
         Ok(OwnedStaging { path, _lock: lock })
     }
 }
@@ -123,6 +140,10 @@ pub struct Swept {
 pub fn sweep_stale_staging(parent: &Path, prefix: &str) -> Result<Swept> {
     let mut others = false;
     let mut removed = 0;
+    if !parent.is_dir() {
+        return Ok(Swept { removed, others });
+    }
+    let _parent = DirLock::acquire(parent, Mode::Exclusive)?;
     let entries = match std::fs::read_dir(parent) {
         Ok(e) => e,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
