@@ -20,11 +20,16 @@ pub fn blob_path(layout: &Path, digest: &str) -> PathBuf {
 /// then waits for more, which never come (the writer ends when the test does).
 pub struct StalledBlob {
     opened: mpsc::Receiver<()>,
-    _hold: mpsc::Sender<()>,
+    hold: mpsc::Sender<()>,
 }
 
 impl StalledBlob {
     pub fn at(path: &Path, first: Vec<u8>) -> StalledBlob {
+        StalledBlob::resumable(path, first, Vec::new())
+    }
+
+    /// Like `at`, and `release` then sends `rest` and ends the blob.
+    pub fn resumable(path: &Path, first: Vec<u8>, rest: Vec<u8>) -> StalledBlob {
         std::fs::remove_file(path).unwrap();
         assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
         let (opened_tx, opened) = mpsc::channel();
@@ -35,13 +40,17 @@ impl StalledBlob {
             if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&fifo) {
                 let _ = opened_tx.send(());
                 let _ = f.write_all(&first);
-                let _ = held.recv();
+                if held.recv().is_ok() {
+                    let _ = f.write_all(&rest);
+                }
             }
         });
-        StalledBlob {
-            opened,
-            _hold: hold,
-        }
+        StalledBlob { opened, hold }
+    }
+
+    /// Sends the rest of the blob (see `resumable`).
+    pub fn release(&self) {
+        self.hold.send(()).unwrap();
     }
 
     /// Waits until a copy is reading the blob.
@@ -173,6 +182,67 @@ fn interrupted_copy_keeps_blobs_another_copy_committed() {
         skopeo_reads(&layout, "tb", &built_b, &t.path().join("out"));
         assert_eq!(blob_names(&layout), names_of(&built_b), "SIG{signal}");
     }
+}
+
+#[test]
+fn interrupted_copy_keeps_blobs_a_running_copy_relies_on() {
+    if skopeo().is_none() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let src_a = t.path().join("a");
+    let built_a = fixtures::write_oci(&src_a, "a", &ImageSpec::small(71));
+    let src_b = t.path().join("b");
+    let built_b = fixtures::write_oci(&src_b, "b", &ImageSpec::small(72));
+    let shared = fixtures::sha256(&built_a.blobs[0]);
+    let stalled_a = StalledBlob::at(
+        &blob_path(&src_a, &fixtures::sha256(&built_a.blobs[1])),
+        built_a.blobs[1][..100].to_vec(),
+    );
+    let own_b = &built_b.blobs[1];
+    let stalled_b = StalledBlob::resumable(
+        &blob_path(&src_b, &fixtures::sha256(own_b)),
+        own_b[..100].to_vec(),
+        own_b[100..].to_vec(),
+    );
+    let layout = t.path().join("L");
+    let copy = |src: &Path, from: &str, to: &str| {
+        skiff()
+            .args([
+                "copy",
+                "-q",
+                &format!("oci:{}:{from}", src.display()),
+                &format!("oci:{}:{to}", layout.display()),
+            ])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut copy_a = copy(&src_a, "a", "ta");
+    stalled_a.wait_opened();
+    wait_for("copy A to write the shared layer", || {
+        blob_path(&layout, &shared).exists()
+    });
+    let written = std::fs::metadata(blob_path(&layout, &shared))
+        .unwrap()
+        .modified()
+        .unwrap();
+    // B, mid-copy too, has found the shared layer and marked it as relied upon.
+    let mut copy_b = copy(&src_b, "b", "tb");
+    stalled_b.wait_opened();
+    wait_for("copy B to mark the shared layer", || {
+        std::fs::metadata(blob_path(&layout, &shared))
+            .and_then(|m| m.modified())
+            .is_ok_and(|m| m != written)
+    });
+    kill(&copy_a, "INT");
+    assert!(!wait_exit(&mut copy_a, "copy A").success());
+    assert!(blob_path(&layout, &shared).exists());
+    stalled_b.release();
+    assert!(wait_exit(&mut copy_b, "copy B").success());
+    assert_eq!(index_tags(&layout), ["tb"]);
+    skopeo_reads(&layout, "tb", &built_b, &t.path().join("out"));
+    assert_eq!(blob_names(&layout), names_of(&built_b));
 }
 
 #[test]
