@@ -285,35 +285,51 @@ fn parallel_copies_into_one_layout_keep_every_tag() {
     let t = tempfile::tempdir().unwrap();
     let src = t.path().join("h");
     let built = fixtures::write_oci(&src, "latest", &ImageSpec::small(45));
-    let layout = t.path().join("L");
     let tags: Vec<String> = (1..=8).map(|i| format!("t{i}")).collect();
-    let children: Vec<Child> = tags
-        .iter()
-        .map(|tag| {
-            skiff()
-                .args([
-                    "copy",
-                    "-q",
-                    &format!("oci:{}:latest", src.display()),
-                    &format!("oci:{}:{tag}", layout.display()),
-                ])
-                .spawn()
+    for shared in [None, Some(t.path().join("shared"))] {
+        let layout = t.path().join(format!("L-{}", shared.is_some()));
+        let blob_dir_args = |flag: &str| match &shared {
+            Some(dir) => vec![flag.to_string(), dir.display().to_string()],
+            None => Vec::new(),
+        };
+        let children: Vec<Child> = tags
+            .iter()
+            .map(|tag| {
+                skiff()
+                    .args(["copy", "-q"])
+                    .args(blob_dir_args("--dest-shared-blob-dir"))
+                    .args([
+                        &format!("oci:{}:latest", src.display()),
+                        &format!("oci:{}:{tag}", layout.display()),
+                    ])
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut c in children {
+            assert!(c.wait().unwrap().success());
+        }
+        assert_eq!(index_tags(&layout), tags, "shared blob dir: {shared:?}");
+        for tag in &tags {
+            let out = ok(skopeo()
                 .unwrap()
-        })
-        .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success());
+                .args(["inspect", "--raw"])
+                .args(blob_dir_args("--shared-blob-dir"))
+                .arg(format!("oci:{}:{tag}", layout.display())));
+            assert_eq!(out.stdout, built.manifest, "{tag}");
+        }
+        let out = t.path().join(format!("out-{}", shared.is_some()));
+        ok(skopeo()
+            .unwrap()
+            .args(["copy", "-q"])
+            .args(blob_dir_args("--src-shared-blob-dir"))
+            .args([
+                &format!("oci:{}:t8", layout.display()),
+                &format!("dir:{}", out.display()),
+            ]));
+        let manifest = std::fs::read(out.join("manifest.json")).unwrap();
+        assert_eq!(fixtures::sha256(&manifest), built.manifest_digest);
     }
-    assert_eq!(index_tags(&layout), tags);
-    for tag in &tags {
-        let out = ok(skopeo().unwrap().args([
-            "inspect",
-            "--raw",
-            &format!("oci:{}:{tag}", layout.display()),
-        ]));
-        assert_eq!(out.stdout, built.manifest, "{tag}");
-    }
-    skopeo_reads(&layout, "t8", &built, &t.path().join("out"));
 }
 
 fn one_line_fatal(err: &str) -> String {
