@@ -69,10 +69,12 @@ fn run() -> u8 {
         };
         // Copies cancelled in tasks of their own (sync's images) clean up on the runtime's
         // threads; wait for them, within bounds (a blocked thread must not hang the exit).
-        let cleanups = skiff::transport::pending::all_done();
-        tokio::select! {
-            _ = tokio::time::timeout(std::time::Duration::from_secs(30), cleanups) => {}
-            _ = interrupted() => {}
+        if skiff::transport::pending::outstanding() {
+            let cleanups = skiff::transport::pending::all_done();
+            tokio::select! {
+                _ = tokio::time::timeout(std::time::Duration::from_secs(30), cleanups) => {}
+                _ = interrupted() => {}
+            }
         }
         result
     });

@@ -28,6 +28,11 @@ impl Drop for Pending {
     }
 }
 
+/// Whether some clean-up has not run yet.
+pub fn outstanding() -> bool {
+    LIVE.load(Ordering::SeqCst) > 0
+}
+
 /// Resolves once no [`Pending`] is alive.
 pub async fn all_done() {
     loop {
