@@ -218,6 +218,18 @@ mod tests {
                 .to_string(),
             format!("Refusing to overwrite destination directory \"{taken}\"")
         );
+        // What a SIGKILLed sync left (its staging, nobody holding it) does not count…
+        let killed = t.path().join("killed");
+        std::fs::create_dir_all(killed.join(format!("{STAGING_PREFIX}x/blob"))).unwrap();
+        let killed = killed.display().to_string();
+        assert!(destination(&killed, DestKind::Dir, &mut claimed).is_ok());
+        assert!(!Path::new(&killed).exists());
+        // … but anything else in the directory does.
+        let kept = t.path().join("kept");
+        std::fs::create_dir_all(kept.join(format!("{STAGING_PREFIX}x"))).unwrap();
+        std::fs::write(kept.join("manifest.json"), b"{}").unwrap();
+        let kept = kept.display().to_string();
+        assert!(destination(&kept, DestKind::Dir, &mut claimed).is_err());
         let fresh = format!("{taken}/new");
         assert!(destination(&fresh, DestKind::Dir, &mut claimed).is_ok());
         assert!(destination(&fresh, DestKind::Dir, &mut claimed).is_err());
