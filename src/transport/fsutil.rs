@@ -40,6 +40,9 @@ pub async fn few_reads<T: Send + 'static>(
 /// Writes start reaching the disk while the copy goes on, so the final sync is short.
 const WRITEBACK_EVERY: u64 = 8 << 20;
 
+/// How temporary blob files are named.
+pub const BLOB_TMP_PREFIX: &str = ".skiff-blob-";
+
 /// A blob file being written: a temporary file in the target directory that is removed unless
 /// `persist` moves it to its final name.
 pub struct BlobFile {
@@ -51,7 +54,7 @@ pub struct BlobFile {
 impl BlobFile {
     pub fn create_in(dir: &Path) -> Result<BlobFile> {
         let tmp = tempfile::Builder::new()
-            .prefix(".skiff-blob-")
+            .prefix(BLOB_TMP_PREFIX)
             .tempfile_in(dir)
             .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
         Ok(BlobFile {
@@ -59,6 +62,20 @@ impl BlobFile {
             written: 0,
             flushed: 0,
         })
+    }
+
+    /// Holds an exclusive flock on the file while it is written, which tells a sweep that
+    /// its writer is alive (one killed by SIGKILL leaves it unlocked).
+    pub fn hold_lock(&self) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock only takes a descriptor this file owns; failing is harmless (the file
+        // is then simply never swept).
+        unsafe {
+            libc::flock(
+                self.tmp.as_file().as_raw_fd(),
+                libc::LOCK_EX | libc::LOCK_NB,
+            );
+        }
     }
 
     pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {

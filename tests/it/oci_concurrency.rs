@@ -540,3 +540,51 @@ fn a_docker_archive_with_a_changed_layer_or_config_is_refused() {
         assert!(!out.exists(), "{what}");
     }
 }
+
+fn temp_blob_files(layout: &Path) -> Vec<String> {
+    blob_names(layout)
+        .into_iter()
+        .filter(|n| n.starts_with(".skiff-blob-"))
+        .collect()
+}
+
+#[test]
+fn half_written_blobs_of_a_killed_copy_are_swept_by_the_next_commit() {
+    if skopeo().is_none() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    let built_a = fixtures::write_oci(&src, "a", &ImageSpec::small(73));
+    let built_b = fixtures::write_oci(&src, "b", &ImageSpec::small(74));
+    let stalled = StalledBlob::at(
+        &blob_path(&src, &fixtures::sha256(&built_a.blobs[1])),
+        built_a.blobs[1][..100].to_vec(),
+    );
+    let layout = t.path().join("L");
+    let mut killed = skiff()
+        .args([
+            "copy",
+            "-q",
+            &format!("oci:{}:a", src.display()),
+            &format!("oci:{}:a", layout.display()),
+        ])
+        .spawn()
+        .unwrap();
+    stalled.wait_opened();
+    wait_for("a temporary blob file", || {
+        layout.join("blobs/sha256").exists() && !temp_blob_files(&layout).is_empty()
+    });
+    kill(&killed, "KILL");
+    wait_exit(&mut killed, "the killed copy");
+    assert!(!temp_blob_files(&layout).is_empty());
+    ok(skiff().args([
+        "copy",
+        "-q",
+        &format!("oci:{}:b", src.display()),
+        &format!("oci:{}:b", layout.display()),
+    ]));
+    assert_eq!(temp_blob_files(&layout), Vec::<String>::new());
+    assert_eq!(index_tags(&layout), ["b"]);
+    skopeo_reads(&layout, "b", &built_b, &t.path().join("out"));
+}

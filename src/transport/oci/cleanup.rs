@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::{DirFiles, LayoutFiles};
 use crate::digest::Digest;
-use crate::transport::fsutil::MAX_MANIFEST_SIZE;
+use crate::transport::fsutil::{BLOB_TMP_PREFIX, MAX_MANIFEST_SIZE};
 
 /// How a blob file looked when this copy wrote it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,6 +135,34 @@ pub fn remove_unneeded(files: &DirFiles, root: &Path, added: Vec<AddedBlob>) {
     }
 }
 
+/// Removes temporary blob files of copies that were killed (nobody holds their lock) from
+/// the layout's blob directories. Call under the exclusive lock, so no copy is between making
+/// such a file and locking it.
+pub fn sweep_stale_temp_files(blobs: &Path) {
+    use std::os::fd::AsRawFd;
+    let Ok(algos) = std::fs::read_dir(blobs) else {
+        return;
+    };
+    for algo in algos.flatten() {
+        let Ok(files) = std::fs::read_dir(algo.path()) else {
+            continue;
+        };
+        for f in files.flatten() {
+            if !f.file_name().to_string_lossy().starts_with(BLOB_TMP_PREFIX) {
+                continue;
+            }
+            let Ok(file) = std::fs::File::open(f.path()) else {
+                continue;
+            };
+            // SAFETY: flock only takes a descriptor `file` owns.
+            let free = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+            if free {
+                let _ = std::fs::remove_file(f.path());
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +210,28 @@ mod tests {
         assert!(layer_p.exists() && config_p.exists() && m_p.exists());
         assert!(marked_p.exists(), "a blob another copy relies on stays");
         assert!(!lonely_p.exists());
+    }
+
+    #[test]
+    fn stale_temp_files_go_live_ones_stay() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("sha256");
+        std::fs::create_dir_all(&dir).unwrap();
+        let live = crate::transport::fsutil::BlobFile::create_in(&dir).unwrap();
+        live.hold_lock();
+        // What a killed copy leaves: a temporary file nobody holds.
+        let dead_path = dir.join(format!("{BLOB_TMP_PREFIX}dead"));
+        std::fs::write(&dead_path, b"half a blob").unwrap();
+        std::fs::write(dir.join("0123"), b"a blob").unwrap();
+        sweep_stale_temp_files(t.path());
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(left.len(), 2, "{left:?}");
+        assert!(!dead_path.exists());
+        assert!(dir.join("0123").exists());
+        drop(live);
     }
 
     #[test]

@@ -325,7 +325,9 @@ impl OciDestination {
         let dir = self.files.blobs.join(digest_algo);
         let _lock = self.lock(Mode::Shared)?;
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        BlobFile::create_in(&dir)
+        let file = BlobFile::create_in(&dir)?;
+        file.hold_lock();
+        Ok(file)
     }
 
     fn is_added(&self, path: &Path) -> bool {
@@ -473,6 +475,11 @@ impl ImageDestination for OciDestination {
             empty_index()
         };
         add_manifest(&mut index, desc);
+        if !self.shared_blobs {
+            // Half-written blobs of copies that were killed (a shared blob directory is not
+            // guarded by this layout's lock, so it is left alone).
+            cleanup::sweep_stale_temp_files(&self.files.blobs);
+        }
         fsutil::write_file_atomic(&self.name.path.join("oci-layout"), LAYOUT_FILE_CONTENT)?;
         fsutil::write_file_atomic(
             &self.name.path.join("index.json"),
