@@ -132,7 +132,7 @@ impl DirDestination {
         let mut created = None;
         if path.exists() {
             // Staging left by a killed copy is nobody's any more.
-            sweep_stale_staging(path, STAGING_PREFIX)?;
+            sweep_stale_staging(path, STAGING_PREFIX, false)?;
             if !user_entries(path)?.is_empty() {
                 match fs::read(path.join("version")) {
                     Ok(v) if v == VERSION.as_bytes() => {}

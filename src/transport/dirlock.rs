@@ -136,8 +136,8 @@ pub struct Swept {
 }
 
 /// Removes the directories named `prefix*` in `parent` that no live process holds (left by a
-/// run that was killed).
-pub fn sweep_stale_staging(parent: &Path, prefix: &str) -> Result<Swept> {
+/// run that was killed); with `dry`, only counts them.
+pub fn sweep_stale_staging(parent: &Path, prefix: &str, dry: bool) -> Result<Swept> {
     let mut others = false;
     let mut removed = 0;
     if !parent.is_dir() {
@@ -162,8 +162,10 @@ pub fn sweep_stale_staging(parent: &Path, prefix: &str) -> Result<Swept> {
         }
         match DirLock::try_exclusive(&path) {
             Some(_held) => {
-                std::fs::remove_dir_all(&path)
-                    .with_context(|| format!("removing stale {}", path.display()))?;
+                if !dry {
+                    std::fs::remove_dir_all(&path)
+                        .with_context(|| format!("removing stale {}", path.display()))?;
+                }
                 removed += 1;
             }
             None => others = true,
@@ -185,7 +187,7 @@ mod tests {
         let dead_path = dead.path.clone();
         drop(dead); // as if its process had been killed: the lock is gone, the files stay
         assert!(dead_path.exists());
-        let swept = sweep_stale_staging(t.path(), ".st-").unwrap();
+        let swept = sweep_stale_staging(t.path(), ".st-", false).unwrap();
         assert_eq!(
             swept,
             Swept {
@@ -196,7 +198,7 @@ mod tests {
         assert!(!dead_path.exists());
         assert!(live.path.exists());
         drop(live);
-        let swept = sweep_stale_staging(t.path(), ".st-").unwrap();
+        let swept = sweep_stale_staging(t.path(), ".st-", false).unwrap();
         assert_eq!(
             swept,
             Swept {
