@@ -578,6 +578,9 @@ fn half_written_blobs_of_a_killed_copy_are_swept_by_the_next_commit() {
     kill(&killed, "KILL");
     wait_exit(&mut killed, "the killed copy");
     assert!(!temp_blob_files(&layout).is_empty());
+    // And what a copy killed while writing index.json would leave.
+    let index_tmp = layout.join(".skiff-blob-index");
+    std::fs::write(&index_tmp, b"{\"schemaVersion\":").unwrap();
     ok(skiff().args([
         "copy",
         "-q",
@@ -585,6 +588,7 @@ fn half_written_blobs_of_a_killed_copy_are_swept_by_the_next_commit() {
         &format!("oci:{}:b", layout.display()),
     ]));
     assert_eq!(temp_blob_files(&layout), Vec::<String>::new());
+    assert!(!index_tmp.exists());
     assert_eq!(index_tags(&layout), ["b"]);
     skopeo_reads(&layout, "b", &built_b, &t.path().join("out"));
 }

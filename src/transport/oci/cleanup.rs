@@ -135,6 +135,19 @@ pub fn remove_unneeded(files: &DirFiles, root: &Path, added: Vec<AddedBlob>) {
     }
 }
 
+/// Removes the temporary `index.json`/`oci-layout` a copy killed while committing left in the
+/// layout's root. Call under the exclusive lock: only a commit, which holds it, makes them.
+pub fn sweep_stale_index_files(root: &Path) {
+    let Ok(files) = std::fs::read_dir(root) else {
+        return;
+    };
+    for f in files.flatten() {
+        if f.file_name().to_string_lossy().starts_with(BLOB_TMP_PREFIX) {
+            let _ = std::fs::remove_file(f.path());
+        }
+    }
+}
+
 /// Removes temporary blob files of copies that were killed (nobody holds their lock) from
 /// the layout's blob directories. Call under the exclusive lock, so no copy is between making
 /// such a file and locking it.

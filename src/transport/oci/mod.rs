@@ -480,6 +480,7 @@ impl ImageDestination for OciDestination {
             // guarded by this layout's lock, so it is left alone).
             cleanup::sweep_stale_temp_files(&self.files.blobs);
         }
+        cleanup::sweep_stale_index_files(&self.name.path);
         fsutil::write_file_atomic(&self.name.path.join("oci-layout"), LAYOUT_FILE_CONTENT)?;
         fsutil::write_file_atomic(
             &self.name.path.join("index.json"),
