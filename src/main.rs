@@ -56,7 +56,7 @@ fn run() -> u8 {
     let result = runtime.block_on(async move {
         let work = cli::run(cli);
         // Dropping the work on a signal or timeout runs the destinations' clean-up.
-        tokio::select! {
+        let result = tokio::select! {
             r = async {
                 match timeout {
                     Some(t) => tokio::time::timeout(t, work)
@@ -66,7 +66,17 @@ fn run() -> u8 {
                 }
             } => r,
             s = interrupted() => Err(anyhow::anyhow!("interrupted by signal {s}")),
+        };
+        // Copies cancelled in tasks of their own (sync's images) clean up on the runtime's
+        // threads; wait for them, within bounds (a blocked thread must not hang the exit).
+        if skiff::transport::pending::outstanding() {
+            let cleanups = skiff::transport::pending::all_done();
+            tokio::select! {
+                _ = tokio::time::timeout(std::time::Duration::from_secs(30), cleanups) => {}
+                _ = interrupted() => {}
+            }
         }
+        result
     });
     // A blocking read may still be stuck (e.g. on a pipe); the work is already cancelled and
     // cleaned up, so do not wait for it.

@@ -5,12 +5,14 @@
 //! functions below replace a reference trait object: adding a transport means one match arm.
 
 pub mod dir;
+pub mod dirlock;
 pub mod docker;
 pub mod docker_archive;
 pub mod docker_daemon;
 pub mod fsutil;
 pub mod oci;
 pub mod oci_archive;
+pub mod pending;
 pub mod storage;
 pub mod tarindex;
 

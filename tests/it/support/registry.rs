@@ -548,7 +548,7 @@ pub enum ProxyMode {
     /// Cuts the connection of the first full blob GET after this many response bytes.
     CutFirstBlobAfter(usize),
     /// Stops forwarding the first full blob GET after this many response bytes, keeping
-    /// the connection open (a registry that stalls mid-body).
+    /// the connection open (a registry that stalls mid-body); counted in `cuts`.
     StallFirstBlobAfter(usize),
     /// Flips the byte at this offset of the first full blob GET's response (a broken
     /// cache on the way); the rest passes unchanged.
@@ -556,6 +556,13 @@ pub enum ProxyMode {
     /// Never answers the first request whose line contains this (a registry that stalls
     /// before its headers); later ones pass.
     StallFirst(&'static str),
+    /// Answers every request whose line contains `path` with `head` (status line and
+    /// headers, without Content-Length) and `body`, instead of forwarding it.
+    Serve {
+        path: String,
+        head: String,
+        body: Vec<u8>,
+    },
     /// Answers the first `times` requests whose line contains `path` with this raw status
     /// line and headers (e.g. `503 Service Unavailable`) instead of forwarding them.
     Refuse {
@@ -754,6 +761,18 @@ fn proxy_connection(
                 }
             }
             ProxyMode::Refuse { .. } => {}
+            ProxyMode::Serve {
+                path,
+                head: h,
+                body,
+            } => {
+                if head[0].contains(path.as_str()) {
+                    let mut client_w = reader.get_ref().try_clone()?;
+                    write!(client_w, "{h}Content-Length: {}\r\n\r\n", body.len())?;
+                    client_w.write_all(body)?;
+                    continue;
+                }
+            }
         }
         if let ProxyMode::Refuse {
             path,
