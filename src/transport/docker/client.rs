@@ -550,6 +550,11 @@ impl Client {
         self.pool.schedule.link(repo, digest).await
     }
 
+    /// What this process learned about the registry's blobs (see [`Scheduler`]).
+    pub fn schedule(&self) -> &Scheduler {
+        &self.pool.schedule
+    }
+
     /// The `Authorization` header for a request, per the challenges of the ping.
     async fn authorization(&self, extra: Option<&Scope>) -> Result<Option<String>> {
         let Some(d) = self.pool.detected.get() else {

@@ -252,6 +252,9 @@ impl DockerDestination {
             return Err(err.context(format!("uploading layer to {put}")));
         }
         let sent = counter.size.load(std::sync::atomic::Ordering::Relaxed) as i64;
+        self.client
+            .schedule()
+            .mark_present(self.reference.path(), digest, sent);
         Ok(BlobInfo::new(digest.clone(), sent, media_type.to_string()))
     }
 
@@ -368,6 +371,20 @@ impl ImageDestination for DockerDestination {
             .client
             .blob_link(self.reference.path(), &info.digest)
             .await;
+        let repo = self.reference.path();
+        let found = |size: i64| {
+            self.client
+                .schedule()
+                .mark_present(repo, &info.digest, size);
+            Some(BlobInfo::new(
+                info.digest.clone(),
+                size,
+                info.media_type.clone(),
+            ))
+        };
+        if let Some(size) = self.client.schedule().known_present(repo, &info.digest) {
+            return Ok(found(size));
+        }
         // Another repository of this registry has it: a mount answers whether it is here
         // (or now is) in one round trip, without a HEAD first.
         if let Some(BlobOrigin::Registry {
@@ -378,18 +395,10 @@ impl ImageDestination for DockerDestination {
             && repository != self.reference.path()
             && self.mount(repository, &info.digest).await.unwrap_or(false)
         {
-            return Ok(Some(BlobInfo::new(
-                info.digest.clone(),
-                info.size,
-                info.media_type.clone(),
-            )));
+            return Ok(found(info.size));
         }
         if let Some(size) = self.blob_exists(&info.digest).await? {
-            return Ok(Some(BlobInfo::new(
-                info.digest.clone(),
-                size,
-                info.media_type.clone(),
-            )));
+            return Ok(found(size));
         }
         Ok(None)
     }
@@ -459,6 +468,9 @@ impl ImageDestination for DockerDestination {
             }
         }
         let size = counter.size.load(std::sync::atomic::Ordering::Relaxed) as i64;
+        self.client
+            .schedule()
+            .mark_present(self.reference.path(), &digest, size);
         Ok(BlobInfo::new(digest, size, info.media_type.clone()))
     }
 

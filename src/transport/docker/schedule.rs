@@ -4,6 +4,9 @@
 //! - a blob that one task is writing into a repository (uploading or mounting) is not probed
 //!   or written there by another task until that finishes: distribution answers a HEAD with
 //!   500 while another request is still writing the blob's link file;
+//! - a blob known to be in a repository (this process put, mounted or found it there) is not
+//!   asked for again: a second mount would rewrite its link file while another task's
+//!   manifest PUT reads it;
 //! - a 429 (or an exhausted rate limit) pauses the whole host's queue, not just one request.
 
 use std::collections::HashMap;
@@ -19,6 +22,8 @@ type LinkKey = (String, Digest);
 pub struct Scheduler {
     /// One lock per (repository, blob) being checked or written; entries go when unused.
     links: Mutex<HashMap<LinkKey, Arc<tokio::sync::Mutex<()>>>>,
+    /// Blobs known to be in a repository, with their size there.
+    present: Mutex<HashMap<LinkKey, i64>>,
     /// No request to the host starts before this.
     paused_until: Mutex<Option<Instant>>,
 }
@@ -62,6 +67,18 @@ impl Scheduler {
             key,
             guard: Some(guard),
         }
+    }
+
+    /// Records that `digest` is in `repo`, `size` bytes long.
+    pub fn mark_present(&self, repo: &str, digest: &Digest, size: i64) {
+        let mut p = self.present.lock().unwrap_or_else(|e| e.into_inner());
+        p.insert((repo.to_string(), digest.clone()), size);
+    }
+
+    /// The size of `digest` in `repo`, when this process knows it is there.
+    pub fn known_present(&self, repo: &str, digest: &Digest) -> Option<i64> {
+        let p = self.present.lock().unwrap_or_else(|e| e.into_inner());
+        p.get(&(repo.to_string(), digest.clone())).copied()
     }
 
     /// Holds every request to the host for `wait` (longer pauses already set stay).
