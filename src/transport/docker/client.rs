@@ -20,7 +20,7 @@ use url::Url;
 
 use super::challenge::{self, Challenge, Scope};
 use super::errors::{RegistryError, Unauthorized, http_response_error};
-use super::tls;
+use super::{proxy, tls};
 use crate::auth::Credentials;
 use crate::config::certs::TlsFiles;
 use crate::copy::retry::Transient;
@@ -55,6 +55,7 @@ fn pool(host: &str, files: &TlsFiles, skip_verify: bool) -> Result<Arc<Pool>> {
     let tls = tls::client_config(files, skip_verify)?;
     let http = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
+        .proxy(proxy::reqwest_proxy())
         .connect_timeout(Duration::from_secs(30))
         .pool_idle_timeout(Duration::from_secs(90))
         .pool_max_idle_per_host(PER_HOST_REQUESTS)
@@ -75,6 +76,7 @@ pub fn simple_http_client() -> Result<reqwest::Client> {
     let tls = tls::client_config(&TlsFiles::default(), false)?;
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
+        .proxy(proxy::reqwest_proxy())
         .connect_timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| anyhow!("setting up an HTTP client: {e}"))
@@ -480,6 +482,7 @@ impl Client {
         if let Some(body) = req.body.take() {
             builder = builder.body(body);
         }
+        refuse_cgi_proxy(req.method.as_str(), url)?;
         let inner = builder
             .send()
             .await
@@ -606,6 +609,7 @@ impl Client {
             }
             (b, "Requesting bearer token", "GET")
         };
+        refuse_cgi_proxy(method, &url)?;
         let res = builder
             .header(header::USER_AGENT, &self.user_agent)
             .send()
@@ -722,6 +726,14 @@ fn go_url_error(method: &str, url: &Url, e: &reqwest::Error) -> anyhow::Error {
     }
 }
 
+/// Go fails a plain-HTTP request rather than use `HTTP_PROXY` in a CGI program.
+fn refuse_cgi_proxy(method: &str, url: &Url) -> Result<()> {
+    match proxy::from_environment().proxy_for(url) {
+        Err(why) => Err(anyhow!("{} \"{url}\": {why}", go_method(method))),
+        Ok(_) => Ok(()),
+    }
+}
+
 fn go_method(m: &str) -> String {
     let mut s = m.to_lowercase();
     if let Some(f) = s.get_mut(0..1) {
@@ -761,11 +773,18 @@ fn rustls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
         if let Some(r) = c.downcast_ref::<rustls::Error>() {
             return Some(r);
         }
+        // hyper-rustls wraps tokio-rustls' io::Error (holding rustls' error) in another
+        // io::Error, and io::Error's `source()` skips the error it holds: look inside.
         if let Some(io) = c.downcast_ref::<std::io::Error>()
             && let Some(inner) = io.get_ref()
-            && let Some(r) = inner.downcast_ref::<rustls::Error>()
         {
-            return Some(r);
+            if let Some(r) = inner.downcast_ref::<rustls::Error>() {
+                return Some(r);
+            }
+            if inner.is::<std::io::Error>() {
+                cur = Some(inner);
+                continue;
+            }
         }
         cur = c.source();
     }
@@ -807,11 +826,22 @@ fn tls_text(e: &reqwest::Error) -> Option<String> {
     if m.contains("InvalidContentType") {
         return Some("http: server gave HTTP response to HTTPS client".into());
     }
+    if let Some((_, rest)) = m.split_once(tls::GO_TEXT_START)
+        && let Some((x509, _)) = rest.split_once(tls::GO_TEXT_END)
+    {
+        return Some(format!("tls: failed to verify certificate: {x509}"));
+    }
     if m.contains("UnknownIssuer") {
-        return Some("x509: certificate signed by unknown authority".into());
+        return Some(
+            "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+                .into(),
+        );
     }
     if m.contains("NotValidForName") {
-        return Some("x509: certificate is not valid for this host".into());
+        return Some(
+            "tls: failed to verify certificate: x509: certificate is not valid for this host"
+                .into(),
+        );
     }
     if m.contains("invalid peer certificate") || m.contains("peer is incompatible") {
         return Some(format!("tls: {m}"));
@@ -821,28 +851,38 @@ fn tls_text(e: &reqwest::Error) -> Option<String> {
 
 /// The part of Go's error after the URL.
 fn transport_cause(url: &Url, e: &reqwest::Error) -> String {
-    let addr = format!(
-        "{}:{}",
-        url.host_str().unwrap_or(""),
-        url.port_or_known_default().unwrap_or(0)
-    );
+    let proxy = proxy::from_environment().proxy_for(url).ok().flatten();
+    let addr = match &proxy {
+        Some(p) => proxy::proxy_addr(p),
+        None => format!(
+            "{}:{}",
+            url.host_str().unwrap_or(""),
+            url.port_or_known_default().unwrap_or(0)
+        ),
+    };
+    // Go names a failure to reach the proxy as such (`proxyconnect tcp: dial tcp PROXY: …`).
+    let dial = if proxy.is_some() {
+        "proxyconnect tcp: dial tcp"
+    } else {
+        "dial tcp"
+    };
     if let Some(r) = rustls_error(e) {
         use rustls::{CertificateError, Error as E, InvalidMessage};
+        if let Some(go) = tls::go_wording(r) {
+            return go;
+        }
         return match r {
             E::InvalidMessage(InvalidMessage::InvalidContentType) => {
                 "http: server gave HTTP response to HTTPS client".into()
             }
-            E::InvalidCertificate(CertificateError::UnknownIssuer) => {
-                "x509: certificate signed by unknown authority".into()
-            }
             E::InvalidCertificate(CertificateError::NotValidForName)
             | E::InvalidCertificate(CertificateError::NotValidForNameContext { .. }) => format!(
-                "x509: certificate is not valid for {}",
+                "tls: failed to verify certificate: x509: certificate is not valid for {}",
                 url.host_str().unwrap_or("")
             ),
             E::InvalidCertificate(CertificateError::Expired)
             | E::InvalidCertificate(CertificateError::ExpiredContext { .. }) => {
-                "x509: certificate has expired or is not yet valid".into()
+                "tls: failed to verify certificate: x509: certificate has expired or is not yet valid".into()
             }
             other => format!("tls: {other}"),
         };
@@ -851,17 +891,17 @@ fn transport_cause(url: &Url, e: &reqwest::Error) -> String {
         return t;
     }
     if e.is_timeout() {
-        return format!("dial tcp {addr}: i/o timeout");
+        return format!("{dial} {addr}: i/o timeout");
     }
     match io_kind(e) {
         Some(std::io::ErrorKind::ConnectionRefused) => {
-            format!("dial tcp {addr}: connect: connection refused")
+            format!("{dial} {addr}: connect: connection refused")
         }
         Some(std::io::ErrorKind::ConnectionReset) => {
             format!("read tcp {addr}: read: connection reset by peer")
         }
         Some(std::io::ErrorKind::UnexpectedEof) => "EOF".into(),
-        _ if e.is_connect() => format!("dial tcp {addr}: {}", root_message(e)),
+        _ if e.is_connect() => format!("{dial} {addr}: {}", root_message(e)),
         _ => {
             let m = root_message(e);
             if m.contains("connection closed before message completed") {

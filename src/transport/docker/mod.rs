@@ -8,12 +8,14 @@
 //! - list-tags, delete and login's credential check are here too.
 
 mod body;
+mod certinfo;
 pub mod challenge;
 pub mod client;
 mod dest;
 pub mod errors;
 mod lookaside;
 pub mod probe;
+pub mod proxy;
 mod source;
 pub(crate) mod tls;
 
