@@ -12,6 +12,7 @@ mod docker_daemon_stream;
 mod local;
 mod local_errors;
 mod multiarch;
+mod oci_delete;
 mod policy_format;
 mod registry;
 mod registry_auth;

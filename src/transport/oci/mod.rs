@@ -23,6 +23,8 @@ use crate::reference::LayoutName;
 use crate::signature::Signature;
 use crate::types::{BlobInfo, SystemContext};
 
+pub mod delete;
+
 pub const REF_NAME_ANNOTATION: &str = "org.opencontainers.image.ref.name";
 /// What skopeo 1.9.3 writes to `oci-layout` (byte for byte).
 pub const LAYOUT_FILE_CONTENT: &[u8] = b"{\"imageLayoutVersion\": \"1.0.0\"}";
