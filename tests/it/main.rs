@@ -14,6 +14,7 @@ mod local_errors;
 mod multiarch;
 mod oci_delete;
 mod policy_format;
+mod precompute_digests;
 mod registry;
 mod registry_auth;
 mod registry_faults;
