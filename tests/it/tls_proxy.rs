@@ -538,3 +538,39 @@ fn bad_tls_details_file_is_one_line_and_exit_1() {
         format!("reading \"{m}\": open {m}: no such file or directory")
     );
 }
+
+#[test]
+fn a_proxy_refusing_the_tunnel_is_named() {
+    // The stand-in answers 502 for names it does not know.
+    let proxy = ConnectProxy::start(&[]);
+    let image = "docker://unknown.skiff.test:5000/x/y:v1";
+    let (code, err) = fails(
+        clean(skiff())
+            .env("HTTPS_PROXY", proxy.url())
+            .args(["inspect", "--raw", image]),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let ours = fatal_message(&err);
+    assert!(
+        ours.ends_with(&format!(
+            "Get \"https://unknown.skiff.test:5000/v2/\": proxy 127.0.0.1:{} refused to open a tunnel",
+            proxy.port
+        )),
+        "{ours}"
+    );
+    assert_eq!(proxy.seen(), vec!["unknown.skiff.test:5000".to_string()]);
+    if let Some(s) = skopeo() {
+        // Go names the proxy's status instead ("Bad Gateway"); both refuse in one line.
+        let (code, theirs) = fails(
+            clean(s)
+                .env("HTTPS_PROXY", proxy.url())
+                .args(["inspect", "--raw", image]),
+        );
+        assert_eq!(code, 1);
+        assert!(
+            fatal_message(&theirs).ends_with(": Bad Gateway"),
+            "{theirs}"
+        );
+    }
+}

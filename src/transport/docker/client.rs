@@ -893,6 +893,16 @@ fn transport_cause(url: &Url, e: &reqwest::Error) -> String {
     if e.is_timeout() {
         return format!("{dial} {addr}: i/o timeout");
     }
+    // The proxy answered CONNECT with something else than 200. Go prints the status text;
+    // hyper keeps only 407 apart.
+    let root = root_message(e);
+    if let Some(why) = root.strip_prefix("tunnel error: ") {
+        return match why {
+            "proxy authorization required" => "Proxy Authentication Required".into(),
+            "unsuccessful" => format!("proxy {addr} refused to open a tunnel"),
+            other => format!("proxy {addr}: {other}"),
+        };
+    }
     match io_kind(e) {
         Some(std::io::ErrorKind::ConnectionRefused) => {
             format!("{dial} {addr}: connect: connection refused")
