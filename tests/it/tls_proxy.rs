@@ -574,3 +574,90 @@ fn a_proxy_refusing_the_tunnel_is_named() {
         );
     }
 }
+
+/// A self-signed `CA:TRUE` certificate for 127.0.0.1 valid only on 2020-01-01 (made with
+/// `openssl ca`, the one openssl 3.0 command that takes explicit dates).
+fn expired_cert(dir: &Path) -> (PathBuf, PathBuf) {
+    std::fs::create_dir_all(dir.join("issued")).unwrap();
+    std::fs::write(dir.join("index.txt"), "").unwrap();
+    std::fs::write(dir.join("serial"), "01\n").unwrap();
+    std::fs::write(
+        dir.join("ca.cnf"),
+        "[ca]\ndefault_ca = test\n[test]\ndatabase = index.txt\nnew_certs_dir = issued\nserial = serial\ndefault_md = sha256\npolicy = any\n[any]\ncommonName = supplied\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "basicConstraints=critical,CA:TRUE\nsubjectAltName=IP:127.0.0.1\n",
+    )
+    .unwrap();
+    ok(Command::new("openssl").current_dir(dir).args([
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "expired.key",
+        "-out",
+        "expired.csr",
+        "-subj",
+        "/CN=expired",
+    ]));
+    ok(Command::new("openssl").current_dir(dir).args([
+        "ca",
+        "-config",
+        "ca.cnf",
+        "-selfsign",
+        "-keyfile",
+        "expired.key",
+        "-in",
+        "expired.csr",
+        "-startdate",
+        "20200101000000Z",
+        "-enddate",
+        "20200102000000Z",
+        "-extfile",
+        "ext.cnf",
+        "-notext",
+        "-batch",
+        "-out",
+        "expired.crt",
+    ]));
+    (dir.join("expired.crt"), dir.join("expired.key"))
+}
+
+#[test]
+fn expired_certificate_is_refused_in_gos_words() {
+    if !require_tool("openssl") {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let cert = expired_cert(&t.path().join("tls"));
+    let Some(reg) = tls_registry(&cert, "127.0.0.1") else {
+        return;
+    };
+    let cert_dir = trust_dir(&t.path().join("cert-dir"), &cert.0);
+    let image = reg.image("x/y:v1");
+    let inspect = |mut cmd: Command| {
+        let (code, err) = fails(
+            cmd.args(["inspect", "--raw", "--cert-dir"])
+                .arg(&cert_dir)
+                .arg(&image),
+        );
+        assert_eq!(code, 1, "{err}");
+        // The current time differs from run to run.
+        let msg = fatal_message(&err);
+        let re = regex::Regex::new(r"current time \S+ is after").unwrap();
+        re.replace(&msg, "current time NOW is after").into_owned()
+    };
+    let ours = inspect(clean(skiff()));
+    assert!(
+        ours.ends_with(
+            "tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time NOW is after 2020-01-02T00:00:00Z"
+        ),
+        "{ours}"
+    );
+    if let Some(s) = skopeo() {
+        assert_eq!(without_go120_prefix(&ours), inspect(clean(s)));
+    }
+}
