@@ -661,3 +661,31 @@ fn expired_certificate_is_refused_in_gos_words() {
         assert_eq!(without_go120_prefix(&ours), inspect(clean(s)));
     }
 }
+
+#[test]
+fn http_proxy_is_refused_in_a_cgi_environment_like_go() {
+    let Some(reg) = Registry::start() else {
+        return;
+    };
+    let image = reg.image("x/y:v1");
+    let inspect = |mut cmd: Command| {
+        let (code, err) = fails(
+            cmd.env("REQUEST_METHOD", "GET")
+                .env("HTTP_PROXY", "http://127.0.0.1:1")
+                .args(["inspect", "--raw", "--tls-verify=false", &image]),
+        );
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        fatal_message(&err)
+    };
+    let ours = inspect(clean(skiff()));
+    assert!(
+        ours.contains(
+            "refusing to use HTTP_PROXY value in CGI environment; see golang.org/s/cgihttpproxy"
+        ),
+        "{ours}"
+    );
+    if let Some(s) = skopeo() {
+        assert_eq!(ours, inspect(clean(s)));
+    }
+}
