@@ -768,27 +768,7 @@ fn io_kind(e: &reqwest::Error) -> Option<std::io::ErrorKind> {
 }
 
 fn rustls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(c) = cur {
-        if let Some(r) = c.downcast_ref::<rustls::Error>() {
-            return Some(r);
-        }
-        // hyper-rustls wraps tokio-rustls' io::Error (holding rustls' error) in another
-        // io::Error, and io::Error's `source()` skips the error it holds: look inside.
-        if let Some(io) = c.downcast_ref::<std::io::Error>()
-            && let Some(inner) = io.get_ref()
-        {
-            if let Some(r) = inner.downcast_ref::<rustls::Error>() {
-                return Some(r);
-            }
-            if inner.is::<std::io::Error>() {
-                cur = Some(inner);
-                continue;
-            }
-        }
-        cur = c.source();
-    }
-    None
+    tls::rustls_error_in(e)
 }
 
 fn root_message(e: &reqwest::Error) -> String {

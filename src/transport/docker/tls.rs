@@ -175,6 +175,33 @@ pub(crate) fn go_wording(e: &rustls::Error) -> Option<String> {
     Some(format!("tls: failed to verify certificate: {x509}"))
 }
 
+/// The rustls error behind a failed request, if TLS failed. hyper-rustls wraps tokio-rustls'
+/// io::Error (holding rustls' error) in another io::Error, and io::Error's `source()` skips
+/// the error it holds: the chain is followed through both.
+pub(crate) fn rustls_error_in<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::Error> {
+    let mut cur = Some(e);
+    while let Some(c) = cur {
+        if let Some(r) = c.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        if let Some(io) = c.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+        {
+            if let Some(r) = inner.downcast_ref::<rustls::Error>() {
+                return Some(r);
+            }
+            if inner.is::<std::io::Error>() {
+                cur = Some(inner);
+                continue;
+            }
+        }
+        cur = c.source();
+    }
+    None
+}
+
 /// Go's names of the alerts a server sends most.
 fn go_alert_text(alert: rustls::AlertDescription) -> Option<&'static str> {
     use rustls::AlertDescription as A;

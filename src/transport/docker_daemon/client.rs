@@ -177,13 +177,9 @@ impl Engine {
 
     fn connection_error(&self, e: &reqwest::Error) -> anyhow::Error {
         if e.is_connect() {
-            let mut cause: Option<&dyn std::error::Error> = Some(e);
-            while let Some(c) = cause {
-                if let Some(tls) = c.downcast_ref::<rustls::Error>() {
-                    let text = tls::go_wording(tls).unwrap_or_else(|| tls.to_string());
-                    return anyhow!("error during connect: {text}");
-                }
-                cause = c.source();
+            if let Some(tls) = tls::rustls_error_in(e) {
+                let text = tls::go_wording(tls).unwrap_or_else(|| tls.to_string());
+                return anyhow!("error during connect: {text}");
             }
             anyhow!(
                 "Cannot connect to the Docker daemon at {}. Is the docker daemon running?",
