@@ -169,6 +169,40 @@ fn guide_made_self_signed_certificate_is_trusted_through_cert_dir_and_certs_d() 
     }
 }
 
+/// A `CA:TRUE` certificate for 127.0.0.1 named `name`, signed by `issuer`.
+fn issue(dir: &Path, name: &str, issuer: &(PathBuf, PathBuf)) -> (PathBuf, PathBuf) {
+    let (cert, key) = (
+        dir.join(format!("{name}.crt")),
+        dir.join(format!("{name}.key")),
+    );
+    let csr = dir.join(format!("{name}.csr"));
+    ok(Command::new("openssl")
+        .args(["req", "-newkey", "rsa:2048", "-nodes", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&csr)
+        .args(["-subj", &format!("/CN={name}")]));
+    let ext = dir.join(format!("{name}.cnf"));
+    std::fs::write(
+        &ext,
+        "basicConstraints=critical,CA:TRUE\nsubjectAltName=IP:127.0.0.1\n",
+    )
+    .unwrap();
+    ok(Command::new("openssl")
+        .current_dir(dir)
+        .args(["x509", "-req", "-in"])
+        .arg(&csr)
+        .arg("-CA")
+        .arg(&issuer.0)
+        .arg("-CAkey")
+        .arg(&issuer.1)
+        .args(["-CAcreateserial", "-days", "2", "-out"])
+        .arg(&cert)
+        .arg("-extfile")
+        .arg(&ext));
+    (cert, key)
+}
+
 #[test]
 fn ca_leaf_signed_by_a_trusted_ca_is_accepted_like_go() {
     if !require_tool("openssl") {
@@ -176,43 +210,33 @@ fn ca_leaf_signed_by_a_trusted_ca_is_accepted_like_go() {
     }
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("tls");
-    let (ca, ca_key) = guide_cert(&dir, "ca", 2048, "DNS:ca.invalid");
-    ok(Command::new("openssl")
-        .current_dir(&dir)
-        .args([
-            "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "leaf.key",
-        ])
-        .args(["-out", "leaf.csr", "-subj", "/CN=leaf"]));
-    std::fs::write(
-        dir.join("ext.cnf"),
-        "basicConstraints=critical,CA:TRUE\nsubjectAltName=IP:127.0.0.1\n",
-    )
-    .unwrap();
-    ok(Command::new("openssl")
-        .current_dir(&dir)
-        .args(["x509", "-req", "-in", "leaf.csr", "-CA"])
-        .arg(&ca)
-        .arg("-CAkey")
-        .arg(&ca_key)
-        .args(["-CAcreateserial", "-days", "2", "-out", "leaf.crt"])
-        .args(["-extfile", "ext.cnf"]));
-    let leaf = (dir.join("leaf.crt"), dir.join("leaf.key"));
-    let Some(reg) = tls_registry(&leaf, "127.0.0.1") else {
-        return;
-    };
-    let cert_dir = trust_dir(&t.path().join("cert-dir"), &ca);
+    let ca = guide_cert(&dir, "ca", 2048, "DNS:ca.invalid");
+    // Signed by the trusted CA directly, and through an intermediate the server sends.
+    let direct = issue(&dir, "direct", &ca);
+    let intermediate = issue(&dir, "intermediate", &ca);
+    let below = issue(&dir, "below", &intermediate);
+    let chain = dir.join("chain.crt");
+    let mut pem = std::fs::read(&below.0).unwrap();
+    pem.extend(std::fs::read(&intermediate.0).unwrap());
+    std::fs::write(&chain, pem).unwrap();
+    let cert_dir = trust_dir(&t.path().join("cert-dir"), &ca.0);
     let (src, built) = oci_image(t.path(), 72);
-    for (tool, mut cmd) in tools() {
-        let dest = reg.image(&format!("caleaf/{tool}:v1"));
-        ok(cmd
-            .args(["--insecure-policy", "copy", "--dest-cert-dir"])
-            .arg(&cert_dir)
-            .args([&src, &dest]));
-        let raw = ok(clean(skiff())
-            .args(["inspect", "--raw", "--cert-dir"])
-            .arg(&cert_dir)
-            .arg(&dest));
-        assert_eq!(raw.stdout, built.manifest, "{tool}");
+    for served in [direct, (chain, below.1)] {
+        let Some(reg) = tls_registry(&served, "127.0.0.1") else {
+            return;
+        };
+        for (tool, mut cmd) in tools() {
+            let dest = reg.image(&format!("caleaf/{tool}:v1"));
+            ok(cmd
+                .args(["--insecure-policy", "copy", "--dest-cert-dir"])
+                .arg(&cert_dir)
+                .args([&src, &dest]));
+            let raw = ok(clean(skiff())
+                .args(["inspect", "--raw", "--cert-dir"])
+                .arg(&cert_dir)
+                .arg(&dest));
+            assert_eq!(raw.stdout, built.manifest, "{tool}");
+        }
     }
 }
 

@@ -235,20 +235,56 @@ struct GoLikeVerifier {
 }
 
 impl GoLikeVerifier {
-    /// Go's chain building for a leaf webpki will not take as an end entity.
-    fn ca_leaf_trusted(&self, der: &[u8], leaf: &CertFacts<'_>, now: i64) -> Result<(), String> {
+    /// Go's chain building for a leaf webpki will not take as an end entity: the leaf is
+    /// itself trusted, or a chain leads from it to a trusted certificate through the
+    /// intermediates the server sent (each a CA within its validity period).
+    fn ca_leaf_trusted(
+        &self,
+        der: &[u8],
+        leaf: &CertFacts<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: i64,
+    ) -> Result<(), String> {
         if self.trusted.iter().any(|t| t.as_ref() == der) {
             return Ok(());
         }
-        for root in &self.trusted {
-            let Some(root) = CertFacts::parse(root) else {
-                continue;
-            };
-            if root.subject == leaf.issuer && self.signed_by(leaf, &root) {
-                return root.check_validity(now);
+        let intermediates: Vec<CertFacts<'_>> = intermediates
+            .iter()
+            .filter_map(|c| CertFacts::parse(c))
+            .collect();
+        if self.chains_to_root(leaf, &intermediates, now, 0) {
+            Ok(())
+        } else {
+            Err(UNKNOWN_AUTHORITY.into())
+        }
+    }
+
+    fn chains_to_root(
+        &self,
+        cert: &CertFacts<'_>,
+        intermediates: &[CertFacts<'_>],
+        now: i64,
+        depth: usize,
+    ) -> bool {
+        let trusted = self.trusted.iter().filter_map(|r| CertFacts::parse(r));
+        for root in trusted {
+            if root.subject == cert.issuer
+                && self.signed_by(cert, &root)
+                && root.check_validity(now).is_ok()
+            {
+                return true;
             }
         }
-        Err(UNKNOWN_AUTHORITY.into())
+        // Go gives up after a few links too.
+        depth < 8
+            && intermediates.iter().any(|i| {
+                i.subject == cert.issuer
+                    && i.tbs != cert.tbs
+                    && i.is_ca
+                    && i.check_validity(now).is_ok()
+                    && self.signed_by(cert, i)
+                    && self.chains_to_root(i, intermediates, now, depth + 1)
+            })
     }
 
     fn signed_by(&self, cert: &CertFacts<'_>, issuer: &CertFacts<'_>) -> bool {
@@ -307,7 +343,7 @@ impl ServerCertVerifier for GoLikeVerifier {
             Err(rustls::Error::InvalidCertificate(CertificateError::Other(o)))
                 if o.0.to_string().contains("CaUsedAsEndEntity") =>
             {
-                self.ca_leaf_trusted(end_entity, &leaf, now_secs)
+                self.ca_leaf_trusted(end_entity, &leaf, intermediates, now_secs)
                     .map_err(refused)?;
                 Ok(ServerCertVerified::assertion())
             }
