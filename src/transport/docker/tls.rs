@@ -131,8 +131,8 @@ pub(crate) fn server_checks(
 /// A refused server certificate, in Go's x509 words.
 pub(crate) struct GoCertError(pub String);
 
-/// Some layers between rustls and reqwest keep only the text of rustls' error, which shows
-/// this type with `{:?}`: the message stays findable between the markers.
+/// rustls shows this type with `{:?}` in its own text; should only that text reach the
+/// error report, the message stays findable between the markers.
 impl std::fmt::Debug for GoCertError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{GO_TEXT_START}{}{GO_TEXT_END}", self.0)
