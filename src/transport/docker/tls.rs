@@ -97,6 +97,12 @@ pub(crate) fn server_checks(
     skip_verify: bool,
     extra_cas: &[(PathBuf, Vec<CertificateDer<'static>>)],
 ) -> Result<ConfigBuilder<ClientConfig, WantsClientCert>> {
+    if provider().kx_groups.is_empty() {
+        // Go has P-521 and X25519MLKEM768; ring has neither.
+        return Err(anyhow!(
+            "setting up TLS: none of the named groups of the TLS details is available (x25519, secp256r1 and secp384r1 are)"
+        ));
+    }
     let builder = ClientConfig::builder_with_provider(provider())
         .with_protocol_versions(protocol_versions())
         .map_err(|e| anyhow!("setting up TLS: {e}"))?;
