@@ -68,3 +68,17 @@ fn logrus_quote(msg: &str) -> String {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
+
+static DEBUG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--debug`: whether debug lines are printed.
+pub fn set_debug(on: bool) {
+    DEBUG.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Prints a debug line as skopeo's logger does, only under `--debug`.
+pub fn debug(msg: &str) {
+    if DEBUG.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("{}", log_line("debug", msg));
+    }
+}

@@ -50,6 +50,8 @@ pub struct GlobalFlags {
     pub command_timeout: Option<Duration>,
     #[arg(long, global = true, help = "print debugging information")]
     pub debug: bool,
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_go_duration, help = "fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)")]
+    pub idle_timeout: Option<Duration>,
     #[arg(long, global = true, help = "do not consult the trust policy")]
     pub insecure_policy: bool,
     #[arg(
@@ -193,6 +195,10 @@ pub async fn run(cli: Cli) -> Result<()> {
         );
     }
     let g = &cli.global;
+    crate::error::set_debug(g.debug);
+    if let Some(idle) = g.idle_timeout {
+        crate::transport::docker::client::set_idle_timeout(idle);
+    }
     if let Some(path) = g.tls_details.as_ref().filter(|p| !p.as_os_str().is_empty()) {
         crate::transport::docker::tls::set_details(crate::config::tls_details::TlsDetails::load(
             path,

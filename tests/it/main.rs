@@ -22,6 +22,7 @@ mod storage;
 mod storage_layers;
 mod storage_registry;
 mod sync;
+mod sync_mirror;
 mod sync_yaml;
 mod tls_proxy;
 mod zstd_chunked;

@@ -19,6 +19,7 @@ use super::errors::RegistryError;
 use super::{accept_manifests, lookaside, repository_client, tag_or_digest};
 use crate::config::registries::Registries;
 use crate::copy::ManifestTypeRejected;
+use crate::copy::retry::Transient;
 use crate::digest::{Digest, Hasher};
 use crate::manifest::media_type as mt;
 use crate::reference::DockerReference;
@@ -57,6 +58,11 @@ impl DockerDestination {
 
     /// Uploads a blob: POST, PATCH (whole or in the chunks the registry takes), PUT.
     async fn upload_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
+        // While it is uploaded, other tasks of this process wait to look for it here.
+        let _link = match &info.digest {
+            Some(d) => Some(self.client.blob_link(self.reference.path(), d).await),
+            None => None,
+        };
         let started = self.start_upload().await?;
         let location = started.location().context("determining upload URL")?;
         let max_chunk = started
@@ -93,7 +99,15 @@ impl DockerDestination {
         let res = self.client.send(req).await?;
         if res.status() != 201 {
             let err = res.error().await;
-            return Err(err.context(format!("uploading layer to {put}")));
+            // A retried PUT whose first attempt went through finds its upload gone: the
+            // blob being there is the success it hid.
+            if matches!(self.blob_exists(&digest).await, Ok(Some(_))) {
+                crate::error::debug(&format!(
+                    "upload of {digest} completed by an earlier attempt ({err:#})"
+                ));
+            } else {
+                return Err(err.context(format!("uploading layer to {put}")));
+            }
         }
         let size = counter.size.load(std::sync::atomic::Ordering::Relaxed) as i64;
         Ok(BlobInfo::new(digest, size, info.media_type.clone()))
@@ -145,14 +159,21 @@ impl DockerDestination {
                 "checking whether a blob {digest} exists in {}",
                 self.reference.name()
             ))),
-            s => Err(anyhow!(
-                "failed to read from destination repository {}: {s} ({})",
-                self.reference.path(),
-                reqwest::StatusCode::from_u16(s)
-                    .ok()
-                    .and_then(|c| c.canonical_reason())
-                    .unwrap_or("")
-            )),
+            s => {
+                let err = anyhow!(
+                    "failed to read from destination repository {}: {s} ({})",
+                    self.reference.path(),
+                    reqwest::StatusCode::from_u16(s)
+                        .ok()
+                        .and_then(|c| c.canonical_reason())
+                        .unwrap_or("")
+                );
+                // Still failing after the client's own retries: `--retry-times` may help.
+                if s >= 500 {
+                    return Err(Transient(format!("{err:#}")).into());
+                }
+                Err(err)
+            }
         }
     }
 
@@ -213,10 +234,9 @@ impl DockerDestination {
             inner: tokio_util::io::ReaderStream::with_capacity(stream, UPLOAD_READ),
             counter,
         };
-        let body = reqwest::Body::wrap_stream(counted);
         let req = Request::to_url(Method::PATCH, location)
             .header(CONTENT_TYPE, "application/octet-stream")
-            .body(Body::Stream(body, size));
+            .body(Body::Stream(Box::pin(counted), size));
         let res = self.client.send(req).await?;
         if !(200..400).contains(&res.status()) {
             return Err(res.error().await.context("uploading layer chunked"));
@@ -379,6 +399,11 @@ impl ImageDestination for DockerDestination {
         info: &BlobInfo,
         origin: Option<&BlobOrigin>,
     ) -> Result<Option<BlobInfo>> {
+        // Nobody else in this process writes this blob here while we look and mount.
+        let _link = self
+            .client
+            .blob_link(self.reference.path(), &info.digest)
+            .await;
         if let Some(size) = self.blob_exists(&info.digest).await? {
             return Ok(Some(BlobInfo::new(
                 info.digest.clone(),

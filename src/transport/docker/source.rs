@@ -131,7 +131,9 @@ impl DockerSource {
                 ));
                 continue;
             }
-            let stream = res.into_stream().map_err(std::io::Error::other);
+            let stream = res
+                .into_stream()
+                .map_err(|e| std::io::Error::other(format!("{e:#}")));
             return Ok(Some(Box::pin(tokio_util::io::StreamReader::new(stream))));
         }
         if failures.is_empty() {

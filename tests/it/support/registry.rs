@@ -564,6 +564,15 @@ pub enum ProxyMode {
     PageTags(usize),
     /// Cuts the connection of the first full blob GET after this many response bytes.
     CutFirstBlobAfter(usize),
+    /// Stops forwarding the first full blob GET after this many response bytes, keeping
+    /// the connection open (a registry that stalls mid-body).
+    StallFirstBlobAfter(usize),
+    /// Flips the byte at this offset of the first full blob GET's response (a broken
+    /// cache on the way); the rest passes unchanged.
+    CorruptFirstBlobAt(usize),
+    /// Never answers the first request whose line contains this (a registry that stalls
+    /// before its headers); later ones pass.
+    StallFirst(&'static str),
     /// Answers the first `times` requests whose line contains `path` with this raw status
     /// line and headers (e.g. `503 Service Unavailable`) instead of forwarding them.
     Refuse {
@@ -574,10 +583,18 @@ pub enum ProxyMode {
     },
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BudgetAction {
+    Cut,
+    Stall,
+    Corrupt,
+}
+
 /// A TCP proxy in front of a registry, for requests without bodies (GET/HEAD).
 pub struct Proxy {
     pub port: u16,
-    /// Requests answered by the proxy itself (`ProxyMode::Refuse`).
+    /// Requests answered by the proxy itself (`ProxyMode::Refuse`); for the blob modes,
+    /// full blob GETs seen.
     pub refused: Arc<AtomicUsize>,
     /// Blob GETs that carried a `Range` header.
     pub range_requests: Arc<AtomicUsize>,
@@ -642,6 +659,11 @@ fn proxy_connection(
     let server = TcpStream::connect(("127.0.0.1", upstream))?;
     // Set when the request in flight is a blob GET to cut: how many bytes may pass.
     let budget: Arc<Mutex<Option<usize>>> = Arc::new(Mutex::new(None));
+    let action = match &mode {
+        ProxyMode::StallFirstBlobAfter(_) => BudgetAction::Stall,
+        ProxyMode::CorruptFirstBlobAt(_) => BudgetAction::Corrupt,
+        _ => BudgetAction::Cut,
+    };
     let (mut server_r, mut client_w) = (server.try_clone()?, client.try_clone()?);
     let (budget_r, cuts_r) = (budget.clone(), cuts.clone());
     let (client_sd, server_sd) = (client.try_clone()?, server.try_clone()?);
@@ -662,7 +684,25 @@ fn proxy_connection(
                     *left -= n;
                 }
             }
+            if cut && action == BudgetAction::Corrupt {
+                // Flip the byte at the budget's end and let everything else through.
+                buf[allowed.min(n - 1)] ^= 0xff;
+                *budget_r.lock().unwrap() = None;
+                cuts_r.fetch_add(1, Ordering::SeqCst);
+                if client_w.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+                continue;
+            }
             if client_w.write_all(&buf[..allowed]).is_err() {
+                break;
+            }
+            if cut && action == BudgetAction::Stall {
+                cuts_r.fetch_add(1, Ordering::SeqCst);
+                // Hold the connection silently until the client gives up on it.
+                let mut sink = [0u8; 1];
+                let _ = client_sd.try_clone().and_then(|mut c| c.read(&mut sink));
+                let _ = server_sd.shutdown(Shutdown::Both);
                 break;
             }
             if cut {
@@ -710,9 +750,24 @@ fn proxy_connection(
                     head[0] = head[0].replacen("/tags/list ", &format!("/tags/list?n={n} "), 1);
                 }
             }
-            ProxyMode::CutFirstBlobAfter(limit) => {
+            ProxyMode::CutFirstBlobAfter(limit)
+            | ProxyMode::StallFirstBlobAfter(limit)
+            | ProxyMode::CorruptFirstBlobAt(limit) => {
                 if is_blob_get && !has_range && cuts.load(Ordering::SeqCst) == 0 {
                     *budget.lock().unwrap() = Some(*limit);
+                }
+                if is_blob_get && !has_range {
+                    refused.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            ProxyMode::StallFirst(path) => {
+                if head[0].contains(path) && cuts.fetch_add(1, Ordering::SeqCst) == 0 {
+                    // Read nothing more and answer nothing: the client must give up.
+                    let mut sink = [0u8; 1];
+                    let _ = reader.get_mut().read(&mut sink);
+                    let _ = server_w.shutdown(Shutdown::Both);
+                    let _ = down.join();
+                    return Ok(());
                 }
             }
             ProxyMode::Refuse { .. } => {}
