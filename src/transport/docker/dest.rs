@@ -41,6 +41,26 @@ pub struct DockerDestination {
     ctx: SystemContext,
     /// The digest of the top-level manifest once written (for signatures).
     manifest_digest: Mutex<Option<Digest>>,
+    /// Upload sessions a refused mount opened, kept for the blob's upload.
+    sessions: Mutex<std::collections::HashMap<Digest, Session>>,
+}
+
+/// An upload session the registry opened: where to send, and its chunk limit.
+struct Session {
+    location: Url,
+    max_chunk: Option<usize>,
+}
+
+impl Session {
+    fn from_response(res: &Response) -> Result<Session> {
+        Ok(Session {
+            location: res.location().context("determining upload URL")?,
+            max_chunk: res
+                .header("oci-chunk-max-length")
+                .and_then(|v| v.parse::<usize>().ok())
+                .filter(|n| *n > 0),
+        })
+    }
 }
 
 impl DockerDestination {
@@ -53,6 +73,7 @@ impl DockerDestination {
             client: Arc::new(client),
             ctx: ctx.clone(),
             manifest_digest: Mutex::new(None),
+            sessions: Mutex::default(),
         })
     }
 
@@ -63,13 +84,24 @@ impl DockerDestination {
             Some(d) => Some(self.client.blob_link(self.reference.path(), d).await),
             None => None,
         };
-        let started = self.start_upload().await?;
-        let location = started.location().context("determining upload URL")?;
-        let max_chunk = started
-            .header("oci-chunk-max-length")
-            .and_then(|v| v.parse::<usize>().ok())
-            .filter(|n| *n > 0);
-        drop(started);
+        let opened = info
+            .digest
+            .as_ref()
+            .and_then(|d| self.sessions.lock().unwrap().remove(d));
+        let Session {
+            location,
+            max_chunk,
+        } = match opened {
+            Some(s) => s,
+            None => Session::from_response(&self.start_upload().await?)?,
+        };
+        // Digest and size known: the whole blob goes in the PUT that completes the upload,
+        // one round trip fewer than PATCH then PUT (every registry takes this).
+        if let (Some(digest), Some(size), None) = (&info.digest, info.size, max_chunk) {
+            return self
+                .put_monolithic(location, stream, digest, size, &info.media_type)
+                .await;
+        }
         let counter = Arc::new(Counter::new(info.digest.is_none()));
         let location = match max_chunk {
             Some(max) => {
@@ -192,13 +224,12 @@ impl DockerDestination {
         match res.status() {
             201 => Ok(true),
             202 => {
-                // The registry started an upload instead: cancel it.
-                if let Ok(loc) = res.location() {
-                    drop(res);
-                    let _ = self
-                        .client
-                        .send(Request::to_url(Method::DELETE, loc).extra_scope(Some(scope)))
-                        .await;
+                // The registry started an upload instead: the blob's upload will use it.
+                if let Ok(session) = Session::from_response(&res) {
+                    self.sessions
+                        .lock()
+                        .unwrap()
+                        .insert(digest.clone(), session);
                 }
                 Ok(false)
             }
@@ -289,6 +320,35 @@ impl DockerDestination {
                 return Ok(location);
             }
         }
+    }
+
+    /// Completes an upload with the whole blob in one PUT.
+    async fn put_monolithic(
+        &self,
+        location: Url,
+        stream: BlobStream,
+        digest: &Digest,
+        size: u64,
+        media_type: &str,
+    ) -> Result<BlobInfo> {
+        let counter = Arc::new(Counter::new(false));
+        let counted = CountingStream {
+            inner: tokio_util::io::ReaderStream::with_capacity(stream, UPLOAD_READ),
+            counter: counter.clone(),
+        };
+        let mut put = location;
+        put.query_pairs_mut()
+            .append_pair("digest", &digest.to_string());
+        let req = Request::to_url(Method::PUT, put.clone())
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .body(Body::Stream(Box::pin(counted), Some(size)));
+        let res = self.client.send(req).await?;
+        if res.status() != 201 {
+            let err = res.error().await;
+            return Err(err.context(format!("uploading layer to {put}")));
+        }
+        let sent = counter.size.load(std::sync::atomic::Ordering::Relaxed) as i64;
+        Ok(BlobInfo::new(digest.clone(), sent, media_type.to_string()))
     }
 
     async fn put_manifest_bytes(&self, bytes: &[u8], tail: &str) -> Result<()> {
@@ -404,13 +464,8 @@ impl ImageDestination for DockerDestination {
             .client
             .blob_link(self.reference.path(), &info.digest)
             .await;
-        if let Some(size) = self.blob_exists(&info.digest).await? {
-            return Ok(Some(BlobInfo::new(
-                info.digest.clone(),
-                size,
-                info.media_type.clone(),
-            )));
-        }
+        // Another repository of this registry has it: a mount answers whether it is here
+        // (or now is) in one round trip, without a HEAD first.
         if let Some(BlobOrigin::Registry {
             registry,
             repository,
@@ -422,6 +477,13 @@ impl ImageDestination for DockerDestination {
             return Ok(Some(BlobInfo::new(
                 info.digest.clone(),
                 info.size,
+                info.media_type.clone(),
+            )));
+        }
+        if let Some(size) = self.blob_exists(&info.digest).await? {
+            return Ok(Some(BlobInfo::new(
+                info.digest.clone(),
+                size,
                 info.media_type.clone(),
             )));
         }
