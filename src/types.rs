@@ -43,6 +43,9 @@ pub struct SystemContext {
     pub oci_shared_blob_dir: Option<PathBuf>,
     /// `--dest-oci-accept-uncompressed-layers`.
     pub oci_accept_uncompressed_layers: bool,
+    /// `--dest-precompute-digests`: a `docker://` destination spools a blob of unknown digest
+    /// (one compressed on the way) to learn its digest, and skips it when the registry has it.
+    pub docker_registry_push_precompute_digests: bool,
     /// `--dest-compress` / `--dest-decompress` for `dir:`.
     pub dir_force_compress: bool,
     pub dir_force_decompress: bool,

@@ -106,6 +106,13 @@ pub struct GlobalFlags {
     #[arg(
         long,
         global = true,
+        value_name = "PATH",
+        help = "path to a containers-tls-details.yaml file (minimum TLS version, cipher suites, named groups)"
+    )]
+    pub tls_details: Option<PathBuf>,
+    #[arg(
+        long,
+        global = true,
         value_name = "PREFIX",
         help = "prefix to add to the User-Agent of registry requests"
     )]
@@ -191,6 +198,11 @@ pub async fn run(cli: Cli) -> Result<()> {
     crate::error::set_debug(g.debug);
     if let Some(idle) = g.idle_timeout {
         crate::transport::docker::client::set_idle_timeout(idle);
+    }
+    if let Some(path) = g.tls_details.as_ref().filter(|p| !p.as_os_str().is_empty()) {
+        crate::transport::docker::tls::set_details(crate::config::tls_details::TlsDetails::load(
+            path,
+        )?);
     }
     let Some(command) = cli.command else {
         use clap::CommandFactory;

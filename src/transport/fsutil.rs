@@ -100,6 +100,11 @@ impl BlobFile {
         self.written == 0
     }
 
+    /// A second handle on the file, reading from its start (the file stays while `self` lives).
+    pub fn reopen(&self) -> io::Result<File> {
+        self.tmp.reopen()
+    }
+
     /// Syncs the data and gives the file its final name (replacing any file there).
     pub fn persist(self, path: &Path) -> Result<()> {
         self.sync(path)?;

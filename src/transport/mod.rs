@@ -267,6 +267,7 @@ pub async fn delete_image(name: &ImageName, ctx: &SystemContext) -> Result<()> {
     match name {
         ImageName::ContainersStorage(s) => storage::delete_image(s).await,
         ImageName::Docker(r) => docker::delete_image(ctx, r).await,
+        ImageName::Oci(l) => oci::delete::delete_image(l, ctx),
         other => Err(not_implemented(format!(
             "deleting images from the {} transport",
             other.transport()

@@ -23,7 +23,7 @@ use super::challenge::{self, Challenge, Scope};
 use super::errors::{RegistryError, Unauthorized, http_response_error};
 use super::idle::{self, Activity};
 use super::schedule::{LinkGuard, Scheduler};
-use super::tls;
+use super::{proxy, tls};
 use crate::auth::Credentials;
 use crate::config::certs::TlsFiles;
 use crate::copy::retry::Transient;
@@ -62,6 +62,7 @@ fn pool(host: &str, files: &TlsFiles, skip_verify: bool) -> Result<Arc<Pool>> {
     let tls = tls::client_config(files, skip_verify)?;
     let http = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
+        .proxy(proxy::reqwest_proxy())
         .connect_timeout(Duration::from_secs(30))
         .pool_idle_timeout(Duration::from_secs(90))
         .pool_max_idle_per_host(PER_HOST_REQUESTS)
@@ -83,6 +84,7 @@ pub fn simple_http_client() -> Result<reqwest::Client> {
     let tls = tls::client_config(&TlsFiles::default(), false)?;
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
+        .proxy(proxy::reqwest_proxy())
         .connect_timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| anyhow!("setting up an HTTP client: {e}"))
@@ -528,6 +530,7 @@ impl Client {
         if let Some(body) = req.body.take(&activity) {
             builder = builder.body(body);
         }
+        refuse_cgi_proxy(req.method.as_str(), url)?;
         let method = req.method.clone();
         let sending = async {
             builder
@@ -670,6 +673,7 @@ impl Client {
             }
             (b, "Requesting bearer token", "GET")
         };
+        refuse_cgi_proxy(method, &url)?;
         let res = builder
             .header(header::USER_AGENT, &self.user_agent)
             .send()
@@ -834,6 +838,14 @@ fn go_url_error(method: &str, url: &Url, e: &reqwest::Error) -> anyhow::Error {
     }
 }
 
+/// Go fails a plain-HTTP request rather than use `HTTP_PROXY` in a CGI program.
+fn refuse_cgi_proxy(method: &str, url: &Url) -> Result<()> {
+    match proxy::from_environment().proxy_for(url) {
+        Err(why) => Err(anyhow!("{} \"{url}\": {why}", go_method(method))),
+        Ok(_) => Ok(()),
+    }
+}
+
 fn go_method(m: &str) -> String {
     let mut s = m.to_lowercase();
     if let Some(f) = s.get_mut(0..1) {
@@ -868,20 +880,7 @@ fn io_kind(e: &reqwest::Error) -> Option<std::io::ErrorKind> {
 }
 
 fn rustls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(c) = cur {
-        if let Some(r) = c.downcast_ref::<rustls::Error>() {
-            return Some(r);
-        }
-        if let Some(io) = c.downcast_ref::<std::io::Error>()
-            && let Some(inner) = io.get_ref()
-            && let Some(r) = inner.downcast_ref::<rustls::Error>()
-        {
-            return Some(r);
-        }
-        cur = c.source();
-    }
-    None
+    tls::rustls_error_in(e)
 }
 
 fn root_message(e: &reqwest::Error) -> String {
@@ -919,11 +918,22 @@ fn tls_text(e: &reqwest::Error) -> Option<String> {
     if m.contains("InvalidContentType") {
         return Some("http: server gave HTTP response to HTTPS client".into());
     }
+    if let Some((_, rest)) = m.split_once(tls::GO_TEXT_START)
+        && let Some((x509, _)) = rest.split_once(tls::GO_TEXT_END)
+    {
+        return Some(format!("tls: failed to verify certificate: {x509}"));
+    }
     if m.contains("UnknownIssuer") {
-        return Some("x509: certificate signed by unknown authority".into());
+        return Some(
+            "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+                .into(),
+        );
     }
     if m.contains("NotValidForName") {
-        return Some("x509: certificate is not valid for this host".into());
+        return Some(
+            "tls: failed to verify certificate: x509: certificate is not valid for this host"
+                .into(),
+        );
     }
     if m.contains("invalid peer certificate") || m.contains("peer is incompatible") {
         return Some(format!("tls: {m}"));
@@ -933,28 +943,38 @@ fn tls_text(e: &reqwest::Error) -> Option<String> {
 
 /// The part of Go's error after the URL.
 fn transport_cause(url: &Url, e: &reqwest::Error) -> String {
-    let addr = format!(
-        "{}:{}",
-        url.host_str().unwrap_or(""),
-        url.port_or_known_default().unwrap_or(0)
-    );
+    let proxy = proxy::from_environment().proxy_for(url).ok().flatten();
+    let addr = match &proxy {
+        Some(p) => proxy::proxy_addr(p),
+        None => format!(
+            "{}:{}",
+            url.host_str().unwrap_or(""),
+            url.port_or_known_default().unwrap_or(0)
+        ),
+    };
+    // Go names a failure to reach the proxy as such (`proxyconnect tcp: dial tcp PROXY: …`).
+    let dial = if proxy.is_some() {
+        "proxyconnect tcp: dial tcp"
+    } else {
+        "dial tcp"
+    };
     if let Some(r) = rustls_error(e) {
         use rustls::{CertificateError, Error as E, InvalidMessage};
+        if let Some(go) = tls::go_wording(r) {
+            return go;
+        }
         return match r {
             E::InvalidMessage(InvalidMessage::InvalidContentType) => {
                 "http: server gave HTTP response to HTTPS client".into()
             }
-            E::InvalidCertificate(CertificateError::UnknownIssuer) => {
-                "x509: certificate signed by unknown authority".into()
-            }
             E::InvalidCertificate(CertificateError::NotValidForName)
             | E::InvalidCertificate(CertificateError::NotValidForNameContext { .. }) => format!(
-                "x509: certificate is not valid for {}",
+                "tls: failed to verify certificate: x509: certificate is not valid for {}",
                 url.host_str().unwrap_or("")
             ),
             E::InvalidCertificate(CertificateError::Expired)
             | E::InvalidCertificate(CertificateError::ExpiredContext { .. }) => {
-                "x509: certificate has expired or is not yet valid".into()
+                "tls: failed to verify certificate: x509: certificate has expired or is not yet valid".into()
             }
             other => format!("tls: {other}"),
         };
@@ -963,17 +983,27 @@ fn transport_cause(url: &Url, e: &reqwest::Error) -> String {
         return t;
     }
     if e.is_timeout() {
-        return format!("dial tcp {addr}: i/o timeout");
+        return format!("{dial} {addr}: i/o timeout");
+    }
+    // The proxy answered CONNECT with something else than 200. Go prints the status text;
+    // hyper keeps only 407 apart.
+    let root = root_message(e);
+    if let Some(why) = root.strip_prefix("tunnel error: ") {
+        return match why {
+            "proxy authorization required" => "Proxy Authentication Required".into(),
+            "unsuccessful" => format!("proxy {addr} refused to open a tunnel"),
+            other => format!("proxy {addr}: {other}"),
+        };
     }
     match io_kind(e) {
         Some(std::io::ErrorKind::ConnectionRefused) => {
-            format!("dial tcp {addr}: connect: connection refused")
+            format!("{dial} {addr}: connect: connection refused")
         }
         Some(std::io::ErrorKind::ConnectionReset) => {
             format!("read tcp {addr}: read: connection reset by peer")
         }
         Some(std::io::ErrorKind::UnexpectedEof) => "EOF".into(),
-        _ if e.is_connect() => format!("dial tcp {addr}: {}", root_message(e)),
+        _ if e.is_connect() => format!("{dial} {addr}: {}", root_message(e)),
         _ => {
             let m = root_message(e);
             if m.contains("connection closed before message completed") {

@@ -24,6 +24,7 @@ use crate::digest::{Digest, Hasher};
 use crate::manifest::media_type as mt;
 use crate::reference::DockerReference;
 use crate::signature::Signature;
+use crate::transport::fsutil;
 use crate::transport::{
     BlobOrigin, BlobStream, DestinationProperties, ImageDestination, LayerCompression, UploadInfo,
 };
@@ -74,6 +75,104 @@ impl DockerDestination {
             manifest_digest: Mutex::new(None),
             sessions: Mutex::default(),
         })
+    }
+
+    /// Uploads a blob: POST, PATCH (whole or in the chunks the registry takes), PUT.
+    async fn upload_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
+        // While it is uploaded, other tasks of this process wait to look for it here.
+        let _link = match &info.digest {
+            Some(d) => Some(self.client.blob_link(self.reference.path(), d).await),
+            None => None,
+        };
+        let opened = info
+            .digest
+            .as_ref()
+            .and_then(|d| self.sessions.lock().unwrap().remove(d));
+        let Session {
+            location,
+            max_chunk,
+        } = match opened {
+            Some(s) => s,
+            None => Session::from_response(&self.start_upload().await?)?,
+        };
+        // Digest and size known: the whole blob goes in the PUT that completes the upload,
+        // one round trip fewer than PATCH then PUT (every registry takes this).
+        if let (Some(digest), Some(size), None) = (&info.digest, info.size, max_chunk) {
+            return self
+                .put_monolithic(location, stream, digest, size, &info.media_type)
+                .await;
+        }
+        let counter = Arc::new(Counter::new(info.digest.is_none()));
+        let location = match max_chunk {
+            Some(max) => {
+                self.patch_chunks(location, stream, max, counter.clone())
+                    .await?
+            }
+            None => {
+                self.patch_stream(location, stream, info.size, counter.clone())
+                    .await?
+            }
+        };
+        let digest = match &info.digest {
+            Some(d) => d.clone(),
+            None => counter
+                .hasher
+                .lock()
+                .unwrap()
+                .take()
+                .map(Hasher::finish)
+                .ok_or_else(|| anyhow!("internal error: upload digest not computed"))?,
+        };
+        let mut put = location.clone();
+        put.query_pairs_mut()
+            .append_pair("digest", &digest.to_string());
+        let req = Request::to_url(Method::PUT, put.clone())
+            .header(CONTENT_TYPE, "application/octet-stream");
+        let res = self.client.send(req).await?;
+        if res.status() != 201 {
+            let err = res.error().await;
+            // A retried PUT whose first attempt went through finds its upload gone: the
+            // blob being there is the success it hid.
+            if matches!(self.blob_exists(&digest).await, Ok(Some(_))) {
+                crate::error::debug(&format!(
+                    "upload of {digest} completed by an earlier attempt ({err:#})"
+                ));
+            } else {
+                return Err(err.context(format!("uploading layer to {put}")));
+            }
+        }
+        let size = counter.size.load(std::sync::atomic::Ordering::Relaxed) as i64;
+        self.client
+            .schedule()
+            .mark_present(self.reference.path(), &digest, size);
+        Ok(BlobInfo::new(digest, size, info.media_type.clone()))
+    }
+
+    /// `--dest-precompute-digests` (c/image's DockerRegistryPushPrecomputeDigests): a blob of
+    /// unknown digest is spooled to a temporary file first, so its digest can be asked for
+    /// before sending it; one the registry already has is not sent again.
+    async fn put_blob_precomputed(
+        &self,
+        stream: BlobStream,
+        info: &UploadInfo,
+    ) -> Result<BlobInfo> {
+        let dir = crate::transport::docker_archive::reader::big_files_dir(&self.ctx);
+        let (spooled, digest) = fsutil::receive_stream(stream, &dir, None).await?;
+        let size = spooled.len();
+        if let Some(existing) = self.blob_exists(&digest).await? {
+            let size = if existing >= 0 { existing } else { size as i64 };
+            return Ok(BlobInfo::new(digest, size, info.media_type.clone()));
+        }
+        let file = tokio::fs::File::from_std(spooled.reopen()?);
+        let known = UploadInfo {
+            digest: Some(digest),
+            size: Some(size),
+            ..info.clone()
+        };
+        // `spooled` (and so the file) lives until the upload is done.
+        let uploaded = self.upload_blob(Box::pin(file), &known).await;
+        drop(spooled);
+        uploaded
     }
 
     fn blob_path(&self, repo: &str, digest: &Digest) -> String {
@@ -405,73 +504,10 @@ impl ImageDestination for DockerDestination {
 
     /// The engine has asked `try_reuse_blob` just before, so there is no second HEAD here.
     async fn put_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
-        // While it is uploaded, other tasks of this process wait to look for it here.
-        let _link = match &info.digest {
-            Some(d) => Some(self.client.blob_link(self.reference.path(), d).await),
-            None => None,
-        };
-        let opened = info
-            .digest
-            .as_ref()
-            .and_then(|d| self.sessions.lock().unwrap().remove(d));
-        let Session {
-            location,
-            max_chunk,
-        } = match opened {
-            Some(s) => s,
-            None => Session::from_response(&self.start_upload().await?)?,
-        };
-        // Digest and size known: the whole blob goes in the PUT that completes the upload,
-        // one round trip fewer than PATCH then PUT (every registry takes this).
-        if let (Some(digest), Some(size), None) = (&info.digest, info.size, max_chunk) {
-            return self
-                .put_monolithic(location, stream, digest, size, &info.media_type)
-                .await;
+        if info.digest.is_none() && self.ctx.docker_registry_push_precompute_digests {
+            return self.put_blob_precomputed(stream, info).await;
         }
-        let counter = Arc::new(Counter::new(info.digest.is_none()));
-        let location = match max_chunk {
-            Some(max) => {
-                self.patch_chunks(location, stream, max, counter.clone())
-                    .await?
-            }
-            None => {
-                self.patch_stream(location, stream, info.size, counter.clone())
-                    .await?
-            }
-        };
-        let digest = match &info.digest {
-            Some(d) => d.clone(),
-            None => counter
-                .hasher
-                .lock()
-                .unwrap()
-                .take()
-                .map(Hasher::finish)
-                .ok_or_else(|| anyhow!("internal error: upload digest not computed"))?,
-        };
-        let mut put = location.clone();
-        put.query_pairs_mut()
-            .append_pair("digest", &digest.to_string());
-        let req = Request::to_url(Method::PUT, put.clone())
-            .header(CONTENT_TYPE, "application/octet-stream");
-        let res = self.client.send(req).await?;
-        if res.status() != 201 {
-            let err = res.error().await;
-            // A retried PUT whose first attempt went through finds its upload gone: the
-            // blob being there is the success it hid.
-            if matches!(self.blob_exists(&digest).await, Ok(Some(_))) {
-                crate::error::debug(&format!(
-                    "upload of {digest} completed by an earlier attempt ({err:#})"
-                ));
-            } else {
-                return Err(err.context(format!("uploading layer to {put}")));
-            }
-        }
-        let size = counter.size.load(std::sync::atomic::Ordering::Relaxed) as i64;
-        self.client
-            .schedule()
-            .mark_present(self.reference.path(), &digest, size);
-        Ok(BlobInfo::new(digest, size, info.media_type.clone()))
+        self.upload_blob(stream, info).await
     }
 
     async fn existing_manifest_digest(&self, instance: Option<&Digest>) -> Result<Option<Digest>> {

@@ -10,6 +10,7 @@
 //! - list-tags, delete and login's credential check are here too.
 
 mod body;
+mod certinfo;
 pub mod challenge;
 pub mod client;
 mod dest;
@@ -17,6 +18,7 @@ pub mod errors;
 mod idle;
 mod lookaside;
 pub mod probe;
+pub mod proxy;
 mod schedule;
 mod source;
 pub(crate) mod tls;

@@ -27,6 +27,7 @@ use crate::types::{BlobInfo, SystemContext};
 
 mod cleanup;
 use cleanup::AddedBlob;
+pub mod delete;
 
 pub const REF_NAME_ANNOTATION: &str = "org.opencontainers.image.ref.name";
 /// What skopeo 1.9.3 writes to `oci-layout` (byte for byte).

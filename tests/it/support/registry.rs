@@ -26,14 +26,19 @@ pub fn free_port() -> u16 {
 }
 
 fn wait_for_port(port: u16) {
+    wait_for_addr("127.0.0.1", port)
+}
+
+/// Waits until something listens on `ip:port` (a peer that has no readiness signal).
+pub fn wait_for_addr(ip: &str, port: u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        if TcpStream::connect((ip, port)).is_ok() {
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("nothing listens on 127.0.0.1:{port}");
+    panic!("nothing listens on {ip}:{port}");
 }
 
 fn openssl(args: &[&str], dir: &Path) {
@@ -185,6 +190,10 @@ impl Certs {
 #[derive(Default)]
 pub struct Options {
     pub tls: bool,
+    /// TLS with this certificate and key (PEM) instead of the test CA's.
+    pub tls_cert: Option<(PathBuf, PathBuf)>,
+    /// Listen on this loopback address instead of 127.0.0.1.
+    pub listen_ip: Option<&'static str>,
     /// With `tls`: client certificates from the test CA are required.
     pub client_certs: bool,
     /// htpasswd Basic auth with this user and password.
@@ -222,7 +231,15 @@ impl Registry {
         }
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let mut http = format!("  addr: 127.0.0.1:{port}\n");
+        let ip = opts.listen_ip.unwrap_or("127.0.0.1");
+        let mut http = format!("  addr: {ip}:{port}\n");
+        if let Some((cert, key)) = &opts.tls_cert {
+            http.push_str(&format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                cert.display(),
+                key.display()
+            ));
+        }
         let certs = opts.tls.then(|| Certs::make(&dir.path().join("tls")));
         if let Some(c) = &certs {
             http.push_str(&format!(
@@ -274,9 +291,9 @@ impl Registry {
             .stderr(log)
             .spawn()
             .expect("starting docker-registry");
-        wait_for_port(port);
+        wait_for_addr(ip, port);
         Some(Registry {
-            host: format!("127.0.0.1:{port}"),
+            host: format!("{ip}:{port}"),
             port,
             dir,
             certs,
