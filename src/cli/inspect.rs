@@ -81,7 +81,7 @@ impl InspectArgs {
         let (top, mime) = retry::if_necessary(opts, || src.manifest(None))
             .await
             .context("Error retrieving manifest for image")?;
-        let mut stdout = std::io::stdout().lock();
+        let mut stdout = crate::stdio::stdout();
         if self.raw && !self.config {
             stdout
                 .write_all(&top)

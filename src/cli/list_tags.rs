@@ -95,7 +95,7 @@ impl ListTagsArgs {
         };
         let mut out = crate::gojson::to_string_pretty(&output);
         out.push('\n');
-        std::io::stdout().lock().write_all(out.as_bytes())?;
+        crate::stdio::stdout().write_all(out.as_bytes())?;
         Ok(())
     }
 }

@@ -112,7 +112,7 @@ impl LoginArgs {
             _ => bail!("login accepts only one registry to login to"),
         };
         let saved = saved_credentials(&ctx, &key)?;
-        let mut stdout = std::io::stdout();
+        let mut stdout = crate::stdio::stdout();
         if self.get_login {
             if saved.username.is_empty() {
                 bail!("not logged into {key}");
@@ -193,7 +193,7 @@ fn ask_user_and_password(
     password: String,
     saved_user: &str,
 ) -> Result<(String, String)> {
-    let mut stdout = std::io::stdout();
+    let mut stdout = crate::stdio::stdout();
     let mut username = username;
     if username.is_empty() {
         if saved_user.is_empty() {

@@ -59,7 +59,7 @@ impl LogoutArgs {
         if self.compat_auth_file.is_some() {
             return Err(crate::error::not_implemented("--compat-auth-file"));
         }
-        let mut stdout = std::io::stdout();
+        let mut stdout = crate::stdio::stdout();
         if self.all {
             if !self.registries.is_empty() {
                 bail!("--all takes no arguments");

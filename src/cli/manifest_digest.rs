@@ -27,7 +27,7 @@ impl ManifestDigestArgs {
         let digest = crate::manifest::digest(&bytes)
             .map_err(|e| anyhow::anyhow!("Error computing digest: {e:#}"))?;
         // A full or closed stdout is an error, not a panic.
-        writeln!(std::io::stdout(), "{digest}")?;
+        writeln!(crate::stdio::stdout(), "{digest}")?;
         Ok(())
     }
 }

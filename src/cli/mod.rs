@@ -177,7 +177,7 @@ pub fn version_line() -> String {
 pub async fn run(cli: Cli) -> Result<()> {
     if cli.global.version {
         use std::io::Write;
-        writeln!(std::io::stdout(), "{}", version_line())?;
+        writeln!(crate::stdio::stdout(), "{}", version_line())?;
         return Ok(());
     }
     if cli.global.tls_verify.is_some() {

@@ -238,7 +238,7 @@ impl Output for LogOutput {
             }
             None => {
                 use std::io::Write;
-                let mut err = std::io::stderr().lock();
+                let mut err = crate::stdio::stderr();
                 let _ = err.write_all(text.as_bytes());
                 let _ = err.flush();
             }

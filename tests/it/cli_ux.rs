@@ -1,0 +1,244 @@
+//! What shell and CI users meet around the commands: signals, closed pipes, usage of the
+//! bare program, help, completions and man pages. skopeo is the oracle where it has the
+//! behaviour.
+
+use std::io::Write;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::fixtures::{self, ImageSpec};
+use crate::support::*;
+
+/// A `dir:` image whose second layer is a named pipe: a copy of it reads the layer only as
+/// fast as the test writes it, so the test knows the copy is under way.
+struct HeldSource {
+    _tmp: tempfile::TempDir,
+    src: PathBuf,
+    fifo: PathBuf,
+    layer: Vec<u8>,
+    manifest: Vec<u8>,
+}
+
+impl HeldSource {
+    fn new() -> HeldSource {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("src");
+        let built = fixtures::write_dir(&src, &ImageSpec::small(21));
+        let layer = built.blobs[1].clone();
+        let fifo = src.join(&fixtures::sha256(&layer)["sha256:".len()..]);
+        std::fs::remove_file(&fifo).unwrap();
+        ok(std::process::Command::new("mkfifo").arg(&fifo));
+        HeldSource {
+            _tmp: tmp,
+            src,
+            fifo,
+            layer,
+            manifest: built.manifest,
+        }
+    }
+
+    fn name(&self) -> String {
+        format!("dir:{}", self.src.display())
+    }
+
+    /// Blocks until the copy opens the layer, then sends its first bytes; the returned
+    /// pipe holds the rest of the layer back until it is written or dropped.
+    fn wait_for_reader(&self) -> std::fs::File {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.fifo)
+            .unwrap();
+        f.write_all(&self.layer[..100]).unwrap();
+        f
+    }
+
+    /// Sends the rest of the layer and closes the pipe; a reader that went away is fine.
+    fn finish(&self, mut f: std::fs::File) {
+        let _ = f.write_all(&self.layer[100..]);
+    }
+}
+
+/// Waits for `child` to end, failing the test if it does not within a minute.
+fn wait_bounded(child: &mut Child) -> ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the process did not end");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn send(child: &Child, signal: libc::c_int) {
+    // SAFETY: kill(2) on the pid of a child this test spawned and has not reaped.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+}
+
+/// Every entry under `dir`, so stray staging files show up.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// SIGINT and SIGTERM mid-copy: the new destination is removed and skiff ends by the signal
+/// (a shell reports 130 and 143), as skopeo's process ends (without its clean-up).
+#[test]
+fn a_signal_mid_copy_cleans_up_and_ends_by_the_signal() {
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let held = HeldSource::new();
+        let out = tempfile::tempdir().unwrap();
+        let dest = out.path().join("dest");
+        let mut cmd = skiff();
+        // The test may itself run with SIGINT ignored (a background job of a script).
+        // SAFETY: signal(2) only, between fork and exec.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+                libc::signal(signal, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let mut child = cmd
+            .args(["copy", &held.name(), &format!("dir:{}", dest.display())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pipe = held.wait_for_reader();
+        send(&child, signal);
+        let status = wait_bounded(&mut child);
+        drop(pipe);
+        assert_eq!(status.signal(), Some(signal), "{status:?}");
+        assert_eq!(128 + signal, if signal == libc::SIGINT { 130 } else { 143 });
+        let mut err = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!dest.exists(), "the half-made destination is removed");
+        assert_eq!(entries(out.path()), Vec::<String>::new(), "nothing left");
+    }
+}
+
+/// `trap "" INT` (or nohup) in the calling script: SIGINT stays ignored, and the copy runs to
+/// the end; SIGTERM, not ignored, is still caught.
+#[test]
+fn a_signal_the_parent_ignores_stays_ignored() {
+    let held = HeldSource::new();
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("dest");
+    let bin = env!("CARGO_BIN_EXE_skiff");
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", r#"trap "" INT; exec "$0" "$@""#, bin, "copy", "-q"])
+        .arg(held.name())
+        .arg(format!("dir:{}", dest.display()))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pipe = held.wait_for_reader();
+    let masks = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let mask = |name: &str| {
+        let line = masks.lines().find(|l| l.starts_with(name)).unwrap();
+        u64::from_str_radix(line[name.len()..].trim(), 16).unwrap()
+    };
+    let bit = |s: libc::c_int| 1u64 << (s - 1);
+    assert_ne!(mask("SigIgn:") & bit(libc::SIGINT), 0, "{masks}");
+    assert_eq!(
+        mask("SigCgt:") & bit(libc::SIGINT),
+        0,
+        "SIGINT is not caught"
+    );
+    assert_ne!(mask("SigCgt:") & bit(libc::SIGTERM), 0, "SIGTERM is caught");
+    send(&child, libc::SIGINT);
+    held.finish(pipe);
+    let status = wait_bounded(&mut child);
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "{status:?}: {err}");
+    assert_eq!(
+        std::fs::read(dest.join("manifest.json")).unwrap(),
+        held.manifest
+    );
+}
+
+/// `skiff copy … 2>&1 | head -c 10`: once the reader is gone, the next progress line ends
+/// skiff by SIGPIPE, quietly, as skopeo ends; never an abort (exit 134) from a panic in a
+/// write to stderr. What is left at the destination is the whole image or nothing.
+#[test]
+fn progress_to_a_reader_that_exits_ends_by_sigpipe() {
+    let held = HeldSource::new();
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("dest");
+    let (mut reader, writer) = std::io::pipe().unwrap();
+    let mut child = skiff()
+        .args(["copy", &held.name(), &format!("dir:{}", dest.display())])
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer)
+        .spawn()
+        .unwrap();
+    let pipe = held.wait_for_reader();
+    let mut first = [0u8; 10];
+    std::io::Read::read_exact(&mut reader, &mut first).unwrap();
+    drop(reader);
+    held.finish(pipe);
+    let status = wait_bounded(&mut child);
+    assert_eq!(status.signal(), Some(libc::SIGPIPE), "{status:?}");
+    if dest.exists() {
+        let left = entries(&dest);
+        assert!(left.contains(&"manifest.json".to_string()), "{left:?}");
+        assert_eq!(
+            std::fs::read(dest.join("manifest.json")).unwrap(),
+            held.manifest
+        );
+    } else {
+        assert_eq!(entries(out.path()), Vec::<String>::new(), "nothing left");
+    }
+}
+
+/// A reader gone before the program writes: stdout (the digest, help), stderr (an error;
+/// a usage error with its help text). skopeo dies of SIGPIPE in each case it shares; so does
+/// skiff. (skopeo 1.9.3 prints a usage error's help on stdout and exits 0; skiff follows
+/// later skopeo, help on stderr and a failure, so that case is skiff's alone.)
+#[test]
+fn a_gone_reader_ends_by_sigpipe_as_skopeo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = tmp.path().join("m.json");
+    std::fs::write(&manifest, br#"{"schemaVersion":2}"#).unwrap();
+    let manifest = manifest.to_str().unwrap().to_string();
+    // (arguments, whether the output is on stdout, whether skopeo does the same)
+    let cases: [(Vec<&str>, bool, bool); 4] = [
+        (vec!["manifest-digest", &manifest], true, true),
+        (vec!["--help"], true, true),
+        (vec!["inspect", "foo:bar"], false, true),
+        (vec!["copy"], false, false),
+    ];
+    for (args, on_stdout, shared) in cases {
+        let status = |mut cmd: std::process::Command| {
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            if on_stdout {
+                cmd.stdout(writer).stderr(Stdio::piped());
+            } else {
+                cmd.stderr(writer).stdout(Stdio::piped());
+            }
+            let out = run(cmd.args(&args));
+            let printed =
+                String::from_utf8_lossy(if on_stdout { &out.stderr } else { &out.stdout })
+                    .into_owned();
+            (out.status.signal(), printed)
+        };
+        let (ours, printed) = status(skiff());
+        assert_eq!(ours, Some(libc::SIGPIPE), "{args:?}: {printed}");
+        assert_eq!(printed, "", "{args:?}: quietly");
+        if shared && let Some(s) = skopeo() {
+            assert_eq!(ours, status(s).0, "{args:?}");
+        }
+    }
+}
