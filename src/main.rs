@@ -221,17 +221,7 @@ fn clap_failure(e: clap::Error) -> u8 {
             }
             0
         }
-        _ => {
-            let msg = e.kind().as_str().map(str::to_string).unwrap_or_default();
-            let detail = e.to_string();
-            let first = detail
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or(&msg)
-                .trim_start_matches("error: ")
-                .to_string();
-            fatal(&anyhow::anyhow!(first))
-        }
+        _ => fatal(&anyhow::anyhow!(cli::parse::failure_message(&e))),
     }
 }
 
@@ -239,6 +229,8 @@ fn print_command_help() {
     use clap::CommandFactory;
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut cmd = Cli::command();
+    // Built, the subcommands' usage lines name the program (`skiff copy`).
+    cmd.build();
     let sub = args.iter().find(|a| !a.starts_with('-'));
     if let Some(sub) = sub
         && let Some(c) = cmd.find_subcommand_mut(sub)

@@ -16,8 +16,14 @@ use crate::transport::docker::errors::Unauthorized;
 use crate::types::SystemContext;
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  skiff login -u me --password-stdin registry.example.com < token.txt\n  skiff login --get-login registry.example.com"
+)]
 pub struct LoginArgs {
-    #[arg(value_name = "REGISTRY")]
+    #[arg(
+        value_name = "REGISTRY",
+        help = "the registry to log in to (host[:port])"
+    )]
     pub registries: Vec<String>,
     #[arg(
         long,

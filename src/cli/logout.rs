@@ -13,8 +13,12 @@ use crate::auth::{self, Removed};
 use crate::transport::docker;
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  skiff logout registry.example.com\n  skiff logout --all")]
 pub struct LogoutArgs {
-    #[arg(value_name = "REGISTRY")]
+    #[arg(
+        value_name = "REGISTRY",
+        help = "the registry whose credentials to remove (host[:port])"
+    )]
     pub registries: Vec<String>,
     #[arg(
         short = 'a',

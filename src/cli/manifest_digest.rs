@@ -7,8 +7,12 @@ use std::io::Write;
 use crate::transport::fsutil::go_path_error;
 
 #[derive(Args, Debug)]
+#[command(after_help = "Example:\n  skiff manifest-digest /srv/images/app/manifest.json")]
 pub struct ManifestDigestArgs {
-    #[arg(value_name = "MANIFEST-FILE")]
+    #[arg(
+        value_name = "MANIFEST-FILE",
+        help = "the manifest file whose digest to print"
+    )]
     pub files: Vec<String>,
 }
 

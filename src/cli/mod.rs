@@ -1,6 +1,7 @@
 //! The command line: skopeo's command tree and flags. The only place that knows clap and the
 //! terminal; each command turns its flags into library options and calls the library.
 
+pub mod completion;
 mod copy;
 mod delete;
 mod flags;
@@ -30,11 +31,23 @@ pub use flags::ImageFlagValues;
 
 const TRANSPORTS_HELP: &str = "IMAGE-NAME is \"transport:details\"; transports: containers-storage, dir, docker, docker-archive, docker-daemon, oci, oci-archive";
 
+/// The text after a command's flags: the image name format, then examples.
+fn after_help(examples: &[&str]) -> String {
+    let mut text = format!("{TRANSPORTS_HELP}\n\nExamples:");
+    for e in examples {
+        text.push_str("\n  ");
+        text.push_str(e);
+    }
+    text
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "skiff",
     about = "Work with container images and image registries (a drop-in replacement for skopeo)",
     disable_version_flag = true,
+    // As pflag: a flag given twice takes the last value (`--src-creds` then `--screds`).
+    args_override_self = true,
     after_help = TRANSPORTS_HELP
 )]
 pub struct Cli {
@@ -44,7 +57,9 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Listed after each command's own flags, under their own heading.
 #[derive(Args, Clone, Debug, Default)]
+#[command(next_help_heading = "Global Options")]
 pub struct GlobalFlags {
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_go_duration, help = "give up on the command after DURATION")]
     pub command_timeout: Option<Duration>,
@@ -117,6 +132,8 @@ pub struct GlobalFlags {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Generate the shell completion script for bash, fish, powershell or zsh
+    Completion(completion::CompletionArgs),
     /// Copy an IMAGE-NAME from one location to another
     Copy(copy::CopyArgs),
     /// Delete image IMAGE-NAME
@@ -187,11 +204,11 @@ pub async fn run(cli: Cli) -> Result<()> {
     }
     let g = &cli.global;
     let Some(command) = cli.command else {
-        use clap::CommandFactory;
-        Cli::command().print_help()?;
-        return Ok(());
+        // skopeo's words and status.
+        anyhow::bail!("Missing command 'skiff COMMAND'\nTry 'skiff --help' for more information");
     };
     match command {
+        Command::Completion(a) => a.run(),
         Command::Copy(a) => a.run(g).await,
         Command::Inspect(a) => a.run(g).await,
         Command::ManifestDigest(a) => a.run(),

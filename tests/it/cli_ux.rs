@@ -242,3 +242,308 @@ fn a_gone_reader_ends_by_sigpipe_as_skopeo() {
         }
     }
 }
+
+/// The repository's copy of a generated file: compared with what skiff generates now, or
+/// rewritten with `SKIFF_REGENERATE=1` (see scripts/regenerate-docs.sh).
+fn check_generated(dir: &str, files: &[(String, Vec<u8>)]) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    if std::env::var_os("SKIFF_REGENERATE").is_some() {
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, bytes) in files {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+    }
+    let mut stale = Vec::new();
+    for (name, bytes) in files {
+        if std::fs::read(dir.join(name)).ok().as_ref() != Some(bytes) {
+            stale.push(name.clone());
+        }
+    }
+    let mut expected: Vec<&String> = files.iter().map(|(n, _)| n).collect();
+    expected.sort();
+    let present = entries(&dir);
+    assert_eq!(
+        present.iter().collect::<Vec<_>>(),
+        expected,
+        "{} holds other files than skiff generates; run scripts/regenerate-docs.sh",
+        dir.display()
+    );
+    assert!(
+        stale.is_empty(),
+        "stale in {}: {stale:?}; run scripts/regenerate-docs.sh",
+        dir.display()
+    );
+}
+
+/// `completions/` holds what `skiff completion SHELL` prints, and bash loads its script.
+#[test]
+fn completions_are_current_and_load_in_bash() {
+    use skiff::cli::completion::CompletionShell;
+    let files: Vec<(String, Vec<u8>)> = CompletionShell::ALL
+        .iter()
+        .map(|shell| {
+            let name = format!("{shell:?}").to_lowercase();
+            let out = ok(skiff().args(["completion", &name]));
+            assert!(out.stderr.is_empty(), "{name}: {out:?}");
+            (shell.file_name().to_string(), out.stdout)
+        })
+        .collect();
+    check_generated("completions", &files);
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/skiff.bash");
+    let loaded = ok(std::process::Command::new("bash").args([
+        "-c",
+        r#"source "$0" && complete -p skiff && COMP_WORDS=(skiff cop) COMP_CWORD=1 && _skiff skiff cop skiff && printf '%s\n' "${COMPREPLY[@]}""#,
+        script.to_str().unwrap(),
+    ]));
+    let printed = stdout(&loaded);
+    assert!(printed.starts_with("complete "), "{printed}");
+    assert!(printed.contains(" skiff\n"), "{printed}");
+    assert!(
+        printed.lines().any(|l| l == "copy"),
+        "`skiff cop<TAB>`: {printed}"
+    );
+}
+
+/// `docs/` holds a man page per command generated from the command tree, and each renders
+/// with man-db without a warning.
+#[test]
+fn man_pages_are_current_and_render() {
+    use clap::CommandFactory;
+    let tmp = tempfile::tempdir().unwrap();
+    clap_mangen::generate_to(skiff::cli::Cli::command(), tmp.path()).unwrap();
+    let files: Vec<(String, Vec<u8>)> = entries(tmp.path())
+        .into_iter()
+        .map(|name| {
+            let bytes = std::fs::read(tmp.path().join(&name)).unwrap();
+            (name, bytes)
+        })
+        .collect();
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    for page in [
+        "skiff.1",
+        "skiff-copy.1",
+        "skiff-sync.1",
+        "skiff-completion.1",
+    ] {
+        assert!(names.contains(&page), "{page} in {names:?}");
+    }
+    check_generated("docs", &files);
+
+    if !require_tool("man") {
+        return;
+    }
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    for (name, _) in &files {
+        let out = run(std::process::Command::new("man")
+            .arg("-l")
+            .arg(docs.join(name))
+            .env("MANPAGER", "cat")
+            .env("MANWIDTH", "80")
+            .env("LC_ALL", "C.UTF-8"));
+        let text = stdout(&out);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {err}");
+        assert!(err.is_empty(), "{name} renders with warnings: {err}");
+        let command = name.trim_end_matches(".1");
+        assert!(text.contains(command), "{name}:\n{text}");
+        assert!(text.contains("SYNOPSIS"), "{name}:\n{text}");
+    }
+    let copy = stdout(&run(std::process::Command::new("man")
+        .arg("-l")
+        .arg(docs.join("skiff-copy.1"))
+        .env("MANPAGER", "cat")));
+    assert!(copy.contains("--src-creds"), "{copy}");
+    assert!(copy.contains("SOURCE-IMAGE"), "{copy}");
+}
+
+/// skopeo's fatal message with its program name put as skiff's.
+fn as_skiffs(skopeo_message: &str) -> String {
+    skopeo_message
+        .replace("`skopeo ", "`skiff ")
+        .replace("'skopeo ", "'skiff ")
+}
+
+/// Without a command, or with a word that names none (mistyped ones get skopeo's "Did you
+/// mean" list): skopeo's message and exit status 1.
+#[test]
+fn missing_and_unknown_commands_are_skopeos_errors() {
+    let lines: &[&[&str]] = &[
+        &[],
+        &["--debug"],
+        &["nosuch"],
+        &["cpy", "a", "b"],
+        &["--debug", "inspct", "x"],
+        &["s"],
+        &["Copy"],
+        &["manifest"],
+        &["lst-tags"],
+    ];
+    for line in lines {
+        let (code, err) = fails(skiff().args(*line));
+        assert_eq!(code, 1, "{line:?}");
+        assert_eq!(err.lines().count(), 1, "{line:?}: one line: {err}");
+        let ours = fatal_message(&err);
+        assert!(ours.contains("skiff"), "{line:?}: {ours}");
+        if let Some(mut s) = skopeo() {
+            let (scode, serr) = fails(s.args(*line));
+            assert_eq!(code, scode, "{line:?}");
+            assert_eq!(ours, as_skiffs(&fatal_message(&serr)), "{line:?}");
+        }
+    }
+}
+
+/// Flag errors in skopeo's (pflag's) words; where clap knows a close flag, it is offered
+/// after skopeo's line.
+#[test]
+fn flag_errors_are_skopeos_words_with_suggestions() {
+    let lines: &[&[&str]] = &[
+        &["copy", "--src-cred", "x", "a", "b"],
+        &["copy", "--src-cred=x", "a", "b"],
+        &["copy", "-x", "a", "b"],
+        &["--polcy", "x", "copy", "a", "b"],
+        &["copy", "--src-creds"],
+        &["inspect", "--format"],
+    ];
+    for line in lines {
+        let (code, err) = fails(skiff().args(*line));
+        assert_eq!(code, 1, "{line:?}");
+        let ours = fatal_message(&err);
+        if let Some(mut s) = skopeo() {
+            let (scode, serr) = fails(s.args(*line));
+            assert_eq!(code, scode, "{line:?}");
+            let theirs = fatal_message(&serr);
+            // (Messages are as logged: newlines escaped.)
+            assert_eq!(ours.split("\\n").next(), Some(theirs.as_str()), "{line:?}");
+        }
+    }
+    let (_, err) = fails(skiff().args(["copy", "--src-cred", "x", "a", "b"]));
+    assert!(
+        fatal_message(&err).ends_with(r"\n\nDid you mean this?\n\t--src-creds"),
+        "{err}"
+    );
+}
+
+/// The old spellings skopeo still accepts on `copy` and `sync` (`--screds`, `--dcreds`,
+/// `--tls-verify` with its deprecation warning) give skopeo's lines.
+#[test]
+fn deprecated_flags_are_accepted_with_skopeos_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = format!("dir:{}", tmp.path().join("missing").display());
+    let dest = format!("dir:{}", tmp.path().join("dest").display());
+    let missing_dir = tmp.path().join("missing").display().to_string();
+    let dest_dir = tmp.path().join("dest").display().to_string();
+    let lines: Vec<Vec<&str>> = vec![
+        vec![
+            "copy", "--screds", "a:b", "--dcreds", "c:d", &missing, &dest,
+        ],
+        vec!["copy", "--tls-verify=false", &missing, &dest],
+        vec![
+            "copy",
+            "--tls-verify",
+            "--src-creds",
+            "a:b",
+            "--screds",
+            "c:d",
+            &missing,
+            &dest,
+        ],
+        vec!["--tls-verify=false", "copy", &missing, &dest],
+        vec![
+            "sync",
+            "--tls-verify=false",
+            "--src",
+            "dir",
+            "--dest",
+            "dir",
+            &missing_dir,
+            &dest_dir,
+        ],
+        vec![
+            "sync",
+            "--screds",
+            "a:b",
+            "--dcreds",
+            "c:d",
+            "--src",
+            "dir",
+            "--dest",
+            "dir",
+            &missing_dir,
+            &dest_dir,
+        ],
+    ];
+    // Lines without their time stamps.
+    let messages = |err: &str| -> Vec<String> {
+        err.lines()
+            .map(|l| {
+                l.split_once(" level=")
+                    .map_or(l, |(_, rest)| rest)
+                    .to_string()
+            })
+            .collect()
+    };
+    for line in &lines {
+        let (code, err) = fails(skiff().args(line));
+        assert_eq!(code, 1, "{line:?}");
+        let ours = messages(&err);
+        if line.contains(&"--tls-verify=false") || line.contains(&"--tls-verify") {
+            assert!(
+                ours[0].starts_with("warning msg=\"'--tls-verify' is deprecated"),
+                "{ours:?}"
+            );
+        }
+        assert!(!tmp.path().join("dest").exists(), "{line:?}");
+        if let Some(mut s) = skopeo() {
+            let (scode, serr) = fails(s.args(line));
+            assert_eq!(code, scode, "{line:?}");
+            assert_eq!(ours, messages(&serr), "{line:?}");
+            // skopeo leaves the destination directory it made.
+            let _ = std::fs::remove_dir_all(tmp.path().join("dest"));
+        }
+    }
+}
+
+/// Each command's help: its own flags first, then the global ones under their heading; every
+/// positional argument described; an example; the program name in usage lines, also in
+/// the help printed with a usage error.
+#[test]
+fn help_is_ordered_described_and_has_examples() {
+    let commands = [
+        "copy",
+        "delete",
+        "generate-sigstore-key",
+        "inspect",
+        "list-tags",
+        "login",
+        "logout",
+        "manifest-digest",
+        "standalone-sign",
+        "standalone-verify",
+        "sync",
+        "completion",
+    ];
+    for command in commands {
+        let help = stdout(&ok(skiff().args([command, "--help"])));
+        assert!(help.contains(&format!("Usage: skiff {command} ")), "{help}");
+        let own = help.find("\nOptions:\n").expect("own options");
+        let global = help.find("\nGlobal Options:\n").expect("global options");
+        assert!(own < global, "{command}: own flags first:\n{help}");
+        assert!(help[global..].contains("--policy"), "{help}");
+        assert!(!help[own..global].contains("--policy"), "{help}");
+        assert!(help.contains("\nExample"), "{command}: an example:\n{help}");
+    }
+    use clap::CommandFactory;
+    for sub in skiff::cli::Cli::command().get_subcommands() {
+        for arg in sub.get_positionals() {
+            assert!(
+                arg.get_help().is_some_and(|h| !h.to_string().is_empty()),
+                "{}: {} is described",
+                sub.get_name(),
+                arg.get_id()
+            );
+        }
+    }
+    let (_, err) = fails(skiff().args(["copy", "dir:/x"]));
+    assert!(err.contains("Usage: skiff copy "), "{err}");
+}
