@@ -43,6 +43,7 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "copy" -d 'Copy an IMAGE
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "delete" -d 'Delete image IMAGE-NAME'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "generate-sigstore-key" -d 'Generate a sigstore public/private key pair'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "inspect" -d 'Inspect image IMAGE-NAME'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "layers" -d 'Get layers of IMAGE-NAME (deprecated in skopeo in favor of copy)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "list-tags" -d 'List the tags of the repository or archive SOURCE-IMAGE'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "login" -d 'Log in to a container registry'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "logout" -d 'Log out of a container registry'
@@ -248,6 +249,30 @@ complete -c skiff -n "__fish_skiff_using_subcommand inspect" -s n -l no-tags -d 
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l insecure-policy -d 'do not consult the trust policy'
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l authfile -d 'path of the registry credentials file (default ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l creds -d 'Use USERNAME[:PASSWORD] to access the registry' -r
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l username -d 'username to access the registry' -r
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l password -d 'password to access the registry' -r
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l registry-token -d 'a Bearer token to access the registry' -r
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l cert-dir -d 'use certificates at PATH (*.crt, *.cert, *.key) to reach the registry or daemon' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l tls-verify -d 'require HTTPS and verify certificates when talking to the registry or daemon' -r
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l shared-blob-dir -d 'DIRECTORY shared by OCI layouts for their blobs' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l daemon-host -d 'use the docker daemon at HOST (docker-daemon: only)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l retry-times -d 'how many times to retry a failed operation' -r
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l retry-delay -d 'fixed delay between retries (default: exponential backoff)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l command-timeout -d 'give up on the command after DURATION' -r
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l override-arch -d 'choose images for ARCH instead of this machine\'s architecture' -r
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l override-os -d 'choose images for OS instead of this machine\'s OS' -r
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l override-variant -d 'choose images for VARIANT instead of this machine\'s architecture variant' -r
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l policy -d 'path of the trust policy file' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l registries.d -d 'read registry configuration (e.g. signature storage) from DIR' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l registries-conf -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l tmpdir -d 'directory for temporary files' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l user-agent-prefix -d 'prefix to add to the User-Agent of registry requests' -r
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l no-creds -d 'access the registry anonymously'
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l debug -d 'print debugging information'
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand list-tags" -l authfile -d 'path of the registry credentials file (default ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand list-tags" -l creds -d 'Use USERNAME[:PASSWORD] to access the registry' -r
 complete -c skiff -n "__fish_skiff_using_subcommand list-tags" -l username -d 'username to access the registry' -r
@@ -401,19 +426,20 @@ complete -c skiff -n "__fish_skiff_using_subcommand sync" -l keep-going -d 'go o
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l insecure-policy -d 'do not consult the trust policy'
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "completion" -d 'Generate the shell completion script for bash, fish, powershell or zsh'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "copy" -d 'Copy an IMAGE-NAME from one location to another'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "delete" -d 'Delete image IMAGE-NAME'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "generate-sigstore-key" -d 'Generate a sigstore public/private key pair'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "inspect" -d 'Inspect image IMAGE-NAME'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "list-tags" -d 'List the tags of the repository or archive SOURCE-IMAGE'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "login" -d 'Log in to a container registry'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "logout" -d 'Log out of a container registry'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "manifest-digest" -d 'Compute the manifest digest of a file'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "standalone-sign" -d 'Create a signature using local files'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "standalone-verify" -d 'Verify a signature using local files'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "sync" -d 'Synchronize one or more images from one location to another'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "completion" -d 'Generate the shell completion script for bash, fish, powershell or zsh'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "copy" -d 'Copy an IMAGE-NAME from one location to another'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "delete" -d 'Delete image IMAGE-NAME'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "generate-sigstore-key" -d 'Generate a sigstore public/private key pair'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "inspect" -d 'Inspect image IMAGE-NAME'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "layers" -d 'Get layers of IMAGE-NAME (deprecated in skopeo in favor of copy)'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "list-tags" -d 'List the tags of the repository or archive SOURCE-IMAGE'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "login" -d 'Log in to a container registry'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "logout" -d 'Log out of a container registry'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "manifest-digest" -d 'Compute the manifest digest of a file'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "standalone-sign" -d 'Create a signature using local files'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "standalone-verify" -d 'Verify a signature using local files'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "sync" -d 'Synchronize one or more images from one location to another'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c skiff -n "__fish_skiff_using_subcommand help; and __fish_seen_subcommand_from completion" -f -a "bash" -d 'Generate the completion script for bash'
 complete -c skiff -n "__fish_skiff_using_subcommand help; and __fish_seen_subcommand_from completion" -f -a "fish" -d 'Generate the completion script for fish'
 complete -c skiff -n "__fish_skiff_using_subcommand help; and __fish_seen_subcommand_from completion" -f -a "powershell" -d 'Generate the completion script for powershell'

@@ -6,6 +6,7 @@ mod copy;
 mod delete;
 mod flags;
 mod inspect;
+mod layers;
 mod list_tags;
 mod login;
 mod logout;
@@ -48,6 +49,8 @@ fn after_help(examples: &[&str]) -> String {
     disable_version_flag = true,
     // As pflag: a flag given twice takes the last value (`--src-creds` then `--screds`).
     args_override_self = true,
+    // A command is required (its absence is skopeo's error), though the tree parses without.
+    override_usage = "skiff [OPTIONS] <COMMAND>",
     after_help = TRANSPORTS_HELP
 )]
 pub struct Cli {
@@ -142,6 +145,9 @@ pub enum Command {
     GenerateSigstoreKey(other::GenerateSigstoreKeyArgs),
     /// Inspect image IMAGE-NAME
     Inspect(inspect::InspectArgs),
+    /// Get layers of IMAGE-NAME (deprecated in skopeo in favor of copy)
+    #[command(hide = true)]
+    Layers(layers::LayersArgs),
     /// List the tags of the repository or archive SOURCE-IMAGE
     ListTags(list_tags::ListTagsArgs),
     /// Log in to a container registry
@@ -211,6 +217,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Completion(a) => a.run(),
         Command::Copy(a) => a.run(g).await,
         Command::Inspect(a) => a.run(g).await,
+        Command::Layers(a) => a.run(g).await,
         Command::ManifestDigest(a) => a.run(),
         Command::Delete(a) => a.run(g).await,
         Command::GenerateSigstoreKey(a) => a.run(),

@@ -127,45 +127,60 @@ fn a_signal_mid_copy_cleans_up_and_ends_by_the_signal() {
     }
 }
 
-/// `trap "" INT` (or nohup) in the calling script: SIGINT stays ignored, and the copy runs to
-/// the end; SIGTERM, not ignored, is still caught.
+/// `trap "" INT` (or `nohup`, or `trap "" TERM`) in the calling script: that signal stays
+/// ignored and the copy runs to the end; the other one, not ignored, is still caught.
 #[test]
 fn a_signal_the_parent_ignores_stays_ignored() {
-    let held = HeldSource::new();
-    let out = tempfile::tempdir().unwrap();
-    let dest = out.path().join("dest");
-    let bin = env!("CARGO_BIN_EXE_skiff");
-    let mut child = std::process::Command::new("sh")
-        .args(["-c", r#"trap "" INT; exec "$0" "$@""#, bin, "copy", "-q"])
-        .arg(held.name())
-        .arg(format!("dir:{}", dest.display()))
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pipe = held.wait_for_reader();
-    let masks = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
-    let mask = |name: &str| {
-        let line = masks.lines().find(|l| l.starts_with(name)).unwrap();
-        u64::from_str_radix(line[name.len()..].trim(), 16).unwrap()
-    };
-    let bit = |s: libc::c_int| 1u64 << (s - 1);
-    assert_ne!(mask("SigIgn:") & bit(libc::SIGINT), 0, "{masks}");
-    assert_eq!(
-        mask("SigCgt:") & bit(libc::SIGINT),
-        0,
-        "SIGINT is not caught"
-    );
-    assert_ne!(mask("SigCgt:") & bit(libc::SIGTERM), 0, "SIGTERM is caught");
-    send(&child, libc::SIGINT);
-    held.finish(pipe);
-    let status = wait_bounded(&mut child);
-    let mut err = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-    assert!(status.success(), "{status:?}: {err}");
-    assert_eq!(
-        std::fs::read(dest.join("manifest.json")).unwrap(),
-        held.manifest
-    );
+    for (ignored, name, other) in [
+        (libc::SIGINT, "INT", libc::SIGTERM),
+        (libc::SIGTERM, "TERM", libc::SIGINT),
+    ] {
+        let held = HeldSource::new();
+        let out = tempfile::tempdir().unwrap();
+        let dest = out.path().join("dest");
+        let bin = env!("CARGO_BIN_EXE_skiff");
+        let script = format!(r#"trap "" {name}; exec "$0" "$@""#);
+        let mut cmd = std::process::Command::new("sh");
+        // The test may itself run with either signal ignored (a background job).
+        // SAFETY: signal(2) only, between fork and exec.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+                libc::signal(other, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let mut child = cmd
+            .args(["-c", &script, bin, "copy", "-q"])
+            .arg(held.name())
+            .arg(format!("dir:{}", dest.display()))
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pipe = held.wait_for_reader();
+        let masks = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+        let mask = |field: &str| {
+            let line = masks.lines().find(|l| l.starts_with(field)).unwrap();
+            u64::from_str_radix(line[field.len()..].trim(), 16).unwrap()
+        };
+        let bit = |s: libc::c_int| 1u64 << (s - 1);
+        assert_ne!(mask("SigIgn:") & bit(ignored), 0, "{name}: {masks}");
+        assert_eq!(mask("SigCgt:") & bit(ignored), 0, "{name} is not caught");
+        assert_ne!(
+            mask("SigCgt:") & bit(other),
+            0,
+            "the other signal is caught"
+        );
+        send(&child, ignored);
+        held.finish(pipe);
+        let status = wait_bounded(&mut child);
+        let mut err = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+        assert!(status.success(), "{name}: {status:?}: {err}");
+        assert_eq!(
+            std::fs::read(dest.join("manifest.json")).unwrap(),
+            held.manifest
+        );
+    }
 }
 
 /// `skiff copy … 2>&1 | head -c 10`: once the reader is gone, the next progress line ends
@@ -546,4 +561,71 @@ fn help_is_ordered_described_and_has_examples() {
     }
     let (_, err) = fails(skiff().args(["copy", "dir:/x"]));
     assert!(err.contains("Usage: skiff copy "), "{err}");
+}
+
+/// The one `layers-*` directory `layers` made in `cwd`.
+fn layers_dir(cwd: &Path) -> PathBuf {
+    let made = entries(cwd);
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert!(made[0].starts_with("layers-"), "{made:?}");
+    cwd.join(&made[0])
+}
+
+/// `layers` (deprecated in skopeo, still there): the blobs (all, or those named, with or
+/// without `sha256:`) and the manifest as a `dir:` image in a new `layers-*` directory, the
+/// same files skopeo writes; its deprecation line and usage error as skopeo's.
+#[test]
+fn layers_writes_what_skopeo_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let built = fixtures::write_dir(&src, &ImageSpec::small(31));
+    let src_name = format!("dir:{}", src.display());
+    let second = fixtures::sha256(&built.blobs[1]);
+    let cases: Vec<Vec<String>> = vec![
+        vec![src_name.clone()],
+        vec![src_name.clone(), second["sha256:".len()..].to_string()],
+        vec![src_name.clone(), second.clone()],
+    ];
+    for (i, args) in cases.iter().enumerate() {
+        let ours = tmp.path().join(format!("ours-{i}"));
+        std::fs::create_dir(&ours).unwrap();
+        let out = ok(skiff().arg("layers").args(args).current_dir(&ours));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "DEPRECATED: skiff layers is deprecated in favor of skiff copy\n"
+        );
+        let dir = layers_dir(&ours);
+        let files = tree(&dir);
+        assert_eq!(files["manifest.json"], built.manifest);
+        if args.len() == 2 {
+            assert_eq!(files.len(), 3, "{:?}", files.keys());
+        }
+        if let Some(mut s) = skopeo() {
+            let theirs = tmp.path().join(format!("theirs-{i}"));
+            std::fs::create_dir(&theirs).unwrap();
+            ok(s.arg("layers").args(args).current_dir(&theirs));
+            assert_same_tree(&dir, &layers_dir(&theirs));
+        }
+    }
+
+    let cwd = tmp.path().join("failing");
+    std::fs::create_dir(&cwd).unwrap();
+    let missing = format!("dir:{}", tmp.path().join("missing").display());
+    for args in [vec![], vec![missing.as_str()]] {
+        let (code, err) = fails(skiff().arg("layers").args(&args).current_dir(&cwd));
+        assert_eq!(code, 1);
+        assert_eq!(entries(&cwd), Vec::<String>::new(), "nothing left");
+        if let Some(mut s) = skopeo() {
+            let (scode, serr) = fails(s.arg("layers").args(&args).current_dir(&cwd));
+            assert_eq!(code, scode);
+            assert_eq!(fatal_message(&err), fatal_message(&serr), "{args:?}");
+            assert_eq!(
+                err.lines().next(),
+                serr.lines()
+                    .next()
+                    .map(|l| l.replace("skopeo", "skiff"))
+                    .as_deref()
+            );
+        }
+    }
 }
