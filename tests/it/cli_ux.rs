@@ -43,13 +43,36 @@ impl HeldSource {
         format!("dir:{}", self.src.display())
     }
 
-    /// Blocks until the copy opens the layer, then sends its first bytes; the returned
-    /// pipe holds the rest of the layer back until it is written or dropped.
-    fn wait_for_reader(&self) -> std::fs::File {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .open(&self.fifo)
-            .unwrap();
+    /// Waits until `copy` opens the layer (failing if it ends first, or after a minute), then
+    /// sends its first bytes; the returned pipe holds the rest of the layer back until it is
+    /// written or dropped.
+    fn wait_for_reader(&self, copy: &mut Child) -> std::fs::File {
+        use std::os::unix::fs::OpenOptionsExt;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut f = loop {
+            // Without a reader, a non-blocking open for writing fails (ENXIO).
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(&self.fifo)
+            {
+                Ok(f) => break f,
+                Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {}
+                Err(e) => panic!("opening the layer pipe: {e}"),
+            }
+            if let Some(status) = copy.try_wait().unwrap() {
+                panic!("the copy ended ({status}) before reading the layer");
+            }
+            assert!(Instant::now() < deadline, "the copy never read the layer");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        // Blocking writes from here on.
+        // SAFETY: fcntl(2) on a descriptor this function owns.
+        unsafe {
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&f);
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+        }
         f.write_all(&self.layer[..100]).unwrap();
         f
     }
@@ -113,7 +136,8 @@ fn a_signal_mid_copy_cleans_up_and_ends_by_the_signal() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let pipe = held.wait_for_reader();
+        let pipe = held.wait_for_reader(&mut child);
+        assert!(dest.exists(), "the destination is being written");
         send(&child, signal);
         let status = wait_bounded(&mut child);
         drop(pipe);
@@ -156,7 +180,7 @@ fn a_signal_the_parent_ignores_stays_ignored() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let pipe = held.wait_for_reader();
+        let pipe = held.wait_for_reader(&mut child);
         let masks = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
         let mask = |field: &str| {
             let line = masks.lines().find(|l| l.starts_with(field)).unwrap();
@@ -198,7 +222,7 @@ fn progress_to_a_reader_that_exits_ends_by_sigpipe() {
         .stderr(writer)
         .spawn()
         .unwrap();
-    let pipe = held.wait_for_reader();
+    let pipe = held.wait_for_reader(&mut child);
     let mut first = [0u8; 10];
     std::io::Read::read_exact(&mut reader, &mut first).unwrap();
     drop(reader);
