@@ -253,7 +253,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__completion__subcmd__bash)
-            opts="-h --command-timeout --debug --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --user-agent-prefix --help"
+            opts="-h --no-descriptions --command-timeout --debug --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -303,7 +303,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__completion__subcmd__fish)
-            opts="-h --command-timeout --debug --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --user-agent-prefix --help"
+            opts="-h --no-descriptions --command-timeout --debug --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -437,7 +437,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__completion__subcmd__powershell)
-            opts="-h --command-timeout --debug --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --user-agent-prefix --help"
+            opts="-h --no-descriptions --command-timeout --debug --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -487,7 +487,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__completion__subcmd__zsh)
-            opts="-h --command-timeout --debug --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --user-agent-prefix --help"
+            opts="-h --no-descriptions --command-timeout --debug --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -78,6 +78,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from bash" -l registries-conf -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from bash" -l tmpdir -d 'directory for temporary files' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from bash" -l user-agent-prefix -d 'prefix to add to the User-Agent of registry requests' -r
+complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from bash" -l no-descriptions -d 'disable completion descriptions'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from bash" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from bash" -l insecure-policy -d 'do not consult the trust policy'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from bash" -s h -l help -d 'Print help'
@@ -90,6 +91,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from fish" -l registries-conf -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from fish" -l tmpdir -d 'directory for temporary files' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from fish" -l user-agent-prefix -d 'prefix to add to the User-Agent of registry requests' -r
+complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from fish" -l no-descriptions -d 'disable completion descriptions'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from fish" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from fish" -l insecure-policy -d 'do not consult the trust policy'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from fish" -s h -l help -d 'Print help'
@@ -102,6 +104,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from powershell" -l registries-conf -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from powershell" -l tmpdir -d 'directory for temporary files' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from powershell" -l user-agent-prefix -d 'prefix to add to the User-Agent of registry requests' -r
+complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from powershell" -l no-descriptions -d 'disable completion descriptions'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from powershell" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from powershell" -l insecure-policy -d 'do not consult the trust policy'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from powershell" -s h -l help -d 'Print help'
@@ -114,6 +117,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from zsh" -l registries-conf -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from zsh" -l tmpdir -d 'directory for temporary files' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from zsh" -l user-agent-prefix -d 'prefix to add to the User-Agent of registry requests' -r
+complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from zsh" -l no-descriptions -d 'disable completion descriptions'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from zsh" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from zsh" -l insecure-policy -d 'do not consult the trust policy'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from zsh" -s h -l help -d 'Print help'

@@ -317,13 +317,19 @@ fn check_generated(dir: &str, files: &[(String, Vec<u8>)]) {
 /// `completions/` holds what `skiff completion SHELL` prints, and bash loads its script.
 #[test]
 fn completions_are_current_and_load_in_bash() {
-    use skiff::cli::completion::CompletionShell;
-    let files: Vec<(String, Vec<u8>)> = CompletionShell::ALL
+    use skiff::cli::completion::ShellKind;
+    let files: Vec<(String, Vec<u8>)> = ShellKind::ALL
         .iter()
         .map(|shell| {
-            let name = format!("{shell:?}").to_lowercase();
-            let out = ok(skiff().args(["completion", &name]));
-            assert!(out.stderr.is_empty(), "{name}: {out:?}");
+            let out = ok(skiff().args(["completion", shell.name()]));
+            assert!(out.stderr.is_empty(), "{shell:?}: {out:?}");
+            // skopeo's `--no-descriptions` is taken too.
+            let bare = ok(skiff().args(["completion", shell.name(), "--no-descriptions"]));
+            if *shell == ShellKind::Zsh {
+                let text = stdout(&bare);
+                assert!(!text.contains("Copy an IMAGE-NAME"), "{text}");
+                assert!(stdout(&out).contains("Copy an IMAGE-NAME"));
+            }
             (shell.file_name().to_string(), out.stdout)
         })
         .collect();
