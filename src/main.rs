@@ -227,13 +227,12 @@ fn clap_failure(e: clap::Error) -> u8 {
 
 fn print_command_help() {
     use clap::CommandFactory;
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sub = cli::parse::subcommand_name(&std::env::args_os().collect::<Vec<_>>());
     let mut cmd = Cli::command();
     // Built, the subcommands' usage lines name the program (`skiff copy`).
     cmd.build();
-    let sub = args.iter().find(|a| !a.starts_with('-'));
     if let Some(sub) = sub
-        && let Some(c) = cmd.find_subcommand_mut(sub)
+        && let Some(c) = cmd.find_subcommand_mut(&sub)
     {
         let _ = c.clone().write_help(&mut skiff::stdio::stderr());
         return;

@@ -11,13 +11,23 @@ use clap::{Args, FromArgMatches, Parser};
 
 use super::{Cli, GlobalFlags};
 
-/// Parses `args` (program name first).
-pub fn parse_from(args: Vec<OsString>) -> Result<Cli, clap::Error> {
-    let root = GlobalFlags::augment_args(
+/// The root command with the global flags alone.
+fn root() -> clap::Command {
+    GlobalFlags::augment_args(
         clap::Command::new("skiff")
             .disable_version_flag(true)
             .args_override_self(true),
-    );
+    )
+}
+
+/// The subcommand `args` (program name first) names, past the global flags and their values.
+pub fn subcommand_name(args: &[OsString]) -> Option<String> {
+    named_subcommand(&root(), args)
+}
+
+/// Parses `args` (program name first).
+pub fn parse_from(args: Vec<OsString>) -> Result<Cli, clap::Error> {
+    let root = root();
     let named = named_subcommand(&root, &args);
     if let Some(name) = &named
         && name != "help"

@@ -589,8 +589,13 @@ fn help_is_ordered_described_and_has_examples() {
             );
         }
     }
-    let (_, err) = fails(skiff().args(["copy", "dir:/x"]));
-    assert!(err.contains("Usage: skiff copy "), "{err}");
+    for line in [
+        &["copy", "dir:/x"][..],
+        &["--policy", "/p.json", "copy", "dir:/x"],
+    ] {
+        let (_, err) = fails(skiff().args(line));
+        assert!(err.contains("Usage: skiff copy "), "{line:?}: {err}");
+    }
 }
 
 /// The one `layers-*` directory `layers` made in `cwd`.
