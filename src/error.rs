@@ -42,7 +42,7 @@ mod tests {
 
 /// Prints a warning the way skopeo's logger does on stderr.
 pub fn warn(msg: &str) {
-    eprintln!("{}", log_line("warning", msg));
+    crate::stdio::err_line(&log_line("warning", msg));
 }
 
 /// A logrus-style line: `time="…" level=… msg="…"`, with the message quoted as logrus quotes.
@@ -79,6 +79,6 @@ pub fn set_debug(on: bool) {
 /// Prints a debug line as skopeo's logger does, only under `--debug`.
 pub fn debug(msg: &str) {
     if DEBUG.load(std::sync::atomic::Ordering::Relaxed) {
-        eprintln!("{}", log_line("debug", msg));
+        crate::stdio::err_line(&log_line("debug", msg));
     }
 }

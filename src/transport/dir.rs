@@ -165,7 +165,7 @@ impl Drop for DirDestination {
         if self.committed {
             return;
         }
-        let _ = fs::remove_dir_all(&self.staging);
+        fsutil::remove_staging_dir(&self.staging);
         if let Some(created) = &self.created {
             fsutil::remove_created_dirs(&self.path, created);
         }

@@ -300,6 +300,19 @@ pub fn create_dir_all_tracking(path: &Path) -> Result<Option<PathBuf>> {
     Ok(missing)
 }
 
+/// Removes an abandoned staging directory. A copy cancelled by a signal may still have a
+/// blocking thread that creates a blob file in it while the tree is removed (the removal
+/// then finds it not empty), so the removal is tried again until it succeeds; a file created
+/// after that fails, the directory being gone.
+pub fn remove_staging_dir(dir: &Path) {
+    for _ in 0..20 {
+        match fs::remove_dir_all(dir) {
+            Err(e) if e.kind() == io::ErrorKind::DirectoryNotEmpty => continue,
+            _ => return,
+        }
+    }
+}
+
 /// Undoes [`create_dir_all_tracking`] after a failed copy: removes `path` and its parents up
 /// to `created` (inclusive) while they are empty. Never recursive: another copy may be
 /// writing next to this one (concurrent copies into one new parent directory, as sync makes).

@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod cli_ux;
 mod config_files;
 mod convert;
 mod docker_archive;
