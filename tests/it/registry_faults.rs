@@ -150,6 +150,12 @@ struct ChunkedRegistry {
 
 impl ChunkedRegistry {
     fn start(max: usize) -> ChunkedRegistry {
+        ChunkedRegistry::start_with(max, None)
+    }
+
+    /// With `cut`: the first PATCH keeps only its first `cut` bytes and the connection
+    /// drops without an answer (a reset mid-chunk after part of it arrived).
+    fn start_with(max: usize, cut: Option<usize>) -> ChunkedRegistry {
         use std::io::{BufRead, BufReader, Read, Write};
         use std::sync::{Arc, Mutex};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -158,9 +164,11 @@ impl ChunkedRegistry {
         let stored = Arc::new(Mutex::new(std::collections::HashMap::new()));
         let uploads: Arc<Mutex<std::collections::HashMap<String, Vec<u8>>>> = Arc::default();
         let (c2, s2) = (chunks.clone(), stored.clone());
+        let cut_pending = Arc::new(std::sync::atomic::AtomicBool::new(cut.is_some()));
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
                 let (chunks, stored, uploads) = (c2.clone(), s2.clone(), uploads.clone());
+                let cut_pending = cut_pending.clone();
                 std::thread::spawn(move || {
                     let mut w = conn.try_clone().unwrap();
                     let mut r = BufReader::new(conn);
@@ -198,10 +206,25 @@ impl ChunkedRegistry {
                                 );
                                 "202 Accepted"
                             }
+                            ("GET", p) if p.starts_with("/upload/") => {
+                                let id = &p["/upload/".len()..];
+                                let held = uploads.lock().unwrap().get(id).map_or(0, Vec::len);
+                                extra = format!(
+                                    "Location: /upload/{id}\r\nRange: 0-{}\r\n",
+                                    held.saturating_sub(1)
+                                );
+                                "204 No Content"
+                            }
                             ("PATCH", p) if p.starts_with("/upload/") => {
                                 let id = &p["/upload/".len()..];
                                 let mut ups = uploads.lock().unwrap();
                                 let data = ups.get_mut(id).unwrap();
+                                if let Some(n) = cut
+                                    && cut_pending.swap(false, std::sync::atomic::Ordering::SeqCst)
+                                {
+                                    data.extend_from_slice(&body[..n.min(body.len())]);
+                                    return;
+                                }
                                 let range =
                                     headers.get("content-range").cloned().unwrap_or_default();
                                 let expected =
@@ -365,4 +388,38 @@ fn a_corrupt_blob_download_is_fetched_once_more() {
     assert_eq!(proxy.refused.load(std::sync::atomic::Ordering::SeqCst), 3);
     let name = &fixtures::sha256(&layer)["sha256:".len()..];
     assert_eq!(std::fs::read(out.join(name)).unwrap(), layer);
+}
+
+#[test]
+fn a_chunk_cut_part_way_is_resumed_where_the_registry_stands() {
+    // A stand-in registry: no registry here limits chunks, and none lets a test cut a PATCH
+    // after part of its body was stored.
+    let reg = ChunkedRegistry::start_with(1000, Some(300));
+    let t = tempfile::tempdir().unwrap();
+    let oci = t.path().join("oci");
+    let spec = ImageSpec {
+        layers: vec![fixtures::layer_tar(&[(
+            "x.bin",
+            &fixtures::noise(5000, 56),
+        )])],
+        ..ImageSpec::small(56)
+    };
+    let built = fixtures::write_oci(&oci, "v1", &spec);
+    ok(skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:v1", oci.display()),
+        &format!("docker://127.0.0.1:{}/chunked/img:v1", reg.port),
+    ]));
+    let stored = reg.stored.lock().unwrap();
+    // The PUT checked each blob's digest against the bytes the registry pieced together.
+    for blob in built.blobs.iter().chain([&built.config]) {
+        assert_eq!(stored.get(&fixtures::sha256(blob)), Some(blob));
+    }
+    // Every byte was sent once: the 300 the cut PATCH left, then the rest after it.
+    let chunks = reg.chunks.lock().unwrap();
+    let total: usize = built.blobs.iter().map(Vec::len).sum::<usize>() + built.config.len();
+    assert_eq!(chunks.iter().sum::<usize>() + 300, total, "{chunks:?}");
 }

@@ -34,6 +34,8 @@ use crate::types::{BlobInfo, SystemContext};
 const UPLOAD_READ: usize = 128 << 10;
 /// Chunk size for registries that take uploads only in limited chunks.
 const UPLOAD_BUFFER: usize = 1 << 20;
+/// Tries of one chunk, resumed where the registry's upload stands.
+const CHUNK_ATTEMPTS: u32 = 4;
 
 pub struct DockerDestination {
     reference: DockerReference,
@@ -305,24 +307,90 @@ impl DockerDestination {
             }
             counter.add(&buf);
             let end = offset + buf.len() as u64;
-            let mut req = Request::to_url(Method::PATCH, location)
-                .header(CONTENT_TYPE, "application/octet-stream")
-                .body(Body::Bytes(Bytes::copy_from_slice(&buf)));
-            if !buf.is_empty() {
-                req = req
-                    .header(CONTENT_RANGE, &format!("{offset}-{}", end - 1))
-                    .header(CONTENT_LENGTH, &buf.len().to_string());
-            }
-            let res = self.client.send(req).await?;
-            if !(200..400).contains(&res.status()) {
-                return Err(res.error().await.context("uploading layer chunked"));
-            }
-            location = res.location().context("determining upload URL")?;
+            location = self.send_chunk(location, offset, &buf).await?;
             offset = end;
             if buf.len() < max {
                 return Ok(location);
             }
         }
+    }
+
+    /// Sends one chunk that starts at `start`. A chunk that fails part-way (a reset, a 5xx)
+    /// is resumed where the registry says its upload stands, so nothing is sent twice and
+    /// the blob's bytes stay in order; the chunk is still in memory, so this is safe.
+    async fn send_chunk(&self, mut location: Url, start: u64, chunk: &[u8]) -> Result<Url> {
+        let end = start + chunk.len() as u64;
+        let mut from = start;
+        let mut attempt = 0;
+        loop {
+            let part = &chunk[(from - start) as usize..];
+            let err = match self.patch_once(location.clone(), from, part).await {
+                Ok(next) => return Ok(next),
+                Err(e) => e,
+            };
+            attempt += 1;
+            if attempt >= CHUNK_ATTEMPTS || part.is_empty() {
+                return Err(err);
+            }
+            let Ok((next, received)) = self.upload_offset(&location).await else {
+                return Err(err);
+            };
+            if !(start..=end).contains(&received) {
+                return Err(err);
+            }
+            crate::error::debug(&format!(
+                "chunk {start}-{end} failed at {received} ({err:#}); resuming"
+            ));
+            location = next;
+            if received == end {
+                return Ok(location);
+            }
+            from = received;
+        }
+    }
+
+    /// One PATCH of `bytes` at `offset`; the next upload URL.
+    async fn patch_once(&self, location: Url, offset: u64, bytes: &[u8]) -> Result<Url> {
+        let mut req = Request::to_url(Method::PATCH, location)
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .body(Body::Bytes(Bytes::copy_from_slice(bytes)));
+        // Replaying a PATCH blindly could repeat bytes: `send_chunk` resumes instead.
+        req.retry = false;
+        if !bytes.is_empty() {
+            req = req
+                .header(
+                    CONTENT_RANGE,
+                    &format!("{offset}-{}", offset + bytes.len() as u64 - 1),
+                )
+                .header(CONTENT_LENGTH, &bytes.len().to_string());
+        }
+        let res = self.client.send(req).await?;
+        if !(200..400).contains(&res.status()) {
+            return Err(res.error().await.context("uploading layer chunked"));
+        }
+        res.location().context("determining upload URL")
+    }
+
+    /// How many bytes an upload holds, as the registry reports it (`Range: 0-LAST`), and
+    /// its URL for the next request.
+    async fn upload_offset(&self, location: &Url) -> Result<(Url, u64)> {
+        let res = self
+            .client
+            .send(Request::to_url(Method::GET, location.clone()))
+            .await?;
+        if res.status() != 204 {
+            return Err(res.error().await);
+        }
+        let range = res.header("range").unwrap_or_default();
+        let last: u64 = range
+            .strip_prefix("0-")
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| anyhow!("invalid upload Range {range:?}"))?;
+        let next = res.location().unwrap_or_else(|_| location.clone());
+        // distribution says `0-0` for an empty upload too: resending a byte is refused and
+        // fails cleanly, skipping one would not, so `0-0` counts as nothing received.
+        let received = if last == 0 { 0 } else { last + 1 };
+        Ok((next, received))
     }
 
     /// Completes an upload with the whole blob in one PUT.
