@@ -16,7 +16,7 @@ WDST=$(bench_registry wan-dst)
 delay_proxy() { # upstream-host stats-file → prints the proxy's host:port
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  python3 scripts/bench/delay_proxy.py "$port" "${1##*:}" "${WAN_DELAY_MS:-10}" "$2" &
+  python3 scripts/bench/delay_proxy.py "$port" "${1##*:}" "${WAN_DELAY_MS:-10}" "$2" >/dev/null 2>&1 &
   echo $! >>"$BENCH_DIR/registry.pids"
   for _ in $(seq 100); do
     python3 -c "import socket; socket.create_connection(('127.0.0.1',$port)).close()" 2>/dev/null && break

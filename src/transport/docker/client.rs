@@ -363,16 +363,41 @@ impl Client {
         self.pool
             .detected
             .get_or_try_init(|| async {
-                let first = self.ping("https").await;
-                let res = match first {
-                    Err(_) if self.insecure => self.ping("http").await,
-                    other => other,
+                let res = if self.insecure {
+                    self.ping_both().await
+                } else {
+                    self.ping("https").await
                 };
                 res.map_err(|e| {
                     anyhow!("pinging container registry {}: {e:#}", self.host).context_marker(&e)
                 })
             })
             .await
+    }
+
+    /// An insecure registry: HTTPS and plain HTTP are asked side by side, not one after the
+    /// other (a round trip or two less across a WAN); HTTPS still wins when it answers, and
+    /// HTTP's answer (or failure) counts only when HTTPS failed, as skopeo decides.
+    async fn ping_both(&self) -> Result<Detected> {
+        let https = self.ping("https");
+        let http = self.ping("http");
+        tokio::pin!(https, http);
+        let mut http_result = None;
+        loop {
+            tokio::select! {
+                biased;
+                r = &mut https => {
+                    return match r {
+                        Ok(d) => Ok(d),
+                        Err(_) => match http_result {
+                            Some(h) => h,
+                            None => http.await,
+                        },
+                    };
+                }
+                r = &mut http, if http_result.is_none() => http_result = Some(r),
+            }
+        }
     }
 
     async fn ping(&self, scheme: &'static str) -> Result<Detected> {
