@@ -9,9 +9,10 @@ use crate::support::fixtures::{self, ImageSpec};
 use crate::support::registry::Registry;
 use crate::support::*;
 
-/// Upload sessions the registry started for `repo` (mounts excluded).
+/// Uploads the registry completed for `repo` (the PUT that ends each; mounts and sessions
+/// opened but never used do not count).
 fn uploads(reg: &Registry, repo: &str) -> usize {
-    let wanted = format!("\"POST /v2/{repo}/blobs/uploads/ ");
+    let wanted = format!("\"PUT /v2/{repo}/blobs/uploads/");
     reg.log().lines().filter(|l| l.contains(&wanted)).count()
 }
 

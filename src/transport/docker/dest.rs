@@ -315,6 +315,16 @@ impl DockerDestination {
         }
     }
 
+    /// Cancels an upload session that turned out not to be needed, off the copy's path.
+    fn cancel_session(&self, session: Session) {
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            let _ = client
+                .send(Request::to_url(Method::DELETE, session.location))
+                .await;
+        });
+    }
+
     /// Sends one chunk that starts at `start`. A chunk that fails part-way (a reset, a 5xx)
     /// is resumed where the registry says its upload stands, so nothing is sent twice and
     /// the blob's bytes stay in order; the chunk is still in memory, so this is safe.
@@ -564,8 +574,28 @@ impl ImageDestination for DockerDestination {
         {
             return Ok(found(info.size));
         }
-        if let Some(size) = self.blob_exists(&info.digest).await? {
+        // The upload session is opened while the HEAD is in flight: a blob that is missing
+        // (every blob of a cold copy) starts uploading a round trip sooner.
+        let opened = !self.sessions.lock().unwrap().contains_key(&info.digest);
+        let (exists, session) = if opened {
+            let (exists, session) = tokio::join!(self.blob_exists(&info.digest), async {
+                Session::from_response(&self.start_upload().await?)
+            });
+            (exists, session.ok())
+        } else {
+            (self.blob_exists(&info.digest).await, None)
+        };
+        if let Some(size) = exists? {
+            if let Some(unused) = session {
+                self.cancel_session(unused);
+            }
             return Ok(found(size));
+        }
+        if let Some(session) = session {
+            self.sessions
+                .lock()
+                .unwrap()
+                .insert(info.digest.clone(), session);
         }
         Ok(None)
     }
