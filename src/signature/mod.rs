@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 
+pub mod openpgp;
+pub mod simple;
+
 use anyhow::{Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 
