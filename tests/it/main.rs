@@ -21,4 +21,5 @@ mod storage_layers;
 mod storage_registry;
 mod sync;
 mod sync_yaml;
+mod trust;
 mod zstd_chunked;

@@ -1,0 +1,552 @@
+//! Signature verification (`signedBy`, simple signing) against skopeo: keys made with gpg in a
+//! private GnuPG home, images signed by skopeo's `--sign-by` into a registry with a file
+//! lookaside, then the same copy under the same policy by both tools.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use base64::Engine;
+
+use crate::support::fixtures::{self, ImageSpec};
+use crate::support::registry::Registry;
+use crate::support::*;
+
+/// A private GnuPG home with one key per name; its agent is stopped when dropped.
+struct Gpg {
+    home: tempfile::TempDir,
+}
+
+impl Gpg {
+    fn new() -> Option<Gpg> {
+        if !require_tool("gpg") {
+            return None;
+        }
+        let home = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(
+            home.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .unwrap();
+        Some(Gpg { home })
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("gpg");
+        c.env("GNUPGHOME", self.home.path()).args([
+            "--batch",
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            "",
+        ]);
+        c
+    }
+
+    /// Makes a key (no passphrase) and returns its fingerprint.
+    fn new_key(&self, name: &str) -> String {
+        ok(self.cmd().args([
+            "--quick-generate-key",
+            &format!("{name} <{name}@example.com>"),
+            "default",
+            "default",
+            "never",
+        ]));
+        let out = ok(self.cmd().args([
+            "--with-colons",
+            "--list-keys",
+            &format!("{name}@example.com"),
+        ]));
+        stdout(&out)
+            .lines()
+            .find_map(|l| l.strip_prefix("fpr:"))
+            .map(|l| l.trim_matches(':').to_string())
+            .expect("fingerprint")
+    }
+
+    fn export(&self, fpr: &str, armor: bool) -> Vec<u8> {
+        let mut c = self.cmd();
+        if armor {
+            c.arg("--armor");
+        }
+        ok(c.args(["--export", fpr])).stdout
+    }
+
+    fn env(&self) -> (&str, &Path) {
+        ("GNUPGHOME", self.home.path())
+    }
+}
+
+impl Drop for Gpg {
+    fn drop(&mut self) {
+        let _ = Command::new("gpgconf")
+            .env("GNUPGHOME", self.home.path())
+            .args(["--kill", "gpg-agent"])
+            .output();
+    }
+}
+
+/// A registry whose signatures live in a file lookaside named by a registries.d directory.
+struct Setup {
+    t: tempfile::TempDir,
+    reg: Registry,
+    gpg: Gpg,
+    registries_d: PathBuf,
+    lookaside: PathBuf,
+    key_a: String,
+    key_b: String,
+}
+
+impl Setup {
+    fn new() -> Option<Setup> {
+        let gpg = Gpg::new()?;
+        skopeo()?;
+        let reg = Registry::start()?;
+        let t = tempfile::tempdir().unwrap();
+        let lookaside = t.path().join("lookaside");
+        let registries_d = t.path().join("registries.d");
+        std::fs::create_dir_all(&registries_d).unwrap();
+        std::fs::write(
+            registries_d.join("test.yaml"),
+            format!(
+                "default-docker:\n  lookaside: file://{}\n",
+                lookaside.display()
+            ),
+        )
+        .unwrap();
+        let key_a = gpg.new_key("alice");
+        let key_b = gpg.new_key("bob");
+        Some(Setup {
+            t,
+            reg,
+            gpg,
+            registries_d,
+            lookaside,
+            key_a,
+            key_b,
+        })
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.t.path().join(name)
+    }
+
+    /// Pushes a small image to `repo:tag`, signed by `key` when given (skopeo signs).
+    fn push(&self, seed: u64, repo_tag: &str, key: Option<&str>) -> fixtures::Built {
+        let src = self.path(&format!("src-{seed}"));
+        let built = fixtures::write_dir(&src, &ImageSpec::small(seed));
+        let mut c = skopeo().unwrap();
+        c.env(self.gpg.env().0, self.gpg.env().1)
+            .arg("--insecure-policy")
+            .arg("--registries.d")
+            .arg(&self.registries_d)
+            .args(["copy", "-q", "--dest-tls-verify=false"]);
+        if let Some(k) = key {
+            c.args(["--sign-by", k]);
+        }
+        ok(c.arg(format!("dir:{}", src.display()))
+            .arg(format!("docker://{}/{repo_tag}", self.reg.host)));
+        built
+    }
+
+    /// The lookaside file of signature 1 of `digest` in `repo`.
+    fn signature_path(&self, repo: &str, digest: &str) -> PathBuf {
+        self.lookaside.join(format!(
+            "{repo}@{}/signature-1",
+            digest.replacen(':', "=", 1)
+        ))
+    }
+
+    fn write_policy(&self, name: &str, requirement: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(
+            &p,
+            format!(
+                r#"{{"default":[{{"type":"reject"}}],"transports":{{"docker":{{"{}":[{requirement}]}}}}}}"#,
+                self.reg.host
+            ),
+        )
+        .unwrap();
+        p
+    }
+
+    fn key_file(&self, name: &str, fpr: &str, armor: bool) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, self.gpg.export(fpr, armor)).unwrap();
+        p
+    }
+
+    /// Copies `repo_tag` to a fresh `dir:` with `tool` under `policy`: (exit code, fatal
+    /// message or "", destination).
+    fn copy(&self, mut tool: Command, label: &str, policy: &Path, repo_tag: &str) -> Outcome {
+        let dest = self.path(&format!("out-{label}-{}", unique()));
+        let out = run(tool
+            .arg("--policy")
+            .arg(policy)
+            .arg("--registries.d")
+            .arg(&self.registries_d)
+            .args(["copy", "-q", "--src-tls-verify=false"])
+            .arg(format!("docker://{}/{repo_tag}", self.reg.host))
+            .arg(format!("dir:{}", dest.display())));
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let message = if stderr.contains("level=fatal") {
+            fatal_message(&stderr)
+        } else {
+            String::new()
+        };
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            message,
+            dest,
+        }
+    }
+
+    /// The same copy by skopeo and skiff: the decisions and messages must be equal; a
+    /// refused copy leaves nothing at skiff's destination. Returns skiff's outcome.
+    fn same_as_skopeo(&self, policy: &Path, repo_tag: &str) -> Outcome {
+        let theirs = self.copy(skopeo().unwrap(), "skopeo", policy, repo_tag);
+        let ours = self.copy(skiff(), "skiff", policy, repo_tag);
+        assert_eq!(
+            (ours.code, &ours.message),
+            (theirs.code, &theirs.message),
+            "skiff vs skopeo for {repo_tag} under {}",
+            std::fs::read_to_string(policy).unwrap()
+        );
+        if ours.code == 0 {
+            assert_same_tree(&ours.dest, &theirs.dest);
+        } else {
+            assert!(!ours.dest.exists(), "a refused copy wrote {:?}", ours.dest);
+        }
+        ours
+    }
+}
+
+struct Outcome {
+    code: i32,
+    message: String,
+    dest: PathBuf,
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+fn signed_by(key: &Path, identity: Option<&str>) -> String {
+    let identity = identity
+        .map(|i| format!(r#","signedIdentity":{{"type":"{i}"}}"#))
+        .unwrap_or_default();
+    format!(
+        r#"{{"type":"signedBy","keyType":"GPGKeys","keyPath":"{}"{identity}}}"#,
+        key.display()
+    )
+}
+
+#[test]
+fn signed_by_accepts_and_rejects_as_skopeo() {
+    let Some(s) = Setup::new() else { return };
+    s.push(1, "app:v1", Some(&s.key_a));
+    s.push(1, "app:v2", None); // same digest: the v1 signature (for app:v1) applies
+    s.push(2, "unsigned:v1", None);
+    let a_armored = s.key_file("a.asc", &s.key_a, true);
+    let b_binary = s.key_file("b.gpg", &s.key_b, false);
+
+    // Accepted: the right key, armored or binary, by path, paths or data.
+    let good = s.write_policy("good.json", &signed_by(&a_armored, None));
+    let out = s.same_as_skopeo(&good, "app:v1");
+    assert_eq!(out.code, 0);
+    assert!(out.dest.join("signature-1").exists());
+    let a_binary = s.key_file("a.gpg", &s.key_a, false);
+    let paths = s.write_policy(
+        "paths.json",
+        &format!(
+            r#"{{"type":"signedBy","keyType":"GPGKeys","keyPaths":["{}","{}"]}}"#,
+            b_binary.display(),
+            a_binary.display()
+        ),
+    );
+    assert_eq!(s.same_as_skopeo(&paths, "app:v1").code, 0);
+    let data = base64::engine::general_purpose::STANDARD.encode(s.gpg.export(&s.key_a, false));
+    let data = s.write_policy(
+        "data.json",
+        &format!(r#"{{"type":"signedBy","keyType":"GPGKeys","keyData":"{data}"}}"#),
+    );
+    assert_eq!(s.same_as_skopeo(&data, "app:v1").code, 0);
+
+    // Rejected: another key (gpgme's record of the unknown key), no signature, identity.
+    let wrong = s.write_policy("wrong.json", &signed_by(&b_binary, None));
+    let out = s.same_as_skopeo(&wrong, "app:v1");
+    assert_eq!(out.code, 1);
+    assert!(
+        out.message.starts_with(
+            "Source image rejected: Invalid GPG signature: gpgme.Signature{Summary:128"
+        ),
+        "{}",
+        out.message
+    );
+    let out = s.same_as_skopeo(&good, "unsigned:v1");
+    assert_eq!(
+        out.message,
+        "Source image rejected: A signature was required, but no signature exists"
+    );
+    let exact = s.write_policy("exact.json", &signed_by(&a_armored, Some("matchExact")));
+    assert_eq!(s.same_as_skopeo(&exact, "app:v1").code, 0);
+    let out = s.same_as_skopeo(&exact, "app:v2");
+    assert_eq!(
+        out.message,
+        format!(
+            "Source image rejected: Signature for identity {}/app:v1 is not accepted",
+            s.reg.host
+        )
+    );
+    s.same_as_skopeo(&good, "app:v2"); // matchRepoDigestOrExact: another tag is refused
+    let repo = s.write_policy("repo.json", &signed_by(&a_armored, Some("matchRepository")));
+    assert_eq!(s.same_as_skopeo(&repo, "app:v2").code, 0);
+    let reject_first = s.write_policy(
+        "reject-first.json",
+        &format!(r#"{{"type":"reject"}},{}"#, signed_by(&a_armored, None)),
+    );
+    assert_eq!(s.same_as_skopeo(&reject_first, "app:v1").code, 1);
+}
+
+#[test]
+fn tampered_signatures_and_manifests_are_refused_as_by_skopeo() {
+    let Some(s) = Setup::new() else { return };
+    let built = s.push(3, "app:v1", Some(&s.key_a));
+    let key = s.key_file("a.asc", &s.key_a, true);
+    let policy = s.write_policy("p.json", &signed_by(&key, None));
+    let sig_path = s.signature_path("app", &built.manifest_digest);
+    let original = std::fs::read(&sig_path).unwrap();
+
+    // A signature made by gpg itself, uncompressed, over the payload skopeo signed: accepted.
+    // Changing one byte of its signed contents breaks it (gpg's BADSIG).
+    let payload = ok(skopeo()
+        .unwrap()
+        .args(["untrusted-signature-dump-without-verification"])
+        .arg(&sig_path));
+    let info: serde_json::Value = serde_json::from_slice(&payload.stdout).unwrap();
+    let json = format!(
+        r#"{{"critical":{{"type":"atomic container signature","image":{{"docker-manifest-digest":"{}"}},"identity":{{"docker-reference":"{}"}}}},"optional":{{"creator":"test"}}}}"#,
+        info["UntrustedDockerManifestDigest"].as_str().unwrap(),
+        info["UntrustedDockerReference"].as_str().unwrap()
+    );
+    let payload_file = s.path("payload.json");
+    std::fs::write(&payload_file, &json).unwrap();
+    let made = s.path("made.sig");
+    ok(s.gpg
+        .cmd()
+        .args([
+            "--compress-algo",
+            "none",
+            "--local-user",
+            &s.key_a,
+            "--output",
+        ])
+        .arg(&made)
+        .arg("--sign")
+        .arg(&payload_file));
+    let made_bytes = std::fs::read(&made).unwrap();
+    std::fs::write(&sig_path, &made_bytes).unwrap();
+    assert_eq!(s.same_as_skopeo(&policy, "app:v1").code, 0);
+    let mut tampered = made_bytes.clone();
+    let at = find(&tampered, b"\"test\"").expect("payload in the clear") + 1;
+    tampered[at] = b'T';
+    std::fs::write(&sig_path, &tampered).unwrap();
+    let out = s.same_as_skopeo(&policy, "app:v1");
+    assert!(
+        out.message.contains("Invalid GPG signature") && out.message.contains("Summary:4"),
+        "{}",
+        out.message
+    );
+
+    // Garbage and a truncated signature.
+    std::fs::write(&sig_path, b"\xa3garbage").unwrap();
+    s.same_as_skopeo(&policy, "app:v1");
+    std::fs::write(&sig_path, &original[..100]).unwrap();
+    s.same_as_skopeo(&policy, "app:v1");
+    std::fs::write(&sig_path, &original).unwrap();
+
+    // The manifest altered after signing, the signature moved to its new digest.
+    let other = s.push(4, "app:v1", None);
+    std::fs::create_dir_all(
+        s.signature_path("app", &other.manifest_digest)
+            .parent()
+            .unwrap(),
+    )
+    .unwrap();
+    std::fs::write(s.signature_path("app", &other.manifest_digest), &original).unwrap();
+    let out = s.same_as_skopeo(&policy, "app:v1");
+    assert_eq!(
+        out.message,
+        format!(
+            "Source image rejected: Signature for digest {} does not match",
+            built.manifest_digest
+        )
+    );
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[test]
+fn bad_trust_inputs_fail_in_one_line() {
+    let Some(s) = Setup::new() else { return };
+    let built = s.push(5, "app:v1", Some(&s.key_a));
+    // An unreadable key file, as skopeo words it.
+    let missing = s.write_policy("missing.json", &signed_by(&s.path("no-such-key.gpg"), None));
+    let out = s.same_as_skopeo(&missing, "app:v1");
+    assert!(
+        out.message.contains("no such file or directory"),
+        "{}",
+        out.message
+    );
+    // A file that holds no key.
+    let junk = s.path("junk.gpg");
+    std::fs::write(&junk, b"not a key").unwrap();
+    let junk = s.write_policy("junk.json", &signed_by(&junk, None));
+    let out = s.same_as_skopeo(&junk, "app:v1");
+    assert_eq!(
+        out.message,
+        "Source image rejected: No public keys imported"
+    );
+    // A malformed policy.
+    let broken = s.path("broken.json");
+    std::fs::write(
+        &broken,
+        br#"{"default":[{"type":"signedBy","keyType":"GPGKeys"}]}"#,
+    )
+    .unwrap();
+    let out = s.same_as_skopeo(&broken, "app:v1");
+    assert!(
+        out.message.starts_with("Error loading trust policy"),
+        "{}",
+        out.message
+    );
+    // A 10 MB signature (skopeo's gpg spins on it for minutes, so skiff alone): one line.
+    let sig_path = s.signature_path("app", &built.manifest_digest);
+    let mut big = vec![0u8; 10 << 20];
+    for (i, b) in big.iter_mut().enumerate() {
+        *b = (i.wrapping_mul(2654435761) >> 13) as u8;
+    }
+    big[0] = 0xa3;
+    big[1] = 1;
+    std::fs::write(&sig_path, &big).unwrap();
+    let key = s.key_file("a.asc", &s.key_a, true);
+    let policy = s.write_policy("p.json", &signed_by(&key, None));
+    let out = s.copy(skiff(), "big", &policy, "app:v1");
+    assert_eq!(out.code, 1);
+    assert!(
+        out.message.starts_with("Source image rejected: ") && !out.message.contains('\n'),
+        "{}",
+        out.message
+    );
+    assert!(!out.dest.exists());
+}
+
+#[test]
+fn require_signed_needs_a_verifying_requirement() {
+    let Some(s) = Setup::new() else { return };
+    s.push(6, "app:v1", Some(&s.key_a));
+    let key = s.key_file("a.asc", &s.key_a, true);
+    let signed = s.write_policy("signed.json", &signed_by(&key, None));
+    let anything = s.write_policy("any.json", r#"{"type":"insecureAcceptAnything"}"#);
+    let mut c = skiff();
+    c.arg("--require-signed");
+    assert_eq!(s.copy(c, "req-signed", &signed, "app:v1").code, 0);
+    let mut c = skiff();
+    c.arg("--require-signed");
+    let out = s.copy(c, "req-any", &anything, "app:v1");
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.message,
+        format!(
+            "Source image rejected: No signature verification policy found for image docker:{}/app:v1",
+            s.reg.host
+        )
+    );
+    assert!(!out.dest.exists());
+    let (code, err) =
+        fails(skiff().args(["--insecure-policy", "--require-signed", "copy", "a", "b"]));
+    assert_eq!(code, 1);
+    assert_eq!(
+        fatal_message(&err),
+        "--insecure-policy and --require-signed are mutually exclusive"
+    );
+}
+
+#[test]
+fn standalone_verify_and_dump_match_skopeo() {
+    let Some(gpg) = Gpg::new() else { return };
+    let Some(_) = skopeo() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let key = gpg.new_key("carol");
+    let other = gpg.new_key("dave");
+    let manifest = t.path().join("manifest.json");
+    std::fs::write(&manifest, fixtures::build(&ImageSpec::small(7)).manifest).unwrap();
+    let sig = t.path().join("sig");
+    let reference = "example.com/ns/app:v1";
+    ok(skopeo()
+        .unwrap()
+        .env(gpg.env().0, gpg.env().1)
+        .args(["standalone-sign", "-o"])
+        .arg(&sig)
+        .arg(&manifest)
+        .args([reference, &key]));
+    let both = |args: &[std::ffi::OsString]| {
+        let theirs = run(skopeo().unwrap().env(gpg.env().0, gpg.env().1).args(args));
+        let ours = run(skiff().env(gpg.env().0, gpg.env().1).args(args));
+        let msg = |o: &std::process::Output| {
+            let e = String::from_utf8_lossy(&o.stderr);
+            if e.contains("level=fatal") {
+                fatal_message(&e)
+            } else {
+                String::new()
+            }
+        };
+        assert_eq!(
+            (ours.status.code(), stdout(&ours), msg(&ours)),
+            (theirs.status.code(), stdout(&theirs), msg(&theirs)),
+            "{args:?}"
+        );
+        ours
+    };
+    let os = |s: &str| std::ffi::OsString::from(s);
+    let verify = |r: &str, k: &str, m: &Path, s: &Path| {
+        vec![
+            os("standalone-verify"),
+            m.as_os_str().to_owned(),
+            os(r),
+            os(k),
+            s.as_os_str().to_owned(),
+        ]
+    };
+    let good = both(&verify(reference, &key, &manifest, &sig));
+    assert!(stdout(&good).starts_with("Signature verified, digest sha256:"));
+    both(&verify(reference, &other, &manifest, &sig));
+    both(&verify("example.com/ns/app:v2", &key, &manifest, &sig));
+    both(&verify("Bad Ref", &key, &manifest, &sig));
+    let altered = t.path().join("altered.json");
+    std::fs::write(&altered, b"{}").unwrap();
+    both(&verify(reference, &key, &altered, &sig));
+    both(&verify(reference, &key, &manifest, &t.path().join("nope")));
+    both(&[os("standalone-verify"), os("a")]);
+    let dump = os("untrusted-signature-dump-without-verification");
+    both(&[dump.clone(), sig.clone().into_os_string()]);
+    both(&[dump, manifest.clone().into_os_string()]);
+
+    // skopeo HEAD's --public-key-file, with `any` key of the file (not in skopeo 1.9.3: the
+    // expected digest is skopeo's manifest-digest).
+    let keys = t.path().join("keys.asc");
+    std::fs::write(&keys, gpg.export(&key, true)).unwrap();
+    let digest = stdout(&ok(skopeo().unwrap().arg("manifest-digest").arg(&manifest)));
+    let out = ok(skiff()
+        .env("GNUPGHOME", t.path().join("empty-home"))
+        .arg("standalone-verify")
+        .arg("--public-key-file")
+        .arg(&keys)
+        .arg(&manifest)
+        .args([reference, "any"])
+        .arg(&sig));
+    assert_eq!(stdout(&out), format!("Signature verified, digest {digest}"));
+}
