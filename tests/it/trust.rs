@@ -550,3 +550,117 @@ fn standalone_verify_and_dump_match_skopeo() {
         .arg(&sig));
     assert_eq!(stdout(&out), format!("Signature verified, digest {digest}"));
 }
+
+#[test]
+fn each_instance_of_a_list_is_checked_with_all() {
+    let Some(s) = Setup::new() else { return };
+    let oci = s.path("multi");
+    let mut arm = ImageSpec::small(9);
+    arm.architecture = "arm64".into();
+    let index = fixtures::write_oci_index(&oci, "v1", &[ImageSpec::small(8), arm], false);
+    ok(skopeo()
+        .unwrap()
+        .env(s.gpg.env().0, s.gpg.env().1)
+        .arg("--insecure-policy")
+        .arg("--registries.d")
+        .arg(&s.registries_d)
+        .args([
+            "copy",
+            "-q",
+            "--all",
+            "--dest-tls-verify=false",
+            "--sign-by",
+            &s.key_a,
+        ])
+        .arg(format!("oci:{}:v1", oci.display()))
+        .arg(format!("docker://{}/multi:v1", s.reg.host)));
+    let key = s.key_file("a.asc", &s.key_a, true);
+    let policy = s.write_policy("p.json", &signed_by(&key, None));
+    let all = |tool: Command, label: &str| {
+        let mut tool = tool;
+        tool.arg("--policy")
+            .arg(&policy)
+            .arg("--registries.d")
+            .arg(&s.registries_d)
+            .args(["copy", "-q", "--all", "--src-tls-verify=false"]);
+        let dest = s.path(&format!("all-{label}"));
+        let out = run(tool
+            .arg(format!("docker://{}/multi:v1", s.reg.host))
+            .arg(format!("dir:{}", dest.display())));
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let msg = if err.contains("level=fatal") {
+            fatal_message(&err)
+        } else {
+            String::new()
+        };
+        (out.status.code(), msg, dest)
+    };
+    let (theirs, ours) = (all(skopeo().unwrap(), "skopeo-1"), all(skiff(), "skiff-1"));
+    assert_eq!((&ours.0, &ours.1), (&theirs.0, &theirs.1));
+    assert_eq!(ours.0, Some(0));
+    assert_same_tree(&ours.2, &theirs.2);
+
+    // The second instance loses its signature: the whole copy is refused.
+    let list: serde_json::Value = serde_json::from_slice(&index).unwrap();
+    let second = list["manifests"][1]["digest"].as_str().unwrap();
+    std::fs::remove_file(s.signature_path("multi", second)).unwrap();
+    let (theirs, ours) = (all(skopeo().unwrap(), "skopeo-2"), all(skiff(), "skiff-2"));
+    assert_eq!((&ours.0, &ours.1), (&theirs.0, &theirs.1));
+    assert!(
+        ours.1
+            .ends_with("Source image rejected: A signature was required, but no signature exists"),
+        "{}",
+        ours.1
+    );
+    assert!(!ours.2.exists(), "a refused copy wrote {:?}", ours.2);
+}
+
+#[test]
+fn sync_applies_the_policy_to_each_image() {
+    let Some(s) = Setup::new() else { return };
+    s.push(10, "app:signed", Some(&s.key_a));
+    s.push(11, "app:plain", None);
+    let key = s.key_file("a.asc", &s.key_a, true);
+    let policy = s.write_policy("p.json", &signed_by(&key, Some("matchRepository")));
+    let sync = |tool: Command, label: &str, tag: &str| {
+        let mut tool = tool;
+        let dest = s.path(&format!("sync-{label}"));
+        std::fs::create_dir_all(&dest).unwrap();
+        let out = run(tool
+            .arg("--policy")
+            .arg(&policy)
+            .arg("--registries.d")
+            .arg(&s.registries_d)
+            .args([
+                "sync",
+                "--src",
+                "docker",
+                "--dest",
+                "dir",
+                "--src-tls-verify=false",
+            ])
+            .arg(format!("{}/app:{tag}", s.reg.host))
+            .arg(&dest));
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let msg = if err.contains("level=fatal") {
+            fatal_message(&err)
+        } else {
+            String::new()
+        };
+        (out.status.code(), msg, dest)
+    };
+    let (theirs, ours) = (
+        sync(skopeo().unwrap(), "skopeo-signed", "signed"),
+        sync(skiff(), "skiff-signed", "signed"),
+    );
+    assert_eq!((&ours.0, &ours.1), (&theirs.0, &theirs.1));
+    assert_eq!(ours.0, Some(0));
+    assert_same_tree(&ours.2, &theirs.2);
+    let (theirs, ours) = (
+        sync(skopeo().unwrap(), "skopeo-plain", "plain"),
+        sync(skiff(), "skiff-plain", "plain"),
+    );
+    assert_eq!((&ours.0, &ours.1), (&theirs.0, &theirs.1));
+    assert_eq!(ours.0, Some(1));
+    assert!(ours.1.contains("A signature was required"), "{}", ours.1);
+}
