@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 pub mod openpgp;
+pub mod sigstore;
 pub mod simple;
 
 use anyhow::{Result, anyhow, bail};

@@ -664,3 +664,161 @@ fn sync_applies_the_policy_to_each_image() {
     assert_eq!(ours.0, Some(1));
     assert!(ours.1.contains("A signature was required"), "{}", ours.1);
 }
+
+/// A sigstore signature of `manifest_digest` as `reference`, made with openssl and `key` (an
+/// EC P-256 private key file): c/image's payload and cosign's annotation, in the tagged form
+/// c/image stores in `dir:` images.
+fn sigstore_signature(t: &Path, key: &Path, manifest_digest: &str, reference: &str) -> Vec<u8> {
+    let payload = format!(
+        r#"{{"critical":{{"identity":{{"docker-reference":"{reference}"}},"image":{{"docker-manifest-digest":"{manifest_digest}"}},"type":"cosign container image signature"}},"optional":null}}"#
+    );
+    let payload_file = t.join(format!("payload-{}", unique()));
+    std::fs::write(&payload_file, &payload).unwrap();
+    let sig = ok(Command::new("openssl")
+        .args(["dgst", "-sha256", "-sign"])
+        .arg(key)
+        .arg(&payload_file))
+    .stdout;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let json = serde_json::json!({
+        "mimeType": "application/vnd.dev.cosign.simplesigning.v1+json",
+        "payload": b64.encode(payload.as_bytes()),
+        "annotations": {"dev.cosignproject.cosign/signature": b64.encode(sig)},
+    });
+    let mut blob = b"\x00sigstore-json\n".to_vec();
+    blob.extend(serde_json::to_vec(&json).unwrap());
+    blob
+}
+
+fn ec_key(t: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let private = t.join(format!("{name}.key"));
+    let public = t.join(format!("{name}.pub"));
+    ok(Command::new("openssl")
+        .args([
+            "ecparam",
+            "-genkey",
+            "-name",
+            "prime256v1",
+            "-noout",
+            "-out",
+        ])
+        .arg(&private));
+    ok(Command::new("openssl")
+        .args(["ec", "-pubout", "-in"])
+        .arg(&private)
+        .arg("-out")
+        .arg(&public));
+    (private, public)
+}
+
+#[test]
+fn sigstore_signed_with_a_public_key() {
+    if !require_tool("openssl") {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("img");
+    let built = fixtures::write_dir(&src, &ImageSpec::small(12));
+    let (private, public) = ec_key(t.path(), "cosign");
+    let (other_private, _) = ec_key(t.path(), "other");
+    let reference = "example.com/app:v1";
+    let policy = |identity: &str| {
+        let p = t.path().join(format!("policy-{}.json", unique()));
+        std::fs::write(
+            &p,
+            format!(
+                r#"{{"default":[{{"type":"sigstoreSigned","keyPath":"{}","signedIdentity":{identity}}}]}}"#,
+                public.display()
+            ),
+        )
+        .unwrap();
+        p
+    };
+    let exact = policy(&format!(
+        r#"{{"type":"exactReference","dockerReference":"{reference}"}}"#
+    ));
+    let copy = |policy: &Path| {
+        let dest = t.path().join(format!("out-{}", unique()));
+        let out = run(skiff()
+            .arg("--policy")
+            .arg(policy)
+            .args(["copy", "-q"])
+            .arg(format!("dir:{}", src.display()))
+            .arg(format!("dir:{}", dest.display())));
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let msg = if err.contains("level=fatal") {
+            fatal_message(&err)
+        } else {
+            String::new()
+        };
+        (out.status.code(), msg, dest)
+    };
+    let sign = |key: &Path, digest: &str, r: &str| {
+        std::fs::write(
+            src.join("signature-1"),
+            sigstore_signature(t.path(), key, digest, r),
+        )
+        .unwrap();
+    };
+
+    // No signature, then a good one: the signature is carried to the destination.
+    let (code, msg, _) = copy(&exact);
+    assert_eq!(
+        (code, msg.as_str()),
+        (
+            Some(1),
+            "Source image rejected: A signature was required, but no signature exists"
+        )
+    );
+    sign(&private, &built.manifest_digest, reference);
+    let (code, msg, dest) = copy(&exact);
+    assert_eq!((code, msg.as_str()), (Some(0), ""));
+    assert_eq!(
+        std::fs::read(dest.join("signature-1")).unwrap(),
+        std::fs::read(src.join("signature-1")).unwrap()
+    );
+
+    // Another key, another digest, another identity.
+    sign(&other_private, &built.manifest_digest, reference);
+    let (code, msg, dest) = copy(&exact);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        msg,
+        "Source image rejected: cryptographic signature verification failed: invalid signature when validating ASN.1 encoded signature"
+    );
+    assert!(!dest.exists());
+    let wrong_digest = format!("sha256:{}", "0".repeat(64));
+    sign(&private, &wrong_digest, reference);
+    assert_eq!(
+        copy(&exact).1,
+        format!("Source image rejected: Signature for digest {wrong_digest} does not match")
+    );
+    sign(&private, &built.manifest_digest, "example.com/app:v2");
+    assert_eq!(
+        copy(&exact).1,
+        "Source image rejected: Signature for identity example.com/app:v2 is not accepted"
+    );
+    // A dir: image has no docker reference, so the default identity rule cannot match.
+    sign(&private, &built.manifest_digest, reference);
+    let default_rule = policy(r#"{"type":"matchRepoDigestOrExact"}"#);
+    assert_eq!(
+        copy(&default_rule).1,
+        format!("Source image rejected: Signature for identity {reference} is not accepted")
+    );
+    // A key that is not a PEM public key.
+    let bad_key = t.path().join("bad.pub");
+    std::fs::write(&bad_key, b"not a key").unwrap();
+    let p = t.path().join("bad-key.json");
+    std::fs::write(
+        &p,
+        format!(
+            r#"{{"default":[{{"type":"sigstoreSigned","keyPath":"{}"}}]}}"#,
+            bad_key.display()
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        copy(&p).1,
+        "Source image rejected: parsing public key: PEM decoding failed"
+    );
+}

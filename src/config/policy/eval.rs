@@ -11,7 +11,7 @@ use crate::signature::simple::{self, AcceptanceRules};
 
 use super::{
     KeyType, Policy, PolicyError, PolicyReferenceMatch, PolicyRequirement, PolicySubject, Result,
-    SignedByKeys,
+    SignedByKeys, SigstoreKey,
 };
 
 /// What the policy is shown of an image.
@@ -68,10 +68,12 @@ impl Policy {
                     signed_by(*key_type, keys, signed_identity, image).map_err(rejected)?;
                     verified = true;
                 }
-                PolicyRequirement::SigstoreSigned { .. } => {
-                    return Err(PolicyError::Unsupported(
-                        "the policy requires signatures (\"sigstoreSigned\"), but sigstore signature verification is not supported by skiff yet".to_string(),
-                    ));
+                PolicyRequirement::SigstoreSigned {
+                    key,
+                    signed_identity,
+                } => {
+                    sigstore_signed(key, signed_identity, image).map_err(rejected)?;
+                    verified = true;
                 }
             }
         }
@@ -122,6 +124,82 @@ fn signed_by(
     }
     Err(match rejections.len() {
         0 => "A signature was required, but no signature exists".to_string(),
+        1 => rejections.remove(0),
+        _ => format!(
+            "None of the signatures were accepted, reasons: {}",
+            rejections.join("; ")
+        ),
+    })
+}
+
+/// `sigstoreSigned` with a public key: one sigstore signature accepted is enough.
+fn sigstore_signed(
+    key: &SigstoreKey,
+    identity: &PolicyReferenceMatch,
+    image: &PolicyImage,
+) -> std::result::Result<(), String> {
+    use crate::signature::sigstore;
+    let sigs = match &image.signatures {
+        Some(Ok(s)) => s,
+        Some(Err(e)) => return Err(e.clone()),
+        None => return Err("internal error: signatures were not read".to_string()),
+    };
+    let (mut other_kinds, mut not_signatures) = (0, 0);
+    let mut rejections = Vec::new();
+    for sig in sigs {
+        let Signature::Sigstore(sig) = sig else {
+            other_kinds += 1;
+            continue;
+        };
+        if sig.mime_type != sigstore::SIGNATURE_MIME_TYPE {
+            not_signatures += 1;
+            continue;
+        }
+        let accepted = (|| {
+            let pem = match key {
+                SigstoreKey::Data(d) => d.clone(),
+                SigstoreKey::Path(p) => std::fs::read(p).map_err(|e| {
+                    crate::gotext::go_path_error("open", std::path::Path::new(p), &e)
+                })?,
+            };
+            let public_key = sigstore::parse_public_key(&pem)?;
+            let Some(b64) = sig
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(sigstore::SIGNATURE_ANNOTATION))
+            else {
+                return Err(format!(
+                    "missing {} annotation",
+                    sigstore::SIGNATURE_ANNOTATION
+                ));
+            };
+            let payload = sigstore::verify_payload(&public_key, &sig.payload, b64)?;
+            if !simple::manifest_matches(image.manifest, &payload.manifest_digest)? {
+                return Err(format!(
+                    "Signature for digest {} does not match",
+                    payload.manifest_digest
+                ));
+            }
+            if !identity_matches(identity, image.docker_reference, &payload.docker_reference) {
+                return Err(format!(
+                    "Signature for identity {} is not accepted",
+                    payload.docker_reference
+                ));
+            }
+            Ok(())
+        })();
+        match accepted {
+            Ok(()) => return Ok(()),
+            Err(e) => rejections.push(e),
+        }
+    }
+    Err(match rejections.len() {
+        0 if other_kinds == 0 && not_signatures == 0 => {
+            "A signature was required, but no signature exists".to_string()
+        }
+        0 => format!(
+            "A signature was required, but no signature exists ({other_kinds} non-sigstore signatures, {not_signatures} sigstore non-signature attachments)"
+        ),
         1 => rejections.remove(0),
         _ => format!(
             "None of the signatures were accepted, reasons: {}",
