@@ -72,7 +72,7 @@ impl Keyring {
             return Err(invalid_signature(&GpgmeRecord::bad_signature(sig)));
         }
         let primary = found.primary();
-        if !primary.details.revocation_signatures.is_empty() {
+        if is_revoked(primary) {
             return Err(invalid_signature(&GpgmeRecord::revoked_key(sig)));
         }
         if key_expired(primary, sig) {
@@ -120,6 +120,14 @@ impl SigningKey<'_> {
             SigningKey::Subkey(_, s) => hex_upper(s.key.fingerprint().as_bytes()),
         }
     }
+}
+
+/// Whether the key carries a valid revocation of itself.
+fn is_revoked(key: &SignedPublicKey) -> bool {
+    key.details
+        .revocation_signatures
+        .iter()
+        .any(|s| s.verify_key(&key.primary_key).is_ok())
 }
 
 /// Whether the primary key had expired when `sig` was made (its self-signature's key
@@ -285,6 +293,8 @@ struct GpgmeRecord {
     timestamp: i64,
     pubkey_algo: u8,
     hash_algo: u8,
+    /// gpgme's validity: 0 unknown, 4 never (a revoked key).
+    validity: u8,
 }
 
 /// gpgme summary bits and error codes (with gpg's error source where gpgme keeps it).
@@ -320,6 +330,7 @@ impl GpgmeRecord {
             timestamp: sig.created().map_or(0, |t| i64::from(t.as_secs())),
             pubkey_algo: sig.config().map_or(0, |c| u8::from(c.pub_alg)),
             hash_algo: sig.config().map_or(0, |c| u8::from(c.hash_alg)),
+            validity: 0,
         }
     }
 
@@ -332,6 +343,7 @@ impl GpgmeRecord {
             timestamp: 0,
             pubkey_algo: 0,
             hash_algo: 0,
+            validity: 0,
         }
     }
 
@@ -347,6 +359,7 @@ impl GpgmeRecord {
         GpgmeRecord {
             summary: SUMMARY_KEY_REVOKED,
             status: ERR_CERT_REVOKED,
+            validity: 4,
             ..Self::missing_key(sig)
         }
     }
@@ -355,12 +368,13 @@ impl GpgmeRecord {
 /// c/image's `Invalid GPG signature: %#v` of the gpgme record.
 fn invalid_signature(r: &GpgmeRecord) -> String {
     format!(
-        "Invalid GPG signature: gpgme.Signature{{Summary:{}, Fingerprint:\"{}\", Status:gpgme.Error{{err:{:#x}}}, Timestamp:{}, ExpTimestamp:{}, WrongKeyUsage:false, PKATrust:0x0, ChainModel:false, Validity:0, ValidityReason:error(nil), PubkeyAlgo:{}, HashAlgo:{}}}",
+        "Invalid GPG signature: gpgme.Signature{{Summary:{}, Fingerprint:\"{}\", Status:gpgme.Error{{err:{:#x}}}, Timestamp:{}, ExpTimestamp:{}, WrongKeyUsage:false, PKATrust:0x0, ChainModel:false, Validity:{}, ValidityReason:error(nil), PubkeyAlgo:{}, HashAlgo:{}}}",
         r.summary,
         r.fingerprint,
         r.status,
         go_local_time(r.timestamp),
         go_local_time(0),
+        r.validity,
         r.pubkey_algo,
         r.hash_algo
     )
@@ -435,9 +449,64 @@ fn keybox_keyblocks(kbx: &[u8]) -> Vec<Vec<u8>> {
             && let (Some(off), Some(n)) = (be32(blob, 8), be32(blob, 12))
             && let Some(block) = blob.get(off..off.saturating_add(n))
         {
-            out.push(block.to_vec());
+            out.push(without_trust_packets(block));
         }
         at += len;
+    }
+    out
+}
+
+/// A keyring's keyblock without its trust packets (tag 12, gpg's local bookkeeping, which
+/// the key parser does not expect between a key and its signatures). A block whose packet
+/// framing cannot be followed is returned as it is.
+fn without_trust_packets(block: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(block.len());
+    let mut at = 0;
+    while at < block.len() {
+        let ctb = block[at];
+        if ctb & 0x80 == 0 {
+            return block.to_vec();
+        }
+        let (tag, header, body) = if ctb & 0x40 == 0 {
+            let tag = (ctb >> 2) & 0x0f;
+            let n = match ctb & 3 {
+                0 => 1,
+                1 => 2,
+                2 => 4,
+                _ => return block.to_vec(),
+            };
+            let Some(len) = block.get(at + 1..at + 1 + n) else {
+                return block.to_vec();
+            };
+            let body = len.iter().fold(0usize, |acc, b| (acc << 8) | *b as usize);
+            (tag, 1 + n, body)
+        } else {
+            let tag = ctb & 0x3f;
+            match block.get(at + 1).copied() {
+                Some(o) if o < 192 => (tag, 2, o as usize),
+                Some(o) if o < 224 => match block.get(at + 2) {
+                    Some(&o2) => (tag, 3, ((o as usize - 192) << 8) + o2 as usize + 192),
+                    None => return block.to_vec(),
+                },
+                Some(255) => match block.get(at + 2..at + 6) {
+                    Some(l) => (
+                        tag,
+                        6,
+                        u32::from_be_bytes([l[0], l[1], l[2], l[3]]) as usize,
+                    ),
+                    None => return block.to_vec(),
+                },
+                _ => return block.to_vec(),
+            }
+        };
+        let end = at.saturating_add(header).saturating_add(body);
+        if end > block.len() {
+            return block.to_vec();
+        }
+        if tag != 12 {
+            out.extend_from_slice(&block[at..end]);
+        }
+        at = end;
     }
     out
 }

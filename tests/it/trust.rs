@@ -535,11 +535,35 @@ fn standalone_verify_and_dump_match_skopeo() {
     both(&[dump.clone(), sig.clone().into_os_string()]);
     both(&[dump, manifest.clone().into_os_string()]);
 
+    // The key revoked (gpg's own revocation certificate imported): refused by both, from the
+    // user's keyring (the keybox) and from an exported key in a policy.
+    let cert = std::fs::read_to_string(
+        gpg.home
+            .path()
+            .join("openpgp-revocs.d")
+            .join(format!("{key}.rev")),
+    )
+    .unwrap()
+    .replace(":-----BEGIN", "-----BEGIN");
+    let cert_file = t.path().join("revocation.asc");
+    std::fs::write(&cert_file, cert).unwrap();
+    ok(gpg.cmd().arg("--import").arg(&cert_file));
+    let revoked = both(&verify(reference, &key, &manifest, &sig));
+    assert_eq!(revoked.status.code(), Some(1));
+
     // skopeo HEAD's --public-key-file, with `any` key of the file (not in skopeo 1.9.3: the
     // expected digest is skopeo's manifest-digest).
     let keys = t.path().join("keys.asc");
-    std::fs::write(&keys, gpg.export(&key, true)).unwrap();
+    std::fs::write(&keys, gpg.export(&other, true)).unwrap();
     let digest = stdout(&ok(skopeo().unwrap().arg("manifest-digest").arg(&manifest)));
+    let other_sig = t.path().join("other-sig");
+    ok(skopeo()
+        .unwrap()
+        .env(gpg.env().0, gpg.env().1)
+        .args(["standalone-sign", "-o"])
+        .arg(&other_sig)
+        .arg(&manifest)
+        .args([reference, &other]));
     let out = ok(skiff()
         .env("GNUPGHOME", t.path().join("empty-home"))
         .arg("standalone-verify")
@@ -547,7 +571,7 @@ fn standalone_verify_and_dump_match_skopeo() {
         .arg(&keys)
         .arg(&manifest)
         .args([reference, "any"])
-        .arg(&sig));
+        .arg(&other_sig));
     assert_eq!(stdout(&out), format!("Signature verified, digest {digest}"));
 }
 
