@@ -71,12 +71,18 @@ impl Keyring {
         if checked.is_err() {
             return Err(invalid_signature(&GpgmeRecord::bad_signature(sig)));
         }
+        // gpg's order: an expired signature, then an expired key, then a revoked one.
         let primary = found.primary();
+        if let Some(expired_at) = signature_expired(sig) {
+            return Err(invalid_signature(&GpgmeRecord::expired_signature(
+                sig, expired_at,
+            )));
+        }
+        if key_expired(primary) {
+            return Err(invalid_signature(&GpgmeRecord::expired_key(sig)));
+        }
         if is_revoked(primary) {
             return Err(invalid_signature(&GpgmeRecord::revoked_key(sig)));
-        }
-        if key_expired(primary, sig) {
-            return Err(invalid_signature(&GpgmeRecord::expired_key(sig)));
         }
         Ok((parsed.contents, found.fingerprint()))
     }
@@ -130,19 +136,33 @@ fn is_revoked(key: &SignedPublicKey) -> bool {
         .any(|s| s.verify_key(&key.primary_key).is_ok())
 }
 
-/// Whether the primary key had expired when `sig` was made (its self-signature's key
-/// expiration time) or has expired by now, either of which makes gpg refuse the signature.
-fn key_expired(key: &SignedPublicKey, _sig: &Signature) -> bool {
-    let created = u64::from(key.primary_key.created_at().as_secs());
-    let now = std::time::SystemTime::now()
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    key.details.users.iter().any(|u| {
-        u.signatures.iter().any(|s| {
-            s.key_expiration_time()
-                .is_some_and(|d| d.as_secs() > 0 && created + u64::from(d.as_secs()) <= now)
-        })
-    })
+        .map_or(0, |d| d.as_secs())
+}
+
+/// When `sig` expired, if it has (its expiration time, counted from its creation, is past).
+fn signature_expired(sig: &Signature) -> Option<i64> {
+    let created = u64::from(sig.created()?.as_secs());
+    let lifetime = u64::from(sig.signature_expiration_time()?.as_secs());
+    let expires = created + lifetime;
+    (lifetime > 0 && expires <= now_secs()).then_some(expires as i64)
+}
+
+/// Whether the primary key has expired: the key expiration time of its newest
+/// self-signature, counted from the key's creation, is past.
+fn key_expired(key: &SignedPublicKey) -> bool {
+    let created = u64::from(key.primary_key.created_at().as_secs());
+    let newest = key
+        .details
+        .users
+        .iter()
+        .flat_map(|u| u.signatures.iter())
+        .max_by_key(|s| s.created().map_or(0, |t| t.as_secs()));
+    newest
+        .and_then(|s| s.key_expiration_time())
+        .is_some_and(|d| d.as_secs() > 0 && created + u64::from(d.as_secs()) <= now_secs())
 }
 
 fn parse_keys(blob: &[u8]) -> Vec<SignedPublicKey> {
@@ -293,18 +313,23 @@ struct GpgmeRecord {
     timestamp: i64,
     pubkey_algo: u8,
     hash_algo: u8,
-    /// gpgme's validity: 0 unknown, 4 never (a revoked key).
+    /// gpgme's validity: 0 unknown, 4 never (a revoked key, an expired signature).
     validity: u8,
+    /// The signature's expiration time (0: none known).
+    expires: i64,
 }
 
 /// gpgme summary bits and error codes (with gpg's error source where gpgme keeps it).
+const SUMMARY_GREEN: u32 = 0x2;
 const SUMMARY_RED: u32 = 0x4;
+const SUMMARY_SIG_EXPIRED: u32 = 0x40;
 const SUMMARY_KEY_REVOKED: u32 = 0x10;
 const SUMMARY_KEY_EXPIRED: u32 = 0x20;
 const SUMMARY_KEY_MISSING: u32 = 0x80;
 const ERR_NO_PUBKEY: u32 = 0x9;
 const ERR_BAD_SIGNATURE: u32 = 0x700_0008;
 const ERR_KEY_EXPIRED: u32 = 0x700_0099;
+const ERR_SIG_EXPIRED: u32 = 0x700_009a;
 const ERR_CERT_REVOKED: u32 = 0x700_005e;
 
 impl GpgmeRecord {
@@ -331,6 +356,7 @@ impl GpgmeRecord {
             pubkey_algo: sig.config().map_or(0, |c| u8::from(c.pub_alg)),
             hash_algo: sig.config().map_or(0, |c| u8::from(c.hash_alg)),
             validity: 0,
+            expires: 0,
         }
     }
 
@@ -344,6 +370,18 @@ impl GpgmeRecord {
             pubkey_algo: 0,
             hash_algo: 0,
             validity: 0,
+            expires: 0,
+        }
+    }
+
+    /// gpg's EXPSIG: a good signature past its expiration time.
+    fn expired_signature(sig: &Signature, expires: i64) -> GpgmeRecord {
+        GpgmeRecord {
+            summary: SUMMARY_SIG_EXPIRED | SUMMARY_GREEN,
+            status: ERR_SIG_EXPIRED,
+            validity: 4,
+            expires,
+            ..Self::missing_key(sig)
         }
     }
 
@@ -373,7 +411,7 @@ fn invalid_signature(r: &GpgmeRecord) -> String {
         r.fingerprint,
         r.status,
         go_local_time(r.timestamp),
-        go_local_time(0),
+        go_local_time(r.expires),
         r.validity,
         r.pubkey_algo,
         r.hash_algo

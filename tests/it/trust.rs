@@ -846,3 +846,93 @@ fn sigstore_signed_with_a_public_key() {
         "Source image rejected: parsing public key: PEM decoding failed"
     );
 }
+
+#[test]
+fn expired_keys_and_signatures_are_refused_as_by_skopeo() {
+    let Some(gpg) = Gpg::new() else { return };
+    let Some(_) = skopeo() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let manifest = t.path().join("manifest.json");
+    std::fs::write(&manifest, fixtures::build(&ImageSpec::small(13)).manifest).unwrap();
+    let digest = stdout(&ok(skopeo().unwrap().arg("manifest-digest").arg(&manifest)));
+    let reference = "example.com/ns/app:v1";
+    let payload = t.path().join("payload.json");
+    std::fs::write(
+        &payload,
+        format!(
+            r#"{{"critical":{{"type":"atomic container signature","image":{{"docker-manifest-digest":"{}"}},"identity":{{"docker-reference":"{reference}"}}}},"optional":{{}}}}"#,
+            digest.trim()
+        ),
+    )
+    .unwrap();
+    // gpg's faked clock makes keys and signatures that are already past their expiry.
+    let key_at = |name: &str, expiry: &str| {
+        ok(gpg.cmd().args([
+            "--faked-system-time",
+            "20200101T000000!",
+            "--quick-generate-key",
+            &format!("{name} <{name}@example.com>"),
+            "default",
+            "default",
+            expiry,
+        ]));
+        let out = ok(gpg.cmd().args([
+            "--with-colons",
+            "--list-keys",
+            &format!("{name}@example.com"),
+        ]));
+        stdout(&out)
+            .lines()
+            .find_map(|l| l.strip_prefix("fpr:"))
+            .map(|l| l.trim_matches(':').to_string())
+            .unwrap()
+    };
+    let sign_at = |key: &str, extra: &[&str], out: &Path| {
+        ok(gpg
+            .cmd()
+            .args(["--yes", "--faked-system-time", "20200101T120000!"])
+            .args(extra)
+            .args(["--local-user", key, "--output"])
+            .arg(out)
+            .arg("--sign")
+            .arg(&payload));
+    };
+    let expired_key = key_at("expired", "2d");
+    let old_key = key_at("old", "never");
+    let by_expired_key = t.path().join("by-expired-key.sig");
+    sign_at(&expired_key, &[], &by_expired_key);
+    let expired_sig = t.path().join("expired.sig");
+    sign_at(&old_key, &["--default-sig-expire", "1d"], &expired_sig);
+    let still_good = t.path().join("good.sig");
+    sign_at(&old_key, &[], &still_good);
+    for (key, sig, accepted) in [
+        (&expired_key, &by_expired_key, false),
+        (&old_key, &expired_sig, false),
+        (&old_key, &still_good, true),
+    ] {
+        let args = |c: &mut Command| {
+            c.env(gpg.env().0, gpg.env().1)
+                .arg("standalone-verify")
+                .arg(&manifest)
+                .args([reference, key.as_str()])
+                .arg(sig);
+        };
+        let mut theirs = skopeo().unwrap();
+        args(&mut theirs);
+        let mut ours = skiff();
+        args(&mut ours);
+        let (theirs, ours) = (run(&mut theirs), run(&mut ours));
+        assert_eq!(ours.status.success(), accepted, "{sig:?}");
+        assert_eq!(ours.status.code(), theirs.status.code(), "{sig:?}");
+        assert_eq!(stdout(&ours), stdout(&theirs));
+        let msg = |o: &std::process::Output| {
+            let e = String::from_utf8_lossy(&o.stderr).into_owned();
+            if e.contains("level=fatal") {
+                fatal_message(&e)
+            } else {
+                String::new()
+            }
+        };
+        assert_eq!(msg(&ours), msg(&theirs), "{sig:?}");
+    }
+}
