@@ -64,6 +64,13 @@ impl Keyring {
         let Some(found) = self.signing_key(sig) else {
             return Err(invalid_signature(&GpgmeRecord::missing_key(sig)));
         };
+        // gpg refuses MD5 signatures outright (ERRSIG), before checking them.
+        if sig
+            .config()
+            .is_some_and(|c| c.hash_alg == pgp::crypto::hash::HashAlgorithm::Md5)
+        {
+            return Err(invalid_signature(&GpgmeRecord::weak_digest(sig)));
+        }
         let checked = match &found {
             SigningKey::Primary(k) => sig.verify(&k.primary_key, &parsed.contents[..]),
             SigningKey::Subkey(_, s) => sig.verify(&s.key, &parsed.contents[..]),
@@ -326,7 +333,9 @@ const SUMMARY_SIG_EXPIRED: u32 = 0x40;
 const SUMMARY_KEY_REVOKED: u32 = 0x10;
 const SUMMARY_KEY_EXPIRED: u32 = 0x20;
 const SUMMARY_KEY_MISSING: u32 = 0x80;
+const SUMMARY_SYS_ERROR: u32 = 0x800;
 const ERR_NO_PUBKEY: u32 = 0x9;
+const ERR_DIGEST_ALGO: u32 = 0x5;
 const ERR_BAD_SIGNATURE: u32 = 0x700_0008;
 const ERR_KEY_EXPIRED: u32 = 0x700_0099;
 const ERR_SIG_EXPIRED: u32 = 0x700_009a;
@@ -357,6 +366,15 @@ impl GpgmeRecord {
             hash_algo: sig.config().map_or(0, |c| u8::from(c.hash_alg)),
             validity: 0,
             expires: 0,
+        }
+    }
+
+    /// gpg's ERRSIG for a digest algorithm it refuses (MD5).
+    fn weak_digest(sig: &Signature) -> GpgmeRecord {
+        GpgmeRecord {
+            summary: SUMMARY_SYS_ERROR,
+            status: ERR_DIGEST_ALGO,
+            ..Self::missing_key(sig)
         }
     }
 

@@ -848,7 +848,7 @@ fn sigstore_signed_with_a_public_key() {
 }
 
 #[test]
-fn expired_keys_and_signatures_are_refused_as_by_skopeo() {
+fn expired_keys_weak_digests_and_expired_signatures_are_refused_as_by_skopeo() {
     let Some(gpg) = Gpg::new() else { return };
     let Some(_) = skopeo() else { return };
     let t = tempfile::tempdir().unwrap();
@@ -905,9 +905,17 @@ fn expired_keys_and_signatures_are_refused_as_by_skopeo() {
     sign_at(&old_key, &["--default-sig-expire", "1d"], &expired_sig);
     let still_good = t.path().join("good.sig");
     sign_at(&old_key, &[], &still_good);
+    // gpg refuses MD5 signatures (it makes them only when told weak digests are fine).
+    let md5 = t.path().join("md5.sig");
+    sign_at(
+        &old_key,
+        &["--allow-weak-digest-algos", "--digest-algo", "MD5"],
+        &md5,
+    );
     for (key, sig, accepted) in [
         (&expired_key, &by_expired_key, false),
         (&old_key, &expired_sig, false),
+        (&old_key, &md5, false),
         (&old_key, &still_good, true),
     ] {
         let args = |c: &mut Command| {
