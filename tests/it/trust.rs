@@ -535,6 +535,38 @@ fn standalone_verify_and_dump_match_skopeo() {
     both(&[dump.clone(), sig.clone().into_os_string()]);
     both(&[dump, manifest.clone().into_os_string()]);
 
+    // A key whose primary only certifies signs with its subkey: skopeo 1.9.3 refuses that.
+    ok(gpg.cmd().args([
+        "--quick-generate-key",
+        "erin <erin@example.com>",
+        "rsa2048",
+        "cert",
+        "never",
+    ]));
+    let listed = stdout(&ok(gpg.cmd().args([
+        "--with-colons",
+        "--list-keys",
+        "erin@example.com",
+    ])));
+    let erin = listed
+        .lines()
+        .find_map(|l| l.strip_prefix("fpr:"))
+        .map(|l| l.trim_matches(':').to_string())
+        .unwrap();
+    ok(gpg
+        .cmd()
+        .args(["--quick-add-key", &erin, "rsa2048", "sign", "never"]));
+    let by_subkey = t.path().join("by-subkey.sig");
+    ok(skopeo()
+        .unwrap()
+        .env(gpg.env().0, gpg.env().1)
+        .args(["standalone-sign", "-o"])
+        .arg(&by_subkey)
+        .arg(&manifest)
+        .args([reference, &erin]));
+    let refused = both(&verify(reference, &erin, &manifest, &by_subkey));
+    assert_eq!(refused.status.code(), Some(1));
+
     // The key revoked (gpg's own revocation certificate imported): refused by both, from the
     // user's keyring (the keybox) and from an exported key in a policy.
     let cert = std::fs::read_to_string(
