@@ -13,6 +13,7 @@ peers=(
   "dockerd:docker.io"
   "htpasswd:apache2-utils"
   "openssl:openssl"
+  "gpg:gnupg"
   "xz:xz-utils"
   "hyperfine:hyperfine"
   "man:man-db"
