@@ -112,10 +112,10 @@ for i in $(seq 0 $((COUNT - 1))); do
        check=(registry "$registry" soak/push$i latest "$work/push-src" r00-t$((i / 3))) ;;
   esac
   seen=$(wc -l <"$work/faults.log")
-  start=$(date +%s.%N)
+  start=$EPOCHREALTIME
   timeout -k 5 "$LIMIT" "${tool[@]}" "${args[@]}" >"$log.out" 2>"$log.err"
   rc=$?
-  secs=$(echo "$(date +%s.%N) - $start" | bc)
+  secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')
   # The faults this copy met (the proxy serves only this copy now).
   tail -n +$((seen + 1)) "$work/faults.log" >"$log.faults"
   met=$(awk '{printf "%s%s %s", sep, $3, $4; sep=", "}' "$log.faults")
