@@ -159,7 +159,10 @@ fn verify_standalone(
 
 #[derive(Args, Debug)]
 pub struct UntrustedSignatureDumpArgs {
-    #[arg(value_name = "SIGNATURE")]
+    #[arg(
+        value_name = "SIGNATURE",
+        help = "a signature file, printed as it claims to be, without any verification"
+    )]
     pub args: Vec<String>,
 }
 
