@@ -16,6 +16,7 @@ peers=(
   "xz:xz-utils"
   "hyperfine:hyperfine"
   "man:man-db"
+  "getfattr:attr"
 )
 missing=()
 for p in "${peers[@]}"; do
