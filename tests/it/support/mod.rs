@@ -6,6 +6,7 @@ pub mod connect_proxy;
 pub mod dockerd;
 pub mod engine;
 pub mod fixtures;
+pub mod held;
 pub mod registry;
 
 use std::path::{Path, PathBuf};
