@@ -700,21 +700,19 @@ fn corrupt_layer_leaves_the_store_as_it_was() {
     ok(store.podman().args(["images"]));
 }
 
+/// podman loads whole images into a store while skiff is held mid-layer writing to it: the
+/// writers certainly overlap. Every image then reads back whole with podman and skiff.
 #[test]
 fn skiff_and_podman_write_one_store_at_once() {
+    use crate::support::held::{HeldSource, wait_bounded};
     if !peers() {
         return;
     }
     let store = Store::new("vfs");
     let layout = store.path("layout");
     let mut ids = Vec::new();
+    let mut config_digests = Vec::new();
     for round in 0..3u64 {
-        let mut mine = ImageSpec::small(20 + round);
-        mine.layers.push(fixtures::layer_tar(&[(
-            "big",
-            &fixtures::noise(8 << 20, 30 + round),
-        )]));
-        fixtures::write_oci(&layout, &format!("mine{round}"), &mine);
         let mut theirs = ImageSpec::small(40 + round);
         theirs.layers.push(fixtures::layer_tar(&[(
             "other",
@@ -722,6 +720,7 @@ fn skiff_and_podman_write_one_store_at_once() {
         )]));
         let built = fixtures::write_oci(&layout, &format!("theirs{round}"), &theirs);
         ids.push(fixtures::sha256(&built.config)[7..].to_string());
+        config_digests.push(fixtures::sha256(&built.config));
         ok(Command::new("skopeo").args([
             "--insecure-policy",
             "copy",
@@ -734,28 +733,45 @@ fn skiff_and_podman_write_one_store_at_once() {
         ]));
     }
     for (round, id) in ids.iter().enumerate() {
+        let mut mine = ImageSpec::small(20 + round as u64);
+        mine.layers.push(fixtures::layer_tar(&[(
+            "big",
+            &fixtures::noise(8 << 20, 30 + round as u64),
+        )]));
+        let held = HeldSource::of(&mine);
+        let json = |b: &[u8]| serde_json::from_slice::<serde_json::Value>(b).unwrap();
+        config_digests.push(
+            json(&held.manifest)["config"]["digest"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
         let mut a = store
             .skiff()
             .args([
                 "copy",
                 "-q",
-                &format!("oci:{}:mine{round}", layout.display()),
+                &held.name(),
                 &format!("containers-storage:localhost/mine:{round}"),
             ])
             .spawn()
             .unwrap();
-        let b = run(store.podman().args([
-            "load",
-            "-q",
-            "-i",
-            &store.path(&format!("t{round}.tar")).to_string_lossy(),
-        ]));
-        assert!(
-            b.status.success(),
-            "podman load: {}",
-            String::from_utf8_lossy(&b.stderr)
-        );
-        assert!(a.wait().unwrap().success());
+        // skiff is mid-layer until the pipe is written: podman's whole load happens meanwhile.
+        let pipe = held.wait_for_reader(&mut a);
+        let mut b = store
+            .podman()
+            .args([
+                "load",
+                "-q",
+                "-i",
+                &store.path(&format!("t{round}.tar")).to_string_lossy(),
+            ])
+            .spawn()
+            .unwrap();
+        assert!(wait_bounded(&mut b).success(), "podman load");
+        assert_eq!(a.try_wait().unwrap(), None, "skiff was still held");
+        held.finish(pipe);
+        assert!(wait_bounded(&mut a).success(), "skiff copy");
         ok(store
             .podman()
             .args(["tag", id, &format!("localhost/theirs:{round}")]));
@@ -775,20 +791,46 @@ fn skiff_and_podman_write_one_store_at_once() {
             "{names}"
         );
     }
-    // Both kinds of images read back whole (their layers hash to their diff IDs).
-    for round in 0..3 {
-        for name in [
-            format!("localhost/mine:{round}"),
-            format!("localhost/theirs:{round}"),
-        ] {
-            let d = store.path(&format!("out-{}", name.replace(['/', ':'], "_")));
-            ok(store.skiff().args([
-                "copy",
-                "-q",
-                &format!("containers-storage:{name}"),
-                &format!("dir:{}", d.display()),
-            ]));
-        }
+    // Both kinds of images read back whole (their layers hash to their diff IDs), with
+    // podman and with skiff, and keep their configs.
+    let theirs_then_mine = (0..3)
+        .map(|r| format!("localhost/theirs:{r}"))
+        .chain((0..3).map(|r| format!("localhost/mine:{r}")));
+    for (name, config) in theirs_then_mine.zip(&config_digests) {
+        let flat = name.replace(['/', ':'], "_");
+        let p = store.path(&format!("podman-{flat}"));
+        ok(store.podman().args([
+            "save",
+            "-q",
+            "--format",
+            "oci-dir",
+            "-o",
+            &p.to_string_lossy(),
+            &name,
+        ]));
+        let index: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(p.join("index.json")).unwrap()).unwrap();
+        let m = index["manifests"][0]["digest"].as_str().unwrap();
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(p.join("blobs/sha256").join(&m[7..])).unwrap())
+                .unwrap();
+        assert_eq!(
+            manifest["config"]["digest"].as_str(),
+            Some(config.as_str()),
+            "{name}"
+        );
+        assert_eq!(
+            manifest["layers"].as_array().map(Vec::len),
+            Some(3),
+            "{name}"
+        );
+        let d = store.path(&format!("out-{flat}"));
+        ok(store.skiff().args([
+            "copy",
+            "-q",
+            &format!("containers-storage:{name}"),
+            &format!("dir:{}", d.display()),
+        ]));
     }
 }
 

@@ -21,9 +21,14 @@ pub struct HeldSource {
 
 impl HeldSource {
     pub fn new() -> HeldSource {
+        HeldSource::of(&ImageSpec::small(21))
+    }
+
+    /// `spec` as a held `dir:` image; its second layer is the pipe.
+    pub fn of(spec: &ImageSpec) -> HeldSource {
         let tmp = tempfile::tempdir().unwrap();
         let src = tmp.path().join("src");
-        let built = fixtures::write_dir(&src, &ImageSpec::small(21));
+        let built = fixtures::write_dir(&src, spec);
         let layer = built.blobs[1].clone();
         let fifo = src.join(&fixtures::sha256(&layer)["sha256:".len()..]);
         std::fs::remove_file(&fifo).unwrap();
