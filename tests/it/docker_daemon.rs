@@ -120,6 +120,12 @@ fn oci_to_daemon_and_back_keeps_the_image() {
     ]));
     let cfg: serde_json::Value = serde_json::from_slice(&cfg.stdout).unwrap();
     assert_eq!(cfg["rootfs"]["diff_ids"], serde_json::json!(diff_ids));
+    // skopeo reads skiff's layout back to the same layers.
+    if let Some(theirs) =
+        crate::support::skopeo_diff_ids(&format!("oci:{}:back", oci.display()), &[])
+    {
+        assert_eq!(theirs, diff_ids);
+    }
 }
 
 #[test]
