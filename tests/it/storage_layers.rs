@@ -410,6 +410,51 @@ fn an_interrupted_copy_leaves_no_image_and_its_staging_is_swept() {
     assert_eq!(store.images().len(), 1);
 }
 
+/// SIGINT and SIGTERM mid-layer into containers-storage: skiff cleans up (no image, no
+/// layer, no staging) and ends by the signal.
+#[test]
+fn a_signal_mid_layer_leaves_the_store_as_it_was() {
+    use std::os::unix::process::ExitStatusExt;
+    if !peers() {
+        return;
+    }
+    let store = Store::new("vfs");
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let held = HeldSource::new();
+        let mut cmd = store.skiff();
+        // The test may itself run with the signal ignored (a background job of a script).
+        // SAFETY: signal(2) only, between fork and exec.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+                libc::signal(signal, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let mut child = cmd
+            .args([
+                "copy",
+                "-q",
+                &held.name(),
+                "containers-storage:localhost/sig:1",
+            ])
+            .spawn()
+            .unwrap();
+        let pipe = held.wait_for_reader(&mut child);
+        send(&child, signal);
+        let status = wait_bounded(&mut child);
+        drop(pipe);
+        assert_eq!(status.signal(), Some(signal), "{status:?}");
+        assert!(store.images().is_empty(), "no image");
+        assert!(store.layers().is_empty(), "no layer");
+        let left: Vec<_> = std::fs::read_dir(store.graph().join("tmp"))
+            .unwrap()
+            .collect();
+        assert!(left.is_empty(), "staging removed: {left:?}");
+    }
+    // podman still reads the store.
+    ok(store.podman().args(["images"]));
+}
+
 #[test]
 fn schema1_images_are_stored_and_read_back_as_in_skopeo() {
     if !peers() {
