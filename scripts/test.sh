@@ -17,6 +17,7 @@ peers=(
   "xz:xz-utils"
   "hyperfine:hyperfine"
   "man:man-db"
+  "getfattr:attr"
 )
 missing=()
 for p in "${peers[@]}"; do

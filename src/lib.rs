@@ -21,3 +21,6 @@ pub mod sync;
 pub mod template;
 pub mod transport;
 pub mod types;
+
+#[cfg(test)]
+mod oracle_fixture;
