@@ -704,3 +704,98 @@ fn podman_archives_read_as_skopeo_reads_them() {
     let theirs = ok(skopeo().unwrap().args(["list-tags", &name]));
     assert_eq!(stdout(&ours), stdout(&theirs));
 }
+
+/// An OCI layout tagged `v1` whose one layer is stored uncompressed under a sha512 digest (so
+/// docker-archive keeps that digest, and its 132-byte member name). The config stays sha256:
+/// skopeo 1.9.3 verifies configs with sha256 whatever their digest says.
+fn sha512_layer_source(dir: &Path) -> String {
+    use sha2::{Digest as _, Sha512};
+    let layer = fixtures::layer_tar(&[("hello.txt", b"hello sha512\n")]);
+    let layer_digest = format!("sha512:{}", hex::encode(Sha512::digest(&layer)));
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "linux", "config": {},
+        "rootfs": {"type": "layers", "diff_ids": [fixtures::sha256(&layer)]},
+    }))
+    .unwrap();
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": fixtures::OCI_MANIFEST,
+        "config": {"mediaType": fixtures::OCI_CONFIG, "digest": fixtures::sha256(&config), "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer.len()}],
+    }))
+    .unwrap();
+    std::fs::create_dir_all(dir.join("blobs/sha512")).unwrap();
+    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
+    std::fs::write(dir.join("blobs/sha512").join(&layer_digest[7..]), &layer).unwrap();
+    for b in [&config, &manifest] {
+        std::fs::write(dir.join("blobs/sha256").join(&fixtures::sha256(b)[7..]), b).unwrap();
+    }
+    fixtures::add_index_entry(dir, fixtures::OCI_MANIFEST, &manifest, "v1");
+    format!("oci:{}:v1", dir.display())
+}
+
+#[test]
+fn sha512_layers_get_go_pax_headers() {
+    let t = tempfile::tempdir().unwrap();
+    let src = sha512_layer_source(&t.path().join("src"));
+    let ours = t.path().join("skiff.tar");
+    let dest = format!("docker-archive:{}:x/y:v1", ours.display());
+    ok(skiff().args(["--insecure-policy", "copy", "-q", &src, &dest]));
+    // Through a pipe too (the header is written before the data there).
+    let piped = ok(skiff()
+        .args([
+            "--insecure-policy",
+            "copy",
+            "-q",
+            &src,
+            "docker-archive:/dev/stdout:x/y:v1",
+        ])
+        .stdout(Stdio::piped()));
+    let bytes = std::fs::read(&ours).unwrap();
+    assert!(piped.stdout == bytes, "piped archive differs");
+    // GNU tar sees the whole 132-byte name and link target.
+    let listing = stdout(&ok(std::process::Command::new("tar").arg("tvf").arg(&ours)));
+    let long = listing
+        .lines()
+        .find(|l| l.contains(".tar -> ../"))
+        .unwrap_or_else(|| panic!("no layer link in {listing}"));
+    let target = long.rsplit(' ').next().unwrap();
+    assert_eq!(target.len(), "../".len() + 128 + ".tar".len(), "{listing}");
+    let layer_file = format!(" {}", &target[3..]);
+    assert!(
+        listing.lines().any(|l| l.ends_with(&layer_file)),
+        "{listing}"
+    );
+    // skiff reads it back.
+    let back = t.path().join("back-skiff");
+    ok(skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        &format!("docker-archive:{}", ours.display()),
+        &format!("dir:{}", back.display()),
+    ]));
+    let Some(mut s) = skopeo() else { return };
+    // skopeo writes the same bytes and reads skiff's archive as skiff does.
+    let theirs = t.path().join("skopeo.tar");
+    ok(s.args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        &src,
+        &format!("docker-archive:{}:x/y:v1", theirs.display()),
+    ]));
+    assert!(
+        bytes == std::fs::read(&theirs).unwrap(),
+        "skiff's sha512 archive differs from skopeo's"
+    );
+    let back_skopeo = t.path().join("back-skopeo");
+    ok(skopeo().unwrap().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        &format!("docker-archive:{}", ours.display()),
+        &format!("dir:{}", back_skopeo.display()),
+    ]));
+    assert_same_tree(&back, &back_skopeo);
+}
