@@ -213,7 +213,7 @@ mod tests {
         let h = header(&name, 10240, None);
         assert_eq!(h.len(), 3 * BLOCK);
         let (x, records, main) = (&h[..BLOCK], &h[BLOCK..2 * BLOCK], &h[2 * BLOCK..]);
-        assert_eq!(&x[..100], format!("PaxHeaders.0/{name}")[..100].as_bytes());
+        assert_eq!(&x[..100], &format!("PaxHeaders.0/{name}").as_bytes()[..100]);
         assert_eq!(x[156], b'x');
         assert_eq!(field(x, 124..136), "00000000216\0");
         assert_eq!(field(x, 148..156), "024605\0 ");
