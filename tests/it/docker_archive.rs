@@ -705,23 +705,28 @@ fn podman_archives_read_as_skopeo_reads_them() {
     assert_eq!(stdout(&ours), stdout(&theirs));
 }
 
-/// An OCI layout tagged `v1` whose one layer is stored uncompressed under a sha512 digest (so
+/// An OCI layout tagged `v1` whose one layer is stored under a sha512 digest (uncompressed,
 /// docker-archive keeps that digest, and its 132-byte member name). The config stays sha256:
 /// skopeo 1.9.3 verifies configs with sha256 whatever their digest says.
-fn sha512_layer_source(dir: &Path) -> String {
+fn sha512_layer_source(dir: &Path, gzip: bool) -> String {
     use sha2::{Digest as _, Sha512};
-    let layer = fixtures::layer_tar(&[("hello.txt", b"hello sha512\n")]);
+    let tar = fixtures::layer_tar(&[("hello.txt", b"hello sha512\n")]);
+    let (layer, layer_type) = if gzip {
+        (fixtures::gzip(&tar), fixtures::OCI_LAYER_GZIP)
+    } else {
+        (tar.clone(), "application/vnd.oci.image.layer.v1.tar")
+    };
     let layer_digest = format!("sha512:{}", hex::encode(Sha512::digest(&layer)));
     let config = serde_json::to_vec(&serde_json::json!({
         "architecture": "amd64", "os": "linux", "config": {},
-        "rootfs": {"type": "layers", "diff_ids": [fixtures::sha256(&layer)]},
+        "rootfs": {"type": "layers", "diff_ids": [fixtures::sha256(&tar)]},
     }))
     .unwrap();
     let manifest = serde_json::to_vec(&serde_json::json!({
         "schemaVersion": 2,
         "mediaType": fixtures::OCI_MANIFEST,
         "config": {"mediaType": fixtures::OCI_CONFIG, "digest": fixtures::sha256(&config), "size": config.len()},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer.len()}],
+        "layers": [{"mediaType": layer_type, "digest": layer_digest, "size": layer.len()}],
     }))
     .unwrap();
     std::fs::create_dir_all(dir.join("blobs/sha512")).unwrap();
@@ -737,7 +742,7 @@ fn sha512_layer_source(dir: &Path) -> String {
 #[test]
 fn sha512_layers_get_go_pax_headers() {
     let t = tempfile::tempdir().unwrap();
-    let src = sha512_layer_source(&t.path().join("src"));
+    let src = sha512_layer_source(&t.path().join("src"), false);
     let ours = t.path().join("skiff.tar");
     let dest = format!("docker-archive:{}:x/y:v1", ours.display());
     ok(skiff().args(["--insecure-policy", "copy", "-q", &src, &dest]));
@@ -798,4 +803,41 @@ fn sha512_layers_get_go_pax_headers() {
         &format!("dir:{}", back_skopeo.display()),
     ]));
     assert_same_tree(&back, &back_skopeo);
+}
+
+#[test]
+fn sha512_blobs_in_oci_archives_get_pax_names() {
+    // skopeo 1.9.3 cannot write this (it stores sha512 blobs under their sha256); skiff
+    // writes `blobs/sha512/<128 hex digits>` with a PAX path, which skopeo then reads.
+    let t = tempfile::tempdir().unwrap();
+    let src = sha512_layer_source(&t.path().join("src"), true);
+    let archive = t.path().join("a.tar");
+    ok(skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        &src,
+        &format!("oci-archive:{}:v1", archive.display()),
+    ]));
+    let listing = stdout(&ok(std::process::Command::new("tar")
+        .arg("tf")
+        .arg(&archive)));
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.starts_with("blobs/sha512/") && l.len() == "blobs/sha512/".len() + 128),
+        "{listing}"
+    );
+    let name = format!("oci-archive:{}:v1", archive.display());
+    let ours = ok(skiff().args(["inspect", &name]));
+    let Some(mut s) = skopeo() else { return };
+    let theirs = ok(s.args(["inspect", &name]));
+    assert_eq!(
+        inspect_without_layers_data(&ours)["Layers"],
+        inspect_without_layers_data(&theirs)["Layers"]
+    );
+    assert!(stdout(&theirs).contains("sha512:"));
+    let raw_ours = ok(skiff().args(["inspect", "--raw", &name]));
+    let raw_theirs = ok(skopeo().unwrap().args(["inspect", "--raw", &name]));
+    assert_eq!(raw_ours.stdout, raw_theirs.stdout);
 }

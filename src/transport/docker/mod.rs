@@ -12,7 +12,7 @@ pub mod challenge;
 pub mod client;
 mod dest;
 pub mod errors;
-mod lookaside;
+pub(crate) mod lookaside;
 pub mod probe;
 mod source;
 pub(crate) mod tls;

@@ -79,6 +79,26 @@ fn pax_record(key: &str, value: &str) -> String {
     format!("{size} {key}={value}\n")
 }
 
+/// The PAX extended header Go writes before entry `name` for `records` (key, value; sorted
+/// by key): a `PaxHeaders.0/NAME` header of type `x`, the records, padding.
+pub fn pax_extension(name: &str, records: &[(&str, &str)]) -> Vec<u8> {
+    let records: String = records.iter().map(|(k, v)| pax_record(k, v)).collect();
+    let (dir, file) = match name.rfind('/') {
+        Some(i) => (&name[..=i], &name[i + 1..]),
+        None => ("", name),
+    };
+    let pax_name = to_ascii(&format!("{dir}PaxHeaders.0/{file}"));
+    let pax_name = pax_name.trim_end_matches('/');
+    // Go's writeRawFile leaves the device numbers unset (NUL bytes).
+    let mut x = block(pax_name, "", 0, records.len() as u64, b'x');
+    set_checksum(&mut x);
+    let mut out = Vec::with_capacity(3 * BLOCK);
+    out.extend_from_slice(&x);
+    out.extend_from_slice(records.as_bytes());
+    out.extend_from_slice(padding(records.len() as u64));
+    out
+}
+
 /// One header block with the fields every entry shares; `typeflag` `0`, `2` or `x`.
 fn block(name: &str, link: &str, mode: u64, size: u64, typeflag: u8) -> [u8; BLOCK] {
     let mut h = [0u8; BLOCK];
@@ -127,28 +147,13 @@ pub fn header(name: &str, size: u64, link: Option<&str>) -> Vec<u8> {
     }
     if !(name_fits && link_fits && size_fits) {
         // Records sorted by key, as Go sorts them.
-        let mut records = String::new();
-        if !link_fits {
-            records.push_str(&pax_record("linkpath", target));
-        }
-        if !name_fits {
-            records.push_str(&pax_record("path", name));
-        }
-        if !size_fits {
-            records.push_str(&pax_record("size", &size.to_string()));
-        }
-        let (dir, file) = match name.rfind('/') {
-            Some(i) => (&name[..=i], &name[i + 1..]),
-            None => ("", name),
-        };
-        let pax_name = to_ascii(&format!("{dir}PaxHeaders.0/{file}"));
-        let pax_name = pax_name.trim_end_matches('/');
-        // Go's writeRawFile leaves the device numbers unset (NUL bytes).
-        let mut x = block(pax_name, "", 0, records.len() as u64, b'x');
-        set_checksum(&mut x);
-        out.extend_from_slice(&x);
-        out.extend_from_slice(records.as_bytes());
-        out.extend_from_slice(padding(records.len() as u64));
+        let size_text = size.to_string();
+        let records = [
+            (!link_fits).then_some(("linkpath", target)),
+            (!name_fits).then_some(("path", name)),
+            (!size_fits).then_some(("size", size_text.as_str())),
+        ];
+        out = pax_extension(name, &records.into_iter().flatten().collect::<Vec<_>>());
     }
     let mut h = block(&to_ascii(name), &to_ascii(target), mode, size, typeflag);
     ustar_tail(&mut h);

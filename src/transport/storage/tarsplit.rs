@@ -19,6 +19,8 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde::Deserialize;
 
 const BLOCK: usize = 512;
+/// The largest PAX or GNU long-name record Go's archive/tar reads.
+const MAX_SPECIAL: i64 = 1 << 20;
 
 /// One archive member, as the extraction needs it.
 #[derive(Clone, Debug, Default)]
@@ -215,10 +217,11 @@ impl<R: Read> TarReader<R> {
     /// Skips what is left of the current entry's contents (counted as raw bytes, which only
     /// happens for content nobody read) and its padding.
     fn finish_entry(&mut self) -> Result<()> {
-        if self.remaining > 0 {
-            let n = self.remaining as usize;
-            self.remaining = 0;
-            self.read_exact_raw(n)?;
+        // In pieces: the size comes from the archive and may be anything.
+        while self.remaining > 0 {
+            let n = self.remaining.min(1 << 20);
+            self.remaining -= n;
+            self.read_exact_raw(n as usize)?;
         }
         if self.pad > 0 {
             let p = self.pad;
@@ -262,6 +265,10 @@ impl<R: Read> TarReader<R> {
                 b'x' | b'L' | b'K' => {
                     if size < 0 {
                         bail!("archive/tar: invalid tar header");
+                    }
+                    // Go's limit on special records; it also bounds memory.
+                    if size > MAX_SPECIAL {
+                        bail!("archive/tar: header field too long");
                     }
                     let data = self.read_exact_raw(size as usize)?;
                     let pad = (BLOCK - (size as usize % BLOCK)) % BLOCK;
