@@ -33,7 +33,7 @@ declare -A execs crashed
 for t in "${targets[@]}"; do
     mkdir -p "fuzz/work/$t" "fuzz/corpus/$t"
     max_len=4096
-    [[ $t == tar_* ]] && max_len=16384
+    [[ $t == tar_* || $t == docker_archive ]] && max_len=32768
     log="fuzz/work/$t.log"
     set +e
     nice cargo +nightly fuzz run "${flags[@]}" "$t" "fuzz/work/$t" "fuzz/corpus/$t" -- \

@@ -17,6 +17,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("tar_zstd_chunked", tar_zstd_chunked),
     ("tar_tarsplit", tar_tarsplit),
     ("archive_manifest_json", archive_manifest_json),
+    ("docker_archive", docker_archive),
     ("auth_json", auth_json),
     ("registries_conf", registries_conf),
     ("policy_json", policy_json),
@@ -120,6 +121,26 @@ pub fn tar_tarsplit(data: &[u8]) {
 /// A docker-archive's `manifest.json`.
 pub fn archive_manifest_json(data: &[u8]) {
     let _ = crate::transport::docker_archive::format::parse_manifest_json(data);
+}
+
+/// A whole uncompressed docker-archive file, indexed in place (the tar crate's reader) with
+/// its manifest.json read, its tags listed and its image chosen, as a source opens it.
+/// (Compressed archives are decompressed first, by the libraries', not skiff's, code.)
+pub fn docker_archive(data: &[u8]) {
+    use crate::transport::docker_archive::reader::Tarball;
+    let Ok(mut file) = tempfile::NamedTempFile::new() else {
+        return;
+    };
+    if std::io::Write::write_all(&mut file, data).is_err() {
+        return;
+    }
+    if let Ok(Ok(tarball)) = Tarball::open_in_place(file.path()) {
+        let _ = tarball.list_tags();
+        if let Ok((item, _)) = tarball.choose(None, None) {
+            let _ = tarball.choose(None, Some(item));
+        }
+        let _ = tarball.choose(Some(&some_reference()), None);
+    }
 }
 
 /// auth.json and the legacy ~/.dockercfg.
