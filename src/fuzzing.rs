@@ -184,7 +184,12 @@ pub fn sync_yaml(data: &[u8]) {
 
 /// A `WWW-Authenticate` header value.
 pub fn www_authenticate(data: &[u8]) {
-    let _ = crate::transport::docker::challenge::parse_header(&text(data));
+    use crate::transport::docker::challenge;
+    if let Some(c) = challenge::parse_header(&text(data))
+        && let Some(scope) = c.params.get("scope")
+    {
+        let _ = challenge::Scope::parse(scope).map(|s| s.to_string());
+    }
 }
 
 /// A `Link` header of a tags page.

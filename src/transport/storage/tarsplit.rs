@@ -84,7 +84,14 @@ fn parse_octal_or_binary(field: &[u8]) -> Result<i64> {
             if i == 0 {
                 c &= 0x7f;
             }
+            // Go refuses a value that does not fit an int64.
+            if x >> 56 > 0 {
+                bail!("archive/tar: invalid tar header");
+            }
             x = (x << 8) | u64::from(c);
+        }
+        if x >> 63 > 0 {
+            bail!("archive/tar: invalid tar header");
         }
         let v = if inv == 0xff { !(x as i64) } else { x as i64 };
         return Ok(v);
@@ -126,7 +133,7 @@ fn parse_pax_time(v: &str) -> Option<(i64, u32)> {
         nanos.parse().ok()?
     };
     if v.starts_with('-') && n > 0 {
-        Some((secs - 1, 1_000_000_000 - n))
+        Some((secs.checked_sub(1)?, 1_000_000_000 - n))
     } else {
         Some((secs, n))
     }
