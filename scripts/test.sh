@@ -15,6 +15,8 @@ peers=(
   "openssl:openssl"
   "xz:xz-utils"
   "hyperfine:hyperfine"
+  "python3:python3"
+  "tar:tar"
 )
 missing=()
 for p in "${peers[@]}"; do
