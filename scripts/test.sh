@@ -18,6 +18,8 @@ peers=(
   "hyperfine:hyperfine"
   "man:man-db"
   "getfattr:attr"
+  "python3:python3"
+  "tar:tar"
 )
 missing=()
 for p in "${peers[@]}"; do

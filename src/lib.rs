@@ -10,6 +10,8 @@ pub mod config;
 pub mod copy;
 pub mod digest;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gojson;
 pub mod gotext;
 pub mod image;

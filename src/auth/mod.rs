@@ -20,7 +20,7 @@
 //! Errors are c/image's texts; lists of errors are formatted as its multierror library does
 //! (`1 error occurred:\n\t* …\n\n`).
 
-mod decode;
+pub(crate) mod decode;
 mod file;
 mod helper;
 mod key;

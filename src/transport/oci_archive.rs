@@ -28,6 +28,7 @@ use crate::manifest::media_type as mt;
 use crate::manifest::oci::{Descriptor, OciIndex};
 use crate::reference::LayoutName;
 use crate::signature::Signature;
+use crate::transport::docker_archive::header;
 use crate::types::{BlobInfo, SystemContext};
 
 fn blob_member(digest: &Digest) -> String {
@@ -161,7 +162,9 @@ struct TarWriter {
 }
 
 impl TarWriter {
-    fn header(name: &str, size: u64, dir: bool) -> tar::Header {
+    /// The header blocks of member `name`: one ustar block, after a PAX extended header
+    /// holding the whole name when ustar cannot (`blobs/sha512/<128 hex digits>`).
+    fn header(name: &str, size: u64, dir: bool) -> Vec<u8> {
         let mut h = tar::Header::new_ustar();
         h.set_entry_type(if dir {
             tar::EntryType::Directory
@@ -178,16 +181,21 @@ impl TarWriter {
                 .map(|d| d.as_secs())
                 .unwrap_or(0),
         );
-        // Member names here are short ASCII paths, always within ustar limits.
-        h.set_path(name)
-            .expect("layout member names fit a ustar header");
+        let mut out = Vec::new();
+        if h.set_path(name).is_err() {
+            out = header::pax_extension(name, &[("path", name)]);
+            let field = &mut h.as_old_mut().name;
+            let n = name.len().min(field.len());
+            field[..n].copy_from_slice(&name.as_bytes()[..n]);
+        }
         h.set_cksum();
-        h
+        out.extend_from_slice(h.as_bytes());
+        out
     }
 
     fn start_entry(&mut self, name: &str, size: u64, dir: bool) -> Result<()> {
         let h = Self::header(name, size, dir);
-        self.file.as_file_mut().write_all(h.as_bytes())?;
+        self.file.as_file_mut().write_all(&h)?;
         Ok(())
     }
 

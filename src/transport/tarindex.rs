@@ -118,7 +118,11 @@ impl TarIndex {
     /// A truncated archive must fail here, not when a blob read comes up short.
     fn check_bounds(&self) -> Result<()> {
         let len = std::fs::metadata(&self.path)?.len();
-        if let Some((name, _)) = self.entries.iter().find(|(_, e)| e.offset + e.size > len) {
+        if let Some((name, _)) = self
+            .entries
+            .iter()
+            .find(|(_, e)| e.offset.saturating_add(e.size) > len)
+        {
             bail!(
                 "tar archive {} is truncated: {name} extends past its end",
                 self.path.display()

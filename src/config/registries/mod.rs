@@ -462,9 +462,26 @@ fn dropin_files(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
 
 fn load_file(path: &Path, force_v2: bool) -> Result<Parsed, FileError> {
     let bytes = std::fs::read(path).map_err(|e| read_error(path, &e))?;
-    let text = String::from_utf8_lossy(&bytes);
-    let raw = decode::decode(&text).map_err(FileError::Other)?;
-    parse(path, raw, force_v2).map_err(FileError::Other)
+    parse_text(path, &String::from_utf8_lossy(&bytes), force_v2).map_err(FileError::Other)
+}
+
+fn parse_text(path: &Path, text: &str, force_v2: bool) -> Result<Parsed, String> {
+    parse(path, decode::decode(text)?, force_v2)
+}
+
+/// Fuzzing entry point: one file's text, decoded and validated, merged as a loaded
+/// configuration is, and asked for `reference`'s endpoints.
+#[doc(hidden)]
+pub fn fuzz_text(text: &str, force_v2: bool, reference: &DockerReference) {
+    let Ok(parsed) = parse_text(Path::new("registries.conf"), text, force_v2) else {
+        return;
+    };
+    let mut config = Registries::default();
+    config.update(parsed, Path::new("registries.conf"));
+    let _ = config.pull_endpoints(reference);
+    let _ = config.push_endpoint(reference);
+    let _ = config.check_blocked(reference);
+    let _ = config.alias(reference.path());
 }
 
 /// Checks a `location`/`prefix`: no URI scheme; trailing slashes removed.

@@ -100,11 +100,7 @@ fn load(dir: &Path) -> Result<Config> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
-        let file: File = if text.trim().is_empty() {
-            File::default()
-        } else {
-            serde_norway::from_str(&text).map_err(|e| anyhow!("parsing {}: {e}", path.display()))?
-        };
+        let file = parse_file(&text).map_err(|e| anyhow!("parsing {}: {e}", path.display()))?;
         if let Some(d) = file.default_docker {
             if let Some(prev) = &default_from {
                 bail!(
@@ -131,9 +127,36 @@ fn load(dir: &Path) -> Result<Config> {
     Ok(config)
 }
 
+fn parse_file(text: &str) -> Result<File, serde_norway::Error> {
+    if text.trim().is_empty() {
+        return Ok(File::default());
+    }
+    serde_norway::from_str(text)
+}
+
+/// Fuzzing entry point: one registries.d file's text, and the lookaside URLs it gives
+/// `reference`.
+#[doc(hidden)]
+pub fn fuzz_file(text: &str, reference: &DockerReference) {
+    let Ok(file) = parse_file(text) else { return };
+    let config = Config {
+        default_docker: file.default_docker,
+        docker: file.docker.unwrap_or_default(),
+    };
+    for write in [false, true] {
+        if let Ok(base) = configured_url(&config, reference, write) {
+            let digest = crate::digest::Digest::sha256_of(b"");
+            let _ = file_path(&signature_url(&base, &digest, 0));
+        }
+    }
+}
+
 /// The base URL of `r`'s repository in lookaside storage.
 fn base_url(ctx: &SystemContext, r: &DockerReference, write: bool) -> Result<Url> {
-    let config = load(&registries_dir(ctx))?;
+    configured_url(&load(&registries_dir(ctx))?, r, write)
+}
+
+fn configured_url(config: &Config, r: &DockerReference, write: bool) -> Result<Url> {
     let mut names = vec![r.to_string()];
     names.extend(crate::config::policy::docker_namespaces(&r.name()));
     let configured = names

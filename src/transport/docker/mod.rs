@@ -16,14 +16,14 @@ pub mod client;
 mod dest;
 pub mod errors;
 mod idle;
-mod lookaside;
+pub(crate) mod lookaside;
 pub mod probe;
 pub mod proxy;
 mod schedule;
 mod source;
 pub(crate) mod tls;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use reqwest::Method;
 
 use crate::auth::Credentials;
@@ -102,7 +102,15 @@ pub async fn repository_tags(
         repository_client(ctx, reference, insecure, "pull").context("failed to create client")?;
     let mut path = format!("/v2/{}/tags/list", reference.path());
     let mut tags = Vec::new();
+    // Pages already read: a registry whose `Link` leads back to one of them would be followed
+    // forever (skopeo does).
+    let mut seen = std::collections::HashSet::new();
     loop {
+        if !seen.insert(path.clone()) {
+            bail!(
+                "fetching tags list: the registry's Link header leads back to {path}, a page already read"
+            );
+        }
         let res = client.send(Request::new(Method::GET, path.clone())).await?;
         let status = res.status();
         let link = res.header("link");
@@ -128,19 +136,25 @@ pub async fn repository_tags(
         let Some(link) = link.filter(|l| !l.is_empty()) else {
             break;
         };
-        let first = link.split(';').next().unwrap_or("");
-        let target = first.trim().trim_matches(|c| c == '<' || c == '>');
-        let base = client.url("/").await?;
-        let next = base
-            .join(target)
-            .map_err(|e| anyhow!("parse {target:?}: {e}"))?;
-        path = next.path().to_string();
-        if let Some(q) = next.query().filter(|q| !q.is_empty()) {
-            path.push('?');
-            path.push_str(q);
-        }
+        path = next_page_path(&client.url("/").await?, &link)?;
     }
     Ok(tags)
+}
+
+/// The path and query of the next page a `Link` header (`<URL>; rel="next"`) names, relative
+/// to `base`, as c/image reads it: only the first `;`-separated part, `<`/`>` trimmed.
+pub fn next_page_path(base: &url::Url, link: &str) -> Result<String> {
+    let first = link.split(';').next().unwrap_or("");
+    let target = first.trim().trim_matches(|c| c == '<' || c == '>');
+    let next = base
+        .join(target)
+        .map_err(|e| anyhow!("parse {target:?}: {e}"))?;
+    let mut path = next.path().to_string();
+    if let Some(q) = next.query().filter(|q| !q.is_empty()) {
+        path.push('?');
+        path.push_str(q);
+    }
+    Ok(path)
 }
 
 /// Deletes the image `reference` names: resolves it to its manifest digest and deletes that

@@ -128,9 +128,12 @@ pub fn open_archive_destination(
             if m.len() != 0 {
                 bail!("docker-archive doesn't support modifying existing images");
             }
+            // Readable too where allowed: a layer of 8 GiB or more is moved within the file.
             let f = std::fs::OpenOptions::new()
+                .read(true)
                 .write(true)
                 .open(path)
+                .or_else(|_| std::fs::OpenOptions::new().write(true).open(path))
                 .map_err(|e| open_error(path, &e))?;
             (Out::Seekable(f.try_clone()?), Finish::InPlace(f))
         }

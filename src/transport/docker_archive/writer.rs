@@ -185,9 +185,14 @@ impl TarballWriter {
                 f.seek(SeekFrom::Start(start))?;
                 return Ok(BlobInfo::new(digest, *sent as i64, ""));
             }
+            let head = header::header(&format::layer_path(&digest), size, None);
+            if head.len() > BLOCK {
+                // 8 GiB or more: the size needs a PAX header, longer than the space left.
+                shift_forward(f, start + BLOCK as u64, size, (head.len() - BLOCK) as u64)?;
+            }
             f.seek(SeekFrom::Start(start))?;
-            f.write_all(&header::header(&format::layer_path(&digest), size, None))?;
-            f.seek(SeekFrom::Start(start + BLOCK as u64 + size))?;
+            f.write_all(&head)?;
+            f.seek(SeekFrom::Start(start + head.len() as u64 + size))?;
             f.write_all(header::padding(size))?;
             self.blobs.insert(digest.clone(), size);
             return Ok(BlobInfo::new(digest, size as i64, ""));
@@ -275,6 +280,22 @@ impl TarballWriter {
     pub fn out(&mut self) -> &mut Out {
         &mut self.out
     }
+}
+
+/// Moves the `len` bytes at `from` in `f` forward by `by` bytes, last chunk first so nothing
+/// is overwritten before it is moved.
+pub(super) fn shift_forward(f: &File, from: u64, len: u64, by: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let mut buf = vec![0u8; CHUNK];
+    let mut end = from + len;
+    while end > from {
+        let n = (end - from).min(CHUNK as u64);
+        let chunk = &mut buf[..n as usize];
+        f.read_exact_at(chunk, end - n)?;
+        f.write_all_at(chunk, end - n + by)?;
+        end -= n;
+    }
+    Ok(())
 }
 
 /// Reads a blob into a temporary file in `dir`, hashing it.

@@ -19,6 +19,8 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde::Deserialize;
 
 const BLOCK: usize = 512;
+/// The largest PAX or GNU long-name record Go's archive/tar reads.
+const MAX_SPECIAL: i64 = 1 << 20;
 
 /// One archive member, as the extraction needs it.
 #[derive(Clone, Debug, Default)]
@@ -82,7 +84,14 @@ fn parse_octal_or_binary(field: &[u8]) -> Result<i64> {
             if i == 0 {
                 c &= 0x7f;
             }
+            // Go refuses a value that does not fit an int64.
+            if x >> 56 > 0 {
+                bail!("archive/tar: invalid tar header");
+            }
             x = (x << 8) | u64::from(c);
+        }
+        if x >> 63 > 0 {
+            bail!("archive/tar: invalid tar header");
         }
         let v = if inv == 0xff { !(x as i64) } else { x as i64 };
         return Ok(v);
@@ -124,7 +133,7 @@ fn parse_pax_time(v: &str) -> Option<(i64, u32)> {
         nanos.parse().ok()?
     };
     if v.starts_with('-') && n > 0 {
-        Some((secs - 1, 1_000_000_000 - n))
+        Some((secs.checked_sub(1)?, 1_000_000_000 - n))
     } else {
         Some((secs, n))
     }
@@ -215,10 +224,11 @@ impl<R: Read> TarReader<R> {
     /// Skips what is left of the current entry's contents (counted as raw bytes, which only
     /// happens for content nobody read) and its padding.
     fn finish_entry(&mut self) -> Result<()> {
-        if self.remaining > 0 {
-            let n = self.remaining as usize;
-            self.remaining = 0;
-            self.read_exact_raw(n)?;
+        // In pieces: the size comes from the archive and may be anything.
+        while self.remaining > 0 {
+            let n = self.remaining.min(1 << 20);
+            self.remaining -= n;
+            self.read_exact_raw(n as usize)?;
         }
         if self.pad > 0 {
             let p = self.pad;
@@ -262,6 +272,10 @@ impl<R: Read> TarReader<R> {
                 b'x' | b'L' | b'K' => {
                     if size < 0 {
                         bail!("archive/tar: invalid tar header");
+                    }
+                    // Go's limit on special records; it also bounds memory.
+                    if size > MAX_SPECIAL {
+                        bail!("archive/tar: header field too long");
                     }
                     let data = self.read_exact_raw(size as usize)?;
                     let pad = (BLOCK - (size as usize % BLOCK)) % BLOCK;
