@@ -60,8 +60,17 @@ impl DockerDestination {
 
     /// HEADs a blob; its size when it is there.
     async fn blob_exists(&self, digest: &Digest) -> Result<Option<i64>> {
-        let path = self.blob_path(self.reference.path(), digest);
-        let res = self.client.send(Request::new(Method::HEAD, path)).await?;
+        self.blob_exists_in(self.reference.path(), digest).await
+    }
+
+    /// HEADs a blob in `repo` (asking for pull access there when it is another repository).
+    async fn blob_exists_in(&self, repo: &str, digest: &Digest) -> Result<Option<i64>> {
+        let path = self.blob_path(repo, digest);
+        let scope = (repo != self.reference.path()).then(|| Scope::repository(repo, "pull"));
+        let res = self
+            .client
+            .send(Request::new(Method::HEAD, path).extra_scope(scope))
+            .await?;
         match res.status() {
             200 => Ok(Some(
                 res.header("content-length")
@@ -74,8 +83,7 @@ impl DockerDestination {
                 self.reference.name()
             ))),
             s => Err(anyhow!(
-                "failed to read from destination repository {}: {s} ({})",
-                self.reference.path(),
+                "failed to read from destination repository {repo}: {s} ({})",
                 reqwest::StatusCode::from_u16(s)
                     .ok()
                     .and_then(|c| c.canonical_reason())
@@ -300,6 +308,33 @@ impl ImageDestination for DockerDestination {
             registry: self.client.registry.clone(),
             repository: self.reference.path().to_string(),
         })
+    }
+
+    fn cache_location(&self) -> Option<crate::blobcache::BlobLocation> {
+        Some(super::cache_location(&self.reference))
+    }
+
+    /// c/image's candidate check: HEAD the blob where the cache saw it, then mount it from
+    /// there when that is another repository. Any failure only means "not this candidate".
+    async fn try_reuse_cached(
+        &self,
+        digest: &Digest,
+        location: Option<&str>,
+    ) -> Result<Option<i64>> {
+        let repo = match location {
+            None => self.reference.path().to_string(),
+            Some(l) => match DockerReference::parse_normalized_named(l) {
+                Ok(r) if r.domain() == self.reference.domain() => r.path().to_string(),
+                _ => return Ok(None),
+            },
+        };
+        let Ok(Some(size)) = self.blob_exists_in(&repo, digest).await else {
+            return Ok(None);
+        };
+        if repo != self.reference.path() && !self.mount(&repo, digest).await.unwrap_or(false) {
+            return Ok(None);
+        }
+        Ok(Some(size))
     }
 
     async fn try_reuse_blob_from(
