@@ -2,6 +2,7 @@
 
 mod support;
 
+mod blobcache;
 mod cli;
 mod config_files;
 mod convert;
