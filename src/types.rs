@@ -58,6 +58,9 @@ pub struct SystemContext {
     pub registry_token: Option<String>,
     pub no_creds: bool,
     pub user_agent_prefix: Option<String>,
+    /// `--dest-precompute-digests`: a registry destination computes the digest of a layer the
+    /// copy (re)compresses before uploading it, and skips the upload if it has the blob.
+    pub docker_registry_push_precompute_digests: bool,
     /// c/image's BlobInfoCacheDir: where the blob-info cache lives instead of its default
     /// place (no skopeo flag sets it; the library's callers, tests among them, may).
     pub blob_info_cache_dir: Option<PathBuf>,

@@ -230,6 +230,7 @@ impl CopyArgs {
         // Validated with the rest of the destination's settings, as skopeo does.
         let compression = compression_settings(&self.dest_only)?;
         dest_ctx.dir_force_compress = self.dest_only.compress;
+        dest_ctx.docker_registry_push_precompute_digests = self.dest_only.precompute_digests;
         dest_ctx.dir_force_decompress = self.dest_only.decompress;
         dest_ctx.oci_accept_uncompressed_layers = self.dest_only.oci_accept_uncompressed_layers;
         for tag in &self.additional_tags {

@@ -298,9 +298,9 @@ impl Copier<'_> {
         if !crate::manifest::update::layers_differ(&listed, &served) {
             return Ok((bytes, mime, parsed));
         }
-        if has_signatures {
+        if let Some(reason) = self.cannot_modify_reason(has_signatures) {
             return Err(anyhow!(
-                "Copying this image would require changing layer representation, which we cannot do: \"Would invalidate signatures\""
+                "Copying this image would require changing layer representation, which we cannot do: {reason:?}"
             ));
         }
         let rewritten = crate::manifest::update::with_layer_infos(&bytes, &mime, &served)?;

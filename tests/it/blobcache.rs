@@ -386,3 +386,71 @@ fn the_cache_is_where_c_image_puts_it_for_a_rootless_user() {
         .join(".local/share/containers/cache/blob-info-cache-v1.sqlite");
     assert!(file.is_file());
 }
+
+#[test]
+fn precomputed_digests_skip_layers_the_registry_has_without_any_cache() {
+    let Some(reg) = Registry::start() else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    fixtures::write_oci(&t.path().join("oci"), "1", &ImageSpec::small(31));
+    let plain = format!("dir:{}", t.path().join("plain").display());
+    ok(crate::support::skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        "--dest-decompress",
+        &format!("oci:{}:1", t.path().join("oci").display()),
+        &plain,
+    ]));
+    // Each push with an empty cache: only the registry can tell what it has.
+    let mut counts = Vec::new();
+    for (tag, flag) in [
+        ("1", None),
+        ("2", None),
+        ("3", Some("--dest-precompute-digests")),
+    ] {
+        let cache = Cache::new();
+        let mark = log_len(&reg);
+        let mut c = cache.on(crate::support::skiff());
+        c.args(["--insecure-policy", "copy", "-q", "--dest-tls-verify=false"]);
+        c.args(flag);
+        ok(c.args([plain.as_str(), &reg.image(&format!("pre/app:{tag}"))]));
+        counts.push(uploads(&requests_since(&reg, mark), "pre/app"));
+    }
+    // Two layers and the config; then the layers, compressed again; then nothing.
+    assert_eq!(counts, [3, 2, 0]);
+    assert_eq!(
+        layer_digests(&raw_manifest(&reg, "pre/app", "3")),
+        layer_digests(&raw_manifest(&reg, "pre/app", "1"))
+    );
+}
+
+#[test]
+fn preserve_digests_refuses_to_push_a_stores_layers_as_skopeo_does() {
+    let Some((reg, _)) = registry_with_image() else {
+        return;
+    };
+    let store = Store::new("vfs");
+    let cache = Cache::new();
+    pull(&store, &cache, &reg);
+    let args = |c: &mut Command, repo: &str| {
+        c.args([
+            "copy",
+            "--preserve-digests",
+            "--dest-tls-verify=false",
+            "containers-storage:localhost/app:1",
+            &reg.image(repo),
+        ]);
+    };
+    let mut mine = cache.on(store.skiff());
+    args(&mut mine, "pd/app:1");
+    let (code, msg) = crate::support::fails(&mut mine);
+    let mut theirs = store.skopeo();
+    args(&mut theirs, "pd/app:2");
+    let (their_code, their_msg) = crate::support::fails(&mut theirs);
+    assert_eq!(
+        (code, crate::support::fatal_message(&msg)),
+        (their_code, crate::support::fatal_message(&their_msg))
+    );
+}

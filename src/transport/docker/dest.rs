@@ -207,6 +207,50 @@ impl DockerDestination {
         }
     }
 
+    /// Uploads a blob: POST, the bytes in one PATCH (or chunks), PUT with its digest.
+    async fn upload(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
+        let started = self.start_upload().await?;
+        let location = started.location().context("determining upload URL")?;
+        let max_chunk = started
+            .header("oci-chunk-max-length")
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|n| *n > 0);
+        drop(started);
+        let counter = Arc::new(Counter::new(info.digest.is_none()));
+        let location = match max_chunk {
+            Some(max) => {
+                self.patch_chunks(location, stream, max, counter.clone())
+                    .await?
+            }
+            None => {
+                self.patch_stream(location, stream, info.size, counter.clone())
+                    .await?
+            }
+        };
+        let digest = match &info.digest {
+            Some(d) => d.clone(),
+            None => counter
+                .hasher
+                .lock()
+                .unwrap()
+                .take()
+                .map(Hasher::finish)
+                .ok_or_else(|| anyhow!("internal error: upload digest not computed"))?,
+        };
+        let mut put = location.clone();
+        put.query_pairs_mut()
+            .append_pair("digest", &digest.to_string());
+        let req = Request::to_url(Method::PUT, put.clone())
+            .header(CONTENT_TYPE, "application/octet-stream");
+        let res = self.client.send(req).await?;
+        if res.status() != 201 {
+            let err = res.error().await;
+            return Err(err.context(format!("uploading layer to {put}")));
+        }
+        let size = counter.size.load(std::sync::atomic::Ordering::Relaxed) as i64;
+        Ok(BlobInfo::new(digest, size, info.media_type.clone()))
+    }
+
     async fn put_manifest_bytes(&self, bytes: &[u8], tail: &str) -> Result<()> {
         let path = format!("/v2/{}/manifests/{tail}", self.reference.path());
         let mut req =
@@ -232,6 +276,33 @@ impl DockerDestination {
         }
         Ok(())
     }
+}
+
+/// Copies a stream into an unnamed temporary file in `dir`, hashing it: the file (read from
+/// its start), the digest and the size.
+async fn spool_digesting(
+    mut stream: BlobStream,
+    dir: &std::path::Path,
+) -> Result<(tokio::fs::File, Digest, u64)> {
+    use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+    let file = tempfile::tempfile_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    let mut file = tokio::fs::File::from_std(file);
+    let mut hasher = Hasher::new(crate::digest::Algorithm::Sha256);
+    let mut buf = vec![0u8; UPLOAD_READ];
+    let mut size = 0u64;
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        file.write_all(&buf[..n]).await?;
+        size += n as u64;
+    }
+    file.flush().await?;
+    file.seek(std::io::SeekFrom::Start(0)).await?;
+    Ok((file, hasher.finish(), size))
 }
 
 /// Hashes and counts what an upload sends, for digests the engine did not know.
@@ -366,48 +437,25 @@ impl ImageDestination for DockerDestination {
         Ok(None)
     }
 
-    /// The engine has asked `try_reuse_blob` just before, so there is no second HEAD here.
+    /// The engine has asked `try_reuse_blob` just before, so there is no second HEAD here —
+    /// except for a blob whose digest only the upload would tell, with
+    /// `--dest-precompute-digests`: it is spooled to learn its digest, and not sent if the
+    /// registry has it (c/image's PutBlob).
     async fn put_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
-        let started = self.start_upload().await?;
-        let location = started.location().context("determining upload URL")?;
-        let max_chunk = started
-            .header("oci-chunk-max-length")
-            .and_then(|v| v.parse::<usize>().ok())
-            .filter(|n| *n > 0);
-        drop(started);
-        let counter = Arc::new(Counter::new(info.digest.is_none()));
-        let location = match max_chunk {
-            Some(max) => {
-                self.patch_chunks(location, stream, max, counter.clone())
-                    .await?
+        if info.digest.is_none() && self.ctx.docker_registry_push_precompute_digests {
+            let dir = crate::transport::docker_archive::reader::big_files_dir(&self.ctx);
+            let (file, digest, size) = spool_digesting(stream, &dir).await?;
+            if let Some(found) = self.blob_exists(&digest).await? {
+                return Ok(BlobInfo::new(digest, found, info.media_type.clone()));
             }
-            None => {
-                self.patch_stream(location, stream, info.size, counter.clone())
-                    .await?
-            }
-        };
-        let digest = match &info.digest {
-            Some(d) => d.clone(),
-            None => counter
-                .hasher
-                .lock()
-                .unwrap()
-                .take()
-                .map(Hasher::finish)
-                .ok_or_else(|| anyhow!("internal error: upload digest not computed"))?,
-        };
-        let mut put = location.clone();
-        put.query_pairs_mut()
-            .append_pair("digest", &digest.to_string());
-        let req = Request::to_url(Method::PUT, put.clone())
-            .header(CONTENT_TYPE, "application/octet-stream");
-        let res = self.client.send(req).await?;
-        if res.status() != 201 {
-            let err = res.error().await;
-            return Err(err.context(format!("uploading layer to {put}")));
+            let known = UploadInfo {
+                digest: Some(digest),
+                size: Some(size),
+                ..info.clone()
+            };
+            return self.upload(Box::pin(file), &known).await;
         }
-        let size = counter.size.load(std::sync::atomic::Ordering::Relaxed) as i64;
-        Ok(BlobInfo::new(digest, size, info.media_type.clone()))
+        self.upload(stream, info).await
     }
 
     async fn existing_manifest_digest(&self, instance: Option<&Digest>) -> Result<Option<Digest>> {
