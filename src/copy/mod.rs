@@ -180,6 +180,9 @@ pub async fn copy_image_sharing(
         cache: OnceLock::new(),
     };
     let manifest = copier.run().await?;
+    for fact in copier.dest.cached_facts() {
+        copier.cache().record(fact);
+    }
     copier
         .dest
         .commit()

@@ -173,6 +173,12 @@ pub trait ImageDestination: Send + Sync {
         None
     }
 
+    /// What the destination verified while storing blobs, for the blob-info cache
+    /// (containers-storage: each layer blob's uncompressed digest).
+    fn cached_facts(&self) -> Vec<Fact> {
+        Vec::new()
+    }
+
     /// Reuses `digest`, which the blob-info cache says was seen at `location` (one this
     /// destination's `cache_location` names; `None`: perhaps in the destination itself).
     /// The cache is never trusted: the destination confirms the blob is there (and mounts

@@ -181,6 +181,33 @@ fn a_pulled_image_pushed_to_another_repository_is_mounted_as_skopeo_mounts_it() 
     let store = Store::new("vfs");
     let cache = Cache::new();
     pull(&store, &cache, &reg);
+    // The pull recorded what each layer blob decompresses to (as c/image's storage
+    // destination records it), and where the blob was found.
+    let conn = rusqlite::Connection::open(cache.file()).unwrap();
+    let diff_ids: Vec<String> = ImageSpec::small(24)
+        .layers
+        .iter()
+        .map(|l| fixtures::sha256(l))
+        .collect();
+    for (blob, diff_id) in layers.iter().zip(&diff_ids) {
+        let recorded: String = conn
+            .query_row(
+                "SELECT uncompressedDigest FROM DigestUncompressedPairs WHERE anyDigest = ?1",
+                [blob],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(&recorded, diff_id);
+        let location: String = conn
+            .query_row(
+                "SELECT location FROM KnownLocations WHERE digest = ?1",
+                [blob],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(location, format!("{}/src/app", reg.host));
+    }
+    drop(conn);
     let mark = log_len(&reg);
     push(&store, &cache, &reg, "dst/app:1");
     let mine = requests_since(&reg, mark);
