@@ -16,8 +16,17 @@ impl Copier<'_> {
     /// The cache, opened at the first use (as c/image, for the destination's context).
     pub(crate) fn cache(&self) -> &BlobInfoCache {
         self.cache.get_or_init(|| {
-            BlobInfoCache::open_default(self.options.dest_ctx.blob_info_cache_dir.as_deref())
+            blocking(|| {
+                BlobInfoCache::open_default(self.options.dest_ctx.blob_info_cache_dir.as_deref())
+            })
         })
+    }
+
+    /// Writes what the copy learned (also done when the copier goes, as a last resort).
+    pub(crate) fn flush_cache(&self) {
+        if let Some(cache) = self.cache.get() {
+            blocking(|| cache.flush());
+        }
     }
 
     /// Tries the cache's candidates for `info` at the destination; `exact_tried`: the
@@ -39,7 +48,7 @@ impl Copier<'_> {
             zstd_allowed: rules.oci_possible,
         };
         let cache = self.cache();
-        for c in cache.candidates(&at, &query) {
+        for c in blocking(|| cache.candidates(&at, &query)) {
             let in_destination = c.location.as_deref().is_none_or(|l| l == at.location);
             if exact_tried && in_destination && c.digest == info.digest {
                 continue;
@@ -145,5 +154,15 @@ impl Copier<'_> {
             cache.record(f);
         }
         self.learn_locations(Some(source), stored);
+    }
+}
+
+/// SQLite may wait for another process's lock (up to its busy timeout): on a multi-threaded
+/// runtime the worker says so, and the runtime moves its other tasks elsewhere meanwhile.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
     }
 }

@@ -179,10 +179,15 @@ pub async fn copy_image_sharing(
         shared,
         cache: OnceLock::new(),
     };
-    let manifest = copier.run().await?;
-    for fact in copier.dest.cached_facts() {
-        copier.cache().record(fact);
+    let manifest = copier.run().await;
+    if manifest.is_ok() {
+        for fact in copier.dest.cached_facts() {
+            copier.cache().record(fact);
+        }
     }
+    // What was verified stays true whether or not the copy finished.
+    copier.flush_cache();
+    let manifest = manifest?;
     copier
         .dest
         .commit()
