@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 
 use chrono::{DateTime, FixedOffset};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension};
 
 use super::{BlobLocation, UNCOMPRESSED, schema};
 use crate::compression::Algorithm;
@@ -40,6 +40,9 @@ pub struct CandidateQuery {
     pub required: Option<Algorithm>,
     /// One of the manifest types the copy may write can name zstd layers (OCI).
     pub zstd_allowed: bool,
+    /// The blob is not a layer (a config): only the very digest will do, whatever the
+    /// cache says of its compression (c/image's CandidateLocations without options).
+    pub opaque: bool,
 }
 
 struct Timed {
@@ -68,18 +71,17 @@ pub(super) fn uncompressed_digest(
     Ok(is_uncompressed.then(|| digest.clone()))
 }
 
+/// Run inside a transaction (see `BlobInfoCache::read`).
 pub(super) fn find(
-    conn: &mut Connection,
+    tx: &Connection,
     at: &BlobLocation,
     q: &CandidateQuery,
 ) -> rusqlite::Result<Vec<Candidate>> {
-    // Read only: a deferred transaction never needs to upgrade its lock.
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
     let mut found = Vec::new();
-    append(&tx, at, q, &q.digest, &mut found)?;
+    append(tx, at, q, &q.digest, &mut found)?;
     let mut uncompressed = None;
     if q.can_substitute {
-        uncompressed = uncompressed_digest(&tx, &q.digest)?;
+        uncompressed = uncompressed_digest(tx, &q.digest)?;
         if let Some(u) = &uncompressed {
             let others: Vec<String> = tx
                 .prepare(
@@ -92,21 +94,20 @@ pub(super) fn find(
                     continue;
                 };
                 if other != q.digest && other != *u {
-                    append(&tx, at, q, &other, &mut found)?;
+                    append(tx, at, q, &other, &mut found)?;
                 }
             }
             if *u != q.digest {
-                append(&tx, at, q, u, &mut found)?;
+                append(tx, at, q, u, &mut found)?;
             }
         }
     }
-    tx.finish()?;
     Ok(prioritize(found, &q.digest, uncompressed.as_ref()))
 }
 
 /// Adds `digest`'s locations (or one without a location) when its compression suits `q`.
 fn append(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     at: &BlobLocation,
     q: &CandidateQuery,
     digest: &Digest,
@@ -119,9 +120,14 @@ fn append(
             |r| r.get(0),
         )
         .optional()?;
-    // A blob whose compression is not known cannot be described in a manifest.
-    let Some(compression) = compressor.as_deref().and_then(|c| usable(c, q)) else {
-        return Ok(());
+    // A layer whose compression is not known cannot be described in a manifest.
+    let compression = if q.opaque {
+        CandidateCompression::Uncompressed
+    } else {
+        match compressor.as_deref().and_then(|c| usable(c, q)) {
+            Some(c) => c,
+            None => return Ok(()),
+        }
     };
     let mut stmt = tx.prepare(
         "SELECT location, time FROM KnownLocations WHERE transport = ?1 AND scope = ?2 AND digest = ?3",

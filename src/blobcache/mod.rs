@@ -141,10 +141,7 @@ impl BlobInfoCache {
     /// The uncompressed digest of `digest`, if known (`digest` itself when it is known to
     /// be uncompressed).
     pub fn uncompressed_digest(&self, digest: &Digest) -> Option<Digest> {
-        self.flush();
-        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        candidates::uncompressed_digest(&conn, digest)
-            .ok()
+        self.read(|conn| candidates::uncompressed_digest(conn, digest))
             .flatten()
     }
 
@@ -152,9 +149,31 @@ impl BlobInfoCache {
     /// transport and scope, best first (at most 5 with a known location, then up to 2 with
     /// none, which mean "try the destination's own repository").
     pub fn candidates(&self, at: &BlobLocation, query: &CandidateQuery) -> Vec<Candidate> {
-        self.flush();
+        self.read(|conn| candidates::find(conn, at, query))
+            .unwrap_or_default()
+    }
+
+    /// Runs a query over the file and the facts not written yet. Those are inserted in a
+    /// transaction that is rolled back: nothing reaches the disk in the middle of a copy.
+    fn read<T>(&self, query: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Option<T> {
+        let pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        candidates::find(&mut conn, at, query).unwrap_or_default()
+        let res = if pending.is_empty() {
+            // Read only: a deferred transaction never needs to upgrade its lock.
+            conn.transaction_with_behavior(TransactionBehavior::Deferred)
+                .and_then(|tx| query(&tx))
+        } else {
+            conn.transaction_with_behavior(TransactionBehavior::Immediate)
+                .and_then(|tx| {
+                    insert_facts(&tx, &pending, false)?;
+                    query(&tx)
+                })
+        };
+        res.ok()
     }
 }
 
@@ -176,6 +195,13 @@ fn write_facts(conn: &mut Connection, facts: &[Fact]) -> rusqlite::Result<()> {
     // Exclusive from the start, as c/image does: a deferred transaction that later needs to
     // write can fail with SQLITE_BUSY when another process holds a read lock.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+    insert_facts(&tx, facts, true)?;
+    tx.commit()
+}
+
+/// Inserts `facts` as c/image records them (`warn`: say when a recorded uncompressed digest
+/// changes, as c/image does).
+fn insert_facts(tx: &Connection, facts: &[Fact], warn: bool) -> rusqlite::Result<()> {
     for fact in facts {
         match fact {
             Fact::UncompressedPair { any, uncompressed } => {
@@ -187,6 +213,7 @@ fn write_facts(conn: &mut Connection, facts: &[Fact]) -> rusqlite::Result<()> {
                     )
                     .optional()?;
                 if let Some(p) = previous
+                    && warn
                     && p != uncompressed.to_string()
                 {
                     crate::error::warn(&format!(
@@ -218,7 +245,7 @@ fn write_facts(conn: &mut Connection, facts: &[Fact]) -> rusqlite::Result<()> {
             }
         }
     }
-    tx.commit()
+    Ok(())
 }
 
 /// Removes a broken database and the journal files beside it.

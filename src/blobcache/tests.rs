@@ -19,6 +19,7 @@ fn query(digest: Digest) -> CandidateQuery {
         can_substitute: true,
         required: None,
         zstd_allowed: false,
+        opaque: false,
     }
 }
 

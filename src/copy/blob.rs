@@ -359,6 +359,10 @@ impl Copier<'_> {
             self.learn_locations(None, &reused.digest);
             return Ok(reused);
         }
+        if let Some(reused) = self.try_reuse_cached_blob(info).await {
+            progress.skipped();
+            return Ok(reused);
+        }
         if let Some(local) = self.src.local_blob(info)
             && let Some(done) = self
                 .dest

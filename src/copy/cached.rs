@@ -46,6 +46,7 @@ impl Copier<'_> {
                 .force
                 .then(|| settings.format.unwrap_or(Algorithm::Gzip)),
             zstd_allowed: rules.oci_possible,
+            opaque: false,
         };
         let cache = self.cache();
         for c in blocking(|| cache.candidates(&at, &query)) {
@@ -84,6 +85,35 @@ impl Copier<'_> {
                 },
                 diff_id: None,
             });
+        }
+        None
+    }
+
+    /// A config (or other non-layer blob) the cache saw in another repository of the
+    /// destination's registry: mounted from there instead of uploaded. Only the very digest.
+    pub(crate) async fn try_reuse_cached_blob(&self, info: &BlobInfo) -> Option<BlobInfo> {
+        let at = self.dest.cache_location()?;
+        let query = CandidateQuery {
+            digest: info.digest.clone(),
+            can_substitute: false,
+            required: None,
+            zstd_allowed: true,
+            opaque: true,
+        };
+        let cache = self.cache();
+        for c in blocking(|| cache.candidates(&at, &query)) {
+            // No location means the destination's own repository, just asked.
+            let Some(location) = c.location.as_deref().filter(|l| *l != at.location) else {
+                continue;
+            };
+            if let Ok(Some(size)) = self.dest.try_reuse_cached(&c.digest, Some(location)).await {
+                cache.record(Fact::Location {
+                    at: at.clone(),
+                    digest: c.digest.clone(),
+                });
+                let size = if size >= 0 { size } else { info.size };
+                return Some(BlobInfo::new(c.digest, size, info.media_type.clone()));
+            }
         }
         None
     }
