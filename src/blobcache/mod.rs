@@ -60,7 +60,8 @@ pub enum Fact {
 /// in memory and written in one transaction when needed, so a copy costs one or two commits
 /// rather than one per fact.
 pub struct BlobInfoCache {
-    conn: Mutex<Connection>,
+    /// `None` only if not even a memory database could be had: the cache then knows nothing.
+    conn: Mutex<Option<Connection>>,
     pending: Mutex<Vec<Fact>>,
 }
 
@@ -106,15 +107,16 @@ impl BlobInfoCache {
 
     /// A cache that lives only as long as this copy.
     pub fn in_memory() -> BlobInfoCache {
-        let conn = Connection::open_in_memory()
-            .and_then(|c| schema::create(&c).map(|_| c))
-            .expect("an in-memory SQLite database");
-        BlobInfoCache::with(conn)
+        let conn = Connection::open_in_memory().and_then(|c| schema::create(&c).map(|_| c));
+        BlobInfoCache {
+            conn: Mutex::new(conn.ok()),
+            pending: Mutex::new(Vec::new()),
+        }
     }
 
     fn with(conn: Connection) -> BlobInfoCache {
         BlobInfoCache {
-            conn: Mutex::new(conn),
+            conn: Mutex::new(Some(conn)),
             pending: Mutex::new(Vec::new()),
         }
     }
@@ -135,7 +137,9 @@ impl BlobInfoCache {
             return;
         }
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = write_facts(&mut conn, &facts);
+        if let Some(conn) = conn.as_mut() {
+            let _ = write_facts(conn, &facts);
+        }
     }
 
     /// The uncompressed digest of `digest`, if known (`digest` itself when it is known to
@@ -161,7 +165,8 @@ impl BlobInfoCache {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let conn = guard.as_mut()?;
         let res = if pending.is_empty() {
             // Read only: a deferred transaction never needs to upgrade its lock.
             conn.transaction_with_behavior(TransactionBehavior::Deferred)
