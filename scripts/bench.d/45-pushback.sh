@@ -41,6 +41,6 @@ eval "$pb_wipe"
 : >"$BENCH_DIR/registry-pushback/log"
 eval "$pb_push_skiff"
 eval "$pb_push_skopeo"
-echo "pushback-cs-to-registry blobs sent: skiff $(pb_count out-skiff), skopeo $(pb_count out-skopeo) (the config is uploaded by both)" | tee -a "$RESULTS"
+echo "pushback-cs-to-registry blobs sent: skiff $(pb_count out-skiff), skopeo $(pb_count out-skopeo) (layers and config)" | tee -a "$RESULTS"
 stop_bench_registries
 rm -rf "$BENCH_DIR/store-pushback-skiff" "$BENCH_DIR/store-pushback-skopeo"
