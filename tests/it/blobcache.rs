@@ -495,3 +495,62 @@ fn preserve_digests_refuses_to_push_a_stores_layers_as_skopeo_does() {
         (their_code, crate::support::fatal_message(&their_msg))
     );
 }
+
+#[test]
+fn layers_compressed_by_one_push_are_mounted_by_the_next_as_skopeo_does() {
+    let Some(reg) = Registry::start() else {
+        return;
+    };
+    if !crate::support::require_tool("skopeo") {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    fixtures::write_oci(&t.path().join("oci"), "1", &ImageSpec::small(47));
+    let plain = format!("dir:{}", t.path().join("plain").display());
+    ok(crate::support::skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        "--dest-decompress",
+        &format!("oci:{}:1", t.path().join("oci").display()),
+        &plain,
+    ]));
+    // Two pushes of the uncompressed image to two repositories: the first compresses and
+    // uploads, the second finds the compressed layers through the cache and mounts them.
+    let pushes = |tool: Command, first: &str, second: &str| -> Vec<(usize, Vec<String>)> {
+        let mut tool = tool;
+        tool.args(["--insecure-policy", "copy", "-q", "--dest-tls-verify=false"]);
+        let mut out = Vec::new();
+        for repo in [first, second] {
+            let mark = log_len(&reg);
+            let mut c = Command::new(tool.get_program());
+            c.args(tool.get_args());
+            c.envs(tool.get_envs().filter_map(|(k, v)| Some((k, v?))));
+            ok(c.args([plain.as_str(), &reg.image(&format!("{repo}:1"))]));
+            let reqs = requests_since(&reg, mark);
+            out.push((uploads(&reqs, repo), mounts(&reqs, repo)));
+        }
+        out
+    };
+    let cache = Cache::new();
+    let mine = pushes(cache.on(crate::support::skiff()), "mine/a", "mine/b");
+    let theirs = pushes(Command::new("skopeo"), "theirs/a", "theirs/b");
+    let layers = layer_digests(&raw_manifest(&reg, "mine/a", "1"));
+    let mut sorted = layers.clone();
+    sorted.sort();
+    assert_eq!(theirs[0].0, 3, "{theirs:?}");
+    assert_eq!(
+        theirs[1].0, 1,
+        "skopeo uploads the config again: {theirs:?}"
+    );
+    assert_eq!(theirs[1].1.len(), 2, "{theirs:?}");
+    assert_eq!(mine[0], (3, Vec::new()));
+    assert_eq!(
+        mine[1],
+        (0, with_config(&sorted, &raw_manifest(&reg, "mine/a", "1")))
+    );
+    assert_eq!(
+        raw_manifest(&reg, "mine/b", "1"),
+        raw_manifest(&reg, "mine/a", "1")
+    );
+}
