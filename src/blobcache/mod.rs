@@ -138,7 +138,15 @@ impl BlobInfoCache {
         }
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(conn) = conn.as_mut() {
-            let _ = write_facts(conn, &facts);
+            // Facts the file already has are not written again: a copy that taught nothing
+            // new (a repeated local copy) costs no commit and no fsync.
+            let new: Vec<Fact> = facts
+                .into_iter()
+                .filter(|f| !already_known(conn, f).unwrap_or(false))
+                .collect();
+            if !new.is_empty() {
+                let _ = write_facts(conn, &new);
+            }
         }
     }
 
@@ -194,6 +202,25 @@ pub fn compressor_name(algorithm: Option<Algorithm>) -> &'static str {
         None => UNCOMPRESSED,
         Some(a) => a.mime_name(),
     }
+}
+
+/// Whether the file already says exactly this (a location is always written again, as
+/// c/image does: its time tells which candidate is freshest).
+fn already_known(conn: &Connection, fact: &Fact) -> rusqlite::Result<bool> {
+    let (sql, a, b) = match fact {
+        Fact::UncompressedPair { any, uncompressed } => (
+            "SELECT 1 FROM DigestUncompressedPairs WHERE anyDigest = ?1 AND uncompressedDigest = ?2",
+            any.to_string(),
+            uncompressed.to_string(),
+        ),
+        Fact::Compressor { digest, algorithm } => (
+            "SELECT 1 FROM DigestCompressors WHERE digest = ?1 AND compressor = ?2",
+            digest.to_string(),
+            compressor_name(*algorithm).to_string(),
+        ),
+        Fact::Location { .. } => return Ok(false),
+    };
+    conn.prepare_cached(sql)?.exists([a, b])
 }
 
 fn write_facts(conn: &mut Connection, facts: &[Fact]) -> rusqlite::Result<()> {

@@ -198,3 +198,38 @@ fn timestamps_are_go_sqlite3_text() {
     assert_eq!(&schema::go_timestamp(whole)[..19], "2026-01-02 03:04:05");
     assert_eq!(schema::go_timestamp(whole).len(), 25);
 }
+
+#[test]
+fn facts_already_in_the_file_are_not_written_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let facts = || {
+        vec![
+            Fact::UncompressedPair {
+                any: d(1),
+                uncompressed: d(2),
+            },
+            Fact::Compressor {
+                digest: d(1),
+                algorithm: Some(Algorithm::Gzip),
+            },
+        ]
+    };
+    let file = dir.path().join(FILE_NAME);
+    let cache = BlobInfoCache::open_in(dir.path());
+    facts().into_iter().for_each(|f| cache.record(f));
+    cache.flush();
+    // SQLite's file change counter (header bytes 24..28) moves with every write commit.
+    let counter = || std::fs::read(&file).unwrap()[24..28].to_vec();
+    let changed = |c: &BlobInfoCache| {
+        let before = counter();
+        c.flush();
+        counter() != before
+    };
+    facts().into_iter().for_each(|f| cache.record(f));
+    assert!(!changed(&cache));
+    cache.record(Fact::Compressor {
+        digest: d(1),
+        algorithm: Some(Algorithm::Zstd),
+    });
+    assert!(changed(&cache));
+}
