@@ -15,6 +15,7 @@ peers=(
   "openssl:openssl"
   "xz:xz-utils"
   "hyperfine:hyperfine"
+  "man:man-db"
 )
 missing=()
 for p in "${peers[@]}"; do

@@ -42,7 +42,7 @@ mod tests {
 
 /// Prints a warning the way skopeo's logger does on stderr.
 pub fn warn(msg: &str) {
-    eprintln!("{}", log_line("warning", msg));
+    crate::stdio::err_line(&log_line("warning", msg));
 }
 
 /// A logrus-style line: `time="…" level=… msg="…"`, with the message quoted as logrus quotes.
@@ -68,3 +68,17 @@ fn logrus_quote(msg: &str) -> String {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
+
+static DEBUG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--debug`: whether debug lines are printed.
+pub fn set_debug(on: bool) {
+    DEBUG.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Prints a debug line as skopeo's logger does, only under `--debug`.
+pub fn debug(msg: &str) {
+    if DEBUG.load(std::sync::atomic::Ordering::Relaxed) {
+        crate::stdio::err_line(&log_line("debug", msg));
+    }
+}

@@ -17,6 +17,7 @@ pub mod image;
 pub mod manifest;
 pub mod reference;
 pub mod signature;
+pub mod stdio;
 pub mod sync;
 pub mod template;
 pub mod transport;

@@ -18,8 +18,66 @@ use skiff::error::{UsageError, exit_code, log_line};
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
     start_up();
-    // Rust's exit: stdout is flushed.
-    std::process::exit(run().into())
+    let catch = CaughtSignals::not_ignored_by_parent();
+    let ending = run(catch);
+    end(ending)
+}
+
+/// How the run ends: an exit status, or death by a signal after the clean-up (as a shell
+/// expects of an interrupted command: it then reports 128 + the signal, 130 for SIGINT).
+enum Ending {
+    Status(u8),
+    Signal(libc::c_int),
+}
+
+fn end(ending: Ending) -> ! {
+    use std::io::Write;
+    // What is still buffered for stdout goes out now, so that a gone reader is noticed.
+    let _ = skiff::stdio::stdout().flush();
+    let signal = match ending {
+        // skopeo (Go) dies of SIGPIPE at a write to a stdout or stderr whose reader is gone.
+        _ if skiff::stdio::reader_gone() => libc::SIGPIPE,
+        Ending::Signal(s) => s,
+        // Rust's exit: stdout is flushed.
+        Ending::Status(code) => std::process::exit(code.into()),
+    };
+    // SAFETY: restoring a signal's default action and raising it in this thread; the
+    // runtime is shut down and nothing else needs to run.
+    unsafe {
+        libc::signal(signal, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, signal);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(signal);
+    }
+    std::process::exit(128 + signal)
+}
+
+/// The interrupting signals skiff catches to clean up: SIGINT and SIGTERM, unless the parent
+/// set them to be ignored (`trap "" INT`, `nohup`), in which case they stay ignored.
+#[derive(Clone, Copy)]
+struct CaughtSignals {
+    int: bool,
+    term: bool,
+}
+
+impl CaughtSignals {
+    /// Must run before any handler is installed: it reads the inherited dispositions.
+    fn not_ignored_by_parent() -> CaughtSignals {
+        let ignored = |sig| {
+            // SAFETY: reading a signal's disposition into a zeroed struct.
+            unsafe {
+                let mut old: libc::sigaction = std::mem::zeroed();
+                libc::sigaction(sig, std::ptr::null(), &mut old) == 0
+                    && old.sa_sigaction == libc::SIG_IGN
+            }
+        };
+        CaughtSignals {
+            int: !ignored(libc::SIGINT),
+            term: !ignored(libc::SIGTERM),
+        }
+    }
 }
 
 /// What Rust's start-up does that skiff relies on: a write to a closed pipe or socket is an
@@ -42,21 +100,25 @@ fn start_up() {
     }
 }
 
-fn run() -> u8 {
+fn run(catch: CaughtSignals) -> Ending {
     limit_malloc_arenas();
     let cli = match cli::parse::parse_from(std::env::args_os().collect()) {
         Ok(cli) => cli,
-        Err(e) => return clap_failure(e),
+        Err(e) => return Ending::Status(clap_failure(e)),
     };
     let timeout = cli.global.command_timeout.filter(|t| !t.is_zero());
     let runtime = match runtime_for(&cli).enable_all().build() {
         Ok(r) => r,
-        Err(e) => return fatal(&anyhow::anyhow!("starting the runtime: {e}")),
+        Err(e) => {
+            return Ending::Status(fatal(&anyhow::anyhow!("starting the runtime: {e}")));
+        }
     };
     let result = runtime.block_on(async move {
+        let interrupt = interrupted(catch);
         let work = cli::run(cli);
-        // Dropping the work on a signal or timeout runs the destinations' clean-up.
-        tokio::select! {
+        // Dropping the work on a signal, a gone reader or a timeout runs the destinations'
+        // clean-up.
+        let result = tokio::select! {
             r = async {
                 match timeout {
                     Some(t) => tokio::time::timeout(t, work)
@@ -64,23 +126,47 @@ fn run() -> u8 {
                         .unwrap_or_else(|_| Err(anyhow::anyhow!("context deadline exceeded"))),
                     None => work.await,
                 }
-            } => r,
-            s = interrupted() => Err(anyhow::anyhow!("interrupted by signal {s}")),
+            } => r.map_err(Stop::Failed),
+            s = interrupt => Err(Stop::Signal(s)),
+            _ = skiff::stdio::wait_reader_gone() => Err(Stop::ReaderGone),
+        };
+        // Copies cancelled in tasks of their own (sync's images) clean up on the runtime's
+        // threads; wait for them, within bounds (a blocked thread must not hang the exit; a
+        // second signal ends the wait).
+        if skiff::transport::pending::outstanding() {
+            let cleanups = skiff::transport::pending::all_done();
+            tokio::select! {
+                _ = tokio::time::timeout(std::time::Duration::from_secs(30), cleanups) => {}
+                _ = interrupted(catch) => {}
+            }
         }
+        result
     });
     // A blocking read may still be stuck (e.g. on a pipe); the work is already cancelled and
     // cleaned up, so do not wait for it.
     runtime.shutdown_background();
     match result {
-        Ok(()) => 0,
-        Err(e) => {
-            if let Some(usage) = e.downcast_ref::<UsageError>() {
+        Ok(()) => Ending::Status(0),
+        Err(Stop::Signal(s)) => Ending::Signal(s),
+        // `end` dies of SIGPIPE.
+        Err(Stop::ReaderGone) => Ending::Status(1),
+        // A command that failed at writing its output: nothing more to say, `end` dies of
+        // SIGPIPE.
+        Err(Stop::Failed(_)) if skiff::stdio::reader_gone() => Ending::Status(1),
+        Err(Stop::Failed(e)) => {
+            if e.downcast_ref::<UsageError>().is_some() {
                 print_command_help();
-                let _ = usage;
             }
-            fatal(&e)
+            Ending::Status(fatal(&e))
         }
     }
+}
+
+/// Why the command stopped before finishing.
+enum Stop {
+    Failed(anyhow::Error),
+    Signal(libc::c_int),
+    ReaderGone,
 }
 
 /// Copies keep several streams busy at once and get a worker per core; the other commands
@@ -103,18 +189,30 @@ fn limit_malloc_arenas() {
     }
 }
 
-/// Waits for SIGINT or SIGTERM.
-async fn interrupted() -> &'static str {
+/// Listens for SIGINT and SIGTERM, of those `catch` lets skiff catch, from now on (before the
+/// work starts); the future resolves with the first that arrives. Must be called inside the
+/// runtime.
+fn interrupted(catch: CaughtSignals) -> impl std::future::Future<Output = libc::c_int> {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        return std::future::pending().await;
+    let listen = |caught: bool, kind: SignalKind| {
+        let listener = caught.then(|| signal(kind).ok()).flatten();
+        async move {
+            match listener {
+                Some(mut l) => {
+                    l.recv().await;
+                    kind.as_raw_value()
+                }
+                None => std::future::pending().await,
+            }
+        }
     };
-    tokio::select! {
-        _ = int.recv() => "SIGINT",
-        _ = term.recv() => "SIGTERM",
+    let int = listen(catch.int, SignalKind::interrupt());
+    let term = listen(catch.term, SignalKind::terminate());
+    async move {
+        tokio::select! {
+            s = int => s,
+            s = term => s,
+        }
     }
 }
 
@@ -123,48 +221,43 @@ fn clap_failure(e: clap::Error) -> u8 {
     use clap::error::ErrorKind;
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = e.print();
+            if let Err(err) = e.print() {
+                skiff::stdio::note_write_failure(&err);
+            }
             0
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let _ = e.print();
+            if let Err(err) = e.print() {
+                skiff::stdio::note_write_failure(&err);
+            }
             0
         }
-        _ => {
-            let msg = e.kind().as_str().map(str::to_string).unwrap_or_default();
-            let detail = e.to_string();
-            let first = detail
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or(&msg)
-                .trim_start_matches("error: ")
-                .to_string();
-            fatal(&anyhow::anyhow!(first))
-        }
+        _ => fatal(&anyhow::anyhow!(cli::parse::failure_message(&e))),
     }
 }
 
 fn print_command_help() {
     use clap::CommandFactory;
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sub = cli::parse::subcommand_name(&std::env::args_os().collect::<Vec<_>>());
     let mut cmd = Cli::command();
-    let sub = args.iter().find(|a| !a.starts_with('-'));
+    // Built, the subcommands' usage lines name the program (`skiff copy`).
+    cmd.build();
     if let Some(sub) = sub
-        && let Some(c) = cmd.find_subcommand_mut(sub)
+        && let Some(c) = cmd.find_subcommand_mut(&sub)
     {
-        let _ = c.clone().write_help(&mut std::io::stderr());
+        let _ = c.clone().write_help(&mut skiff::stdio::stderr());
         return;
     }
-    let _ = cmd.write_help(&mut std::io::stderr());
+    let _ = cmd.write_help(&mut skiff::stdio::stderr());
 }
 
 /// Prints the error as skopeo's logger does and returns the exit status skopeo would use.
 fn fatal(err: &anyhow::Error) -> u8 {
     let msg = format!("{err:#}");
     if std::io::stderr().is_terminal() {
-        eprintln!("FATA[0000] {msg}");
+        skiff::stdio::err_line(&format!("FATA[0000] {msg}"));
     } else {
-        eprintln!("{}", log_line("fatal", &msg));
+        skiff::stdio::err_line(&log_line("fatal", &msg));
     }
     exit_code(err) as u8
 }

@@ -43,6 +43,9 @@ pub struct SystemContext {
     pub oci_shared_blob_dir: Option<PathBuf>,
     /// `--dest-oci-accept-uncompressed-layers`.
     pub oci_accept_uncompressed_layers: bool,
+    /// `--dest-precompute-digests`: a `docker://` destination spools a blob of unknown digest
+    /// (one compressed on the way) to learn its digest, and skips it when the registry has it.
+    pub docker_registry_push_precompute_digests: bool,
     /// `--dest-compress` / `--dest-decompress` for `dir:`.
     pub dir_force_compress: bool,
     pub dir_force_decompress: bool,
@@ -58,9 +61,6 @@ pub struct SystemContext {
     pub registry_token: Option<String>,
     pub no_creds: bool,
     pub user_agent_prefix: Option<String>,
-    /// `--dest-precompute-digests`: a registry destination computes the digest of a layer the
-    /// copy (re)compresses before uploading it, and skips the upload if it has the blob.
-    pub docker_registry_push_precompute_digests: bool,
     /// c/image's BlobInfoCacheDir: where the blob-info cache lives instead of its default
     /// place (no skopeo flag sets it; the library's callers, tests among them, may).
     pub blob_info_cache_dir: Option<PathBuf>,

@@ -6,7 +6,8 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use super::flags::{
-    DestImageFlags, DestOnlyFlags, PrefixedAuthfiles, RetryFlags, SharedFlags, SrcImageFlags,
+    DeprecatedTlsVerify, DestImageFlags, DestOnlyFlags, PrefixedAuthfiles, RetryFlags, SharedFlags,
+    SrcImageFlags,
 };
 use super::{GlobalFlags, ImageFlagValues, expect_args, parse_image, progress};
 use crate::compression::{self, Algorithm};
@@ -18,9 +19,15 @@ use crate::manifest::media_type as mt;
 use crate::reference::DockerReference;
 
 #[derive(Args, Debug)]
-#[command(after_help = super::TRANSPORTS_HELP)]
+#[command(after_help = super::after_help(&[
+    "skiff copy docker://registry.example.com/team/app:v1 oci:/srv/images/app:v1",
+    "skiff copy --all docker://registry.example.com/app:v1 docker://mirror.example.com/app:v1",
+]))]
 pub struct CopyArgs {
-    #[arg(value_name = "SOURCE-IMAGE DESTINATION-IMAGE")]
+    #[arg(
+        value_name = "SOURCE-IMAGE DESTINATION-IMAGE",
+        help = "the image to copy, then where to copy it (each transport:details)"
+    )]
     pub images: Vec<String>,
     #[command(flatten)]
     pub shared: SharedFlags,
@@ -32,6 +39,8 @@ pub struct CopyArgs {
     pub dest: DestImageFlags,
     #[command(flatten)]
     pub dest_only: DestOnlyFlags,
+    #[command(flatten)]
+    pub deprecated_tls_verify: DeprecatedTlsVerify,
     #[command(flatten)]
     pub retry: RetryFlags,
     #[command(flatten)]
@@ -211,17 +220,20 @@ fn parse_multi_arch(v: &str) -> Result<ListSelection> {
 impl CopyArgs {
     pub async fn run(self, g: &GlobalFlags) -> Result<()> {
         expect_args(&self.images, 2)?;
+        self.deprecated_tls_verify.warn_if_used();
         let policy = g.policy()?;
         let src_name = parse_image(&self.images[0], "source")?;
         let dest_name = parse_image(&self.images[1], "destination")?;
 
         let mut source_ctx = g.system_context();
+        self.deprecated_tls_verify.apply(&mut source_ctx);
         let src_flags = ImageFlagValues {
             authfile: self.authfiles.src.clone(),
             ..self.src.image()
         };
         src_flags.apply(self.shared.authfile.as_ref(), &mut source_ctx)?;
         let mut dest_ctx = g.system_context();
+        self.deprecated_tls_verify.apply(&mut dest_ctx);
         let dest_flags = ImageFlagValues {
             authfile: self.authfiles.dest.clone(),
             ..self.dest.image()

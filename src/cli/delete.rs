@@ -8,9 +8,14 @@ use super::{GlobalFlags, expect_args, parse_image};
 use crate::copy::retry;
 
 #[derive(Args, Debug)]
-#[command(after_help = super::TRANSPORTS_HELP)]
+#[command(after_help = super::after_help(&[
+    "skiff delete docker://registry.example.com/team/app:old",
+]))]
 pub struct DeleteArgs {
-    #[arg(value_name = "IMAGE-NAME")]
+    #[arg(
+        value_name = "IMAGE-NAME",
+        help = "the image to delete (transport:details)"
+    )]
     pub images: Vec<String>,
     #[command(flatten)]
     pub shared: SharedFlags,

@@ -68,12 +68,39 @@ pub fn parse_go_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(total))
 }
 
-/// Defines a flag group for registry/daemon access; `$p` is the flag-name prefix.
+/// `--tls-verify` on `copy` and `sync`: deprecated in skopeo, kept for old scripts; the TLS
+/// setting of both images unless `--src-`/`--dest-tls-verify` says otherwise.
+#[derive(Args, Clone, Debug, Default)]
+pub struct DeprecatedTlsVerify {
+    #[arg(id = "deprecated-tls-verify", long = "tls-verify", hide = true, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = parse_go_bool)]
+    pub tls_verify: Option<bool>,
+}
+
+impl DeprecatedTlsVerify {
+    /// skopeo's warning, given when the flag is used.
+    pub fn warn_if_used(&self) {
+        if self.tls_verify.is_some() {
+            crate::error::warn(
+                "'--tls-verify' is deprecated, instead use: --src-tls-verify, --dest-tls-verify",
+            );
+        }
+    }
+
+    /// Sets both images' default (before their own flags are applied).
+    pub fn apply(&self, ctx: &mut SystemContext) {
+        if self.tls_verify.is_some() {
+            ctx.tls_verify = self.tls_verify;
+        }
+    }
+}
+
+/// Defines a flag group for registry/daemon access; `$p` is the flag-name prefix, `$alias`
+/// the hidden old name of its `creds` flag (`--screds`, `--dcreds`), where skopeo has one.
 macro_rules! image_flags {
-    ($name:ident, $p:literal, $h:literal) => {
+    ($name:ident, $p:literal, $h:literal $(, $alias:literal)?) => {
         #[derive(Args, Clone, Debug, Default)]
         pub struct $name {
-            #[arg(id = concat!($p, "creds"), long = concat!($p, "creds"), value_name = "USERNAME[:PASSWORD]", help = concat!("Use USERNAME[:PASSWORD] to access the registry", $h))]
+            #[arg(id = concat!($p, "creds"), long = concat!($p, "creds"), $(alias = $alias,)? value_name = "USERNAME[:PASSWORD]", help = concat!("Use USERNAME[:PASSWORD] to access the registry", $h))]
             pub creds: Option<String>,
             #[arg(id = concat!($p, "username"), long = concat!($p, "username"), value_name = "USERNAME", help = concat!("username to access the registry", $h))]
             pub username: Option<String>,
@@ -114,8 +141,8 @@ macro_rules! image_flags {
 }
 
 image_flags!(ImageFlags, "", "");
-image_flags!(SrcImageFlags, "src-", " (source)");
-image_flags!(DestImageFlags, "dest-", " (destination)");
+image_flags!(SrcImageFlags, "src-", " (source)", "screds");
+image_flags!(DestImageFlags, "dest-", " (destination)", "dcreds");
 
 /// The values of one image's flag group, whichever prefix it had.
 #[derive(Clone, Debug, Default)]
@@ -233,7 +260,8 @@ impl ImageFlagValues {
     pub fn apply(&self, shared_authfile: Option<&PathBuf>, ctx: &mut SystemContext) -> Result<()> {
         ctx.auth_file = self.authfile.clone().or_else(|| shared_authfile.cloned());
         ctx.docker_cert_path = self.cert_dir.clone();
-        ctx.tls_verify = self.tls_verify;
+        // The global (and the deprecated per-command) `--tls-verify` is the fallback.
+        ctx.tls_verify = self.tls_verify.or(ctx.tls_verify);
         ctx.oci_shared_blob_dir = self.shared_blob_dir.clone();
         ctx.docker_daemon_host = self.daemon_host.clone();
         ctx.no_creds = self.no_creds;

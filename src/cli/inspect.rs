@@ -13,9 +13,15 @@ use crate::reference::ImageName;
 use crate::transport;
 
 #[derive(Args, Debug)]
-#[command(after_help = super::TRANSPORTS_HELP)]
+#[command(after_help = super::after_help(&[
+    "skiff inspect docker://registry.example.com/team/app:v1",
+    "skiff inspect --raw --config oci:/srv/images/app:v1",
+]))]
 pub struct InspectArgs {
-    #[arg(value_name = "IMAGE-NAME")]
+    #[arg(
+        value_name = "IMAGE-NAME",
+        help = "the image to inspect (transport:details)"
+    )]
     pub images: Vec<String>,
     #[command(flatten)]
     pub shared: SharedFlags,
@@ -81,7 +87,7 @@ impl InspectArgs {
         let (top, mime) = retry::if_necessary(opts, || src.manifest(None))
             .await
             .context("Error retrieving manifest for image")?;
-        let mut stdout = std::io::stdout().lock();
+        let mut stdout = crate::stdio::stdout();
         if self.raw && !self.config {
             stdout
                 .write_all(&top)

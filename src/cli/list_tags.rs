@@ -13,9 +13,14 @@ use crate::reference::{DockerReference, TransportKind};
 use crate::transport::docker;
 
 #[derive(Args, Debug)]
-#[command(after_help = "Supported transports: docker docker-archive")]
+#[command(
+    after_help = "Supported transports: docker docker-archive\n\nExamples:\n  skiff list-tags docker://registry.example.com/team/app\n  skiff list-tags docker-archive:/tmp/images.tar"
+)]
 pub struct ListTagsArgs {
-    #[arg(value_name = "SOURCE-IMAGE")]
+    #[arg(
+        value_name = "SOURCE-IMAGE",
+        help = "the repository (docker://NAME, no tag) or archive (docker-archive:PATH)"
+    )]
     pub images: Vec<String>,
     #[command(flatten)]
     pub shared: SharedFlags,
@@ -95,7 +100,7 @@ impl ListTagsArgs {
         };
         let mut out = crate::gojson::to_string_pretty(&output);
         out.push('\n');
-        std::io::stdout().lock().write_all(out.as_bytes())?;
+        crate::stdio::stdout().write_all(out.as_bytes())?;
         Ok(())
     }
 }

@@ -16,8 +16,14 @@ use crate::transport::docker::errors::Unauthorized;
 use crate::types::SystemContext;
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  skiff login -u me --password-stdin registry.example.com < token.txt\n  skiff login --get-login registry.example.com"
+)]
 pub struct LoginArgs {
-    #[arg(value_name = "REGISTRY")]
+    #[arg(
+        value_name = "REGISTRY",
+        help = "the registry to log in to (host[:port])"
+    )]
     pub registries: Vec<String>,
     #[arg(
         long,
@@ -112,7 +118,7 @@ impl LoginArgs {
             _ => bail!("login accepts only one registry to login to"),
         };
         let saved = saved_credentials(&ctx, &key)?;
-        let mut stdout = std::io::stdout();
+        let mut stdout = crate::stdio::stdout();
         if self.get_login {
             if saved.username.is_empty() {
                 bail!("not logged into {key}");
@@ -193,7 +199,7 @@ fn ask_user_and_password(
     password: String,
     saved_user: &str,
 ) -> Result<(String, String)> {
-    let mut stdout = std::io::stdout();
+    let mut stdout = crate::stdio::stdout();
     let mut username = username;
     if username.is_empty() {
         if saved_user.is_empty() {

@@ -13,8 +13,12 @@ use crate::auth::{self, Removed};
 use crate::transport::docker;
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  skiff logout registry.example.com\n  skiff logout --all")]
 pub struct LogoutArgs {
-    #[arg(value_name = "REGISTRY")]
+    #[arg(
+        value_name = "REGISTRY",
+        help = "the registry whose credentials to remove (host[:port])"
+    )]
     pub registries: Vec<String>,
     #[arg(
         short = 'a',
@@ -59,7 +63,7 @@ impl LogoutArgs {
         if self.compat_auth_file.is_some() {
             return Err(crate::error::not_implemented("--compat-auth-file"));
         }
-        let mut stdout = std::io::stdout();
+        let mut stdout = crate::stdio::stdout();
         if self.all {
             if !self.registries.is_empty() {
                 bail!("--all takes no arguments");

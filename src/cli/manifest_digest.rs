@@ -7,8 +7,12 @@ use std::io::Write;
 use crate::transport::fsutil::go_path_error;
 
 #[derive(Args, Debug)]
+#[command(after_help = "Example:\n  skiff manifest-digest /srv/images/app/manifest.json")]
 pub struct ManifestDigestArgs {
-    #[arg(value_name = "MANIFEST-FILE")]
+    #[arg(
+        value_name = "MANIFEST-FILE",
+        help = "the manifest file whose digest to print"
+    )]
     pub files: Vec<String>,
 }
 
@@ -27,7 +31,7 @@ impl ManifestDigestArgs {
         let digest = crate::manifest::digest(&bytes)
             .map_err(|e| anyhow::anyhow!("Error computing digest: {e:#}"))?;
         // A full or closed stdout is an error, not a panic.
-        writeln!(std::io::stdout(), "{digest}")?;
+        writeln!(crate::stdio::stdout(), "{digest}")?;
         Ok(())
     }
 }

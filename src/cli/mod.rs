@@ -1,10 +1,12 @@
 //! The command line: skopeo's command tree and flags. The only place that knows clap and the
 //! terminal; each command turns its flags into library options and calls the library.
 
+pub mod completion;
 mod copy;
 mod delete;
 mod flags;
 mod inspect;
+mod layers;
 mod list_tags;
 mod login;
 mod logout;
@@ -30,11 +32,25 @@ pub use flags::ImageFlagValues;
 
 const TRANSPORTS_HELP: &str = "IMAGE-NAME is \"transport:details\"; transports: containers-storage, dir, docker, docker-archive, docker-daemon, oci, oci-archive";
 
+/// The text after a command's flags: the image name format, then examples.
+fn after_help(examples: &[&str]) -> String {
+    let mut text = format!("{TRANSPORTS_HELP}\n\nExamples:");
+    for e in examples {
+        text.push_str("\n  ");
+        text.push_str(e);
+    }
+    text
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "skiff",
     about = "Work with container images and image registries (a drop-in replacement for skopeo)",
     disable_version_flag = true,
+    // As pflag: a flag given twice takes the last value (`--src-creds` then `--screds`).
+    args_override_self = true,
+    // A command is required (its absence is skopeo's error), though the tree parses without.
+    override_usage = "skiff [OPTIONS] <COMMAND>",
     after_help = TRANSPORTS_HELP
 )]
 pub struct Cli {
@@ -44,12 +60,16 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Listed after each command's own flags, under their own heading.
 #[derive(Args, Clone, Debug, Default)]
+#[command(next_help_heading = "Global Options")]
 pub struct GlobalFlags {
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_go_duration, help = "give up on the command after DURATION")]
     pub command_timeout: Option<Duration>,
     #[arg(long, global = true, help = "print debugging information")]
     pub debug: bool,
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_go_duration, help = "fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)")]
+    pub idle_timeout: Option<Duration>,
     #[arg(long, global = true, help = "do not consult the trust policy")]
     pub insecure_policy: bool,
     #[arg(
@@ -104,6 +124,13 @@ pub struct GlobalFlags {
     #[arg(
         long,
         global = true,
+        value_name = "PATH",
+        help = "path to a containers-tls-details.yaml file (minimum TLS version, cipher suites, named groups)"
+    )]
+    pub tls_details: Option<PathBuf>,
+    #[arg(
+        long,
+        global = true,
         value_name = "PREFIX",
         help = "prefix to add to the User-Agent of registry requests"
     )]
@@ -117,6 +144,8 @@ pub struct GlobalFlags {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Generate the shell completion script for bash, fish, powershell or zsh
+    Completion(completion::CompletionArgs),
     /// Copy an IMAGE-NAME from one location to another
     Copy(copy::CopyArgs),
     /// Delete image IMAGE-NAME
@@ -125,6 +154,9 @@ pub enum Command {
     GenerateSigstoreKey(other::GenerateSigstoreKeyArgs),
     /// Inspect image IMAGE-NAME
     Inspect(inspect::InspectArgs),
+    /// Get layers of IMAGE-NAME (deprecated in skopeo in favor of copy)
+    #[command(hide = true)]
+    Layers(layers::LayersArgs),
     /// List the tags of the repository or archive SOURCE-IMAGE
     ListTags(list_tags::ListTagsArgs),
     /// Log in to a container registry
@@ -177,7 +209,7 @@ pub fn version_line() -> String {
 pub async fn run(cli: Cli) -> Result<()> {
     if cli.global.version {
         use std::io::Write;
-        writeln!(std::io::stdout(), "{}", version_line())?;
+        writeln!(crate::stdio::stdout(), "{}", version_line())?;
         return Ok(());
     }
     if cli.global.tls_verify.is_some() {
@@ -186,14 +218,24 @@ pub async fn run(cli: Cli) -> Result<()> {
         );
     }
     let g = &cli.global;
+    crate::error::set_debug(g.debug);
+    if let Some(idle) = g.idle_timeout {
+        crate::transport::docker::client::set_idle_timeout(idle);
+    }
+    if let Some(path) = g.tls_details.as_ref().filter(|p| !p.as_os_str().is_empty()) {
+        crate::transport::docker::tls::set_details(crate::config::tls_details::TlsDetails::load(
+            path,
+        )?);
+    }
     let Some(command) = cli.command else {
-        use clap::CommandFactory;
-        Cli::command().print_help()?;
-        return Ok(());
+        // skopeo's words and status.
+        anyhow::bail!("Missing command 'skiff COMMAND'\nTry 'skiff --help' for more information");
     };
     match command {
+        Command::Completion(a) => a.run(),
         Command::Copy(a) => a.run(g).await,
         Command::Inspect(a) => a.run(g).await,
+        Command::Layers(a) => a.run(g).await,
         Command::ManifestDigest(a) => a.run(),
         Command::Delete(a) => a.run(g).await,
         Command::GenerateSigstoreKey(a) => a.run(),

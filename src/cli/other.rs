@@ -9,8 +9,14 @@ use clap::Args;
 use crate::error::not_implemented;
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Example:\n  skiff standalone-sign manifest.json registry.example.com/app:v1 0123456789ABCDEF -o signature"
+)]
 pub struct StandaloneSignArgs {
-    #[arg(value_name = "MANIFEST DOCKER-REFERENCE KEY-FINGERPRINT")]
+    #[arg(
+        value_name = "MANIFEST DOCKER-REFERENCE KEY-FINGERPRINT",
+        help = "the manifest file, the image name to sign it as, and the GPG key to sign with"
+    )]
     pub args: Vec<String>,
     #[arg(
         short = 'o',
@@ -34,8 +40,14 @@ impl StandaloneSignArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Example:\n  skiff standalone-verify manifest.json registry.example.com/app:v1 0123456789ABCDEF signature"
+)]
 pub struct StandaloneVerifyArgs {
-    #[arg(value_name = "MANIFEST DOCKER-REFERENCE KEY-FINGERPRINTS SIGNATURE")]
+    #[arg(
+        value_name = "MANIFEST DOCKER-REFERENCE KEY-FINGERPRINTS SIGNATURE",
+        help = "the manifest file, the image name it is signed as, the accepted key fingerprints (comma-separated, or \"any\" with --public-key-file) and the signature file"
+    )]
     pub args: Vec<String>,
     #[arg(
         long = "public-key-file",
@@ -52,6 +64,7 @@ impl StandaloneVerifyArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Example:\n  skiff generate-sigstore-key --output-prefix mykey")]
 pub struct GenerateSigstoreKeyArgs {
     #[arg(
         long = "output-prefix",

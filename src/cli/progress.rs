@@ -15,7 +15,7 @@ pub fn reporter(quiet: bool) -> Box<dyn Reporter> {
     } else if std::io::stderr().is_terminal() {
         Box::new(Bars::new())
     } else {
-        Box::new(PlainLines::new(std::io::stderr()))
+        Box::new(PlainLines::new(crate::stdio::stderr()))
     }
 }
 

@@ -13,7 +13,9 @@ use anyhow::{Result, bail};
 use clap::Args;
 
 use super::copy::CopyFlags;
-use super::flags::{DestImageFlags, PrefixedAuthfiles, RetryFlags, SharedFlags, SrcImageFlags};
+use super::flags::{
+    DeprecatedTlsVerify, DestImageFlags, PrefixedAuthfiles, RetryFlags, SharedFlags, SrcImageFlags,
+};
 use super::{GlobalFlags, ImageFlagValues, expect_args, progress};
 use crate::copy::progress::Reporter;
 use crate::copy::{self, ListSelection};
@@ -22,10 +24,13 @@ use crate::sync::{self, DestKind, Level, LogEntry, Output, SourceKind, SyncOptio
 #[derive(Args, Debug)]
 #[command(
     long_about = "Copy all the images from a SOURCE to a DESTINATION.\n\nAllowed SOURCE transports (specified with --src): docker, dir, yaml.\nAllowed DESTINATION transports (specified with --dest): docker, dir.",
-    after_help = "Example: skiff sync --src docker --dest dir --scoped registry.example.com/busybox /media/usb"
+    after_help = "Examples:\n  skiff sync --src docker --dest dir --scoped registry.example.com/busybox /media/usb\n  skiff sync --src yaml --dest docker images.yaml registry.example.com/mirror"
 )]
 pub struct SyncArgs {
-    #[arg(value_name = "SOURCE DESTINATION")]
+    #[arg(
+        value_name = "SOURCE DESTINATION",
+        help = "what to copy (a repository, a directory or a YAML file, as --src says), then where (a registry namespace or a directory, as --dest says)"
+    )]
     pub args: Vec<String>,
     #[command(flatten)]
     pub shared: SharedFlags,
@@ -35,6 +40,8 @@ pub struct SyncArgs {
     pub src: SrcImageFlags,
     #[command(flatten)]
     pub dest: DestImageFlags,
+    #[command(flatten)]
+    pub deprecated_tls_verify: DeprecatedTlsVerify,
     #[command(flatten)]
     pub retry: RetryFlags,
     #[command(flatten)]
@@ -113,6 +120,7 @@ fn dest_kind(v: Option<&str>) -> Result<DestKind> {
 impl SyncArgs {
     pub async fn run(self, g: &GlobalFlags) -> Result<()> {
         expect_args(&self.args, 2)?;
+        self.deprecated_tls_verify.warn_if_used();
         let policy = g.policy()?;
         let source_kind = source_kind(self.source_transport.as_deref())?;
         let dest_kind = dest_kind(self.dest_transport.as_deref())?;
@@ -120,6 +128,7 @@ impl SyncArgs {
             bail!("sync from 'dir' to 'dir' not implemented, consider using rsync instead");
         }
         let mut source_ctx = g.system_context();
+        self.deprecated_tls_verify.apply(&mut source_ctx);
         ImageFlagValues {
             authfile: self.authfiles.src.clone(),
             ..self.src.image()
@@ -127,6 +136,7 @@ impl SyncArgs {
         .apply(self.shared.authfile.as_ref(), &mut source_ctx)?;
         let force_manifest_type = self.copy.manifest_type()?;
         let mut dest_ctx = g.system_context();
+        self.deprecated_tls_verify.apply(&mut dest_ctx);
         ImageFlagValues {
             authfile: self.authfiles.dest.clone(),
             ..self.dest.image()
@@ -238,7 +248,7 @@ impl Output for LogOutput {
             }
             None => {
                 use std::io::Write;
-                let mut err = std::io::stderr().lock();
+                let mut err = crate::stdio::stderr();
                 let _ = err.write_all(text.as_bytes());
                 let _ = err.flush();
             }

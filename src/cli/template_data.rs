@@ -26,7 +26,7 @@ fn render(format: &str, data: &Value, error_prefix: Option<&str>) -> Result<Stri
     match out.error {
         None => Ok(out.stdout),
         Some(e) => {
-            let _ = std::io::stdout().write_all(out.stdout.as_bytes());
+            let _ = crate::stdio::stdout().write_all(out.stdout.as_bytes());
             Err(match error_prefix {
                 Some(p) => anyhow::anyhow!("{p}: {e}"),
                 None => anyhow::anyhow!("{e}"),

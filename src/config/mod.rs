@@ -4,3 +4,4 @@ pub mod certs;
 pub mod policy;
 pub mod registries;
 pub mod storage_conf;
+pub mod tls_details;

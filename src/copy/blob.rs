@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::pipeline::{self, Step};
 use super::progress::{BlobKind, BlobProgress};
-use super::verify::VerifyingReader;
+use super::verify::{VerifyingReader, is_mismatch};
 use super::{Copier, LayerCopied};
 use crate::compression::{Algorithm, MAGIC_LEN};
 use crate::digest::Digest;
@@ -81,7 +81,9 @@ impl Copier<'_> {
             .get_or_try_init(|| {
                 ran = true;
                 async {
-                    let send = self.copy_layer_uncached(info, rules, progress.clone());
+                    let send = self.again_if_corrupt(&info.digest, || {
+                        self.copy_layer_uncached(info, rules, progress.clone())
+                    });
                     let (copied, reused) =
                         self.through_ledger(&info.digest, Some(rules), send).await?;
                     if reused {
@@ -312,6 +314,22 @@ impl Copier<'_> {
         Ok((Step::Copy, CompressionOp::Preserve, algorithm))
     }
 
+    /// A registry that served bytes which are not the blob (a broken cache or proxy on the
+    /// way) is asked once more before the copy fails.
+    async fn again_if_corrupt<T, F, Fut>(&self, digest: &Digest, mut op: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        match op().await {
+            Err(e) if self.src.blob_origin().is_some() && is_mismatch(e.as_ref()) => {
+                crate::error::debug(&format!("{e:#}; downloading {digest} once more"));
+                op().await
+            }
+            other => other,
+        }
+    }
+
     /// Whether the destination has the blob already (the one place blobs are reused).
     /// The source says where it keeps the blob, so a registry can mount it from another
     /// repository instead of receiving it.
@@ -330,7 +348,9 @@ impl Copier<'_> {
         let progress: Arc<dyn BlobProgress> = Arc::from(self.reporter.blob(kind, info));
         let send = async {
             let stored = self
-                .copy_blob_unshared(info, kind, progress.clone())
+                .again_if_corrupt(&info.digest, || {
+                    self.copy_blob_unshared(info, kind, progress.clone())
+                })
                 .await?;
             Ok(LayerCopied {
                 edit: LayerEdit {
@@ -494,6 +514,11 @@ struct ReadErrors {
     inner: BlobStream,
 }
 
+/// A source's read failure as a destination passes it on; the cause stays typed.
+#[derive(Debug, thiserror::Error)]
+#[error("happened during read: {0}")]
+struct DuringRead(#[source] std::io::Error);
+
 impl AsyncRead for ReadErrors {
     fn poll_read(
         mut self: std::pin::Pin<&mut Self>,
@@ -501,10 +526,9 @@ impl AsyncRead for ReadErrors {
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
         match self.inner.as_mut().poll_read(cx, buf) {
-            std::task::Poll::Ready(Err(e)) => std::task::Poll::Ready(Err(std::io::Error::new(
-                e.kind(),
-                format!("happened during read: {e}"),
-            ))),
+            std::task::Poll::Ready(Err(e)) => {
+                std::task::Poll::Ready(Err(std::io::Error::new(e.kind(), DuringRead(e))))
+            }
             other => other,
         }
     }

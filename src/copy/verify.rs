@@ -9,19 +9,46 @@ use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::digest::{Digest, Hasher};
 
+/// Bytes that are not the blob they claim to be; the text is c/image's.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Mismatch(pub String);
+
 /// Why verification failed, worded as c/image words it.
 pub fn digest_mismatch(expected: &Digest, actual: &Digest) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
-        format!("Digest did not match, expected {expected}, got {actual}"),
+        Mismatch(format!(
+            "Digest did not match, expected {expected}, got {actual}"
+        )),
     )
 }
 
 pub fn size_mismatch(digest: &Digest, expected: u64, actual: u64) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
-        format!("Size mismatch when copying {digest}, expected {expected}, got {actual}"),
+        Mismatch(format!(
+            "Size mismatch when copying {digest}, expected {expected}, got {actual}"
+        )),
     )
+}
+
+/// Whether verification failed somewhere in this error's causes (also inside I/O errors,
+/// whose `source` skips the error they carry).
+pub fn is_mismatch(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        if e.is::<Mismatch>() {
+            return true;
+        }
+        if let Some(inner) = e.downcast_ref::<io::Error>().and_then(|io| io.get_ref())
+            && is_mismatch(inner)
+        {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
 }
 
 /// Incremental check of one blob's bytes against its expected digest and size.

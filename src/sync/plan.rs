@@ -4,7 +4,7 @@
 //! `--append-suffix`.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
 
@@ -13,6 +13,8 @@ use super::{DestKind, SyncOptions};
 use crate::gotext::go_quote;
 use crate::reference::ImageName;
 use crate::reference::path::go_clean;
+use crate::transport::dir::STAGING_PREFIX;
+use crate::transport::dirlock::sweep_stale_staging;
 
 /// One image to copy.
 #[derive(Clone, Debug)]
@@ -78,7 +80,12 @@ fn destination_suffix(image: &ImageName, repo: &Repo, scoped: bool) -> String {
 
 /// The destination image for the name `dest` (skopeo's `destinationReference`, without
 /// creating directories: a `dir:` destination appears only when its copy succeeds).
-fn destination(dest: &str, kind: DestKind, claimed: &mut HashSet<String>) -> Result<ImageName> {
+fn destination(
+    dest: &str,
+    kind: DestKind,
+    dry_run: bool,
+    claimed: &mut HashSet<String>,
+) -> Result<ImageName> {
     match kind {
         DestKind::Docker => {
             let details = format!("//{dest}");
@@ -99,7 +106,10 @@ fn destination(dest: &str, kind: DestKind, claimed: &mut HashSet<String>) -> Res
                 )
             };
             match std::fs::symlink_metadata(dest).and_then(|_| std::fs::metadata(dest)) {
-                Ok(_) => return Err(refuse()),
+                Ok(_) if !left_by_killed_copy(Path::new(dest), dry_run)? => {
+                    return Err(refuse());
+                }
+                Ok(_) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => {
                     return Err(anyhow!(
@@ -117,6 +127,17 @@ fn destination(dest: &str, kind: DestKind, claimed: &mut HashSet<String>) -> Res
     }
 }
 
+/// A directory that holds nothing but staging a killed skiff copy left behind: that copy
+/// made it, so it is removed (not on a dry run) and the image is copied again (an
+/// interrupted copy cleans up itself; a SIGKILLed one cannot).
+fn left_by_killed_copy(dir: &Path, dry_run: bool) -> Result<bool> {
+    if !std::fs::metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return Ok(false);
+    }
+    let swept = sweep_stale_staging(dir, STAGING_PREFIX, dry_run)?;
+    Ok(swept.removed > 0 && !swept.others && (dry_run || std::fs::remove_dir(dir).is_ok()))
+}
+
 /// Every image of every repository with its destination, in skopeo's order.
 pub(crate) fn plan(opts: &SyncOptions, repos: &[Repo]) -> Result<Vec<Job>> {
     let mut jobs = Vec::new();
@@ -125,7 +146,7 @@ pub(crate) fn plan(opts: &SyncOptions, repos: &[Repo]) -> Result<Vec<Job>> {
         for (i, image) in repo.images.iter().enumerate() {
             let suffix = destination_suffix(image, repo, opts.scoped);
             let name = path_join(&opts.destination, &suffix) + &opts.append_suffix;
-            let dest = destination(&name, opts.dest_kind, &mut claimed)?;
+            let dest = destination(&name, opts.dest_kind, opts.dry_run, &mut claimed)?;
             jobs.push(Job {
                 repo: ri,
                 n: i + 1,
@@ -189,9 +210,14 @@ mod tests {
     #[test]
     fn destinations_refuse_what_skopeo_refuses() {
         let mut claimed = HashSet::new();
-        let err = destination("reg:1/x/reg:1/ns/app:a", DestKind::Docker, &mut claimed)
-            .unwrap_err()
-            .to_string();
+        let err = destination(
+            "reg:1/x/reg:1/ns/app:a",
+            DestKind::Docker,
+            false,
+            &mut claimed,
+        )
+        .unwrap_err()
+        .to_string();
         assert_eq!(
             err,
             "Cannot obtain a valid image reference for transport \"docker\" and reference \"//reg:1/x/reg:1/ns/app:a\": invalid reference format"
@@ -199,14 +225,29 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let taken = t.path().display().to_string();
         assert_eq!(
-            destination(&taken, DestKind::Dir, &mut claimed)
+            destination(&taken, DestKind::Dir, false, &mut claimed)
                 .unwrap_err()
                 .to_string(),
             format!("Refusing to overwrite destination directory \"{taken}\"")
         );
+        // What a SIGKILLed sync left (its staging, nobody holding it) does not count…
+        let killed = t.path().join("killed");
+        std::fs::create_dir_all(killed.join(format!("{STAGING_PREFIX}x/blob"))).unwrap();
+        let killed = killed.display().to_string();
+        assert!(destination(&killed, DestKind::Dir, true, &mut claimed).is_ok());
+        assert!(Path::new(&killed).exists(), "a dry run removes nothing");
+        claimed.clear();
+        assert!(destination(&killed, DestKind::Dir, false, &mut claimed).is_ok());
+        assert!(!Path::new(&killed).exists());
+        // … but anything else in the directory does.
+        let kept = t.path().join("kept");
+        std::fs::create_dir_all(kept.join(format!("{STAGING_PREFIX}x"))).unwrap();
+        std::fs::write(kept.join("manifest.json"), b"{}").unwrap();
+        let kept = kept.display().to_string();
+        assert!(destination(&kept, DestKind::Dir, false, &mut claimed).is_err());
         let fresh = format!("{taken}/new");
-        assert!(destination(&fresh, DestKind::Dir, &mut claimed).is_ok());
-        assert!(destination(&fresh, DestKind::Dir, &mut claimed).is_err());
+        assert!(destination(&fresh, DestKind::Dir, false, &mut claimed).is_ok());
+        assert!(destination(&fresh, DestKind::Dir, false, &mut claimed).is_err());
         assert!(!std::path::Path::new(&fresh).exists());
     }
 }

@@ -27,6 +27,19 @@ fn ref_entry(what: &str, job: &Job) -> LogEntry {
         .field("to", job.dest.to_string())
 }
 
+/// The tasks of the images being copied. Dropped with the sync (an interrupt drops it), it
+/// cancels them, so that their destinations clean up; `main` waits for that.
+#[derive(Default)]
+struct AbortOnDrop(BTreeMap<usize, tokio::task::AbortHandle>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for h in self.0.values() {
+            h.abort();
+        }
+    }
+}
+
 /// Runs the plan (or, dry, lists it).
 pub(crate) async fn run(
     policy: &Policy,
@@ -114,7 +127,7 @@ pub(crate) async fn run(
     let parallel = opts.parallel_images.max(1);
     let mut next = 0;
     let mut running = FuturesUnordered::new();
-    let mut handles: BTreeMap<usize, tokio::task::AbortHandle> = BTreeMap::new();
+    let mut handles = AbortOnDrop::default();
     // Without keep_going: the first image (in plan order) that failed, and why.
     let mut stopped: Option<(usize, anyhow::Error)> = None;
     let mut failed: Vec<usize> = Vec::new();
@@ -122,7 +135,7 @@ pub(crate) async fn run(
     loop {
         while running.len() < parallel && next < jobs.len() && stopped.is_none() {
             let handle = start(next);
-            handles.insert(next, handle.abort_handle());
+            handles.0.insert(next, handle.abort_handle());
             let i = next;
             running.push(async move { (i, handle.await) });
             next += 1;
@@ -130,7 +143,7 @@ pub(crate) async fn run(
         let Some((i, joined)) = running.next().await else {
             break;
         };
-        handles.remove(&i);
+        handles.0.remove(&i);
         let result = match joined {
             Ok(r) => r,
             Err(e) if e.is_cancelled() => {
@@ -160,7 +173,7 @@ pub(crate) async fn run(
                 digests.done(i, None)?;
                 if stopped.as_ref().is_none_or(|(s, _)| i < *s) {
                     // Images after this one are not copied; those before it finish.
-                    for (_, h) in handles.range(i + 1..) {
+                    for (_, h) in handles.0.range(i + 1..) {
                         h.abort();
                     }
                     stopped = Some((i, e));

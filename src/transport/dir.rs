@@ -11,7 +11,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use async_trait::async_trait;
 use bytes::Bytes;
 
+use super::dirlock::{OwnedStaging, sweep_stale_staging};
 use super::fsutil::{self, BlobFile, MAX_MANIFEST_SIZE};
+use super::pending::Pending;
 use super::{
     BlobStream, DestinationProperties, ImageDestination, ImageSource, LayerCompression, LocalBlob,
     UploadInfo,
@@ -21,7 +23,7 @@ use crate::signature::Signature;
 use crate::types::{BlobInfo, SystemContext};
 
 pub const VERSION: &str = "Directory Transport Version: 1.1\n";
-const STAGING_PREFIX: &str = ".skiff-staging-";
+pub const STAGING_PREFIX: &str = ".skiff-staging-";
 
 fn manifest_name(instance: Option<&Digest>) -> String {
     match instance {
@@ -54,6 +56,10 @@ impl ImageSource for DirSource {
     async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
         let name = manifest_name(instance);
         let bytes = fsutil::read_beneath(&self.path, Path::new(&name), MAX_MANIFEST_SIZE)?;
+        // An instance's file is named by its digest; only `manifest.json` has none to check.
+        if let Some(want) = instance {
+            super::oci::check_manifest_digest(&bytes, want)?;
+        }
         Ok((Bytes::from(bytes), String::new()))
     }
 
@@ -84,11 +90,15 @@ impl ImageSource for DirSource {
 
 pub struct DirDestination {
     path: PathBuf,
+    /// Held (locked) while this copy runs, so a later run can tell it from one a killed
+    /// copy left behind.
+    _owned_staging: OwnedStaging,
     staging: PathBuf,
     /// The directory skiff created for this copy, removed again if the copy fails.
     created: Option<PathBuf>,
     compression: LayerCompression,
     committed: bool,
+    _pending: Pending,
 }
 
 fn not_an_image_dir() -> anyhow::Error {
@@ -121,6 +131,8 @@ impl DirDestination {
         };
         let mut created = None;
         if path.exists() {
+            // Staging left by a killed copy is nobody's any more.
+            sweep_stale_staging(path, STAGING_PREFIX, false)?;
             if !user_entries(path)?.is_empty() {
                 match fs::read(path.join("version")) {
                     Ok(v) if v == VERSION.as_bytes() => {}
@@ -135,17 +147,15 @@ impl DirDestination {
             created = fsutil::create_dir_all_tracking(path)
                 .with_context(|| format!("unable to create directory {:?}", path.display()))?;
         }
-        let staging = tempfile::Builder::new()
-            .prefix(STAGING_PREFIX)
-            .tempdir_in(path)
-            .with_context(|| format!("creating a staging directory in {}", path.display()))?
-            .keep();
+        let owned_staging = OwnedStaging::create_in(path, STAGING_PREFIX)?;
         Ok(DirDestination {
             path: path.to_path_buf(),
-            staging,
+            staging: owned_staging.path.clone(),
+            _owned_staging: owned_staging,
             created,
             compression,
             committed: false,
+            _pending: Pending::new(),
         })
     }
 }
@@ -155,7 +165,7 @@ impl Drop for DirDestination {
         if self.committed {
             return;
         }
-        let _ = fs::remove_dir_all(&self.staging);
+        fsutil::remove_staging_dir(&self.staging);
         if let Some(created) = &self.created {
             fsutil::remove_created_dirs(&self.path, created);
         }

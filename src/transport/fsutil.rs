@@ -40,6 +40,9 @@ pub async fn few_reads<T: Send + 'static>(
 /// Writes start reaching the disk while the copy goes on, so the final sync is short.
 const WRITEBACK_EVERY: u64 = 8 << 20;
 
+/// How temporary blob files are named.
+pub const BLOB_TMP_PREFIX: &str = ".skiff-blob-";
+
 /// A blob file being written: a temporary file in the target directory that is removed unless
 /// `persist` moves it to its final name.
 pub struct BlobFile {
@@ -51,7 +54,7 @@ pub struct BlobFile {
 impl BlobFile {
     pub fn create_in(dir: &Path) -> Result<BlobFile> {
         let tmp = tempfile::Builder::new()
-            .prefix(".skiff-blob-")
+            .prefix(BLOB_TMP_PREFIX)
             .tempfile_in(dir)
             .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
         Ok(BlobFile {
@@ -59,6 +62,20 @@ impl BlobFile {
             written: 0,
             flushed: 0,
         })
+    }
+
+    /// Holds an exclusive flock on the file while it is written, which tells a sweep that
+    /// its writer is alive (one killed by SIGKILL leaves it unlocked).
+    pub fn hold_lock(&self) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock only takes a descriptor this file owns; failing is harmless (the file
+        // is then simply never swept).
+        unsafe {
+            libc::flock(
+                self.tmp.as_file().as_raw_fd(),
+                libc::LOCK_EX | libc::LOCK_NB,
+            );
+        }
     }
 
     pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -83,12 +100,27 @@ impl BlobFile {
         self.written == 0
     }
 
+    /// A second handle on the file, reading from its start (the file stays while `self` lives).
+    pub fn reopen(&self) -> io::Result<File> {
+        self.tmp.reopen()
+    }
+
     /// Syncs the data and gives the file its final name (replacing any file there).
     pub fn persist(self, path: &Path) -> Result<()> {
+        self.sync(path)?;
+        self.rename_to(path)
+    }
+
+    /// Makes the data durable (and the file readable by all), ahead of `rename_to`.
+    pub fn sync(&self, path: &Path) -> Result<()> {
         let file = self.tmp.as_file();
         file.sync_data()
             .with_context(|| format!("syncing {}", path.display()))?;
-        set_mode_0644(file)?;
+        set_mode_0644(file)
+    }
+
+    /// Gives a synced file its final name (replacing any file there).
+    pub fn rename_to(self, path: &Path) -> Result<()> {
         self.tmp
             .persist(path)
             .map_err(|e| e.error)
@@ -130,11 +162,19 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// `known` is given the stream is already being verified by the engine, so hashing it again
 /// would be wasted work.
 pub async fn receive_stream(
-    mut stream: BlobStream,
+    stream: BlobStream,
     dir: &Path,
     known: Option<&Digest>,
 ) -> Result<(BlobFile, Digest)> {
-    let mut file = BlobFile::create_in(dir)?;
+    receive_stream_into(BlobFile::create_in(dir)?, stream, known).await
+}
+
+/// [`receive_stream`] into a blob file the caller made.
+pub async fn receive_stream_into(
+    mut file: BlobFile,
+    mut stream: BlobStream,
+    known: Option<&Digest>,
+) -> Result<(BlobFile, Digest)> {
     let mut hasher = known.is_none().then(|| Hasher::new(Algorithm::Sha256));
     let mut buf = vec![0u8; NETWORK_CHUNK];
     loop {
@@ -258,6 +298,19 @@ pub fn create_dir_all_tracking(path: &Path) -> Result<Option<PathBuf>> {
     }
     fs::create_dir_all(path).with_context(|| format!("creating directory {}", path.display()))?;
     Ok(missing)
+}
+
+/// Removes an abandoned staging directory. A copy cancelled by a signal may still have a
+/// blocking thread that creates a blob file in it while the tree is removed (the removal
+/// then finds it not empty), so the removal is tried again until it succeeds; a file created
+/// after that fails, the directory being gone.
+pub fn remove_staging_dir(dir: &Path) {
+    for _ in 0..20 {
+        match fs::remove_dir_all(dir) {
+            Err(e) if e.kind() == io::ErrorKind::DirectoryNotEmpty => continue,
+            _ => return,
+        }
+    }
 }
 
 /// Undoes [`create_dir_all_tracking`] after a failed copy: removes `path` and its parents up

@@ -5,12 +5,14 @@
 //! functions below replace a reference trait object: adding a transport means one match arm.
 
 pub mod dir;
+pub mod dirlock;
 pub mod docker;
 pub mod docker_archive;
 pub mod docker_daemon;
 pub mod fsutil;
 pub mod oci;
 pub mod oci_archive;
+pub mod pending;
 pub mod storage;
 pub mod tarindex;
 
@@ -300,6 +302,7 @@ pub async fn delete_image(name: &ImageName, ctx: &SystemContext) -> Result<()> {
     match name {
         ImageName::ContainersStorage(s) => storage::delete_image(s).await,
         ImageName::Docker(r) => docker::delete_image(ctx, r).await,
+        ImageName::Oci(l) => oci::delete::delete_image(l, ctx),
         other => Err(not_implemented(format!(
             "deleting images from the {} transport",
             other.transport()

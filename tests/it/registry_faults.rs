@@ -118,8 +118,8 @@ fn busy_registries_are_retried() {
         "{err}"
     );
     assert!(err.contains("retrying"), "{err}");
-    // 3 tries inside each of the 2 attempts.
-    assert_eq!(proxy.refused.load(std::sync::atomic::Ordering::SeqCst), 6);
+    // 5 tries inside each of the 2 attempts.
+    assert_eq!(proxy.refused.load(std::sync::atomic::Ordering::SeqCst), 10);
     // 404 is an answer: never retried.
     let proxy = Proxy::start(
         reg.port,
@@ -150,6 +150,12 @@ struct ChunkedRegistry {
 
 impl ChunkedRegistry {
     fn start(max: usize) -> ChunkedRegistry {
+        ChunkedRegistry::start_with(max, None)
+    }
+
+    /// With `cut`: the first PATCH keeps only its first `cut` bytes and the connection
+    /// drops without an answer (a reset mid-chunk after part of it arrived).
+    fn start_with(max: usize, cut: Option<usize>) -> ChunkedRegistry {
         use std::io::{BufRead, BufReader, Read, Write};
         use std::sync::{Arc, Mutex};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -158,9 +164,11 @@ impl ChunkedRegistry {
         let stored = Arc::new(Mutex::new(std::collections::HashMap::new()));
         let uploads: Arc<Mutex<std::collections::HashMap<String, Vec<u8>>>> = Arc::default();
         let (c2, s2) = (chunks.clone(), stored.clone());
+        let cut_pending = Arc::new(std::sync::atomic::AtomicBool::new(cut.is_some()));
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
                 let (chunks, stored, uploads) = (c2.clone(), s2.clone(), uploads.clone());
+                let cut_pending = cut_pending.clone();
                 std::thread::spawn(move || {
                     let mut w = conn.try_clone().unwrap();
                     let mut r = BufReader::new(conn);
@@ -198,10 +206,25 @@ impl ChunkedRegistry {
                                 );
                                 "202 Accepted"
                             }
+                            ("GET", p) if p.starts_with("/upload/") => {
+                                let id = &p["/upload/".len()..];
+                                let held = uploads.lock().unwrap().get(id).map_or(0, Vec::len);
+                                extra = format!(
+                                    "Location: /upload/{id}\r\nRange: 0-{}\r\n",
+                                    held.saturating_sub(1)
+                                );
+                                "204 No Content"
+                            }
                             ("PATCH", p) if p.starts_with("/upload/") => {
                                 let id = &p["/upload/".len()..];
                                 let mut ups = uploads.lock().unwrap();
                                 let data = ups.get_mut(id).unwrap();
+                                if let Some(n) = cut
+                                    && cut_pending.swap(false, std::sync::atomic::Ordering::SeqCst)
+                                {
+                                    data.extend_from_slice(&body[..n.min(body.len())]);
+                                    return;
+                                }
                                 let range =
                                     headers.get("content-range").cloned().unwrap_or_default();
                                 let expected =
@@ -278,4 +301,125 @@ fn registries_that_take_limited_chunks_get_chunks() {
     let chunks = reg.chunks.lock().unwrap();
     assert!(chunks.iter().all(|c| *c <= 1000), "{chunks:?}");
     assert!(chunks.len() > built.blobs.len() + 1, "{chunks:?}");
+}
+
+/// An image with one 3 MiB layer pushed to `reg` as `repo:v1`; returns the layer's bytes and
+/// the manifest, as the fixture built them.
+fn push_big_layer_image(reg: &Registry, repo: &str, seed: u64) -> (Vec<u8>, Vec<u8>) {
+    let t = tempfile::tempdir().unwrap();
+    let oci = t.path().join("oci");
+    let spec = ImageSpec {
+        layers: vec![fixtures::layer_tar(&[(
+            "big.bin",
+            &fixtures::noise(3 << 20, seed),
+        )])],
+        ..ImageSpec::small(seed)
+    };
+    let built = fixtures::write_oci(&oci, "v1", &spec);
+    ok(skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:v1", oci.display()),
+        &reg.image(&format!("{repo}:v1")),
+    ]));
+    (built.blobs[0].clone(), built.manifest)
+}
+
+fn pull_to_dir(proxy: &Proxy, repo: &str, out: &std::path::Path) -> std::process::Output {
+    run(skiff().args([
+        "--insecure-policy",
+        "--idle-timeout=1s",
+        "copy",
+        "-q",
+        "--src-tls-verify=false",
+        &format!("docker://{}/{repo}:v1", proxy.host()),
+        &format!("dir:{}", out.display()),
+    ]))
+}
+
+#[test]
+fn a_blob_body_that_stalls_is_resumed_after_the_idle_timeout() {
+    let Some(reg) = Registry::start() else { return };
+    let (layer, manifest) = push_big_layer_image(&reg, "stall/body", 53);
+    let proxy = Proxy::start(reg.port, ProxyMode::StallFirstBlobAfter(1_000_000));
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    let o = pull_to_dir(&proxy, "stall/body", &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(proxy.cuts.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(
+        proxy
+            .range_requests
+            .load(std::sync::atomic::Ordering::SeqCst)
+            >= 1
+    );
+    assert_eq!(std::fs::read(out.join("manifest.json")).unwrap(), manifest);
+    let name = &fixtures::sha256(&layer)["sha256:".len()..];
+    assert_eq!(std::fs::read(out.join(name)).unwrap(), layer);
+}
+
+#[test]
+fn a_registry_silent_before_its_headers_is_asked_again() {
+    let Some(reg) = Registry::start() else { return };
+    let (_, manifest) = push_big_layer_image(&reg, "stall/head", 54);
+    let proxy = Proxy::start(reg.port, ProxyMode::StallFirst("/manifests/v1"));
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    let o = pull_to_dir(&proxy, "stall/head", &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The silent request and at least the one that replaced it.
+    assert!(proxy.cuts.load(std::sync::atomic::Ordering::SeqCst) >= 2);
+    assert_eq!(std::fs::read(out.join("manifest.json")).unwrap(), manifest);
+}
+
+#[test]
+fn a_corrupt_blob_download_is_fetched_once_more() {
+    let Some(reg) = Registry::start() else { return };
+    let (layer, _) = push_big_layer_image(&reg, "corrupt/once", 55);
+    let proxy = Proxy::start(reg.port, ProxyMode::CorruptFirstBlobAt(1_000_000));
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    let o = pull_to_dir(&proxy, "corrupt/once", &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(proxy.cuts.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // The corrupt download and the fresh one (the config is a blob GET too).
+    assert_eq!(proxy.refused.load(std::sync::atomic::Ordering::SeqCst), 3);
+    let name = &fixtures::sha256(&layer)["sha256:".len()..];
+    assert_eq!(std::fs::read(out.join(name)).unwrap(), layer);
+}
+
+#[test]
+fn a_chunk_cut_part_way_is_resumed_where_the_registry_stands() {
+    // A stand-in registry: no registry here limits chunks, and none lets a test cut a PATCH
+    // after part of its body was stored.
+    let reg = ChunkedRegistry::start_with(1000, Some(300));
+    let t = tempfile::tempdir().unwrap();
+    let oci = t.path().join("oci");
+    let spec = ImageSpec {
+        layers: vec![fixtures::layer_tar(&[(
+            "x.bin",
+            &fixtures::noise(5000, 56),
+        )])],
+        ..ImageSpec::small(56)
+    };
+    let built = fixtures::write_oci(&oci, "v1", &spec);
+    ok(skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:v1", oci.display()),
+        &format!("docker://127.0.0.1:{}/chunked/img:v1", reg.port),
+    ]));
+    let stored = reg.stored.lock().unwrap();
+    // The PUT checked each blob's digest against the bytes the registry pieced together.
+    for blob in built.blobs.iter().chain([&built.config]) {
+        assert_eq!(stored.get(&fixtures::sha256(blob)), Some(blob));
+    }
+    // Every byte was sent once: the 300 the cut PATCH left, then the rest after it.
+    let chunks = reg.chunks.lock().unwrap();
+    let total: usize = built.blobs.iter().map(Vec::len).sum::<usize>() + built.config.len();
+    assert_eq!(chunks.iter().sum::<usize>() + 300, total, "{chunks:?}");
 }

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use reqwest::Method;
 
-use super::client::{BodyStream, Client, Request, transport_error};
+use super::client::{BodyStream, Client, Request};
 use crate::copy::retry::Transient;
 use crate::transport::BlobStream;
 
@@ -122,9 +122,8 @@ pub fn resumable(client: Arc<Client>, path: String, first: BodyStream) -> BlobSt
                     st.offset += chunk.len() as u64;
                     return Some((Ok::<Bytes, std::io::Error>(chunk), st));
                 }
-                Some(Err(e)) => {
+                Some(Err(original)) => {
                     st.body = None;
-                    let original = transport_error(&e);
                     let resumable = original.chain().any(|c| c.is::<Transient>());
                     // Transient failures stay retryable for `--retry-times`.
                     let kind = if resumable {

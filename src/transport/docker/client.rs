@@ -2,10 +2,11 @@
 //! of the same host and TLS settings), the detected scheme and authentication challenges,
 //! credentials, and a cache of bearer tokens per scope.
 //!
-//! Requests retry where that is safe: a dropped connection, 502/503/504 and 429 (honouring
-//! `Retry-After`) are tried again with a growing delay when the request can be replayed;
-//! failures that remain are marked [`Transient`] for `--retry-times`. 401/403/404 are
-//! answers, never retried.
+//! Requests retry where that is safe: a dropped connection, a silent registry (see [`idle`]),
+//! 502/503/504, and 500 for requests that can be repeated without effect (GET, HEAD, PUT) are
+//! tried again after a growing, jittered delay when the request can be replayed; a 429 pauses
+//! every request to the host for the time asked (see [`schedule`]). Failures that remain are
+//! marked [`Transient`] for `--retry-times`. 401/403/404 are answers, never retried.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -20,10 +21,15 @@ use url::Url;
 
 use super::challenge::{self, Challenge, Scope};
 use super::errors::{RegistryError, Unauthorized, http_response_error};
-use super::tls;
+use super::idle::{self, Activity};
+use super::schedule::{LinkGuard, Scheduler};
+use super::{proxy, tls};
 use crate::auth::Credentials;
 use crate::config::certs::TlsFiles;
 use crate::copy::retry::Transient;
+use crate::digest::Digest;
+
+pub use super::idle::set_idle_timeout;
 
 /// How many requests one process sends to one registry at once.
 const PER_HOST_REQUESTS: usize = 16;
@@ -31,8 +37,8 @@ const PER_HOST_REQUESTS: usize = 16;
 const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
 /// Attempts for a request the registry answers 429.
 const TOO_MANY_REQUESTS_ATTEMPTS: u32 = 5;
-/// Attempts for a replayable request after a dropped connection or 502/503/504.
-const TRANSIENT_ATTEMPTS: u32 = 3;
+/// Attempts for a replayable request after a dropped connection or a 5xx answer.
+const TRANSIENT_ATTEMPTS: u32 = 5;
 /// The largest error, token or manifest body read into memory.
 pub const MAX_SMALL_BODY: usize = 4 << 20;
 
@@ -43,6 +49,7 @@ struct Pool {
     /// What the ping found, shared by every client of the pool: the scheme and challenges
     /// of a host do not change within one command.
     detected: tokio::sync::OnceCell<Detected>,
+    schedule: Arc<Scheduler>,
 }
 
 fn pool(host: &str, files: &TlsFiles, skip_verify: bool) -> Result<Arc<Pool>> {
@@ -55,6 +62,7 @@ fn pool(host: &str, files: &TlsFiles, skip_verify: bool) -> Result<Arc<Pool>> {
     let tls = tls::client_config(files, skip_verify)?;
     let http = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
+        .proxy(proxy::reqwest_proxy())
         .connect_timeout(Duration::from_secs(30))
         .pool_idle_timeout(Duration::from_secs(90))
         .pool_max_idle_per_host(PER_HOST_REQUESTS)
@@ -65,6 +73,7 @@ fn pool(host: &str, files: &TlsFiles, skip_verify: bool) -> Result<Arc<Pool>> {
         http,
         limit: Arc::new(Semaphore::new(PER_HOST_REQUESTS)),
         detected: tokio::sync::OnceCell::new(),
+        schedule: Arc::default(),
     });
     pools.lock().unwrap().insert(key, p.clone());
     Ok(p)
@@ -75,6 +84,7 @@ pub fn simple_http_client() -> Result<reqwest::Client> {
     let tls = tls::client_config(&TlsFiles::default(), false)?;
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
+        .proxy(proxy::reqwest_proxy())
         .connect_timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| anyhow!("setting up an HTTP client: {e}"))
@@ -124,11 +134,15 @@ pub struct Client {
     token_fetch: tokio::sync::Mutex<()>,
 }
 
+/// A stream of request body chunks.
+pub type ChunkStream =
+    std::pin::Pin<Box<dyn futures::Stream<Item = std::io::Result<Bytes>> + Send>>;
+
 /// A request body: replayable bytes, or a stream that can be sent once.
 pub enum Body {
     Empty,
     Bytes(Bytes),
-    Stream(reqwest::Body, Option<u64>),
+    Stream(ChunkStream, Option<u64>),
 }
 
 impl Body {
@@ -136,7 +150,8 @@ impl Body {
         !matches!(self, Body::Stream(..))
     }
 
-    fn take(&mut self) -> Option<reqwest::Body> {
+    /// The body to send; a stream records its progress in `activity`.
+    fn take(&mut self, activity: &Arc<Activity>) -> Option<reqwest::Body> {
         match std::mem::replace(self, Body::Empty) {
             Body::Empty => None,
             Body::Bytes(b) => {
@@ -144,7 +159,10 @@ impl Body {
                 *self = Body::Bytes(b);
                 Some(out)
             }
-            Body::Stream(s, _) => Some(s),
+            Body::Stream(s, _) => Some(reqwest::Body::wrap_stream(idle::Touching::new(
+                s,
+                activity.clone(),
+            ))),
         }
     }
 }
@@ -241,9 +259,9 @@ impl Response {
     pub async fn bytes_limited(self, limit: usize) -> Result<Bytes> {
         use futures::StreamExt;
         let mut out = Vec::new();
-        let mut stream = self.inner.bytes_stream();
+        let mut stream = self.into_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| transport_error(&e))?;
+            let chunk = chunk?;
             if out.len() + chunk.len() > limit {
                 return Err(anyhow!("exceeded maximum allowed size of {limit} bytes"));
             }
@@ -283,21 +301,24 @@ impl Response {
     /// feeds an upload to the same registry must never wait for the upload's slot.
     pub fn into_stream(self) -> BodyStream {
         drop(self.permit);
+        let chunks = futures::StreamExt::map(self.inner.bytes_stream(), |r| {
+            r.map_err(|e| transport_error(&e))
+        });
         BodyStream {
-            inner: Box::pin(self.inner.bytes_stream()),
+            inner: Box::pin(idle::IdleLimited::new(Box::pin(chunks))),
         }
     }
 }
 
-/// A response body in chunks.
+/// A response body in chunks; a body that stops arriving fails as [`Transient`].
 pub struct BodyStream {
     inner: std::pin::Pin<
-        Box<dyn futures::Stream<Item = reqwest::Result<Bytes>> + Send + Sync + 'static>,
+        Box<dyn futures::Stream<Item = anyhow::Result<Bytes>> + Send + Sync + 'static>,
     >,
 }
 
 impl futures::Stream for BodyStream {
-    type Item = reqwest::Result<Bytes>;
+    type Item = anyhow::Result<Bytes>;
     fn poll_next(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
@@ -342,16 +363,41 @@ impl Client {
         self.pool
             .detected
             .get_or_try_init(|| async {
-                let first = self.ping("https").await;
-                let res = match first {
-                    Err(_) if self.insecure => self.ping("http").await,
-                    other => other,
+                let res = if self.insecure {
+                    self.ping_both().await
+                } else {
+                    self.ping("https").await
                 };
                 res.map_err(|e| {
                     anyhow!("pinging container registry {}: {e:#}", self.host).context_marker(&e)
                 })
             })
             .await
+    }
+
+    /// An insecure registry: HTTPS and plain HTTP are asked side by side, not one after the
+    /// other (a round trip or two less across a WAN); HTTPS still wins when it answers, and
+    /// HTTP's answer (or failure) counts only when HTTPS failed, as skopeo decides.
+    async fn ping_both(&self) -> Result<Detected> {
+        let https = self.ping("https");
+        let http = self.ping("http");
+        tokio::pin!(https, http);
+        let mut http_result = None;
+        loop {
+            tokio::select! {
+                biased;
+                r = &mut https => {
+                    return match r {
+                        Ok(d) => Ok(d),
+                        Err(_) => match http_result {
+                            Some(h) => h,
+                            None => http.await,
+                        },
+                    };
+                }
+                r = &mut http, if http_result.is_none() => http_result = Some(r),
+            }
+        }
     }
 
     async fn ping(&self, scheme: &'static str) -> Result<Detected> {
@@ -392,6 +438,8 @@ impl Client {
 
     async fn send_resolved(&self, mut req: Request, url: Url) -> Result<Response> {
         let replayable = req.body.replayable() && req.retry;
+        // Repeating these has no effect beyond the first success (a 500 may hide one).
+        let idempotent = matches!(req.method, Method::GET | Method::HEAD | Method::PUT);
         let mut extra = req.extra_scope.clone();
         let mut delay_429 = Duration::from_secs(2);
         let mut attempts_429 = 0;
@@ -411,7 +459,15 @@ impl Client {
                         && is_transient(&e)
                         && attempts_transient < TRANSIENT_ATTEMPTS
                     {
-                        tokio::time::sleep(backoff(attempts_transient)).await;
+                        let wait = backoff(attempts_transient);
+                        debug_retry(
+                            &req.method,
+                            &url,
+                            &format!("{e:#}"),
+                            wait,
+                            attempts_transient,
+                        );
+                        tokio::time::sleep(wait).await;
                         continue;
                     }
                     return Err(e);
@@ -431,18 +487,35 @@ impl Client {
                     .unwrap_or(delay_429)
                     .min(Duration::from_secs(60));
                 drop(res);
-                tokio::time::sleep(wait).await;
+                // Every request to this host waits, not just this one.
+                self.pool.schedule.pause(wait);
+                debug_retry(
+                    &req.method,
+                    &url,
+                    "429 Too Many Requests",
+                    wait,
+                    attempts_429,
+                );
                 delay_429 *= 2;
                 continue;
             }
-            if matches!(status, 502..=504)
-                && replayable
-                && attempts_transient + 1 < TRANSIENT_ATTEMPTS
-            {
+            let retry_5xx = matches!(status, 502..=504) || (status == 500 && idempotent);
+            if retry_5xx && replayable && attempts_transient + 1 < TRANSIENT_ATTEMPTS {
                 attempts_transient += 1;
                 drop(res);
-                tokio::time::sleep(backoff(attempts_transient)).await;
+                let wait = backoff(attempts_transient);
+                debug_retry(
+                    &req.method,
+                    &url,
+                    &status.to_string(),
+                    wait,
+                    attempts_transient,
+                );
+                tokio::time::sleep(wait).await;
                 continue;
+            }
+            if let Some(wait) = rate_limit_exhausted(res.inner.headers()) {
+                self.pool.schedule.pause(wait);
             }
             return Ok(res);
         }
@@ -454,6 +527,7 @@ impl Client {
         url: &Url,
         extra: Option<&Scope>,
     ) -> Result<Response> {
+        self.pool.schedule.wait_if_paused().await;
         // Resumed downloads skip the queue: they finish work that already held a slot.
         let permit = if req.unlimited {
             None
@@ -477,18 +551,36 @@ impl Client {
         {
             builder = builder.header(header::AUTHORIZATION, auth);
         }
-        if let Some(body) = req.body.take() {
+        let activity = Activity::new();
+        if let Some(body) = req.body.take(&activity) {
             builder = builder.body(body);
         }
-        let inner = builder
-            .send()
-            .await
-            .map_err(|e| go_url_error(req.method.as_str(), url, &e))?;
+        refuse_cgi_proxy(req.method.as_str(), url)?;
+        let method = req.method.clone();
+        let sending = async {
+            builder
+                .send()
+                .await
+                .map_err(|e| go_url_error(method.as_str(), url, &e))
+        };
+        let what = || format!("{} \"{url}\"", go_method(method.as_str()));
+        let inner = idle::watch(sending, &activity, what).await?;
         Ok(Response {
             inner,
             url: url.clone(),
             permit,
         })
+    }
+
+    /// Waits until no other task of this process checks or writes `digest` in `repo` of
+    /// this registry, and keeps others out while the guard lives.
+    pub async fn blob_link(&self, repo: &str, digest: &Digest) -> LinkGuard {
+        self.pool.schedule.link(repo, digest).await
+    }
+
+    /// What this process learned about the registry's blobs (see [`Scheduler`]).
+    pub fn schedule(&self) -> &Scheduler {
+        &self.pool.schedule
     }
 
     /// The `Authorization` header for a request, per the challenges of the ping.
@@ -606,6 +698,7 @@ impl Client {
             }
             (b, "Requesting bearer token", "GET")
         };
+        refuse_cgi_proxy(method, &url)?;
         let res = builder
             .header(header::USER_AGENT, &self.user_agent)
             .send()
@@ -702,8 +795,52 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     when.duration_since(SystemTime::now()).ok()
 }
 
+/// Exponential with jitter, so tasks that failed together do not retry together:
+/// a random point in the upper half of 200 ms, 400 ms, 800 ms, … (at most 6.4 s).
 fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(500u64 << attempt.min(6))
+    let ceiling = 200u64 << attempt.saturating_sub(1).min(5);
+    Duration::from_millis(ceiling / 2 + jitter(ceiling / 2 + 1))
+}
+
+/// A number below `bound`, different from call to call and process to process.
+fn jitter(bound: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    h.finish() % bound.max(1)
+}
+
+fn debug_retry(method: &Method, url: &Url, why: &str, wait: Duration, attempt: u32) {
+    crate::error::debug(&format!(
+        "{} {url}: {why}; retrying in {} (attempt {attempt})",
+        method.as_str(),
+        crate::copy::retry::go_duration(wait)
+    ));
+}
+
+/// Docker Hub's and the IETF draft's `RateLimit-Remaining: 0` with a `RateLimit-Reset` in
+/// seconds: the host is out of requests until then (at most a minute is waited per answer).
+fn rate_limit_exhausted(headers: &HeaderMap) -> Option<Duration> {
+    let value = |name: &str| {
+        headers
+            .get(name)?
+            .to_str()
+            .ok()?
+            .split(';')
+            .next()?
+            .trim()
+            .parse::<u64>()
+            .ok()
+    };
+    if value("ratelimit-remaining")? != 0 {
+        return None;
+    }
+    Some(Duration::from_secs(value("ratelimit-reset")?).min(Duration::from_secs(60)))
 }
 
 /// Whether an error from sending is worth trying again.
@@ -715,10 +852,22 @@ fn is_transient(e: &anyhow::Error) -> bool {
 fn go_url_error(method: &str, url: &Url, e: &reqwest::Error) -> anyhow::Error {
     let method = go_method(method);
     let msg = format!("{method} \"{url}\": {}", transport_cause(url, e));
+    // An upload whose source failed verification: the engine tells that apart.
+    if crate::copy::verify::is_mismatch(e) {
+        return crate::copy::verify::Mismatch(msg).into();
+    }
     if is_transient_cause(e) {
         Transient(msg).into()
     } else {
         anyhow!(msg)
+    }
+}
+
+/// Go fails a plain-HTTP request rather than use `HTTP_PROXY` in a CGI program.
+fn refuse_cgi_proxy(method: &str, url: &Url) -> Result<()> {
+    match proxy::from_environment().proxy_for(url) {
+        Err(why) => Err(anyhow!("{} \"{url}\": {why}", go_method(method))),
+        Ok(_) => Ok(()),
     }
 }
 
@@ -756,20 +905,7 @@ fn io_kind(e: &reqwest::Error) -> Option<std::io::ErrorKind> {
 }
 
 fn rustls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(c) = cur {
-        if let Some(r) = c.downcast_ref::<rustls::Error>() {
-            return Some(r);
-        }
-        if let Some(io) = c.downcast_ref::<std::io::Error>()
-            && let Some(inner) = io.get_ref()
-            && let Some(r) = inner.downcast_ref::<rustls::Error>()
-        {
-            return Some(r);
-        }
-        cur = c.source();
-    }
-    None
+    tls::rustls_error_in(e)
 }
 
 fn root_message(e: &reqwest::Error) -> String {
@@ -807,11 +943,22 @@ fn tls_text(e: &reqwest::Error) -> Option<String> {
     if m.contains("InvalidContentType") {
         return Some("http: server gave HTTP response to HTTPS client".into());
     }
+    if let Some((_, rest)) = m.split_once(tls::GO_TEXT_START)
+        && let Some((x509, _)) = rest.split_once(tls::GO_TEXT_END)
+    {
+        return Some(format!("tls: failed to verify certificate: {x509}"));
+    }
     if m.contains("UnknownIssuer") {
-        return Some("x509: certificate signed by unknown authority".into());
+        return Some(
+            "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+                .into(),
+        );
     }
     if m.contains("NotValidForName") {
-        return Some("x509: certificate is not valid for this host".into());
+        return Some(
+            "tls: failed to verify certificate: x509: certificate is not valid for this host"
+                .into(),
+        );
     }
     if m.contains("invalid peer certificate") || m.contains("peer is incompatible") {
         return Some(format!("tls: {m}"));
@@ -821,28 +968,38 @@ fn tls_text(e: &reqwest::Error) -> Option<String> {
 
 /// The part of Go's error after the URL.
 fn transport_cause(url: &Url, e: &reqwest::Error) -> String {
-    let addr = format!(
-        "{}:{}",
-        url.host_str().unwrap_or(""),
-        url.port_or_known_default().unwrap_or(0)
-    );
+    let proxy = proxy::from_environment().proxy_for(url).ok().flatten();
+    let addr = match &proxy {
+        Some(p) => proxy::proxy_addr(p),
+        None => format!(
+            "{}:{}",
+            url.host_str().unwrap_or(""),
+            url.port_or_known_default().unwrap_or(0)
+        ),
+    };
+    // Go names a failure to reach the proxy as such (`proxyconnect tcp: dial tcp PROXY: …`).
+    let dial = if proxy.is_some() {
+        "proxyconnect tcp: dial tcp"
+    } else {
+        "dial tcp"
+    };
     if let Some(r) = rustls_error(e) {
         use rustls::{CertificateError, Error as E, InvalidMessage};
+        if let Some(go) = tls::go_wording(r) {
+            return go;
+        }
         return match r {
             E::InvalidMessage(InvalidMessage::InvalidContentType) => {
                 "http: server gave HTTP response to HTTPS client".into()
             }
-            E::InvalidCertificate(CertificateError::UnknownIssuer) => {
-                "x509: certificate signed by unknown authority".into()
-            }
             E::InvalidCertificate(CertificateError::NotValidForName)
             | E::InvalidCertificate(CertificateError::NotValidForNameContext { .. }) => format!(
-                "x509: certificate is not valid for {}",
+                "tls: failed to verify certificate: x509: certificate is not valid for {}",
                 url.host_str().unwrap_or("")
             ),
             E::InvalidCertificate(CertificateError::Expired)
             | E::InvalidCertificate(CertificateError::ExpiredContext { .. }) => {
-                "x509: certificate has expired or is not yet valid".into()
+                "tls: failed to verify certificate: x509: certificate has expired or is not yet valid".into()
             }
             other => format!("tls: {other}"),
         };
@@ -851,17 +1008,27 @@ fn transport_cause(url: &Url, e: &reqwest::Error) -> String {
         return t;
     }
     if e.is_timeout() {
-        return format!("dial tcp {addr}: i/o timeout");
+        return format!("{dial} {addr}: i/o timeout");
+    }
+    // The proxy answered CONNECT with something else than 200. Go prints the status text;
+    // hyper keeps only 407 apart.
+    let root = root_message(e);
+    if let Some(why) = root.strip_prefix("tunnel error: ") {
+        return match why {
+            "proxy authorization required" => "Proxy Authentication Required".into(),
+            "unsuccessful" => format!("proxy {addr} refused to open a tunnel"),
+            other => format!("proxy {addr}: {other}"),
+        };
     }
     match io_kind(e) {
         Some(std::io::ErrorKind::ConnectionRefused) => {
-            format!("dial tcp {addr}: connect: connection refused")
+            format!("{dial} {addr}: connect: connection refused")
         }
         Some(std::io::ErrorKind::ConnectionReset) => {
             format!("read tcp {addr}: read: connection reset by peer")
         }
         Some(std::io::ErrorKind::UnexpectedEof) => "EOF".into(),
-        _ if e.is_connect() => format!("dial tcp {addr}: {}", root_message(e)),
+        _ if e.is_connect() => format!("{dial} {addr}: {}", root_message(e)),
         _ => {
             let m = root_message(e);
             if m.contains("connection closed before message completed") {

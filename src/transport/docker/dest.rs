@@ -19,10 +19,12 @@ use super::errors::RegistryError;
 use super::{accept_manifests, lookaside, repository_client, tag_or_digest};
 use crate::config::registries::Registries;
 use crate::copy::ManifestTypeRejected;
+use crate::copy::retry::Transient;
 use crate::digest::{Digest, Hasher};
 use crate::manifest::media_type as mt;
 use crate::reference::DockerReference;
 use crate::signature::Signature;
+use crate::transport::fsutil;
 use crate::transport::{
     BlobOrigin, BlobStream, DestinationProperties, ImageDestination, LayerCompression, UploadInfo,
 };
@@ -32,6 +34,8 @@ use crate::types::{BlobInfo, SystemContext};
 const UPLOAD_READ: usize = 128 << 10;
 /// Chunk size for registries that take uploads only in limited chunks.
 const UPLOAD_BUFFER: usize = 1 << 20;
+/// Tries of one chunk, resumed where the registry's upload stands.
+const CHUNK_ATTEMPTS: u32 = 4;
 
 pub struct DockerDestination {
     reference: DockerReference,
@@ -39,6 +43,26 @@ pub struct DockerDestination {
     ctx: SystemContext,
     /// The digest of the top-level manifest once written (for signatures).
     manifest_digest: Mutex<Option<Digest>>,
+    /// Upload sessions a refused mount opened, kept for the blob's upload.
+    sessions: Mutex<std::collections::HashMap<Digest, Session>>,
+}
+
+/// An upload session the registry opened: where to send, and its chunk limit.
+struct Session {
+    location: Url,
+    max_chunk: Option<usize>,
+}
+
+impl Session {
+    fn from_response(res: &Response) -> Result<Session> {
+        Ok(Session {
+            location: res.location().context("determining upload URL")?,
+            max_chunk: res
+                .header("oci-chunk-max-length")
+                .and_then(|v| v.parse::<usize>().ok())
+                .filter(|n| *n > 0),
+        })
+    }
 }
 
 impl DockerDestination {
@@ -51,7 +75,106 @@ impl DockerDestination {
             client: Arc::new(client),
             ctx: ctx.clone(),
             manifest_digest: Mutex::new(None),
+            sessions: Mutex::default(),
         })
+    }
+
+    /// Uploads a blob: POST, PATCH (whole or in the chunks the registry takes), PUT.
+    async fn upload_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
+        // While it is uploaded, other tasks of this process wait to look for it here.
+        let _link = match &info.digest {
+            Some(d) => Some(self.client.blob_link(self.reference.path(), d).await),
+            None => None,
+        };
+        let opened = info
+            .digest
+            .as_ref()
+            .and_then(|d| self.sessions.lock().unwrap().remove(d));
+        let Session {
+            location,
+            max_chunk,
+        } = match opened {
+            Some(s) => s,
+            None => Session::from_response(&self.start_upload().await?)?,
+        };
+        // Digest and size known: the whole blob goes in the PUT that completes the upload,
+        // one round trip fewer than PATCH then PUT (every registry takes this).
+        if let (Some(digest), Some(size), None) = (&info.digest, info.size, max_chunk) {
+            return self
+                .put_monolithic(location, stream, digest, size, &info.media_type)
+                .await;
+        }
+        let counter = Arc::new(Counter::new(info.digest.is_none()));
+        let location = match max_chunk {
+            Some(max) => {
+                self.patch_chunks(location, stream, max, counter.clone())
+                    .await?
+            }
+            None => {
+                self.patch_stream(location, stream, info.size, counter.clone())
+                    .await?
+            }
+        };
+        let digest = match &info.digest {
+            Some(d) => d.clone(),
+            None => counter
+                .hasher
+                .lock()
+                .unwrap()
+                .take()
+                .map(Hasher::finish)
+                .ok_or_else(|| anyhow!("internal error: upload digest not computed"))?,
+        };
+        let mut put = location.clone();
+        put.query_pairs_mut()
+            .append_pair("digest", &digest.to_string());
+        let req = Request::to_url(Method::PUT, put.clone())
+            .header(CONTENT_TYPE, "application/octet-stream");
+        let res = self.client.send(req).await?;
+        if res.status() != 201 {
+            let err = res.error().await;
+            // A retried PUT whose first attempt went through finds its upload gone: the
+            // blob being there is the success it hid.
+            if matches!(self.blob_exists(&digest).await, Ok(Some(_))) {
+                crate::error::debug(&format!(
+                    "upload of {digest} completed by an earlier attempt ({err:#})"
+                ));
+            } else {
+                return Err(err.context(format!("uploading layer to {put}")));
+            }
+        }
+        let size = counter.size.load(std::sync::atomic::Ordering::Relaxed) as i64;
+        self.client
+            .schedule()
+            .mark_present(self.reference.path(), &digest, size);
+        Ok(BlobInfo::new(digest, size, info.media_type.clone()))
+    }
+
+    /// `--dest-precompute-digests` (c/image's DockerRegistryPushPrecomputeDigests): a blob of
+    /// unknown digest is spooled to a temporary file first, so its digest can be asked for
+    /// before sending it; one the registry already has is not sent again.
+    async fn put_blob_precomputed(
+        &self,
+        stream: BlobStream,
+        info: &UploadInfo,
+    ) -> Result<BlobInfo> {
+        let dir = crate::transport::docker_archive::reader::big_files_dir(&self.ctx);
+        let (spooled, digest) = fsutil::receive_stream(stream, &dir, None).await?;
+        let size = spooled.len();
+        if let Some(existing) = self.blob_exists(&digest).await? {
+            let size = if existing >= 0 { existing } else { size as i64 };
+            return Ok(BlobInfo::new(digest, size, info.media_type.clone()));
+        }
+        let file = tokio::fs::File::from_std(spooled.reopen()?);
+        let known = UploadInfo {
+            digest: Some(digest),
+            size: Some(size),
+            ..info.clone()
+        };
+        // `spooled` (and so the file) lives until the upload is done.
+        let uploaded = self.upload_blob(Box::pin(file), &known).await;
+        drop(spooled);
+        uploaded
     }
 
     fn blob_path(&self, repo: &str, digest: &Digest) -> String {
@@ -82,13 +205,20 @@ impl DockerDestination {
                 "checking whether a blob {digest} exists in {}",
                 self.reference.name()
             ))),
-            s => Err(anyhow!(
-                "failed to read from destination repository {repo}: {s} ({})",
-                reqwest::StatusCode::from_u16(s)
-                    .ok()
-                    .and_then(|c| c.canonical_reason())
-                    .unwrap_or("")
-            )),
+            s => {
+                let err = anyhow!(
+                    "failed to read from destination repository {repo}: {s} ({})",
+                    reqwest::StatusCode::from_u16(s)
+                        .ok()
+                        .and_then(|c| c.canonical_reason())
+                        .unwrap_or("")
+                );
+                // Still failing after the client's own retries: `--retry-times` may help.
+                if s >= 500 {
+                    return Err(Transient(format!("{err:#}")).into());
+                }
+                Err(err)
+            }
         }
     }
 
@@ -107,13 +237,12 @@ impl DockerDestination {
         match res.status() {
             201 => Ok(true),
             202 => {
-                // The registry started an upload instead: cancel it.
-                if let Ok(loc) = res.location() {
-                    drop(res);
-                    let _ = self
-                        .client
-                        .send(Request::to_url(Method::DELETE, loc).extra_scope(Some(scope)))
-                        .await;
+                // The registry started an upload instead: the blob's upload will use it.
+                if let Ok(session) = Session::from_response(&res) {
+                    self.sessions
+                        .lock()
+                        .unwrap()
+                        .insert(digest.clone(), session);
                 }
                 Ok(false)
             }
@@ -149,10 +278,9 @@ impl DockerDestination {
             inner: tokio_util::io::ReaderStream::with_capacity(stream, UPLOAD_READ),
             counter,
         };
-        let body = reqwest::Body::wrap_stream(counted);
         let req = Request::to_url(Method::PATCH, location)
             .header(CONTENT_TYPE, "application/octet-stream")
-            .body(Body::Stream(body, size));
+            .body(Body::Stream(Box::pin(counted), size));
         let res = self.client.send(req).await?;
         if !(200..400).contains(&res.status()) {
             return Err(res.error().await.context("uploading layer chunked"));
@@ -187,19 +315,7 @@ impl DockerDestination {
             }
             counter.add(&buf);
             let end = offset + buf.len() as u64;
-            let mut req = Request::to_url(Method::PATCH, location)
-                .header(CONTENT_TYPE, "application/octet-stream")
-                .body(Body::Bytes(Bytes::copy_from_slice(&buf)));
-            if !buf.is_empty() {
-                req = req
-                    .header(CONTENT_RANGE, &format!("{offset}-{}", end - 1))
-                    .header(CONTENT_LENGTH, &buf.len().to_string());
-            }
-            let res = self.client.send(req).await?;
-            if !(200..400).contains(&res.status()) {
-                return Err(res.error().await.context("uploading layer chunked"));
-            }
-            location = res.location().context("determining upload URL")?;
+            location = self.send_chunk(location, offset, &buf).await?;
             offset = end;
             if buf.len() < max {
                 return Ok(location);
@@ -207,48 +323,124 @@ impl DockerDestination {
         }
     }
 
-    /// Uploads a blob: POST, the bytes in one PATCH (or chunks), PUT with its digest.
-    async fn upload(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
-        let started = self.start_upload().await?;
-        let location = started.location().context("determining upload URL")?;
-        let max_chunk = started
-            .header("oci-chunk-max-length")
-            .and_then(|v| v.parse::<usize>().ok())
-            .filter(|n| *n > 0);
-        drop(started);
-        let counter = Arc::new(Counter::new(info.digest.is_none()));
-        let location = match max_chunk {
-            Some(max) => {
-                self.patch_chunks(location, stream, max, counter.clone())
-                    .await?
+    /// Cancels an upload session that turned out not to be needed, off the copy's path.
+    fn cancel_session(&self, session: Session) {
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            let _ = client
+                .send(Request::to_url(Method::DELETE, session.location))
+                .await;
+        });
+    }
+
+    /// Sends one chunk that starts at `start`. A chunk that fails part-way (a reset, a 5xx)
+    /// is resumed where the registry says its upload stands, so nothing is sent twice and
+    /// the blob's bytes stay in order; the chunk is still in memory, so this is safe.
+    async fn send_chunk(&self, mut location: Url, start: u64, chunk: &[u8]) -> Result<Url> {
+        let end = start + chunk.len() as u64;
+        let mut from = start;
+        let mut attempt = 0;
+        loop {
+            let part = &chunk[(from - start) as usize..];
+            let err = match self.patch_once(location.clone(), from, part).await {
+                Ok(next) => return Ok(next),
+                Err(e) => e,
+            };
+            attempt += 1;
+            if attempt >= CHUNK_ATTEMPTS || part.is_empty() {
+                return Err(err);
             }
-            None => {
-                self.patch_stream(location, stream, info.size, counter.clone())
-                    .await?
+            let Ok((next, received)) = self.upload_offset(&location).await else {
+                return Err(err);
+            };
+            if !(start..=end).contains(&received) {
+                return Err(err);
             }
+            crate::error::debug(&format!(
+                "chunk {start}-{end} failed at {received} ({err:#}); resuming"
+            ));
+            location = next;
+            if received == end {
+                return Ok(location);
+            }
+            from = received;
+        }
+    }
+
+    /// One PATCH of `bytes` at `offset`; the next upload URL.
+    async fn patch_once(&self, location: Url, offset: u64, bytes: &[u8]) -> Result<Url> {
+        let mut req = Request::to_url(Method::PATCH, location)
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .body(Body::Bytes(Bytes::copy_from_slice(bytes)));
+        // Replaying a PATCH blindly could repeat bytes: `send_chunk` resumes instead.
+        req.retry = false;
+        if !bytes.is_empty() {
+            req = req
+                .header(
+                    CONTENT_RANGE,
+                    &format!("{offset}-{}", offset + bytes.len() as u64 - 1),
+                )
+                .header(CONTENT_LENGTH, &bytes.len().to_string());
+        }
+        let res = self.client.send(req).await?;
+        if !(200..400).contains(&res.status()) {
+            return Err(res.error().await.context("uploading layer chunked"));
+        }
+        res.location().context("determining upload URL")
+    }
+
+    /// How many bytes an upload holds, as the registry reports it (`Range: 0-LAST`), and
+    /// its URL for the next request.
+    async fn upload_offset(&self, location: &Url) -> Result<(Url, u64)> {
+        let res = self
+            .client
+            .send(Request::to_url(Method::GET, location.clone()))
+            .await?;
+        if res.status() != 204 {
+            return Err(res.error().await);
+        }
+        let range = res.header("range").unwrap_or_default();
+        let last: u64 = range
+            .strip_prefix("0-")
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| anyhow!("invalid upload Range {range:?}"))?;
+        let next = res.location().unwrap_or_else(|_| location.clone());
+        // distribution says `0-0` for an empty upload too: resending a byte is refused and
+        // fails cleanly, skipping one would not, so `0-0` counts as nothing received.
+        let received = if last == 0 { 0 } else { last + 1 };
+        Ok((next, received))
+    }
+
+    /// Completes an upload with the whole blob in one PUT.
+    async fn put_monolithic(
+        &self,
+        location: Url,
+        stream: BlobStream,
+        digest: &Digest,
+        size: u64,
+        media_type: &str,
+    ) -> Result<BlobInfo> {
+        let counter = Arc::new(Counter::new(false));
+        let counted = CountingStream {
+            inner: tokio_util::io::ReaderStream::with_capacity(stream, UPLOAD_READ),
+            counter: counter.clone(),
         };
-        let digest = match &info.digest {
-            Some(d) => d.clone(),
-            None => counter
-                .hasher
-                .lock()
-                .unwrap()
-                .take()
-                .map(Hasher::finish)
-                .ok_or_else(|| anyhow!("internal error: upload digest not computed"))?,
-        };
-        let mut put = location.clone();
+        let mut put = location;
         put.query_pairs_mut()
             .append_pair("digest", &digest.to_string());
         let req = Request::to_url(Method::PUT, put.clone())
-            .header(CONTENT_TYPE, "application/octet-stream");
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .body(Body::Stream(Box::pin(counted), Some(size)));
         let res = self.client.send(req).await?;
         if res.status() != 201 {
             let err = res.error().await;
             return Err(err.context(format!("uploading layer to {put}")));
         }
-        let size = counter.size.load(std::sync::atomic::Ordering::Relaxed) as i64;
-        Ok(BlobInfo::new(digest, size, info.media_type.clone()))
+        let sent = counter.size.load(std::sync::atomic::Ordering::Relaxed) as i64;
+        self.client
+            .schedule()
+            .mark_present(self.reference.path(), digest, sent);
+        Ok(BlobInfo::new(digest.clone(), sent, media_type.to_string()))
     }
 
     async fn put_manifest_bytes(&self, bytes: &[u8], tail: &str) -> Result<()> {
@@ -276,33 +468,6 @@ impl DockerDestination {
         }
         Ok(())
     }
-}
-
-/// Copies a stream into an unnamed temporary file in `dir`, hashing it: the file (read from
-/// its start), the digest and the size.
-async fn spool_digesting(
-    mut stream: BlobStream,
-    dir: &std::path::Path,
-) -> Result<(tokio::fs::File, Digest, u64)> {
-    use tokio::io::{AsyncSeekExt, AsyncWriteExt};
-    let file = tempfile::tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    let mut file = tokio::fs::File::from_std(file);
-    let mut hasher = Hasher::new(crate::digest::Algorithm::Sha256);
-    let mut buf = vec![0u8; UPLOAD_READ];
-    let mut size = 0u64;
-    loop {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        file.write_all(&buf[..n]).await?;
-        size += n as u64;
-    }
-    file.flush().await?;
-    file.seek(std::io::SeekFrom::Start(0)).await?;
-    Ok((file, hasher.finish(), size))
 }
 
 /// Hashes and counts what an upload sends, for digests the engine did not know.
@@ -413,13 +578,27 @@ impl ImageDestination for DockerDestination {
         info: &BlobInfo,
         origin: Option<&BlobOrigin>,
     ) -> Result<Option<BlobInfo>> {
-        if let Some(size) = self.blob_exists(&info.digest).await? {
-            return Ok(Some(BlobInfo::new(
+        // Nobody else in this process writes this blob here while we look and mount.
+        let _link = self
+            .client
+            .blob_link(self.reference.path(), &info.digest)
+            .await;
+        let repo = self.reference.path();
+        let found = |size: i64| {
+            self.client
+                .schedule()
+                .mark_present(repo, &info.digest, size);
+            Some(BlobInfo::new(
                 info.digest.clone(),
                 size,
                 info.media_type.clone(),
-            )));
+            ))
+        };
+        if let Some(size) = self.client.schedule().known_present(repo, &info.digest) {
+            return Ok(found(size));
         }
+        // Another repository of this registry has it: a mount answers whether it is here
+        // (or now is) in one round trip, without a HEAD first.
         if let Some(BlobOrigin::Registry {
             registry,
             repository,
@@ -428,11 +607,30 @@ impl ImageDestination for DockerDestination {
             && repository != self.reference.path()
             && self.mount(repository, &info.digest).await.unwrap_or(false)
         {
-            return Ok(Some(BlobInfo::new(
-                info.digest.clone(),
-                info.size,
-                info.media_type.clone(),
-            )));
+            return Ok(found(info.size));
+        }
+        // The upload session is opened while the HEAD is in flight: a blob that is missing
+        // (every blob of a cold copy) starts uploading a round trip sooner.
+        let opened = !self.sessions.lock().unwrap().contains_key(&info.digest);
+        let (exists, session) = if opened {
+            let (exists, session) = tokio::join!(self.blob_exists(&info.digest), async {
+                Session::from_response(&self.start_upload().await?)
+            });
+            (exists, session.ok())
+        } else {
+            (self.blob_exists(&info.digest).await, None)
+        };
+        if let Some(size) = exists? {
+            if let Some(unused) = session {
+                self.cancel_session(unused);
+            }
+            return Ok(found(size));
+        }
+        if let Some(session) = session {
+            self.sessions
+                .lock()
+                .unwrap()
+                .insert(info.digest.clone(), session);
         }
         Ok(None)
     }
@@ -443,19 +641,9 @@ impl ImageDestination for DockerDestination {
     /// registry has it (c/image's PutBlob).
     async fn put_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
         if info.digest.is_none() && self.ctx.docker_registry_push_precompute_digests {
-            let dir = crate::transport::docker_archive::reader::big_files_dir(&self.ctx);
-            let (file, digest, size) = spool_digesting(stream, &dir).await?;
-            if let Some(found) = self.blob_exists(&digest).await? {
-                return Ok(BlobInfo::new(digest, found, info.media_type.clone()));
-            }
-            let known = UploadInfo {
-                digest: Some(digest),
-                size: Some(size),
-                ..info.clone()
-            };
-            return self.upload(Box::pin(file), &known).await;
+            return self.put_blob_precomputed(stream, info).await;
         }
-        self.upload(stream, info).await
+        self.upload_blob(stream, info).await
     }
 
     async fn existing_manifest_digest(&self, instance: Option<&Digest>) -> Result<Option<Digest>> {

@@ -5,15 +5,21 @@
 //!   retries;
 //! - [`source`] / [`dest`]: the image source and destination the copy engine drives;
 //! - [`body`]: blob downloads that resume with `Range` after a dropped connection;
+//! - [`schedule`]: what every task agrees on per registry (one writer per blob and
+//!   repository, pauses after 429); [`idle`]: the idle timeout of every request;
 //! - list-tags, delete and login's credential check are here too.
 
 mod body;
+mod certinfo;
 pub mod challenge;
 pub mod client;
 mod dest;
 pub mod errors;
+mod idle;
 mod lookaside;
 pub mod probe;
+pub mod proxy;
+mod schedule;
 mod source;
 pub(crate) mod tls;
 

@@ -131,7 +131,9 @@ impl DockerSource {
                 ));
                 continue;
             }
-            let stream = res.into_stream().map_err(std::io::Error::other);
+            let stream = res
+                .into_stream()
+                .map_err(|e| std::io::Error::other(format!("{e:#}")));
             return Ok(Some(Box::pin(tokio_util::io::StreamReader::new(stream))));
         }
         if failures.is_empty() {
@@ -168,7 +170,18 @@ pub(super) async fn fetch_manifest(
         return Err(err.context(msg));
     }
     let mime = simplify_content_type(&res.header("content-type").unwrap_or_default());
+    let sent_digest = res.header("docker-content-digest");
     let bytes = res.bytes_limited(MAX_SMALL_BODY).await?;
+    // By tag, the registry's Docker-Content-Digest is the only digest known: a body that
+    // does not match it was damaged or swapped on the way. (By digest, the caller checks.)
+    if !tag_or_digest.contains(':')
+        && let Some(want) = sent_digest.and_then(|d| d.trim().parse::<Digest>().ok())
+        && !crate::manifest::matches_digest(&bytes, &want)?
+    {
+        return Err(anyhow!(
+            "Manifest does not match the registry's Docker-Content-Digest {want}"
+        ));
+    }
     Ok((bytes, mime))
 }
 

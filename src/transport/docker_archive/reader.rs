@@ -358,6 +358,14 @@ impl Tarball {
             );
         }
         let config_digest = Digest::sha256_of(&config);
+        if let Some(named) = digest_in_name(&item.config)
+            && named != config_digest
+        {
+            bail!(
+                "config {} does not match the digest {named} it is named by",
+                item.config
+            );
+        }
         let manifest = Schema2 {
             schema_version: 2,
             media_type: mt::DOCKER_V2_SCHEMA2.to_string(),
@@ -384,6 +392,16 @@ impl Tarball {
             layers,
         })
     }
+}
+
+/// The digest a member is named by, as archives name configs: `<hex>.json` (docker save,
+/// skopeo, podman), `blobs/sha256/<hex>` (newer docker save), `sha256:<hex>` (crane).
+fn digest_in_name(name: &str) -> Option<Digest> {
+    let base = name.strip_prefix("blobs/sha256/").unwrap_or(name);
+    let base = base.strip_suffix(".json").unwrap_or(base);
+    let hex = base.strip_prefix("sha256:").unwrap_or(base);
+    let is_hex = hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    is_hex.then(|| format!("sha256:{hex}").parse().ok())?
 }
 
 /// `dir/target` with `.` and `..` resolved (Go's `path.Join`), or `None` when the result
@@ -588,7 +606,19 @@ impl Write for ChunkSender {
 
 #[cfg(test)]
 mod tests {
-    use super::resolve_link;
+    use super::{digest_in_name, resolve_link};
+
+    #[test]
+    fn config_names_that_carry_a_digest() {
+        let hex = "ab".repeat(32);
+        let want = Some(format!("sha256:{hex}").parse().unwrap());
+        assert_eq!(digest_in_name(&format!("{hex}.json")), want);
+        assert_eq!(digest_in_name(&format!("blobs/sha256/{hex}")), want);
+        assert_eq!(digest_in_name(&format!("sha256:{hex}")), want);
+        assert_eq!(digest_in_name("config.json"), None);
+        assert_eq!(digest_in_name(&format!("{}.json", "AB".repeat(32))), None);
+        assert_eq!(digest_in_name(&format!("x/{hex}.json")), None);
+    }
 
     #[test]
     fn links_resolve_within_the_archive_only() {

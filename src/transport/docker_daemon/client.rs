@@ -108,10 +108,15 @@ impl Engine {
                 .with_root_certificates(rustls::RootCertStore::empty())
                 .with_no_client_auth())
         };
+        // The engine API client takes proxies from the environment as Go does (never for
+        // loopback); a unix socket takes none.
         let builder = reqwest::Client::builder();
         let (builder, base) = match proto {
             "unix" => (
-                builder.unix_socket(addr).use_preconfigured_tls(plain()?),
+                builder
+                    .no_proxy()
+                    .unix_socket(addr)
+                    .use_preconfigured_tls(plain()?),
                 "http://docker".to_string(),
             ),
             "http" => (
@@ -126,6 +131,10 @@ impl Engine {
                 )
             }
             other => bail!("protocol not available: {other}"),
+        };
+        let builder = match proto {
+            "unix" => builder,
+            _ => builder.proxy(crate::transport::docker::proxy::reqwest_proxy()),
         };
         let http = builder
             .build()
@@ -168,12 +177,9 @@ impl Engine {
 
     fn connection_error(&self, e: &reqwest::Error) -> anyhow::Error {
         if e.is_connect() {
-            let mut cause: Option<&dyn std::error::Error> = Some(e);
-            while let Some(c) = cause {
-                if let Some(tls) = c.downcast_ref::<rustls::Error>() {
-                    return anyhow!("error during connect: {tls}");
-                }
-                cause = c.source();
+            if let Some(tls) = tls::rustls_error_in(e) {
+                let text = tls::go_wording(tls).unwrap_or_else(|| tls.to_string());
+                return anyhow!("error during connect: {text}");
             }
             anyhow!(
                 "Cannot connect to the Docker daemon at {}. Is the docker daemon running?",

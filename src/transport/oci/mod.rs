@@ -10,7 +10,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use async_trait::async_trait;
 use bytes::Bytes;
 
+use super::dirlock::{DirLock, Mode};
 use super::fsutil::{self, BlobFile, MAX_MANIFEST_SIZE};
+use super::pending::Pending;
 use super::{
     BlobStream, DestinationProperties, ImageDestination, ImageSource, LayerCompression, LocalBlob,
     UploadInfo,
@@ -22,6 +24,10 @@ use crate::manifest::oci::{Descriptor, OciIndex};
 use crate::reference::LayoutName;
 use crate::signature::Signature;
 use crate::types::{BlobInfo, SystemContext};
+
+mod cleanup;
+use cleanup::AddedBlob;
+pub mod delete;
 
 pub const REF_NAME_ANNOTATION: &str = "org.opencontainers.image.ref.name";
 /// What skopeo 1.9.3 writes to `oci-layout` (byte for byte).
@@ -144,6 +150,14 @@ pub fn empty_index() -> OciIndex {
     }
 }
 
+/// Fails unless `bytes` are the manifest `want` names (c/image's wording).
+pub fn check_manifest_digest(bytes: &[u8], want: &Digest) -> Result<()> {
+    if !crate::manifest::matches_digest(bytes, want)? {
+        bail!("Manifest does not match provided manifest digest {want}");
+    }
+    Ok(())
+}
+
 /// A layout directory, with blobs optionally kept in a shared directory.
 pub struct DirFiles {
     root: PathBuf,
@@ -229,6 +243,9 @@ impl ImageSource for OciSource {
             }
         };
         let bytes = self.files.read_blob(digest, MAX_MANIFEST_SIZE)?;
+        // The index names the manifest by digest: a blob file with other bytes is another
+        // image (or a damaged one), never to be copied in its place.
+        check_manifest_digest(&bytes, digest)?;
         let mime = if mime.is_empty() {
             crate::manifest::guess_mime_type(&bytes)
         } else {
@@ -251,18 +268,23 @@ impl ImageSource for OciSource {
 }
 
 /// Writes an image into a layout directory. New blobs are complete files before they get
-/// their names; `index.json` changes only at commit, and a copy that does not commit removes
-/// the blobs it added.
+/// their names; `index.json` changes only at commit, read-modify-written under the layout's
+/// exclusive lock; a copy that does not commit removes the blobs it added that no other
+/// image or copy needs (see `cleanup`).
 pub struct OciDestination {
     name: LayoutName,
     files: DirFiles,
+    /// Blobs live in a directory other layouts share: nothing there is removed on failure,
+    /// as the images of those layouts are unknown here.
+    shared_blobs: bool,
     compression: LayerCompression,
     /// Blob files this copy created (not ones that were already there).
-    added: Mutex<Vec<PathBuf>>,
+    added: Mutex<Vec<AddedBlob>>,
     /// The layout directory, if this copy created it.
     created: Option<PathBuf>,
     top_level: Mutex<Option<Descriptor>>,
     committed: bool,
+    _pending: Pending,
 }
 
 impl OciDestination {
@@ -280,6 +302,7 @@ impl OciDestination {
         Ok(OciDestination {
             name: name.clone(),
             files,
+            shared_blobs: ctx.oci_shared_blob_dir.is_some(),
             compression: if ctx.oci_accept_uncompressed_layers {
                 LayerCompression::Preserve
             } else {
@@ -289,22 +312,46 @@ impl OciDestination {
             created,
             top_level: Mutex::new(None),
             committed: false,
+            _pending: Pending::new(),
         })
     }
 
-    fn blob_dir(&self, digest_algo: &str) -> Result<PathBuf> {
+    fn lock(&self, mode: Mode) -> Result<DirLock> {
+        DirLock::acquire(&self.name.path, mode)
+    }
+
+    /// A new temporary blob file; made under the shared lock, so that a failed copy's
+    /// clean-up does not remove the directory it goes into meanwhile.
+    fn new_blob_file(&self, digest_algo: &str) -> Result<BlobFile> {
         let dir = self.files.blobs.join(digest_algo);
+        let _lock = self.lock(Mode::Shared)?;
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        Ok(dir)
+        let file = BlobFile::create_in(&dir)?;
+        file.hold_lock();
+        Ok(file)
+    }
+
+    fn is_added(&self, path: &Path) -> bool {
+        self.added
+            .lock()
+            .expect("lock poisoned")
+            .iter()
+            .any(|a| a.path == path)
     }
 
     /// Gives a finished blob file its content-addressed name.
     fn install(&self, file: BlobFile, digest: &Digest) -> Result<()> {
         let path = self.files.blob_path(digest);
+        file.sync(&path)?;
+        let _lock = self.lock(Mode::Shared)?;
         let existed = path.exists();
-        file.persist(&path)?;
-        if !existed {
-            self.added.lock().expect("lock poisoned").push(path);
+        file.rename_to(&path)?;
+        if !existed && let Some(stamp) = cleanup::stamp(&path) {
+            self.added.lock().expect("lock poisoned").push(AddedBlob {
+                path,
+                digest: digest.clone(),
+                stamp,
+            });
         }
         Ok(())
     }
@@ -312,14 +359,20 @@ impl OciDestination {
 
 impl Drop for OciDestination {
     fn drop(&mut self) {
-        if self.committed {
+        if self.committed || !self.name.path.exists() {
             return;
         }
-        for p in self.added.lock().map(|a| a.clone()).unwrap_or_default() {
-            let _ = fs::remove_file(p);
+        let added = std::mem::take(&mut *self.added.lock().unwrap_or_else(|e| e.into_inner()));
+        // Without the lock nothing can be decided safely: keep everything.
+        let Ok(_lock) = self.lock(Mode::Exclusive) else {
+            return;
+        };
+        if !self.shared_blobs {
+            cleanup::remove_unneeded(&self.files, &self.name.path, added);
         }
         if let Some(created) = &self.created {
-            // The blob directories this copy made, then the layout and its new parents.
+            // The blob directories this copy made, then the layout and its new parents, when
+            // empty (another copy may have committed into it meanwhile).
             if self.files.blobs.starts_with(&self.name.path) {
                 for algo in ["sha256", "sha384", "sha512"] {
                     let _ = fs::remove_dir(self.files.blobs.join(algo));
@@ -344,11 +397,20 @@ impl ImageDestination for OciDestination {
     }
 
     async fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<BlobInfo>> {
-        match fs::metadata(self.files.blob_path(&info.digest)) {
-            Ok(m) => Ok(Some(BlobInfo {
-                size: m.len() as i64,
-                ..info.clone()
-            })),
+        let path = self.files.blob_path(&info.digest);
+        // Under the shared lock: a failed copy that wrote this blob either removed it already
+        // (then it is copied again) or will see the mark and keep it.
+        let _lock = self.lock(Mode::Shared)?;
+        match fs::metadata(&path) {
+            Ok(m) => {
+                if !self.shared_blobs && !self.is_added(&path) {
+                    cleanup::mark_reused(&path);
+                }
+                Ok(Some(BlobInfo {
+                    size: m.len() as i64,
+                    ..info.clone()
+                }))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -359,18 +421,18 @@ impl ImageDestination for OciDestination {
             .digest
             .as_ref()
             .map_or("sha256", |d| d.algorithm().name());
-        let dir = self.blob_dir(algo)?;
-        let (file, digest) = fsutil::receive_stream(stream, &dir, info.digest.as_ref()).await?;
+        let file = self.new_blob_file(algo)?;
+        let (file, digest) =
+            fsutil::receive_stream_into(file, stream, info.digest.as_ref()).await?;
         let size = file.len() as i64;
         self.install(file, &digest)?;
         Ok(BlobInfo::new(digest, size, info.media_type.clone()))
     }
 
     async fn put_local_blob(&self, local: &LocalBlob, info: &BlobInfo) -> Result<Option<BlobInfo>> {
-        let dir = self.blob_dir(info.digest.algorithm().name())?;
+        let mut file = self.new_blob_file(info.digest.algorithm().name())?;
         let (local2, info2) = (local.clone(), info.clone());
         let file = tokio::task::spawn_blocking(move || -> Result<BlobFile> {
-            let mut file = BlobFile::create_in(&dir)?;
             fsutil::copy_local_verified(&local2, &info2.digest, info2.known_size(), &mut file)?;
             Ok(file)
         })
@@ -388,8 +450,7 @@ impl ImageDestination for OciDestination {
             Some(d) => d.clone(),
             None => crate::manifest::digest(bytes)?,
         };
-        let dir = self.blob_dir(digest.algorithm().name())?;
-        let mut file = BlobFile::create_in(&dir)?;
+        let mut file = self.new_blob_file(digest.algorithm().name())?;
         file.write(bytes)?;
         self.install(file, &digest)?;
         if instance.is_none() {
@@ -406,13 +467,21 @@ impl ImageDestination for OciDestination {
             .expect("lock poisoned")
             .take()
             .ok_or_else(|| anyhow!("internal error: commit without a manifest"))?;
-        // Re-read the index now, so entries other copies added meanwhile are kept.
+        // Read-modify-write under the exclusive lock: entries other copies commit at the same
+        // time are kept, and a reader sees the old index or the new one (atomic rename).
+        let _lock = self.lock(Mode::Exclusive)?;
         let mut index = if self.name.path.join("index.json").exists() {
             parse_index(&self.files.read_index()?)?
         } else {
             empty_index()
         };
         add_manifest(&mut index, desc);
+        if !self.shared_blobs {
+            // Half-written blobs of copies that were killed (a shared blob directory is not
+            // guarded by this layout's lock, so it is left alone).
+            cleanup::sweep_stale_temp_files(&self.files.blobs);
+        }
+        cleanup::sweep_stale_index_files(&self.name.path);
         fsutil::write_file_atomic(&self.name.path.join("oci-layout"), LAYOUT_FILE_CONTENT)?;
         fsutil::write_file_atomic(
             &self.name.path.join("index.json"),

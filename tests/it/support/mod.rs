@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod connect_proxy;
 pub mod dockerd;
 pub mod engine;
 pub mod fixtures;

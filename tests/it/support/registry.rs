@@ -26,14 +26,19 @@ pub fn free_port() -> u16 {
 }
 
 fn wait_for_port(port: u16) {
+    wait_for_addr("127.0.0.1", port)
+}
+
+/// Waits until something listens on `ip:port` (a peer that has no readiness signal).
+pub fn wait_for_addr(ip: &str, port: u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        if TcpStream::connect((ip, port)).is_ok() {
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("nothing listens on 127.0.0.1:{port}");
+    panic!("nothing listens on {ip}:{port}");
 }
 
 fn openssl(args: &[&str], dir: &Path) {
@@ -185,6 +190,10 @@ impl Certs {
 #[derive(Default)]
 pub struct Options {
     pub tls: bool,
+    /// TLS with this certificate and key (PEM) instead of the test CA's.
+    pub tls_cert: Option<(PathBuf, PathBuf)>,
+    /// Listen on this loopback address instead of 127.0.0.1.
+    pub listen_ip: Option<&'static str>,
     /// With `tls`: client certificates from the test CA are required.
     pub client_certs: bool,
     /// htpasswd Basic auth with this user and password.
@@ -222,7 +231,15 @@ impl Registry {
         }
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let mut http = format!("  addr: 127.0.0.1:{port}\n");
+        let ip = opts.listen_ip.unwrap_or("127.0.0.1");
+        let mut http = format!("  addr: {ip}:{port}\n");
+        if let Some((cert, key)) = &opts.tls_cert {
+            http.push_str(&format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                cert.display(),
+                key.display()
+            ));
+        }
         let certs = opts.tls.then(|| Certs::make(&dir.path().join("tls")));
         if let Some(c) = &certs {
             http.push_str(&format!(
@@ -274,9 +291,9 @@ impl Registry {
             .stderr(log)
             .spawn()
             .expect("starting docker-registry");
-        wait_for_port(port);
+        wait_for_addr(ip, port);
         Some(Registry {
-            host: format!("127.0.0.1:{port}"),
+            host: format!("{ip}:{port}"),
             port,
             dir,
             certs,
@@ -547,6 +564,22 @@ pub enum ProxyMode {
     PageTags(usize),
     /// Cuts the connection of the first full blob GET after this many response bytes.
     CutFirstBlobAfter(usize),
+    /// Stops forwarding the first full blob GET after this many response bytes, keeping
+    /// the connection open (a registry that stalls mid-body); counted in `cuts`.
+    StallFirstBlobAfter(usize),
+    /// Flips the byte at this offset of the first full blob GET's response (a broken
+    /// cache on the way); the rest passes unchanged.
+    CorruptFirstBlobAt(usize),
+    /// Never answers the first request whose line contains this (a registry that stalls
+    /// before its headers); later ones pass.
+    StallFirst(&'static str),
+    /// Answers every request whose line contains `path` with `head` (status line and
+    /// headers, without Content-Length) and `body`, instead of forwarding it.
+    Serve {
+        path: String,
+        head: String,
+        body: Vec<u8>,
+    },
     /// Answers the first `times` requests whose line contains `path` with this raw status
     /// line and headers (e.g. `503 Service Unavailable`) instead of forwarding them.
     Refuse {
@@ -557,10 +590,18 @@ pub enum ProxyMode {
     },
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BudgetAction {
+    Cut,
+    Stall,
+    Corrupt,
+}
+
 /// A TCP proxy in front of a registry, for requests without bodies (GET/HEAD).
 pub struct Proxy {
     pub port: u16,
-    /// Requests answered by the proxy itself (`ProxyMode::Refuse`).
+    /// Requests answered by the proxy itself (`ProxyMode::Refuse`); for the blob modes,
+    /// full blob GETs seen.
     pub refused: Arc<AtomicUsize>,
     /// Blob GETs that carried a `Range` header.
     pub range_requests: Arc<AtomicUsize>,
@@ -625,6 +666,11 @@ fn proxy_connection(
     let server = TcpStream::connect(("127.0.0.1", upstream))?;
     // Set when the request in flight is a blob GET to cut: how many bytes may pass.
     let budget: Arc<Mutex<Option<usize>>> = Arc::new(Mutex::new(None));
+    let action = match &mode {
+        ProxyMode::StallFirstBlobAfter(_) => BudgetAction::Stall,
+        ProxyMode::CorruptFirstBlobAt(_) => BudgetAction::Corrupt,
+        _ => BudgetAction::Cut,
+    };
     let (mut server_r, mut client_w) = (server.try_clone()?, client.try_clone()?);
     let (budget_r, cuts_r) = (budget.clone(), cuts.clone());
     let (client_sd, server_sd) = (client.try_clone()?, server.try_clone()?);
@@ -645,7 +691,25 @@ fn proxy_connection(
                     *left -= n;
                 }
             }
+            if cut && action == BudgetAction::Corrupt {
+                // Flip the byte at the budget's end and let everything else through.
+                buf[allowed.min(n - 1)] ^= 0xff;
+                *budget_r.lock().unwrap() = None;
+                cuts_r.fetch_add(1, Ordering::SeqCst);
+                if client_w.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+                continue;
+            }
             if client_w.write_all(&buf[..allowed]).is_err() {
+                break;
+            }
+            if cut && action == BudgetAction::Stall {
+                cuts_r.fetch_add(1, Ordering::SeqCst);
+                // Hold the connection silently until the client gives up on it.
+                let mut sink = [0u8; 1];
+                let _ = client_sd.try_clone().and_then(|mut c| c.read(&mut sink));
+                let _ = server_sd.shutdown(Shutdown::Both);
                 break;
             }
             if cut {
@@ -693,12 +757,39 @@ fn proxy_connection(
                     head[0] = head[0].replacen("/tags/list ", &format!("/tags/list?n={n} "), 1);
                 }
             }
-            ProxyMode::CutFirstBlobAfter(limit) => {
+            ProxyMode::CutFirstBlobAfter(limit)
+            | ProxyMode::StallFirstBlobAfter(limit)
+            | ProxyMode::CorruptFirstBlobAt(limit) => {
                 if is_blob_get && !has_range && cuts.load(Ordering::SeqCst) == 0 {
                     *budget.lock().unwrap() = Some(*limit);
                 }
+                if is_blob_get && !has_range {
+                    refused.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            ProxyMode::StallFirst(path) => {
+                if head[0].contains(path) && cuts.fetch_add(1, Ordering::SeqCst) == 0 {
+                    // Read nothing more and answer nothing: the client must give up.
+                    let mut sink = [0u8; 1];
+                    let _ = reader.get_mut().read(&mut sink);
+                    let _ = server_w.shutdown(Shutdown::Both);
+                    let _ = down.join();
+                    return Ok(());
+                }
             }
             ProxyMode::Refuse { .. } => {}
+            ProxyMode::Serve {
+                path,
+                head: h,
+                body,
+            } => {
+                if head[0].contains(path.as_str()) {
+                    let mut client_w = reader.get_ref().try_clone()?;
+                    write!(client_w, "{h}Content-Length: {}\r\n\r\n", body.len())?;
+                    client_w.write_all(body)?;
+                    continue;
+                }
+            }
         }
         if let ProxyMode::Refuse {
             path,

@@ -1,0 +1,77 @@
+# Mirroring between sites (issue: mirroring at scale): each registry sits behind a proxy that
+# delays every byte by 10 ms each way (a 20 ms round trip), so round trips cost what they
+# cost across a WAN.
+#  - wan-copy-cold: registry → registry copy of one 5-layer image, destination empty;
+#  - wan-sync-60-cold / -warm: 20 repositories × 3 tags (3 shared base layers + 2 own per
+#    image), sync --src yaml, destination empty / already up to date.
+# Also printed: requests sent through the proxies by each tool for the one-image copy, and the
+# round trips on its critical path, estimated as (wall at 20 ms − wall direct) / 20 ms.
+command -v docker-registry >/dev/null || { echo "bench needs docker-registry (./scripts/test.sh installs the peers)"; return 1; }
+
+WAN=$BENCH_DIR/wan
+rm -rf "$WAN"
+mkdir -p "$WAN"
+WSRC=$(bench_registry wan-src)
+WDST=$(bench_registry wan-dst)
+delay_proxy() { # upstream-host stats-file → prints the proxy's host:port
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  python3 scripts/bench/delay_proxy.py "$port" "${1##*:}" "${WAN_DELAY_MS:-10}" "$2" >/dev/null 2>&1 &
+  echo $! >>"$BENCH_DIR/registry.pids"
+  for _ in $(seq 100); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1',$port)).close()" 2>/dev/null && break
+    sleep 0.05
+  done
+  echo "127.0.0.1:$port"
+}
+PSRC=$(delay_proxy "$WSRC" "$WAN/src-stats.json")
+PDST=$(delay_proxy "$WDST" "$WAN/dst-stats.json")
+NT="--src-tls-verify=false --dest-tls-verify=false"
+
+SET=$BENCH_DIR/mirror-set
+[ -f "$SET/index.json" ] || python3 scripts/bench/make_mirror_set.py "$SET" 20 3
+Y=$WAN/sync.yaml
+printf '%s:\n  tls-verify: false\n  images:\n' "$PSRC" >"$Y"
+for r in $(seq -f '%02g' 0 19); do
+  for t in 0 1 2; do
+    "$SKIFF" --insecure-policy copy -q --dest-tls-verify=false "oci:$SET:r$r-t$t" "docker://$WSRC/wan/app$r:v$t"
+  done
+  echo "    wan/app$r: []" >>"$Y"
+done
+
+wipe_wdst="rm -rf $BENCH_DIR/registry-wan-dst/data/docker"
+one_copy() { # tool src-host dst-host
+  echo "$1 --insecure-policy copy -q $NT docker://$2/wan/app00:v0 docker://$3/one/app:v0"
+}
+bench_case wan-copy-cold "$wipe_wdst" "$(one_copy "$SKIFF" "$PSRC" "$PDST")" "$(one_copy skopeo "$PSRC" "$PDST")"
+
+# Requests and critical-path round trips of the one-image copy, per tool.
+requests_of() {
+  eval "$wipe_wdst"; : >"$WAN/src-stats.json"; : >"$WAN/dst-stats.json"
+  local t0 t1 t2
+  t0=$(date +%s.%N); sh -c "$(one_copy "$1" "$PSRC" "$PDST")"; t1=$(date +%s.%N)
+  eval "$wipe_wdst"; sh -c "$(one_copy "$1" "$WSRC" "$WDST")"; t2=$(date +%s.%N)
+  python3 - "$2" "$WAN" "$t0" "$t1" "$t2" <<'PY' | tee -a "$RESULTS"
+import json, sys
+name, d, t0, t1, t2 = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:])
+def load(p):
+    try:
+        return json.load(open(p))
+    except Exception:
+        return {"requests": 0, "connections": 0, "by_method": {}}
+s, t = load(f"{d}/src-stats.json"), load(f"{d}/dst-stats.json")
+rtts = ((t1 - t0) - (t2 - t1)) / 0.020
+print(f"  {name:<8} requests src {s['requests']:3d} {s['by_method']}  dst {t['requests']:3d} {t['by_method']}  "
+      f"critical-path round trips ~{rtts:4.1f}")
+PY
+}
+requests_of "$SKIFF" skiff
+requests_of skopeo skopeo
+
+wan_sync() { echo "$1 --insecure-policy sync --src yaml --dest docker $NT $Y $PDST/mirror"; }
+bench_case wan-sync-60-cold "$wipe_wdst" "$(wan_sync "$SKIFF")" "$(wan_sync skopeo)"
+sh -c "$(wan_sync "$SKIFF")" 2>/dev/null
+bench_case wan-sync-60-warm "true" "$(wan_sync "$SKIFF")" "$(wan_sync skopeo)"
+
+stop_bench_registries
+rm -rf "$WAN"

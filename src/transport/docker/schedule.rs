@@ -1,0 +1,155 @@
+//! What every client of one registry host in this process agrees on, so skiff's concurrency
+//! never races itself or hammers a registry that asked it to slow down:
+//!
+//! - a blob that one task is writing into a repository (uploading or mounting) is not probed
+//!   or written there by another task until that finishes: distribution answers a HEAD with
+//!   500 while another request is still writing the blob's link file;
+//! - a blob known to be in a repository (this process put, mounted or found it there) is not
+//!   asked for again: a second mount would rewrite its link file while another task's
+//!   manifest PUT reads it;
+//! - a 429 (or an exhausted rate limit) pauses the whole host's queue, not just one request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::digest::Digest;
+
+/// A blob in a repository.
+type LinkKey = (String, Digest);
+
+#[derive(Default)]
+pub struct Scheduler {
+    /// One lock per (repository, blob) being checked or written; entries go when unused.
+    links: Mutex<HashMap<LinkKey, Arc<tokio::sync::Mutex<()>>>>,
+    /// Blobs known to be in a repository, with their size there.
+    present: Mutex<HashMap<LinkKey, i64>>,
+    /// No request to the host starts before this.
+    paused_until: Mutex<Option<Instant>>,
+}
+
+/// Held while a task checks or writes one blob in one repository.
+pub struct LinkGuard {
+    scheduler: Arc<Scheduler>,
+    key: LinkKey,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for LinkGuard {
+    fn drop(&mut self) {
+        self.guard.take();
+        let mut links = self
+            .scheduler
+            .links
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        // Only the map holds the lock now: nobody waits for it, so it can go.
+        if links
+            .get(&self.key)
+            .is_some_and(|l| Arc::strong_count(l) == 1)
+        {
+            links.remove(&self.key);
+        }
+    }
+}
+
+impl Scheduler {
+    /// Waits until no other task of this process checks or writes `digest` in `repo`.
+    pub async fn link(self: &Arc<Self>, repo: &str, digest: &Digest) -> LinkGuard {
+        let key = (repo.to_string(), digest.clone());
+        let lock = {
+            let mut links = self.links.lock().unwrap_or_else(|e| e.into_inner());
+            links.entry(key.clone()).or_default().clone()
+        };
+        let guard = lock.lock_owned().await;
+        LinkGuard {
+            scheduler: self.clone(),
+            key,
+            guard: Some(guard),
+        }
+    }
+
+    /// Records that `digest` is in `repo`, `size` bytes long.
+    pub fn mark_present(&self, repo: &str, digest: &Digest, size: i64) {
+        let mut p = self.present.lock().unwrap_or_else(|e| e.into_inner());
+        p.insert((repo.to_string(), digest.clone()), size);
+    }
+
+    /// The size of `digest` in `repo`, when this process knows it is there.
+    pub fn known_present(&self, repo: &str, digest: &Digest) -> Option<i64> {
+        let p = self.present.lock().unwrap_or_else(|e| e.into_inner());
+        p.get(&(repo.to_string(), digest.clone())).copied()
+    }
+
+    /// Holds every request to the host for `wait` (longer pauses already set stay).
+    pub fn pause(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut p = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+        if p.is_none_or(|cur| cur < until) {
+            *p = Some(until);
+        }
+    }
+
+    /// Returns once the host is not paused.
+    pub async fn wait_if_paused(&self) {
+        loop {
+            let until = *self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+            match until {
+                Some(t) if t > Instant::now() => tokio::time::sleep_until(t.into()).await,
+                _ => return,
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
+        self.links.lock().unwrap().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn digest(c: char) -> Digest {
+        format!("sha256:{}", c.to_string().repeat(64))
+            .parse()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn one_blob_in_one_repository_at_a_time() {
+        let s = Arc::new(Scheduler::default());
+        let first = s.link("a/b", &digest('1')).await;
+        // Another repository, or another blob, does not wait.
+        let _other_repo = s.link("a/c", &digest('1')).await;
+        let _other_blob = s.link("a/b", &digest('2')).await;
+        let s2 = s.clone();
+        let waiter = tokio::spawn(async move {
+            let _g = s2.link("a/b", &digest('1')).await;
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        drop(first);
+        waiter.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn unused_locks_are_forgotten() {
+        let s = Arc::new(Scheduler::default());
+        for c in ['1', '2', '3'] {
+            drop(s.link("r", &digest(c)).await);
+        }
+        assert_eq!(s.tracked(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_pause_holds_until_the_longest_ends() {
+        let s = Scheduler::default();
+        let start = Instant::now();
+        s.pause(Duration::from_millis(150));
+        s.pause(Duration::from_millis(10));
+        s.wait_if_paused().await;
+        assert!(start.elapsed() >= Duration::from_millis(150));
+    }
+}
