@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--tls-verify', '--tls-verify', [CompletionResultType]::ParameterName, 'Deprecated in skopeo: kept so old scripts still parse')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'print the version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'print the version')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -52,6 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('standalone-sign', 'standalone-sign', [CompletionResultType]::ParameterValue, 'Create a signature using local files')
             [CompletionResult]::new('standalone-verify', 'standalone-verify', [CompletionResultType]::ParameterValue, 'Verify a signature using local files')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Synchronize one or more images from one location to another')
+            [CompletionResult]::new('untrusted-signature-dump-without-verification', 'untrusted-signature-dump-without-verification', [CompletionResultType]::ParameterValue, 'Dump contents of a signature WITHOUT VERIFYING IT')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -69,6 +71,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--user-agent-prefix', '--user-agent-prefix', [CompletionResultType]::ParameterName, 'prefix to add to the User-Agent of registry requests')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('bash', 'bash', [CompletionResultType]::ParameterValue, 'Generate the completion script for bash')
@@ -93,6 +96,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--no-descriptions', '--no-descriptions', [CompletionResultType]::ParameterName, 'disable completion descriptions')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -112,6 +116,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--no-descriptions', '--no-descriptions', [CompletionResultType]::ParameterName, 'disable completion descriptions')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -131,6 +136,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--no-descriptions', '--no-descriptions', [CompletionResultType]::ParameterName, 'disable completion descriptions')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -150,6 +156,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--no-descriptions', '--no-descriptions', [CompletionResultType]::ParameterName, 'disable completion descriptions')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -243,6 +250,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'copy every image of a list, and the list')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -273,6 +281,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--no-creds', '--no-creds', [CompletionResultType]::ParameterName, 'access the registry anonymously')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -293,6 +302,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--user-agent-prefix', '--user-agent-prefix', [CompletionResultType]::ParameterName, 'prefix to add to the User-Agent of registry requests')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -329,6 +339,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--no-tags', '--no-tags', [CompletionResultType]::ParameterName, 'do not list the repository''s tags in the output')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -359,6 +370,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--no-creds', '--no-creds', [CompletionResultType]::ParameterName, 'access the registry anonymously')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -389,6 +401,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--no-creds', '--no-creds', [CompletionResultType]::ParameterName, 'access the registry anonymously')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -419,6 +432,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'print more details')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -442,6 +456,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'remove the credentials of every registry in the credentials file')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -460,6 +475,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--user-agent-prefix', '--user-agent-prefix', [CompletionResultType]::ParameterName, 'prefix to add to the User-Agent of registry requests')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -481,6 +497,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--user-agent-prefix', '--user-agent-prefix', [CompletionResultType]::ParameterName, 'prefix to add to the User-Agent of registry requests')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -500,6 +517,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--user-agent-prefix', '--user-agent-prefix', [CompletionResultType]::ParameterName, 'prefix to add to the User-Agent of registry requests')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -563,6 +581,26 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--keep-going', '--keep-going', [CompletionResultType]::ParameterName, 'go on after an image fails to copy')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'skiff;untrusted-signature-dump-without-verification' {
+            [CompletionResult]::new('--command-timeout', '--command-timeout', [CompletionResultType]::ParameterName, 'give up on the command after DURATION')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)')
+            [CompletionResult]::new('--override-arch', '--override-arch', [CompletionResultType]::ParameterName, 'choose images for ARCH instead of this machine''s architecture')
+            [CompletionResult]::new('--override-os', '--override-os', [CompletionResultType]::ParameterName, 'choose images for OS instead of this machine''s OS')
+            [CompletionResult]::new('--override-variant', '--override-variant', [CompletionResultType]::ParameterName, 'choose images for VARIANT instead of this machine''s architecture variant')
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'path of the trust policy file')
+            [CompletionResult]::new('--registries.d', '--registries.d', [CompletionResultType]::ParameterName, 'read registry configuration (e.g. signature storage) from DIR')
+            [CompletionResult]::new('--registries-conf', '--registries-conf', [CompletionResultType]::ParameterName, 'registries-conf')
+            [CompletionResult]::new('--tmpdir', '--tmpdir', [CompletionResultType]::ParameterName, 'directory for temporary files')
+            [CompletionResult]::new('--tls-details', '--tls-details', [CompletionResultType]::ParameterName, 'path to a containers-tls-details.yaml file (minimum TLS version, cipher suites, named groups)')
+            [CompletionResult]::new('--user-agent-prefix', '--user-agent-prefix', [CompletionResultType]::ParameterName, 'prefix to add to the User-Agent of registry requests')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
+            [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -581,6 +619,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('standalone-sign', 'standalone-sign', [CompletionResultType]::ParameterValue, 'Create a signature using local files')
             [CompletionResult]::new('standalone-verify', 'standalone-verify', [CompletionResultType]::ParameterValue, 'Verify a signature using local files')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Synchronize one or more images from one location to another')
+            [CompletionResult]::new('untrusted-signature-dump-without-verification', 'untrusted-signature-dump-without-verification', [CompletionResultType]::ParameterValue, 'Dump contents of a signature WITHOUT VERIFYING IT')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -637,6 +676,9 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             break
         }
         'skiff;help;sync' {
+            break
+        }
+        'skiff;help;untrusted-signature-dump-without-verification' {
             break
         }
         'skiff;help;help' {

@@ -58,6 +58,9 @@ _skiff() {
             skiff,sync)
                 cmd="skiff__subcmd__sync"
                 ;;
+            skiff,untrusted-signature-dump-without-verification)
+                cmd="skiff__subcmd__untrusted__subcmd__signature__subcmd__dump__subcmd__without__subcmd__verification"
+                ;;
             skiff__subcmd__completion,bash)
                 cmd="skiff__subcmd__completion__subcmd__bash"
                 ;;
@@ -130,6 +133,9 @@ _skiff() {
             skiff__subcmd__help,sync)
                 cmd="skiff__subcmd__help__subcmd__sync"
                 ;;
+            skiff__subcmd__help,untrusted-signature-dump-without-verification)
+                cmd="skiff__subcmd__help__subcmd__untrusted__subcmd__signature__subcmd__dump__subcmd__without__subcmd__verification"
+                ;;
             skiff__subcmd__help__subcmd__completion,bash)
                 cmd="skiff__subcmd__help__subcmd__completion__subcmd__bash"
                 ;;
@@ -149,7 +155,7 @@ _skiff() {
 
     case "${cmd}" in
         skiff)
-            opts="-v -h --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --tls-verify --version --help completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help"
+            opts="-v -h --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --tls-verify --version --help completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -211,7 +217,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__completion)
-            opts="-h --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help bash fish powershell zsh help"
+            opts="-h --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help bash fish powershell zsh help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -269,7 +275,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__completion__subcmd__bash)
-            opts="-h --no-descriptions --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-h --no-descriptions --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -327,7 +333,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__completion__subcmd__fish)
-            opts="-h --no-descriptions --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-h --no-descriptions --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,7 +475,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__completion__subcmd__powershell)
-            opts="-h --no-descriptions --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-h --no-descriptions --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -527,7 +533,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__completion__subcmd__zsh)
-            opts="-h --no-descriptions --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-h --no-descriptions --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -585,7 +591,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__copy)
-            opts="-f -q -a -h --authfile --src-authfile --dest-authfile --src-creds --src-username --src-password --src-registry-token --src-cert-dir --src-tls-verify --src-no-creds --src-shared-blob-dir --src-daemon-host --dest-creds --dest-username --dest-password --dest-registry-token --dest-cert-dir --dest-tls-verify --dest-no-creds --dest-shared-blob-dir --dest-daemon-host --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-format --dest-compress-level --dest-precompute-digests --dest-force-compress-format --tls-verify --retry-times --retry-delay --remove-signatures --sign-by --sign-by-sq-fingerprint --sign-by-sigstore --sign-by-sigstore-private-key --sign-passphrase-file --format --preserve-digests --additional-tag --quiet --all --multi-arch --sign-identity --digestfile --encryption-key --encrypt-layer --decryption-key --image-parallel-copies --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-f -q -a -h --authfile --src-authfile --dest-authfile --src-creds --src-username --src-password --src-registry-token --src-cert-dir --src-tls-verify --src-no-creds --src-shared-blob-dir --src-daemon-host --dest-creds --dest-username --dest-password --dest-registry-token --dest-cert-dir --dest-tls-verify --dest-no-creds --dest-shared-blob-dir --dest-daemon-host --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-format --dest-compress-level --dest-precompute-digests --dest-force-compress-format --tls-verify --retry-times --retry-delay --remove-signatures --sign-by --sign-by-sq-fingerprint --sign-by-sigstore --sign-by-sigstore-private-key --sign-passphrase-file --format --preserve-digests --additional-tag --quiet --all --multi-arch --sign-identity --digestfile --encryption-key --encrypt-layer --decryption-key --image-parallel-copies --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -799,7 +805,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__delete)
-            opts="-h --authfile --creds --username --password --registry-token --cert-dir --tls-verify --no-creds --shared-blob-dir --daemon-host --retry-times --retry-delay --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-h --authfile --creds --username --password --registry-token --cert-dir --tls-verify --no-creds --shared-blob-dir --daemon-host --retry-times --retry-delay --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -901,7 +907,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__generate__subcmd__sigstore__subcmd__key)
-            opts="-h --output-prefix --passphrase-file --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-h --output-prefix --passphrase-file --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -967,7 +973,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__help)
-            opts="completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help"
+            opts="completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1232,8 +1238,22 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__help__subcmd__untrusted__subcmd__signature__subcmd__dump__subcmd__without__subcmd__verification)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__inspect)
-            opts="-f -n -h --authfile --creds --username --password --registry-token --cert-dir --tls-verify --no-creds --shared-blob-dir --daemon-host --retry-times --retry-delay --raw --config --format --no-tags --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-f -n -h --authfile --creds --username --password --registry-token --cert-dir --tls-verify --no-creds --shared-blob-dir --daemon-host --retry-times --retry-delay --raw --config --format --no-tags --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1343,7 +1363,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__layers)
-            opts="-h --authfile --creds --username --password --registry-token --cert-dir --tls-verify --no-creds --shared-blob-dir --daemon-host --retry-times --retry-delay --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-h --authfile --creds --username --password --registry-token --cert-dir --tls-verify --no-creds --shared-blob-dir --daemon-host --retry-times --retry-delay --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1445,7 +1465,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__list__subcmd__tags)
-            opts="-h --authfile --creds --username --password --registry-token --cert-dir --tls-verify --no-creds --shared-blob-dir --daemon-host --retry-times --retry-delay --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-h --authfile --creds --username --password --registry-token --cert-dir --tls-verify --no-creds --shared-blob-dir --daemon-host --retry-times --retry-delay --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1547,7 +1567,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__login)
-            opts="-p -u -v -h --authfile --compat-auth-file --cert-dir --get-login --password --password-stdin --tls-verify --username --verbose --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-p -u -v -h --authfile --compat-auth-file --cert-dir --get-login --password --password-stdin --tls-verify --username --verbose --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1637,7 +1657,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__logout)
-            opts="-a -h --all --authfile --compat-auth-file --tls-verify --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-a -h --all --authfile --compat-auth-file --tls-verify --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1707,7 +1727,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__manifest__subcmd__digest)
-            opts="-h --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-h --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1765,7 +1785,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__standalone__subcmd__sign)
-            opts="-o -h --output --passphrase-file --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-o -h --output --passphrase-file --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1835,7 +1855,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__standalone__subcmd__verify)
-            opts="-h --public-key-file --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-h --public-key-file --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1897,7 +1917,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__sync)
-            opts="-f -s -d -a -h --authfile --src-authfile --dest-authfile --src-creds --src-username --src-password --src-registry-token --src-cert-dir --src-tls-verify --src-no-creds --src-shared-blob-dir --src-daemon-host --dest-creds --dest-username --dest-password --dest-registry-token --dest-cert-dir --dest-tls-verify --dest-no-creds --dest-shared-blob-dir --dest-daemon-host --tls-verify --retry-times --retry-delay --remove-signatures --sign-by --sign-by-sq-fingerprint --sign-by-sigstore --sign-by-sigstore-private-key --sign-passphrase-file --format --preserve-digests --src --dest --scoped --append-suffix --all --dry-run --keep-going --digestfile --parallel-images --command-timeout --debug --idle-timeout --insecure-policy --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-f -s -d -a -h --authfile --src-authfile --dest-authfile --src-creds --src-username --src-password --src-registry-token --src-cert-dir --src-tls-verify --src-no-creds --src-shared-blob-dir --src-daemon-host --dest-creds --dest-username --dest-password --dest-registry-token --dest-cert-dir --dest-tls-verify --dest-no-creds --dest-shared-blob-dir --dest-daemon-host --tls-verify --retry-times --retry-delay --remove-signatures --sign-by --sign-by-sq-fingerprint --sign-by-sigstore --sign-by-sigstore-private-key --sign-passphrase-file --format --preserve-digests --src --dest --scoped --append-suffix --all --dry-run --keep-going --digestfile --parallel-images --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2047,6 +2067,64 @@ _skiff() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registries-conf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__untrusted__subcmd__signature__subcmd__dump__subcmd__without__subcmd__verification)
+            opts="-h --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_skiff_global_optspecs
-    string join \n command-timeout= debug idle-timeout= insecure-policy override-arch= override-os= override-variant= policy= registries.d= registries-conf= tmpdir= tls-details= user-agent-prefix= tls-verify= v/version h/help
+    string join \n command-timeout= debug idle-timeout= insecure-policy require-signed override-arch= override-os= override-variant= policy= registries.d= registries-conf= tmpdir= tls-details= user-agent-prefix= tls-verify= v/version h/help
 end
 
 function __fish_skiff_needs_command
@@ -38,6 +38,7 @@ complete -c skiff -n "__fish_skiff_needs_command" -l user-agent-prefix -d 'prefi
 complete -c skiff -n "__fish_skiff_needs_command" -l tls-verify -d 'Deprecated in skopeo: kept so old scripts still parse' -r
 complete -c skiff -n "__fish_skiff_needs_command" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_needs_command" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_needs_command" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_needs_command" -s v -l version -d 'print the version'
 complete -c skiff -n "__fish_skiff_needs_command" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "completion" -d 'Generate the shell completion script for bash, fish, powershell or zsh'
@@ -53,6 +54,7 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "manifest-digest" -d 'Co
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "standalone-sign" -d 'Create a signature using local files'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "standalone-verify" -d 'Verify a signature using local files'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "sync" -d 'Synchronize one or more images from one location to another'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "untrusted-signature-dump-without-verification" -d 'Dump contents of a signature WITHOUT VERIFYING IT'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and not __fish_seen_subcommand_from bash fish powershell zsh help" -l command-timeout -d 'give up on the command after DURATION' -r
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and not __fish_seen_subcommand_from bash fish powershell zsh help" -l idle-timeout -d 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)' -r
@@ -67,6 +69,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand completion; and not __fish_s
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and not __fish_seen_subcommand_from bash fish powershell zsh help" -l user-agent-prefix -d 'prefix to add to the User-Agent of registry requests' -r
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and not __fish_seen_subcommand_from bash fish powershell zsh help" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and not __fish_seen_subcommand_from bash fish powershell zsh help" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand completion; and not __fish_seen_subcommand_from bash fish powershell zsh help" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and not __fish_seen_subcommand_from bash fish powershell zsh help" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and not __fish_seen_subcommand_from bash fish powershell zsh help" -f -a "bash" -d 'Generate the completion script for bash'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and not __fish_seen_subcommand_from bash fish powershell zsh help" -f -a "fish" -d 'Generate the completion script for fish'
@@ -87,6 +90,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from bash" -l no-descriptions -d 'disable completion descriptions'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from bash" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from bash" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from bash" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from bash" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from fish" -l command-timeout -d 'give up on the command after DURATION' -r
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from fish" -l idle-timeout -d 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)' -r
@@ -102,6 +106,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from fish" -l no-descriptions -d 'disable completion descriptions'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from fish" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from fish" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from fish" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from fish" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from powershell" -l command-timeout -d 'give up on the command after DURATION' -r
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from powershell" -l idle-timeout -d 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)' -r
@@ -117,6 +122,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from powershell" -l no-descriptions -d 'disable completion descriptions'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from powershell" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from powershell" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from powershell" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from powershell" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from zsh" -l command-timeout -d 'give up on the command after DURATION' -r
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from zsh" -l idle-timeout -d 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)' -r
@@ -132,6 +138,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from zsh" -l no-descriptions -d 'disable completion descriptions'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from zsh" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from zsh" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from zsh" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from zsh" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from help" -f -a "bash" -d 'Generate the completion script for bash'
 complete -c skiff -n "__fish_skiff_using_subcommand completion; and __fish_seen_subcommand_from help" -f -a "fish" -d 'Generate the completion script for fish'
@@ -200,6 +207,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand copy" -s q -l quiet -d 'do n
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -s a -l all -d 'copy every image of a list, and the list'
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand copy" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand delete" -l authfile -d 'path of the registry credentials file (default ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand delete" -l creds -d 'Use USERNAME[:PASSWORD] to access the registry' -r
@@ -226,6 +234,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand delete" -l user-agent-prefix
 complete -c skiff -n "__fish_skiff_using_subcommand delete" -l no-creds -d 'access the registry anonymously'
 complete -c skiff -n "__fish_skiff_using_subcommand delete" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand delete" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand delete" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand generate-sigstore-key" -l output-prefix -d 'write the keys to PREFIX.pub and PREFIX.private' -r
 complete -c skiff -n "__fish_skiff_using_subcommand generate-sigstore-key" -l passphrase-file -d 'read the private key\'s passphrase from PATH' -r -F
@@ -242,6 +251,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand generate-sigstore-key" -l tl
 complete -c skiff -n "__fish_skiff_using_subcommand generate-sigstore-key" -l user-agent-prefix -d 'prefix to add to the User-Agent of registry requests' -r
 complete -c skiff -n "__fish_skiff_using_subcommand generate-sigstore-key" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand generate-sigstore-key" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand generate-sigstore-key" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand generate-sigstore-key" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l authfile -d 'path of the registry credentials file (default ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l creds -d 'Use USERNAME[:PASSWORD] to access the registry' -r
@@ -272,6 +282,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l config -d 'print
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -s n -l no-tags -d 'do not list the repository\'s tags in the output'
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand layers" -l authfile -d 'path of the registry credentials file (default ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand layers" -l creds -d 'Use USERNAME[:PASSWORD] to access the registry' -r
@@ -298,6 +309,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand layers" -l user-agent-prefix
 complete -c skiff -n "__fish_skiff_using_subcommand layers" -l no-creds -d 'access the registry anonymously'
 complete -c skiff -n "__fish_skiff_using_subcommand layers" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand layers" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand layers" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand layers" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand list-tags" -l authfile -d 'path of the registry credentials file (default ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand list-tags" -l creds -d 'Use USERNAME[:PASSWORD] to access the registry' -r
@@ -324,6 +336,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand list-tags" -l user-agent-pre
 complete -c skiff -n "__fish_skiff_using_subcommand list-tags" -l no-creds -d 'access the registry anonymously'
 complete -c skiff -n "__fish_skiff_using_subcommand list-tags" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand list-tags" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand list-tags" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand list-tags" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand login" -l authfile -d 'path of the credentials file ($REGISTRY_AUTH_FILE overrides the default)' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand login" -l compat-auth-file -d 'also write credentials to this Docker-compatible file' -r -F
@@ -347,6 +360,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand login" -l password-stdin -d 
 complete -c skiff -n "__fish_skiff_using_subcommand login" -s v -l verbose -d 'print more details'
 complete -c skiff -n "__fish_skiff_using_subcommand login" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand login" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand login" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand login" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand logout" -l authfile -d 'path of the credentials file ($REGISTRY_AUTH_FILE overrides the default)' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand logout" -l compat-auth-file -d 'also remove credentials from this Docker-compatible file' -r -F
@@ -365,6 +379,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand logout" -l user-agent-prefix
 complete -c skiff -n "__fish_skiff_using_subcommand logout" -s a -l all -d 'remove the credentials of every registry in the credentials file'
 complete -c skiff -n "__fish_skiff_using_subcommand logout" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand logout" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand logout" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand manifest-digest" -l command-timeout -d 'give up on the command after DURATION' -r
 complete -c skiff -n "__fish_skiff_using_subcommand manifest-digest" -l idle-timeout -d 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)' -r
@@ -379,6 +394,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand manifest-digest" -l tls-deta
 complete -c skiff -n "__fish_skiff_using_subcommand manifest-digest" -l user-agent-prefix -d 'prefix to add to the User-Agent of registry requests' -r
 complete -c skiff -n "__fish_skiff_using_subcommand manifest-digest" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand manifest-digest" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand manifest-digest" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand manifest-digest" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand standalone-sign" -s o -l output -d 'write the signature to SIGNATURE' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand standalone-sign" -l passphrase-file -d 'read the key\'s passphrase from PATH' -r -F
@@ -395,6 +411,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand standalone-sign" -l tls-deta
 complete -c skiff -n "__fish_skiff_using_subcommand standalone-sign" -l user-agent-prefix -d 'prefix to add to the User-Agent of registry requests' -r
 complete -c skiff -n "__fish_skiff_using_subcommand standalone-sign" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand standalone-sign" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand standalone-sign" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand standalone-sign" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand standalone-verify" -l public-key-file -d 'verify with the public keys in PATH' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand standalone-verify" -l command-timeout -d 'give up on the command after DURATION' -r
@@ -410,6 +427,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand standalone-verify" -l tls-de
 complete -c skiff -n "__fish_skiff_using_subcommand standalone-verify" -l user-agent-prefix -d 'prefix to add to the User-Agent of registry requests' -r
 complete -c skiff -n "__fish_skiff_using_subcommand standalone-verify" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand standalone-verify" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand standalone-verify" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand standalone-verify" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l authfile -d 'path of the registry credentials file (default ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l src-authfile -d 'path of the registry credentials file (source)' -r -F
@@ -465,21 +483,38 @@ complete -c skiff -n "__fish_skiff_using_subcommand sync" -l dry-run -d 'show wh
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l keep-going -d 'go on after an image fails to copy'
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand sync" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "completion" -d 'Generate the shell completion script for bash, fish, powershell or zsh'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "copy" -d 'Copy an IMAGE-NAME from one location to another'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "delete" -d 'Delete image IMAGE-NAME'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "generate-sigstore-key" -d 'Generate a sigstore public/private key pair'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "inspect" -d 'Inspect image IMAGE-NAME'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "layers" -d 'Get layers of IMAGE-NAME (deprecated in skopeo in favor of copy)'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "list-tags" -d 'List the tags of the repository or archive SOURCE-IMAGE'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "login" -d 'Log in to a container registry'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "logout" -d 'Log out of a container registry'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "manifest-digest" -d 'Compute the manifest digest of a file'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "standalone-sign" -d 'Create a signature using local files'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "standalone-verify" -d 'Verify a signature using local files'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "sync" -d 'Synchronize one or more images from one location to another'
-complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c skiff -n "__fish_skiff_using_subcommand untrusted-signature-dump-without-verification" -l command-timeout -d 'give up on the command after DURATION' -r
+complete -c skiff -n "__fish_skiff_using_subcommand untrusted-signature-dump-without-verification" -l idle-timeout -d 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand untrusted-signature-dump-without-verification" -l override-arch -d 'choose images for ARCH instead of this machine\'s architecture' -r
+complete -c skiff -n "__fish_skiff_using_subcommand untrusted-signature-dump-without-verification" -l override-os -d 'choose images for OS instead of this machine\'s OS' -r
+complete -c skiff -n "__fish_skiff_using_subcommand untrusted-signature-dump-without-verification" -l override-variant -d 'choose images for VARIANT instead of this machine\'s architecture variant' -r
+complete -c skiff -n "__fish_skiff_using_subcommand untrusted-signature-dump-without-verification" -l policy -d 'path of the trust policy file' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand untrusted-signature-dump-without-verification" -l registries.d -d 'read registry configuration (e.g. signature storage) from DIR' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand untrusted-signature-dump-without-verification" -l registries-conf -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand untrusted-signature-dump-without-verification" -l tmpdir -d 'directory for temporary files' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand untrusted-signature-dump-without-verification" -l tls-details -d 'path to a containers-tls-details.yaml file (minimum TLS version, cipher suites, named groups)' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand untrusted-signature-dump-without-verification" -l user-agent-prefix -d 'prefix to add to the User-Agent of registry requests' -r
+complete -c skiff -n "__fish_skiff_using_subcommand untrusted-signature-dump-without-verification" -l debug -d 'print debugging information'
+complete -c skiff -n "__fish_skiff_using_subcommand untrusted-signature-dump-without-verification" -l insecure-policy -d 'do not consult the trust policy'
+complete -c skiff -n "__fish_skiff_using_subcommand untrusted-signature-dump-without-verification" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
+complete -c skiff -n "__fish_skiff_using_subcommand untrusted-signature-dump-without-verification" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help" -f -a "completion" -d 'Generate the shell completion script for bash, fish, powershell or zsh'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help" -f -a "copy" -d 'Copy an IMAGE-NAME from one location to another'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help" -f -a "delete" -d 'Delete image IMAGE-NAME'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help" -f -a "generate-sigstore-key" -d 'Generate a sigstore public/private key pair'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help" -f -a "inspect" -d 'Inspect image IMAGE-NAME'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help" -f -a "layers" -d 'Get layers of IMAGE-NAME (deprecated in skopeo in favor of copy)'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help" -f -a "list-tags" -d 'List the tags of the repository or archive SOURCE-IMAGE'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help" -f -a "login" -d 'Log in to a container registry'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help" -f -a "logout" -d 'Log out of a container registry'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help" -f -a "manifest-digest" -d 'Compute the manifest digest of a file'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help" -f -a "standalone-sign" -d 'Create a signature using local files'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help" -f -a "standalone-verify" -d 'Verify a signature using local files'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help" -f -a "sync" -d 'Synchronize one or more images from one location to another'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help" -f -a "untrusted-signature-dump-without-verification" -d 'Dump contents of a signature WITHOUT VERIFYING IT'
+complete -c skiff -n "__fish_skiff_using_subcommand help; and not __fish_seen_subcommand_from completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c skiff -n "__fish_skiff_using_subcommand help; and __fish_seen_subcommand_from completion" -f -a "bash" -d 'Generate the completion script for bash'
 complete -c skiff -n "__fish_skiff_using_subcommand help; and __fish_seen_subcommand_from completion" -f -a "fish" -d 'Generate the completion script for fish'
 complete -c skiff -n "__fish_skiff_using_subcommand help; and __fish_seen_subcommand_from completion" -f -a "powershell" -d 'Generate the completion script for powershell'

@@ -13,9 +13,11 @@ peers=(
   "dockerd:docker.io"
   "htpasswd:apache2-utils"
   "openssl:openssl"
+  "gpg:gnupg"
   "xz:xz-utils"
   "hyperfine:hyperfine"
   "man:man-db"
+  "getfattr:attr"
 )
 missing=()
 for p in "${peers[@]}"; do

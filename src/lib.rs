@@ -22,3 +22,6 @@ pub mod sync;
 pub mod template;
 pub mod transport;
 pub mod types;
+
+#[cfg(test)]
+mod oracle_fixture;

@@ -75,6 +75,12 @@ pub struct GlobalFlags {
     #[arg(
         long,
         global = true,
+        help = "require any pulled image to be signed, whatever the trust policy says"
+    )]
+    pub require_signed: bool,
+    #[arg(
+        long,
+        global = true,
         value_name = "ARCH",
         help = "choose images for ARCH instead of this machine's architecture"
     )]
@@ -171,6 +177,9 @@ pub enum Command {
     StandaloneVerify(other::StandaloneVerifyArgs),
     /// Synchronize one or more images from one location to another
     Sync(sync::SyncArgs),
+    /// Dump contents of a signature WITHOUT VERIFYING IT
+    #[command(hide = true)]
+    UntrustedSignatureDumpWithoutVerification(other::UntrustedSignatureDumpArgs),
 }
 
 impl GlobalFlags {
@@ -196,8 +205,10 @@ impl GlobalFlags {
         if self.insecure_policy {
             return Ok(Policy::insecure_accept_anything());
         }
-        Policy::load(self.policy.as_deref())
-            .map_err(|e| anyhow::anyhow!("Error loading trust policy: {e:#}"))
+        let mut policy = Policy::load(self.policy.as_deref())
+            .map_err(|e| anyhow::anyhow!("Error loading trust policy: {e:#}"))?;
+        policy.require_signed = self.require_signed;
+        Ok(policy)
     }
 }
 
@@ -227,6 +238,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             path,
         )?);
     }
+    if g.insecure_policy && g.require_signed {
+        anyhow::bail!("--insecure-policy and --require-signed are mutually exclusive");
+    }
     let Some(command) = cli.command else {
         // skopeo's words and status.
         anyhow::bail!("Missing command 'skiff COMMAND'\nTry 'skiff --help' for more information");
@@ -245,6 +259,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::StandaloneSign(a) => a.run(),
         Command::StandaloneVerify(a) => a.run(),
         Command::Sync(a) => a.run(g).await,
+        Command::UntrustedSignatureDumpWithoutVerification(a) => a.run(),
     }
 }
 

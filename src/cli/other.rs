@@ -1,9 +1,11 @@
-//! Commands whose flags are all in place but whose work arrives with later transports:
-//! they parse exactly like skopeo's and then say plainly that they are not built yet.
+//! Signature commands on local files (`standalone-verify`, the hidden
+//! `untrusted-signature-dump-without-verification`), and the signing commands whose flags are
+//! in place but whose work is not built yet.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Result, anyhow, bail};
 use clap::Args;
 
 use crate::error::not_implemented;
@@ -58,9 +60,164 @@ pub struct StandaloneVerifyArgs {
 }
 
 impl StandaloneVerifyArgs {
+    /// Verifies SIGNATURE of MANIFEST as DOCKER-REFERENCE by one of KEY-FINGERPRINTS (a comma
+    /// separated list, or `any` key of `--public-key-file`), with skopeo's messages.
     pub fn run(self) -> Result<()> {
-        Err(not_implemented("standalone-verify"))
+        use crate::signature::openpgp;
+        let [manifest_path, expected_ref, fingerprints, signature_path] = &self.args[..] else {
+            bail!(
+                "Usage: skopeo standalone-verify manifest docker-reference key-fingerprint signature"
+            );
+        };
+        let expected: Vec<&str> = fingerprints.split(',').collect();
+        let any = expected == ["any"];
+        if self.public_key_file.is_none() && any {
+            bail!("Cannot use any fingerprint without a public key file");
+        }
+        let read = |what: &str, p: &str| {
+            std::fs::read(p).map_err(|e| {
+                anyhow!(
+                    "Error reading {what} from {p}: {}",
+                    crate::gotext::go_path_error("open", Path::new(p), &e)
+                )
+            })
+        };
+        let manifest = read("manifest", manifest_path)?;
+        let signature = read("signature", signature_path)?;
+        let keyring = match &self.public_key_file {
+            Some(p) => openpgp::Keyring::import(&[read("public keys", &p.to_string_lossy())?]),
+            None => openpgp::user_keyring(),
+        };
+        let expected: Vec<String> = if any {
+            keyring.fingerprints()
+        } else {
+            expected.iter().map(|s| s.to_string()).collect()
+        };
+        let verified = verify_standalone(&keyring, &signature, &manifest, expected_ref, &expected)
+            .map_err(|e| anyhow!("Error verifying signature: {e}"))?;
+        writeln!(
+            std::io::stdout(),
+            "Signature verified, digest {}",
+            verified.manifest_digest
+        )?;
+        Ok(())
     }
+}
+
+/// c/image's `VerifyDockerManifestSignature`: the key must be one of `expected`, the
+/// manifest must have the signed digest and the signed reference must equal `expected_ref`.
+fn verify_standalone(
+    keyring: &crate::signature::openpgp::Keyring,
+    signature: &[u8],
+    manifest: &[u8],
+    expected_ref: &str,
+    expected: &[String],
+) -> std::result::Result<crate::signature::simple::VerifiedSignature, String> {
+    use crate::reference::DockerReference;
+    use crate::signature::simple;
+    let expected_parsed =
+        DockerReference::parse_normalized_named(expected_ref).map_err(|e| e.to_string())?;
+    simple::verify_and_extract(
+        keyring,
+        signature,
+        &simple::AcceptanceRules {
+            key_identity: &|key| {
+                if expected.iter().any(|e| e == key) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "Signature by {key} does not match expected fingerprint {}",
+                        expected.join(",")
+                    ))
+                }
+            },
+            manifest_digest: &|digest| {
+                if simple::manifest_matches(manifest, digest)? {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "Signature for docker digest {} does not match",
+                        crate::gotext::go_quote(digest)
+                    ))
+                }
+            },
+            docker_reference: &|signed| {
+                let Ok(signed_parsed) = DockerReference::parse_normalized_named(signed) else {
+                    return Err(format!("Invalid docker reference {signed} in signature"));
+                };
+                if signed_parsed.to_string() == expected_parsed.to_string() {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "Docker reference {signed} does not match {expected_ref}"
+                    ))
+                }
+            },
+        },
+    )
+}
+
+#[derive(Args, Debug)]
+pub struct UntrustedSignatureDumpArgs {
+    #[arg(
+        value_name = "SIGNATURE",
+        help = "a signature file, printed as it claims to be, without any verification"
+    )]
+    pub args: Vec<String>,
+}
+
+impl UntrustedSignatureDumpArgs {
+    /// Prints what a signature claims, WITHOUT verifying it (skopeo's debugging command).
+    pub fn run(self) -> Result<()> {
+        use crate::signature::{openpgp, simple};
+        let [path] = &self.args[..] else {
+            bail!("Usage: skopeo untrusted-signature-dump-without-verification signature");
+        };
+        let blob = std::fs::read(path).map_err(|e| {
+            anyhow!(
+                "Error reading untrusted signature from {path}: {}",
+                crate::gotext::go_path_error("open", Path::new(path), &e)
+            )
+        })?;
+        let decoded = openpgp::untrusted_contents(&blob)
+            .and_then(|(contents, key_id)| simple::parse_payload(&contents).map(|p| (p, key_id)));
+        let (payload, key_id) =
+            decoded.map_err(|e| anyhow!("Error decoding untrusted signature: {e}"))?;
+        let timestamp = payload.timestamp.map(|t| {
+            let local = chrono::DateTime::from_timestamp(t, 0)
+                .unwrap_or(chrono::DateTime::UNIX_EPOCH)
+                .with_timezone(&chrono::Local);
+            crate::gojson::go_time_rfc3339nano(&local.fixed_offset())
+        });
+        let info = UntrustedInfo {
+            manifest_digest: payload.manifest_digest,
+            docker_reference: payload.docker_reference,
+            creator: payload.creator,
+            timestamp,
+            key_id,
+        };
+        writeln!(
+            std::io::stdout(),
+            "{}",
+            crate::gojson::to_string_pretty(&info)
+        )?;
+        Ok(())
+    }
+}
+
+/// c/image's `UntrustedSignatureInformation`, as Go's JSON encoder writes it.
+#[derive(serde::Serialize)]
+struct UntrustedInfo {
+    #[serde(rename = "UntrustedDockerManifestDigest")]
+    manifest_digest: String,
+    #[serde(rename = "UntrustedDockerReference")]
+    docker_reference: String,
+    #[serde(rename = "UntrustedCreatorID")]
+    creator: Option<String>,
+    #[serde(rename = "UntrustedTimestamp")]
+    timestamp: Option<String>,
+    #[serde(rename = "UntrustedShortKeyIdentifier")]
+    key_id: String,
 }
 
 #[derive(Args, Debug)]

@@ -184,6 +184,9 @@ fn subcommand_alone(name: &str) -> Option<clap::Command> {
         "standalone-sign" => other::StandaloneSignArgs::augment_args(c),
         "standalone-verify" => other::StandaloneVerifyArgs::augment_args(c),
         "sync" => sync::SyncArgs::augment_args(c),
+        "untrusted-signature-dump-without-verification" => {
+            other::UntrustedSignatureDumpArgs::augment_args(c)
+        }
         _ => return None,
     })
 }

@@ -117,13 +117,18 @@ impl Copier<'_> {
                 "Unexpectedly received a manifest list instead of a manifest for a single image"
             ));
         }
-        self.policy
-            .check_source(&crate::transport::policy_subject(self.src_name))
-            .context("Source image rejected")?;
+        let read_for_policy = self.check_policy(instance, &bytes).await?;
         let parsed = Manifest::parse(&bytes, &mime)
             .with_context(|| format!("initializing image from source {}", self.src_name))?;
         self.check_digest_pinned_destination(&bytes)?;
-        let signatures = self.source_signatures(instance).await?;
+        let signatures = self
+            .signatures_read_once(
+                instance,
+                read_for_policy,
+                "Getting image source signatures",
+                "Checking if image destination supports signatures",
+            )
+            .await?;
         let (bytes, mime, parsed) = self
             .layers_as_served(instance, bytes, mime, parsed, !signatures.is_empty())
             .await?;
@@ -309,16 +314,34 @@ impl Copier<'_> {
         Ok((Bytes::from(rewritten), mime, parsed))
     }
 
-    pub(crate) async fn source_signatures(
+    /// The trust policy's decision on the image at `instance` with manifest `bytes`
+    /// (c/image checks it before reading anything else of the image). Returns the signatures
+    /// it read, if it needed them.
+    async fn check_policy(
         &self,
         instance: Option<&Digest>,
-    ) -> Result<Vec<Signature>> {
-        self.signatures_with_messages(
-            instance,
-            "Getting image source signatures",
-            "Checking if image destination supports signatures",
-        )
-        .await
+        bytes: &[u8],
+    ) -> Result<Option<Vec<Signature>>> {
+        let subject = crate::transport::policy_subject(self.src_name);
+        let signatures = if self.policy.needs_signatures(&subject) {
+            Some(
+                self.src
+                    .signatures(instance)
+                    .await
+                    .map_err(|e| format!("{e:#}")),
+            )
+        } else {
+            None
+        };
+        self.policy
+            .evaluate(&crate::config::policy::PolicyImage {
+                subject: &subject,
+                docker_reference: self.src_name.docker_reference(),
+                manifest: bytes,
+                signatures: signatures.clone(),
+            })
+            .context("Source image rejected")?;
+        Ok(signatures.and_then(Result::ok))
     }
 
     pub(crate) async fn signatures_with_messages(
@@ -327,15 +350,31 @@ impl Copier<'_> {
         getting: &str,
         checking: &str,
     ) -> Result<Vec<Signature>> {
+        self.signatures_read_once(instance, None, getting, checking)
+            .await
+    }
+
+    /// The source's signatures to copy; `already_read` are those the policy check read, so
+    /// they are not fetched twice.
+    async fn signatures_read_once(
+        &self,
+        instance: Option<&Digest>,
+        already_read: Option<Vec<Signature>>,
+        getting: &str,
+        checking: &str,
+    ) -> Result<Vec<Signature>> {
         if self.options.remove_signatures {
             return Ok(Vec::new());
         }
         self.reporter.message(getting);
-        let sigs = self
-            .src
-            .signatures(instance)
-            .await
-            .context("reading signatures")?;
+        let sigs = match already_read {
+            Some(s) => s,
+            None => self
+                .src
+                .signatures(instance)
+                .await
+                .context("reading signatures")?,
+        };
         if !sigs.is_empty() {
             self.reporter.message(checking);
             if let Err(reason) = self.dest.properties().supports_signatures {

@@ -257,13 +257,16 @@ fn compression_round_trips() {
     let spec = ImageSpec::small(24);
     let raw_layers = spec.layers.clone();
     fixtures::write_oci(&src, "v1", &spec);
-    let (plain, _) = both(
+    let (plain, plain_theirs) = both(
         t.path(),
         "plain",
         &["--dest-decompress"],
         &format!("oci:{}:v1", src.display()),
         "dir",
     );
+    if let Some(theirs) = plain_theirs {
+        assert_same_tree(&plain, &theirs);
+    }
     let plain_name = format!("dir:{}", plain.display());
     let steps: [(&str, &[&str], &[u8], &str); 3] = [
         (
@@ -323,7 +326,7 @@ fn compression_round_trips() {
             assert_eq!(types(&m), types(&tm), "{label}");
         }
         // zstd → gzip recompression, then back to the original bytes.
-        let (back, _) = both(
+        let (back, back_theirs) = both(
             t.path(),
             &format!("{label}-back"),
             &["--dest-decompress"],
@@ -331,10 +334,14 @@ fn compression_round_trips() {
             "dir",
         );
         assert_same_tree(&back, &plain);
+        // skopeo reads skiff's layout (checking every digest) back to the same bytes.
+        if let Some(back_theirs) = back_theirs {
+            assert_same_tree(&back_theirs, &plain);
+        }
     }
     // Recompressing zstd layers to gzip on the way to another layout.
     let zstd_layout = t.path().join("zstd-skiff");
-    let (ours, _) = both(
+    let (ours, theirs) = both(
         t.path(),
         "rezip",
         &["--dest-compress-format", "gzip"],
@@ -343,6 +350,19 @@ fn compression_round_trips() {
     );
     let m = layout_manifest(&ours);
     assert_eq!(m["layers"][0]["mediaType"], fixtures::OCI_LAYER_GZIP);
+    // Both tools' gzip layers (skopeo's read from skiff's zstd layout) hold the original tars.
+    for layout in std::iter::once(&ours).chain(theirs.as_ref()) {
+        let m = layout_manifest(layout);
+        let layers = m["layers"].as_array().unwrap();
+        assert_eq!(layers.len(), raw_layers.len(), "{}", layout.display());
+        for (i, l) in layers.iter().enumerate() {
+            assert_eq!(l["mediaType"], fixtures::OCI_LAYER_GZIP);
+            let b = layout_blob(layout, l["digest"].as_str().unwrap());
+            assert!(b.starts_with(&[0x1f, 0x8b, 0x08]), "{}", layout.display());
+            assert!(decompress(&b) == raw_layers[i], "rezip layer {i}");
+        }
+        assert_eq!(m["config"], layout_manifest(&ours)["config"]);
+    }
     // --dest-oci-accept-uncompressed-layers keeps them as they are.
     let (ours, theirs) = both(
         t.path(),
@@ -359,16 +379,19 @@ fn compression_round_trips() {
         assert_same_tree(&ours, &theirs);
     }
     // --dest-compress into dir: gzip by default.
-    let (ours, _) = both(
+    let (ours, theirs) = both(
         t.path(),
         "dircomp",
         &["--dest-compress"],
         &plain_name,
         "dir",
     );
-    let m = json(&ours.join("manifest.json"));
-    let b = blob_in_dir(&ours, m["layers"][0]["digest"].as_str().unwrap());
-    assert!(b.starts_with(&[0x1f, 0x8b, 0x08]));
+    for dir in std::iter::once(&ours).chain(theirs.as_ref()) {
+        let m = json(&dir.join("manifest.json"));
+        let b = blob_in_dir(dir, m["layers"][0]["digest"].as_str().unwrap());
+        assert!(b.starts_with(&[0x1f, 0x8b, 0x08]), "{}", dir.display());
+        assert!(decompress(&b) == raw_layers[0], "{}", dir.display());
+    }
 }
 
 /// The same failure from skiff and skopeo: the fatal messages are compared (`fuzzy` lists

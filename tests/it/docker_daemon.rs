@@ -120,6 +120,12 @@ fn oci_to_daemon_and_back_keeps_the_image() {
     ]));
     let cfg: serde_json::Value = serde_json::from_slice(&cfg.stdout).unwrap();
     assert_eq!(cfg["rootfs"]["diff_ids"], serde_json::json!(diff_ids));
+    // skopeo reads skiff's layout back to the same layers.
+    if let Some(theirs) =
+        crate::support::skopeo_diff_ids(&format!("oci:{}:back", oci.display()), &[])
+    {
+        assert_eq!(theirs, diff_ids);
+    }
 }
 
 #[test]
@@ -396,25 +402,50 @@ fn tls_over_tcp_with_the_cert_dir() {
     }
 }
 
+/// The source stops mid-layer (its pipe closes after 100 bytes): a failure only skiff sees,
+/// while the engine is already receiving the image. The engine must load nothing; the test
+/// waits on the engine's own load directory rather than a clock.
 #[test]
 fn a_failed_copy_loads_nothing() {
+    use crate::support::held::{HeldSource, wait_bounded};
+    use std::time::{Duration, Instant};
     let Some(d) = dockerd::shared() else { return };
-    let t = tempfile::tempdir().unwrap();
-    let (src, _, _) = source(&t.path().join("src"), 28);
-    // Corrupt the last bytes of the biggest blob (a layer): the copy fails after sending some.
-    let blobs = t.path().join("src/blobs/sha256");
-    let mut files: Vec<_> = std::fs::read_dir(&blobs)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort_by_key(|p| std::fs::metadata(p).unwrap().len());
-    let layer = files.last().unwrap();
-    let mut bytes = std::fs::read(layer).unwrap();
-    let n = bytes.len();
-    bytes[n - 10] ^= 0xff;
-    std::fs::write(layer, bytes).unwrap();
-    let (_, err) = fails(skiff_for(d).args(["copy", &src, "docker-daemon:localhost/broken:1"]));
+    // dockerd unpacks each `load` in a `docker-import-*` directory of its TMPDIR.
+    let loads = || -> Vec<String> {
+        std::fs::read_dir(d.dir.join("root/tmp"))
+            .map(|r| {
+                r.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with("docker-import-"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let wait_until = |what: &str, done: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !done() {
+            assert!(Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    let held = HeldSource::new();
+    let mut child = skiff_for(d)
+        .args(["copy", &held.name(), "docker-daemon:localhost/broken:1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pipe = held.wait_for_reader(&mut child);
+    wait_until("the engine never started the load", &|| !loads().is_empty());
+    let loading = loads();
+    drop(pipe);
+    let status = wait_bounded(&mut child);
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
     assert!(fatal_message(&err).contains("writing blob"), "{err}");
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // The engine is done with the request once it has removed that load's directory.
+    wait_until("the engine never ended the load", &|| {
+        loads().iter().all(|n| !loading.contains(n))
+    });
     assert_eq!(d.image_id("localhost/broken:1"), None);
 }

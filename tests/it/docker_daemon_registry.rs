@@ -57,4 +57,13 @@ fn registry_to_daemon_to_registry_and_oci() {
     let cfg = ok(skiff().args(["inspect", "--config", &format!("oci:{}:x", oci.display())]));
     let cfg: serde_json::Value = serde_json::from_slice(&cfg.stdout).unwrap();
     assert_eq!(cfg["rootfs"]["diff_ids"], serde_json::json!(diff_ids));
+    // skopeo reads both of skiff's results, the registry's and the layout, to the same layers.
+    for (name, extra) in [
+        (back.clone(), &["--src-tls-verify=false"][..]),
+        (format!("oci:{}:x", oci.display()), &[][..]),
+    ] {
+        if let Some(theirs) = crate::support::skopeo_diff_ids(&name, extra) {
+            assert_eq!(theirs, diff_ids, "{name}");
+        }
+    }
 }

@@ -262,13 +262,16 @@ fn truncated_and_missing_archives_are_clear_errors() {
     );
 }
 
+/// SIGINT and SIGTERM while skiff is held mid-layer (a source whose layer is a pipe the test
+/// feeds): an existing destination is intact, a new one of any writing transport is not left
+/// half-made, and skiff ends by the signal.
 #[test]
 fn interrupted_copy_leaves_nothing_behind() {
-    use std::io::Write;
+    use crate::support::held::{HeldSource, send, wait_bounded};
+    use std::os::unix::process::ExitStatusExt;
     let t = tempfile::tempdir().unwrap();
     let src = t.path().join("src");
     fixtures::write_oci(&src, "good", &ImageSpec::small(12));
-    let built = fixtures::write_oci(&src, "v1", &ImageSpec::small(11));
     let existing = t.path().join("existing");
     ok(skiff().args([
         "copy",
@@ -277,72 +280,73 @@ fn interrupted_copy_leaves_nothing_behind() {
         &format!("dir:{}", existing.display()),
     ]));
     let before = tree(&existing);
-    // One layer becomes a pipe that delivers a few bytes and then stalls, so the copy is
-    // surely still running when the signal arrives.
-    let layer = blob_path(&src, &fixtures::sha256(&built.blobs[1]));
-    std::fs::remove_file(&layer).unwrap();
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&layer)
-            .status()
-            .unwrap()
-            .success()
-    );
-    for dest in [existing.clone(), t.path().join("new")] {
-        let fifo = layer.clone();
-        std::thread::spawn(move || {
-            if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&fifo) {
-                let _ = f.write_all(&[0u8; 100]);
-                std::thread::sleep(std::time::Duration::from_secs(20));
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let new = t.path().join(format!("new-{signal}"));
+        // A new oci: layout is not here yet: its clean-up can race a blob writer that makes
+        // `blobs/sha256` again (seen about one run in ten; reported to the merger).
+        let dests = [
+            (existing.clone(), format!("dir:{}", existing.display())),
+            (new.clone(), format!("dir:{}", new.display())),
+            (
+                new.with_extension("tar"),
+                format!("oci-archive:{}:t", new.with_extension("tar").display()),
+            ),
+            (
+                new.with_extension("dtar"),
+                format!(
+                    "docker-archive:{}:x/y:t",
+                    new.with_extension("dtar").display()
+                ),
+            ),
+        ];
+        for (path, dest) in dests {
+            let held = HeldSource::of(&ImageSpec::small(11));
+            let mut cmd = skiff();
+            // The test may itself run with the signal ignored (a background job of a script).
+            // SAFETY: signal(2) only, between fork and exec.
+            unsafe {
+                std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+                    libc::signal(signal, libc::SIG_DFL);
+                    Ok(())
+                });
             }
-        });
-        let mut child = skiff()
-            .args([
-                "copy",
-                "-q",
-                &format!("oci:{}:v1", src.display()),
-                &format!("dir:{}", dest.display()),
-            ])
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(700));
-        assert!(
-            std::process::Command::new("kill")
-                .args(["-INT", &child.id().to_string()])
-                .status()
-                .unwrap()
-                .success()
-        );
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let status = loop {
-            if let Some(s) = child.try_wait().unwrap() {
-                break s;
+            let mut child = cmd
+                .args(["copy", "-q", &held.name(), &dest])
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            // skiff has read part of the layer and waits for the rest: surely mid-copy.
+            let pipe = held.wait_for_reader(&mut child);
+            send(&child, signal);
+            let status = wait_bounded(&mut child);
+            drop(pipe);
+            // Cleaned up, then ended by the signal, as a shell expects of an interrupted command.
+            assert_eq!(status.signal(), Some(signal), "{dest}: {status:?}");
+            let mut err = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+            assert!(!err.contains("panicked"), "{err}");
+            if path == existing {
+                assert_eq!(tree(&existing), before, "the old image is intact");
+                let names: Vec<_> = std::fs::read_dir(&existing)
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name())
+                    .collect();
+                assert!(
+                    names.iter().all(|n| !n.to_string_lossy().starts_with('.')),
+                    "no staging left: {names:?}"
+                );
+            } else {
+                assert!(
+                    !path.exists(),
+                    "{dest}: a new destination is not left half-made"
+                );
             }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "skiff did not stop after SIGINT"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        };
-        // Cleaned up, then ended by the signal, as a shell expects of an interrupted command.
-        use std::os::unix::process::ExitStatusExt;
-        assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
-        let mut err = String::new();
-        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-        assert!(!err.contains("panicked"), "{err}");
-        if dest == existing {
-            assert_eq!(tree(&existing), before, "the old image is intact");
-            let names: Vec<_> = std::fs::read_dir(&existing)
+            let left: Vec<_> = std::fs::read_dir(t.path())
                 .unwrap()
-                .map(|e| e.unwrap().file_name())
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n != "src" && n != "existing")
                 .collect();
-            assert!(
-                names.iter().all(|n| !n.to_string_lossy().starts_with('.')),
-                "no staging left: {names:?}"
-            );
-        } else {
-            assert!(!dest.exists(), "a new destination is not left half-made");
+            assert!(left.is_empty(), "{dest}: nothing left: {left:?}");
         }
     }
 }

@@ -29,4 +29,5 @@ mod sync_interrupted;
 mod sync_mirror;
 mod sync_yaml;
 mod tls_proxy;
+mod trust;
 mod zstd_chunked;

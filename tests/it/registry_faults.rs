@@ -423,3 +423,57 @@ fn a_chunk_cut_part_way_is_resumed_where_the_registry_stands() {
     let total: usize = built.blobs.iter().map(Vec::len).sum::<usize>() + built.config.len();
     assert_eq!(chunks.iter().sum::<usize>() + 300, total, "{chunks:?}");
 }
+
+#[test]
+fn a_manifest_cut_short_is_fetched_again() {
+    let Some(reg) = Registry::start() else { return };
+    let (_, manifest) = push_big_layer_image(&reg, "cut/manifest", 56);
+    let proxy = Proxy::start(reg.port, ProxyMode::TruncateFirst("/manifests/v1"));
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    let o = pull_to_dir(&proxy, "cut/manifest", &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The cut answer and at least the one that replaced it.
+    assert!(proxy.cuts.load(std::sync::atomic::Ordering::SeqCst) >= 2);
+    assert_eq!(std::fs::read(out.join("manifest.json")).unwrap(), manifest);
+}
+
+#[test]
+fn a_refused_blob_upload_is_sent_again() {
+    let Some(reg) = Registry::start() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let oci = t.path().join("oci");
+    let built = fixtures::write_oci(&oci, "v1", &ImageSpec::small(57));
+    // The first two PUTs (blobs: the manifest goes last) get a 503 after their body arrived.
+    let proxy = Proxy::start(
+        reg.port,
+        ProxyMode::Refuse {
+            path: "PUT /v2/retry/put/blobs/uploads/",
+            times: 2,
+            status: "503 Service Unavailable",
+            headers: "",
+        },
+    );
+    ok(skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:v1", oci.display()),
+        &format!("docker://{}/retry/put:v1", proxy.host()),
+    ]));
+    // Every blob's PUT (config and layers) once, plus the two refused.
+    assert_eq!(
+        proxy.refused.load(std::sync::atomic::Ordering::SeqCst),
+        built.blobs.len() + 1 + 2
+    );
+    let (status, got) = crate::support::registry::http(
+        &reg.host,
+        "GET",
+        "/v2/retry/put/manifests/v1",
+        &[("Accept", "application/vnd.oci.image.manifest.v1+json")],
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(got, built.manifest);
+}

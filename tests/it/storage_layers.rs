@@ -3,6 +3,7 @@
 
 use crate::storage::{Store, peers};
 use crate::support::fixtures::{self, ImageSpec};
+use crate::support::held::{HeldSource, send, wait_bounded};
 use crate::support::{self, ok};
 
 /// Image and layer records without the times of their making.
@@ -341,42 +342,51 @@ fn skiff_waits_for_a_store_lock_held_by_another_process() {
     assert_eq!(store.images().len(), 1);
 }
 
+/// SIGKILL mid-layer (no clean-up can run): no image, the staging stays behind, and the next
+/// copy into the store sweeps it and completes the image.
 #[test]
 fn an_interrupted_copy_leaves_no_image_and_its_staging_is_swept() {
+    use std::os::unix::process::ExitStatusExt;
     if !peers() {
         return;
     }
     let store = Store::new("vfs");
-    let layout = store.path("layout");
-    let mut spec = ImageSpec::small(60);
-    for i in 0..3u8 {
-        spec.layers.push(fixtures::layer_tar(&[(
-            &format!("zeros{i}"),
-            &vec![i; 24 << 20],
-        )]));
-    }
-    fixtures::write_oci(&layout, "t", &spec);
-    let src = format!("oci:{}:t", layout.display());
+    let held = HeldSource::new();
     let mut child = store
         .skiff()
-        .args(["copy", "-q", &src, "containers-storage:localhost/int:1"])
+        .args([
+            "copy",
+            "-q",
+            &held.name(),
+            "containers-storage:localhost/int:1",
+        ])
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    // SAFETY: signalling our own child.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
-    let status = child.wait().unwrap();
-    let images = store.images();
-    if status.success() {
-        eprintln!("the copy finished before the signal; checking the result only");
-        assert_eq!(images.len(), 1);
-    } else {
-        assert!(images.is_empty(), "no image after an interrupted copy");
-    }
-    // Whatever was left in staging goes with the next copy, which completes the image.
-    ok(store
-        .skiff()
-        .args(["copy", "-q", &src, "containers-storage:localhost/int:1"]));
+    // skiff has opened the layer and read its first bytes: mid-copy.
+    let pipe = held.wait_for_reader(&mut child);
+    let staging = |pid: u32| -> Vec<String> {
+        std::fs::read_dir(store.graph().join("tmp"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(&format!("skiff-staging-{pid}-")))
+            .collect()
+    };
+    let pid = child.id();
+    assert_eq!(staging(pid).len(), 1, "the copy is staging");
+    send(&child, libc::SIGKILL);
+    let status = wait_bounded(&mut child);
+    drop(pipe);
+    assert_eq!(status.signal(), Some(libc::SIGKILL), "{status:?}");
+    assert!(store.images().is_empty(), "no image after a killed copy");
+    assert_eq!(staging(pid).len(), 1, "a killed copy leaves its staging");
+    // The next copy sweeps it and completes the image.
+    held.release();
+    ok(store.skiff().args([
+        "copy",
+        "-q",
+        &held.name(),
+        "containers-storage:localhost/int:1",
+    ]));
     let left: Vec<_> = std::fs::read_dir(store.graph().join("tmp"))
         .unwrap()
         .collect();
@@ -388,7 +398,61 @@ fn an_interrupted_copy_leaves_no_image_and_its_staging_is_swept() {
         "containers-storage:localhost/int:1",
         &format!("dir:{}", out.display()),
     ]));
+    // Layers are stored uncompressed (so their digests change); the config, naming each
+    // layer's diff ID, is the source's.
+    let json = |b: &[u8]| serde_json::from_slice::<serde_json::Value>(b).unwrap();
+    let (got, want) = (
+        json(&std::fs::read(out.join("manifest.json")).unwrap()),
+        json(&held.manifest),
+    );
+    assert_eq!(got["config"]["digest"], want["config"]["digest"]);
+    assert_eq!(got["layers"].as_array().map(Vec::len), Some(2));
     assert_eq!(store.images().len(), 1);
+}
+
+/// SIGINT and SIGTERM mid-layer into containers-storage: skiff cleans up (no image, no
+/// layer, no staging) and ends by the signal.
+#[test]
+fn a_signal_mid_layer_leaves_the_store_as_it_was() {
+    use std::os::unix::process::ExitStatusExt;
+    if !peers() {
+        return;
+    }
+    let store = Store::new("vfs");
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let held = HeldSource::new();
+        let mut cmd = store.skiff();
+        // The test may itself run with the signal ignored (a background job of a script).
+        // SAFETY: signal(2) only, between fork and exec.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+                libc::signal(signal, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let mut child = cmd
+            .args([
+                "copy",
+                "-q",
+                &held.name(),
+                "containers-storage:localhost/sig:1",
+            ])
+            .spawn()
+            .unwrap();
+        let pipe = held.wait_for_reader(&mut child);
+        send(&child, signal);
+        let status = wait_bounded(&mut child);
+        drop(pipe);
+        assert_eq!(status.signal(), Some(signal), "{status:?}");
+        assert!(store.images().is_empty(), "no image");
+        assert!(store.layers().is_empty(), "no layer");
+        let left: Vec<_> = std::fs::read_dir(store.graph().join("tmp"))
+            .unwrap()
+            .collect();
+        assert!(left.is_empty(), "staging removed: {left:?}");
+    }
+    // podman still reads the store.
+    ok(store.podman().args(["images"]));
 }
 
 #[test]

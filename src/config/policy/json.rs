@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 
 use crate::gojson::decode::{FirstError, Kind, base64_std_decode, type_error};
-pub(super) use crate::gojson::decode::{Raw, check_valid};
+pub(crate) use crate::gojson::decode::{Raw, check_valid};
 use crate::gotext::{go_field_named, go_float_v};
 
 /// How `Decoder.Token` renders a non-object value in c/image's
@@ -35,7 +35,7 @@ fn token_for_message(raw: Raw) -> Result<String, String> {
 /// c/image's `ParanoidUnmarshalJSONObject`: `raw` must be an object; each key is offered to
 /// `field` in input order after the duplicate check; `field` returns `None` for an unknown key,
 /// otherwise the result of decoding the value.
-pub(super) fn paranoid_object<'a, F>(raw: Raw<'a>, mut field: F) -> Result<(), String>
+pub(crate) fn paranoid_object<'a, F>(raw: Raw<'a>, mut field: F) -> Result<(), String>
 where
     F: FnMut(&str, Raw<'a>) -> Option<Result<(), String>>,
 {
@@ -60,7 +60,7 @@ where
 /// `fields` are accepted and all of them must be present. (Go reports the first missing field
 /// in map iteration order, i.e. not deterministically; we report them in `fields` order, which
 /// is what c/image does most of the time.)
-pub(super) fn exact_fields<'a, F>(raw: Raw<'a>, fields: &[&str], mut field: F) -> Result<(), String>
+pub(crate) fn exact_fields<'a, F>(raw: Raw<'a>, fields: &[&str], mut field: F) -> Result<(), String>
 where
     F: FnMut(&str, Raw<'a>) -> Result<(), String>,
 {
@@ -80,12 +80,12 @@ where
 
 /// Decoding into a Go `string`-kinded value (`go_type` names it in errors): `null` leaves the
 /// destination unchanged (`None`).
-pub(super) fn decode_string(raw: Raw, go_type: &str) -> Result<Option<String>, String> {
+pub(crate) fn decode_string(raw: Raw, go_type: &str) -> Result<Option<String>, String> {
     raw.as_string().map_err(|k| type_error(k, go_type))
 }
 
 /// Decoding into a Go `[]string`: `null` gives a nil slice (`None`); `null` elements are "".
-pub(super) fn decode_string_slice(raw: Raw) -> Result<Option<Vec<String>>, String> {
+pub(crate) fn decode_string_slice(raw: Raw) -> Result<Option<Vec<String>>, String> {
     match raw.kind() {
         Kind::Null => Ok(None),
         Kind::Array => {
@@ -108,7 +108,7 @@ pub(super) fn decode_string_slice(raw: Raw) -> Result<Option<Vec<String>>, Strin
 
 /// Decoding into a Go `[]byte`: a base64 string (standard alphabet, padded), or an array of
 /// numbers 0–255; `null` gives a nil slice (`None`).
-pub(super) fn decode_bytes(raw: Raw) -> Result<Option<Vec<u8>>, String> {
+pub(crate) fn decode_bytes(raw: Raw) -> Result<Option<Vec<u8>>, String> {
     match raw.kind() {
         Kind::Null => Ok(None),
         Kind::String => Ok(Some(base64_std_decode(raw.string().as_bytes())?)),
@@ -137,7 +137,7 @@ pub(super) fn decode_bytes(raw: Raw) -> Result<Option<Vec<u8>>, String> {
 }
 
 /// Decoding into a Go `[]json.RawMessage`: `null` gives an empty list.
-pub(super) fn decode_raw_list(raw: Raw) -> Result<Vec<Raw>, String> {
+pub(crate) fn decode_raw_list(raw: Raw) -> Result<Vec<Raw>, String> {
     match raw.kind() {
         Kind::Null => Ok(Vec::new()),
         Kind::Array => Ok(raw.elements()),
@@ -147,7 +147,7 @@ pub(super) fn decode_raw_list(raw: Raw) -> Result<Vec<Raw>, String> {
 
 /// Decoding into c/image's `prCommon`/`prmCommon` (a struct with one `type` string field, matched
 /// case-insensitively as Go does, other keys ignored): returns the type ("" if absent).
-pub(super) fn decode_type_field(
+pub(crate) fn decode_type_field(
     raw: Raw,
     go_struct: &str,
     go_field_type: &str,

@@ -14,12 +14,14 @@ use std::path::{Path, PathBuf};
 use crate::gotext;
 use crate::reference::path::go_join;
 
-mod json;
+mod eval;
+pub(crate) mod json;
 mod naming;
 mod parse;
 #[cfg(test)]
 mod tests;
 
+pub use eval::PolicyImage;
 pub use naming::{
     docker_identity, docker_namespaces, oci_identity_and_namespaces, path_namespaces,
 };
@@ -144,6 +146,8 @@ pub enum PolicyRequirement {
 pub struct Policy {
     default: Vec<PolicyRequirement>,
     transports: BTreeMap<String, BTreeMap<String, Vec<PolicyRequirement>>>,
+    /// `--require-signed`: an image is refused unless a requirement verified its signatures.
+    pub require_signed: bool,
 }
 
 /// What the policy needs to know about an image.
@@ -175,6 +179,7 @@ impl Policy {
         Policy {
             default: vec![PolicyRequirement::InsecureAcceptAnything],
             transports: BTreeMap::new(),
+            require_signed: false,
         }
     }
 
@@ -238,13 +243,19 @@ impl Policy {
         &self.default
     }
 
-    /// c/image's `IsRunningImageAllowed` without signature verification: every requirement
-    /// of the selected scope must accept, in order; the first refusal is the error.
+    /// The policy decision for shortcuts that have read nothing of the image (skipping an
+    /// image already at the destination, copying layers before the manifest): `Ok` only when
+    /// no requirement needs signatures. The full decision is [`Policy::evaluate`].
     pub fn check_source(&self, subject: &PolicySubject) -> Result<()> {
         let reqs = self.requirements_for(subject);
         if reqs.is_empty() {
             return Err(PolicyError::Rejected(
                 "List of verification policy requirements must not be empty".to_string(),
+            ));
+        }
+        if self.require_signed {
+            return Err(PolicyError::Unsupported(
+                "signatures are required (--require-signed)".to_string(),
             ));
         }
         for req in reqs {
@@ -261,14 +272,9 @@ impl Policy {
                         "signedBaseLayer not implemented yet!".to_string(),
                     ));
                 }
-                PolicyRequirement::SignedBy { .. } => {
+                PolicyRequirement::SignedBy { .. } | PolicyRequirement::SigstoreSigned { .. } => {
                     return Err(PolicyError::Unsupported(
-                        "the policy requires signatures (\"signedBy\"), but signature verification is not supported by skiff yet".to_string(),
-                    ));
-                }
-                PolicyRequirement::SigstoreSigned { .. } => {
-                    return Err(PolicyError::Unsupported(
-                        "the policy requires signatures (\"sigstoreSigned\"), but signature verification is not supported by skiff yet".to_string(),
+                        "the policy requires signatures, which are read with the image".to_string(),
                     ));
                 }
             }

@@ -30,6 +30,7 @@ pub(super) fn parse_policy(data: &[u8]) -> Res<Policy> {
     Ok(Policy {
         default,
         transports,
+        require_signed: false,
     })
 }
 

@@ -12,7 +12,8 @@ mod units;
 use super::*;
 use std::collections::BTreeMap;
 
-/// What skopeo 1.9.3 passes to the template for `skopeo inspect oci:/tmp/exp/oci1:v2`: an
+/// What skopeo 1.9.3 passes to the template for `skopeo inspect` of the `v2` image that
+/// `crate::oracle_fixture` builds (recorded with another manifest digest): an
 /// `inspect.Output` (see skopeo's cmd/skopeo/inspect/output.go for the fields).
 pub(crate) fn skopeo_data() -> Value {
     let created =
@@ -172,4 +173,77 @@ fn fuzz_cases() {
     run_cases(fuzz_cases::FUZZ_GENERIC, generic);
     run_cases(fuzz_cases::FUZZ_USER, user);
     run_cases(fuzz_define_cases::FUZZ_DEFINE, generic);
+}
+
+/// Runs `skopeo inspect [--config] --format F` on the layout `oracle_fixture` builds (the
+/// image of `skopeo_data()`) and checks skopeo prints what the recorded tables say.
+fn skopeo_disagreements(
+    image: &str,
+    digest: &str,
+    config: bool,
+    cases: &[(&str, &str, &str)],
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    for (format, want_out, want_err) in cases {
+        let mut cmd = std::process::Command::new("skopeo");
+        cmd.arg("inspect");
+        if config {
+            cmd.arg("--config");
+        }
+        let out = cmd
+            .args(["--format", format, image])
+            .output()
+            .expect("skopeo");
+        // The recorded digest, also as bare hex, is the fixture's here.
+        let recorded_hex = &crate::oracle_fixture::RECORDED_DIGEST["sha256:".len()..];
+        let fixture = |s: &str| s.replace(recorded_hex, &digest["sha256:".len()..]);
+        let want_out = fixture(want_out);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // skopeo logs a failure as `... level=fatal msg="<Go-quoted text>"`.
+        let err = stderr
+            .lines()
+            .rfind(|l| l.contains("level=fatal"))
+            .and_then(|l| l.split_once(" msg=").map(|(_, m)| m.to_string()))
+            .unwrap_or_default();
+        let want_err = match (want_err.is_empty(), config) {
+            (true, _) => String::new(),
+            (false, false) => crate::gotext::go_quote(&fixture(want_err)),
+            // `--config` wraps the template's error (as skiff's inspect does too).
+            (false, true) => crate::gotext::go_quote(&format!(
+                "Error writing OCI-formatted configuration data to standard output: {want_err}"
+            )),
+        };
+        if stdout != want_out || err != want_err || out.status.success() != want_err.is_empty() {
+            failures.push(format!(
+                "format {format:?}\n   recorded {want_out:?} / {want_err}\n   skopeo   {stdout:?} / {stderr}"
+            ));
+        }
+    }
+    failures
+}
+
+#[test]
+fn skopeo_oracle_agrees() {
+    if !crate::oracle_fixture::skopeo_available("skopeo_oracle_agrees") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let digest = crate::oracle_fixture::build(dir.path());
+    let image = format!("oci:{}:v2", dir.path().display());
+    let mut failures = Vec::new();
+    for cases in [
+        skopeo_cases::SKOPEO_CASES,
+        fuzz_cases::FUZZ_USER,
+        units::REQUESTED_EXAMPLES,
+    ] {
+        failures.extend(skopeo_disagreements(&image, &digest, false, cases));
+    }
+    failures.extend(skopeo_disagreements(
+        &image,
+        &digest,
+        true,
+        units::CONFIG_CASES,
+    ));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -1,6 +1,6 @@
 //! `skopeo inspect --format` cases: (format, stdout, error text after skopeo's log prefix).
 //! Every expected value was checked against the installed skopeo 1.9.3 running on the OCI
-//! image described by `skopeo_data()`.
+//! image described by `skopeo_data()`; `skopeo_oracle_agrees` re-checks them.
 
 pub(super) const SKOPEO_CASES: &[(&str, &str, &str)] = &[
     (

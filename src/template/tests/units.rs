@@ -72,51 +72,61 @@ fn tabwriter_aligns_and_never_flushes() {
     assert_eq!(tw.into_output(), "é       x\nab      y\n.\n");
 }
 
+/// `skopeo inspect --format F` on the image of `skopeo_data()`: (format, stdout, error).
+/// `skopeo_oracle_agrees` re-checks each against skopeo on a layout it builds.
+pub(super) const REQUESTED_EXAMPLES: &[(&str, &str, &str)] = &[
+    (
+        "{{.Digest}}",
+        "sha256:6699e863784b2bd8264448ce9f6ad51bdaf5a9dea1ddbca61bced6b67cf312ea\n",
+        "",
+    ),
+    (
+        "{{range .Layers}}{{.}}\\n{{end}}",
+        "sha256:6f3b082e3181f258b6daaaa357d7c5d11a50e008de2e8e3de4014bf69a88b091\n\
+         sha256:7ef5a0e8e219ebacbb0df6bb331dcca94c6dbee45695527491fef4d585684a96\n\n",
+        "",
+    ),
+    (
+        "{{.Labels}}",
+        "map[a:b io.buildah.version:1.28.2 x:<y>&]\n",
+        "",
+    ),
+    (
+        "{{.Created}}",
+        "2026-11-22 04:42:31.938715174 +0000 UTC\n",
+        "",
+    ),
+    ("{{index .Labels \"a\"}}", "b\n", ""),
+    ("{{len .Layers}}", "2\n", ""),
+    ("{{.Labels.nokey}}", "<no value>\n", ""),
+    // No trailing newline survives the unflushed tab writer.
+    ("{{.Digest -}}", "", ""),
+    // skopeo turns the \n inside the string literal into a real newline before parsing.
+    (
+        "{{range .Layers}}{{.}}{{\"\\n\"}}{{end}}",
+        "",
+        "template: skopeo inspect:1: unterminated quoted string",
+    ),
+    (
+        "{{json .Labels}}",
+        "",
+        "template: skopeo inspect:1: function \"json\" not defined",
+    ),
+    (
+        "{{.Foo",
+        "",
+        "template: skopeo inspect:2: unexpected \"{\" in operand",
+    ),
+    (
+        "{{.NoSuchField}}",
+        "",
+        "template: skopeo inspect:1:14: executing \"skopeo inspect\" at <.NoSuchField>: can't evaluate field NoSuchField in type interface {}",
+    ),
+];
+
 #[test]
 fn requested_skopeo_examples() {
-    // Each checked with `skopeo inspect --format F oci:/tmp/exp/oci1:v2` (skopeo 1.9.3).
-    let data = skopeo_data();
-    let ok = |f: &str| render_user_format(f, &data).expect(f);
-    assert_eq!(
-        ok("{{.Digest}}"),
-        "sha256:6699e863784b2bd8264448ce9f6ad51bdaf5a9dea1ddbca61bced6b67cf312ea\n"
-    );
-    assert_eq!(
-        ok("{{range .Layers}}{{.}}\\n{{end}}"),
-        "sha256:6f3b082e3181f258b6daaaa357d7c5d11a50e008de2e8e3de4014bf69a88b091\n\
-         sha256:7ef5a0e8e219ebacbb0df6bb331dcca94c6dbee45695527491fef4d585684a96\n\n"
-    );
-    assert_eq!(
-        ok("{{.Labels}}"),
-        "map[a:b io.buildah.version:1.28.2 x:<y>&]\n"
-    );
-    assert_eq!(
-        ok("{{.Created}}"),
-        "2026-11-22 04:42:31.938715174 +0000 UTC\n"
-    );
-    assert_eq!(ok("{{index .Labels \"a\"}}"), "b\n");
-    assert_eq!(ok("{{len .Layers}}"), "2\n");
-    assert_eq!(ok("{{.Labels.nokey}}"), "<no value>\n");
-    // No trailing newline survives the unflushed tab writer.
-    assert_eq!(ok("{{.Digest -}}"), "");
-    let err = |f: &str| render_user_format(f, &data).expect_err(f).to_string();
-    // skopeo turns the \n inside the string literal into a real newline before parsing.
-    assert_eq!(
-        err("{{range .Layers}}{{.}}{{\"\\n\"}}{{end}}"),
-        "template: skopeo inspect:1: unterminated quoted string"
-    );
-    assert_eq!(
-        err("{{json .Labels}}"),
-        "template: skopeo inspect:1: function \"json\" not defined"
-    );
-    assert_eq!(
-        err("{{.Foo"),
-        "template: skopeo inspect:2: unexpected \"{\" in operand"
-    );
-    assert_eq!(
-        err("{{.NoSuchField}}"),
-        "template: skopeo inspect:1:14: executing \"skopeo inspect\" at <.NoSuchField>: can't evaluate field NoSuchField in type interface {}"
-    );
+    run_cases(REQUESTED_EXAMPLES, user);
 }
 
 #[test]
@@ -218,34 +228,45 @@ fn config_data() -> Value {
     )
 }
 
-#[test]
-fn config_formats_match_skopeo() {
-    // `skopeo inspect --config --format F oci:/tmp/exp/oci1:v2` (skopeo 1.9.3).
-    let data = config_data();
-    let ok = |f: &str| render_user_format(f, &data).expect(f);
-    assert_eq!(
-        ok("{{.}}"),
+/// `skopeo inspect --config --format F` on the same image: (format, stdout, error).
+/// `skopeo_oracle_agrees` re-checks each against skopeo on a layout it builds.
+pub(super) const CONFIG_CASES: &[(&str, &str, &str)] = &[
+    (
+        "{{.}}",
         "{2026-11-22 04:42:31.938715174 +0000 UTC me <me@x> amd64  linux  [] { map[] [FOO=bar] [] [/hello] map[]  \
          map[a:b io.buildah.version:1.28.2 x:<y>&]  false} {layers [sha256:0c79c76d775e445096fac719fe866e45ffa9b99a1d3878c680f035b122c75fae \
          sha256:cfcc49c2e64f6e120c2f158de0b7d06b2e627349e70c3a180d688f0618607eda]} [{2026-11-22 04:42:26.635381298 +0000 UTC /bin/sh   false} \
-         {2026-11-22 04:42:32.000983421 +0000 UTC my step me <me@x> FROM localhost/hello:latest false}]}\n"
-    );
-    assert_eq!(
-        ok("{{.Config.Labels}}"),
-        "map[a:b io.buildah.version:1.28.2 x:<y>&]\n"
-    );
-    assert_eq!(ok("{{.Config.ExposedPorts}}"), "map[]\n");
-    assert_eq!(ok("{{.Author}}"), "me <me@x>\n");
-    assert_eq!(
-        ok("{{range .History}}{{.Created}}|{{.CreatedBy}}|{{.EmptyLayer}}\\n{{end}}"),
-        "2026-11-22 04:42:26.635381298 +0000 UTC|/bin/sh|false\n2026-11-22 04:42:32.000983421 +0000 UTC|my step|false\n\n"
-    );
-    let err = |f: &str| render_user_format(f, &data).expect_err(f).to_string();
-    assert_eq!(
-        err("{{.Config.Foo}}"),
-        "template: skopeo inspect:1:21: executing \"skopeo inspect\" at <.Config.Foo>: can't evaluate field Foo in type v1.ImageConfig"
-    );
+         {2026-11-22 04:42:32.000983421 +0000 UTC my step me <me@x> FROM localhost/hello:latest false}]}\n",
+        "",
+    ),
+    (
+        "{{.Config.Labels}}",
+        "map[a:b io.buildah.version:1.28.2 x:<y>&]\n",
+        "",
+    ),
+    ("{{.Config.ExposedPorts}}", "map[]\n", ""),
+    ("{{.Author}}", "me <me@x>\n", ""),
+    (
+        "{{range .History}}{{.Created}}|{{.CreatedBy}}|{{.EmptyLayer}}\\n{{end}}",
+        "2026-11-22 04:42:26.635381298 +0000 UTC|/bin/sh|false\n2026-11-22 04:42:32.000983421 +0000 UTC|my step|false\n\n",
+        "",
+    ),
+    (
+        "{{.Config.Foo}}",
+        "",
+        "template: skopeo inspect:1:21: executing \"skopeo inspect\" at <.Config.Foo>: can't evaluate field Foo in type v1.ImageConfig",
+    ),
+];
+
+#[test]
+fn config_formats_match_skopeo() {
+    let data = config_data();
+    run_cases(CONFIG_CASES, |f| {
+        let r = execute_user_format(f, &data);
+        (r.stdout, r.error)
+    });
     // Go prints the element's address here (`[0xc0002a6840]`), which changes every run.
+    let ok = |f: &str| render_user_format(f, &data).expect(f);
     assert_eq!(ok("{{$}}"), "[0xc000010000]\n");
 }
 

@@ -36,6 +36,8 @@ const UPLOAD_READ: usize = 128 << 10;
 const UPLOAD_BUFFER: usize = 1 << 20;
 /// Tries of one chunk, resumed where the registry's upload stands.
 const CHUNK_ATTEMPTS: u32 = 4;
+/// Blobs up to this size are uploaded from memory, so that a failed PUT can be repeated.
+const REPLAYABLE_UPLOAD: u64 = 4 << 20;
 
 pub struct DockerDestination {
     reference: DockerReference,
@@ -421,20 +423,35 @@ impl DockerDestination {
         media_type: &str,
     ) -> Result<BlobInfo> {
         let counter = Arc::new(Counter::new(false));
-        let counted = CountingStream {
-            inner: tokio_util::io::ReaderStream::with_capacity(stream, UPLOAD_READ),
-            counter: counter.clone(),
-        };
         let mut put = location;
         put.query_pairs_mut()
             .append_pair("digest", &digest.to_string());
+        // A small blob is read into memory first, so a reset, a stall or a 5xx/429 on the
+        // PUT is retried with the same bytes; a big one streams and such a failure ends
+        // the copy (memory stays bounded).
+        let body = if size <= REPLAYABLE_UPLOAD {
+            let mut stream = stream;
+            let mut bytes = Vec::with_capacity(size as usize);
+            stream.read_to_end(&mut bytes).await?;
+            counter.add(&bytes);
+            Body::Bytes(Bytes::from(bytes))
+        } else {
+            let counted = CountingStream {
+                inner: tokio_util::io::ReaderStream::with_capacity(stream, UPLOAD_READ),
+                counter: counter.clone(),
+            };
+            Body::Stream(Box::pin(counted), Some(size))
+        };
         let req = Request::to_url(Method::PUT, put.clone())
             .header(CONTENT_TYPE, "application/octet-stream")
-            .body(Body::Stream(Box::pin(counted), Some(size)));
+            .body(body);
         let res = self.client.send(req).await?;
         if res.status() != 201 {
             let err = res.error().await;
-            return Err(err.context(format!("uploading layer to {put}")));
+            // A retried PUT whose first attempt went through finds its upload gone.
+            if !matches!(self.blob_exists(digest).await, Ok(Some(_))) {
+                return Err(err.context(format!("uploading layer to {put}")));
+            }
         }
         let sent = counter.size.load(std::sync::atomic::Ordering::Relaxed) as i64;
         self.client

@@ -146,8 +146,38 @@ impl DockerSource {
     }
 }
 
-/// GETs a manifest by tag or digest, with every manifest type in `Accept`.
+/// How often a manifest whose body broke off (a reset, a stall, fewer bytes than promised)
+/// is asked for again: the client retries only up to the response's headers.
+const MANIFEST_BODY_ATTEMPTS: u32 = 3;
+
+/// GETs a manifest by tag or digest, with every manifest type in `Accept`; a body that
+/// breaks off is fetched again (a GET is safe to repeat).
 pub(super) async fn fetch_manifest(
+    client: &Client,
+    r: &DockerReference,
+    tag_or_digest: &str,
+) -> Result<(Bytes, String)> {
+    let mut attempt = 1;
+    loop {
+        match fetch_manifest_once(client, r, tag_or_digest).await {
+            Err(e) if attempt < MANIFEST_BODY_ATTEMPTS && e.is::<BodyBroke>() => {
+                crate::error::debug(&format!(
+                    "reading manifest {tag_or_digest} again after: {e:#}"
+                ));
+                attempt += 1;
+            }
+            Err(e) => return Err(e.downcast::<BodyBroke>().map_or_else(|e| e, |b| b.0)),
+            ok => return ok,
+        }
+    }
+}
+
+/// A transient failure while reading a manifest's body.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:#}")]
+struct BodyBroke(anyhow::Error);
+
+async fn fetch_manifest_once(
     client: &Client,
     r: &DockerReference,
     tag_or_digest: &str,
@@ -171,7 +201,11 @@ pub(super) async fn fetch_manifest(
     }
     let mime = simplify_content_type(&res.header("content-type").unwrap_or_default());
     let sent_digest = res.header("docker-content-digest");
-    let bytes = res.bytes_limited(MAX_SMALL_BODY).await?;
+    let bytes = match res.bytes_limited(MAX_SMALL_BODY).await {
+        Ok(b) => b,
+        Err(e) if crate::copy::retry::is_retryable(&e) => return Err(BodyBroke(e).into()),
+        Err(e) => return Err(e),
+    };
     // By tag, the registry's Docker-Content-Digest is the only digest known: a body that
     // does not match it was damaged or swapped on the way. (By digest, the caller checks.)
     if !tag_or_digest.contains(':')

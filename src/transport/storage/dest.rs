@@ -78,6 +78,8 @@ pub struct StorageDestination {
     r: ResolvedName,
     staging: tempfile::TempDir,
     state: Mutex<State>,
+    /// After an interrupt, `main` waits for the staging to be removed before it exits.
+    _pending: crate::transport::pending::Pending,
 }
 
 /// Writing a store means owning its files as the layers say (mostly root's); skopeo does that
@@ -102,6 +104,7 @@ impl StorageDestination {
             r,
             staging,
             state: Mutex::new(State::default()),
+            _pending: crate::transport::pending::Pending::new(),
         })
     }
 
@@ -125,6 +128,29 @@ impl StorageDestination {
         match self.r.store.driver {
             Driver::Vfs => Whiteouts::Record,
             Driver::Overlay => Whiteouts::Overlay,
+        }
+    }
+}
+
+impl Drop for StorageDestination {
+    /// An interrupted copy leaves layer extractions running on blocking threads, which go on
+    /// creating files by path in the staging. Moving the staging away first makes their next
+    /// creation fail instead of landing in a directory being removed (which then stayed);
+    /// the name keeps this process's prefix, so a sweep still finds anything left.
+    fn drop(&mut self) {
+        let path = self.staging.path().to_path_buf();
+        let mut dead = path.clone().into_os_string();
+        dead.push("-removing");
+        let target = if std::fs::rename(&path, &dead).is_ok() {
+            PathBuf::from(dead)
+        } else {
+            path
+        };
+        // A creation already under way at the rename can still land; a second pass takes it.
+        for _ in 0..3 {
+            if super::fsops::remove_all(&target).is_ok() {
+                break;
+            }
         }
     }
 }
@@ -396,7 +422,7 @@ impl ImageDestination for StorageDestination {
     async fn commit(self: Box<Self>) -> Result<()> {
         let this = *self;
         let res = this.commit_inner().await;
-        drop(this.staging);
+        drop(this);
         res
     }
 }

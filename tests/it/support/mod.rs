@@ -6,6 +6,7 @@ pub mod connect_proxy;
 pub mod dockerd;
 pub mod engine;
 pub mod fixtures;
+pub mod held;
 pub mod registry;
 
 use std::path::{Path, PathBuf};
@@ -132,4 +133,29 @@ pub fn assert_same_tree(a: &Path, b: &Path) {
             b.display()
         );
     }
+}
+
+/// The diff IDs of `name` as skopeo reads them: skopeo copies it with `--dest-decompress`
+/// into `dir:` (checking every blob's digest on the way), so the layer digests it writes are
+/// the uncompressed ones. `None` when skopeo is not installed (outside CI).
+pub fn skopeo_diff_ids(name: &str, extra: &[&str]) -> Option<Vec<String>> {
+    let mut s = skopeo()?;
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("d");
+    ok(
+        s.args(["--insecure-policy", "copy", "-q", "--dest-decompress"])
+            .args(extra)
+            .arg(name)
+            .arg(format!("dir:{}", dir.display())),
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    Some(
+        m["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["digest"].as_str().unwrap().to_string())
+            .collect(),
+    )
 }

@@ -573,6 +573,10 @@ pub enum ProxyMode {
     /// Never answers the first request whose line contains this (a registry that stalls
     /// before its headers); later ones pass.
     StallFirst(&'static str),
+    /// Answers the first request whose line contains this with a 200 that promises more
+    /// body than it sends, then closes (a response cut short); later ones pass. Counted in
+    /// `cuts`.
+    TruncateFirst(&'static str),
     /// Answers every request whose line contains `path` with `head` (status line and
     /// headers, without Content-Length) and `body`, instead of forwarding it.
     Serve {
@@ -597,7 +601,7 @@ enum BudgetAction {
     Corrupt,
 }
 
-/// A TCP proxy in front of a registry, for requests without bodies (GET/HEAD).
+/// A TCP proxy in front of a registry, for requests without bodies or with a Content-Length.
 pub struct Proxy {
     pub port: u16,
     /// Requests answered by the proxy itself (`ProxyMode::Refuse`); for the blob modes,
@@ -777,6 +781,16 @@ fn proxy_connection(
                     return Ok(());
                 }
             }
+            ProxyMode::TruncateFirst(path) => {
+                if head[0].contains(path) && cuts.fetch_add(1, Ordering::SeqCst) == 0 {
+                    let mut client_w = reader.get_ref().try_clone()?;
+                    client_w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"sch")?;
+                    let _ = client_w.shutdown(Shutdown::Both);
+                    let _ = server_w.shutdown(Shutdown::Both);
+                    let _ = down.join();
+                    return Ok(());
+                }
+            }
             ProxyMode::Refuse { .. } => {}
             ProxyMode::Serve {
                 path,
@@ -791,6 +805,16 @@ fn proxy_connection(
                 }
             }
         }
+        let content_length: usize = head
+            .iter()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse().ok())?
+            })
+            .unwrap_or(0);
+        let mut body = vec![0u8; content_length];
+        reader.read_exact(&mut body)?;
         if let ProxyMode::Refuse {
             path,
             times,
@@ -800,6 +824,7 @@ fn proxy_connection(
             && head[0].contains(path)
             && refused.fetch_add(1, Ordering::SeqCst) < *times
         {
+            // The request's body was read above, so the next request starts clean.
             let mut client_w = reader.get_ref().try_clone()?;
             write!(
                 client_w,
@@ -807,20 +832,8 @@ fn proxy_connection(
             )?;
             continue;
         }
-        let content_length: usize = head
-            .iter()
-            .find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.eq_ignore_ascii_case("content-length")
-                    .then(|| v.trim().parse().ok())?
-            })
-            .unwrap_or(0);
         server_w.write_all(head.concat().as_bytes())?;
-        if content_length > 0 {
-            let mut body = vec![0u8; content_length];
-            reader.read_exact(&mut body)?;
-            server_w.write_all(&body)?;
-        }
+        server_w.write_all(&body)?;
     }
 }
 

@@ -3,6 +3,10 @@
 
 use std::collections::BTreeMap;
 
+pub mod openpgp;
+pub mod sigstore;
+pub mod simple;
+
 use anyhow::{Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 

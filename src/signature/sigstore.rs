@@ -1,0 +1,187 @@
+//! Sigstore signatures with a public key (`sigstoreSigned` with `keyPath`/`keyData`): the
+//! payload is c/image's JSON, signed with ECDSA P-256 over SHA-256 (cosign's default key
+//! type), the signature base64 in the `dev.cosignproject.cosign/signature` annotation.
+//! Decisions and texts follow c/image 5.23.
+
+use base64::Engine;
+use p256::ecdsa::signature::Verifier;
+
+use crate::config::policy::json::{Raw, check_valid, decode_string, exact_fields, paranoid_object};
+
+/// The MIME type of a sigstore signature (other attachments are not signatures).
+pub const SIGNATURE_MIME_TYPE: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+/// The annotation holding the base64 signature.
+pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
+const PAYLOAD_TYPE: &str = "cosign container image signature";
+
+/// DER prefix of a SubjectPublicKeyInfo holding an uncompressed P-256 point
+/// (id-ecPublicKey, prime256v1, BIT STRING of 66 bytes).
+const P256_SPKI_PREFIX: &[u8] = &[
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+];
+
+/// Parses a PEM `PUBLIC KEY` (what `cosign generate-key-pair` and `openssl ec -pubout`
+/// write). Only ECDSA P-256 keys are supported.
+pub fn parse_public_key(pem: &[u8]) -> Result<p256::ecdsa::VerifyingKey, String> {
+    let text = String::from_utf8_lossy(pem);
+    let body = text
+        .split_once("-----BEGIN PUBLIC KEY-----")
+        .and_then(|(_, rest)| rest.split_once("-----END PUBLIC KEY-----"))
+        .map(|(b64, _)| b64.split_whitespace().collect::<String>())
+        .ok_or_else(|| "parsing public key: PEM decoding failed".to_string())?;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|_| "parsing public key: PEM decoding failed".to_string())?;
+    let point = der
+        .strip_prefix(P256_SPKI_PREFIX)
+        .ok_or_else(|| "parsing public key: only ECDSA P-256 keys are supported".to_string())?;
+    p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
+        .map_err(|e| format!("parsing public key: {e}"))
+}
+
+/// An ASN.1 `SEQUENCE { INTEGER r, INTEGER s }` ECDSA signature.
+fn parse_der_signature(der: &[u8]) -> Option<p256::ecdsa::Signature> {
+    fn integer(d: &[u8]) -> Option<(&[u8], &[u8])> {
+        let (&tag, rest) = d.split_first()?;
+        let (&len, rest) = rest.split_first()?;
+        if tag != 0x02 || len & 0x80 != 0 || rest.len() < len as usize {
+            return None;
+        }
+        let (value, rest) = rest.split_at(len as usize);
+        Some((value, rest))
+    }
+    let (&tag, rest) = der.split_first()?;
+    let (&len, body) = rest.split_first()?;
+    if tag != 0x30 || len & 0x80 != 0 || body.len() != len as usize {
+        return None;
+    }
+    let (r, rest) = integer(body)?;
+    let (s, rest) = integer(rest)?;
+    if !rest.is_empty() {
+        return None;
+    }
+    let mut raw = [0u8; 64];
+    for (value, at) in [(r, 0), (s, 32)] {
+        let value = value.strip_prefix(&[0]).unwrap_or(value);
+        if value.len() > 32 {
+            return None;
+        }
+        raw[at + 32 - value.len()..at + 32].copy_from_slice(value);
+    }
+    p256::ecdsa::Signature::from_slice(&raw).ok()
+}
+
+/// What a sigstore payload claims.
+pub struct SigstorePayload {
+    pub manifest_digest: String,
+    pub docker_reference: String,
+}
+
+/// c/image's `VerifySigstorePayload`: the signature over `payload`, then the payload itself
+/// (strictly parsed); the caller checks the digest and identity it names.
+pub fn verify_payload(
+    key: &p256::ecdsa::VerifyingKey,
+    payload: &[u8],
+    base64_signature: &str,
+) -> Result<SigstorePayload, String> {
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(base64_signature)
+        .map_err(|e| format!("base64 decoding: {e}"))?;
+    let verified = parse_der_signature(&der).is_some_and(|sig| key.verify(payload, &sig).is_ok());
+    if !verified {
+        return Err("cryptographic signature verification failed: invalid signature when validating ASN.1 encoded signature".to_string());
+    }
+    parse_payload(payload)
+}
+
+/// The sigstore payload JSON (c/image's `UntrustedSigstorePayload`): like simple signing's,
+/// with its own type, and `optional` may be `null`.
+fn parse_payload(data: &[u8]) -> Result<SigstorePayload, String> {
+    check_valid(data)?;
+    let mut critical = None;
+    let mut optional = None;
+    exact_fields(Raw::top(data), &["critical", "optional"], |key, v| {
+        if key == "critical" {
+            critical = Some(v);
+        } else {
+            optional = Some(v);
+        }
+        Ok(())
+    })?;
+    if let Some(optional) = optional.filter(|o| o.text() != b"null") {
+        let mut timestamp_error = None;
+        paranoid_object(optional, |key, v| {
+            if key == "timestamp"
+                && let Ok(f) = String::from_utf8_lossy(v.text()).parse::<f64>()
+                && (f as i64) as f64 != f
+            {
+                timestamp_error = Some(());
+            }
+            Some(Ok(()))
+        })?;
+        if timestamp_error.is_some() {
+            return Err("Field optional.timestamp is not is not an integer".to_string());
+        }
+    }
+    let Some(critical) = critical else {
+        return Err("Key \"critical\" missing in a JSON object".to_string());
+    };
+    let mut t = String::new();
+    let mut image = None;
+    let mut identity = None;
+    exact_fields(critical, &["type", "image", "identity"], |key, v| {
+        match key {
+            "type" => {
+                if let Some(s) = decode_string(v, "string")? {
+                    t = s;
+                }
+            }
+            "image" => image = Some(v),
+            _ => identity = Some(v),
+        }
+        Ok(())
+    })?;
+    if t != PAYLOAD_TYPE {
+        return Err(format!("Unrecognized signature type {t}"));
+    }
+    let single = |raw: Option<Raw>, name: &str| -> Result<String, String> {
+        let mut value = String::new();
+        if let Some(raw) = raw {
+            exact_fields(raw, &[name], |_, v| {
+                if let Some(s) = decode_string(v, "string")? {
+                    value = s;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(value)
+    };
+    Ok(SigstorePayload {
+        manifest_digest: single(image, "docker-manifest-digest")?,
+        docker_reference: single(identity, "docker-reference")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn der_signatures_and_payloads() {
+        assert!(parse_der_signature(b"\x30\x00").is_none());
+        assert!(
+            parse_public_key(b"garbage")
+                .unwrap_err()
+                .contains("PEM decoding failed")
+        );
+        let p = parse_payload(br#"{"critical":{"identity":{"docker-reference":"a/b:c"},"image":{"docker-manifest-digest":"sha256:x"},"type":"cosign container image signature"},"optional":null}"#).unwrap();
+        assert_eq!(p.docker_reference, "a/b:c");
+        assert_eq!(p.manifest_digest, "sha256:x");
+        let err = parse_payload(br#"{"critical":{"identity":{"docker-reference":"a"},"image":{"docker-manifest-digest":"x"},"type":"atomic container signature"},"optional":{}}"#);
+        assert_eq!(
+            err.err().as_deref(),
+            Some("Unrecognized signature type atomic container signature")
+        );
+    }
+}
