@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::pipeline::{self, Step};
 use super::progress::{BlobKind, BlobProgress};
-use super::verify::{VerifyingReader, is_mismatch};
+use super::verify::{DuringRead, VerifyingReader, is_mismatch};
 use super::{Copier, LayerCopied};
 use crate::compression::{Algorithm, MAGIC_LEN};
 use crate::digest::Digest;
@@ -513,11 +513,6 @@ fn annotate_read_errors(inner: BlobStream) -> BlobStream {
 struct ReadErrors {
     inner: BlobStream,
 }
-
-/// A source's read failure as a destination passes it on; the cause stays typed.
-#[derive(Debug, thiserror::Error)]
-#[error("happened during read: {0}")]
-struct DuringRead(#[source] std::io::Error);
 
 impl AsyncRead for ReadErrors {
     fn poll_read(

@@ -33,6 +33,13 @@ pub fn size_mismatch(digest: &Digest, expected: u64, actual: u64) -> io::Error {
     )
 }
 
+/// A source's read failure as a destination passes it on (c/image's words). The text holds
+/// the cause's, so it is not also a `source` (error chains would print it twice); the cause
+/// stays reachable for [`is_mismatch`].
+#[derive(Debug, thiserror::Error)]
+#[error("happened during read: {0}")]
+pub struct DuringRead(pub io::Error);
+
 /// Whether verification failed somewhere in this error's causes (also inside I/O errors,
 /// whose `source` skips the error they carry).
 pub fn is_mismatch(err: &(dyn std::error::Error + 'static)) -> bool {
@@ -42,6 +49,11 @@ pub fn is_mismatch(err: &(dyn std::error::Error + 'static)) -> bool {
             return true;
         }
         if let Some(inner) = e.downcast_ref::<io::Error>().and_then(|io| io.get_ref())
+            && is_mismatch(inner)
+        {
+            return true;
+        }
+        if let Some(DuringRead(inner)) = e.downcast_ref::<DuringRead>()
             && is_mismatch(inner)
         {
             return true;
