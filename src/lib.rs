@@ -4,6 +4,7 @@
 //! in this library so the integration tests and later transports share one engine.
 
 pub mod auth;
+pub mod blobcache;
 pub mod cli;
 pub mod compression;
 pub mod config;

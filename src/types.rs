@@ -61,6 +61,9 @@ pub struct SystemContext {
     pub registry_token: Option<String>,
     pub no_creds: bool,
     pub user_agent_prefix: Option<String>,
+    /// c/image's BlobInfoCacheDir: where the blob-info cache lives instead of its default
+    /// place (no skopeo flag sets it; the library's callers, tests among them, may).
+    pub blob_info_cache_dir: Option<PathBuf>,
     /// `--additional-tag`: more names a docker-archive destination records for the image.
     pub docker_archive_additional_tags: Vec<crate::reference::DockerReference>,
 }

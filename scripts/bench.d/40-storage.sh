@@ -10,9 +10,10 @@ mkdir -p "$B"
 command -v docker-registry >/dev/null || { echo "bench needs docker-registry (./scripts/test.sh installs the peers)"; return 1; }
 REG=$(bench_registry storage)
 skopeo copy -q --insecure-policy --dest-tls-verify=false "$src" "docker://$REG/bench/big:bench"
-# Pushes go to a second registry wiped before every run: skopeo's blob-info cache remembers
-# where it saw each layer, and on the first registry it would mount the layers it pulled
-# instead of compressing and sending them (skiff keeps no such cache). Wiped, both compress.
+# Pushes go to a second registry wiped before every run: both tools' blob-info caches
+# remember where they saw each layer, and on the first registry they would mount the layers
+# they pulled instead of compressing and sending them (that case is 45-pushback.sh). Wiped,
+# both compress.
 PUSH=$(bench_registry storage-push)
 
 storage_conf() { # DRIVER NAME → path of a storage.conf for a private store

@@ -102,11 +102,13 @@ print(f"{n:<34} floor {pw/ow:5.2f}x (the peer alone {pw:7.3f}s vs skopeo's copy 
 PY
 }
 
-# bench_registry NAME: starts a docker-registry on a free loopback port (plain HTTP, delete
-# enabled, storage in $BENCH_DIR/registry-NAME/data) and prints its host:port. bench.sh stops
-# every one at exit (stop_bench_registries).
+# bench_registry NAME [log]: starts a docker-registry on a free loopback port (plain HTTP,
+# delete enabled, storage in $BENCH_DIR/registry-NAME/data; with "log", its access log in
+# $BENCH_DIR/registry-NAME/log) and prints its host:port. bench.sh stops every one at exit
+# (stop_bench_registries).
 bench_registry() {
-  local dir=$BENCH_DIR/registry-$1 port
+  local dir=$BENCH_DIR/registry-$1 port access_off=true
+  [ "${2:-}" = log ] && access_off=false
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   rm -rf "$dir"
   mkdir -p "$dir"
@@ -115,7 +117,7 @@ version: 0.1
 log:
   level: error
   accesslog:
-    disabled: true
+    disabled: $access_off
 storage:
   filesystem:
     rootdirectory: $dir/data

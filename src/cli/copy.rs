@@ -242,9 +242,9 @@ impl CopyArgs {
         // Validated with the rest of the destination's settings, as skopeo does.
         let compression = compression_settings(&self.dest_only)?;
         dest_ctx.dir_force_compress = self.dest_only.compress;
+        dest_ctx.docker_registry_push_precompute_digests = self.dest_only.precompute_digests;
         dest_ctx.dir_force_decompress = self.dest_only.decompress;
         dest_ctx.oci_accept_uncompressed_layers = self.dest_only.oci_accept_uncompressed_layers;
-        dest_ctx.docker_registry_push_precompute_digests = self.dest_only.precompute_digests;
         for tag in &self.additional_tags {
             let r = DockerReference::parse_normalized_named(tag)
                 .map_err(|e| anyhow::anyhow!("error parsing additional-tag '{tag}': {e}"))?;

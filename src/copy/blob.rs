@@ -28,6 +28,8 @@ pub(crate) struct LayerRules {
     pub compression_change_supported: bool,
     /// The uncompressed digest is needed (schema 1 conversions).
     pub diff_id_needed: bool,
+    /// The manifest may be written as OCI (the only type that can name zstd layers).
+    pub oci_possible: bool,
 }
 
 /// What the destination is told about a layer being sent, and what the copy knows of it.
@@ -114,11 +116,10 @@ impl Copier<'_> {
         let settings = self.options.compression;
         let reuse_allowed = !settings.force
             || settings.format.map(Algorithm::mime_name) == src_algorithm.map(Algorithm::mime_name);
-        if !rules.diff_id_needed
-            && reuse_allowed
-            && let Some(reused) = self.try_reuse(info).await?
-        {
+        let exact_tried = !rules.diff_id_needed && reuse_allowed;
+        if exact_tried && let Some(reused) = self.try_reuse(info).await? {
             progress.skipped();
+            self.learn_locations(None, &reused.digest);
             return Ok(LayerCopied {
                 edit: LayerEdit {
                     info: stored(&reused, None),
@@ -127,6 +128,12 @@ impl Copier<'_> {
                 },
                 diff_id: None,
             });
+        }
+        if !rules.diff_id_needed
+            && let Some(found) = self.try_reuse_cached(info, rules, exact_tried).await
+        {
+            progress.skipped();
+            return Ok(found);
         }
 
         let local = self.src.local_blob(info);
@@ -158,14 +165,16 @@ impl Copier<'_> {
         {
             progress.advance(l.len);
             progress.done();
-            return Ok(LayerCopied {
+            let copied = LayerCopied {
                 edit: LayerEdit {
                     info: stored(&done, info.annotations.clone()),
                     op: CompressionOp::Preserve,
                     algorithm: step.2,
                 },
                 diff_id: None,
-            });
+            };
+            self.learn_sent(&info.digest, detected, &step.0, &copied);
+            return Ok(copied);
         }
         let stream = match stream {
             Some(s) => s,
@@ -197,7 +206,12 @@ impl Copier<'_> {
             annotations,
             detected,
         };
-        self.send_layer(verified, sent, step, rules, progress).await
+        let kind = step.0;
+        let copied = self
+            .send_layer(verified, sent, step, rules, progress)
+            .await?;
+        self.learn_sent(&info.digest, detected, &kind, &copied);
+        Ok(copied)
     }
 
     /// Streams a layer's (verified) bytes through `step` to the destination, computing the
@@ -362,6 +376,11 @@ impl Copier<'_> {
     ) -> Result<BlobInfo> {
         if let Some(reused) = self.try_reuse(info).await? {
             progress.skipped();
+            self.learn_locations(None, &reused.digest);
+            return Ok(reused);
+        }
+        if let Some(reused) = self.try_reuse_cached_blob(info).await {
+            progress.skipped();
             return Ok(reused);
         }
         if let Some(local) = self.src.local_blob(info)
@@ -373,6 +392,7 @@ impl Copier<'_> {
         {
             progress.advance(local.len);
             progress.done();
+            self.learn_locations(Some(&info.digest), &done.digest);
             return Ok(done);
         }
         let stream = self
@@ -394,6 +414,7 @@ impl Copier<'_> {
             .await
             .context("writing blob")?;
         progress.done();
+        self.learn_locations(Some(&info.digest), &stored.digest);
         Ok(stored)
     }
 

@@ -126,6 +126,8 @@ impl Copier<'_> {
             .unwrap_or_else(|e| e.into_inner())
             .take()
             .ok_or_else(|| anyhow!("Internal error: early layer was not read to its end"))?;
+        // Early layers are uncompressed tars (see EarlyBlobs).
+        self.learn_sent(&digest, None, &step.0, &copied);
         let cell = self.shared_layer(&digest, rules);
         if cell.set(copied).is_ok() {
             self.sent_early

@@ -3,6 +3,7 @@
 //! copies layers in parallel, and commits the destination only when everything succeeded.
 
 mod blob;
+mod cached;
 mod early;
 mod multiple;
 mod pipeline;
@@ -132,6 +133,8 @@ pub(crate) struct Copier<'a> {
     sent_early: Mutex<HashSet<Digest>>,
     /// Blobs shared with other copies running at the same time (a sync's images).
     pub shared: Option<&'a SharedBlobs>,
+    /// The blob-info cache, opened when first needed; written when the copy ends.
+    cache: OnceLock<crate::blobcache::BlobInfoCache>,
 }
 
 /// Copies the image `src_name` to `dest_name`.
@@ -174,8 +177,17 @@ pub async fn copy_image_sharing(
         layers: Mutex::new(HashMap::new()),
         sent_early: Mutex::new(HashSet::new()),
         shared,
+        cache: OnceLock::new(),
     };
-    let manifest = copier.run().await?;
+    let manifest = copier.run().await;
+    if manifest.is_ok() {
+        for fact in copier.dest.cached_facts() {
+            copier.cache().record(fact);
+        }
+    }
+    // What was verified stays true whether or not the copy finished.
+    copier.flush_cache();
+    let manifest = manifest?;
     copier
         .dest
         .commit()

@@ -92,6 +92,8 @@ impl ImagePlan {
             can_modify: self.cannot_modify.is_none(),
             compression_change_supported: self.format.compression_change_supported(media_type),
             diff_id_needed: self.diff_ids_needed,
+            oci_possible: self.conversion.preferred == mt::OCI_MANIFEST
+                || self.conversion.others.iter().any(|t| t == mt::OCI_MANIFEST),
         }
     }
 }
@@ -131,6 +133,13 @@ impl Copier<'_> {
             .layers_as_served(instance, bytes, mime, parsed, !signatures.is_empty())
             .await?;
 
+        // What the source's own records say (a store's layers and the blobs they were pulled
+        // as) is worth knowing before the layers are looked up.
+        if self.dest.cache_location().is_some() {
+            for fact in self.src.cached_facts() {
+                self.cache().record(fact);
+            }
+        }
         let plan = self.image_plan(ImageFormat::of(&parsed), &mime, !signatures.is_empty());
         let cannot_modify = plan.cannot_modify;
         let mut updates = Updates {
@@ -294,9 +303,9 @@ impl Copier<'_> {
         if !crate::manifest::update::layers_differ(&listed, &served) {
             return Ok((bytes, mime, parsed));
         }
-        if has_signatures {
+        if let Some(reason) = self.cannot_modify_reason(has_signatures) {
             return Err(anyhow!(
-                "Copying this image would require changing layer representation, which we cannot do: \"Would invalidate signatures\""
+                "Copying this image would require changing layer representation, which we cannot do: {reason:?}"
             ));
         }
         let rewritten = crate::manifest::update::with_layer_infos(&bytes, &mime, &served)?;

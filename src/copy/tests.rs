@@ -94,7 +94,8 @@ async fn copy_to_picky(accept: Vec<&'static str>) -> (Result<Bytes>, Vec<String>
         accept,
         tried: tried.clone(),
     };
-    let options = Options::default();
+    let mut options = Options::default();
+    options.dest_ctx.blob_info_cache_dir = Some(t.path().join("cache"));
     let policy = Policy::insecure_accept_anything();
     let copier = Copier {
         src: Box::new(DirSource::open(&src_path).unwrap()),
@@ -108,6 +109,7 @@ async fn copy_to_picky(accept: Vec<&'static str>) -> (Result<Bytes>, Vec<String>
         layers: Mutex::new(HashMap::new()),
         sent_early: Mutex::new(std::collections::HashSet::new()),
         shared: None,
+        cache: OnceLock::new(),
     };
     let res = copier.run().await;
     let tried = tried.lock().unwrap().clone();

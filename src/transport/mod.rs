@@ -24,6 +24,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::io::AsyncRead;
 
+use crate::blobcache::{BlobLocation, Fact};
 use crate::digest::Digest;
 use crate::error::not_implemented;
 use crate::reference::ImageName;
@@ -93,6 +94,17 @@ pub trait ImageSource: Send + Sync {
         None
     }
 
+    /// Where this source's blobs are recorded in the blob-info cache (registries only).
+    fn cache_location(&self) -> Option<BlobLocation> {
+        None
+    }
+
+    /// Facts the source's own records establish, for the blob-info cache: a
+    /// containers-storage layer's compressed digest from its pull, and what it decompresses to.
+    fn cached_facts(&self) -> Vec<Fact> {
+        Vec::new()
+    }
+
     /// Layers to copy before the manifest can be read (see [`EarlyBlobs`]); given out once.
     fn early_blobs(&self) -> Option<EarlyBlobs> {
         None
@@ -156,6 +168,29 @@ pub trait ImageDestination: Send + Sync {
     /// reuse a blob from such a place (a registry mounts it from another repository).
     fn blob_origin(&self) -> Option<BlobOrigin> {
         None
+    }
+
+    /// Where blobs written here are recorded in the blob-info cache (registries only).
+    fn cache_location(&self) -> Option<BlobLocation> {
+        None
+    }
+
+    /// What the destination verified while storing blobs, for the blob-info cache
+    /// (containers-storage: each layer blob's uncompressed digest).
+    fn cached_facts(&self) -> Vec<Fact> {
+        Vec::new()
+    }
+
+    /// Reuses `digest`, which the blob-info cache says was seen at `location` (one this
+    /// destination's `cache_location` names; `None`: perhaps in the destination itself).
+    /// The cache is never trusted: the destination confirms the blob is there (and mounts
+    /// it when it is in another repository) before answering with its size.
+    async fn try_reuse_cached(
+        &self,
+        _digest: &Digest,
+        _location: Option<&str>,
+    ) -> Result<Option<i64>> {
+        Ok(None)
     }
 
     /// Like `try_reuse_blob`, knowing where the source keeps the blob.

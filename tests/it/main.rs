@@ -2,6 +2,7 @@
 
 mod support;
 
+mod blobcache;
 mod cli;
 mod cli_ux;
 mod config_files;

@@ -52,11 +52,18 @@ fn precomputed_digests_skip_layers_the_registry_has_like_skopeo() {
 
     let second_push = |tool: &str, precompute: bool| {
         let repo = format!("{tool}-{precompute}/img");
+        // Each skiff push gets an empty blob-info cache of its own (c/image's rootless
+        // location), so what is measured is the flag, not what an earlier push taught.
+        let pushes = std::sync::atomic::AtomicUsize::new(0);
         let cmd = || {
             if tool == "skopeo" {
                 skopeo().unwrap()
             } else {
-                skiff()
+                let n = pushes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let mut c = skiff();
+                c.env("_CONTAINERS_ROOTLESS_UID", "1000")
+                    .env("XDG_DATA_HOME", t.path().join(format!("cache-{repo}-{n}")));
+                c
             }
         };
         push(cmd(), &first, &reg.image(&format!("{repo}:1")), false);

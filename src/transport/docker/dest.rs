@@ -185,8 +185,17 @@ impl DockerDestination {
 
     /// HEADs a blob; its size when it is there.
     async fn blob_exists(&self, digest: &Digest) -> Result<Option<i64>> {
-        let path = self.blob_path(self.reference.path(), digest);
-        let res = self.client.send(Request::new(Method::HEAD, path)).await?;
+        self.blob_exists_in(self.reference.path(), digest).await
+    }
+
+    /// HEADs a blob in `repo` (asking for pull access there when it is another repository).
+    async fn blob_exists_in(&self, repo: &str, digest: &Digest) -> Result<Option<i64>> {
+        let path = self.blob_path(repo, digest);
+        let scope = (repo != self.reference.path()).then(|| Scope::repository(repo, "pull"));
+        let res = self
+            .client
+            .send(Request::new(Method::HEAD, path).extra_scope(scope))
+            .await?;
         match res.status() {
             200 => Ok(Some(
                 res.header("content-length")
@@ -200,8 +209,7 @@ impl DockerDestination {
             ))),
             s => {
                 let err = anyhow!(
-                    "failed to read from destination repository {}: {s} ({})",
-                    self.reference.path(),
+                    "failed to read from destination repository {repo}: {s} ({})",
                     reqwest::StatusCode::from_u16(s)
                         .ok()
                         .and_then(|c| c.canonical_reason())
@@ -555,6 +563,33 @@ impl ImageDestination for DockerDestination {
         })
     }
 
+    fn cache_location(&self) -> Option<crate::blobcache::BlobLocation> {
+        Some(super::cache_location(&self.reference))
+    }
+
+    /// c/image's candidate check: HEAD the blob where the cache saw it, then mount it from
+    /// there when that is another repository. Any failure only means "not this candidate".
+    async fn try_reuse_cached(
+        &self,
+        digest: &Digest,
+        location: Option<&str>,
+    ) -> Result<Option<i64>> {
+        let repo = match location {
+            None => self.reference.path().to_string(),
+            Some(l) => match DockerReference::parse_normalized_named(l) {
+                Ok(r) if r.domain() == self.reference.domain() => r.path().to_string(),
+                _ => return Ok(None),
+            },
+        };
+        let Ok(Some(size)) = self.blob_exists_in(&repo, digest).await else {
+            return Ok(None);
+        };
+        if repo != self.reference.path() && !self.mount(&repo, digest).await.unwrap_or(false) {
+            return Ok(None);
+        }
+        Ok(Some(size))
+    }
+
     async fn try_reuse_blob_from(
         &self,
         info: &BlobInfo,
@@ -617,7 +652,10 @@ impl ImageDestination for DockerDestination {
         Ok(None)
     }
 
-    /// The engine has asked `try_reuse_blob` just before, so there is no second HEAD here.
+    /// The engine has asked `try_reuse_blob` just before, so there is no second HEAD here —
+    /// except for a blob whose digest only the upload would tell, with
+    /// `--dest-precompute-digests`: it is spooled to learn its digest, and not sent if the
+    /// registry has it (c/image's PutBlob).
     async fn put_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
         if info.digest.is_none() && self.ctx.docker_registry_push_precompute_digests {
             return self.put_blob_precomputed(stream, info).await;

@@ -225,6 +225,16 @@ fn simplify_content_type(ct: &str) -> String {
     base.to_ascii_lowercase()
 }
 
+/// c/image's blob-info cache keys for a registry repository: transport `docker`, the
+/// registry as scope, the full repository name as location.
+pub(crate) fn cache_location(r: &DockerReference) -> crate::blobcache::BlobLocation {
+    crate::blobcache::BlobLocation {
+        transport: "docker",
+        scope: r.domain().to_string(),
+        location: r.name(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -256,6 +256,10 @@ impl ImageSource for DockerSource {
         })
     }
 
+    fn cache_location(&self) -> Option<crate::blobcache::BlobLocation> {
+        Some(super::cache_location(&self.physical))
+    }
+
     async fn signatures(&self, instance: Option<&Digest>) -> Result<Vec<Signature>> {
         let digest = match instance {
             Some(d) => d.clone(),

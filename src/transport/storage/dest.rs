@@ -247,6 +247,21 @@ async fn rebuild_to_file(store: &Store, layer: &Layer, path: &Path) -> Result<()
 
 #[async_trait]
 impl ImageDestination for StorageDestination {
+    /// c/image's storage destination records each layer blob's diff ID as it applies it.
+    fn cached_facts(&self) -> Vec<crate::blobcache::Fact> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state
+            .diff_ids
+            .iter()
+            .filter_map(|(blob, diff_id)| {
+                Some(crate::blobcache::Fact::UncompressedPair {
+                    any: blob.parse().ok()?,
+                    uncompressed: diff_id.clone(),
+                })
+            })
+            .collect()
+    }
+
     fn ignores_embedded_docker_reference(&self) -> bool {
         true
     }

@@ -136,6 +136,39 @@ impl StorageSource {
     }
 }
 
+/// What a layer record says about the blob it was pulled as: c/storage keeps the compressed
+/// digest and its archive.Compression code (1 bzip2, 2 gzip, 3 xz, 4 zstd) from the pull.
+fn layer_facts(l: &Layer) -> Vec<crate::blobcache::Fact> {
+    use crate::blobcache::Fact;
+    use crate::compression::Algorithm;
+    let algorithm = match l.compression {
+        1 => Algorithm::Bzip2,
+        2 => Algorithm::Gzip,
+        3 => Algorithm::Xz,
+        4 => Algorithm::Zstd,
+        _ => return Vec::new(),
+    };
+    let (Ok(compressed), Ok(uncompressed)) = (
+        l.compressed_digest.parse::<Digest>(),
+        l.diff_digest.parse::<Digest>(),
+    ) else {
+        return Vec::new();
+    };
+    if compressed == uncompressed {
+        return Vec::new();
+    }
+    vec![
+        Fact::UncompressedPair {
+            any: compressed.clone(),
+            uncompressed,
+        },
+        Fact::Compressor {
+            digest: compressed,
+            algorithm: Some(algorithm),
+        },
+    ]
+}
+
 /// The blobs to copy for a manifest whose layers are `empty` (schema 1's throwaway layers,
 /// which the store has no layer for) or not: the stored layers in order, and the gzipped
 /// empty tar in place of each empty one.
@@ -243,6 +276,10 @@ fn rebuild(ts: std::fs::File, files: &std::path::Path, tx: &mut Sender) -> Resul
 
 #[async_trait]
 impl ImageSource for StorageSource {
+    fn cached_facts(&self) -> Vec<crate::blobcache::Fact> {
+        self.chain.iter().flat_map(layer_facts).collect()
+    }
+
     async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
         if let Some(d) = instance {
             let key = format!("manifest-{d}");

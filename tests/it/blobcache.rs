@@ -1,0 +1,556 @@
+//! The blob-info cache against a real docker-registry, with skopeo as the oracle: an image
+//! pulled into containers-storage and pushed to another repository of the same registry is
+//! mounted there, not recompressed and uploaded — as skopeo does it.
+//!
+//! Each test gives skiff a private cache the way c/image allows one: `_CONTAINERS_ROOTLESS_UID`
+//! (c/image's rootless EUID) set to a non-root value makes the cache
+//! `$XDG_DATA_HOME/containers/cache/blob-info-cache-v1.sqlite`, so the system's cache in
+//! /var/lib/containers/cache is never touched. skopeo 1.9.3 keeps its own cache in BoltDB
+//! (`blob-info-cache-v1.boltdb`), which skiff does not read: the oracle runs use it as skopeo
+//! always does.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::storage::{Store, peers};
+use crate::support::fixtures::{self, ImageSpec};
+use crate::support::registry::{Registry, http};
+use crate::support::{ok, run, stdout};
+
+/// A private blob-info cache for skiff.
+struct Cache {
+    dir: tempfile::TempDir,
+}
+
+impl Cache {
+    fn new() -> Cache {
+        Cache {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn on(&self, mut c: Command) -> Command {
+        c.env("_CONTAINERS_ROOTLESS_UID", "1000")
+            .env("XDG_DATA_HOME", self.dir.path());
+        c
+    }
+
+    fn file(&self) -> PathBuf {
+        self.dir
+            .path()
+            .join("containers/cache/blob-info-cache-v1.sqlite")
+    }
+}
+
+/// A registry holding the fixture image at `src/app:1` (put there by skopeo); its layer
+/// digests.
+fn registry_with_image() -> Option<(Registry, Vec<String>)> {
+    if !peers() {
+        return None;
+    }
+    let reg = Registry::start()?;
+    let layout = tempfile::tempdir().unwrap();
+    let built = fixtures::write_oci(layout.path(), "1", &ImageSpec::small(24));
+    ok(Command::new("skopeo").args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:1", layout.path().display()),
+        &reg.image("src/app:1"),
+    ]));
+    let layers = built.blobs.iter().map(|b| fixtures::sha256(b)).collect();
+    Some((reg, layers))
+}
+
+/// The requests the registry logged after the first `from` bytes of its log.
+fn requests_since(reg: &Registry, from: usize) -> Vec<String> {
+    let log = std::fs::read(reg.dir.path().join("registry.log")).unwrap();
+    String::from_utf8_lossy(&log[from..])
+        .lines()
+        .filter_map(|l| {
+            let start = l
+                .find("\"GET /v2")
+                .or_else(|| l.find("\"HEAD /v2"))
+                .or_else(|| l.find("\"POST /v2"))
+                .or_else(|| l.find("\"PUT /v2"))
+                .or_else(|| l.find("\"PATCH /v2"))
+                .or_else(|| l.find("\"DELETE /v2"))?;
+            let rest = &l[start + 1..];
+            Some(rest[..rest.find('"')?].to_string())
+        })
+        .collect()
+}
+
+fn log_len(reg: &Registry) -> usize {
+    std::fs::metadata(reg.dir.path().join("registry.log"))
+        .map(|m| m.len() as usize)
+        .unwrap_or(0)
+}
+
+/// Blob uploads completed in `repo` (c/image and skiff finish each with one PUT).
+fn uploads(reqs: &[String], repo: &str) -> usize {
+    let prefix = format!("PUT /v2/{repo}/blobs/uploads/");
+    reqs.iter().filter(|r| r.starts_with(&prefix)).count()
+}
+
+/// The digests mounted into `repo`.
+fn mounts(reqs: &[String], repo: &str) -> Vec<String> {
+    let prefix = format!("POST /v2/{repo}/blobs/uploads/?");
+    let mut out: Vec<String> = reqs
+        .iter()
+        .filter(|r| r.starts_with(&prefix))
+        .filter_map(|r| {
+            let q = r.split('?').nth(1)?.split(' ').next()?;
+            q.split('&')
+                .find_map(|kv| kv.strip_prefix("mount="))
+                .map(|d| d.replace("%3A", ":"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn raw_manifest(reg: &Registry, repo: &str, tag: &str) -> Vec<u8> {
+    let accept = "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+    let (status, body) = http(
+        &reg.host,
+        "GET",
+        &format!("/v2/{repo}/manifests/{tag}"),
+        &[("Accept", accept)],
+        b"",
+    );
+    assert_eq!(status, 200, "{repo}:{tag}");
+    body
+}
+
+/// `digests` and the config digest of `manifest`, sorted.
+fn with_config(digests: &[String], manifest: &[u8]) -> Vec<String> {
+    let m: serde_json::Value = serde_json::from_slice(manifest).unwrap();
+    let mut out = digests.to_vec();
+    out.push(m["config"]["digest"].as_str().unwrap().to_string());
+    out.sort();
+    out
+}
+
+fn layer_digests(manifest: &[u8]) -> Vec<String> {
+    let m: serde_json::Value = serde_json::from_slice(manifest).unwrap();
+    m["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["digest"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn pull(store: &Store, cache: &Cache, reg: &Registry) -> std::process::Output {
+    ok(cache.on(store.skiff()).args([
+        "copy",
+        "--src-tls-verify=false",
+        &reg.image("src/app:1"),
+        "containers-storage:localhost/app:1",
+    ]))
+}
+
+fn push(store: &Store, cache: &Cache, reg: &Registry, repo: &str) -> std::process::Output {
+    ok(cache.on(store.skiff()).args([
+        "copy",
+        "--dest-tls-verify=false",
+        "containers-storage:localhost/app:1",
+        &reg.image(repo),
+    ]))
+}
+
+/// With the same image in a private store, what skopeo's push to `repo` sent.
+fn skopeo_push(reg: &Registry, repo: &str) -> (Vec<String>, Vec<u8>) {
+    let store = Store::new("vfs");
+    ok(store.skopeo().args([
+        "copy",
+        "-q",
+        "--src-tls-verify=false",
+        &reg.image("src/app:1"),
+        "containers-storage:localhost/app:1",
+    ]));
+    let mark = log_len(reg);
+    ok(store.skopeo().args([
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        "containers-storage:localhost/app:1",
+        &reg.image(&format!("{repo}:1")),
+    ]));
+    (requests_since(reg, mark), raw_manifest(reg, repo, "1"))
+}
+
+#[test]
+fn a_pulled_image_pushed_to_another_repository_is_mounted_as_skopeo_mounts_it() {
+    let Some((reg, layers)) = registry_with_image() else {
+        return;
+    };
+    let store = Store::new("vfs");
+    let cache = Cache::new();
+    pull(&store, &cache, &reg);
+    // The pull recorded what each layer blob decompresses to (as c/image's storage
+    // destination records it), and where the blob was found.
+    let conn = rusqlite::Connection::open(cache.file()).unwrap();
+    let diff_ids: Vec<String> = ImageSpec::small(24)
+        .layers
+        .iter()
+        .map(|l| fixtures::sha256(l))
+        .collect();
+    for (blob, diff_id) in layers.iter().zip(&diff_ids) {
+        let recorded: String = conn
+            .query_row(
+                "SELECT uncompressedDigest FROM DigestUncompressedPairs WHERE anyDigest = ?1",
+                [blob],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(&recorded, diff_id);
+        let location: String = conn
+            .query_row(
+                "SELECT location FROM KnownLocations WHERE digest = ?1",
+                [blob],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(location, format!("{}/src/app", reg.host));
+    }
+    drop(conn);
+    let mark = log_len(&reg);
+    push(&store, &cache, &reg, "dst/app:1");
+    let mine = requests_since(&reg, mark);
+
+    let (theirs, their_manifest) = skopeo_push(&reg, "sko/app");
+    let mut expected = layers.clone();
+    expected.sort();
+    assert_eq!(
+        mounts(&theirs, "sko/app"),
+        expected,
+        "skopeo mounts: {theirs:#?}"
+    );
+    // skopeo uploads the config; skiff mounts it too (its cache saw it in src/app).
+    assert_eq!(uploads(&theirs, "sko/app"), 1, "{theirs:#?}");
+    assert_eq!(uploads(&mine, "dst/app"), 0, "{mine:#?}");
+    assert_eq!(
+        mounts(&mine, "dst/app"),
+        with_config(&expected, &their_manifest),
+        "{mine:#?}"
+    );
+    let my_manifest = raw_manifest(&reg, "dst/app", "1");
+    assert_eq!(
+        String::from_utf8_lossy(&my_manifest),
+        String::from_utf8_lossy(&their_manifest)
+    );
+    assert_eq!(layer_digests(&my_manifest), layers);
+}
+
+#[test]
+fn the_stores_own_records_are_used_when_the_cache_is_empty() {
+    let Some((reg, layers)) = registry_with_image() else {
+        return;
+    };
+    let store = Store::new("vfs");
+    pull(&store, &Cache::new(), &reg);
+    // A fresh cache knows nothing; the store still records which blobs its layers were
+    // pulled as, and the registry is asked for them in the destination repository.
+    let empty = Cache::new();
+    let mark = log_len(&reg);
+    push(&store, &empty, &reg, "src/app:2");
+    let reqs = requests_since(&reg, mark);
+    assert_eq!(uploads(&reqs, "src/app"), 0, "{reqs:#?}");
+    assert_eq!(layer_digests(&raw_manifest(&reg, "src/app", "2")), layers);
+    assert_eq!(
+        raw_manifest(&reg, "src/app", "2"),
+        raw_manifest(&reg, "src/app", "1")
+    );
+}
+
+#[test]
+fn a_stale_entry_is_detected_and_the_layer_uploaded() {
+    let Some((reg, layers)) = registry_with_image() else {
+        return;
+    };
+    let store = Store::new("vfs");
+    let cache = Cache::new();
+    pull(&store, &cache, &reg);
+    for l in &layers {
+        let (status, _) = http(
+            &reg.host,
+            "DELETE",
+            &format!("/v2/src/app/blobs/{l}"),
+            &[],
+            b"",
+        );
+        assert_eq!(status, 202, "deleting {l}");
+    }
+    let mark = log_len(&reg);
+    push(&store, &cache, &reg, "dst/app:1");
+    let reqs = requests_since(&reg, mark);
+    // The cache's candidates were checked and found missing: every layer is uploaded.
+    for l in &layers {
+        let head = format!("HEAD /v2/src/app/blobs/{l} ");
+        assert!(reqs.iter().any(|r| r.starts_with(&head)), "{reqs:#?}");
+    }
+    // Only the config, still there, is mounted.
+    let config = with_config(&[], &raw_manifest(&reg, "src/app", "1"));
+    assert_eq!(mounts(&reqs, "dst/app"), config, "{reqs:#?}");
+    assert_eq!(uploads(&reqs, "dst/app"), layers.len(), "{reqs:#?}");
+    // c/image checks each layer against the config's diff IDs as it stores the image.
+    let check = Store::new("vfs");
+    ok(check.skopeo().args([
+        "copy",
+        "-q",
+        "--src-tls-verify=false",
+        &reg.image("dst/app:1"),
+        "containers-storage:localhost/check:1",
+    ]));
+}
+
+#[test]
+fn a_corrupt_cache_is_a_warning_and_is_started_again() {
+    let Some((reg, layers)) = registry_with_image() else {
+        return;
+    };
+    let store = Store::new("vfs");
+    let cache = Cache::new();
+    std::fs::create_dir_all(cache.file().parent().unwrap()).unwrap();
+    std::fs::write(cache.file(), vec![0x5a; 16384]).unwrap();
+    let out = pull(&store, &cache, &reg);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("level=warning") && stderr.contains("blob info cache"),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::read(cache.file())
+            .unwrap()
+            .starts_with(b"SQLite format 3\0")
+    );
+    // The new cache works: the push mounts.
+    let mark = log_len(&reg);
+    let out = push(&store, &cache, &reg, "dst/app:1");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
+    let reqs = requests_since(&reg, mark);
+    let expected = with_config(&layers, &raw_manifest(&reg, "src/app", "1"));
+    assert_eq!(mounts(&reqs, "dst/app"), expected, "{reqs:#?}");
+}
+
+#[test]
+fn concurrent_skiff_processes_all_record_what_they_learned() {
+    let Some((reg, layers)) = registry_with_image() else {
+        return;
+    };
+    const N: usize = 4;
+    for i in 0..N {
+        ok(Command::new("skopeo").args([
+            "--insecure-policy",
+            "copy",
+            "-q",
+            "--src-tls-verify=false",
+            "--dest-tls-verify=false",
+            &reg.image("src/app:1"),
+            &reg.image(&format!("src/copy{i}:1")),
+        ]));
+    }
+    let cache = Cache::new();
+    let dest = tempfile::tempdir().unwrap();
+    let children: Vec<_> = (0..N)
+        .map(|i| {
+            cache
+                .on(crate::support::skiff())
+                .args([
+                    "--insecure-policy",
+                    "copy",
+                    "--src-tls-verify=false",
+                    &reg.image(&format!("src/copy{i}:1")),
+                    &format!("dir:{}", dest.path().join(i.to_string()).display()),
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(!stderr.contains("level=warning"), "{stderr}");
+    }
+    let conn = rusqlite::Connection::open(cache.file()).unwrap();
+    let mut seen: Vec<String> = conn
+        .prepare("SELECT location FROM KnownLocations WHERE transport = 'docker' AND scope = ?1 AND digest = ?2")
+        .unwrap()
+        .query_map([reg.host.as_str(), layers[0].as_str()], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    seen.sort();
+    let expected: Vec<String> = (0..N)
+        .map(|i| format!("{}/src/copy{i}", reg.host))
+        .collect();
+    assert_eq!(seen, expected);
+    let compressor: String = conn
+        .query_row(
+            "SELECT compressor FROM DigestCompressors WHERE digest = ?1",
+            [layers[0].as_str()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(compressor, "gzip");
+}
+
+#[test]
+fn the_cache_is_where_c_image_puts_it_for_a_rootless_user() {
+    let Some((reg, _)) = registry_with_image() else {
+        return;
+    };
+    let dest = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    // No XDG_DATA_HOME: $HOME/.local/share.
+    let mut c = crate::support::skiff();
+    c.env("_CONTAINERS_ROOTLESS_UID", "1000")
+        .env_remove("XDG_DATA_HOME")
+        .env("HOME", home.path())
+        .args([
+            "--insecure-policy",
+            "copy",
+            "--src-tls-verify=false",
+            &reg.image("src/app:1"),
+            &format!("dir:{}", dest.path().join("d").display()),
+        ]);
+    let out = run(&mut c);
+    assert!(out.status.success(), "{}", stdout(&out));
+    let file = home
+        .path()
+        .join(".local/share/containers/cache/blob-info-cache-v1.sqlite");
+    assert!(file.is_file());
+}
+
+#[test]
+fn precomputed_digests_skip_layers_the_registry_has_without_any_cache() {
+    let Some(reg) = Registry::start() else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    fixtures::write_oci(&t.path().join("oci"), "1", &ImageSpec::small(31));
+    let plain = format!("dir:{}", t.path().join("plain").display());
+    ok(crate::support::skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        "--dest-decompress",
+        &format!("oci:{}:1", t.path().join("oci").display()),
+        &plain,
+    ]));
+    // Each push with an empty cache: only the registry can tell what it has.
+    let mut counts = Vec::new();
+    for (tag, flag) in [
+        ("1", None),
+        ("2", None),
+        ("3", Some("--dest-precompute-digests")),
+    ] {
+        let cache = Cache::new();
+        let mark = log_len(&reg);
+        let mut c = cache.on(crate::support::skiff());
+        c.args(["--insecure-policy", "copy", "-q", "--dest-tls-verify=false"]);
+        c.args(flag);
+        ok(c.args([plain.as_str(), &reg.image(&format!("pre/app:{tag}"))]));
+        counts.push(uploads(&requests_since(&reg, mark), "pre/app"));
+    }
+    // Two layers and the config; then the layers, compressed again; then nothing.
+    assert_eq!(counts, [3, 2, 0]);
+    assert_eq!(
+        layer_digests(&raw_manifest(&reg, "pre/app", "3")),
+        layer_digests(&raw_manifest(&reg, "pre/app", "1"))
+    );
+}
+
+#[test]
+fn preserve_digests_refuses_to_push_a_stores_layers_as_skopeo_does() {
+    let Some((reg, _)) = registry_with_image() else {
+        return;
+    };
+    let store = Store::new("vfs");
+    let cache = Cache::new();
+    pull(&store, &cache, &reg);
+    let args = |c: &mut Command, repo: &str| {
+        c.args([
+            "copy",
+            "--preserve-digests",
+            "--dest-tls-verify=false",
+            "containers-storage:localhost/app:1",
+            &reg.image(repo),
+        ]);
+    };
+    let mut mine = cache.on(store.skiff());
+    args(&mut mine, "pd/app:1");
+    let (code, msg) = crate::support::fails(&mut mine);
+    let mut theirs = store.skopeo();
+    args(&mut theirs, "pd/app:2");
+    let (their_code, their_msg) = crate::support::fails(&mut theirs);
+    assert_eq!(
+        (code, crate::support::fatal_message(&msg)),
+        (their_code, crate::support::fatal_message(&their_msg))
+    );
+}
+
+#[test]
+fn layers_compressed_by_one_push_are_mounted_by_the_next_as_skopeo_does() {
+    let Some(reg) = Registry::start() else {
+        return;
+    };
+    if !crate::support::require_tool("skopeo") {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    fixtures::write_oci(&t.path().join("oci"), "1", &ImageSpec::small(47));
+    let plain = format!("dir:{}", t.path().join("plain").display());
+    ok(crate::support::skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        "--dest-decompress",
+        &format!("oci:{}:1", t.path().join("oci").display()),
+        &plain,
+    ]));
+    // Two pushes of the uncompressed image to two repositories: the first compresses and
+    // uploads, the second finds the compressed layers through the cache and mounts them.
+    let pushes = |tool: Command, first: &str, second: &str| -> Vec<(usize, Vec<String>)> {
+        let mut tool = tool;
+        tool.args(["--insecure-policy", "copy", "-q", "--dest-tls-verify=false"]);
+        let mut out = Vec::new();
+        for repo in [first, second] {
+            let mark = log_len(&reg);
+            let mut c = Command::new(tool.get_program());
+            c.args(tool.get_args());
+            c.envs(tool.get_envs().filter_map(|(k, v)| Some((k, v?))));
+            ok(c.args([plain.as_str(), &reg.image(&format!("{repo}:1"))]));
+            let reqs = requests_since(&reg, mark);
+            out.push((uploads(&reqs, repo), mounts(&reqs, repo)));
+        }
+        out
+    };
+    let cache = Cache::new();
+    let mine = pushes(cache.on(crate::support::skiff()), "mine/a", "mine/b");
+    let theirs = pushes(Command::new("skopeo"), "theirs/a", "theirs/b");
+    let layers = layer_digests(&raw_manifest(&reg, "mine/a", "1"));
+    let mut sorted = layers.clone();
+    sorted.sort();
+    assert_eq!(theirs[0].0, 3, "{theirs:?}");
+    assert_eq!(
+        theirs[1].0, 1,
+        "skopeo uploads the config again: {theirs:?}"
+    );
+    assert_eq!(theirs[1].1.len(), 2, "{theirs:?}");
+    assert_eq!(mine[0], (3, Vec::new()));
+    assert_eq!(
+        mine[1],
+        (0, with_config(&sorted, &raw_manifest(&reg, "mine/a", "1")))
+    );
+    assert_eq!(
+        raw_manifest(&reg, "mine/b", "1"),
+        raw_manifest(&reg, "mine/a", "1")
+    );
+}
