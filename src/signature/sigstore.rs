@@ -6,7 +6,7 @@
 use base64::Engine;
 use p256::ecdsa::signature::Verifier;
 
-use crate::config::policy::json::{Raw, check_valid, decode_string, exact_fields, paranoid_object};
+use crate::config::policy::json::{Raw, check_valid, exact_fields, paranoid_object};
 
 /// The MIME type of a sigstore signature (other attachments are not signatures).
 pub const SIGNATURE_MIME_TYPE: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
@@ -127,39 +127,11 @@ fn parse_payload(data: &[u8]) -> Result<SigstorePayload, String> {
     let Some(critical) = critical else {
         return Err("Key \"critical\" missing in a JSON object".to_string());
     };
-    let mut t = String::new();
-    let mut image = None;
-    let mut identity = None;
-    exact_fields(critical, &["type", "image", "identity"], |key, v| {
-        match key {
-            "type" => {
-                if let Some(s) = decode_string(v, "string")? {
-                    t = s;
-                }
-            }
-            "image" => image = Some(v),
-            _ => identity = Some(v),
-        }
-        Ok(())
-    })?;
-    if t != PAYLOAD_TYPE {
-        return Err(format!("Unrecognized signature type {t}"));
-    }
-    let single = |raw: Option<Raw>, name: &str| -> Result<String, String> {
-        let mut value = String::new();
-        if let Some(raw) = raw {
-            exact_fields(raw, &[name], |_, v| {
-                if let Some(s) = decode_string(v, "string")? {
-                    value = s;
-                }
-                Ok(())
-            })?;
-        }
-        Ok(value)
-    };
+    let (manifest_digest, docker_reference) =
+        super::simple::parse_critical(critical, PAYLOAD_TYPE)?;
     Ok(SigstorePayload {
-        manifest_digest: single(image, "docker-manifest-digest")?,
-        docker_reference: single(identity, "docker-reference")?,
+        manifest_digest,
+        docker_reference,
     })
 }
 

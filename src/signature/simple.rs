@@ -67,6 +67,21 @@ pub fn parse_payload(data: &[u8]) -> Result<UntrustedPayload, String> {
         }
     };
 
+    let (manifest_digest, docker_reference) = parse_critical(critical, SIGNATURE_TYPE)?;
+    Ok(UntrustedPayload {
+        manifest_digest,
+        docker_reference,
+        creator,
+        timestamp,
+    })
+}
+
+/// The `critical` object both signature formats share: its `type` must be `expected_type`;
+/// returns the manifest digest and the Docker reference it names.
+pub(super) fn parse_critical(
+    critical: Raw,
+    expected_type: &str,
+) -> Result<(String, String), String> {
     let mut t = String::new();
     let mut image = None;
     let mut identity = None;
@@ -82,17 +97,13 @@ pub fn parse_payload(data: &[u8]) -> Result<UntrustedPayload, String> {
         }
         Ok(())
     })?;
-    if t != SIGNATURE_TYPE {
+    if t != expected_type {
         return Err(format!("Unrecognized signature type {t}"));
     }
-    let manifest_digest = single_string(image, "docker-manifest-digest")?;
-    let docker_reference = single_string(identity, "docker-reference")?;
-    Ok(UntrustedPayload {
-        manifest_digest,
-        docker_reference,
-        creator,
-        timestamp,
-    })
+    Ok((
+        single_string(image, "docker-manifest-digest")?,
+        single_string(identity, "docker-reference")?,
+    ))
 }
 
 /// An object with exactly one string field `name`.
