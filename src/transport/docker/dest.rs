@@ -127,17 +127,31 @@ impl DockerDestination {
                 .map(Hasher::finish)
                 .ok_or_else(|| anyhow!("internal error: upload digest not computed"))?,
         };
-        let mut put = location.clone();
+        self.complete_upload(location, Body::Empty, &digest, &counter, &info.media_type)
+            .await
+    }
+
+    /// The PUT that ends an upload (with the last bytes in `body`, or none). A retried PUT
+    /// whose first attempt went through finds its upload gone: the blob being there is the
+    /// success it hid.
+    async fn complete_upload(
+        &self,
+        location: Url,
+        body: Body,
+        digest: &Digest,
+        counter: &Counter,
+        media_type: &str,
+    ) -> Result<BlobInfo> {
+        let mut put = location;
         put.query_pairs_mut()
             .append_pair("digest", &digest.to_string());
         let req = Request::to_url(Method::PUT, put.clone())
-            .header(CONTENT_TYPE, "application/octet-stream");
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .body(body);
         let res = self.client.send(req).await?;
         if res.status() != 201 {
             let err = res.error().await;
-            // A retried PUT whose first attempt went through finds its upload gone: the
-            // blob being there is the success it hid.
-            if matches!(self.blob_exists(&digest).await, Ok(Some(_))) {
+            if matches!(self.blob_exists(digest).await, Ok(Some(_))) {
                 crate::error::debug(&format!(
                     "upload of {digest} completed by an earlier attempt ({err:#})"
                 ));
@@ -148,8 +162,8 @@ impl DockerDestination {
         let size = counter.size.load(std::sync::atomic::Ordering::Relaxed) as i64;
         self.client
             .schedule()
-            .mark_present(self.reference.path(), &digest, size);
-        Ok(BlobInfo::new(digest, size, info.media_type.clone()))
+            .mark_present(self.reference.path(), digest, size);
+        Ok(BlobInfo::new(digest.clone(), size, media_type.to_string()))
     }
 
     /// `--dest-precompute-digests` (c/image's DockerRegistryPushPrecomputeDigests): a blob of
@@ -423,9 +437,6 @@ impl DockerDestination {
         media_type: &str,
     ) -> Result<BlobInfo> {
         let counter = Arc::new(Counter::new(false));
-        let mut put = location;
-        put.query_pairs_mut()
-            .append_pair("digest", &digest.to_string());
         // A small blob is read into memory first, so a reset, a stall or a 5xx/429 on the
         // PUT is retried with the same bytes; a big one streams and such a failure ends
         // the copy (memory stays bounded).
@@ -442,22 +453,8 @@ impl DockerDestination {
             };
             Body::Stream(Box::pin(counted), Some(size))
         };
-        let req = Request::to_url(Method::PUT, put.clone())
-            .header(CONTENT_TYPE, "application/octet-stream")
-            .body(body);
-        let res = self.client.send(req).await?;
-        if res.status() != 201 {
-            let err = res.error().await;
-            // A retried PUT whose first attempt went through finds its upload gone.
-            if !matches!(self.blob_exists(digest).await, Ok(Some(_))) {
-                return Err(err.context(format!("uploading layer to {put}")));
-            }
-        }
-        let sent = counter.size.load(std::sync::atomic::Ordering::Relaxed) as i64;
-        self.client
-            .schedule()
-            .mark_present(self.reference.path(), digest, sent);
-        Ok(BlobInfo::new(digest.clone(), sent, media_type.to_string()))
+        self.complete_upload(location, body, digest, &counter, media_type)
+            .await
     }
 
     async fn put_manifest_bytes(&self, bytes: &[u8], tail: &str) -> Result<()> {
