@@ -477,3 +477,52 @@ fn a_refused_blob_upload_is_sent_again() {
     assert_eq!(status, 200);
     assert_eq!(got, built.manifest);
 }
+
+/// A layer too big to keep in memory for a replay (it streams from its source) whose upload
+/// is refused is copied again from the source, which can be read twice.
+#[test]
+fn a_refused_big_blob_upload_is_copied_again_from_the_source() {
+    let Some(reg) = Registry::start() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let oci = t.path().join("oci");
+    let spec = ImageSpec {
+        layers: vec![fixtures::layer_tar(&[(
+            "big.bin",
+            &fixtures::noise(6 << 20, 58),
+        )])],
+        ..ImageSpec::small(58)
+    };
+    let built = fixtures::write_oci(&oci, "v1", &spec);
+    assert!(built.blobs[0].len() > 4 << 20, "the layer streams");
+    let proxy = Proxy::start(
+        reg.port,
+        ProxyMode::Refuse {
+            path: "PUT /v2/retry/big/blobs/uploads/",
+            times: 2,
+            status: "500 Internal Server Error",
+            headers: "",
+        },
+    );
+    ok(skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:v1", oci.display()),
+        &format!("docker://{}/retry/big:v1", proxy.host()),
+    ]));
+    assert_eq!(
+        proxy.refused.load(std::sync::atomic::Ordering::SeqCst),
+        built.blobs.len() + 1 + 2
+    );
+    // The registry holds exactly the layer's bytes.
+    let (status, got) = crate::support::registry::http(
+        &reg.host,
+        "GET",
+        &format!("/v2/retry/big/blobs/{}", fixtures::sha256(&built.blobs[0])),
+        &[],
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert!(got == built.blobs[0], "the layer's bytes");
+}
