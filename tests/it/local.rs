@@ -300,7 +300,7 @@ fn list_source_copies_the_platform_instance() {
     assert_eq!(code, 1);
     assert!(
         fatal_message(&err).contains(
-            r#"no image found in image index for architecture s390x, variant "", OS linux"#
+            r#"no image found in image index for architecture "s390x", variant "", OS "linux""#
         ),
         "{err}"
     );
