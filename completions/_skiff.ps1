@@ -321,6 +321,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--retry-delay', '--retry-delay', [CompletionResultType]::ParameterName, 'fixed delay between retries (default: exponential backoff)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'format the output with a Go template')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format the output with a Go template')
+            [CompletionResult]::new('--manifest-digest', '--manifest-digest', [CompletionResultType]::ParameterName, 'algorithm of the printed manifest digest (sha256, sha512; experimental in skopeo); default: the config digest''s')
             [CompletionResult]::new('--command-timeout', '--command-timeout', [CompletionResultType]::ParameterName, 'give up on the command after DURATION')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)')
             [CompletionResult]::new('--override-arch', '--override-arch', [CompletionResultType]::ParameterName, 'choose images for ARCH instead of this machine''s architecture')

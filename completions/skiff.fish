@@ -265,6 +265,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l daemon-host -d '
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l retry-times -d 'how many times to retry a failed operation' -r
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l retry-delay -d 'fixed delay between retries (default: exponential backoff)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -s f -l format -d 'format the output with a Go template' -r
+complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l manifest-digest -d 'algorithm of the printed manifest digest (sha256, sha512; experimental in skopeo); default: the config digest\'s' -r
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l command-timeout -d 'give up on the command after DURATION' -r
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l idle-timeout -d 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l override-arch -d 'choose images for ARCH instead of this machine\'s architecture' -r

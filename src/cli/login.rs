@@ -90,8 +90,7 @@ pub(super) fn choose_auth_file(
         ),
         (Some(file), None) => {
             if file == docker_default {
-                let from_env = std::env::var_os("REGISTRY_AUTH_FILE")
-                    .is_some_and(|v| v == file);
+                let from_env = std::env::var_os("REGISTRY_AUTH_FILE").is_some_and(|v| v == file);
                 crate::error::warn(if from_env {
                     "$REGISTRY_AUTH_FILE points to ~/.docker/config.json, but the file format is not fully compatible; use the Docker-compatible file path option instead"
                 } else {
