@@ -491,11 +491,16 @@ impl DockerDestination {
     }
 }
 
-/// A 500 answer to an upload is marked transient: distribution gives it for races on its
-/// own storage, and a blob too big to replay from memory is then copied again from its
-/// source by the engine (the request itself could not be sent twice).
+/// A failed upload that another attempt, in a new upload session, can fix is marked
+/// transient, so the engine copies the blob again from its source (the request itself
+/// could not be sent twice, or its session is spoilt): a 500, which distribution gives for
+/// races on its own storage, and an upload session the registry no longer takes (a retried
+/// PUT after a connection lost mid-body finds it so).
 fn upload_failure(err: anyhow::Error, status: u16) -> anyhow::Error {
-    if status == 500 && !err.is::<Transient>() {
+    let session_spoilt = err
+        .downcast_ref::<RegistryError>()
+        .is_some_and(|e| e.has_code("BLOB_UPLOAD_INVALID") || e.has_code("BLOB_UPLOAD_UNKNOWN"));
+    if (status == 500 || session_spoilt) && !err.is::<Transient>() {
         return Transient(format!("{err:#}")).into();
     }
     err
