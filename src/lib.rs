@@ -13,6 +13,7 @@ pub mod digest;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod go;
 pub mod gojson;
 pub mod gotext;
 pub mod image;
