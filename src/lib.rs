@@ -14,8 +14,8 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod go;
-pub mod gojson;
-pub mod gotext;
+// The Go helpers' older paths, kept so that code written against them still reads well.
+pub use go::{json as gojson, text as gotext};
 pub mod image;
 pub mod manifest;
 pub mod reference;

@@ -110,7 +110,7 @@ pub(crate) fn read(path: &AuthPath) -> Result<ConfigFile, String> {
             } else {
                 "open"
             };
-            return Err(go_path_error(op, &path.path, &e));
+            return Err(go_path_error(op, &path.path, &e).into());
         }
     };
     decode::decode_config(&bytes, path.legacy)
