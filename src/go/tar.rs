@@ -479,7 +479,7 @@ fn pax_time(v: &[u8]) -> io::Result<UnixTime> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -521,8 +521,9 @@ mod tests {
         assert!(parse_pax(b"9 pathx\n").is_err());
     }
 
-    #[test]
-    fn raw_bytes_and_contents_rebuild_the_archive() {
+    /// A GNU member with a long name and content, a ustar directory, and 1000 bytes of
+    /// zeros after the end marker.
+    pub(crate) fn sample_archive() -> Vec<u8> {
         let mut b = tar::Builder::new(Vec::new());
         let mut h = tar::Header::new_gnu();
         h.set_size(5);
@@ -537,7 +538,12 @@ mod tests {
         b.append_data(&mut d, "dir/", &[][..]).unwrap();
         let mut data = b.into_inner().unwrap();
         data.extend_from_slice(&[0u8; 1000]);
+        data
+    }
 
+    #[test]
+    fn raw_bytes_and_contents_rebuild_the_archive() {
+        let data = sample_archive();
         let mut tr = TarReader::new(&data[..]);
         let mut rebuilt = Vec::new();
         let mut names = Vec::new();

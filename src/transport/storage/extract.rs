@@ -16,7 +16,7 @@ use anyhow::{Context, Result, bail};
 
 use super::fsops::{self, os};
 use super::tarsplit::{self, CRC64, Packer};
-use crate::digest::{Algorithm, Digest, Hasher};
+use crate::digest::{Algorithm, Digest, HashingReader};
 use crate::go::tar::{self as gotar, Header, TarReader};
 
 pub const WHITEOUT_PREFIX: &str = ".wh.";
@@ -54,30 +54,10 @@ pub struct Applied {
     pub implicit_dirs: HashSet<PathBuf>,
 }
 
-/// Hashes and counts what passes through.
-struct Hashing<R> {
-    inner: R,
-    hasher: Hasher,
-    count: u64,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.count += n as u64;
-        Ok(n)
-    }
-}
-
 /// Applies the uncompressed layer `input` under `root` (an existing, empty directory) and
 /// writes its tar-split to `tar_split` (gzip'd).
 pub fn apply(input: impl Read, root: &Path, tar_split: &Path, mode: Whiteouts) -> Result<Applied> {
-    let hashing = Hashing {
-        inner: input,
-        hasher: Hasher::new(Algorithm::Sha256),
-        count: 0,
-    };
+    let hashing = HashingReader::new(input, Algorithm::Sha256);
     let mut tr = TarReader::new(BufReader::with_capacity(256 << 10, hashing));
     let ts_file = fs::OpenOptions::new()
         .write(true)
@@ -147,10 +127,10 @@ pub fn apply(input: impl Read, root: &Path, tar_split: &Path, mode: Whiteouts) -
     w.into_inner().map_err(|e| e.into_error())?.sync_all().ok();
 
     ex.finish_dirs()?;
-    let hashing = rest.into_inner();
+    let (_, diff_id, diff_size) = rest.into_inner().finish();
     let mut applied = ex.applied;
-    applied.diff_id = Some(hashing.hasher.finish());
-    applied.diff_size = hashing.count;
+    applied.diff_id = diff_id;
+    applied.diff_size = diff_size;
     Ok(applied)
 }
 

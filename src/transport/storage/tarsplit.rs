@@ -207,21 +207,7 @@ mod tests {
 
     #[test]
     fn split_and_pack_round_trip() {
-        let mut b = tar::Builder::new(Vec::new());
-        let mut h = tar::Header::new_gnu();
-        h.set_size(5);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, "a/very/long/".repeat(12) + "file", &b"hello"[..])
-            .unwrap();
-        let mut d = tar::Header::new_ustar();
-        d.set_entry_type(tar::EntryType::Directory);
-        d.set_size(0);
-        d.set_cksum();
-        b.append_data(&mut d, "dir/", &[][..]).unwrap();
-        let mut data = b.into_inner().unwrap();
-        data.extend_from_slice(&[0u8; 1000]);
-
+        let data = crate::go::tar::tests::sample_archive();
         let mut tr = TarReader::new(&data[..]);
         let mut p = Packer::new(Vec::new());
         let mut contents = std::collections::HashMap::new();
