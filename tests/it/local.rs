@@ -3,17 +3,11 @@
 use std::path::Path;
 
 use crate::support::fixtures::{self, ImageSpec};
+use crate::support::oracle;
 use crate::support::*;
 
 fn copy_both(src: &str, ours: &str, theirs: &str) -> bool {
-    ok(skiff().args(["copy", "-q", src, ours]));
-    match skopeo() {
-        Some(mut s) => {
-            ok(s.args(["copy", "-q", src, theirs]));
-            true
-        }
-        None => false,
-    }
+    oracle::both_succeed(&["copy", "-q", src], ours, theirs)
 }
 
 fn untar(archive: &Path, into: &Path) {
