@@ -194,6 +194,11 @@ impl<R> HashingReader<R> {
         self.count
     }
 
+    /// The digest of what was read so far (once: hashing stops there).
+    pub fn take_digest(&mut self) -> Option<Digest> {
+        self.hasher.take().map(Hasher::finish)
+    }
+
     /// The reader, the digest of what was read (when hashing) and its length.
     pub fn finish(self) -> (R, Option<Digest>, u64) {
         (self.inner, self.hasher.map(Hasher::finish), self.count)

@@ -54,9 +54,10 @@ mod tests {
     #[test]
     fn values_are_quoted_as_logrus_quotes_them() {
         assert_eq!(
-            quote("docker.io/library/busybox:1.36"),
-            "docker.io/library/busybox:1.36"
+            quote("docker.io/library/busybox"),
+            "docker.io/library/busybox"
         );
+        assert_eq!(quote("busybox:1.36"), "\"busybox:1.36\"");
         assert_eq!(quote("a b"), "\"a b\"");
         assert_eq!(quote(""), "\"\"");
         assert_eq!(quote("x=y"), "\"x=y\"");
