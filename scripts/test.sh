@@ -15,6 +15,8 @@ peers=(
   "openssl:openssl"
   "gpg:gnupg"
   "xz:xz-utils"
+  "zstd:zstd"
+  "bzip2:bzip2"
   "hyperfine:hyperfine"
   "man:man-db"
   "getfattr:attr"

@@ -175,6 +175,74 @@ impl Hasher {
     }
 }
 
+/// Hashes (when given an algorithm) and counts what is read through it, with a blocking
+/// `Read` or a tokio `AsyncRead` inside: the one hash-while-reading adapter.
+pub struct HashingReader<R> {
+    inner: R,
+    hasher: Option<Hasher>,
+    count: u64,
+}
+
+impl<R> HashingReader<R> {
+    pub fn new(inner: R, algorithm: Algorithm) -> Self {
+        Self::maybe(inner, Some(algorithm))
+    }
+
+    /// Hashes only when `algorithm` is given; counts always.
+    pub fn maybe(inner: R, algorithm: Option<Algorithm>) -> Self {
+        HashingReader {
+            inner,
+            hasher: algorithm.map(Hasher::new),
+            count: 0,
+        }
+    }
+
+    /// Bytes read so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The digest of what was read so far (once: hashing stops there).
+    pub fn take_digest(&mut self) -> Option<Digest> {
+        self.hasher.take().map(Hasher::finish)
+    }
+
+    /// The reader, the digest of what was read (when hashing) and its length.
+    pub fn finish(self) -> (R, Option<Digest>, u64) {
+        (self.inner, self.hasher.map(Hasher::finish), self.count)
+    }
+
+    fn saw(&mut self, bytes: &[u8]) {
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(bytes);
+        }
+        self.count += bytes.len() as u64;
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.saw(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for HashingReader<R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let std::task::Poll::Ready(Ok(())) = polled {
+            self.saw(&buf.filled()[before..]);
+        }
+        polled
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +274,27 @@ mod tests {
         assert_eq!(h.finish(), Digest::sha256_of(b"hello"));
         let d512: Digest = format!("sha512:{}", "0".repeat(128)).parse().unwrap();
         assert_eq!(d512.same_algorithm_of(b"x").algorithm(), Algorithm::Sha512);
+    }
+
+    #[test]
+    fn hashing_reader_hashes_and_counts_both_ways() {
+        let mut r = HashingReader::new(&b"hello"[..], Algorithm::Sha256);
+        std::io::copy(&mut r, &mut std::io::sink()).unwrap();
+        let (_, d, n) = r.finish();
+        assert_eq!((d, n), (Some(Digest::sha256_of(b"hello")), 5));
+        let mut counting = HashingReader::maybe(&b"abc"[..], None);
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut counting, &mut out).unwrap();
+        assert_eq!(counting.finish().1, None);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            use tokio::io::AsyncReadExt;
+            let mut r = HashingReader::new(&b"hello"[..], Algorithm::Sha256);
+            let mut out = Vec::new();
+            r.read_to_end(&mut out).await.unwrap();
+            assert_eq!(r.finish().1, Some(Digest::sha256_of(b"hello")));
+        });
     }
 }

@@ -47,21 +47,7 @@ pub fn warn(msg: &str) {
 
 /// A logrus-style line: `time="…" level=… msg="…"`, with the message quoted as logrus quotes.
 pub fn log_line(level: &str, msg: &str) -> String {
-    let time = chrono::Local::now().format("%Y-%m-%dT%H:%M:%S%:z");
-    let time = time.to_string().replace("+00:00", "Z");
-    format!("time=\"{time}\" level={level} msg={}", logrus_quote(msg))
-}
-
-/// logrus quotes a message with Go's `%q` rules unless it is a bare word.
-fn logrus_quote(msg: &str) -> String {
-    let bare = !msg.is_empty()
-        && msg
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._/@^+".contains(c));
-    if bare {
-        return msg.to_string();
-    }
-    crate::gotext::go_quote(msg)
+    crate::go::logrus::text_line(level, msg, &[])
 }
 
 /// Wrong command-line usage: the command's help is shown before the error.

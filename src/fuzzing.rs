@@ -109,7 +109,7 @@ pub fn tar_zstd_chunked(data: &[u8]) {
 /// A layer tar through the Go-compatible reader containers-storage extraction uses.
 pub fn tar_tarsplit(data: &[u8]) {
     use std::io::Read;
-    let mut tar = crate::transport::storage::tarsplit::TarReader::new(data);
+    let mut tar = crate::go::tar::TarReader::new(data);
     let mut buf = [0u8; 4096];
     while let Ok(Some(_)) = tar.next_header() {
         // Read some of the content and leave the rest to be skipped, as extraction may.

@@ -13,8 +13,9 @@ pub mod digest;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod gojson;
-pub mod gotext;
+pub mod go;
+// The Go helpers' older paths, kept so that code written against them still reads well.
+pub use go::{json as gojson, text as gotext};
 pub mod image;
 pub mod manifest;
 pub mod reference;

@@ -119,7 +119,7 @@ fn read_bytes(path: &AuthPath) -> Result<Option<Vec<u8>>, String> {
             } else {
                 "open"
             };
-            Err(go_path_error(op, &path.path, &e))
+            Err(go_path_error(op, &path.path, &e).into())
         }
     }
 }

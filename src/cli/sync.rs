@@ -200,43 +200,20 @@ impl LogOutput {
     }
 }
 
-/// logrus quotes a value unless it is made of letters, digits and `-._/@^+`.
-fn logrus_value(v: &str) -> String {
-    let bare = !v.is_empty()
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._/@^+".contains(c));
-    if bare {
-        v.to_string()
-    } else {
-        crate::gotext::go_quote(v)
-    }
-}
-
 impl Output for LogOutput {
     fn format(&self, e: &LogEntry) -> Option<String> {
         if e.level == Level::Debug && !self.debug {
             return None;
         }
-        let mut fields = e.fields.clone();
+        let mut fields: Vec<(&str, &str)> =
+            e.fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         fields.sort_by(|a, b| a.0.cmp(b.0));
-        let mut line = if self.bars.is_some() {
-            let level = e.level.name().to_ascii_uppercase();
-            format!(
-                "{}[{:04}] {:<44} ",
-                &level[..4],
-                self.started.elapsed().as_secs(),
-                e.msg
-            )
+        Some(if self.bars.is_some() {
+            let secs = self.started.elapsed().as_secs();
+            crate::go::logrus::terminal_line(e.level.name(), secs, &e.msg, &fields)
         } else {
-            crate::error::log_line(e.level.name(), &e.msg)
-        };
-        for (k, v) in fields {
-            line.push(' ');
-            line.push_str(k);
-            line.push('=');
-            line.push_str(&logrus_value(&v));
-        }
-        Some(line)
+            crate::go::logrus::text_line(e.level.name(), &e.msg, &fields)
+        })
     }
 
     fn write(&self, text: &str) {

@@ -28,7 +28,7 @@ use super::pipeline::Step;
 use super::progress::NoProgress;
 use super::single::{ImageFormat, ImagePlan};
 use crate::compression::Algorithm;
-use crate::digest::{self, Digest, Hasher};
+use crate::digest::{self, Digest, HashingReader};
 use crate::manifest::media_type as mt;
 use crate::manifest::update::CompressionOp;
 use crate::transport::{BlobStream, EarlyBlob, EarlyBlobs, UploadInfo};
@@ -102,10 +102,8 @@ impl Copier<'_> {
     ) -> Result<()> {
         let digest = Arc::new(Mutex::new(None));
         let hashed: BlobStream = Box::pin(Digesting {
-            inner: blob.stream,
-            hasher: Some(Hasher::new(digest::Algorithm::Sha256)),
+            inner: HashingReader::new(blob.stream, digest::Algorithm::Sha256),
             expected_size: blob.size,
-            seen: 0,
             digest: digest.clone(),
         });
         let sent = SentLayer {
@@ -160,10 +158,8 @@ fn source_failure(blobs: &mut UnboundedReceiver<Result<EarlyBlob>>) -> Option<an
 /// Computes the digest of a stream that has none to be checked against yet: it names the
 /// bytes once they have all passed, and a stream of the wrong length fails.
 struct Digesting {
-    inner: BlobStream,
-    hasher: Option<Hasher>,
+    inner: HashingReader<BlobStream>,
     expected_size: u64,
-    seen: u64,
     digest: Arc<Mutex<Option<Digest>>>,
 }
 
@@ -174,30 +170,20 @@ impl AsyncRead for Digesting {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
-        let res = self.inner.as_mut().poll_read(cx, buf);
-        if !matches!(res, Poll::Ready(Ok(()))) {
+        let res = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if !matches!(res, Poll::Ready(Ok(()))) || buf.filled().len() > before {
             return res;
         }
-        let new = &buf.filled()[before..];
         let this = &mut *self;
-        this.seen += new.len() as u64;
-        if !new.is_empty() {
-            if let Some(h) = this.hasher.as_mut() {
-                h.update(new);
-            }
-            return Poll::Ready(Ok(()));
-        }
-        if this.seen != this.expected_size {
+        let seen = this.inner.count();
+        if seen != this.expected_size {
             return Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                format!(
-                    "layer ended after {} of {} bytes",
-                    this.seen, this.expected_size
-                ),
+                format!("layer ended after {seen} of {} bytes", this.expected_size),
             )));
         }
-        if let Some(h) = this.hasher.take() {
-            *this.digest.lock().unwrap_or_else(|e| e.into_inner()) = Some(h.finish());
+        if let Some(d) = this.inner.take_digest() {
+            *this.digest.lock().unwrap_or_else(|e| e.into_inner()) = Some(d);
         }
         Poll::Ready(Ok(()))
     }

@@ -9,13 +9,9 @@
 //! Every stage holds a bounded number of buffers, so memory does not depend on blob size.
 
 use std::io::{self, Read, Write};
-use std::pin::Pin;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::task::{Context, Poll};
 
-use bytes::Bytes;
-use tokio::io::{AsyncRead, ReadBuf};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio_util::io::SyncIoBridge;
 
 use crate::compression::{self, Algorithm, Annotations};
@@ -59,22 +55,14 @@ pub(crate) fn spawn(
     diff_id: Option<Option<Algorithm>>,
 ) -> (BlobStream, oneshot::Receiver<io::Result<Finished>>) {
     let bridge = SyncIoBridge::new(input);
-    let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(DEPTH);
+    let (mut out, stream) = crate::transport::bridge::channel(DEPTH, CHUNK);
     let (done_tx, done_rx) = oneshot::channel();
     tokio::task::spawn_blocking(move || {
-        let mut out = ChannelWriter {
-            tx: tx.clone(),
-            buf: Vec::with_capacity(CHUNK),
-        };
-        let res = run(bridge, &mut out, step, diff_id).and_then(|d| out.flush_all().map(|_| d));
+        let res = run(bridge, &mut out, step, diff_id).and_then(|d| out.finish().map(|_| d));
         if let Err(e) = &res {
-            let _ = tx.blocking_send(Err(io::Error::new(e.kind(), e.to_string())));
+            out.fail(io::Error::new(e.kind(), e.to_string()));
         }
         let _ = done_tx.send(res);
-    });
-    let stream: BlobStream = Box::pin(ChannelReader {
-        rx,
-        current: Bytes::new(),
     });
     (stream, done_rx)
 }
@@ -282,63 +270,6 @@ impl Read for PipeReader {
         buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
         self.pos += n;
         Ok(n)
-    }
-}
-
-/// The blocking side's output: buffers handed to the async reader.
-struct ChannelWriter {
-    tx: mpsc::Sender<io::Result<Bytes>>,
-    buf: Vec<u8>,
-}
-
-impl ChannelWriter {
-    fn flush_all(&mut self) -> io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
-        self.tx
-            .blocking_send(Ok(Bytes::from(chunk)))
-            .map_err(|_| broken())
-    }
-}
-
-impl Write for ChannelWriter {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= CHUNK {
-            self.flush_all()?;
-        }
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-struct ChannelReader {
-    rx: mpsc::Receiver<io::Result<Bytes>>,
-    current: Bytes,
-}
-
-impl AsyncRead for ChannelReader {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        while self.current.is_empty() {
-            match self.rx.poll_recv(cx) {
-                Poll::Ready(Some(Ok(b))) => self.current = b,
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e)),
-                Poll::Ready(None) => return Poll::Ready(Ok(())),
-                Poll::Pending => return Poll::Pending,
-            }
-        }
-        let n = buf.remaining().min(self.current.len());
-        let chunk = self.current.split_to(n);
-        buf.put_slice(&chunk);
-        Poll::Ready(Ok(()))
     }
 }
 

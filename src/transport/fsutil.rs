@@ -13,7 +13,8 @@ use tokio::io::AsyncReadExt;
 
 use super::{BlobStream, LocalBlob};
 use crate::copy::verify::Verifier;
-use crate::digest::{Algorithm, Digest, Hasher};
+use crate::digest::{Algorithm, Digest, HashingReader};
+pub use crate::go::text::go_path_error;
 
 /// Size of one read or write when moving blob bytes.
 pub const CHUNK: usize = 1 << 20;
@@ -211,25 +212,22 @@ pub async fn receive_stream(
 /// [`receive_stream`] into a blob file the caller made.
 pub async fn receive_stream_into(
     mut file: BlobFile,
-    mut stream: BlobStream,
+    stream: BlobStream,
     known: Option<&Digest>,
 ) -> Result<(BlobFile, Digest)> {
-    let mut hasher = known.is_none().then(|| Hasher::new(Algorithm::Sha256));
+    let mut stream = HashingReader::maybe(stream, known.is_none().then_some(Algorithm::Sha256));
     let mut buf = vec![0u8; NETWORK_CHUNK];
     loop {
         let n = stream.read(&mut buf).await?;
         if n == 0 {
             break;
         }
-        if let Some(h) = hasher.as_mut() {
-            h.update(&buf[..n]);
-        }
         // Page-cache writes of 1 MiB are short; a blocking-pool round trip would cost more.
         file.write(&buf[..n])?;
     }
-    let digest = match (known, hasher) {
+    let digest = match (known, stream.finish().1) {
         (Some(d), _) => d.clone(),
-        (None, Some(h)) => h.finish(),
+        (None, Some(d)) => d,
         (None, None) => unreachable!("a hasher exists whenever no digest is known"),
     };
     Ok((file, digest))
@@ -289,7 +287,7 @@ pub fn resolve_beneath(root: &Path, rel: &Path) -> Result<PathBuf> {
 /// Opens `root/rel` for reading if it stays within `root` (see `resolve_beneath`).
 pub fn open_beneath(root: &Path, rel: &Path) -> Result<File> {
     let real = resolve_beneath(root, rel)?;
-    open_no_follow(&real).map_err(|e| go_path_error("open", &root.join(rel), &e))
+    open_no_follow(&real).map_err(|e| go_path_error("open", &root.join(rel), &e).into())
 }
 
 /// A whole file within `root` as a local blob; `None` when it is missing or leads outside
@@ -363,12 +361,6 @@ pub fn remove_created_dirs(path: &Path, created: &Path) {
         }
         p = cur.parent();
     }
-}
-
-/// Go's wording for a failed file operation (`open /x/index.json: no such file or directory`),
-/// which skopeo users see and scripts match.
-pub fn go_path_error(op: &str, path: &Path, err: &io::Error) -> anyhow::Error {
-    anyhow::anyhow!(crate::gotext::go_path_error(op, path, err))
 }
 
 #[cfg(test)]

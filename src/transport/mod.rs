@@ -4,6 +4,7 @@
 //! Transports are a closed set, so an `ImageName` enum (from `reference`) plus the two open
 //! functions below replace a reference trait object: adding a transport means one match arm.
 
+pub mod bridge;
 pub mod dir;
 pub mod dirlock;
 pub mod docker;
@@ -13,6 +14,7 @@ pub mod fsutil;
 pub mod oci;
 pub mod oci_archive;
 pub mod pending;
+pub mod spool;
 pub mod storage;
 pub mod tarindex;
 

@@ -17,12 +17,13 @@ use tokio::io::AsyncReadExt;
 
 use super::fsutil::{self, CHUNK};
 use super::oci::{self, LayoutFiles, OciSource};
-use super::tarindex::{TarIndex, compression_of};
+use super::spool;
+use super::tarindex::TarIndex;
 use super::{
     BlobStream, DestinationProperties, ImageDestination, ImageSource, LayerCompression, LocalBlob,
     UploadInfo,
 };
-use crate::digest::{Algorithm, Digest, Hasher};
+use crate::digest::{Algorithm, Digest, HashingReader};
 use crate::error::ImageNotFound;
 use crate::manifest::media_type as mt;
 use crate::manifest::oci::{Descriptor, OciIndex};
@@ -76,23 +77,6 @@ impl LayoutFiles for TarFiles {
     }
 }
 
-/// Decompresses a compressed archive into a temporary file that can then be indexed.
-fn spool_decompressed(path: &Path, kind: &str, ctx: &SystemContext) -> Result<NamedTempFile> {
-    let tmp_dir = ctx.tmp_dir.clone().unwrap_or_else(std::env::temp_dir);
-    let mut spool = tempfile::Builder::new()
-        .prefix("skiff-oci-archive-")
-        .tempfile_in(&tmp_dir)
-        .with_context(|| format!("creating a temporary file in {}", tmp_dir.display()))?;
-    let input = File::open(path)?;
-    let mut reader: Box<dyn Read> = match kind {
-        "gzip" => Box::new(flate2::read::MultiGzDecoder::new(input)),
-        other => bail!("{other}-compressed oci-archive files are not supported yet"),
-    };
-    std::io::copy(&mut reader, spool.as_file_mut())
-        .with_context(|| format!("decompressing {}", path.display()))?;
-    Ok(spool)
-}
-
 pub struct OciArchiveSource {
     inner: OciSource,
 }
@@ -109,17 +93,19 @@ impl OciArchiveSource {
             if e.kind() == std::io::ErrorKind::NotFound {
                 anyhow!("archive file not found: {:?}", path.display().to_string())
             } else {
-                fsutil::go_path_error("open", path, &e)
+                fsutil::go_path_error("open", path, &e).into()
             }
         })?;
-        let mut magic = [0u8; 6];
-        let n = file.read(&mut magic)?;
-        let (index, spool) = match compression_of(&magic[..n]) {
-            Some(kind) => {
-                let spool = spool_decompressed(path, kind, ctx)?;
-                (TarIndex::scan(spool.path())?, Some(spool))
-            }
-            None => (TarIndex::scan(path)?, None),
+        // A compressed archive (gzip, zstd, xz, bzip2: whatever c/image's extraction reads)
+        // is decompressed to a temporary file, which is indexed instead.
+        let (index, spool) = if spool::is_compressed(&mut file)? {
+            file.seek(SeekFrom::Start(0))?;
+            let tmp_dir = ctx.tmp_dir.clone().unwrap_or_else(std::env::temp_dir);
+            let spool = spool::spool(&mut file, &tmp_dir, "skiff-oci-archive-")
+                .with_context(|| format!("decompressing {}", path.display()))?;
+            (TarIndex::scan(spool.path())?, Some(spool))
+        } else {
+            (TarIndex::scan(path)?, None)
         };
         let files = TarFiles {
             index,
@@ -269,23 +255,21 @@ impl OciArchiveDestination {
 
     /// A blob whose size or digest is not known yet goes to a temporary file first: a tar
     /// header needs the size before the bytes.
-    async fn spool(&self, mut stream: BlobStream) -> Result<(File, u64, Digest)> {
+    async fn spool(&self, stream: BlobStream) -> Result<(File, u64, Digest)> {
         let mut tmp = tempfile::tempfile_in(&self.tmp_dir)
             .with_context(|| format!("creating a temporary file in {}", self.tmp_dir.display()))?;
-        let mut hasher = Hasher::new(Algorithm::Sha256);
+        let mut stream = HashingReader::new(stream, Algorithm::Sha256);
         let mut buf = vec![0u8; CHUNK];
-        let mut size = 0u64;
         loop {
             let n = stream.read(&mut buf).await?;
             if n == 0 {
                 break;
             }
-            hasher.update(&buf[..n]);
             tmp.write_all(&buf[..n])?;
-            size += n as u64;
         }
         tmp.seek(SeekFrom::Start(0))?;
-        Ok((tmp, size, hasher.finish()))
+        let (_, digest, size) = stream.finish();
+        Ok((tmp, size, digest.expect("hashed")))
     }
 }
 

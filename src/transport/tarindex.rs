@@ -38,21 +38,6 @@ pub fn normalize_member(name: &Path) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
-/// The first bytes of a compressed stream, for the compressions tar files come in.
-pub fn compression_of(magic: &[u8]) -> Option<&'static str> {
-    if magic.starts_with(&[0x1f, 0x8b]) {
-        Some("gzip")
-    } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Some("zstd")
-    } else if magic.starts_with(b"BZh") {
-        Some("bzip2")
-    } else if magic.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
-        Some("xz")
-    } else {
-        None
-    }
-}
-
 impl TarIndex {
     /// Indexes an uncompressed tar file.
     pub fn scan(path: &Path) -> Result<TarIndex> {
@@ -192,12 +177,5 @@ mod tests {
         assert_eq!(normalize_member(Path::new("a/../../b")), None);
         assert_eq!(normalize_member(Path::new("/etc/passwd")), None);
         assert_eq!(normalize_member(Path::new(".")), None);
-    }
-
-    #[test]
-    fn recognises_compressed_streams() {
-        assert_eq!(compression_of(&[0x1f, 0x8b, 8]), Some("gzip"));
-        assert_eq!(compression_of(&[0x28, 0xb5, 0x2f, 0xfd]), Some("zstd"));
-        assert_eq!(compression_of(b"ustar"), None);
     }
 }

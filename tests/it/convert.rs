@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::fixtures::{self, ImageSpec, gzip, layer_tar, noise, sha256};
-use crate::support::{assert_same_tree, fails, fatal_message, ok, skiff, skopeo};
+use crate::support::oracle::{self, copy_both as both};
+use crate::support::{assert_same_tree, ok, skiff, skopeo};
 
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
@@ -13,30 +14,6 @@ fn json(path: &Path) -> serde_json::Value {
 
 fn blob_in_dir(dir: &Path, digest: &str) -> Vec<u8> {
     std::fs::read(dir.join(&digest["sha256:".len()..])).unwrap()
-}
-
-/// Copies with skiff and with skopeo (same arguments, destinations `<name>-skiff` and
-/// `<name>-skopeo` of the given transport); returns both destination paths, or only skiff's
-/// when skopeo is missing.
-fn both(
-    t: &Path,
-    name: &str,
-    args: &[&str],
-    src: &str,
-    transport: &str,
-) -> (PathBuf, Option<PathBuf>) {
-    let ours = t.join(format!("{name}-skiff"));
-    let suffix = if transport == "oci" { ":t" } else { "" };
-    let mut cmd = skiff();
-    cmd.args(["--insecure-policy", "copy", "-q"]).args(args);
-    ok(cmd.args([src, &format!("{transport}:{}{suffix}", ours.display())]));
-    let theirs = skopeo().map(|mut s| {
-        let p = t.join(format!("{name}-skopeo"));
-        s.args(["--insecure-policy", "copy", "-q"]).args(args);
-        ok(s.args([src, &format!("{transport}:{}{suffix}", p.display())]));
-        p
-    });
-    (ours, theirs)
 }
 
 fn docker_dir(t: &Path) -> (PathBuf, fixtures::Built) {
@@ -394,27 +371,10 @@ fn compression_round_trips() {
     }
 }
 
-/// The same failure from skiff and skopeo: the fatal messages are compared (`fuzzy` lists
-/// parts that legitimately differ, e.g. digests of differently compressed layers).
+/// The same failure from skiff and skopeo (`fuzzy`: digests in quotes, which name layers
+/// compressed differently, are not compared).
 fn same_failure(args: &[&str], fuzzy: bool) -> String {
-    let (_, err) = fails(skiff().args(args));
-    let ours = fatal_message(&err);
-    if let Some(mut s) = skopeo() {
-        let (_, err) = fails(s.args(args));
-        let theirs = fatal_message(&err);
-        if fuzzy {
-            let strip = |m: &str| -> String {
-                m.split('"')
-                    .filter(|p| !p.starts_with("sha256:"))
-                    .collect::<Vec<_>>()
-                    .join("\"")
-            };
-            assert_eq!(strip(&ours), strip(&theirs));
-        } else {
-            assert_eq!(ours, theirs);
-        }
-    }
-    ours
+    oracle::same_failure(args, fuzzy).message
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use crate::support::fixtures::{self, ImageSpec};
+use crate::support::oracle;
 use crate::support::*;
 
 /// An OCI layout with one image (two gzip layers, the first repeated on top) tagged `v1`.
@@ -39,26 +40,11 @@ fn inspect_without_layers_data(out: &std::process::Output) -> serde_json::Value 
 
 /// Copies `src` to a new `dir:` image with skiff and with skopeo; both trees must match.
 fn read_both(t: &Path, src: &str, label: &str) -> PathBuf {
-    let a = t.join(format!("{label}-skiff"));
-    ok(skiff().args([
-        "--insecure-policy",
-        "copy",
-        "-q",
-        src,
-        &format!("dir:{}", a.display()),
-    ]));
-    if let Some(mut s) = skopeo() {
-        let b = t.join(format!("{label}-skopeo"));
-        ok(s.args([
-            "--insecure-policy",
-            "copy",
-            "-q",
-            src,
-            &format!("dir:{}", b.display()),
-        ]));
-        assert_same_tree(&a, &b);
+    let (ours, theirs) = oracle::copy_both(t, label, &[], src, "dir");
+    if let Some(theirs) = theirs {
+        assert_same_tree(&ours, &theirs);
     }
-    a
+    ours
 }
 
 #[test]

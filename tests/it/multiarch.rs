@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::fixtures::{self, ImageSpec};
+use crate::support::oracle::{self, copy_both as run_both};
 use crate::support::{assert_same_tree, fails, fatal_message, ok, skiff, skopeo, stdout};
 
 /// An OCI layout whose tag `multi` is an index of amd64, arm64/v8 and arm/v7 images. The
@@ -20,29 +21,6 @@ fn three_platforms(dir: &Path) -> Vec<u8> {
         specs.push(s);
     }
     fixtures::write_oci_index(dir, "multi", &specs, false)
-}
-
-fn run_both(
-    t: &Path,
-    label: &str,
-    args: &[&str],
-    src: &str,
-    transport: &str,
-) -> (PathBuf, Option<PathBuf>) {
-    let suffix = if transport == "oci" { ":t" } else { "" };
-    let ours = t.join(format!("{label}-skiff"));
-    ok(skiff()
-        .args(["--insecure-policy", "copy", "-q"])
-        .args(args)
-        .args([src, &format!("{transport}:{}{suffix}", ours.display())]));
-    let theirs = skopeo().map(|mut s| {
-        let p = t.join(format!("{label}-skopeo"));
-        ok(s.args(["--insecure-policy", "copy", "-q"])
-            .args(args)
-            .args([src, &format!("{transport}:{}{suffix}", p.display())]));
-        p
-    });
-    (ours, theirs)
 }
 
 fn compare(ours: &Path, theirs: Option<PathBuf>) {
@@ -195,14 +173,11 @@ fn progress_lines_are_skopeos() {
 }
 
 fn same_failure(args: &[&str]) -> (i32, String) {
-    let (code, err) = fails(skiff().args(args));
-    let ours = fatal_message(&err);
-    if let Some(mut s) = skopeo() {
-        let (their_code, err) = fails(s.args(args));
-        assert_eq!(ours, fatal_message(&err));
-        assert_eq!(code, their_code, "{ours}");
+    let f = oracle::same_failure(args, false);
+    if let Some(theirs) = f.skopeo_code {
+        assert_eq!(f.code, theirs, "{}", f.message);
     }
-    (code, ours)
+    (f.code, f.message)
 }
 
 #[test]

@@ -9,8 +9,9 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::support::fixtures::{self, ImageSpec, layer_tar, noise, sha256};
+use crate::support::oracle;
 use crate::support::registry::Registry;
-use crate::support::{assert_same_tree, fails, fatal_message, ok, skiff, skopeo};
+use crate::support::{assert_same_tree, fails, ok, skiff, skopeo};
 
 const CHECKSUM: &str = "io.containers.zstd-chunked.manifest-checksum";
 const POSITION: &str = "io.containers.zstd-chunked.manifest-position";
@@ -424,22 +425,11 @@ fn registry_layers_carry_their_annotations_both_ways() {
 /// they name layers compressed differently), skiff leaving nothing at `dest`.
 fn same_failure(args: &[&str], fuzzy_digests: bool, dest: &Path) -> String {
     let args = [&["--insecure-policy", "copy", "-q"][..], args].concat();
-    let args = &args[..];
-    let (_, err) = fails(skiff().args(args));
-    assert!(!dest.exists(), "skiff left {}", dest.display());
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    let ours = fatal_message(&err);
-    if let Some(mut s) = skopeo() {
-        let theirs = fatal_message(&fails(s.args(args)).1);
-        let strip = |m: &str| -> String {
-            m.split('"')
-                .filter(|p| !(fuzzy_digests && p.starts_with("sha256:")))
-                .collect::<Vec<_>>()
-                .join("\"")
-        };
-        assert_eq!(strip(&ours), strip(&theirs));
-    }
-    ours
+    oracle::same_failure_checked(&args, fuzzy_digests, |err| {
+        assert!(!dest.exists(), "skiff left {}", dest.display());
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    })
+    .message
 }
 
 #[test]

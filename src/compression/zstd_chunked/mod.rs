@@ -16,7 +16,6 @@
 //! member and per further chunk of a file), never a file's content.
 
 mod chunker;
-mod tar;
 mod toc;
 
 #[cfg(test)]
@@ -28,9 +27,9 @@ use std::io::{self, Read, Write};
 use zstd::stream::raw::{CParameter, Encoder, InBuffer, Operation, OutBuffer};
 
 use self::chunker::{ChunkSink, Chunker};
-use self::tar::{BLOCK, TarReader};
 use self::toc::{Chunk, Entry, Toc};
 use crate::digest::{Algorithm as DigestAlgorithm, Hasher};
+use crate::go::tar::TarReader;
 
 /// The digest of the compressed TOC (what c/storage checks after fetching it).
 pub const CHECKSUM_ANNOTATION: &str = "io.containers.zstd-chunked.manifest-checksum";
@@ -109,11 +108,10 @@ pub fn compress(
     let mut frames = Frames::new(out, level)?;
     let mut tar = TarReader::new(input);
     let mut entries: Vec<Entry> = Vec::new();
-    let mut raw = Vec::with_capacity(4 * BLOCK);
     let mut buf = vec![0u8; 256 << 10];
-    while let Some(h) = tar.next_header(&mut raw)? {
-        frames.write(&raw)?;
-        raw.clear();
+    while let Some(h) = tar.next_header()? {
+        // The header bytes (and the previous member's padding) go out as they were read.
+        frames.write(&tar.take_raw())?;
         toc::kind(h.typeflag)?;
         let len = h.data_len();
         let content = if len > 0 {
@@ -125,13 +123,10 @@ pub fn compress(
             .as_ref()
             .map(|(d, start, end, chunks)| (d.clone(), *start, *end, chunks.as_slice()));
         entries.extend(toc::member(&h, described)?);
-        let pad = len.next_multiple_of(BLOCK as u64) - len;
-        raw.resize(pad as usize, 0);
-        tar.read_exact(&mut raw)?;
     }
     // The end-of-archive blocks and whatever follows them are kept as they are, so the
     // layer decompresses to the very bytes it was made of.
-    frames.write(&raw)?;
+    frames.write(&tar.take_raw())?;
     let rest = tar.into_inner();
     loop {
         let n = rest.read(&mut buf)?;
@@ -149,16 +144,16 @@ pub fn compress(
 #[doc(hidden)]
 pub fn fuzz_tar_headers(mut input: &[u8]) {
     let mut tar = TarReader::new(&mut input as &mut dyn Read);
-    let mut raw = Vec::new();
     let mut buf = [0u8; 4096];
-    while let Ok(Some(h)) = tar.next_header(&mut raw) {
-        raw.clear();
+    while let Ok(Some(h)) = tar.next_header() {
+        tar.take_raw();
         let len = h.data_len();
         let content = (len > 0).then(|| (String::new(), 0, 0, &[][..]));
         if toc::member(&h, content).is_err() {
             return;
         }
-        let mut left = len.next_multiple_of(BLOCK as u64);
+        // Read the content as `compress` does; the padding is skipped by the reader.
+        let mut left = len;
         while left > 0 {
             let n = left.min(buf.len() as u64) as usize;
             if tar.read_exact(&mut buf[..n]).is_err() {

@@ -8,7 +8,7 @@ use std::io;
 use chrono::TimeZone;
 use serde::Serialize;
 
-use super::tar::{Header, UnixTime};
+use crate::go::tar::{Header, UnixTime};
 
 /// A chunk of a regular file as written: where its frame starts, where it sits in the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -182,13 +182,9 @@ fn go_time(t: Option<UnixTime>) -> io::Result<String> {
     let Some(t) = t else {
         return Ok("0001-01-01T00:00:00Z".into());
     };
-    let (secs, nanos) = if t.nanos < 0 {
-        (t.secs - 1, t.nanos + 1_000_000_000)
-    } else {
-        (t.secs, t.nanos)
-    };
+    let (secs, nanos) = t.normalized();
     let local = chrono::Local
-        .timestamp_opt(secs, nanos as u32)
+        .timestamp_opt(secs, nanos)
         .single()
         .ok_or_else(|| {
             io::Error::new(

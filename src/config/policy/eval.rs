@@ -217,7 +217,7 @@ fn load_keys(key_type: KeyType, keys: &SignedByKeys) -> std::result::Result<Keyr
     }
     let read = |p: &str| {
         std::fs::read(p)
-            .map_err(|e| crate::gotext::go_path_error("open", std::path::Path::new(p), &e))
+            .map_err(|e| crate::gotext::go_path_error("open", std::path::Path::new(p), &e).into())
     };
     let blobs = match keys {
         SignedByKeys::Path(p) => vec![read(p)?],

@@ -317,10 +317,10 @@ fn load_from(
 /// Go's `os.ReadFile` with its error texts (`open …` / `read …`).
 fn read_file(path: &Path) -> Result<Vec<u8>> {
     let mut f = std::fs::File::open(path)
-        .map_err(|e| PolicyError::Io(gotext::go_path_error("open", path, &e)))?;
+        .map_err(|e| PolicyError::Io(gotext::go_path_error("open", path, &e).into()))?;
     let mut buf = Vec::new();
     f.read_to_end(&mut buf)
-        .map_err(|e| PolicyError::Io(gotext::go_path_error("read", path, &e)))?;
+        .map_err(|e| PolicyError::Io(gotext::go_path_error("read", path, &e).into()))?;
     Ok(buf)
 }
 

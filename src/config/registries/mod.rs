@@ -418,11 +418,11 @@ fn read_error(path: &Path, e: &io::Error) -> FileError {
     } else {
         "open"
     };
-    let text = go_path_error(op, path, e);
-    if e.kind() == io::ErrorKind::NotFound {
-        FileError::NotFound(text)
+    let err = go_path_error(op, path, e);
+    if err.kind() == io::ErrorKind::NotFound {
+        FileError::NotFound(err.into())
     } else {
-        FileError::Other(text)
+        FileError::Other(err.into())
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ use tempfile::NamedTempFile;
 use tokio::io::AsyncReadExt;
 
 use super::format::{self, ManifestItem};
-use crate::compression::{self, Algorithm, MAGIC_LEN};
+use crate::compression::{self, Algorithm};
 use crate::digest::Digest;
 use crate::gotext::go_quote;
 use crate::manifest::docker::{Schema2, Schema2Descriptor};
@@ -25,6 +25,7 @@ use crate::manifest::media_type as mt;
 use crate::reference::DockerReference;
 use crate::signature::Signature;
 use crate::transport::fsutil::few_reads;
+use crate::transport::spool::{self, read_magic};
 use crate::transport::tarindex::{TarEntry, TarIndex, normalize_member};
 use crate::transport::{BlobStream, ImageSource, LocalBlob};
 use crate::types::{BlobInfo, SystemContext};
@@ -53,59 +54,6 @@ pub struct Tarball {
     /// The decompressed or spooled copy the index reads, removed with the tarball.
     _spool: Option<NamedTempFile>,
     pub items: Vec<ManifestItem>,
-}
-
-/// Reads the first bytes of `r`, returning them.
-pub(crate) fn read_magic(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
-    let mut magic = vec![0u8; MAGIC_LEN];
-    let mut n = 0;
-    while n < magic.len() {
-        match r.read(&mut magic[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    magic.truncate(n);
-    Ok(magic)
-}
-
-/// Copies a tar stream (decompressing it if it is compressed) into a temporary file in
-/// `tmp_dir`.
-pub fn spool(input: &mut dyn Read, tmp_dir: &Path) -> Result<NamedTempFile> {
-    let tmp = tempfile::Builder::new()
-        .prefix("docker-tar")
-        .tempfile_in(tmp_dir)
-        .context("creating temporary file")?;
-    let mut file = tmp.as_file();
-    write_tar(input, file, tmp.path(), |whole| {
-        std::io::copy(whole, &mut file).map(|_| ())
-    })?;
-    Ok(tmp)
-}
-
-/// Writes a tar stream into `file` (named `path`), decompressing it first when it is
-/// compressed, as c/image does with any archive it receives; an uncompressed one goes through
-/// `plain`, which may watch it on the way.
-pub(crate) fn write_tar(
-    input: &mut dyn Read,
-    mut file: &File,
-    path: &Path,
-    plain: impl FnOnce(&mut dyn Read) -> std::io::Result<()>,
-) -> Result<()> {
-    let magic = read_magic(input).context("auto-decompressing input")?;
-    let mut whole = Read::chain(std::io::Cursor::new(magic.clone()), input);
-    let copied = match Algorithm::detect(&magic) {
-        Some(algo) => compression::decompress(algo, &mut whole, &mut file).map(|_| ()),
-        None => plain(&mut whole),
-    };
-    copied.with_context(|| {
-        format!(
-            "copying contents to temporary file {}",
-            go_quote(&path.display().to_string())
-        )
-    })
 }
 
 impl Tarball {
@@ -150,7 +98,7 @@ impl Tarball {
     /// Copies an archive that cannot be read in place (compressed, or a stream) to a
     /// temporary file, decompressed, and indexes that.
     pub fn spooled_from(mut file: File, ctx: &SystemContext) -> Result<Tarball> {
-        Tarball::from_spool(spool(&mut file, &big_files_dir(ctx))?)
+        Tarball::from_spool(spool::spool(&mut file, &big_files_dir(ctx), "docker-tar")?)
     }
 
     /// Indexes a spooled archive.
@@ -554,54 +502,9 @@ impl ImageSource for TarballSource {
 /// A compressed layer file read as its uncompressed stream (decompressed on a blocking
 /// thread; a decompression failure is a read error).
 fn decompressing(mut input: std::io::Take<File>, algo: Algorithm) -> BlobStream {
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    tokio::task::spawn_blocking(move || {
-        let mut out = ChunkSender {
-            tx: tx.clone(),
-            buf: Vec::with_capacity(CHUNK),
-        };
-        let res = compression::decompress(algo, &mut input, &mut out).and_then(|_| out.flush());
-        if let Err(e) = res {
-            let _ = tx.blocking_send(Err(e));
-        }
-    });
-    receiver_stream(rx)
-}
-
-const CHUNK: usize = 1 << 20;
-
-/// Turns chunks sent from a blocking thread into an async byte stream.
-pub fn receiver_stream(rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>) -> BlobStream {
-    let chunks = futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    });
-    Box::pin(tokio_util::io::StreamReader::new(chunks))
-}
-
-/// A `Write` whose bytes go, in chunks, to a channel.
-struct ChunkSender {
-    tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
-    buf: Vec<u8>,
-}
-
-impl Write for ChunkSender {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= CHUNK {
-            self.flush()?;
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
-        self.tx
-            .blocking_send(Ok(chunk))
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "reader gone"))
-    }
+    crate::transport::bridge::spawn_writer(1 << 20, move |out| {
+        compression::decompress(algo, &mut input, out).map(|_| ())
+    })
 }
 
 #[cfg(test)]

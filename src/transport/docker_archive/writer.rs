@@ -18,7 +18,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::format::{self, ArchiveIndex};
 use super::header::{self, BLOCK, END_OF_ARCHIVE};
-use crate::digest::{Algorithm, Digest, Hasher};
+use crate::digest::{Algorithm, Digest, HashingReader};
 use crate::manifest::docker::Schema2;
 use crate::manifest::media_type as mt;
 use crate::reference::DockerReference;
@@ -80,24 +80,22 @@ pub struct TarballWriter {
 
 /// Copies `stream` into `out`, hashing it; returns the size and digest.
 async fn pump(stream: &mut BlobStream, out: &mut Out, limit: Option<u64>) -> Result<(u64, Digest)> {
-    let mut hasher = Hasher::new(Algorithm::Sha256);
+    let mut stream = HashingReader::new(stream, Algorithm::Sha256);
     let mut buf = vec![0u8; CHUNK];
-    let mut n_total = 0u64;
     loop {
         let n = stream.read(&mut buf).await?;
         if n == 0 {
             break;
         }
-        n_total += n as u64;
         if let Some(l) = limit
-            && n_total > l
+            && stream.count() > l
         {
             bail!("blob is longer than its recorded size {l}");
         }
-        hasher.update(&buf[..n]);
         out.write(&buf[..n]).await?;
     }
-    Ok((n_total, hasher.finish()))
+    let (_, digest, size) = stream.finish();
+    Ok((size, digest.expect("hashed")))
 }
 
 impl TarballWriter {

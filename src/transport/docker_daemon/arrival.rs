@@ -24,7 +24,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use crate::manifest::media_type as mt;
-use crate::transport::docker_archive::reader::{Tarball, write_tar};
+use crate::transport::docker_archive::reader::Tarball;
+use crate::transport::spool::write_tar;
 use crate::transport::tarindex::normalize_member;
 use crate::transport::{BlobStream, EarlyBlob, EarlyBlobs};
 

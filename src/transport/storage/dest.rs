@@ -23,7 +23,7 @@ use super::layerfs;
 use super::store::{Driver, Image, Layer, Store, go_time};
 use super::{ResolvedName, resolve_image};
 use crate::compression;
-use crate::digest::{Algorithm, Digest, Hasher};
+use crate::digest::{Algorithm, Digest, HashingReader};
 use crate::error::not_implemented;
 use crate::manifest::{self, Manifest};
 use crate::signature::Signature;
@@ -181,24 +181,6 @@ fn sweep_stale_staging(tmp: &Path) {
     }
 }
 
-/// Counts (and, when asked, hashes) the compressed bytes.
-struct Counting<R> {
-    inner: R,
-    count: u64,
-    hasher: Option<Hasher>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Some(h) = self.hasher.as_mut() {
-            h.update(&buf[..n]);
-        }
-        self.count += n as u64;
-        Ok(n)
-    }
-}
-
 /// Decompresses (whatever the bytes say) and extracts one layer stream into `dir`.
 fn stage_layer(
     input: impl Read + Send,
@@ -209,11 +191,8 @@ fn stage_layer(
 ) -> Result<(Applied, i64, u64, Option<Digest>)> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new().mode(0o700).create(dir)?;
-    let counting = Counting {
-        inner: input,
-        count: 0,
-        hasher: hash_compressed.then(|| Hasher::new(Algorithm::Sha256)),
-    };
+    // Counts (and, when asked, hashes) the compressed bytes.
+    let counting = HashingReader::maybe(input, hash_compressed.then_some(Algorithm::Sha256));
     let mut br = BufReader::with_capacity(1 << 20, counting);
     let magic = br.fill_buf()?.to_vec();
     let detected = compression::Algorithm::detect(&magic);
@@ -226,13 +205,8 @@ fn stage_layer(
     let compression = storage_compression_code(detected);
     // Read to the end, so whatever verifies the stream sees all of it.
     std::io::copy(&mut br, &mut std::io::sink())?;
-    let counting = br.into_inner();
-    Ok((
-        applied,
-        compression,
-        counting.count,
-        counting.hasher.map(Hasher::finish),
-    ))
+    let (_, digest, count) = br.into_inner().finish();
+    Ok((applied, compression, count, digest))
 }
 
 /// A layer's rebuilt tarball, written to `path` (used when an existing layer's contents are

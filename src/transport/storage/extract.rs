@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use super::fsops::{self, os};
-use super::tarsplit::{self, Crc64, Header, Packer, TarReader};
-use crate::digest::{Algorithm, Digest, Hasher};
+use super::tarsplit::{self, CRC64, Packer};
+use crate::digest::{Algorithm, Digest, HashingReader};
+use crate::go::tar::{self as gotar, Header, TarReader};
 
 pub const WHITEOUT_PREFIX: &str = ".wh.";
 pub const WHITEOUT_META_PREFIX: &str = ".wh..wh.";
@@ -53,30 +54,10 @@ pub struct Applied {
     pub implicit_dirs: HashSet<PathBuf>,
 }
 
-/// Hashes and counts what passes through.
-struct Hashing<R> {
-    inner: R,
-    hasher: Hasher,
-    count: u64,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.count += n as u64;
-        Ok(n)
-    }
-}
-
 /// Applies the uncompressed layer `input` under `root` (an existing, empty directory) and
 /// writes its tar-split to `tar_split` (gzip'd).
 pub fn apply(input: impl Read, root: &Path, tar_split: &Path, mode: Whiteouts) -> Result<Applied> {
-    let hashing = Hashing {
-        inner: input,
-        hasher: Hasher::new(Algorithm::Sha256),
-        count: 0,
-    };
+    let hashing = HashingReader::new(input, Algorithm::Sha256);
     let mut tr = TarReader::new(BufReader::with_capacity(256 << 10, hashing));
     let ts_file = fs::OpenOptions::new()
         .write(true)
@@ -98,6 +79,9 @@ pub fn apply(input: impl Read, root: &Path, tar_split: &Path, mode: Whiteouts) -
     ex.real_dirs.insert(PathBuf::new());
 
     while let Some(hdr) = tr.next_header()? {
+        if hdr.typeflag == gotar::TYPE_SPARSE {
+            bail!("sparse files in layers are not supported");
+        }
         let raw = tr.take_raw();
         if !raw.is_empty() {
             packer.segment(&raw)?;
@@ -143,10 +127,10 @@ pub fn apply(input: impl Read, root: &Path, tar_split: &Path, mode: Whiteouts) -
     w.into_inner().map_err(|e| e.into_error())?.sync_all().ok();
 
     ex.finish_dirs()?;
-    let hashing = rest.into_inner();
+    let (_, diff_id, diff_size) = rest.into_inner().finish();
     let mut applied = ex.applied;
-    applied.diff_id = Some(hashing.hasher.finish());
-    applied.diff_size = hashing.count;
+    applied.diff_id = diff_id;
+    applied.diff_size = diff_size;
     Ok(applied)
 }
 
@@ -159,7 +143,8 @@ struct Extractor {
     buf: Vec<u8>,
 }
 
-fn time_max(a: Option<(i64, u32)>, m: (i64, u32)) -> (i64, u32) {
+fn time_max(a: Option<gotar::UnixTime>, m: gotar::UnixTime) -> Timespec {
+    let (a, m) = (a.map(gotar::UnixTime::normalized), m.normalized());
     match a {
         Some(a) if a > m => a,
         _ => m,
@@ -199,7 +184,7 @@ impl Extractor {
 
     /// Extracts one entry; returns the CRC of its contents.
     fn entry(&mut self, hdr: &Header, content: &mut impl Read) -> Result<[u8; 8]> {
-        let mut crc = Crc64::new();
+        let mut crc = CRC64.digest();
         let cleaned = tarsplit::clean_path(&hdr.name);
         let cleaned = cleaned.strip_prefix(b"/").unwrap_or(&cleaned).to_vec();
         if cleaned == b".." || cleaned.starts_with(b"../") {
@@ -221,9 +206,9 @@ impl Extractor {
             self.applied.uids.insert(hdr.uid as u32);
             self.applied.gids.insert(hdr.gid as u32);
         }
-        if hdr.typeflag == tarsplit::TYPE_GLOBAL {
+        if hdr.typeflag == gotar::TYPE_GLOBAL {
             drain(content, &mut crc, &mut self.buf)?;
-            return Ok(crc.sum());
+            return Ok(crc.finalize().to_be_bytes());
         }
         let parent = rel.parent().map(Path::to_path_buf).unwrap_or_default();
         if !rel.as_os_str().is_empty() {
@@ -238,20 +223,20 @@ impl Extractor {
                 let victim = parent.join(hidden);
                 self.whiteout(&victim, hdr)?;
             }
-            return Ok(crc.sum());
+            return Ok(crc.finalize().to_be_bytes());
         }
 
         let path = self.root.join(&rel);
         if let Ok(md) = fs::symlink_metadata(&path) {
-            let keep = md.is_dir() && hdr.typeflag == tarsplit::TYPE_DIR;
+            let keep = md.is_dir() && hdr.typeflag == gotar::TYPE_DIR;
             if !keep {
                 fsops::remove_all(&path)?;
                 self.real_dirs.retain(|d| !d.starts_with(&rel));
             }
         }
-        let perm = hdr.mode & 0o7777;
+        let perm = hdr.mode as u32 & 0o7777;
         match hdr.typeflag {
-            tarsplit::TYPE_DIR => {
+            gotar::TYPE_DIR => {
                 if rel.as_os_str().is_empty() || fs::symlink_metadata(&path).is_ok() {
                     // The root, or a directory this layer already made.
                 } else {
@@ -261,7 +246,7 @@ impl Extractor {
                 self.applied.implicit_dirs.remove(&rel);
                 self.real_dirs.insert(rel.clone());
             }
-            tarsplit::TYPE_REG | tarsplit::TYPE_REG_A | tarsplit::TYPE_CONT => {
+            gotar::TYPE_REG | gotar::TYPE_CONT => {
                 let mut f = fs::OpenOptions::new()
                     .write(true)
                     .create_new(true)
@@ -276,17 +261,17 @@ impl Extractor {
                     f.write_all(&self.buf[..n])?;
                 }
             }
-            tarsplit::TYPE_SYMLINK => {
-                std::os::unix::fs::symlink(os(&hdr.linkname), &path)?;
+            gotar::TYPE_SYMLINK => {
+                std::os::unix::fs::symlink(os(&hdr.link_name), &path)?;
             }
-            tarsplit::TYPE_LINK => {
-                let target = tarsplit::clean_path(&hdr.linkname);
+            gotar::TYPE_LINK => {
+                let target = tarsplit::clean_path(&hdr.link_name);
                 let target = target.strip_prefix(b"/").unwrap_or(&target).to_vec();
                 if target == b".." || target.starts_with(b"../") {
                     bail!(
                         "invalid hardlink {:?} -> {:?}",
                         String::from_utf8_lossy(&hdr.name),
-                        String::from_utf8_lossy(&hdr.linkname)
+                        String::from_utf8_lossy(&hdr.link_name)
                     );
                 }
                 let target_path = self.root.join(os(&target));
@@ -296,49 +281,58 @@ impl Extractor {
                     self.applied
                         .deferred_links
                         .push((rel.clone(), PathBuf::from(os(&target))));
-                    return Ok(crc.sum());
+                    return Ok(crc.finalize().to_be_bytes());
                 } else {
                     bail!(
                         "hard link target {:?} is not in the layer",
-                        String::from_utf8_lossy(&hdr.linkname)
+                        String::from_utf8_lossy(&hdr.link_name)
                     );
                 }
             }
-            tarsplit::TYPE_CHAR => {
-                fsops::mknod(&path, libc::S_IFCHR, perm, hdr.devmajor, hdr.devminor)?
-            }
-            tarsplit::TYPE_BLOCK => {
-                fsops::mknod(&path, libc::S_IFBLK, perm, hdr.devmajor, hdr.devminor)?
-            }
-            tarsplit::TYPE_FIFO => fsops::mknod(&path, libc::S_IFIFO, perm, 0, 0)?,
+            gotar::TYPE_CHAR => fsops::mknod(
+                &path,
+                libc::S_IFCHR,
+                perm,
+                hdr.dev_major as u32,
+                hdr.dev_minor as u32,
+            )?,
+            gotar::TYPE_BLOCK => fsops::mknod(
+                &path,
+                libc::S_IFBLK,
+                perm,
+                hdr.dev_major as u32,
+                hdr.dev_minor as u32,
+            )?,
+            gotar::TYPE_FIFO => fsops::mknod(&path, libc::S_IFIFO, perm, 0, 0)?,
             other => bail!("unhandled tar header type {other}"),
         }
         self.set_metadata(&path, hdr)?;
-        if hdr.typeflag == tarsplit::TYPE_DIR {
+        if hdr.typeflag == gotar::TYPE_DIR {
             self.applied
                 .dirs
-                .push((rel, time_max(hdr.atime, hdr.mtime), hdr.mtime));
+                .push((rel, time_max(hdr.atime, hdr.mtime), hdr.mtime.normalized()));
         }
-        Ok(crc.sum())
+        Ok(crc.finalize().to_be_bytes())
     }
 
     fn set_metadata(&self, path: &Path, hdr: &Header) -> Result<()> {
-        fsops::lchown(path, hdr.uid, hdr.gid)?;
-        let is_symlink = hdr.typeflag == tarsplit::TYPE_SYMLINK;
-        let link_to_symlink = hdr.typeflag == tarsplit::TYPE_LINK
+        fsops::lchown(path, hdr.uid as u64, hdr.gid as u64)?;
+        let is_symlink = hdr.typeflag == gotar::TYPE_SYMLINK;
+        let link_to_symlink = hdr.typeflag == gotar::TYPE_LINK
             && fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
         if !is_symlink && !link_to_symlink {
-            fsops::chmod(path, hdr.mode)?;
+            fsops::chmod(path, hdr.mode as u32)?;
         }
-        if hdr.typeflag != tarsplit::TYPE_DIR {
+        if hdr.typeflag != gotar::TYPE_DIR {
             let atime = time_max(hdr.atime, hdr.mtime);
-            fsops::lutimes(path, atime, hdr.mtime)?;
+            fsops::lutimes(path, atime, hdr.mtime.normalized())?;
         }
         for (k, v) in &hdr.xattrs {
+            let k = String::from_utf8_lossy(k);
             if k == "security.selinux" {
                 continue;
             }
-            match fsops::lsetxattr(path, k, v) {
+            match fsops::lsetxattr(path, &k, v) {
                 Err(e) if e.raw_os_error() == Some(libc::ENOTSUP) => {}
                 other => other.with_context(|| format!("setting extended attribute {k}"))?,
             }
@@ -365,7 +359,7 @@ impl Extractor {
             Whiteouts::Overlay => {
                 fsops::remove_all(&full)?;
                 fsops::mknod(&full, libc::S_IFCHR, 0, 0, 0)?;
-                fsops::lchown(&full, hdr.uid, hdr.gid)?;
+                fsops::lchown(&full, hdr.uid as u64, hdr.gid as u64)?;
             }
             Whiteouts::Record => {
                 // Something this layer made earlier goes too.
@@ -388,7 +382,11 @@ impl Extractor {
     }
 }
 
-fn drain(r: &mut impl Read, crc: &mut Crc64, buf: &mut [u8]) -> Result<()> {
+fn drain(
+    r: &mut impl Read,
+    crc: &mut crc::Digest<'_, u64, crc::Table<16>>,
+    buf: &mut [u8],
+) -> Result<()> {
     loop {
         let n = r.read(buf)?;
         if n == 0 {

@@ -3,14 +3,13 @@
 //! tar-split and the files on disk, so that it hashes to the layer's recorded diff ID.
 
 use std::collections::HashMap;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
 use anyhow::{Context, Result, anyhow, bail};
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures::SinkExt;
 
 use super::store::{Image, Layer, Store};
 use super::tarsplit::{Entry, Unpacker};
@@ -206,42 +205,26 @@ pub fn layer_stream_for(store: &Store, layer: &Layer) -> Result<BlobStream> {
         let files = store.layer_files(&layer.id);
         let ts = std::fs::File::open(&ts_path)
             .with_context(|| format!("opening the tar-split of layer {:?}", layer.id))?;
-        let (tx, rx) = futures::channel::mpsc::channel::<std::io::Result<Bytes>>(2);
-        tokio::task::spawn_blocking(move || {
-            let mut tx = tx;
-            if let Err(e) = rebuild(ts, &files, &mut tx) {
-                let _ = futures::executor::block_on(
-                    tx.send(Err(std::io::Error::other(format!("{e:#}")))),
-                );
-            }
-        });
-        Ok(Box::pin(tokio_util::io::StreamReader::new(rx)))
+        Ok(crate::transport::bridge::spawn_writer(
+            REBUILD_CHUNK,
+            move |out| {
+                rebuild(ts, &files, out).map_err(|e| std::io::Error::other(format!("{e:#}")))
+            },
+        ))
     }
 }
 
-type Sender = futures::channel::mpsc::Sender<std::io::Result<Bytes>>;
+const REBUILD_CHUNK: usize = 256 << 10;
 
 /// Replays a tar-split, reading file contents under `files`.
-fn rebuild(ts: std::fs::File, files: &std::path::Path, tx: &mut Sender) -> Result<()> {
-    const CHUNK: usize = 256 << 10;
+fn rebuild(ts: std::fs::File, files: &std::path::Path, out: &mut dyn Write) -> Result<()> {
     let gz = flate2::read::MultiGzDecoder::new(BufReader::new(ts));
     let mut un = Unpacker::new(BufReader::new(gz));
-    let mut pending: Vec<u8> = Vec::with_capacity(CHUNK);
-    let send = |tx: &mut Sender, buf: &mut Vec<u8>| -> Result<()> {
-        if buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::replace(buf, Vec::with_capacity(CHUNK)));
-        futures::executor::block_on(tx.send(Ok(chunk))).map_err(|_| anyhow!("reader went away"))
-    };
+    let reader_gone = |_| anyhow!("reader went away");
+    let mut buf = vec![0u8; REBUILD_CHUNK];
     while let Some(e) = un.next_entry()? {
         match e {
-            Entry::Segment(s) => {
-                pending.extend_from_slice(&s);
-                if pending.len() >= CHUNK {
-                    send(tx, &mut pending)?;
-                }
-            }
+            Entry::Segment(s) => out.write_all(&s).map_err(reader_gone)?,
             Entry::File { name, size } => {
                 if size == 0 {
                     continue;
@@ -254,24 +237,18 @@ fn rebuild(ts: std::fs::File, files: &std::path::Path, tx: &mut Sender) -> Resul
                 let mut f = f.take(size);
                 let mut left = size;
                 while left > 0 {
-                    let room = CHUNK.saturating_sub(pending.len()).max(64 << 10);
-                    let want = room.min(left as usize);
-                    let start = pending.len();
-                    pending.resize(start + want, 0);
-                    let n = f.read(&mut pending[start..])?;
-                    pending.truncate(start + n);
+                    let want = buf.len().min(left as usize);
+                    let n = f.read(&mut buf[..want])?;
                     if n == 0 {
                         bail!("file {} is shorter than the layer records", path.display());
                     }
+                    out.write_all(&buf[..n]).map_err(reader_gone)?;
                     left -= n as u64;
-                    if pending.len() >= CHUNK {
-                        send(tx, &mut pending)?;
-                    }
                 }
             }
         }
     }
-    send(tx, &mut pending)
+    Ok(())
 }
 
 #[async_trait]

@@ -7,6 +7,7 @@ pub mod dockerd;
 pub mod engine;
 pub mod fixtures;
 pub mod held;
+pub mod oracle;
 pub mod registry;
 
 use std::path::{Path, PathBuf};

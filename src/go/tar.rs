@@ -1,51 +1,88 @@
-//! A streaming tar reader that reads headers the way Go's archive/tar does (c/storage builds
-//! its table of contents from Go's view of each header) and hands back every raw byte it
-//! consumed, so the writer can put the original bytes, unchanged, into the layer.
+//! A streaming tar reader that reads headers the way Go's archive/tar does, keeping every raw
+//! byte that is not member content. Two consumers need exactly that: zstd:chunked writes the
+//! original header bytes into its frames and describes each member in a TOC built from Go's
+//! view of the header (c/storage), and containers-storage records the same bytes as
+//! tar-split segments so the layer can be rebuilt bit for bit.
+//!
+//! [`TarReader::next_header`] skips what is left of the previous member, then reads special
+//! headers (PAX, GNU long names) and the member's header; [`TarReader::take_raw`] hands back
+//! everything read since the last call except content read through [`Read`].
 
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 
-pub(super) const BLOCK: usize = 512;
+pub const BLOCK: usize = 512;
 /// Go refuses PAX and GNU long-name records larger than this; it also bounds memory.
 const MAX_SPECIAL: u64 = 1 << 20;
 
-/// A time as Go's `time.Unix(secs, nanos)` holds it.
+pub const TYPE_REG: u8 = b'0';
+pub const TYPE_LINK: u8 = b'1';
+pub const TYPE_SYMLINK: u8 = b'2';
+pub const TYPE_CHAR: u8 = b'3';
+pub const TYPE_BLOCK: u8 = b'4';
+pub const TYPE_DIR: u8 = b'5';
+pub const TYPE_FIFO: u8 = b'6';
+pub const TYPE_CONT: u8 = b'7';
+pub const TYPE_GLOBAL: u8 = b'g';
+pub const TYPE_SPARSE: u8 = b'S';
+
+/// A time as Go's `time.Unix(secs, nanos)` holds it (for times before 1970 with a fraction,
+/// `nanos` is negative, as Go's PAX parser passes it).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) struct UnixTime {
+pub struct UnixTime {
     pub secs: i64,
     pub nanos: i64,
 }
 
+impl UnixTime {
+    /// Seconds and a nanosecond part in `0..1e9`, as Go normalises a `time.Time`.
+    pub fn normalized(self) -> (i64, u32) {
+        if self.nanos < 0 {
+            (self.secs - 1, (self.nanos + 1_000_000_000) as u32)
+        } else {
+            (self.secs, self.nanos as u32)
+        }
+    }
+}
+
 /// One archive member as Go's tar reader reports it (PAX and GNU extensions applied).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(super) struct Header {
+pub struct Header {
     pub typeflag: u8,
     pub name: Vec<u8>,
     pub link_name: Vec<u8>,
     pub mode: i64,
     pub uid: i64,
     pub gid: i64,
+    /// The size field (PAX `size` applied), whatever the type.
     pub size: i64,
     pub mtime: UnixTime,
     pub atime: Option<UnixTime>,
     pub ctime: Option<UnixTime>,
     pub dev_major: i64,
     pub dev_minor: i64,
+    /// `SCHILY.xattr.*` records (a map, as in Go: the last record of a name wins).
     pub xattrs: BTreeMap<Vec<u8>, Vec<u8>>,
 }
 
 impl Header {
-    /// Bytes of data that follow the header (Go reads none for links, devices, dirs, fifos,
-    /// whatever their size field says).
+    /// Types whose size field announces no data in the archive (Go reads none for links,
+    /// devices, dirs, fifos, whatever their size says).
+    pub fn is_header_only(&self) -> bool {
+        (TYPE_LINK..=TYPE_FIFO).contains(&self.typeflag)
+    }
+
+    /// Bytes of data that follow the header.
     pub fn data_len(&self) -> u64 {
-        match self.typeflag {
-            b'1'..=b'6' => 0,
-            _ => self.size as u64,
+        if self.is_header_only() {
+            0
+        } else {
+            self.size as u64
         }
     }
 }
 
-pub(super) fn invalid_header() -> io::Error {
+pub fn invalid_header() -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
         "archive/tar: invalid tar header",
@@ -56,24 +93,43 @@ fn unexpected_eof() -> io::Error {
     io::Error::new(io::ErrorKind::UnexpectedEof, "unexpected EOF")
 }
 
-/// Reads `input` block by block; [`TarReader::next_header`] appends what it consumed to `raw`.
-pub(super) struct TarReader<R> {
+/// Reads an archive header by header, collecting the raw bytes between member contents.
+pub struct TarReader<R> {
     input: R,
+    raw: Vec<u8>,
+    /// Content bytes of the current member not yet read, and its padding.
+    remaining: u64,
+    pad: u64,
+    done: bool,
 }
 
 impl<R: Read> TarReader<R> {
     pub fn new(input: R) -> Self {
-        TarReader { input }
+        TarReader {
+            input,
+            raw: Vec::with_capacity(4 * BLOCK),
+            remaining: 0,
+            pad: 0,
+            done: false,
+        }
     }
 
+    /// The raw bytes read since the last call (headers, padding, unread content, the end
+    /// marker).
+    pub fn take_raw(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.raw)
+    }
+
+    /// The input, positioned after the end-of-archive marker once `next_header` said `None`.
     pub fn into_inner(self) -> R {
         self.input
     }
 
-    /// Fills `buf` whole; `Ok(false)` at a clean end of input before the first byte.
-    fn read_block(&mut self, buf: &mut [u8]) -> io::Result<bool> {
+    /// Fills `buf` whole, into `raw`; `Ok(false)` at a clean end of input before the first
+    /// byte.
+    fn read_block(&mut self, buf: &mut [u8; BLOCK]) -> io::Result<bool> {
         let mut got = 0;
-        while got < buf.len() {
+        while got < BLOCK {
             match self.input.read(&mut buf[got..]) {
                 Ok(0) if got == 0 => return Ok(false),
                 Ok(0) => return Err(unexpected_eof()),
@@ -82,70 +138,97 @@ impl<R: Read> TarReader<R> {
                 Err(e) => return Err(e),
             }
         }
+        self.raw.extend_from_slice(buf);
         Ok(true)
     }
 
-    /// Reads exactly `buf.len()` bytes of member data.
-    pub fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
-        if !self.read_block(buf)? && !buf.is_empty() {
-            return Err(unexpected_eof());
+    /// Reads `n` bytes into `raw`, in pieces (the size comes from the archive).
+    fn read_raw(&mut self, mut n: u64) -> io::Result<()> {
+        while n > 0 {
+            let piece = n.min(1 << 20) as usize;
+            let start = self.raw.len();
+            self.raw.resize(start + piece, 0);
+            self.input
+                .read_exact(&mut self.raw[start..])
+                .map_err(|e| match e.kind() {
+                    io::ErrorKind::UnexpectedEof => unexpected_eof(),
+                    _ => e,
+                })?;
+            n -= piece as u64;
         }
         Ok(())
     }
 
-    /// The next member's header, or `None` at the end of the archive (end marker or end of
-    /// input). Every byte read, special headers and the end marker included, goes to `raw`.
-    pub fn next_header(&mut self, raw: &mut Vec<u8>) -> io::Result<Option<Header>> {
+    /// Skips what is left of the current member's content (into `raw`) and its padding.
+    fn finish_member(&mut self) -> io::Result<()> {
+        let left = std::mem::take(&mut self.remaining) + std::mem::take(&mut self.pad);
+        self.read_raw(left)
+    }
+
+    /// The next member's header, or `None` at the end of the archive (two zero blocks, or
+    /// the end of input between members, which Go accepts).
+    pub fn next_header(&mut self) -> io::Result<Option<Header>> {
+        if self.done {
+            return Ok(None);
+        }
+        self.finish_member()?;
         let mut pax: Option<BTreeMap<Vec<u8>, Vec<u8>>> = None;
         let mut long_name: Option<Vec<u8>> = None;
         let mut long_link: Option<Vec<u8>> = None;
+        let mut block = [0u8; BLOCK];
         loop {
-            let mut block = [0u8; BLOCK];
             if !self.read_block(&mut block)? {
-                // Go accepts an archive that just stops between members.
+                self.done = true;
                 return Ok(None);
             }
-            raw.extend_from_slice(&block);
             if block.iter().all(|&b| b == 0) {
-                return Ok(None);
+                // The end marker is two zero blocks; a lone one followed by more is not.
+                self.done = true;
+                if !self.read_block(&mut block)? || block.iter().all(|&b| b == 0) {
+                    return Ok(None);
+                }
+                return Err(invalid_header());
             }
             let format = format_of(&block).ok_or_else(invalid_header)?;
             let typeflag = block[156];
-            match typeflag {
-                b'x' | b'L' | b'K' => {
-                    let data = self.read_special(&block, raw)?;
-                    match typeflag {
-                        b'x' => pax = Some(parse_pax(&data)?),
-                        b'L' => long_name = Some(c_string(&data).to_vec()),
-                        _ => long_link = Some(c_string(&data).to_vec()),
-                    }
+            if let b'x' | b'L' | b'K' = typeflag {
+                let data = self.read_special(&block)?;
+                match typeflag {
+                    b'x' => pax = Some(parse_pax(&data)?),
+                    b'L' => long_name = Some(c_string(&data).to_vec()),
+                    _ => long_link = Some(c_string(&data).to_vec()),
                 }
-                _ => {
-                    let mut h = parse_block(&block, format)?;
-                    if let Some(records) = &pax {
-                        merge_pax(&mut h, records)?;
-                    }
-                    if let Some(n) = long_name {
-                        h.name = n;
-                    }
-                    if let Some(l) = long_link {
-                        h.link_name = l;
-                    }
-                    if h.typeflag == 0 {
-                        // Old archives mark directories by a trailing slash alone.
-                        h.typeflag = if h.name.ends_with(b"/") { b'5' } else { b'0' };
-                    }
-                    if h.size < 0 {
-                        return Err(invalid_header());
-                    }
-                    return Ok(Some(h));
-                }
+                continue;
             }
+            let mut h = parse_block(&block, format)?;
+            if let Some(records) = &pax {
+                merge_pax(&mut h, records)?;
+            }
+            if let Some(n) = long_name {
+                h.name = n;
+            }
+            if let Some(l) = long_link {
+                h.link_name = l;
+            }
+            if h.typeflag == 0 {
+                // Old archives mark directories by a trailing slash alone.
+                h.typeflag = if h.name.ends_with(b"/") {
+                    TYPE_DIR
+                } else {
+                    TYPE_REG
+                };
+            }
+            if !h.is_header_only() && h.size < 0 {
+                return Err(invalid_header());
+            }
+            self.remaining = h.data_len();
+            self.pad = self.remaining.next_multiple_of(BLOCK as u64) - self.remaining;
+            return Ok(Some(h));
         }
     }
 
-    /// The data of a PAX or GNU long-name member (with its padding, into `raw`).
-    fn read_special(&mut self, block: &[u8; BLOCK], raw: &mut Vec<u8>) -> io::Result<Vec<u8>> {
+    /// The data of a PAX or GNU long-name member (it and its padding go to `raw`).
+    fn read_special(&mut self, block: &[u8; BLOCK]) -> io::Result<Vec<u8>> {
         let size = numeric(&block[124..136])?;
         if size < 0 {
             return Err(invalid_header());
@@ -156,11 +239,27 @@ impl<R: Read> TarReader<R> {
                 "archive/tar: header field too long",
             ));
         }
-        let padded = (size as usize).div_ceil(BLOCK) * BLOCK;
-        let start = raw.len();
-        raw.resize(start + padded, 0);
-        self.read_exact(&mut raw[start..])?;
-        Ok(raw[start..start + size as usize].to_vec())
+        let start = self.raw.len();
+        self.read_raw((size as u64).next_multiple_of(BLOCK as u64))?;
+        Ok(self.raw[start..start + size as usize].to_vec())
+    }
+}
+
+impl<R: Read> Read for TarReader<R> {
+    /// Reads the current member's content (not counted as raw bytes).
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.remaining == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        let want = buf
+            .len()
+            .min(self.remaining.min(usize::MAX as u64) as usize);
+        let n = self.input.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(unexpected_eof());
+        }
+        self.remaining -= n as u64;
+        Ok(n)
     }
 }
 
@@ -207,10 +306,7 @@ fn parse_block(b: &[u8; BLOCK], format: Format) -> io::Result<Header> {
         uid: numeric(&b[108..116])?,
         gid: numeric(&b[116..124])?,
         size: numeric(&b[124..136])?,
-        mtime: UnixTime {
-            secs: numeric(&b[136..148])?,
-            nanos: 0,
-        },
+        mtime: unix(numeric(&b[136..148])?),
         ..Header::default()
     };
     if format != Format::V7 {
@@ -383,7 +479,7 @@ fn pax_time(v: &[u8]) -> io::Result<UnixTime> {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -420,7 +516,57 @@ pub(super) mod tests {
                 nanos: -250_000_000
             }
         );
+        assert_eq!(pax_time(b"-1.25").unwrap().normalized(), (-2, 750_000_000));
         assert!(parse_pax(b"99 path=x\n").is_err());
         assert!(parse_pax(b"9 pathx\n").is_err());
+    }
+
+    /// A GNU member with a long name and content, a ustar directory, and 1000 bytes of
+    /// zeros after the end marker.
+    pub(crate) fn sample_archive() -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(5);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, "a/very/long/".repeat(12) + "file", &b"hello"[..])
+            .unwrap();
+        let mut d = tar::Header::new_ustar();
+        d.set_entry_type(tar::EntryType::Directory);
+        d.set_size(0);
+        d.set_cksum();
+        b.append_data(&mut d, "dir/", &[][..]).unwrap();
+        let mut data = b.into_inner().unwrap();
+        data.extend_from_slice(&[0u8; 1000]);
+        data
+    }
+
+    #[test]
+    fn raw_bytes_and_contents_rebuild_the_archive() {
+        let data = sample_archive();
+        let mut tr = TarReader::new(&data[..]);
+        let mut rebuilt = Vec::new();
+        let mut names = Vec::new();
+        while let Some(h) = tr.next_header().unwrap() {
+            rebuilt.extend(tr.take_raw());
+            tr.read_to_end(&mut rebuilt).unwrap();
+            names.push(h.name);
+        }
+        rebuilt.extend(tr.take_raw());
+        tr.into_inner().read_to_end(&mut rebuilt).unwrap();
+        assert_eq!(rebuilt, data);
+        assert_eq!(names[0], ("a/very/long/".repeat(12) + "file").into_bytes());
+        assert_eq!(names[1], b"dir/");
+    }
+
+    #[test]
+    fn a_lone_zero_block_followed_by_more_is_refused() {
+        let mut data = vec![0u8; BLOCK];
+        data.extend_from_slice(&[1u8; BLOCK]);
+        let mut tr = TarReader::new(&data[..]);
+        assert_eq!(
+            tr.next_header().unwrap_err().to_string(),
+            "archive/tar: invalid tar header"
+        );
     }
 }

@@ -256,10 +256,42 @@ fn errno_text(code: i32) -> String {
     }
 }
 
-/// Go's `*os.PathError` text: `op path: errno text` (the path shown lossily if it is not
-/// UTF-8; Go writes its bytes as they are).
-pub fn go_path_error(op: &str, path: &Path, err: &io::Error) -> String {
-    format!("{op} {}: {}", path.display(), go_errno_text(err))
+/// Go's `*os.PathError`, whose text is `op path: errno text` (the path shown lossily if it
+/// is not UTF-8; Go writes its bytes as they are). It keeps the OS error's kind, so callers
+/// can tell a missing file by type, not by the words; the OS error is deliberately not its
+/// `source()`, which would print Rust's wording after Go's.
+#[derive(Debug)]
+pub struct PathError {
+    text: String,
+    kind: io::ErrorKind,
+}
+
+impl PathError {
+    pub fn kind(&self) -> io::ErrorKind {
+        self.kind
+    }
+}
+
+impl std::fmt::Display for PathError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::error::Error for PathError {}
+
+impl From<PathError> for String {
+    fn from(e: PathError) -> String {
+        e.text
+    }
+}
+
+/// Go's `*os.PathError` for a failed `op` (`open`, `stat`, …) on `path`.
+pub fn go_path_error(op: &str, path: &Path, err: &io::Error) -> PathError {
+    PathError {
+        text: format!("{op} {}: {}", path.display(), go_errno_text(err)),
+        kind: err.kind(),
+    }
 }
 
 #[cfg(test)]
@@ -361,7 +393,7 @@ mod tests {
         let nul = std::fs::symlink_metadata("a\0b").unwrap_err();
         assert_eq!(go_errno_text(&nul), "invalid argument");
         assert_eq!(
-            go_path_error("lstat", Path::new("/x/y"), &io::Error::from_raw_os_error(2)),
+            go_path_error("lstat", Path::new("/x/y"), &io::Error::from_raw_os_error(2)).to_string(),
             "lstat /x/y: no such file or directory"
         );
     }
