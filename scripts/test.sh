@@ -19,6 +19,7 @@ peers=(
   "man:man-db"
   "getfattr:attr"
   "newuidmap:uidmap"
+  "fuse-overlayfs:fuse-overlayfs"
   "python3:python3"
   "tar:tar"
 )

@@ -453,7 +453,7 @@ fn rootless_podman_image_read_and_pushed_by_skiff() {
 /// skiff pulls into the user's store; the layers are those podman makes of the same image
 /// (owners mapped through the user's range, devices left out, overlay's whiteouts), podman
 /// and skopeo read the image, and skiff deletes it.
-fn pull_as_podman_does(driver: &str) {
+fn pull_as_podman_does(driver: &str, mount_program: Option<&str>) {
     if !peers() {
         return;
     }
@@ -464,6 +464,22 @@ fn pull_as_podman_does(driver: &str) {
         return;
     }
     u.use_driver(driver);
+    let mut podman_opts = Vec::new();
+    if let Some(program) = mount_program {
+        if !support::require_tool(program) {
+            return;
+        }
+        u.write(
+            ".config/containers/storage.conf",
+            &format!(
+                "[storage]\ndriver = \"{driver}\"\n[storage.options.overlay]\nmount_program = \"/usr/bin/{program}\"\n"
+            ),
+        );
+        podman_opts = vec![
+            "--storage-opt".to_string(),
+            format!("overlay.mount_program=/usr/bin/{program}"),
+        ];
+    }
     let range = u.range.unwrap();
     ok(u.skiff().args([
         "copy",
@@ -476,6 +492,7 @@ fn pull_as_podman_does(driver: &str) {
     // (podman keeps the roots it first used in its database: they are given as flags.)
     let podman_graph = u.home().join("podman-store");
     ok(u.podman()
+        .args(&podman_opts)
         .args(["--storage-driver", driver, "--root"])
         .arg(&podman_graph)
         .arg("--runroot")
@@ -489,6 +506,18 @@ fn pull_as_podman_does(driver: &str) {
     let mine = layer_trees(&u.graph(), driver);
     let theirs = layer_trees(&podman_graph, driver);
     assert_eq!(mine, theirs, "skiff's layers (left) and podman's (right)");
+    // The second layer's whiteout, in the driver's format.
+    let whiteout = |rel: &str| mine.values().find_map(|t| t.get(rel)).cloned();
+    match (driver, mount_program) {
+        ("overlay", None) => {
+            assert!(
+                whiteout("etc/motd").is_some_and(|w| w.starts_with("c0 ")),
+                "{mine:?}"
+            )
+        }
+        ("overlay", Some(_)) => assert!(whiteout("etc/.wh.motd").is_some(), "{mine:?}"),
+        _ => {}
+    }
     // uid 1000 in the image is the range's 1000th id on the host.
     let f = mine
         .values()
@@ -549,13 +578,20 @@ fn pull_as_podman_does(driver: &str) {
 
 #[test]
 fn rootless_vfs_pull_as_podman_does() {
-    pull_as_podman_does("vfs");
+    pull_as_podman_does("vfs", None);
 }
 
 /// Native overlay in a user namespace (Linux ≥ 5.11; this kernel has it): no mount program.
 #[test]
 fn rootless_overlay_pull_as_podman_does() {
-    pull_as_podman_does("overlay");
+    pull_as_podman_does("overlay", None);
+}
+
+/// Overlay through fuse-overlayfs (`mount_program`): whiteouts stay files, as c/storage keeps
+/// them for a mount program.
+#[test]
+fn rootless_overlay_with_a_mount_program_pull_as_podman_does() {
+    pull_as_podman_does("overlay", Some("fuse-overlayfs"));
 }
 
 /// The bits of a store nothing committed may leave: records, layer directories, staging.
