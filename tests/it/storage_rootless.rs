@@ -809,3 +809,51 @@ fn rootless_store_location_as_skopeo_resolves_it() {
         assert_eq!(fatal_message(&m), fatal_message(&t), "{env:?}");
     }
 }
+
+/// A signal to skiff mid-layer reaches the copy in the user namespace: it cleans up as a
+/// root copy does (nothing left in the store), and skiff exits as skopeo's re-run does
+/// (128 + the signal).
+#[test]
+fn rootless_copy_interrupted_mid_layer_leaves_the_store_as_it_was() {
+    use crate::support::held::{HeldSource, wait_bounded};
+    if !peers() {
+        return;
+    }
+    let u = User::create(true);
+    if !binary_reachable(&u) {
+        return;
+    }
+    u.use_driver("vfs");
+    let held = HeldSource::new();
+    // The user reads the source.
+    std::fs::set_permissions(
+        held.src.parent().unwrap(),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let mut runuser = u
+        .skiff()
+        .args([
+            "copy",
+            "-q",
+            &held.name(),
+            "containers-storage:localhost/sig:1",
+        ])
+        .spawn()
+        .unwrap();
+    let pipe = held.wait_for_reader(&mut runuser);
+    // runuser's child is skiff (env executes it); the copy itself runs in skiff's child.
+    let pid = runuser.id();
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap();
+    let skiff: i32 = children.split_whitespace().next().unwrap().parse().unwrap();
+    // SAFETY: kill(2) on the test user's skiff process, which this test started.
+    assert_eq!(unsafe { libc::kill(skiff, libc::SIGTERM) }, 0);
+    let status = wait_bounded(&mut runuser);
+    drop(pipe);
+    assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{status:?}");
+    assert!(u.pids().is_empty(), "no process of the user is left");
+    let left = store_contents(&u.graph());
+    for (what, v) in &left {
+        assert!(v.is_empty() || v == "[]", "{what}: {v}");
+    }
+}
