@@ -85,12 +85,6 @@ struct TomlOptions {
     vfs: BTreeMap<String, toml::Value>,
 }
 
-/// Whether the store options are root's (not those of an ordinary user or of root in the
-/// user namespace made for one).
-pub fn is_root() -> bool {
-    rootless_uid() == 0
-}
-
 fn rootless_uid() -> u32 {
     crate::transport::storage::userns::rootless_uid()
 }
@@ -467,6 +461,15 @@ mod tests {
             o.driver_options,
             vec!["overlay.imagestore=/ro", "overlay.mountopt=nodev"]
         );
+    }
+
+    #[test]
+    fn rootless_paths_expand_the_uid_and_the_environment() {
+        let p = expand_env_path(
+            Path::new("/nonexistent-skiff/$UID/${SKIFF_TEST_SURELY_UNSET}x/../y/$"),
+            1234,
+        );
+        assert_eq!(p, PathBuf::from("/nonexistent-skiff/1234/y/$"));
     }
 
     #[test]
