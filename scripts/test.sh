@@ -20,6 +20,8 @@ peers=(
   "hyperfine:hyperfine"
   "man:man-db"
   "getfattr:attr"
+  "newuidmap:uidmap"
+  "fuse-overlayfs:fuse-overlayfs"
   "python3:python3"
   "tar:tar"
 )
@@ -33,7 +35,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "installing test peers: ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" uidmap >/dev/null
+    "${missing[@]}" >/dev/null
 fi
 
 cargo fmt --check

@@ -45,6 +45,11 @@ pub fn warn(msg: &str) {
     crate::stdio::err_line(&log_line("warning", msg));
 }
 
+/// A logrus error line (one that does not end the command).
+pub fn log_error(msg: &str) {
+    crate::stdio::err_line(&log_line("error", msg));
+}
+
 /// A logrus-style line: `time="…" level=… msg="…"`, with the message quoted as logrus quotes.
 pub fn log_line(level: &str, msg: &str) -> String {
     crate::go::logrus::text_line(level, msg, &[])

@@ -106,6 +106,13 @@ fn run(catch: CaughtSignals) -> Ending {
         Ok(cli) => cli,
         Err(e) => return Ending::Status(clap_failure(e)),
     };
+    // An ordinary user's store is written as root of a user namespace, as skopeo does it.
+    if skiff::transport::storage::userns::needed_for(cli.images_opened()) {
+        return match skiff::transport::storage::userns::reexec() {
+            Ok(code) => Ending::Status(code.clamp(0, 255) as u8),
+            Err(e) => Ending::Status(fatal(&e)),
+        };
+    }
     let timeout = cli.global.command_timeout.filter(|t| !t.is_zero());
     let runtime = match runtime_for(&cli).enable_all().build() {
         Ok(r) => r,

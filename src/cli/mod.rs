@@ -182,6 +182,20 @@ pub enum Command {
     UntrustedSignatureDumpWithoutVerification(other::UntrustedSignatureDumpArgs),
 }
 
+impl Cli {
+    /// The image names of the commands skopeo re-runs in a user namespace when one of them
+    /// is a `containers-storage:` name (copy, inspect, delete, layers).
+    pub fn images_opened(&self) -> &[String] {
+        match &self.command {
+            Some(Command::Copy(a)) => &a.images,
+            Some(Command::Inspect(a)) => &a.images,
+            Some(Command::Delete(a)) => &a.images,
+            Some(Command::Layers(a)) => &a.args[..a.args.len().min(1)],
+            _ => &[],
+        }
+    }
+}
+
 impl GlobalFlags {
     /// The settings every image of a command starts from.
     pub fn system_context(&self) -> SystemContext {

@@ -275,12 +275,9 @@ pub async fn open_destination(
         ImageName::OciArchive(layout) => Ok(Box::new(oci_archive::OciArchiveDestination::open(
             layout, ctx,
         )?)),
-        ImageName::ContainersStorage(s) => {
-            storage::dest::refuse_rootless_writes()?;
-            Ok(Box::new(
-                storage::dest::StorageDestination::open(storage::resolve_name(s).await?).await?,
-            ))
-        }
+        ImageName::ContainersStorage(s) => Ok(Box::new(
+            storage::dest::StorageDestination::open(storage::resolve_name(s).await?).await?,
+        )),
         ImageName::DockerArchive(a) => {
             Ok(Box::new(docker_archive::open_archive_destination(a, ctx)?))
         }

@@ -25,6 +25,7 @@ mod registry_faults;
 mod storage;
 mod storage_layers;
 mod storage_registry;
+mod storage_rootless;
 mod sync;
 mod sync_interrupted;
 mod sync_mirror;

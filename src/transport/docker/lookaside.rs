@@ -167,8 +167,8 @@ fn configured_url(config: &Config, r: &DockerReference, write: bool) -> Result<U
     let mut url = match configured {
         Some(u) => Url::parse(u).map_err(|e| anyhow!("Invalid signature storage URL {u}: {e}"))?,
         None => {
-            // SAFETY: geteuid has no preconditions and cannot fail.
-            let dir = if unsafe { libc::geteuid() } == 0 {
+            // c/image asks the rootless EUID: root inside skiff's user namespace is the user.
+            let dir = if crate::transport::storage::userns::rootless_uid() == 0 {
                 PathBuf::from("/var/lib/containers/sigstore")
             } else {
                 home().join(".local/share/containers/sigstore")

@@ -82,17 +82,6 @@ pub struct StorageDestination {
     _pending: crate::transport::pending::Pending,
 }
 
-/// Writing a store means owning its files as the layers say (mostly root's); skopeo does that
-/// for other users by re-running itself in a user namespace, which skiff does not do.
-pub fn refuse_rootless_writes() -> Result<()> {
-    if crate::config::storage_conf::is_root() {
-        return Ok(());
-    }
-    Err(not_implemented(
-        "writing to containers-storage as a user other than root (a rootless store)",
-    ))
-}
-
 impl StorageDestination {
     pub async fn open(r: ResolvedName) -> Result<StorageDestination> {
         sweep_stale_staging(&r.store.tmp_dir());
@@ -127,6 +116,7 @@ impl StorageDestination {
     fn whiteouts(&self) -> Whiteouts {
         match self.r.store.driver {
             Driver::Vfs => Whiteouts::Record,
+            Driver::Overlay if self.r.store.mount_program().is_some() => Whiteouts::Keep,
             Driver::Overlay => Whiteouts::Overlay,
         }
     }

@@ -3,8 +3,13 @@
 //! while writing the layer's tar-split and hashing the uncompressed stream in the same pass.
 //!
 //! Whiteouts (`.wh.NAME`, `.wh..wh..opq`) are either turned into overlayfs's format (a 0/0
-//! character device, the `trusted.overlay.opaque` attribute) or recorded for the vfs driver,
-//! which applies them when it merges the layer onto a copy of its parent.
+//! character device, the `trusted.overlay.opaque` attribute, `user.overlay.opaque` in a
+//! rootless store), kept as files (overlay with a `mount_program`, which reads them so), or
+//! recorded for the vfs driver, which applies them when it merges the layer onto a copy of
+//! its parent.
+//!
+//! In a rootless store (a user namespace) devices cannot be made: c/storage skips them (the
+//! tar-split still has them) and ignores extended attributes the kernel refuses there.
 
 use std::collections::{BTreeSet, HashSet};
 use std::fs;
@@ -31,6 +36,8 @@ pub type Timespec = (i64, u32);
 pub enum Whiteouts {
     /// overlayfs: character devices and the opaque attribute.
     Overlay,
+    /// Kept as the archive has them (overlay with a mount program: the AUFS format).
+    Keep,
     /// Recorded in [`Applied`] for a later merge (vfs).
     Record,
 }
@@ -72,6 +79,7 @@ pub fn apply(input: impl Read, root: &Path, tar_split: &Path, mode: Whiteouts) -
     let mut ex = Extractor {
         root: root.to_path_buf(),
         mode,
+        rootless: super::userns::is_rootless(),
         applied: Applied::default(),
         real_dirs: HashSet::new(),
         buf: vec![0u8; 1 << 20],
@@ -137,6 +145,8 @@ pub fn apply(input: impl Read, root: &Path, tar_split: &Path, mode: Whiteouts) -
 struct Extractor {
     root: PathBuf,
     mode: Whiteouts,
+    /// In a user namespace for an ordinary user (no devices, `user.` overlay attributes).
+    rootless: bool,
     applied: Applied,
     /// Relative directories known to be real directories (not symlinks) under the root.
     real_dirs: HashSet<PathBuf>,
@@ -215,7 +225,10 @@ impl Extractor {
             self.ensure_dir(&parent)?;
         }
 
-        if let Some(hidden) = base.strip_prefix(WHITEOUT_PREFIX) {
+        if let Some(hidden) = base
+            .strip_prefix(WHITEOUT_PREFIX)
+            .filter(|_| self.mode != Whiteouts::Keep)
+        {
             drain(content, &mut crc, &mut self.buf)?;
             if base == WHITEOUT_OPAQUE {
                 self.opaque(&parent, hdr)?;
@@ -289,6 +302,10 @@ impl Extractor {
                     );
                 }
             }
+            gotar::TYPE_CHAR | gotar::TYPE_BLOCK if self.rootless => {
+                // A user namespace cannot make devices; c/storage leaves them out.
+                return Ok(crc.finalize().to_be_bytes());
+            }
             gotar::TYPE_CHAR => fsops::mknod(
                 &path,
                 libc::S_IFCHR,
@@ -316,7 +333,24 @@ impl Extractor {
     }
 
     fn set_metadata(&self, path: &Path, hdr: &Header) -> Result<()> {
-        fsops::lchown(path, hdr.uid as u64, hdr.gid as u64)?;
+        if let Err(e) = fsops::lchown(path, hdr.uid as u64, hdr.gid as u64) {
+            let inside = Path::new("/").join(path.strip_prefix(&self.root).unwrap_or(path));
+            let lchown = format!(
+                "lchown {}: {}",
+                inside.display(),
+                crate::gotext::go_errno_text(&e)
+            );
+            if e.raw_os_error() == Some(libc::EINVAL) {
+                // An id the user namespace does not map: c/storage's words.
+                bail!(
+                    "potentially insufficient UIDs or GIDs available in user namespace (requested {}:{} for {}): Check /etc/subuid and /etc/subgid if configured locally and run podman-system-migrate: {lchown}",
+                    hdr.uid,
+                    hdr.gid,
+                    inside.display()
+                );
+            }
+            bail!("{lchown}");
+        }
         let is_symlink = hdr.typeflag == gotar::TYPE_SYMLINK;
         let link_to_symlink = hdr.typeflag == gotar::TYPE_LINK
             && fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
@@ -334,6 +368,12 @@ impl Extractor {
             }
             match fsops::lsetxattr(path, &k, v) {
                 Err(e) if e.raw_os_error() == Some(libc::ENOTSUP) => {}
+                Err(e) if self.rootless && e.raw_os_error() == Some(libc::EPERM) => {
+                    crate::error::warn(&format!(
+                        "ignored xattrs in archive: underlying filesystem doesn't support them ({k}: {})",
+                        crate::gotext::go_errno_text(&e)
+                    ));
+                }
                 other => other.with_context(|| format!("setting extended attribute {k}"))?,
             }
         }
@@ -344,11 +384,17 @@ impl Extractor {
         match self.mode {
             Whiteouts::Overlay => {
                 let full = self.root.join(dir);
-                fsops::lsetxattr(&full, "trusted.overlay.opaque", b"y")
+                let name = if self.rootless {
+                    "user.overlay.opaque"
+                } else {
+                    "trusted.overlay.opaque"
+                };
+                fsops::lsetxattr(&full, name, b"y")
                     .with_context(|| format!("marking {} opaque", dir.display()))?;
                 let _ = hdr;
             }
             Whiteouts::Record => self.applied.opaques.push(dir.to_path_buf()),
+            Whiteouts::Keep => unreachable!("kept whiteouts are plain entries"),
         }
         Ok(())
     }
@@ -366,6 +412,7 @@ impl Extractor {
                 fsops::remove_all(&full)?;
                 self.applied.whiteouts.push(victim.to_path_buf());
             }
+            Whiteouts::Keep => unreachable!("kept whiteouts are plain entries"),
         }
         Ok(())
     }

@@ -6,6 +6,7 @@
 //! - [`tarsplit`], [`extract`], [`layerfs`], [`fsops`]: layers in and out of the driver's
 //!   directories, rebuilt bit for bit.
 //! - [`source`], [`dest`], [`delete_image`]: the transport itself.
+//! - [`userns`]: an ordinary user's command re-run in a user namespace (rootless stores).
 
 pub mod dest;
 pub mod extract;
@@ -15,6 +16,7 @@ pub mod lock;
 pub mod source;
 pub mod store;
 pub mod tarsplit;
+pub mod userns;
 
 use std::fmt;
 
@@ -72,11 +74,12 @@ pub async fn resolve_name(name: &StorageName) -> Result<ResolvedName> {
     })
 }
 
-/// Completes a parsed name as skopeo does while parsing it: the store it means (driver,
-/// roots and options filled in, so the name prints as c/image prints it) and short image IDs
-/// settled against the store's images.
+/// Completes a parsed name as skopeo does while parsing it: the store it means (opened, so
+/// created where missing; driver, roots and options filled in, so the name prints as c/image
+/// prints it) and short image IDs settled against the store's images.
 pub fn complete_name(name: &StorageName) -> Result<StorageName> {
-    let store = Store::locate(name)?;
+    // c/image opens (creating) the store while parsing the name.
+    let store = Store::open(name)?;
     let mut out = if name.lookup.is_some() {
         // images.json is only ever replaced whole, so it can be read without the lock.
         let images = store.read_images().unwrap_or_default();

@@ -222,6 +222,15 @@ impl Store {
     /// specification over storage.conf's, creating the directories c/storage creates.
     pub fn open(name: &StorageName) -> Result<Store> {
         let store = Store::locate(name)?;
+        if store.driver == Driver::Overlay
+            && let Some(p) = store.mount_program()
+            && let Err(e) = std::fs::metadata(p)
+        {
+            bail!(
+                "overlay: can't stat program {p:?}: stat {p}: {}",
+                crate::gotext::go_errno_text(&e)
+            );
+        }
         store.create_dirs()?;
         Ok(store)
     }
@@ -273,13 +282,33 @@ impl Store {
     }
 
     fn create_dirs(&self) -> Result<()> {
-        use std::os::unix::fs::DirBuilderExt;
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        // The roots and the store's lock first, failing in c/storage's words (a store of
+        // another user, a read-only file system).
+        mkdir_all(&self.run_root)?;
+        mkdir_all(&self.graph_root)?;
+        for sub in ["mounts", "tmp", self.driver.name()] {
+            mkdir_all(&self.graph_root.join(sub))?;
+        }
+        let storage_lock = self.graph_root.join("storage.lock");
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o644)
+            .open(&storage_lock)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "open {}: {}",
+                    storage_lock.display(),
+                    crate::gotext::go_errno_text(&e)
+                )
+            })?;
         let d = self.driver.name();
         let mut b = std::fs::DirBuilder::new();
         b.recursive(true).mode(0o700);
         for dir in [
-            self.graph_root.clone(),
-            self.run_root.clone(),
             self.graph_root.join(format!("{d}-layers")),
             self.graph_root.join(format!("{d}-images")),
             self.graph_root.join(format!("{d}-containers")),
@@ -299,6 +328,16 @@ impl Store {
                 .create(self.driver_home().join("l"))?;
         }
         Ok(())
+    }
+
+    /// The overlay driver's `mount_program` (fuse-overlayfs), if one is configured.
+    pub fn mount_program(&self) -> Option<&str> {
+        self.options.iter().find_map(|o| {
+            o.strip_prefix("overlay.mount_program=")
+                .or_else(|| o.strip_prefix(".mount_program="))
+                .or_else(|| o.strip_prefix("mount_program="))
+                .filter(|p| !p.is_empty())
+        })
     }
 
     /// `<graphroot>/<driver>`.
@@ -412,6 +451,28 @@ impl Store {
         }
         s.push(']');
         s
+    }
+}
+
+/// Go's os.MkdirAll (0700), with its error text: the first directory that could not be made.
+fn mkdir_all(p: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    match std::fs::metadata(p) {
+        Ok(md) if md.is_dir() => return Ok(()),
+        Ok(_) => bail!("mkdir {}: not a directory", p.display()),
+        Err(_) => {}
+    }
+    if let Some(parent) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+        mkdir_all(parent)?;
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(p) {
+        Ok(()) => Ok(()),
+        Err(_) if std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir()) => Ok(()),
+        Err(e) => bail!(
+            "mkdir {}: {}",
+            p.display(),
+            crate::gotext::go_errno_text(&e)
+        ),
     }
 }
 
