@@ -29,6 +29,7 @@ mod sync;
 mod sync_interrupted;
 mod sync_mirror;
 mod sync_yaml;
+mod tarball;
 mod tls_proxy;
 mod trust;
 mod zstd_chunked;
