@@ -20,6 +20,9 @@ peers=(
   "getfattr:attr"
   "python3:python3"
   "tar:tar"
+  "mksquashfs:squashfs-tools"
+  "fakeroot:fakeroot"
+  "zstd:zstd"
 )
 missing=()
 for p in "${peers[@]}"; do

@@ -100,22 +100,21 @@ impl SifFile {
             .map_err(|e| go_path_error("stat", path, &e))?
             .len();
         let total = i64_at(&h, 88);
-        let offset = i64_at(&h, 96);
-        // A table larger than the file cannot be read whole.
+        let offset = i64_at(&h, 96).max(0) as u64;
+        let size = i64_at(&h, 104).max(0) as u64;
+        // Go reads the table from a section of `size` bytes at `offset`: nothing there is
+        // `EOF`, too little `unexpected EOF` (checked before anything is allocated).
         let table_len = (total.max(0) as u64).saturating_mul(DESCRIPTOR_LEN as u64);
-        if total < 0 || offset < 0 || table_len > file_len {
-            return Err("reading descriptors: unexpected EOF".into());
+        let there = file_len.saturating_sub(offset).min(size);
+        if table_len > there {
+            let why = if there == 0 { "EOF" } else { "unexpected EOF" };
+            return Err(format!("reading descriptors: {why}"));
         }
         let mut table = vec![0u8; table_len as usize];
-        let got = read_at_most(&file, offset as u64, &mut table)
+        let got = read_at_most(&file, offset, &mut table)
             .map_err(|e| format!("reading descriptors: {}", go_path_error("read", path, &e)))?;
         if got < table.len() {
-            let why = if got == 0 && !table.is_empty() {
-                "EOF"
-            } else {
-                "unexpected EOF"
-            };
-            return Err(format!("reading descriptors: {why}"));
+            return Err("reading descriptors: unexpected EOF".into());
         }
         let descriptors = table
             .chunks(DESCRIPTOR_LEN)
