@@ -186,7 +186,7 @@ impl<'f> Squashfs<'f> {
             let head = fs.read_raw(fs.sb.xattr_table, 16)?;
             fs.xattr_start = u64_at(&head, 0);
             let count = u32_at(&head, 8) as usize;
-            let ids = fs.read_table(fs.sb.xattr_table + 16, count, 16)?;
+            let ids = fs.read_table(fs.sb.xattr_table.saturating_add(16), count, 16)?;
             fs.xattr_ids = ids
                 .chunks(16)
                 .map(|c| (u64_at(c, 0), u32_at(c, 8)))
@@ -219,7 +219,8 @@ impl<'f> Squashfs<'f> {
         let total = count * size;
         let blocks = total.div_ceil(METADATA_SIZE);
         let positions = self.read_raw(list, blocks * 8)?;
-        let mut out = Vec::with_capacity(total);
+        // Grown as blocks arrive: `count` comes from the image, not to be trusted.
+        let mut out = Vec::new();
         for i in 0..blocks {
             let (data, _) = self.metadata_block(u64_at(&positions, i * 8))?;
             out.extend_from_slice(&data);
@@ -239,13 +240,13 @@ impl<'f> Squashfs<'f> {
         let head = self.read_raw(at, 2)?;
         let word = u16_at(&head, 0);
         let len = (word & 0x7fff) as usize;
-        let raw = self.read_raw(at + 2, len)?;
+        let raw = self.read_raw(at.saturating_add(2), len)?;
         let data = if word & 0x8000 != 0 {
             raw
         } else {
             self.decompress(&raw, METADATA_SIZE)?
         };
-        let entry = (Rc::new(data), at + 2 + len as u64);
+        let entry = (Rc::new(data), at.saturating_add(2 + len as u64));
         // Tables are mostly read in order; a bounded cache is enough.
         if self.metadata.len() > 4096 {
             self.metadata.clear();
@@ -307,7 +308,7 @@ impl<'f> Squashfs<'f> {
     /// The inode a reference (`block << 16 | offset` in the inode table) points at.
     pub fn inode(&mut self, reference: u64) -> io::Result<Inode> {
         let mut cur = (
-            self.sb.inode_table + (reference >> 16),
+            self.sb.inode_table.saturating_add(reference >> 16),
             (reference & 0xffff) as usize,
         );
         let head = self.read_metadata(&mut cur, 16)?;
@@ -408,7 +409,10 @@ impl<'f> Squashfs<'f> {
         };
         // The stored size counts 3 bytes more than the listing ("." and "..").
         let len = (size as usize).saturating_sub(3);
-        let mut cur = (self.sb.dir_table + block as u64, offset as usize);
+        let mut cur = (
+            self.sb.dir_table.saturating_add(block as u64),
+            offset as usize,
+        );
         let data = self.read_metadata(&mut cur, len)?;
         let mut entries = Vec::new();
         let mut at = 0;
@@ -449,7 +453,7 @@ impl<'f> Squashfs<'f> {
             .get(inode.xattr as usize)
             .ok_or_else(|| corrupt("xattr index out of range"))?;
         let mut cur = (
-            self.xattr_start + (reference >> 16),
+            self.xattr_start.saturating_add(reference >> 16),
             (reference & 0xffff) as usize,
         );
         let mut out = Vec::new();
@@ -464,7 +468,10 @@ impl<'f> Squashfs<'f> {
                     return Err(corrupt("invalid out-of-line xattr"));
                 }
                 let r = u64_at(&value, 0);
-                let mut there = (self.xattr_start + (r >> 16), (r & 0xffff) as usize);
+                let mut there = (
+                    self.xattr_start.saturating_add(r >> 16),
+                    (r & 0xffff) as usize,
+                );
                 value = self.xattr_value(&mut there)?;
             }
             let prefix = match kind & 0xff {
@@ -522,7 +529,7 @@ impl<'f> Squashfs<'f> {
                     return Err(corrupt("data block cut short"));
                 }
                 out.write_all(&data[..want])?;
-                at += len as u64;
+                at = at.saturating_add(len as u64);
             }
             written += want as u64;
         }
