@@ -66,7 +66,8 @@ impl SifSource {
         tokio::task::spawn_blocking(move || Self::open_blocking(&path)).await?
     }
 
-    fn open_blocking(path: &Path) -> Result<SifSource> {
+    /// `open` on the calling thread (reads the whole layer once).
+    pub fn open_blocking(path: &Path) -> Result<SifSource> {
         let sif = SifFile::load(path).map_err(|e| anyhow!("loading SIF file: {e}"))?;
         let converting = |e: String| anyhow!("converting rootfs from SquashFS to Tarball: {e}");
         let (command, script) = sif.command_and_script().map_err(converting)?;
