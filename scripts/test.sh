@@ -24,6 +24,9 @@ peers=(
   "fuse-overlayfs:fuse-overlayfs"
   "python3:python3"
   "tar:tar"
+  "mksquashfs:squashfs-tools"
+  "fakeroot:fakeroot"
+  "zstd:zstd"
 )
 missing=()
 for p in "${peers[@]}"; do

@@ -18,6 +18,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("tar_tarsplit", tar_tarsplit),
     ("archive_manifest_json", archive_manifest_json),
     ("docker_archive", docker_archive),
+    ("sif", sif),
     ("auth_json", auth_json),
     ("registries_conf", registries_conf),
     ("policy_json", policy_json),
@@ -141,6 +142,17 @@ pub fn docker_archive(data: &[u8]) {
         }
         let _ = tarball.choose(Some(&some_reference()), None);
     }
+}
+
+/// A SIF file: its container, definition file and squashfs, turned into the layer.
+pub fn sif(data: &[u8]) {
+    let Ok(mut file) = tempfile::NamedTempFile::new() else {
+        return;
+    };
+    if std::io::Write::write_all(&mut file, data).is_err() {
+        return;
+    }
+    let _ = crate::transport::sif::SifSource::open_blocking(file.path());
 }
 
 /// auth.json and the legacy ~/.dockercfg.

@@ -30,7 +30,7 @@ use flags::{parse_go_bool, parse_go_duration};
 
 pub use flags::ImageFlagValues;
 
-const TRANSPORTS_HELP: &str = "IMAGE-NAME is \"transport:details\"; transports: containers-storage, dir, docker, docker-archive, docker-daemon, oci, oci-archive";
+const TRANSPORTS_HELP: &str = "IMAGE-NAME is \"transport:details\"; transports: containers-storage, dir, docker, docker-archive, docker-daemon, oci, oci-archive, sif, tarball";
 
 /// The text after a command's flags: the image name format, then examples.
 fn after_help(examples: &[&str]) -> String {

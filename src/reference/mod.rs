@@ -13,6 +13,7 @@ pub mod grammar;
 mod layout;
 pub mod path;
 mod storage;
+mod tarball_sif;
 
 #[cfg(test)]
 mod tests;
@@ -25,6 +26,7 @@ pub use storage::{
     ERR_INVALID_REFERENCE, ERR_PATH_NOT_ABSOLUTE, MINIMUM_TRUNCATED_ID_LENGTH, StorageLookup,
     StorageName, parse_containers_storage,
 };
+pub use tarball_sif::{parse_sif, parse_tarball};
 
 use std::fmt;
 use std::path::PathBuf;
@@ -63,16 +65,18 @@ pub enum TransportKind {
     DockerArchive,
     DockerDaemon,
     ContainersStorage,
+    Sif,
+    Tarball,
 }
 
 /// Transports skopeo 1.9.3 lists but skiff does not implement.  skopeo's own build without
 /// ostree support answers `The transport "ostree:" is not supported in this build`; skiff
-/// answers the same way for all of them.
-pub const UNSUPPORTED_TRANSPORTS: [&str; 3] = ["ostree", "sif", "tarball"];
+/// answers the same way.
+pub const UNSUPPORTED_TRANSPORTS: [&str; 1] = ["ostree"];
 
 impl TransportKind {
     /// All transports, in skopeo's alphabetical listing order.
-    pub const ALL: [TransportKind; 7] = [
+    pub const ALL: [TransportKind; 9] = [
         TransportKind::ContainersStorage,
         TransportKind::Dir,
         TransportKind::Docker,
@@ -80,6 +84,8 @@ impl TransportKind {
         TransportKind::DockerDaemon,
         TransportKind::Oci,
         TransportKind::OciArchive,
+        TransportKind::Sif,
+        TransportKind::Tarball,
     ];
 
     /// The name used before the `:`.
@@ -92,6 +98,8 @@ impl TransportKind {
             TransportKind::DockerArchive => "docker-archive",
             TransportKind::DockerDaemon => "docker-daemon",
             TransportKind::ContainersStorage => "containers-storage",
+            TransportKind::Sif => "sif",
+            TransportKind::Tarball => "tarball",
         }
     }
 
@@ -114,6 +122,8 @@ impl TransportKind {
             TransportKind::ContainersStorage => {
                 ImageName::ContainersStorage(parse_containers_storage(details)?)
             }
+            TransportKind::Sif => ImageName::Sif(parse_sif(details)?),
+            TransportKind::Tarball => ImageName::Tarball(parse_tarball(details)?),
         })
     }
 }
@@ -158,6 +168,10 @@ pub enum ImageName {
     DockerDaemon(DaemonName),
     /// `containers-storage:[STORE]NAME[@ID]`.
     ContainersStorage(StorageName),
+    /// `sif:PATH`, the path as given (read only).
+    Sif(PathBuf),
+    /// `tarball:FILE[:FILE…]`, layer files as given, `-` for standard input (read only).
+    Tarball(Vec<String>),
 }
 
 impl ImageName {
@@ -189,6 +203,8 @@ impl ImageName {
             ImageName::DockerArchive(_) => TransportKind::DockerArchive,
             ImageName::DockerDaemon(_) => TransportKind::DockerDaemon,
             ImageName::ContainersStorage(_) => TransportKind::ContainersStorage,
+            ImageName::Sif(_) => TransportKind::Sif,
+            ImageName::Tarball(_) => TransportKind::Tarball,
         }
     }
 
@@ -201,6 +217,8 @@ impl ImageName {
             ImageName::DockerArchive(a) => a.string_within_transport(),
             ImageName::DockerDaemon(d) => d.string_within_transport(),
             ImageName::ContainersStorage(s) => s.string_within_transport(),
+            ImageName::Sif(p) => p.to_string_lossy().into_owned(),
+            ImageName::Tarball(files) => files.join(":"),
         }
     }
 

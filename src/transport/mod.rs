@@ -14,8 +14,11 @@ pub mod fsutil;
 pub mod oci;
 pub mod oci_archive;
 pub mod pending;
+pub mod sif;
 pub mod spool;
 pub mod storage;
+pub mod synth;
+pub mod tarball;
 pub mod tarindex;
 
 use std::path::PathBuf;
@@ -260,6 +263,8 @@ pub async fn open_source(name: &ImageName, ctx: &SystemContext) -> Result<Box<dy
         )),
         ImageName::DockerArchive(a) => Ok(Box::new(docker_archive::open_source(a, ctx).await?)),
         ImageName::DockerDaemon(d) => Ok(Box::new(docker_daemon::open_source(d, ctx).await?)),
+        ImageName::Sif(path) => Ok(Box::new(sif::SifSource::open(path, ctx).await?)),
+        ImageName::Tarball(files) => Ok(Box::new(tarball::TarballSource::open(files).await?)),
     }
 }
 
@@ -282,6 +287,10 @@ pub async fn open_destination(
             Ok(Box::new(docker_archive::open_archive_destination(a, ctx)?))
         }
         ImageName::DockerDaemon(d) => Ok(Box::new(docker_daemon::open_destination(d, ctx).await?)),
+        ImageName::Sif(_) | ImageName::Tarball(_) => Err(anyhow::anyhow!(
+            "\"{}:\" locations can only be read from, not written to",
+            name.transport()
+        )),
     }
 }
 
@@ -302,6 +311,10 @@ pub async fn delete_image(name: &ImageName, ctx: &SystemContext) -> Result<()> {
         ImageName::ContainersStorage(s) => storage::delete_image(s).await,
         ImageName::Docker(r) => docker::delete_image(ctx, r).await,
         ImageName::Oci(l) => oci::delete::delete_image(l, ctx),
+        ImageName::Tarball(files) => tarball::delete_files(files),
+        ImageName::Sif(_) => Err(anyhow::anyhow!(
+            "Deleting images not implemented for sif: images"
+        )),
         other => Err(not_implemented(format!(
             "deleting images from the {} transport",
             other.transport()
@@ -323,10 +336,10 @@ pub fn policy_subject(name: &ImageName) -> crate::config::policy::PolicySubject 
     let (identity, namespaces) = match name {
         ImageName::Docker(r) => docker(r),
         ImageName::DockerDaemon(DaemonName::Reference(r)) => docker(r),
-        ImageName::DockerDaemon(DaemonName::ImageId(_)) | ImageName::DockerArchive(_) => {
-            (String::new(), Vec::new())
-        }
-        ImageName::Dir(p) => {
+        ImageName::DockerDaemon(DaemonName::ImageId(_))
+        | ImageName::DockerArchive(_)
+        | ImageName::Tarball(_) => (String::new(), Vec::new()),
+        ImageName::Dir(p) | ImageName::Sif(p) => {
             let r = resolved(p);
             let ns = path_namespaces(&r);
             (r, ns)

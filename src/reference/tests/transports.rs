@@ -56,14 +56,17 @@ fn transport_split() {
             "ostree:x",
             r#"The transport "ostree:" is not supported in this build"#,
         ),
-        // skopeo implements these two; skiff reports them like skopeo's missing ostree.
         (
-            "sif:/x",
-            r#"The transport "sif:" is not supported in this build"#,
+            "tarball:/nonexistent-skiff-layer.tar",
+            r#"error opening "/nonexistent-skiff-layer.tar": open /nonexistent-skiff-layer.tar: no such file or directory"#,
         ),
         (
-            "tarball:/x",
-            r#"The transport "tarball:" is not supported in this build"#,
+            "tarball:",
+            r#"error opening "": open : no such file or directory"#,
+        ),
+        (
+            "sif:/nonexistent-skiff-dir/x.sif",
+            "lstat /nonexistent-skiff-dir: no such file or directory",
         ),
     ];
     for (input, msg) in cases {
