@@ -11,6 +11,7 @@ mod docker_archive;
 mod docker_daemon;
 mod docker_daemon_registry;
 mod docker_daemon_stream;
+mod image_proxy;
 mod list_tags_loop;
 mod local;
 mod local_errors;
