@@ -255,17 +255,64 @@ impl RawClient {
     }
 
     fn call(&self, request: &str) -> Value {
-        use std::os::fd::AsRawFd;
+        self.call_with_fds(request).0
+    }
+
+    /// Sends `request`; the reply and the descriptors passed with it.
+    fn call_with_fds(&self, request: &str) -> (Value, Vec<std::os::fd::OwnedFd>) {
+        use std::os::fd::{AsRawFd, FromRawFd};
         let fd = self.sock.as_raw_fd();
-        // SAFETY: send/recv on an owned socket with buffers of the given lengths.
+        let mut buf = vec![0u8; 32 * 1024];
+        let mut control = [0u64; 8];
+        // SAFETY: send/recvmsg on an owned socket with buffers of the given lengths; the
+        // descriptors read from the control message are new and owned here.
         unsafe {
             let n = libc::send(fd, request.as_ptr().cast(), request.len(), 0);
             assert_eq!(n as usize, request.len());
-            let mut buf = vec![0u8; 32 * 1024];
-            let n = libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0);
+            let mut iov = libc::iovec {
+                iov_base: buf.as_mut_ptr().cast(),
+                iov_len: buf.len(),
+            };
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_iov = &mut iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control.as_mut_ptr().cast();
+            msg.msg_controllen = std::mem::size_of_val(&control) as _;
+            let n = libc::recvmsg(fd, &mut msg, libc::MSG_CMSG_CLOEXEC);
             assert!(n > 0, "no reply to {request}");
-            serde_json::from_slice(&buf[..n as usize]).unwrap()
+            let mut fds = Vec::new();
+            let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
+            while !cmsg.is_null() {
+                if (*cmsg).cmsg_type == libc::SCM_RIGHTS {
+                    let data = libc::CMSG_DATA(cmsg).cast::<libc::c_int>();
+                    let count = ((*cmsg).cmsg_len as usize - libc::CMSG_LEN(0) as usize) / 4;
+                    for i in 0..count {
+                        fds.push(std::os::fd::OwnedFd::from_raw_fd(
+                            data.add(i).read_unaligned(),
+                        ));
+                    }
+                }
+                cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
+            }
+            (serde_json::from_slice(&buf[..n as usize]).unwrap(), fds)
         }
+    }
+
+    /// Calls a method that answers with a pipe: its data, read while FinishPipe waits.
+    fn call_piped(&self, request: &str) -> (Value, Vec<u8>) {
+        let (reply, mut fds) = self.call_with_fds(request);
+        assert_eq!(reply["success"], true, "{request}: {reply}");
+        assert_eq!(fds.len(), 1);
+        let mut pipe = std::fs::File::from(fds.remove(0));
+        let reader = std::thread::spawn(move || {
+            let mut data = Vec::new();
+            pipe.read_to_end(&mut data).unwrap();
+            data
+        });
+        let finish = format!(r#"{{"method":"FinishPipe","args":[{}]}}"#, reply["pipeid"]);
+        let finished = self.call(&finish);
+        assert_eq!(finished["success"], true, "{finished}");
+        (reply, reader.join().unwrap())
     }
 
     fn finish(mut self) {
@@ -414,4 +461,43 @@ fn open_image_applies_the_trust_policy() {
     let theirs = fatal_message(&err);
     let theirs = theirs.strip_prefix("Source image rejected: ").unwrap();
     assert_eq!(reply["error"], theirs);
+}
+
+#[test]
+fn get_config_is_the_runtime_part_of_the_oci_config() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("dir");
+    let mut spec = ImageSpec::small(75);
+    spec.docker = true;
+    fixtures::write_dir(&dir, &spec);
+    let name = format!("dir:{}", dir.display());
+    let mut cmd = skiff();
+    cmd.arg("--insecure-policy");
+    let client = RawClient::start(cmd);
+    client.call(r#"{"method":"Initialize","args":[]}"#);
+    let opened = client.call(&format!(r#"{{"method":"OpenImage","args":["{name}"]}}"#));
+    assert_eq!(opened["value"], 1);
+    let (reply, config) = client.call_piped(r#"{"method":"GetConfig","args":[1]}"#);
+    assert_eq!(reply["value"], Value::Null);
+    let (_, full) = client.call_piped(r#"{"method":"GetFullConfig","args":[1]}"#);
+    let (_, layers) = client.call_piped(r#"{"method":"GetLayerInfoPiped","args":[1]}"#);
+    client.finish();
+    let layers: Value = serde_json::from_slice(&layers).unwrap();
+    assert_eq!(layers.as_array().unwrap().len(), spec.layers.len());
+    assert_eq!(
+        layers[0]["media_type"],
+        "application/vnd.docker.image.rootfs.diff.tar.gzip"
+    );
+    let Some(mut s) = skopeo() else { return };
+    let theirs = ok(s.args(["inspect", "--config", &name])).stdout;
+    assert_eq!(
+        String::from_utf8_lossy(&full),
+        String::from_utf8_lossy(&go_compact(&theirs))
+    );
+    let theirs: Value = serde_json::from_slice(&theirs).unwrap();
+    let runtime = serde_json::to_vec(&theirs["config"]).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&config),
+        String::from_utf8_lossy(&go_compact(&runtime))
+    );
 }
