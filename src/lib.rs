@@ -17,6 +17,7 @@ pub mod gojson;
 pub mod gotext;
 pub mod image;
 pub mod manifest;
+pub mod ocicrypt;
 pub mod proxy;
 pub mod reference;
 pub mod signature;

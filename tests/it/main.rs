@@ -18,6 +18,7 @@ mod local_errors;
 mod multiarch;
 mod oci_concurrency;
 mod oci_delete;
+mod ocicrypt;
 mod policy_format;
 mod precompute_digests;
 mod registry;
