@@ -11,7 +11,11 @@ use crate::error::UsageError;
 #[derive(Args, Debug)]
 #[command(after_help = "Example:\n  skiff experimental-image-proxy --sockfd 3")]
 pub struct ProxyArgs {
-    #[arg(value_name = "ARG", hide = true)]
+    #[arg(
+        value_name = "ARG",
+        hide = true,
+        help = "none: the command takes no arguments"
+    )]
     pub args: Vec<String>,
     #[command(flatten)]
     pub shared: SharedFlags,
