@@ -26,7 +26,13 @@ struct ReplyMessage<'a> {
 
 /// Serves requests on `sockfd` until the client sends Shutdown or closes its end.
 pub async fn serve(sockfd: RawFd, setup: Setup) -> Result<()> {
-    wire::check_socket(sockfd).map_err(|e| anyhow!("file sock: {e}"))?;
+    // Go's words when the descriptor is not a socket (net.FileConn).
+    wire::check_socket(sockfd).map_err(|e| {
+        anyhow!(
+            "file file+net sock: getsockopt: {}",
+            crate::gotext::go_errno_text(&e)
+        )
+    })?;
     let mut handler = Handler::new(setup);
     let mut buf = vec![0u8; wire::MAX_MSG_SIZE];
     loop {

@@ -501,3 +501,17 @@ fn get_config_is_the_runtime_part_of_the_oci_config() {
         String::from_utf8_lossy(&go_compact(&runtime))
     );
 }
+
+#[test]
+fn a_descriptor_that_is_not_a_socket_is_refused_as_skopeo_refuses_it() {
+    let run = |mut cmd: Command| {
+        cmd.arg("experimental-image-proxy")
+            .stdin(std::process::Stdio::null());
+        let (code, err) = fails(&mut cmd);
+        (code, fatal_message(&err))
+    };
+    let ours = run(skiff());
+    assert_eq!(ours.0, 1);
+    let Some(theirs) = skopeo() else { return };
+    assert_eq!(ours, run(theirs));
+}
