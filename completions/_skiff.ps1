@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Generate the shell completion script for bash, fish, powershell or zsh')
             [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy an IMAGE-NAME from one location to another')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete image IMAGE-NAME')
+            [CompletionResult]::new('experimental-image-proxy', 'experimental-image-proxy', [CompletionResultType]::ParameterValue, 'Interactive proxy for fetching container images (EXPERIMENTAL)')
             [CompletionResult]::new('generate-sigstore-key', 'generate-sigstore-key', [CompletionResultType]::ParameterValue, 'Generate a sigstore public/private key pair')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Inspect image IMAGE-NAME')
             [CompletionResult]::new('layers', 'layers', [CompletionResultType]::ParameterValue, 'Get layers of IMAGE-NAME (deprecated in skopeo in favor of copy)')
@@ -267,6 +268,36 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--daemon-host', '--daemon-host', [CompletionResultType]::ParameterName, 'use the docker daemon at HOST (docker-daemon: only)')
             [CompletionResult]::new('--retry-times', '--retry-times', [CompletionResultType]::ParameterName, 'how many times to retry a failed operation')
             [CompletionResult]::new('--retry-delay', '--retry-delay', [CompletionResultType]::ParameterName, 'fixed delay between retries (default: exponential backoff)')
+            [CompletionResult]::new('--command-timeout', '--command-timeout', [CompletionResultType]::ParameterName, 'give up on the command after DURATION')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)')
+            [CompletionResult]::new('--override-arch', '--override-arch', [CompletionResultType]::ParameterName, 'choose images for ARCH instead of this machine''s architecture')
+            [CompletionResult]::new('--override-os', '--override-os', [CompletionResultType]::ParameterName, 'choose images for OS instead of this machine''s OS')
+            [CompletionResult]::new('--override-variant', '--override-variant', [CompletionResultType]::ParameterName, 'choose images for VARIANT instead of this machine''s architecture variant')
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'path of the trust policy file')
+            [CompletionResult]::new('--registries.d', '--registries.d', [CompletionResultType]::ParameterName, 'read registry configuration (e.g. signature storage) from DIR')
+            [CompletionResult]::new('--registries-conf', '--registries-conf', [CompletionResultType]::ParameterName, 'registries-conf')
+            [CompletionResult]::new('--tmpdir', '--tmpdir', [CompletionResultType]::ParameterName, 'directory for temporary files')
+            [CompletionResult]::new('--tls-details', '--tls-details', [CompletionResultType]::ParameterName, 'path to a containers-tls-details.yaml file (minimum TLS version, cipher suites, named groups)')
+            [CompletionResult]::new('--user-agent-prefix', '--user-agent-prefix', [CompletionResultType]::ParameterName, 'prefix to add to the User-Agent of registry requests')
+            [CompletionResult]::new('--no-creds', '--no-creds', [CompletionResultType]::ParameterName, 'access the registry anonymously')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
+            [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'skiff;experimental-image-proxy' {
+            [CompletionResult]::new('--authfile', '--authfile', [CompletionResultType]::ParameterName, 'path of the registry credentials file (default ${XDG_RUNTIME_DIR}/containers/auth.json)')
+            [CompletionResult]::new('--creds', '--creds', [CompletionResultType]::ParameterName, 'Use USERNAME[:PASSWORD] to access the registry')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'username to access the registry')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'password to access the registry')
+            [CompletionResult]::new('--registry-token', '--registry-token', [CompletionResultType]::ParameterName, 'a Bearer token to access the registry')
+            [CompletionResult]::new('--cert-dir', '--cert-dir', [CompletionResultType]::ParameterName, 'use certificates at PATH (*.crt, *.cert, *.key) to reach the registry or daemon')
+            [CompletionResult]::new('--tls-verify', '--tls-verify', [CompletionResultType]::ParameterName, 'require HTTPS and verify certificates when talking to the registry or daemon')
+            [CompletionResult]::new('--shared-blob-dir', '--shared-blob-dir', [CompletionResultType]::ParameterName, 'DIRECTORY shared by OCI layouts for their blobs')
+            [CompletionResult]::new('--daemon-host', '--daemon-host', [CompletionResultType]::ParameterName, 'use the docker daemon at HOST (docker-daemon: only)')
+            [CompletionResult]::new('--sockfd', '--sockfd', [CompletionResultType]::ParameterName, 'serve on the opened socket pair FD (default 0, standard input)')
             [CompletionResult]::new('--command-timeout', '--command-timeout', [CompletionResultType]::ParameterName, 'give up on the command after DURATION')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)')
             [CompletionResult]::new('--override-arch', '--override-arch', [CompletionResultType]::ParameterName, 'choose images for ARCH instead of this machine''s architecture')
@@ -610,6 +641,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Generate the shell completion script for bash, fish, powershell or zsh')
             [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy an IMAGE-NAME from one location to another')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete image IMAGE-NAME')
+            [CompletionResult]::new('experimental-image-proxy', 'experimental-image-proxy', [CompletionResultType]::ParameterValue, 'Interactive proxy for fetching container images (EXPERIMENTAL)')
             [CompletionResult]::new('generate-sigstore-key', 'generate-sigstore-key', [CompletionResultType]::ParameterValue, 'Generate a sigstore public/private key pair')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Inspect image IMAGE-NAME')
             [CompletionResult]::new('layers', 'layers', [CompletionResultType]::ParameterValue, 'Get layers of IMAGE-NAME (deprecated in skopeo in favor of copy)')
@@ -647,6 +679,9 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             break
         }
         'skiff;help;delete' {
+            break
+        }
+        'skiff;help;experimental-image-proxy' {
             break
         }
         'skiff;help;generate-sigstore-key' {

@@ -25,6 +25,9 @@ _skiff() {
             skiff,delete)
                 cmd="skiff__subcmd__delete"
                 ;;
+            skiff,experimental-image-proxy)
+                cmd="skiff__subcmd__experimental__subcmd__image__subcmd__proxy"
+                ;;
             skiff,generate-sigstore-key)
                 cmd="skiff__subcmd__generate__subcmd__sigstore__subcmd__key"
                 ;;
@@ -100,6 +103,9 @@ _skiff() {
             skiff__subcmd__help,delete)
                 cmd="skiff__subcmd__help__subcmd__delete"
                 ;;
+            skiff__subcmd__help,experimental-image-proxy)
+                cmd="skiff__subcmd__help__subcmd__experimental__subcmd__image__subcmd__proxy"
+                ;;
             skiff__subcmd__help,generate-sigstore-key)
                 cmd="skiff__subcmd__help__subcmd__generate__subcmd__sigstore__subcmd__key"
                 ;;
@@ -155,7 +161,7 @@ _skiff() {
 
     case "${cmd}" in
         skiff)
-            opts="-v -h --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --tls-verify --version --help completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help"
+            opts="-v -h --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --tls-verify --version --help completion copy delete experimental-image-proxy generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -906,6 +912,104 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__experimental__subcmd__image__subcmd__proxy)
+            opts="-h --authfile --creds --username --password --registry-token --cert-dir --tls-verify --no-creds --shared-blob-dir --daemon-host --sockfd --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-verify)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shared-blob-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --daemon-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sockfd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registries-conf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__generate__subcmd__sigstore__subcmd__key)
             opts="-h --output-prefix --passphrase-file --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -973,7 +1077,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__help)
-            opts="completion copy delete generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help"
+            opts="completion copy delete experimental-image-proxy generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1071,6 +1175,20 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__help__subcmd__experimental__subcmd__image__subcmd__proxy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

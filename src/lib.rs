@@ -18,6 +18,8 @@ pub mod go;
 pub use go::{json as gojson, text as gotext};
 pub mod image;
 pub mod manifest;
+pub mod ocicrypt;
+pub mod proxy;
 pub mod reference;
 pub mod signature;
 pub mod stdio;

@@ -181,7 +181,10 @@ enum Stop {
 fn runtime_for(cli: &Cli) -> tokio::runtime::Builder {
     use skiff::cli::Command;
     match cli.command {
-        Some(Command::Copy(_) | Command::Sync(_)) => tokio::runtime::Builder::new_multi_thread(),
+        // The proxy streams blobs into pipes while it answers further requests.
+        Some(Command::Copy(_) | Command::Sync(_) | Command::ExperimentalImageProxy(_)) => {
+            tokio::runtime::Builder::new_multi_thread()
+        }
         _ => tokio::runtime::Builder::new_current_thread(),
     }
 }

@@ -14,6 +14,7 @@ mod manifest_digest;
 mod other;
 pub mod parse;
 pub mod progress;
+mod proxy;
 mod sync;
 mod template_data;
 
@@ -156,6 +157,9 @@ pub enum Command {
     Copy(copy::CopyArgs),
     /// Delete image IMAGE-NAME
     Delete(delete::DeleteArgs),
+    /// Interactive proxy for fetching container images (EXPERIMENTAL)
+    #[command(hide = true)]
+    ExperimentalImageProxy(proxy::ProxyArgs),
     /// Generate a sigstore public/private key pair
     GenerateSigstoreKey(other::GenerateSigstoreKeyArgs),
     /// Inspect image IMAGE-NAME
@@ -266,6 +270,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Layers(a) => a.run(g).await,
         Command::ManifestDigest(a) => a.run(),
         Command::Delete(a) => a.run(g).await,
+        Command::ExperimentalImageProxy(a) => a.run(g).await,
         Command::GenerateSigstoreKey(a) => a.run(),
         Command::ListTags(a) => a.run(g).await,
         Command::Login(a) => a.run(g).await,

@@ -174,6 +174,7 @@ fn subcommand_alone(name: &str) -> Option<clap::Command> {
         "completion" => completion::CompletionArgs::augment_args(c),
         "copy" => copy::CopyArgs::augment_args(c),
         "delete" => delete::DeleteArgs::augment_args(c),
+        "experimental-image-proxy" => proxy::ProxyArgs::augment_args(c),
         "generate-sigstore-key" => other::GenerateSigstoreKeyArgs::augment_args(c),
         "inspect" => inspect::InspectArgs::augment_args(c),
         "layers" => layers::LayersArgs::augment_args(c),
