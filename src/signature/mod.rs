@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
+pub mod gpg;
 pub mod openpgp;
+pub mod sign;
 pub mod sigstore;
 pub mod simple;
 

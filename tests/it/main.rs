@@ -22,6 +22,7 @@ mod precompute_digests;
 mod registry;
 mod registry_auth;
 mod registry_faults;
+mod sign;
 mod storage;
 mod storage_layers;
 mod storage_registry;
