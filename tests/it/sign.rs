@@ -512,3 +512,81 @@ fn signing_failures_write_nothing() {
         assert!(!dest.exists());
     }
 }
+
+fn digest_of(path: &Path) -> String {
+    fixtures::sha256(&std::fs::read(path).unwrap())
+}
+
+#[test]
+fn standalone_sign_is_verified_by_skopeo_and_gpg() {
+    let Some(s) = Setup::new() else { return };
+    let src = s.path("img");
+    let built = fixtures::write_dir(&src, &ImageSpec::small(70));
+    let manifest = src.join("manifest.json");
+    let sig = s.path("standalone.sig");
+    let out = ok(s.gpg.with(skiff()).args([
+        "standalone-sign",
+        &manifest.display().to_string(),
+        "example.com/standalone:v1",
+        &s.gpg.fingerprint,
+        "-o",
+        &sig.display().to_string(),
+        "--passphrase-file",
+        &s.passphrase_file.display().to_string(),
+    ]));
+    assert!(out.stdout.is_empty());
+    assert_eq!(digest_of(&manifest), built.manifest_digest);
+    let verified = ok(s.gpg.with(skopeo().unwrap()).args([
+        "standalone-verify",
+        &manifest.display().to_string(),
+        "example.com/standalone:v1",
+        &s.gpg.fingerprint,
+        &sig.display().to_string(),
+    ]));
+    assert_eq!(
+        stdout(&verified),
+        format!("Signature verified, digest {}\n", built.manifest_digest)
+    );
+    s.gpg.verify(&sig);
+    // skiff's own verification agrees.
+    let ours = ok(s.gpg.with(skiff()).args([
+        "standalone-verify",
+        &manifest.display().to_string(),
+        "example.com/standalone:v1",
+        &s.gpg.fingerprint,
+        &sig.display().to_string(),
+    ]));
+    assert_eq!(stdout(&ours), stdout(&verified));
+
+    // Bad input: one line, exit 1, no signature file.
+    s.gpg.forget_passphrases();
+    let wrong = s.path("wrong");
+    std::fs::write(&wrong, "nope\n").unwrap();
+    let bad_sig = s.path("bad.sig");
+    let manifest_arg = manifest.display().to_string();
+    let bad_sig_arg = bad_sig.display().to_string();
+    let wrong_arg = wrong.display().to_string();
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec![&manifest_arg, "example.com/a:b", &s.gpg.fingerprint, "-o", &bad_sig_arg, "--passphrase-file", &wrong_arg],
+            "Error creating signature: Bad passphrase".to_string(),
+        ),
+        (
+            vec![&manifest_arg, "example.com/a:b", "0123456789ABCDEF", "-o", &bad_sig_arg],
+            "Error creating signature: key \"0123456789ABCDEF\" not found".to_string(),
+        ),
+        (
+            vec!["/nonexistent/m.json", "example.com/a:b", &s.gpg.fingerprint, "-o", &bad_sig_arg],
+            "Error reading /nonexistent/m.json: open /nonexistent/m.json: no such file or directory".to_string(),
+        ),
+        (
+            vec![&manifest_arg, "example.com/a:b", &s.gpg.fingerprint],
+            "Usage: skopeo standalone-sign manifest docker-reference key-fingerprint -o signature".to_string(),
+        ),
+    ];
+    for (args, message) in cases {
+        let out = run(s.gpg.with(skiff()).arg("standalone-sign").args(&args));
+        assert_eq!(fatal(&out), (1, message), "{args:?}");
+        assert!(!bad_sig.exists());
+    }
+}
