@@ -20,6 +20,7 @@ use crate::manifest::media_type as mt;
 use crate::reference::DockerReference;
 use crate::signature::gpg::GpgSigner;
 use crate::signature::sign::{Signer, read_passphrase_file};
+use crate::signature::sigstore_key::PrivateKeySigner;
 
 #[derive(Args, Debug)]
 #[command(after_help = super::after_help(&[
@@ -207,10 +208,12 @@ impl CopyFlags {
             let signer = GpgSigner::new(key, passphrase.clone()).context("creating signature")?;
             signers.push(Arc::new(signer));
         }
-        if self.sign_by_sigstore_private_key.is_some() {
-            return Err(not_implemented(
-                "signing with a sigstore private key (--sign-by-sigstore-private-key)",
-            ));
+        if let Some(key) = &self.sign_by_sigstore_private_key {
+            let passphrase = passphrase.unwrap_or_default();
+            signers.push(Arc::new(PrivateKeySigner::open(
+                key,
+                passphrase.as_bytes(),
+            )?));
         }
         Ok(signers)
     }

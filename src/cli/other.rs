@@ -7,8 +7,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
 
-use crate::error::not_implemented;
-
 #[derive(Args, Debug)]
 #[command(
     after_help = "Example:\n  skiff standalone-sign manifest.json registry.example.com/app:v1 0123456789ABCDEF -o signature"
@@ -282,7 +280,46 @@ pub struct GenerateSigstoreKeyArgs {
 }
 
 impl GenerateSigstoreKeyArgs {
+    /// Writes PREFIX.private (cosign's encrypted format) and PREFIX.pub, never over existing
+    /// files, with skopeo's messages; a failure leaves neither file behind.
     pub fn run(self) -> Result<()> {
-        Err(not_implemented("generate-sigstore-key"))
+        use crate::gotext::go_quote;
+        let prefix = match self.output_prefix.as_deref() {
+            Some(p) if !p.is_empty() => p,
+            _ => bail!("Usage: generate-sigstore-key --output-prefix PREFIX"),
+        };
+        let public_path = PathBuf::from(format!("{prefix}.pub"));
+        let private_path = PathBuf::from(format!("{prefix}.private"));
+        for path in [&public_path, &private_path] {
+            let shown = go_quote(&path.display().to_string());
+            match std::fs::symlink_metadata(path) {
+                Ok(_) => bail!("Refusing to overwrite existing {shown}"),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => bail!(
+                    "Error checking existence of {shown}: {}",
+                    crate::gotext::go_path_error("stat", path, &e)
+                ),
+            }
+        }
+        let passphrase = match &self.passphrase_file {
+            Some(f) => crate::signature::sign::read_passphrase_file(f)?,
+            None => super::copy::prompt_for_passphrase(&private_path)?,
+        };
+        let (private, public) = crate::signature::sigstore_key::generate(passphrase.as_bytes())
+            .map_err(|e| anyhow!("Error generating key pair: {e}"))?;
+        let private_shown = go_quote(&private_path.display().to_string());
+        write_whole(&private_path, &private, 0o600)
+            .map_err(|e| anyhow!("Error writing private key to {private_shown}: {e}"))?;
+        if let Err(e) = write_whole(&public_path, &public, 0o644) {
+            let _ = std::fs::remove_file(&private_path);
+            // skopeo names the private key here too.
+            bail!("Error writing private key to {private_shown}: {e}");
+        }
+        writeln!(
+            std::io::stdout(),
+            "Key written to {private_shown} and {}",
+            go_quote(&public_path.display().to_string())
+        )?;
+        Ok(())
     }
 }

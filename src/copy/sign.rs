@@ -7,7 +7,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow};
 
 use super::{Copier, Signing};
-use crate::reference::{DockerReference, ImageName};
+use crate::error::not_implemented;
+use crate::reference::{DockerReference, ImageName, TransportKind};
 use crate::signature::Signature;
 use crate::transport::ImageDestination;
 
@@ -38,6 +39,17 @@ pub(super) fn check_destination(
     identity(dest_name, signing)?;
     if let Err(reason) = dest.properties().supports_signatures {
         return Err(anyhow!("writing signatures: {reason}"));
+    }
+    // Registries keep sigstore signatures as attachments, which skiff does not write yet.
+    if dest_name.transport() == TransportKind::Docker
+        && signing
+            .signers
+            .iter()
+            .any(|s| s.makes_sigstore_signatures())
+    {
+        return Err(not_implemented(
+            "writing sigstore signatures to a registry (use-sigstore-attachments)",
+        ));
     }
     Ok(())
 }

@@ -68,6 +68,10 @@ pub trait Signer: Send + Sync {
     fn progress_message(&self) -> &'static str;
     /// A signature of `manifest` naming `identity`.
     fn sign(&self, manifest: &[u8], identity: &DockerReference) -> Result<Signature>;
+    /// Whether it makes sigstore signatures (which registries keep as attachments).
+    fn makes_sigstore_signatures(&self) -> bool {
+        false
+    }
 }
 
 /// The identity a signature names and the digest it signs, checked as c/image checks them.

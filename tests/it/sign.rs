@@ -590,3 +590,269 @@ fn standalone_sign_is_verified_by_skopeo_and_gpg() {
         assert!(!bad_sig.exists());
     }
 }
+
+/// Debian's python3 with PyNaCl (python3-nacl), an independent reader of cosign's key format.
+fn python_with_nacl() -> Option<Command> {
+    let ok = Command::new("/usr/bin/python3")
+        .args(["-c", "import nacl.secret"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("python3-nacl is required by this test but is not installed (CI=true)");
+        }
+        eprintln!("SKIPPED: python3-nacl is not installed; ./scripts/test.sh installs it");
+        return None;
+    }
+    Some(Command::new("/usr/bin/python3"))
+}
+
+/// Decrypts a cosign private key file (scrypt, then NaCl secretbox) into PKCS#8 DER at `out`.
+const DECRYPT_COSIGN_KEY: &str = r#"
+import base64, hashlib, json, sys, nacl.secret
+text = open(sys.argv[1]).read()
+lines = text.strip().splitlines()
+assert lines[0] == "-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----", lines[0]
+env = json.loads(base64.b64decode("".join(lines[1:-1])))
+kdf = env["kdf"]
+assert kdf["name"] == "scrypt" and env["cipher"]["name"] == "nacl/secretbox"
+p = kdf["params"]
+key = hashlib.scrypt(sys.argv[2].encode(), salt=base64.b64decode(kdf["salt"]), n=p["N"], r=p["r"], p=p["p"], maxmem=128*1024*1024, dklen=32)
+der = nacl.secret.SecretBox(key).decrypt(base64.b64decode(env["ciphertext"]), base64.b64decode(env["cipher"]["nonce"]))
+open(sys.argv[3], "wb").write(der)
+print(json.dumps(p, sort_keys=True))
+"#;
+
+#[test]
+fn sigstore_keys_generated_and_used_for_signing() {
+    if !require_tool("openssl") {
+        return;
+    }
+    let Some(mut python) = python_with_nacl() else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let pp = t.path().join("pp");
+    std::fs::write(&pp, "key passphrase\nignored second line\n").unwrap();
+    let prefix = t.path().join("mykey");
+    let prefix_arg = prefix.display().to_string();
+    let out = ok(skiff().args([
+        "generate-sigstore-key",
+        "--output-prefix",
+        &prefix_arg,
+        "--passphrase-file",
+        &pp.display().to_string(),
+    ]));
+    let private = t.path().join("mykey.private");
+    let public = t.path().join("mykey.pub");
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "Key written to \"{}\" and \"{}\"\n",
+            private.display(),
+            public.display()
+        )
+    );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&private).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // An independent reader opens the private key (scrypt N=32768 r=8 p=1, secretbox), and
+    // openssl finds in it the public key skiff wrote.
+    let der = t.path().join("key.der");
+    let params = ok(python
+        .args(["-c", DECRYPT_COSIGN_KEY])
+        .arg(&private)
+        .arg("key passphrase")
+        .arg(&der));
+    assert_eq!(stdout(&params).trim(), r#"{"N": 32768, "p": 1, "r": 8}"#);
+    let derived = ok(Command::new("openssl")
+        .args(["pkey", "-inform", "DER", "-pubout", "-in"])
+        .arg(&der));
+    assert_eq!(stdout(&derived), std::fs::read_to_string(&public).unwrap());
+
+    // Signing a copy: openssl verifies the signature over the payload with the public key,
+    // and skiff's sigstoreSigned verification accepts the signed image.
+    let src = t.path().join("src");
+    let built = fixtures::write_dir(&src, &ImageSpec::small(80));
+    let signed = t.path().join("signed");
+    let sign = |dest: &Path, key: &Path, passphrase: &Path| {
+        run(skiff()
+            .args(["--insecure-policy", "copy", "-q"])
+            .args(["--sign-identity", "example.com/cosigned:v1"])
+            .arg("--sign-by-sigstore-private-key")
+            .arg(key)
+            .arg("--sign-passphrase-file")
+            .arg(passphrase)
+            .arg(format!("dir:{}", src.display()))
+            .arg(format!("dir:{}", dest.display())))
+    };
+    let out = sign(&signed, &private, &pp);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let blob = std::fs::read(signed.join("signature-1")).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(blob.strip_prefix(b"\x00sigstore-json\n").unwrap()).unwrap();
+    assert_eq!(
+        json["mimeType"],
+        "application/vnd.dev.cosign.simplesigning.v1+json"
+    );
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let payload = b64.decode(json["payload"].as_str().unwrap()).unwrap();
+    let signature = b64
+        .decode(
+            json["annotations"]["dev.cosignproject.cosign/signature"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+    let payload_file = t.path().join("payload");
+    let sig_file = t.path().join("payload.sig");
+    std::fs::write(&payload_file, &payload).unwrap();
+    std::fs::write(&sig_file, &signature).unwrap();
+    let verified = ok(Command::new("openssl")
+        .args(["dgst", "-sha256", "-verify"])
+        .arg(&public)
+        .arg("-signature")
+        .arg(&sig_file)
+        .arg(&payload_file));
+    assert_eq!(stdout(&verified), "Verified OK\n");
+    let payload: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(
+        payload["critical"]["type"],
+        "cosign container image signature"
+    );
+    assert_eq!(
+        payload["critical"]["image"]["docker-manifest-digest"],
+        built.manifest_digest
+    );
+    assert_eq!(
+        payload["critical"]["identity"]["docker-reference"],
+        "example.com/cosigned:v1"
+    );
+    let policy = t.path().join("policy.json");
+    std::fs::write(
+        &policy,
+        format!(
+            r#"{{"default":[{{"type":"sigstoreSigned","keyPath":"{}","signedIdentity":{{"type":"exactReference","dockerReference":"example.com/cosigned:v1"}}}}]}}"#,
+            public.display()
+        ),
+    )
+    .unwrap();
+    ok(skiff()
+        .arg("--policy")
+        .arg(&policy)
+        .args(["copy", "-q"])
+        .arg(format!("dir:{}", signed.display()))
+        .arg(format!("dir:{}", t.path().join("verified").display())));
+
+    // Bad input: one line, exit 1, nothing written.
+    let wrong = t.path().join("wrong");
+    std::fs::write(&wrong, "not the passphrase\n").unwrap();
+    let missing = t.path().join("missing.private");
+    for (key, passphrase, message) in [
+        (
+            &private,
+            &wrong,
+            "creating signature: initializing private key: decrypt: encrypted: decryption failed"
+                .to_string(),
+        ),
+        (
+            &missing,
+            &pp,
+            format!(
+                "creating signature: reading private key from {0}: open {0}: no such file or directory",
+                missing.display()
+            ),
+        ),
+        (
+            &public,
+            &pp,
+            "creating signature: initializing private key: unsupported pem type: PUBLIC KEY"
+                .to_string(),
+        ),
+    ] {
+        let dest = t.path().join(format!("bad-{}", unique()));
+        assert_eq!(fatal(&sign(&dest, key, passphrase)), (1, message));
+        assert!(!dest.exists());
+    }
+    // Registries keep sigstore signatures as attachments, not written yet: refused first.
+    if let Some(reg) = Registry::start() {
+        let out = run(skiff()
+            .args(["--insecure-policy", "copy", "-q", "--dest-tls-verify=false"])
+            .arg("--sign-by-sigstore-private-key")
+            .arg(&private)
+            .arg("--sign-passphrase-file")
+            .arg(&pp)
+            .arg(format!("dir:{}", src.display()))
+            .arg(format!("docker://{}/cosigned:v1", reg.host)));
+        assert_eq!(
+            fatal(&out),
+            (
+                1,
+                "writing sigstore signatures to a registry (use-sigstore-attachments) is not implemented yet in skiff"
+                    .to_string()
+            )
+        );
+        let listed = run(skopeo().unwrap().args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!("docker://{}/cosigned:v1", reg.host),
+        ]));
+        assert!(!listed.status.success());
+    }
+    let out = run(skiff()
+        .args(["--insecure-policy", "copy", "-q"])
+        .arg("--sign-by-sigstore-private-key")
+        .arg(&private)
+        .arg(format!("dir:{}", src.display()))
+        .arg(format!("dir:{}", t.path().join("prompt").display()))
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(
+        fatal(&out),
+        (
+            1,
+            format!(
+                "Cannot prompt for a passphrase for key {}, standard input is not a TTY",
+                private.display()
+            )
+        )
+    );
+    let out = run(skiff().args([
+        "generate-sigstore-key",
+        "--output-prefix",
+        &prefix_arg,
+        "--passphrase-file",
+        &pp.display().to_string(),
+    ]));
+    assert_eq!(
+        fatal(&out),
+        (
+            1,
+            format!("Refusing to overwrite existing \"{}\"", public.display())
+        )
+    );
+    let other = t.path().join("other");
+    let out = run(skiff()
+        .args(["generate-sigstore-key", "--output-prefix"])
+        .arg(&other)
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(
+        fatal(&out),
+        (
+            1,
+            format!(
+                "Cannot prompt for a passphrase for key {}.private, standard input is not a TTY",
+                other.display()
+            )
+        )
+    );
+    assert!(!t.path().join("other.pub").exists() && !t.path().join("other.private").exists());
+}
