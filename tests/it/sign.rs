@@ -856,3 +856,80 @@ fn sigstore_keys_generated_and_used_for_signing() {
     );
     assert!(!t.path().join("other.pub").exists() && !t.path().join("other.private").exists());
 }
+
+#[test]
+fn sign_by_into_containers_storage_verified_by_skopeo_and_skiff() {
+    if !crate::storage::peers() {
+        return;
+    }
+    let Some(s) = Setup::new() else { return };
+    let store = crate::storage::Store::new("vfs");
+    let in_store = |mut c: Command| {
+        c.env("CONTAINERS_STORAGE_CONF", &store.conf)
+            .env_remove("STORAGE_DRIVER")
+            .env_remove("STORAGE_OPTS")
+            .env("GNUPGHOME", s.gpg.home.path());
+        c
+    };
+    let src = s.path("src");
+    fixtures::write_dir(&src, &ImageSpec::small(90));
+    ok(in_store(skiff())
+        .args(["--insecure-policy", "copy", "-q"])
+        .args(s.sign_args())
+        .arg(format!("dir:{}", src.display()))
+        .arg("containers-storage:localhost/signed:1"));
+    // Another image (one image in a store has one set of signatures, whatever its names).
+    let other = s.path("other");
+    fixtures::write_dir(&other, &ImageSpec::small(91));
+    ok(in_store(skiff())
+        .args(["--insecure-policy", "copy", "-q"])
+        .arg(format!("dir:{}", other.display()))
+        .arg("containers-storage:localhost/unsigned:1"));
+    // Both tools read the signature back from the store and check it under a signedBy policy
+    // (it names localhost/signed:1, the image's own name). A store serves layers
+    // uncompressed, so the copy out drops the signatures, as skopeo requires.
+    let policy = s.path("store-policy.json");
+    std::fs::write(
+        &policy,
+        format!(
+            r#"{{"default":[{{"type":"signedBy","keyType":"GPGKeys","keyPath":"{}"}}]}}"#,
+            s.public_key.display()
+        ),
+    )
+    .unwrap();
+    for image in ["signed", "unsigned"] {
+        let mut outcomes = Vec::new();
+        for tool in [skopeo().unwrap(), skiff()] {
+            let dest = s.path(&format!("from-store-{}", unique()));
+            let out = run(in_store(tool)
+                .arg("--policy")
+                .arg(&policy)
+                .args(["copy", "-q", "--remove-signatures"])
+                .arg(format!("containers-storage:localhost/{image}:1"))
+                .arg(format!("dir:{}", dest.display())));
+            let message = if out.status.success() {
+                String::new()
+            } else {
+                fatal(&out).1
+            };
+            outcomes.push((out.status.code(), message, dest.exists()));
+        }
+        // skopeo leaves an empty destination directory behind a refusal; skiff nothing.
+        assert_eq!(
+            (&outcomes[0].0, &outcomes[0].1),
+            (&outcomes[1].0, &outcomes[1].1),
+            "{image}"
+        );
+        let expected = if image == "signed" {
+            (Some(0), String::new(), true)
+        } else {
+            (
+                Some(1),
+                "Source image rejected: A signature was required, but no signature exists"
+                    .to_string(),
+                false,
+            )
+        };
+        assert_eq!(outcomes[1], expected, "{image}");
+    }
+}
