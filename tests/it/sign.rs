@@ -375,6 +375,23 @@ fn sync_signs_every_image() {
         &policy,
         &format!("docker://{}/synced/one:latest", s.reg.host),
     );
+
+    // An unsigned image already at the destination is signed all the same.
+    let two = fixtures::write_dir(&src.join("two"), &ImageSpec::small(51));
+    for dest in ["plain/two:latest", "mirror/two:latest"] {
+        ok(s.skiff()
+            .args(["copy", "-q", "--dest-tls-verify=false"])
+            .arg(format!("dir:{}", src.join("two").display()))
+            .arg(format!("docker://{}/{dest}", s.reg.host)));
+    }
+    ok(s.skiff()
+        .args(["sync", "--src", "docker", "--dest", "docker"])
+        .args(["--src-tls-verify=false", "--dest-tls-verify=false"])
+        .args(s.sign_args())
+        .arg(format!("{}/plain/two:latest", s.reg.host))
+        .arg(format!("{}/mirror", s.reg.host)));
+    s.gpg
+        .verify(&s.lookaside_signature("mirror/two", &two.manifest_digest, 1));
 }
 
 #[test]
