@@ -1,6 +1,7 @@
 //! `skiff copy SOURCE-IMAGE DESTINATION-IMAGE`
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -17,6 +18,9 @@ use crate::copy::{
 use crate::error::not_implemented;
 use crate::manifest::media_type as mt;
 use crate::reference::DockerReference;
+use crate::signature::gpg::GpgSigner;
+use crate::signature::sign::{Signer, read_passphrase_file};
+use crate::signature::sigstore_key::PrivateKeySigner;
 
 #[derive(Args, Debug)]
 #[command(after_help = super::after_help(&[
@@ -170,17 +174,65 @@ impl CopyFlags {
         Ok(Some(t.to_string()))
     }
 
-    /// Signing is not built yet: say so instead of copying without the signature.
-    pub fn refuse_signing(&self) -> Result<()> {
-        if self.sign_by.is_some()
-            || self.sign_by_sq_fingerprint.is_some()
-            || self.sign_by_sigstore.is_some()
-            || self.sign_by_sigstore_private_key.is_some()
-        {
-            return Err(not_implemented("signing images (--sign-by*)"));
+    /// The signers `--sign-by…` ask for, checked (the key found, the passphrase read) before
+    /// anything is copied; skopeo's messages.
+    pub fn signers(&self) -> Result<Vec<Arc<dyn Signer>>> {
+        if self.sign_by_sq_fingerprint.is_some() {
+            return Err(not_implemented(
+                "signing with Sequoia-PGP (--sign-by-sq-fingerprint)",
+            ));
         }
-        Ok(())
+        if self.sign_by_sigstore.is_some() {
+            return Err(not_implemented(
+                "signing with a sigstore parameter file (--sign-by-sigstore)",
+            ));
+        }
+        if self.sign_passphrase_file.is_some()
+            && self.sign_by.is_some()
+            && self.sign_by_sigstore_private_key.is_some()
+        {
+            bail!(
+                "Only one of --sign-by and sign-by-sigstore-private-key can be used with sign-passphrase-file"
+            );
+        }
+        let passphrase = match (
+            &self.sign_passphrase_file,
+            &self.sign_by_sigstore_private_key,
+        ) {
+            (Some(file), _) => Some(read_passphrase_file(file)?),
+            (None, Some(key)) => Some(prompt_for_passphrase(key)?),
+            (None, None) => None,
+        };
+        let mut signers: Vec<Arc<dyn Signer>> = Vec::new();
+        if let Some(key) = &self.sign_by {
+            let signer = GpgSigner::new(key, passphrase.clone()).context("creating signature")?;
+            signers.push(Arc::new(signer));
+        }
+        if let Some(key) = &self.sign_by_sigstore_private_key {
+            let passphrase = passphrase.unwrap_or_default();
+            signers.push(Arc::new(PrivateKeySigner::open(
+                key,
+                passphrase.as_bytes(),
+            )?));
+        }
+        Ok(signers)
     }
+}
+
+/// skopeo's prompt for a private key's passphrase (on a terminal only).
+pub fn prompt_for_passphrase(key: &Path) -> Result<String> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "Cannot prompt for a passphrase for key {}, standard input is not a TTY",
+            key.display()
+        );
+    }
+    print!("Passphrase for key {}: ", key.display());
+    std::io::Write::flush(&mut std::io::stdout())?;
+    let p = rpassword::read_password()?;
+    println!();
+    Ok(p)
 }
 
 /// `--multi-arch` values: skopeo's three, plus (a skiff extension) a comma-separated list of
@@ -275,7 +327,18 @@ impl CopyArgs {
                 "image encryption (--encryption-key, --decryption-key)",
             ));
         }
-        self.copy.refuse_signing()?;
+        let sign_identity = self
+            .sign_identity
+            .as_deref()
+            .map(|s| {
+                DockerReference::parse_named(s)
+                    .map_err(|e| anyhow::anyhow!("Could not parse --sign-identity: {e}"))
+            })
+            .transpose()?;
+        let signing = copy::Signing {
+            signers: self.copy.signers()?,
+            identity: sign_identity,
+        };
 
         let options = Options {
             source_ctx,
@@ -290,6 +353,7 @@ impl CopyArgs {
             force_manifest_type: self.copy.manifest_type()?,
             compression,
             parallel_images: DEFAULT_PARALLEL_IMAGES,
+            signing,
         };
         let reporter = progress::reporter(self.quiet);
         copy::retry::if_necessary(self.retry.options(), || async {

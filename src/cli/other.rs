@@ -1,14 +1,11 @@
-//! Signature commands on local files (`standalone-verify`, the hidden
-//! `untrusted-signature-dump-without-verification`), and the signing commands whose flags are
-//! in place but whose work is not built yet.
+//! Signature commands on local files (`standalone-sign`, `standalone-verify`, the hidden
+//! `untrusted-signature-dump-without-verification`, `generate-sigstore-key`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
-
-use crate::error::not_implemented;
 
 #[derive(Args, Debug)]
 #[command(
@@ -36,9 +33,54 @@ pub struct StandaloneSignArgs {
 }
 
 impl StandaloneSignArgs {
+    /// Signs MANIFEST as DOCKER-REFERENCE with the GPG key KEY-FINGERPRINT into SIGNATURE,
+    /// with skopeo's messages. The signature file appears only once it is complete.
     pub fn run(self) -> Result<()> {
-        Err(not_implemented("standalone-sign"))
+        use crate::signature::{gpg::GpgSigner, sign};
+        let ([manifest_path, reference, fingerprint], Some(output)) =
+            (&self.args[..], &self.output)
+        else {
+            bail!(
+                "Usage: skopeo standalone-sign manifest docker-reference key-fingerprint -o signature"
+            );
+        };
+        let manifest = std::fs::read(manifest_path).map_err(|e| {
+            anyhow!(
+                "Error reading {manifest_path}: {}",
+                crate::gotext::go_path_error("open", Path::new(manifest_path), &e)
+            )
+        })?;
+        let passphrase = match &self.passphrase_file {
+            Some(f) => sign::read_passphrase_file(f)?,
+            None => String::new(),
+        };
+        let signature = (|| {
+            let signer = GpgSigner::new(fingerprint, Some(passphrase))?;
+            let digest = crate::manifest::digest(&manifest)?;
+            signer.sign_bytes(&sign::simple_payload(&digest, reference))
+        })()
+        .map_err(|e| anyhow!("Error creating signature: {e:#}"))?;
+        write_whole(output, &signature, 0o644)
+            .map_err(|e| anyhow!("Error writing signature to {}: {e}", output.display()))
     }
+}
+
+/// Writes `path` through a temporary file beside it, so it appears complete or not at all;
+/// errors as Go words them.
+pub(crate) fn write_whole(path: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let open_err = |e: std::io::Error| crate::gotext::go_path_error("open", path, &e);
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(open_err)?;
+    tmp.write_all(bytes).map_err(open_err)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(mode))
+        .map_err(open_err)?;
+    tmp.persist(path).map_err(|e| open_err(e.error))?;
+    Ok(())
 }
 
 #[derive(Args, Debug)]
@@ -238,7 +280,46 @@ pub struct GenerateSigstoreKeyArgs {
 }
 
 impl GenerateSigstoreKeyArgs {
+    /// Writes PREFIX.private (cosign's encrypted format) and PREFIX.pub, never over existing
+    /// files, with skopeo's messages; a failure leaves neither file behind.
     pub fn run(self) -> Result<()> {
-        Err(not_implemented("generate-sigstore-key"))
+        use crate::gotext::go_quote;
+        let prefix = match self.output_prefix.as_deref() {
+            Some(p) if !p.is_empty() => p,
+            _ => bail!("Usage: generate-sigstore-key --output-prefix PREFIX"),
+        };
+        let public_path = PathBuf::from(format!("{prefix}.pub"));
+        let private_path = PathBuf::from(format!("{prefix}.private"));
+        for path in [&public_path, &private_path] {
+            let shown = go_quote(&path.display().to_string());
+            match std::fs::symlink_metadata(path) {
+                Ok(_) => bail!("Refusing to overwrite existing {shown}"),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => bail!(
+                    "Error checking existence of {shown}: {}",
+                    crate::gotext::go_path_error("stat", path, &e)
+                ),
+            }
+        }
+        let passphrase = match &self.passphrase_file {
+            Some(f) => crate::signature::sign::read_passphrase_file(f)?,
+            None => super::copy::prompt_for_passphrase(&private_path)?,
+        };
+        let (private, public) = crate::signature::sigstore_key::generate(passphrase.as_bytes())
+            .map_err(|e| anyhow!("Error generating key pair: {e}"))?;
+        let private_shown = go_quote(&private_path.display().to_string());
+        write_whole(&private_path, &private, 0o600)
+            .map_err(|e| anyhow!("Error writing private key to {private_shown}: {e}"))?;
+        if let Err(e) = write_whole(&public_path, &public, 0o644) {
+            let _ = std::fs::remove_file(&private_path);
+            // skopeo names the private key here too.
+            bail!("Error writing private key to {private_shown}: {e}");
+        }
+        writeln!(
+            std::io::stdout(),
+            "Key written to {private_shown} and {}",
+            go_quote(&public_path.display().to_string())
+        )?;
+        Ok(())
     }
 }

@@ -142,7 +142,7 @@ impl SyncArgs {
             ..self.dest.image()
         }
         .apply(self.shared.authfile.as_ref(), &mut dest_ctx)?;
-        self.copy.refuse_signing()?;
+        let signers = self.copy.signers()?;
 
         let opts = SyncOptions {
             source_kind,
@@ -159,6 +159,10 @@ impl SyncArgs {
                     ListSelection::All
                 } else {
                     ListSelection::System
+                },
+                signing: copy::Signing {
+                    signers,
+                    identity: None,
                 },
                 ..copy::Options::default()
             },

@@ -11,6 +11,7 @@ mod plan;
 pub mod progress;
 pub mod retry;
 mod shared;
+mod sign;
 mod single;
 pub mod verify;
 
@@ -71,6 +72,25 @@ pub struct Options {
     pub compression: compression::Settings,
     /// How many images of a list are copied at once.
     pub parallel_images: usize,
+    /// Signatures to add to every manifest written (`--sign-by…`).
+    pub signing: Signing,
+}
+
+/// The signers of a copy and the identity their signatures name (default: the destination's
+/// Docker reference).
+#[derive(Clone, Default)]
+pub struct Signing {
+    pub signers: Vec<Arc<dyn crate::signature::sign::Signer>>,
+    pub identity: Option<crate::reference::DockerReference>,
+}
+
+impl std::fmt::Debug for Signing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signing")
+            .field("signers", &self.signers.len())
+            .field("identity", &self.identity)
+            .finish()
+    }
 }
 
 impl Default for Options {
@@ -85,6 +105,7 @@ impl Default for Options {
             force_manifest_type: None,
             compression: compression::Settings::default(),
             parallel_images: DEFAULT_PARALLEL_IMAGES,
+            signing: Signing::default(),
         }
     }
 }
@@ -162,6 +183,7 @@ pub async fn copy_image_sharing(
     let dest = transport::open_destination(dest_name, &options.dest_ctx)
         .await
         .with_context(|| format!("initializing destination {dest_name}"))?;
+    sign::check_destination(dest.as_ref(), dest_name, &options.signing)?;
     let src = transport::open_source(src_name, &options.source_ctx)
         .await
         .with_context(|| format!("initializing source {src_name}"))?;

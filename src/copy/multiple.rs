@@ -127,20 +127,24 @@ impl Copier<'_> {
                 // Unchanged: keep the source's exact bytes (and digest).
                 bytes = top.clone();
             }
+            // Signed before it is written, as each image is.
+            let new_sigs = self.create_signatures(&bytes).await?;
             match self.dest.put_manifest(&bytes, None).await {
                 Ok(()) => {
-                    written = Some(bytes);
+                    written = Some((bytes, new_sigs));
                     break;
                 }
                 Err(e) => errs.push(format!("{list_type}({e:#})")),
             }
         }
-        let Some(written) = written else {
+        let Some((written, mut new_sigs)) = written else {
             return Err(anyhow!(
                 "Uploading manifest list failed, attempted the following formats: {}",
                 errs.join(", ")
             ));
         };
+        let mut sigs = sigs;
+        sigs.append(&mut new_sigs);
         if !sigs.is_empty() {
             self.reporter.message("Storing list signatures");
             self.dest

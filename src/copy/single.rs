@@ -20,6 +20,8 @@ pub(crate) struct SingleCopied {
     pub manifest: Bytes,
     pub mime: String,
     pub digest: Digest,
+    /// Signatures made of the written manifest (`--sign-by…`).
+    pub new_signatures: Vec<Signature>,
 }
 
 /// What the destination's manifest write reported as "this type is not accepted here": the
@@ -167,6 +169,7 @@ impl Copier<'_> {
         // exact manifest, the image is there (skopeo sync's "already present" check, done for
         // every copy). Forced recompression is left to run, as it asks for other bytes.
         if signatures.is_empty()
+            && self.options.signing.signers.is_empty()
             && updates.is_empty()
             && !self.options.compression.force
             && let Some(existing) = self
@@ -187,6 +190,7 @@ impl Copier<'_> {
                 digest: existing,
                 manifest: bytes,
                 mime,
+                new_signatures: Vec::new(),
             });
         }
         let mut img = ImageCopy {
@@ -199,8 +203,10 @@ impl Copier<'_> {
             copier: self,
         };
         img.copy_layers().await?;
-        let written = img.write_manifest(as_instance).await?;
+        let mut written = img.write_manifest(as_instance).await?;
 
+        let mut signatures = signatures;
+        signatures.append(&mut written.new_signatures);
         if !signatures.is_empty() {
             self.reporter.message("Storing signatures");
             let target = as_instance.then_some(&written.digest);
@@ -517,6 +523,8 @@ impl ImageCopy<'_, '_> {
             )
         };
         c.reporter.message("Writing manifest to image destination");
+        // Signed before it is written: a failed signature leaves no unsigned image behind.
+        let new_signatures = c.create_signatures(&bytes).await?;
         let digest = manifest::digest(&bytes)?;
         let target = is_instance.then_some(&digest);
         c.dest
@@ -527,6 +535,7 @@ impl ImageCopy<'_, '_> {
             manifest: bytes,
             mime,
             digest,
+            new_signatures,
         })
     }
 

@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
+pub mod gpg;
 pub mod openpgp;
+pub mod sign;
 pub mod sigstore;
+pub mod sigstore_key;
 pub mod simple;
 
 use anyhow::{Result, anyhow, bail};

@@ -23,7 +23,11 @@ pub(crate) async fn check(
     let (ImageName::Docker(s), ImageName::Docker(d)) = (src, dest) else {
         return None;
     };
-    if options.force_manifest_type.is_some() || options.compression.force {
+    // New signatures are always made and stored (c/image never skips a copy it signs).
+    if options.force_manifest_type.is_some()
+        || options.compression.force
+        || !options.signing.signers.is_empty()
+    {
         return None;
     }
     policy

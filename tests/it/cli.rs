@@ -95,9 +95,28 @@ fn unknown_flag_is_a_fatal_line() {
 
 #[test]
 fn commands_of_later_work_say_so() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        format!("dir:{}", t.path().join("a").display()),
+        format!("dir:{}", t.path().join("b").display()),
+    );
     for args in [
-        vec!["standalone-sign", "m", "r", "k", "-o", "s"],
-        vec!["generate-sigstore-key", "--output-prefix", "x"],
+        vec![
+            "--insecure-policy",
+            "copy",
+            "--sign-by-sq-fingerprint",
+            "F",
+            &a,
+            &b,
+        ],
+        vec![
+            "--insecure-policy",
+            "copy",
+            "--sign-by-sigstore",
+            "params.yaml",
+            &a,
+            &b,
+        ],
     ] {
         let (code, err) = fails(skiff().args(&args));
         assert_eq!(code, 1);

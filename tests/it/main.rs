@@ -25,6 +25,7 @@ mod registry;
 mod registry_auth;
 mod registry_faults;
 mod sif;
+mod sign;
 mod storage;
 mod storage_layers;
 mod storage_registry;
