@@ -559,6 +559,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--append-suffix', '--append-suffix', [CompletionResultType]::ParameterName, 'add SUFFIX to destination image names')
             [CompletionResult]::new('--digestfile', '--digestfile', [CompletionResultType]::ParameterName, 'write the digest and name of every copied image to PATH, one per line')
             [CompletionResult]::new('--parallel-images', '--parallel-images', [CompletionResultType]::ParameterName, 'how many images to copy at once (default 6)')
+            [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'copy only share I (0 to N-1) of N; N processes with I = 0…N-1 copy every image once (default: JOB_COMPLETION_INDEX/JOB_COMPLETIONS when set)')
             [CompletionResult]::new('--command-timeout', '--command-timeout', [CompletionResultType]::ParameterName, 'give up on the command after DURATION')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)')
             [CompletionResult]::new('--override-arch', '--override-arch', [CompletionResultType]::ParameterName, 'choose images for ARCH instead of this machine''s architecture')

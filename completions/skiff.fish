@@ -462,6 +462,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand sync" -s d -l dest -d 'DESTI
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l append-suffix -d 'add SUFFIX to destination image names' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l digestfile -d 'write the digest and name of every copied image to PATH, one per line' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l parallel-images -d 'how many images to copy at once (default 6)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand sync" -l shard -d 'copy only share I (0 to N-1) of N; N processes with I = 0…N-1 copy every image once (default: JOB_COMPLETION_INDEX/JOB_COMPLETIONS when set)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l command-timeout -d 'give up on the command after DURATION' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l idle-timeout -d 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l override-arch -d 'choose images for ARCH instead of this machine\'s architecture' -r

@@ -19,6 +19,7 @@ use super::flags::{
 use super::{GlobalFlags, ImageFlagValues, expect_args, progress};
 use crate::copy::progress::Reporter;
 use crate::copy::{self, ListSelection};
+use crate::sync::shard::Shard;
 use crate::sync::{self, DestKind, Level, LogEntry, Output, SourceKind, SyncOptions};
 
 #[derive(Args, Debug)]
@@ -90,6 +91,12 @@ pub struct SyncArgs {
         help = "how many images to copy at once (default 6)"
     )]
     pub parallel_images: Option<usize>,
+    #[arg(
+        long,
+        value_name = "I/N",
+        help = "copy only share I (0 to N-1) of N; N processes with I = 0…N-1 copy every image once (default: JOB_COMPLETION_INDEX/JOB_COMPLETIONS when set)"
+    )]
+    pub shard: Option<String>,
 }
 
 fn source_kind(v: Option<&str>) -> Result<SourceKind> {
@@ -143,6 +150,13 @@ impl SyncArgs {
         }
         .apply(self.shared.authfile.as_ref(), &mut dest_ctx)?;
         self.copy.refuse_signing()?;
+        let shard = match &self.shard {
+            Some(s) => Some(Shard::parse(s)?),
+            None => Shard::from_env(
+                std::env::var("JOB_COMPLETION_INDEX").ok(),
+                std::env::var("JOB_COMPLETIONS").ok(),
+            )?,
+        };
 
         let opts = SyncOptions {
             source_kind,
@@ -173,6 +187,7 @@ impl SyncArgs {
                 .filter(|n| *n > 0)
                 .unwrap_or(sync::DEFAULT_PARALLEL_IMAGES),
             retry: self.retry.options(),
+            shard,
         };
         let out: Arc<dyn Output> = Arc::new(LogOutput::new(g.debug));
         sync::sync(&policy, &opts, out).await

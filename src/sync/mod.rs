@@ -13,6 +13,7 @@ mod dirwalk;
 mod plan;
 mod runner;
 pub mod semver;
+pub mod shard;
 mod source;
 mod uptodate;
 pub mod yaml;
@@ -65,6 +66,8 @@ pub struct SyncOptions {
     /// How many images are copied at once.
     pub parallel_images: usize,
     pub retry: RetryOptions,
+    /// `--shard I/N`: copy only this share of the plan.
+    pub shard: Option<shard::Shard>,
 }
 
 /// Images copied at once by default: enough to keep a registry's connections busy with small

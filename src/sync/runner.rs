@@ -48,6 +48,12 @@ pub(crate) async fn run(
     jobs: Vec<Job>,
     out: Arc<dyn Output>,
 ) -> Result<()> {
+    // The repositories this run copies from (with --shard, fewer than the source's).
+    let sources = jobs
+        .iter()
+        .map(|j| j.repo)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     if opts.dry_run {
         for job in &jobs {
             out.log(ref_entry("Would have copied image ref", job));
@@ -57,7 +63,7 @@ pub(crate) async fn run(
             format!(
                 "Would have synced {} images from {} sources",
                 jobs.len(),
-                repos.len()
+                sources
             ),
         ));
         return Ok(());
@@ -193,7 +199,7 @@ pub(crate) async fn run(
     }
     out.log(LogEntry::new(
         Level::Info,
-        format!("Synced {synced} images from {} sources", repos.len()),
+        format!("Synced {synced} images from {sources} sources"),
     ));
     if failed.is_empty() {
         return Ok(());

@@ -28,6 +28,7 @@ mod storage_registry;
 mod sync;
 mod sync_interrupted;
 mod sync_mirror;
+mod sync_shard;
 mod sync_yaml;
 mod tls_proxy;
 mod trust;
