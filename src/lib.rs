@@ -18,6 +18,7 @@ pub mod gotext;
 pub mod image;
 pub mod manifest;
 pub mod reference;
+pub mod report;
 pub mod signature;
 pub mod stdio;
 pub mod sync;

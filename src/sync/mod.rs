@@ -10,6 +10,7 @@
 //! The library reports through [`Output`]; the CLI decides how log lines look.
 
 mod dirwalk;
+pub mod filter;
 mod plan;
 mod runner;
 pub mod semver;
@@ -68,6 +69,10 @@ pub struct SyncOptions {
     pub retry: RetryOptions,
     /// `--shard I/N`: copy only this share of the plan.
     pub shard: Option<shard::Shard>,
+    /// `--report`: where the JSON report goes (`-`: stdout).
+    pub report: Option<PathBuf>,
+    /// `--include-tag`, `--exclude-tag`, `--semver`.
+    pub tag_filter: filter::TagFilter,
 }
 
 /// Images copied at once by default: enough to keep a registry's connections busy with small
@@ -150,6 +155,12 @@ pub async fn sync(policy: &Policy, opts: &SyncOptions, out: Arc<dyn Output>) -> 
         )
     })
     .await?;
+    let mut repos = repos;
+    if !opts.tag_filter.is_empty() {
+        for repo in &mut repos {
+            repo.images.retain(|i| opts.tag_filter.keeps(i));
+        }
+    }
     if opts.dry_run {
         out.log(LogEntry::new(Level::Warning, "Running in dry-run mode"));
     }

@@ -470,6 +470,7 @@ fn help_is_ordered_described_and_has_examples() {
         "delete",
         "generate-sigstore-key",
         "inspect",
+        "list-repos",
         "list-tags",
         "login",
         "logout",
