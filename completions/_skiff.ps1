@@ -281,6 +281,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--tls-details', '--tls-details', [CompletionResultType]::ParameterName, 'path to a containers-tls-details.yaml file (minimum TLS version, cipher suites, named groups)')
             [CompletionResult]::new('--user-agent-prefix', '--user-agent-prefix', [CompletionResultType]::ParameterName, 'prefix to add to the User-Agent of registry requests')
             [CompletionResult]::new('--no-creds', '--no-creds', [CompletionResultType]::ParameterName, 'access the registry anonymously')
+            [CompletionResult]::new('--tag-only', '--tag-only', [CompletionResultType]::ParameterName, 'remove only the tag (docker://NAME:TAG), not the manifest other tags may share; refused where the registry does not delete tags (not in skopeo)')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
             [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')

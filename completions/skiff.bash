@@ -815,7 +815,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__delete)
-            opts="-h --authfile --creds --username --password --registry-token --cert-dir --tls-verify --no-creds --shared-blob-dir --daemon-host --retry-times --retry-delay --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-h --authfile --creds --username --password --registry-token --cert-dir --tls-verify --no-creds --shared-blob-dir --daemon-host --retry-times --retry-delay --tag-only --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

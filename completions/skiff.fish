@@ -234,6 +234,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand delete" -l tmpdir -d 'direct
 complete -c skiff -n "__fish_skiff_using_subcommand delete" -l tls-details -d 'path to a containers-tls-details.yaml file (minimum TLS version, cipher suites, named groups)' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand delete" -l user-agent-prefix -d 'prefix to add to the User-Agent of registry requests' -r
 complete -c skiff -n "__fish_skiff_using_subcommand delete" -l no-creds -d 'access the registry anonymously'
+complete -c skiff -n "__fish_skiff_using_subcommand delete" -l tag-only -d 'remove only the tag (docker://NAME:TAG), not the manifest other tags may share; refused where the registry does not delete tags (not in skopeo)'
 complete -c skiff -n "__fish_skiff_using_subcommand delete" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand delete" -l insecure-policy -d 'do not consult the trust policy'
 complete -c skiff -n "__fish_skiff_using_subcommand delete" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'

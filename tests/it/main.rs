@@ -7,6 +7,7 @@ mod cli;
 mod cli_ux;
 mod config_files;
 mod convert;
+mod delete_tag;
 mod docker_archive;
 mod docker_daemon;
 mod docker_daemon_registry;

@@ -241,6 +241,43 @@ pub async fn delete_image(ctx: &SystemContext, reference: &DockerReference) -> R
     lookaside::delete_all(ctx, reference, &digest)
 }
 
+/// `delete --tag-only`: removes the tag `reference` names and nothing else (`DELETE
+/// /v2/NAME/manifests/TAG`, which the distribution spec leaves optional). A registry that
+/// does not delete tags (distribution 2.8 answers 400 DIGEST_INVALID, others 405 or
+/// UNSUPPORTED) is refused in so many words: deleting the manifest would take every other
+/// tag naming it too.
+pub async fn delete_tag(ctx: &SystemContext, reference: &DockerReference) -> Result<()> {
+    let Some(tag) = reference.tag().filter(|_| reference.digest().is_none()) else {
+        bail!("--tag-only needs a reference with a tag and no digest, not {reference}");
+    };
+    let registries = Registries::load(ctx)?;
+    let endpoint = registries.push_endpoint(reference)?;
+    let client = repository_client(ctx, reference, endpoint.insecure, "*")?;
+    let res = client
+        .send(Request::new(
+            Method::DELETE,
+            format!("/v2/{}/manifests/{tag}", reference.path()),
+        ))
+        .await?;
+    let status = res.status();
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    let err = res.error().await;
+    let refused = status == 405
+        || err
+            .downcast_ref::<errors::RegistryError>()
+            .is_some_and(|e| e.has_code("DIGEST_INVALID") || e.has_code("UNSUPPORTED"));
+    if refused {
+        bail!(
+            "Registry {} does not delete a tag alone (it answered {}: {err:#}); nothing was deleted. `skiff delete` without --tag-only deletes the manifest and every tag that names it",
+            reference.domain(),
+            errors::status_line(status)
+        );
+    }
+    Err(err.context(format!("deleting tag {reference}")))
+}
+
 /// skopeo's `CheckAuth`: logs in to `registry`'s `/v2/` with `creds`.
 pub async fn check_auth(ctx: &SystemContext, registry: &str, creds: Credentials) -> Result<()> {
     let registries = Registries::load(ctx)?;
