@@ -47,6 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('generate-sigstore-key', 'generate-sigstore-key', [CompletionResultType]::ParameterValue, 'Generate a sigstore public/private key pair')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Inspect image IMAGE-NAME')
             [CompletionResult]::new('layers', 'layers', [CompletionResultType]::ParameterValue, 'Get layers of IMAGE-NAME (deprecated in skopeo in favor of copy)')
+            [CompletionResult]::new('list-repos', 'list-repos', [CompletionResultType]::ParameterValue, 'List the repositories of a registry (not in skopeo)')
             [CompletionResult]::new('list-tags', 'list-tags', [CompletionResultType]::ParameterValue, 'List the tags of the repository or archive SOURCE-IMAGE')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to a container registry')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Log out of a container registry')
@@ -221,6 +222,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--multi-arch', '--multi-arch', [CompletionResultType]::ParameterName, 'how to copy a multi-architecture image: system, all, index-only, or a list of platforms os/arch[/variant],...')
             [CompletionResult]::new('--sign-identity', '--sign-identity', [CompletionResultType]::ParameterName, 'identity the signature names (default: the destination''s docker reference)')
             [CompletionResult]::new('--digestfile', '--digestfile', [CompletionResultType]::ParameterName, 'write the digest of the copied manifest to PATH')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'write a JSON report of the copy (source, destination, digest, result, bytes, duration) to FILE (- for stdout; not in skopeo)')
             [CompletionResult]::new('--encryption-key', '--encryption-key', [CompletionResultType]::ParameterName, '*Experimental* key to encrypt the image with (e.g. jwe:/path/to/key.pem)')
             [CompletionResult]::new('--encrypt-layer', '--encrypt-layer', [CompletionResultType]::ParameterName, '*Experimental* indices of the layers to encrypt (0 is the first, -1 the last)')
             [CompletionResult]::new('--decryption-key', '--decryption-key', [CompletionResultType]::ParameterName, '*Experimental* key to decrypt the image with')
@@ -280,6 +282,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--tls-details', '--tls-details', [CompletionResultType]::ParameterName, 'path to a containers-tls-details.yaml file (minimum TLS version, cipher suites, named groups)')
             [CompletionResult]::new('--user-agent-prefix', '--user-agent-prefix', [CompletionResultType]::ParameterName, 'prefix to add to the User-Agent of registry requests')
             [CompletionResult]::new('--no-creds', '--no-creds', [CompletionResultType]::ParameterName, 'access the registry anonymously')
+            [CompletionResult]::new('--tag-only', '--tag-only', [CompletionResultType]::ParameterName, 'remove only the tag (docker://NAME:TAG), not the manifest other tags may share; refused where the registry does not delete tags (not in skopeo)')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
             [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
             [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
@@ -388,6 +391,38 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--daemon-host', '--daemon-host', [CompletionResultType]::ParameterName, 'use the docker daemon at HOST (docker-daemon: only)')
             [CompletionResult]::new('--retry-times', '--retry-times', [CompletionResultType]::ParameterName, 'how many times to retry a failed operation')
             [CompletionResult]::new('--retry-delay', '--retry-delay', [CompletionResultType]::ParameterName, 'fixed delay between retries (default: exponential backoff)')
+            [CompletionResult]::new('--command-timeout', '--command-timeout', [CompletionResultType]::ParameterName, 'give up on the command after DURATION')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)')
+            [CompletionResult]::new('--override-arch', '--override-arch', [CompletionResultType]::ParameterName, 'choose images for ARCH instead of this machine''s architecture')
+            [CompletionResult]::new('--override-os', '--override-os', [CompletionResultType]::ParameterName, 'choose images for OS instead of this machine''s OS')
+            [CompletionResult]::new('--override-variant', '--override-variant', [CompletionResultType]::ParameterName, 'choose images for VARIANT instead of this machine''s architecture variant')
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'path of the trust policy file')
+            [CompletionResult]::new('--registries.d', '--registries.d', [CompletionResultType]::ParameterName, 'read registry configuration (e.g. signature storage) from DIR')
+            [CompletionResult]::new('--registries-conf', '--registries-conf', [CompletionResultType]::ParameterName, 'registries-conf')
+            [CompletionResult]::new('--tmpdir', '--tmpdir', [CompletionResultType]::ParameterName, 'directory for temporary files')
+            [CompletionResult]::new('--tls-details', '--tls-details', [CompletionResultType]::ParameterName, 'path to a containers-tls-details.yaml file (minimum TLS version, cipher suites, named groups)')
+            [CompletionResult]::new('--user-agent-prefix', '--user-agent-prefix', [CompletionResultType]::ParameterName, 'prefix to add to the User-Agent of registry requests')
+            [CompletionResult]::new('--no-creds', '--no-creds', [CompletionResultType]::ParameterName, 'access the registry anonymously')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'print debugging information')
+            [CompletionResult]::new('--insecure-policy', '--insecure-policy', [CompletionResultType]::ParameterName, 'do not consult the trust policy')
+            [CompletionResult]::new('--require-signed', '--require-signed', [CompletionResultType]::ParameterName, 'require any pulled image to be signed, whatever the trust policy says')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'skiff;list-repos' {
+            [CompletionResult]::new('--authfile', '--authfile', [CompletionResultType]::ParameterName, 'path of the registry credentials file (default ${XDG_RUNTIME_DIR}/containers/auth.json)')
+            [CompletionResult]::new('--creds', '--creds', [CompletionResultType]::ParameterName, 'Use USERNAME[:PASSWORD] to access the registry')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'username to access the registry')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'password to access the registry')
+            [CompletionResult]::new('--registry-token', '--registry-token', [CompletionResultType]::ParameterName, 'a Bearer token to access the registry')
+            [CompletionResult]::new('--cert-dir', '--cert-dir', [CompletionResultType]::ParameterName, 'use certificates at PATH (*.crt, *.cert, *.key) to reach the registry or daemon')
+            [CompletionResult]::new('--tls-verify', '--tls-verify', [CompletionResultType]::ParameterName, 'require HTTPS and verify certificates when talking to the registry or daemon')
+            [CompletionResult]::new('--shared-blob-dir', '--shared-blob-dir', [CompletionResultType]::ParameterName, 'DIRECTORY shared by OCI layouts for their blobs')
+            [CompletionResult]::new('--daemon-host', '--daemon-host', [CompletionResultType]::ParameterName, 'use the docker daemon at HOST (docker-daemon: only)')
+            [CompletionResult]::new('--retry-times', '--retry-times', [CompletionResultType]::ParameterName, 'how many times to retry a failed operation')
+            [CompletionResult]::new('--retry-delay', '--retry-delay', [CompletionResultType]::ParameterName, 'fixed delay between retries (default: exponential backoff)')
+            [CompletionResult]::new('--page-size', '--page-size', [CompletionResultType]::ParameterName, 'ask the registry for pages of N names (?n=N); default: the registry''s choice')
             [CompletionResult]::new('--command-timeout', '--command-timeout', [CompletionResultType]::ParameterName, 'give up on the command after DURATION')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)')
             [CompletionResult]::new('--override-arch', '--override-arch', [CompletionResultType]::ParameterName, 'choose images for ARCH instead of this machine''s architecture')
@@ -591,6 +626,11 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--append-suffix', '--append-suffix', [CompletionResultType]::ParameterName, 'add SUFFIX to destination image names')
             [CompletionResult]::new('--digestfile', '--digestfile', [CompletionResultType]::ParameterName, 'write the digest and name of every copied image to PATH, one per line')
             [CompletionResult]::new('--parallel-images', '--parallel-images', [CompletionResultType]::ParameterName, 'how many images to copy at once (default 6)')
+            [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'copy only share I (0 to N-1) of N; N processes with I = 0…N-1 copy every image once (default: JOB_COMPLETION_INDEX/JOB_COMPLETIONS when set)')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'write a JSON report (each image''s source, destination, digest, result, bytes, duration) to FILE (- for stdout)')
+            [CompletionResult]::new('--include-tag', '--include-tag', [CompletionResultType]::ParameterName, 'copy only tags matching REGEX (matched anywhere in the tag; anchor with ^…$)')
+            [CompletionResult]::new('--exclude-tag', '--exclude-tag', [CompletionResultType]::ParameterName, 'do not copy tags matching REGEX')
+            [CompletionResult]::new('--semver', '--semver', [CompletionResultType]::ParameterName, 'copy only tags that are semantic versions within RANGE (e.g. ">=1.2, <2", as images-by-semver)')
             [CompletionResult]::new('--command-timeout', '--command-timeout', [CompletionResultType]::ParameterName, 'give up on the command after DURATION')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)')
             [CompletionResult]::new('--override-arch', '--override-arch', [CompletionResultType]::ParameterName, 'choose images for ARCH instead of this machine''s architecture')
@@ -645,6 +685,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('generate-sigstore-key', 'generate-sigstore-key', [CompletionResultType]::ParameterValue, 'Generate a sigstore public/private key pair')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Inspect image IMAGE-NAME')
             [CompletionResult]::new('layers', 'layers', [CompletionResultType]::ParameterValue, 'Get layers of IMAGE-NAME (deprecated in skopeo in favor of copy)')
+            [CompletionResult]::new('list-repos', 'list-repos', [CompletionResultType]::ParameterValue, 'List the repositories of a registry (not in skopeo)')
             [CompletionResult]::new('list-tags', 'list-tags', [CompletionResultType]::ParameterValue, 'List the tags of the repository or archive SOURCE-IMAGE')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to a container registry')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Log out of a container registry')
@@ -691,6 +732,9 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             break
         }
         'skiff;help;layers' {
+            break
+        }
+        'skiff;help;list-repos' {
             break
         }
         'skiff;help;list-tags' {

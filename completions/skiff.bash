@@ -40,6 +40,9 @@ _skiff() {
             skiff,layers)
                 cmd="skiff__subcmd__layers"
                 ;;
+            skiff,list-repos)
+                cmd="skiff__subcmd__list__subcmd__repos"
+                ;;
             skiff,list-tags)
                 cmd="skiff__subcmd__list__subcmd__tags"
                 ;;
@@ -118,6 +121,9 @@ _skiff() {
             skiff__subcmd__help,layers)
                 cmd="skiff__subcmd__help__subcmd__layers"
                 ;;
+            skiff__subcmd__help,list-repos)
+                cmd="skiff__subcmd__help__subcmd__list__subcmd__repos"
+                ;;
             skiff__subcmd__help,list-tags)
                 cmd="skiff__subcmd__help__subcmd__list__subcmd__tags"
                 ;;
@@ -161,7 +167,7 @@ _skiff() {
 
     case "${cmd}" in
         skiff)
-            opts="-v -h --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --tls-verify --version --help completion copy delete experimental-image-proxy generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help"
+            opts="-v -h --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --tls-verify --version --help completion copy delete experimental-image-proxy generate-sigstore-key inspect layers list-repos list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -597,7 +603,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__copy)
-            opts="-f -q -a -h --authfile --src-authfile --dest-authfile --src-creds --src-username --src-password --src-registry-token --src-cert-dir --src-tls-verify --src-no-creds --src-shared-blob-dir --src-daemon-host --dest-creds --dest-username --dest-password --dest-registry-token --dest-cert-dir --dest-tls-verify --dest-no-creds --dest-shared-blob-dir --dest-daemon-host --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-format --dest-compress-level --dest-precompute-digests --dest-force-compress-format --tls-verify --retry-times --retry-delay --remove-signatures --sign-by --sign-by-sq-fingerprint --sign-by-sigstore --sign-by-sigstore-private-key --sign-passphrase-file --format --preserve-digests --additional-tag --quiet --all --multi-arch --sign-identity --digestfile --encryption-key --encrypt-layer --decryption-key --image-parallel-copies --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-f -q -a -h --authfile --src-authfile --dest-authfile --src-creds --src-username --src-password --src-registry-token --src-cert-dir --src-tls-verify --src-no-creds --src-shared-blob-dir --src-daemon-host --dest-creds --dest-username --dest-password --dest-registry-token --dest-cert-dir --dest-tls-verify --dest-no-creds --dest-shared-blob-dir --dest-daemon-host --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-format --dest-compress-level --dest-precompute-digests --dest-force-compress-format --tls-verify --retry-times --retry-delay --remove-signatures --sign-by --sign-by-sq-fingerprint --sign-by-sigstore --sign-by-sigstore-private-key --sign-passphrase-file --format --preserve-digests --additional-tag --quiet --all --multi-arch --sign-identity --digestfile --report --encryption-key --encrypt-layer --decryption-key --image-parallel-copies --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -743,6 +749,10 @@ _skiff() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --encryption-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -811,7 +821,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__delete)
-            opts="-h --authfile --creds --username --password --registry-token --cert-dir --tls-verify --no-creds --shared-blob-dir --daemon-host --retry-times --retry-delay --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-h --authfile --creds --username --password --registry-token --cert-dir --tls-verify --no-creds --shared-blob-dir --daemon-host --retry-times --retry-delay --tag-only --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1077,7 +1087,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__help)
-            opts="completion copy delete experimental-image-proxy generate-sigstore-key inspect layers list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help"
+            opts="completion copy delete experimental-image-proxy generate-sigstore-key inspect layers list-repos list-tags login logout manifest-digest standalone-sign standalone-verify sync untrusted-signature-dump-without-verification help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1245,6 +1255,20 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__help__subcmd__layers)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__help__subcmd__list__subcmd__repos)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1532,6 +1556,112 @@ _skiff() {
                     return 0
                     ;;
                 --retry-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registries-conf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__list__subcmd__repos)
+            opts="-h --authfile --creds --username --password --registry-token --cert-dir --tls-verify --no-creds --shared-blob-dir --daemon-host --retry-times --retry-delay --page-size --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-verify)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shared-blob-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --daemon-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-times)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --page-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2039,7 +2169,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__sync)
-            opts="-f -s -d -a -h --authfile --src-authfile --dest-authfile --src-creds --src-username --src-password --src-registry-token --src-cert-dir --src-tls-verify --src-no-creds --src-shared-blob-dir --src-daemon-host --dest-creds --dest-username --dest-password --dest-registry-token --dest-cert-dir --dest-tls-verify --dest-no-creds --dest-shared-blob-dir --dest-daemon-host --tls-verify --retry-times --retry-delay --remove-signatures --sign-by --sign-by-sq-fingerprint --sign-by-sigstore --sign-by-sigstore-private-key --sign-passphrase-file --format --preserve-digests --src --dest --scoped --append-suffix --all --dry-run --keep-going --digestfile --parallel-images --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-f -s -d -a -h --authfile --src-authfile --dest-authfile --src-creds --src-username --src-password --src-registry-token --src-cert-dir --src-tls-verify --src-no-creds --src-shared-blob-dir --src-daemon-host --dest-creds --dest-username --dest-password --dest-registry-token --dest-cert-dir --dest-tls-verify --dest-no-creds --dest-shared-blob-dir --dest-daemon-host --tls-verify --retry-times --retry-delay --remove-signatures --sign-by --sign-by-sq-fingerprint --sign-by-sigstore --sign-by-sigstore-private-key --sign-passphrase-file --format --preserve-digests --src --dest --scoped --append-suffix --all --dry-run --keep-going --digestfile --parallel-images --shard --report --include-tag --exclude-tag --semver --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2186,6 +2316,26 @@ _skiff() {
                     return 0
                     ;;
                 --parallel-images)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --include-tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --semver)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

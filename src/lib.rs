@@ -21,6 +21,7 @@ pub mod manifest;
 pub mod ocicrypt;
 pub mod proxy;
 pub mod reference;
+pub mod report;
 pub mod signature;
 pub mod stdio;
 pub mod sync;

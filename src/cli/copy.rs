@@ -79,6 +79,12 @@ pub struct CopyArgs {
     )]
     pub digestfile: Option<PathBuf>,
     #[arg(
+        long,
+        value_name = "FILE",
+        help = "write a JSON report of the copy (source, destination, digest, result, bytes, duration) to FILE (- for stdout; not in skopeo)"
+    )]
+    pub report: Option<PathBuf>,
+    #[arg(
         long = "encryption-key",
         value_name = "KEY",
         value_delimiter = ',',
@@ -339,6 +345,9 @@ impl CopyArgs {
             signers: self.copy.signers()?,
             identity: sign_identity,
         };
+        if let Some(path) = &self.report {
+            crate::report::check_path(path)?;
+        }
 
         let options = Options {
             source_ctx,
@@ -355,13 +364,12 @@ impl CopyArgs {
             parallel_images: DEFAULT_PARALLEL_IMAGES,
             signing,
         };
-        let reporter = progress::reporter(self.quiet);
-        copy::retry::if_necessary(self.retry.options(), || async {
-            let copied =
-                copy::copy_image(&policy, &src_name, &dest_name, &options, reporter.as_ref())
-                    .await?;
+        let tally = crate::report::Tally::new(progress::reporter(self.quiet).into());
+        let started = std::time::Instant::now();
+        let result = copy::retry::if_necessary(self.retry.options(), || async {
+            let copied = copy::copy_image(&policy, &src_name, &dest_name, &options, &tally).await?;
+            let digest = copied.digest()?;
             if let Some(path) = &self.digestfile {
-                let digest = copied.digest()?;
                 std::fs::write(path, digest.to_string()).with_context(|| {
                     format!(
                         "Failed to write digest to file {:?}",
@@ -369,9 +377,19 @@ impl CopyArgs {
                     )
                 })?;
             }
-            Ok(())
+            Ok(digest)
         })
-        .await
+        .await;
+        if let Some(path) = &self.report {
+            let entry = tally.image(
+                src_name.to_string(),
+                dest_name.to_string(),
+                &result,
+                started.elapsed(),
+            );
+            crate::report::Report::new("copy", vec![entry]).write(path)?;
+        }
+        result.map(|_| ())
     }
 }
 

@@ -23,6 +23,11 @@ pub struct DeleteArgs {
     pub image: ImageFlags,
     #[command(flatten)]
     pub retry: RetryFlags,
+    #[arg(
+        long = "tag-only",
+        help = "remove only the tag (docker://NAME:TAG), not the manifest other tags may share; refused where the registry does not delete tags (not in skopeo)"
+    )]
+    pub tag_only: bool,
 }
 
 impl DeleteArgs {
@@ -33,6 +38,15 @@ impl DeleteArgs {
         self.image
             .image()
             .apply(self.shared.authfile.as_ref(), &mut ctx)?;
+        if self.tag_only {
+            let crate::reference::ImageName::Docker(r) = &name else {
+                anyhow::bail!("--tag-only deletes tags in registries: it needs a docker:// name");
+            };
+            return retry::if_necessary(self.retry.options(), || {
+                crate::transport::docker::delete_tag(&ctx, r)
+            })
+            .await;
+        }
         retry::if_necessary(self.retry.options(), || {
             crate::transport::delete_image(&name, &ctx)
         })

@@ -7,6 +7,7 @@ mod delete;
 mod flags;
 mod inspect;
 mod layers;
+mod list_repos;
 mod list_tags;
 mod login;
 mod logout;
@@ -167,6 +168,8 @@ pub enum Command {
     /// Get layers of IMAGE-NAME (deprecated in skopeo in favor of copy)
     #[command(hide = true)]
     Layers(layers::LayersArgs),
+    /// List the repositories of a registry (not in skopeo)
+    ListRepos(list_repos::ListReposArgs),
     /// List the tags of the repository or archive SOURCE-IMAGE
     ListTags(list_tags::ListTagsArgs),
     /// Log in to a container registry
@@ -272,6 +275,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Delete(a) => a.run(g).await,
         Command::ExperimentalImageProxy(a) => a.run(g).await,
         Command::GenerateSigstoreKey(a) => a.run(),
+        Command::ListRepos(a) => a.run(g).await,
         Command::ListTags(a) => a.run(g).await,
         Command::Login(a) => a.run(g).await,
         Command::Logout(a) => a.run(g).await,

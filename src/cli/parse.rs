@@ -178,6 +178,7 @@ fn subcommand_alone(name: &str) -> Option<clap::Command> {
         "generate-sigstore-key" => other::GenerateSigstoreKeyArgs::augment_args(c),
         "inspect" => inspect::InspectArgs::augment_args(c),
         "layers" => layers::LayersArgs::augment_args(c),
+        "list-repos" => list_repos::ListReposArgs::augment_args(c),
         "list-tags" => list_tags::ListTagsArgs::augment_args(c),
         "login" => login::LoginArgs::augment_args(c),
         "logout" => logout::LogoutArgs::augment_args(c),

@@ -19,6 +19,8 @@ use super::flags::{
 use super::{GlobalFlags, ImageFlagValues, expect_args, progress};
 use crate::copy::progress::Reporter;
 use crate::copy::{self, ListSelection};
+use crate::sync::filter::TagFilter;
+use crate::sync::shard::Shard;
 use crate::sync::{self, DestKind, Level, LogEntry, Output, SourceKind, SyncOptions};
 
 #[derive(Args, Debug)]
@@ -90,6 +92,36 @@ pub struct SyncArgs {
         help = "how many images to copy at once (default 6)"
     )]
     pub parallel_images: Option<usize>,
+    #[arg(
+        long,
+        value_name = "I/N",
+        help = "copy only share I (0 to N-1) of N; N processes with I = 0…N-1 copy every image once (default: JOB_COMPLETION_INDEX/JOB_COMPLETIONS when set)"
+    )]
+    pub shard: Option<String>,
+    #[arg(
+        long,
+        value_name = "FILE",
+        help = "write a JSON report (each image's source, destination, digest, result, bytes, duration) to FILE (- for stdout)"
+    )]
+    pub report: Option<PathBuf>,
+    #[arg(
+        long = "include-tag",
+        value_name = "REGEX",
+        help = "copy only tags matching REGEX (matched anywhere in the tag; anchor with ^…$)"
+    )]
+    pub include_tag: Option<String>,
+    #[arg(
+        long = "exclude-tag",
+        value_name = "REGEX",
+        help = "do not copy tags matching REGEX"
+    )]
+    pub exclude_tag: Option<String>,
+    #[arg(
+        long,
+        value_name = "RANGE",
+        help = "copy only tags that are semantic versions within RANGE (e.g. \">=1.2, <2\", as images-by-semver)"
+    )]
+    pub semver: Option<String>,
 }
 
 fn source_kind(v: Option<&str>) -> Result<SourceKind> {
@@ -143,6 +175,26 @@ impl SyncArgs {
         }
         .apply(self.shared.authfile.as_ref(), &mut dest_ctx)?;
         let signers = self.copy.signers()?;
+        if let Some(path) = &self.report {
+            crate::report::check_path(path)?;
+        }
+        let tag_filter = TagFilter::parse(
+            self.include_tag.as_deref(),
+            self.exclude_tag.as_deref(),
+            self.semver.as_deref(),
+        )?;
+        if !tag_filter.is_empty() && source_kind == SourceKind::Dir {
+            bail!(
+                "--include-tag, --exclude-tag and --semver filter tags: they need --src docker or yaml"
+            );
+        }
+        let shard = match &self.shard {
+            Some(s) => Some(Shard::parse(s)?),
+            None => Shard::from_env(
+                std::env::var("JOB_COMPLETION_INDEX").ok(),
+                std::env::var("JOB_COMPLETIONS").ok(),
+            )?,
+        };
 
         let opts = SyncOptions {
             source_kind,
@@ -177,6 +229,9 @@ impl SyncArgs {
                 .filter(|n| *n > 0)
                 .unwrap_or(sync::DEFAULT_PARALLEL_IMAGES),
             retry: self.retry.options(),
+            shard,
+            report: self.report.clone(),
+            tag_filter,
         };
         let out: Arc<dyn Output> = Arc::new(LogOutput::new(g.debug));
         sync::sync(&policy, &opts, out).await

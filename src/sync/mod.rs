@@ -10,9 +10,11 @@
 //! The library reports through [`Output`]; the CLI decides how log lines look.
 
 mod dirwalk;
+pub mod filter;
 mod plan;
 mod runner;
 pub mod semver;
+pub mod shard;
 mod source;
 mod uptodate;
 pub mod yaml;
@@ -65,6 +67,12 @@ pub struct SyncOptions {
     /// How many images are copied at once.
     pub parallel_images: usize,
     pub retry: RetryOptions,
+    /// `--shard I/N`: copy only this share of the plan.
+    pub shard: Option<shard::Shard>,
+    /// `--report`: where the JSON report goes (`-`: stdout).
+    pub report: Option<PathBuf>,
+    /// `--include-tag`, `--exclude-tag`, `--semver`.
+    pub tag_filter: filter::TagFilter,
 }
 
 /// Images copied at once by default: enough to keep a registry's connections busy with small
@@ -147,6 +155,12 @@ pub async fn sync(policy: &Policy, opts: &SyncOptions, out: Arc<dyn Output>) -> 
         )
     })
     .await?;
+    let mut repos = repos;
+    if !opts.tag_filter.is_empty() {
+        for repo in &mut repos {
+            repo.images.retain(|i| opts.tag_filter.keeps(i));
+        }
+    }
     if opts.dry_run {
         out.log(LogEntry::new(Level::Warning, "Running in dry-run mode"));
     }

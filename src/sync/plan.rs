@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
 
+use super::shard::{Grouping, repository_key};
 use super::source::Repo;
 use super::{DestKind, SyncOptions};
 use crate::gotext::go_quote;
@@ -138,20 +139,41 @@ fn left_by_killed_copy(dir: &Path, dry_run: bool) -> Result<bool> {
     Ok(swept.removed > 0 && !swept.others && (dry_run || std::fs::remove_dir(dir).is_ok()))
 }
 
-/// Every image of every repository with its destination, in skopeo's order.
+/// Every image of every repository (of this shard, with `--shard`) with its destination, in
+/// skopeo's order. Images of other shards are left out before their destinations are looked
+/// at: another process is writing them.
 pub(crate) fn plan(opts: &SyncOptions, repos: &[Repo]) -> Result<Vec<Job>> {
+    let mine: Vec<Vec<&ImageName>> = match opts.shard {
+        None => repos.iter().map(|r| r.images.iter().collect()).collect(),
+        Some(shard) => {
+            let repositories: HashSet<String> = repos
+                .iter()
+                .flat_map(|r| r.images.iter().map(repository_key))
+                .collect();
+            let grouping = Grouping::for_plan(shard, repositories.len());
+            repos
+                .iter()
+                .map(|r| {
+                    r.images
+                        .iter()
+                        .filter(|i| shard.holds(grouping, i))
+                        .collect()
+                })
+                .collect()
+        }
+    };
     let mut jobs = Vec::new();
     let mut claimed = HashSet::new();
-    for (ri, repo) in repos.iter().enumerate() {
-        for (i, image) in repo.images.iter().enumerate() {
+    for (ri, (repo, images)) in repos.iter().zip(&mine).enumerate() {
+        for (i, image) in images.iter().enumerate() {
             let suffix = destination_suffix(image, repo, opts.scoped);
             let name = path_join(&opts.destination, &suffix) + &opts.append_suffix;
             let dest = destination(&name, opts.dest_kind, opts.dry_run, &mut claimed)?;
             jobs.push(Job {
                 repo: ri,
                 n: i + 1,
-                m: repo.images.len(),
-                src: image.clone(),
+                m: images.len(),
+                src: (*image).clone(),
                 dest,
             });
         }

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 use futures::StreamExt;
@@ -20,6 +21,27 @@ use crate::config::policy::Policy;
 use crate::copy::progress::{PlainLines, Reporter};
 use crate::copy::{self, Options, SharedBlobs};
 use crate::gotext::go_quote;
+use crate::report::{Failure, ImageReport, Outcome, Report, Tally};
+
+/// An image's report entry before (or without) a copy.
+fn planned_entry(job: &Job, result: Outcome, err: Option<&anyhow::Error>) -> ImageReport {
+    ImageReport {
+        source: job.src.to_string(),
+        destination: job.dest.to_string(),
+        digest: None,
+        result,
+        error: err.map(crate::report::failure),
+        bytes_moved: 0,
+        duration_seconds: 0.0,
+    }
+}
+
+fn write_report(opts: &SyncOptions, entries: Vec<ImageReport>) -> Result<()> {
+    match &opts.report {
+        Some(path) => Report::new("sync", entries).write(path),
+        None => Ok(()),
+    }
+}
 
 fn ref_entry(what: &str, job: &Job) -> LogEntry {
     LogEntry::new(Level::Info, format!("{what} {}/{}", job.n, job.m))
@@ -48,16 +70,26 @@ pub(crate) async fn run(
     jobs: Vec<Job>,
     out: Arc<dyn Output>,
 ) -> Result<()> {
+    // The repositories this run copies from (with --shard, fewer than the source's).
+    let sources = jobs
+        .iter()
+        .map(|j| j.repo)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     if opts.dry_run {
         for job in &jobs {
             out.log(ref_entry("Would have copied image ref", job));
         }
+        let planned = jobs
+            .iter()
+            .map(|j| planned_entry(j, Outcome::Planned, None));
+        write_report(opts, planned.collect())?;
         out.log(LogEntry::new(
             Level::Info,
             format!(
                 "Would have synced {} images from {} sources",
                 jobs.len(),
-                repos.len()
+                sources
             ),
         ));
         return Ok(());
@@ -90,10 +122,13 @@ pub(crate) async fn run(
                 index: i,
             })),
         };
+        let tally = Arc::new(Tally::new(reporter));
+        let reporter: Arc<dyn Reporter> = tally.clone();
         tokio::spawn(async move {
+            let started = Instant::now();
             seq.log(i, ref_entry("Copying image ref", &job));
             let job = Arc::new(job);
-            copy::retry::if_necessary(retry, || {
+            let result = copy::retry::if_necessary(retry, || {
                 let (policy, job, options, reporter, shared) = (
                     policy.clone(),
                     job.clone(),
@@ -120,7 +155,14 @@ pub(crate) async fn run(
                     .digest()
                 }
             })
-            .await
+            .await;
+            let entry = tally.image(
+                job.src.to_string(),
+                job.dest.to_string(),
+                &result,
+                started.elapsed(),
+            );
+            (result, entry)
         })
     };
 
@@ -132,6 +174,7 @@ pub(crate) async fn run(
     let mut stopped: Option<(usize, anyhow::Error)> = None;
     let mut failed: Vec<usize> = Vec::new();
     let mut synced = 0usize;
+    let mut entries: Vec<Option<ImageReport>> = vec![None; jobs.len()];
     loop {
         while running.len() < parallel && next < jobs.len() && stopped.is_none() {
             let handle = start(next);
@@ -145,13 +188,19 @@ pub(crate) async fn run(
         };
         handles.0.remove(&i);
         let result = match joined {
-            Ok(r) => r,
+            Ok((r, entry)) => {
+                entries[i] = Some(entry);
+                r
+            }
             Err(e) if e.is_cancelled() => {
                 seq.discard(i);
                 continue;
             }
             Err(e) => Err(anyhow!("Internal error: image copy task failed: {e}")),
         };
+        if let (Err(e), None) = (&result, &entries[i]) {
+            entries[i] = Some(planned_entry(&jobs[i], Outcome::Failed, Some(e)));
+        }
         match result {
             Ok(digest) => {
                 synced += 1;
@@ -184,6 +233,22 @@ pub(crate) async fn run(
     }
     seq.flush_all();
     digests.flush()?;
+    // Images cancelled or never started after the one that stopped the sync.
+    let entries = entries
+        .into_iter()
+        .zip(&jobs)
+        .map(|(e, job)| {
+            e.unwrap_or_else(|| {
+                let mut entry = planned_entry(job, Outcome::Failed, None);
+                entry.error = Some(Failure {
+                    class: "cancelled",
+                    message: "not copied: an earlier image failed".into(),
+                });
+                entry
+            })
+        })
+        .collect();
+    write_report(opts, entries)?;
 
     if let Some((i, e)) = stopped {
         return Err(e.context(format!(
@@ -193,7 +258,7 @@ pub(crate) async fn run(
     }
     out.log(LogEntry::new(
         Level::Info,
-        format!("Synced {synced} images from {} sources", repos.len()),
+        format!("Synced {synced} images from {sources} sources"),
     ));
     if failed.is_empty() {
         return Ok(());

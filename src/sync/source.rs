@@ -398,7 +398,7 @@ fn digest_parse_error(s: &str) -> String {
 }
 
 /// A regular expression error in Go's shape: `error parsing regexp: …`.
-fn go_regex_error(pattern: &str, e: &regex::Error) -> String {
+pub(crate) fn go_regex_error(pattern: &str, e: &regex::Error) -> String {
     let detail = match e {
         regex::Error::Syntax(s) => s
             .lines()

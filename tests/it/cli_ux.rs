@@ -207,7 +207,11 @@ fn check_generated(dir: &str, files: &[(String, Vec<u8>)]) {
     }
     let mut expected: Vec<&String> = files.iter().map(|(n, _)| n).collect();
     expected.sort();
-    let present = entries(&dir);
+    // Hand-written documents (examples in Markdown and YAML) live beside the man pages.
+    let present: Vec<String> = entries(&dir)
+        .into_iter()
+        .filter(|n| !n.ends_with(".md") && !n.ends_with(".yaml"))
+        .collect();
     assert_eq!(
         present.iter().collect::<Vec<_>>(),
         expected,
@@ -466,6 +470,7 @@ fn help_is_ordered_described_and_has_examples() {
         "delete",
         "generate-sigstore-key",
         "inspect",
+        "list-repos",
         "list-tags",
         "login",
         "logout",

@@ -466,17 +466,35 @@ impl DockerDestination {
 
     async fn put_manifest_bytes(&self, bytes: &[u8], tail: &str) -> Result<()> {
         let path = format!("/v2/{}/manifests/{tail}", self.reference.path());
-        let mut req =
-            Request::new(Method::PUT, path).body(Body::Bytes(Bytes::copy_from_slice(bytes)));
         let mime = crate::manifest::guess_mime_type(bytes);
-        if !mime.is_empty() {
-            req = req.header(CONTENT_TYPE, &mime);
-        }
-        let res = self.client.send(req).await?;
-        if !(200..400).contains(&res.status()) {
+        // distribution rewrites a blob's link file in place when an upload of a blob it has
+        // completes again, so a manifest PUT that lands meanwhile finds the blob unknown.
+        // This process serialises its own writes; another process (a sync shard, a second
+        // copy) may be the writer: the same PUT is tried again after a short wait.
+        let mut waits = [100u64, 300, 900, 2700].into_iter();
+        loop {
+            let mut req = Request::new(Method::PUT, path.clone())
+                .body(Body::Bytes(Bytes::copy_from_slice(bytes)));
+            if !mime.is_empty() {
+                req = req.header(CONTENT_TYPE, &mime);
+            }
+            let res = self.client.send(req).await?;
+            if (200..400).contains(&res.status()) {
+                return Ok(());
+            }
             let err = res.error().await;
+            let registry_error = err.downcast_ref::<RegistryError>();
+            if registry_error.is_some_and(|e| e.has_code("MANIFEST_BLOB_UNKNOWN"))
+                && let Some(ms) = waits.next()
+            {
+                crate::error::debug(&format!(
+                    "manifest {tail}: the registry does not know a blob it names (another writer linking it?); trying again in {ms} ms"
+                ));
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                continue;
+            }
             // A registry that refuses the manifest's type: the engine may try another type.
-            let rejected = err.downcast_ref::<RegistryError>().is_some_and(|e| {
+            let rejected = registry_error.is_some_and(|e| {
                 e.has_code("MANIFEST_INVALID")
                     || e.has_code("TAG_INVALID")
                     || (e.has_code("UNSUPPORTED") && e.to_string().contains("Invalid JSON syntax"))
@@ -487,7 +505,6 @@ impl DockerDestination {
             }
             return Err(err.context(msg));
         }
-        Ok(())
     }
 }
 

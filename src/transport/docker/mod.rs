@@ -100,16 +100,33 @@ pub async fn repository_tags(
     let insecure = registries.is_insecure(reference.domain()) || endpoint.insecure;
     let client =
         repository_client(ctx, reference, insecure, "pull").context("failed to create client")?;
-    let mut path = format!("/v2/{}/tags/list", reference.path());
-    let mut tags = Vec::new();
+    #[derive(serde::Deserialize)]
+    struct Page {
+        #[serde(default, alias = "Tags")]
+        tags: Option<Vec<String>>,
+    }
+    let first = format!("/v2/{}/tags/list", reference.path());
+    every_page(&client, first, "fetching tags list", |p: Page| {
+        p.tags.unwrap_or_default()
+    })
+    .await
+}
+
+/// The names of every page of a paginated list (tags, the catalog), following `Link`.
+async fn every_page<P: serde::de::DeserializeOwned>(
+    client: &Client,
+    first: String,
+    what: &str,
+    names: impl Fn(P) -> Vec<String>,
+) -> Result<Vec<String>> {
+    let mut path = first;
+    let mut all = Vec::new();
     // Pages already read: a registry whose `Link` leads back to one of them would be followed
     // forever (skopeo does).
     let mut seen = std::collections::HashSet::new();
     loop {
         if !seen.insert(path.clone()) {
-            bail!(
-                "fetching tags list: the registry's Link header leads back to {path}, a page already read"
-            );
+            bail!("{what}: the registry's Link header leads back to {path}, a page already read");
         }
         let res = client.send(Request::new(Method::GET, path.clone())).await?;
         let status = res.status();
@@ -117,28 +134,59 @@ pub async fn repository_tags(
         if status != 200 {
             let challenges = challenge::from_headers(res.inner.headers());
             let body = res.bytes_limited(client::MAX_SMALL_BODY).await?;
-            return Err(errors::http_response_error(
-                status,
-                &challenges,
-                &body,
-                "fetching tags list",
-            )
-            .unwrap_or_else(|| anyhow!("fetching tags list")));
+            return Err(
+                errors::http_response_error(status, &challenges, &body, what)
+                    .unwrap_or_else(|| anyhow!("{what}")),
+            );
         }
         let body = res.bytes_limited(64 << 20).await?;
-        #[derive(serde::Deserialize)]
-        struct Holder {
-            #[serde(default, alias = "Tags")]
-            tags: Option<Vec<String>>,
-        }
-        let holder: Holder = serde_json::from_slice(&body).map_err(|e| anyhow!("{e}"))?;
-        tags.extend(holder.tags.unwrap_or_default());
+        let page: P = serde_json::from_slice(&body).map_err(|e| anyhow!("{e}"))?;
+        all.extend(names(page));
         let Some(link) = link.filter(|l| !l.is_empty()) else {
             break;
         };
         path = next_page_path(&client.url("/").await?, &link)?;
     }
-    Ok(tags)
+    Ok(all)
+}
+
+/// The repositories of `registry` (`/v2/_catalog`, every page; `page_size` asks for pages
+/// of that many names with `?n=`).
+pub async fn repository_catalog(
+    ctx: &SystemContext,
+    registry: &str,
+    page_size: Option<u32>,
+) -> Result<Vec<String>> {
+    let registries = Registries::load(ctx)?;
+    let credentials =
+        crate::auth::lookup(ctx, registry, None).context("getting username and password")?;
+    let client = Client::new(ClientOptions {
+        registry: registry.to_string(),
+        tls_files: crate::config::certs::tls_files(ctx, registry)?,
+        insecure: insecure(ctx, registries.is_insecure(registry)),
+        credentials,
+        registry_token: ctx.registry_token.clone(),
+        scope: Some(Scope {
+            resource_type: "registry".into(),
+            remote_name: "catalog".into(),
+            actions: "*".into(),
+        }),
+        user_agent: user_agent(ctx),
+    })
+    .context("failed to create client")?;
+    let first = match page_size {
+        Some(n) => format!("/v2/_catalog?n={n}"),
+        None => "/v2/_catalog".to_string(),
+    };
+    #[derive(serde::Deserialize)]
+    struct Page {
+        #[serde(default)]
+        repositories: Option<Vec<String>>,
+    }
+    every_page(&client, first, "fetching catalog", |p: Page| {
+        p.repositories.unwrap_or_default()
+    })
+    .await
 }
 
 /// The path and query of the next page a `Link` header (`<URL>; rel="next"`) names, relative
@@ -191,6 +239,43 @@ pub async fn delete_image(ctx: &SystemContext, reference: &DockerReference) -> R
         return Err(del.error().await.context(format!("deleting {reference}")));
     }
     lookaside::delete_all(ctx, reference, &digest)
+}
+
+/// `delete --tag-only`: removes the tag `reference` names and nothing else (`DELETE
+/// /v2/NAME/manifests/TAG`, which the distribution spec leaves optional). A registry that
+/// does not delete tags (distribution 2.8 answers 400 DIGEST_INVALID, others 405 or
+/// UNSUPPORTED) is refused in so many words: deleting the manifest would take every other
+/// tag naming it too.
+pub async fn delete_tag(ctx: &SystemContext, reference: &DockerReference) -> Result<()> {
+    let Some(tag) = reference.tag().filter(|_| reference.digest().is_none()) else {
+        bail!("--tag-only needs a reference with a tag and no digest, not {reference}");
+    };
+    let registries = Registries::load(ctx)?;
+    let endpoint = registries.push_endpoint(reference)?;
+    let client = repository_client(ctx, reference, endpoint.insecure, "*")?;
+    let res = client
+        .send(Request::new(
+            Method::DELETE,
+            format!("/v2/{}/manifests/{tag}", reference.path()),
+        ))
+        .await?;
+    let status = res.status();
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    let err = res.error().await;
+    let refused = status == 405
+        || err
+            .downcast_ref::<errors::RegistryError>()
+            .is_some_and(|e| e.has_code("DIGEST_INVALID") || e.has_code("UNSUPPORTED"));
+    if refused {
+        bail!(
+            "Registry {} does not delete a tag alone (it answered {}: {err:#}); nothing was deleted. `skiff delete` without --tag-only deletes the manifest and every tag that names it",
+            reference.domain(),
+            errors::status_line(status)
+        );
+    }
+    Err(err.context(format!("deleting tag {reference}")))
 }
 
 /// skopeo's `CheckAuth`: logs in to `registry`'s `/v2/` with `creds`.
