@@ -54,6 +54,8 @@ pub struct CopyArgs {
     pub additional_tags: Vec<String>,
     #[arg(short = 'q', long, help = "do not print progress")]
     pub quiet: bool,
+    #[command(flatten)]
+    pub progress: progress::ProgressFlags,
     #[arg(short = 'a', long, help = "copy every image of a list, and the list")]
     pub all: bool,
     #[arg(
@@ -291,7 +293,9 @@ impl CopyArgs {
             compression,
             parallel_images: DEFAULT_PARALLEL_IMAGES,
         };
-        let reporter = progress::reporter(self.quiet);
+        let reporter = self
+            .progress
+            .reporter(self.quiet, progress::Command::Copy)?;
         copy::retry::if_necessary(self.retry.options(), || async {
             let copied =
                 copy::copy_image(&policy, &src_name, &dest_name, &options, reporter.as_ref())
