@@ -20,6 +20,7 @@ peers=(
   "getfattr:attr"
   "python3:python3"
   "tar:tar"
+  "tmux:tmux"
 )
 missing=()
 for p in "${peers[@]}"; do

@@ -101,6 +101,7 @@ pub(crate) fn auth_file_paths(ctx: &SystemContext, env: &Env) -> Vec<AuthPath> {
 
 /// Reads one file; a missing file is empty. Errors are c/image's inner texts.
 pub(crate) fn read(path: &AuthPath) -> Result<ConfigFile, String> {
+    tracing::debug!(target: "skiff::auth", "Reading credentials file {}", path.path.display());
     let bytes = match std::fs::read(&path.path) {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(ConfigFile::default()),

@@ -293,6 +293,16 @@ impl<'a> BlobTracker<'a> {
 
     pub(crate) fn skipped(&self, reason: SkipReason) {
         if self.finish() {
+            tracing::debug!(
+                target: "skiff::copy",
+                "Skipping blob {}: {}",
+                self.blob.digest,
+                match reason {
+                    SkipReason::Present => "the destination already has it",
+                    SkipReason::Cached => "reused from a location the blob-info cache knows",
+                    SkipReason::Shared => "another image of this copy sent it",
+                }
+            );
             self.emit(Event::BlobSkipped {
                 blob: self.blob.clone(),
                 reason,

@@ -19,6 +19,7 @@ mod oci_concurrency;
 mod oci_delete;
 mod policy_format;
 mod precompute_digests;
+mod progress;
 mod registry;
 mod registry_auth;
 mod registry_faults;
