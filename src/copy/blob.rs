@@ -113,6 +113,7 @@ impl Copier<'_> {
         rules: LayerRules,
         progress: &BlobTracker<'_>,
     ) -> Result<LayerCopied> {
+        progress.restart();
         let src_algorithm = algorithm_of_media_type(&info.media_type);
         let settings = self.options.compression;
         let reuse_allowed = !settings.force
@@ -376,6 +377,7 @@ impl Copier<'_> {
         kind: BlobKind,
         progress: &BlobTracker<'_>,
     ) -> Result<BlobInfo> {
+        progress.restart();
         if let Some(reused) = self.try_reuse(info).await? {
             progress.skipped(SkipReason::Present);
             self.learn_locations(None, &reused.digest);

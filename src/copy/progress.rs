@@ -283,6 +283,11 @@ impl<'a> BlobTracker<'a> {
         self.blob.bytes.clone()
     }
 
+    /// A new attempt at the blob (a corrupt download read again) counts from zero.
+    pub(crate) fn restart(&self) {
+        self.blob.bytes.store(0, Ordering::Relaxed);
+    }
+
     pub(crate) fn advance(&self, n: u64) {
         self.blob.bytes.fetch_add(n, Ordering::Relaxed);
     }
@@ -327,5 +332,59 @@ impl Drop for BlobTracker<'_> {
                 blob: self.blob.clone(),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+
+    impl Reporter for Recorder {
+        fn report(&self, r: Report) {
+            let what = match r.event {
+                Event::BlobStarted { blob } => format!("started {}", blob.id),
+                Event::BlobDone { blob, .. } => format!("done {}", blob.bytes_so_far()),
+                Event::BlobSkipped { reason, .. } => format!("skipped {}", reason.name()),
+                Event::BlobAborted { .. } => "aborted".into(),
+                other => format!("{other:?}"),
+            };
+            let image = r.image.as_deref().unwrap_or("-").to_string();
+            self.0.lock().unwrap().push(format!("{image}: {what}"));
+        }
+    }
+
+    #[test]
+    fn a_blob_ends_exactly_once() {
+        let rec = Recorder::default();
+        let image: Option<Arc<str>> = Some("img".into());
+        let info = BlobInfo::new(Digest::sha256_of(b"x"), 10, "");
+        let t = BlobTracker::start(&rec, &image, BlobKind::Blob, &info);
+        let id = t.blob.id;
+        t.advance(4);
+        t.restart();
+        t.advance(10);
+        t.done();
+        t.skipped(SkipReason::Present);
+        drop(t);
+        let t = BlobTracker::start(&rec, &image, BlobKind::Config, &info);
+        let id2 = t.blob.id;
+        drop(t);
+        assert_ne!(id, id2);
+        assert_eq!(
+            *rec.0.lock().unwrap(),
+            vec![
+                format!("img: started {id}"),
+                "img: done 10".to_string(),
+                format!("img: started {id2}"),
+                "img: aborted".to_string(),
+            ]
+        );
+        // Unreported trackers say nothing, even when dropped unfinished.
+        drop(BlobTracker::detached());
+        assert_eq!(rec.0.lock().unwrap().len(), 4);
     }
 }
