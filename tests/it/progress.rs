@@ -537,6 +537,13 @@ fn debug_copy(reg: &Registry, t: &Path, user: &str, pass: &str) -> String {
         err.contains(&format!("GET http://{}/v2/ 401", reg.host)),
         "{err}"
     );
+    assert!(
+        err.contains(&format!(
+            "msg=\"Looking for TLS certificates and private keys in /etc/docker/certs.d/{}\"",
+            reg.host
+        )),
+        "{err}"
+    );
     // Never a secret.
     for secret in [pass.to_string(), basic_b64(user, pass)] {
         assert!(!err.contains(&secret), "{secret} in {err}");
