@@ -603,7 +603,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__copy)
-            opts="-f -q -a -h --authfile --src-authfile --dest-authfile --src-creds --src-username --src-password --src-registry-token --src-cert-dir --src-tls-verify --src-no-creds --src-shared-blob-dir --src-daemon-host --dest-creds --dest-username --dest-password --dest-registry-token --dest-cert-dir --dest-tls-verify --dest-no-creds --dest-shared-blob-dir --dest-daemon-host --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-format --dest-compress-level --dest-precompute-digests --dest-force-compress-format --tls-verify --retry-times --retry-delay --remove-signatures --sign-by --sign-by-sq-fingerprint --sign-by-sigstore --sign-by-sigstore-private-key --sign-passphrase-file --format --preserve-digests --additional-tag --quiet --all --multi-arch --sign-identity --digestfile --report --encryption-key --encrypt-layer --decryption-key --image-parallel-copies --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-f -q -a -h --authfile --src-authfile --dest-authfile --src-creds --src-username --src-password --src-registry-token --src-cert-dir --src-tls-verify --src-no-creds --src-shared-blob-dir --src-daemon-host --dest-creds --dest-username --dest-password --dest-registry-token --dest-cert-dir --dest-tls-verify --dest-no-creds --dest-shared-blob-dir --dest-daemon-host --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-format --dest-compress-level --dest-precompute-digests --dest-force-compress-format --tls-verify --retry-times --retry-delay --remove-signatures --sign-by --sign-by-sq-fingerprint --sign-by-sigstore --sign-by-sigstore-private-key --sign-passphrase-file --format --preserve-digests --additional-tag --quiet --progress --progress-interval --all --multi-arch --sign-identity --digestfile --report --encryption-key --encrypt-layer --decryption-key --image-parallel-copies --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -734,6 +734,14 @@ _skiff() {
                     return 0
                     ;;
                 --additional-tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --progress)
+                    COMPREPLY=($(compgen -W "auto plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                --progress-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2169,7 +2177,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__sync)
-            opts="-f -s -d -a -h --authfile --src-authfile --dest-authfile --src-creds --src-username --src-password --src-registry-token --src-cert-dir --src-tls-verify --src-no-creds --src-shared-blob-dir --src-daemon-host --dest-creds --dest-username --dest-password --dest-registry-token --dest-cert-dir --dest-tls-verify --dest-no-creds --dest-shared-blob-dir --dest-daemon-host --tls-verify --retry-times --retry-delay --remove-signatures --sign-by --sign-by-sq-fingerprint --sign-by-sigstore --sign-by-sigstore-private-key --sign-passphrase-file --format --preserve-digests --src --dest --scoped --append-suffix --all --dry-run --keep-going --digestfile --parallel-images --shard --report --include-tag --exclude-tag --semver --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-f -s -d -a -h --authfile --src-authfile --dest-authfile --src-creds --src-username --src-password --src-registry-token --src-cert-dir --src-tls-verify --src-no-creds --src-shared-blob-dir --src-daemon-host --dest-creds --dest-username --dest-password --dest-registry-token --dest-cert-dir --dest-tls-verify --dest-no-creds --dest-shared-blob-dir --dest-daemon-host --tls-verify --retry-times --retry-delay --remove-signatures --sign-by --sign-by-sq-fingerprint --sign-by-sigstore --sign-by-sigstore-private-key --sign-passphrase-file --format --preserve-digests --src --dest --scoped --append-suffix --all --dry-run --keep-going --digestfile --progress --progress-interval --parallel-images --shard --report --include-tag --exclude-tag --semver --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2312,6 +2320,14 @@ _skiff() {
                     return 0
                     ;;
                 --digestfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --progress)
+                    COMPREPLY=($(compgen -W "auto plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                --progress-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

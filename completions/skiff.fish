@@ -178,6 +178,10 @@ complete -c skiff -n "__fish_skiff_using_subcommand copy" -l sign-by-sigstore-pr
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l sign-passphrase-file -d 'read the signing key\'s passphrase from PATH' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -s f -l format -d 'manifest type (oci, v2s1, or v2s2) for the destination (default: the source\'s, with fallbacks)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l additional-tag -d 'additional tags (docker-archive destinations)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand copy" -l progress -d 'progress on stderr: auto (bars on a terminal, lines elsewhere), plain (lines), or json (one object per event)' -r -f -a "auto\t''
+plain\t''
+json\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand copy" -l progress-interval -d 'how often a line shows each active blob\'s progress off a terminal (default 30s; 1s with --progress=json); 0 turns it off' -r
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l multi-arch -d 'how to copy a multi-architecture image: system, all, index-only, or a list of platforms os/arch[/variant],...' -r
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l sign-identity -d 'identity the signature names (default: the destination\'s docker reference)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l digestfile -d 'write the digest of the copied manifest to PATH' -r -F
@@ -520,6 +524,10 @@ complete -c skiff -n "__fish_skiff_using_subcommand sync" -s s -l src -d 'SOURCE
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -s d -l dest -d 'DESTINATION transport: docker or dir' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l append-suffix -d 'add SUFFIX to destination image names' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l digestfile -d 'write the digest and name of every copied image to PATH, one per line' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand sync" -l progress -d 'progress on stderr: auto (bars on a terminal, lines elsewhere), plain (lines), or json (one object per event)' -r -f -a "auto\t''
+plain\t''
+json\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand sync" -l progress-interval -d 'how often a line shows each active blob\'s progress off a terminal (default 30s; 1s with --progress=json); 0 turns it off' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l parallel-images -d 'how many images to copy at once (default 6)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l shard -d 'copy only share I (0 to N-1) of N; N processes with I = 0…N-1 copy every image once (default: JOB_COMPLETION_INDEX/JOB_COMPLETIONS when set)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l report -d 'write a JSON report (each image\'s source, destination, digest, result, bytes, duration) to FILE (- for stdout)' -r -F

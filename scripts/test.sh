@@ -27,6 +27,7 @@ peers=(
   "mksquashfs:squashfs-tools"
   "fakeroot:fakeroot"
   "zstd:zstd"
+  "tmux:tmux"
 )
 missing=()
 for p in "${peers[@]}"; do

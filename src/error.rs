@@ -67,9 +67,10 @@ pub fn set_debug(on: bool) {
     DEBUG.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Prints a debug line as skopeo's logger does, only under `--debug`.
+/// A debug line, printed as skopeo's logger does under `--debug` (the CLI's `tracing`
+/// subscriber renders it).
 pub fn debug(msg: &str) {
     if DEBUG.load(std::sync::atomic::Ordering::Relaxed) {
-        crate::stdio::err_line(&log_line("debug", msg));
+        tracing::debug!(target: "skiff", "{msg}");
     }
 }

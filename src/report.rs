@@ -12,11 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::copy::progress::{BlobKind, BlobProgress, Reporter};
-use crate::types::BlobInfo;
-
-/// The engine's line for an image the destination already has.
-const ALREADY_PRESENT: &str = "Skipping: image already present at destination";
+use crate::copy::progress::{Event, Reporter};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -219,36 +215,19 @@ impl Tally {
 }
 
 impl Reporter for Tally {
-    fn message(&self, line: &str) {
-        if line == ALREADY_PRESENT {
-            self.skipped.store(true, Ordering::Relaxed);
+    fn report(&self, report: crate::copy::progress::Report) {
+        match &report.event {
+            Event::ImageSkipped { .. } => self.skipped.store(true, Ordering::Relaxed),
+            Event::BlobDone { blob, .. } => {
+                self.bytes.fetch_add(blob.bytes_so_far(), Ordering::Relaxed);
+            }
+            _ => {}
         }
-        self.inner.message(line);
+        self.inner.report(report);
     }
 
-    fn blob(&self, kind: BlobKind, info: &BlobInfo) -> Box<dyn BlobProgress> {
-        Box::new(Counted {
-            inner: self.inner.blob(kind, info),
-            bytes: self.bytes.clone(),
-        })
-    }
-}
-
-struct Counted {
-    inner: Box<dyn BlobProgress>,
-    bytes: Arc<AtomicU64>,
-}
-
-impl BlobProgress for Counted {
-    fn advance(&self, bytes: u64) {
-        self.bytes.fetch_add(bytes, Ordering::Relaxed);
-        self.inner.advance(bytes);
-    }
-    fn skipped(&self) {
-        self.inner.skipped();
-    }
-    fn done(&self) {
-        self.inner.done();
+    fn sequential(&self) -> bool {
+        self.inner.sequential()
     }
 }
 

@@ -101,6 +101,7 @@ pub(crate) fn auth_file_paths(ctx: &SystemContext, env: &Env) -> Vec<AuthPath> {
 
 /// Reads one file; a missing file is empty. Errors are c/image's inner texts.
 pub(crate) fn read(path: &AuthPath) -> Result<ConfigFile, String> {
+    tracing::debug!(target: "skiff::auth", "Reading credentials file {}", path.path.display());
     let Some(bytes) = read_bytes(path)? else {
         return Ok(ConfigFile::default());
     };

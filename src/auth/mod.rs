@@ -129,6 +129,7 @@ pub fn get_credentials(ctx: &SystemContext, env: &Env, key: &str) -> Result<Cred
         return Ok(Credentials::default());
     }
     if let Some((username, password)) = &ctx.credentials {
+        tracing::debug!(target: "skiff::auth", "Using credentials given on the command line for {key}");
         return Ok(Credentials {
             username: username.clone(),
             password: password.clone(),
@@ -147,7 +148,12 @@ pub fn get_credentials(ctx: &SystemContext, env: &Env, key: &str) -> Result<Cred
                 .map_err(|e| e.message())
         };
         match found {
-            Ok(c) if !c.is_empty() => return Ok(c),
+            Ok(c) if !c.is_empty() => {
+                if h != AUTHENTICATION_FILE_HELPER {
+                    tracing::debug!(target: "skiff::auth", "Found credentials for {key} in credential helper {h}");
+                }
+                return Ok(c);
+            }
             Ok(_) => {}
             Err(e) => errs.push(e),
         }
@@ -155,6 +161,7 @@ pub fn get_credentials(ctx: &SystemContext, env: &Env, key: &str) -> Result<Cred
     if !errs.is_empty() {
         return Err(anyhow!(multierror(&errs)));
     }
+    tracing::debug!(target: "skiff::auth", "No credentials for {key} found");
     Ok(Credentials::default())
 }
 
@@ -167,6 +174,12 @@ fn from_files(
     for path in file::auth_file_paths(ctx, env) {
         let c = file::find_in_file(key, registry, &path, env)?;
         if !c.is_empty() {
+            // Where they came from, never what they are.
+            tracing::debug!(
+                target: "skiff::auth",
+                "Found credentials for {key} in file {}",
+                path.path.display()
+            );
             return Ok(c);
         }
     }

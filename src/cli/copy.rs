@@ -58,6 +58,8 @@ pub struct CopyArgs {
     pub additional_tags: Vec<String>,
     #[arg(short = 'q', long, help = "do not print progress")]
     pub quiet: bool,
+    #[command(flatten)]
+    pub progress: progress::ProgressFlags,
     #[arg(short = 'a', long, help = "copy every image of a list, and the list")]
     pub all: bool,
     #[arg(
@@ -364,7 +366,10 @@ impl CopyArgs {
             parallel_images: DEFAULT_PARALLEL_IMAGES,
             signing,
         };
-        let tally = crate::report::Tally::new(progress::reporter(self.quiet).into());
+        let reporter = self
+            .progress
+            .reporter(self.quiet, progress::Command::Copy)?;
+        let tally = crate::report::Tally::new(reporter.into());
         let started = std::time::Instant::now();
         let result = copy::retry::if_necessary(self.retry.options(), || async {
             let copied = copy::copy_image(&policy, &src_name, &dest_name, &options, &tally).await?;

@@ -3,6 +3,7 @@
 
 pub mod completion;
 mod copy;
+mod debug_log;
 mod delete;
 mod flags;
 mod inspect;
@@ -251,6 +252,9 @@ pub async fn run(cli: Cli) -> Result<()> {
     }
     let g = &cli.global;
     crate::error::set_debug(g.debug);
+    if g.debug {
+        debug_log::install();
+    }
     if let Some(idle) = g.idle_timeout {
         crate::transport::docker::client::set_idle_timeout(idle);
     }

@@ -1,13 +1,10 @@
 //! `skiff sync --src docker|dir|yaml --dest docker|dir SOURCE DESTINATION`
 //!
-//! skopeo's flags (plus `--parallel-images`), its checks in its order, and its log lines:
-//! logrus' text format off a terminal (`time="…" level=info msg="…" from=… to=…`), its
-//! short form on one (`INFO[0000] …`).
+//! skopeo's flags (plus `--parallel-images` and the progress flags), its checks in its
+//! order; its log lines are events drawn by `progress` (logrus' text format off a terminal,
+//! its short form on one).
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Instant;
 
 use anyhow::{Result, bail};
 use clap::Args;
@@ -17,11 +14,10 @@ use super::flags::{
     DeprecatedTlsVerify, DestImageFlags, PrefixedAuthfiles, RetryFlags, SharedFlags, SrcImageFlags,
 };
 use super::{GlobalFlags, ImageFlagValues, expect_args, progress};
-use crate::copy::progress::Reporter;
 use crate::copy::{self, ListSelection};
 use crate::sync::filter::TagFilter;
 use crate::sync::shard::Shard;
-use crate::sync::{self, DestKind, Level, LogEntry, Output, SourceKind, SyncOptions};
+use crate::sync::{self, DestKind, SourceKind, SyncOptions};
 
 #[derive(Args, Debug)]
 #[command(
@@ -86,6 +82,8 @@ pub struct SyncArgs {
         help = "write the digest and name of every copied image to PATH, one per line"
     )]
     pub digestfile: Option<PathBuf>,
+    #[command(flatten)]
+    pub progress: progress::ProgressFlags,
     #[arg(
         long = "parallel-images",
         value_name = "N",
@@ -233,101 +231,9 @@ impl SyncArgs {
             report: self.report.clone(),
             tag_filter,
         };
-        let out: Arc<dyn Output> = Arc::new(LogOutput::new(g.debug));
+        let out = self
+            .progress
+            .reporter(false, progress::Command::Sync { debug: g.debug })?;
         sync::sync(&policy, &opts, out).await
-    }
-}
-
-/// skopeo's logger on stderr: logrus' text format, or its terminal form with progress bars.
-struct LogOutput {
-    debug: bool,
-    started: Instant,
-    /// On a terminal: the progress bars, which also print lines above themselves.
-    bars: Option<Arc<dyn Reporter>>,
-}
-
-impl LogOutput {
-    fn new(debug: bool) -> LogOutput {
-        let bars = std::io::stderr()
-            .is_terminal()
-            .then(|| Arc::from(progress::reporter(false)));
-        LogOutput {
-            debug,
-            started: Instant::now(),
-            bars,
-        }
-    }
-}
-
-impl Output for LogOutput {
-    fn format(&self, e: &LogEntry) -> Option<String> {
-        if e.level == Level::Debug && !self.debug {
-            return None;
-        }
-        let mut fields: Vec<(&str, &str)> =
-            e.fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        fields.sort_by(|a, b| a.0.cmp(b.0));
-        Some(if self.bars.is_some() {
-            let secs = self.started.elapsed().as_secs();
-            crate::go::logrus::terminal_line(e.level.name(), secs, &e.msg, &fields)
-        } else {
-            crate::go::logrus::text_line(e.level.name(), &e.msg, &fields)
-        })
-    }
-
-    fn write(&self, text: &str) {
-        match &self.bars {
-            Some(bars) => {
-                for l in text.lines() {
-                    bars.message(l);
-                }
-            }
-            None => {
-                use std::io::Write;
-                let mut err = crate::stdio::stderr();
-                let _ = err.write_all(text.as_bytes());
-                let _ = err.flush();
-            }
-        }
-    }
-
-    fn live_reporter(&self) -> Option<Arc<dyn Reporter>> {
-        self.bars.clone()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lines_look_like_logrus() {
-        let out = LogOutput {
-            debug: false,
-            started: Instant::now(),
-            bars: None,
-        };
-        let line = out
-            .format(
-                &LogEntry::new(Level::Info, "Copying image ref 1/2")
-                    .field("to", "dir:/x/app:b")
-                    .field("from", "docker://h:5000/ns/app:b"),
-            )
-            .unwrap();
-        assert!(line.starts_with("time=\""), "{line}");
-        assert!(
-            line.ends_with(
-                " level=info msg=\"Copying image ref 1/2\" from=\"docker://h:5000/ns/app:b\" to=\"dir:/x/app:b\""
-            ),
-            "{line}"
-        );
-        assert!(out.format(&LogEntry::new(Level::Debug, "x")).is_none());
-        let line = out
-            .format(&LogEntry::new(Level::Info, "Getting tags").field("image", "h/ns/app"))
-            .unwrap();
-        assert!(
-            line.ends_with("msg=\"Getting tags\" image=h/ns/app"),
-            "{line}"
-        );
     }
 }

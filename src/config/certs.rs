@@ -72,6 +72,11 @@ pub fn cert_dir(ctx: &SystemContext, host: &str, env: &Env) -> Result<PathBuf> {
 
 /// The TLS files in one directory. A missing or unreadable directory has none.
 pub fn files_in(dir: &Path) -> Result<TlsFiles> {
+    tracing::debug!(
+        target: "skiff::config",
+        "Looking for TLS certificates and private keys in {}",
+        dir.display()
+    );
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e)

@@ -348,6 +348,7 @@ fn expand_env_path(path: &Path, uid: u32) -> PathBuf {
 
 /// Parses one storage.conf.
 pub fn parse_file(path: &Path) -> Result<StoreOptions> {
+    tracing::debug!(target: "skiff::config", "Reading storage configuration {path:?}");
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {path:?}"))?;
     let mut opts = parse_str(&text).with_context(|| format!("decoding {path:?}"))?;
     opts.source = Some(path.to_path_buf());

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, anyhow};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::pipeline::{self, Step};
-use super::progress::{BlobKind, BlobProgress};
+use super::progress::{BlobKind, BlobTracker, SkipReason};
 use super::verify::{DuringRead, VerifyingReader, is_mismatch};
 use super::{Copier, LayerCopied};
 use crate::compression::{Algorithm, MAGIC_LEN};
@@ -74,7 +74,8 @@ impl Copier<'_> {
                 diff_id: None,
             });
         }
-        let progress: Arc<dyn BlobProgress> = Arc::from(self.reporter.blob(BlobKind::Blob, info));
+        let progress = self.track(BlobKind::Blob, info);
+        let progress = &progress;
         let cell = self.shared_layer(&info.digest, rules);
         let mut ran = false;
         let copied = cell
@@ -82,12 +83,12 @@ impl Copier<'_> {
                 ran = true;
                 async {
                     let send = self.again_if_worth_it(info, || {
-                        self.copy_layer_uncached(info, rules, progress.clone())
+                        self.copy_layer_uncached(info, rules, progress)
                     });
                     let (copied, reused) =
                         self.through_ledger(&info.digest, Some(rules), send).await?;
                     if reused {
-                        progress.skipped();
+                        progress.skipped(SkipReason::Shared);
                     }
                     Ok::<_, anyhow::Error>(copied)
                 }
@@ -100,7 +101,7 @@ impl Copier<'_> {
                 progress.done();
             } else {
                 // Another image of this copy sent it: it is present at the destination.
-                progress.skipped();
+                progress.skipped(SkipReason::Shared);
             }
         }
         Ok(copied.clone())
@@ -110,15 +111,16 @@ impl Copier<'_> {
         &self,
         info: &BlobInfo,
         rules: LayerRules,
-        progress: Arc<dyn BlobProgress>,
+        progress: &BlobTracker<'_>,
     ) -> Result<LayerCopied> {
+        progress.restart();
         let src_algorithm = algorithm_of_media_type(&info.media_type);
         let settings = self.options.compression;
         let reuse_allowed = !settings.force
             || settings.format.map(Algorithm::mime_name) == src_algorithm.map(Algorithm::mime_name);
         let exact_tried = !rules.diff_id_needed && reuse_allowed;
         if exact_tried && let Some(reused) = self.try_reuse(info).await? {
-            progress.skipped();
+            progress.skipped(SkipReason::Present);
             self.learn_locations(None, &reused.digest);
             return Ok(LayerCopied {
                 edit: LayerEdit {
@@ -132,7 +134,7 @@ impl Copier<'_> {
         if !rules.diff_id_needed
             && let Some(found) = self.try_reuse_cached(info, rules, exact_tried).await
         {
-            progress.skipped();
+            progress.skipped(SkipReason::Cached);
             return Ok(found);
         }
 
@@ -222,11 +224,11 @@ impl Copier<'_> {
         sent: SentLayer,
         step: (Step, CompressionOp, Option<Algorithm>),
         rules: LayerRules,
-        progress: Arc<dyn BlobProgress>,
+        progress: &BlobTracker<'_>,
     ) -> Result<LayerCopied> {
         let counted: BlobStream = Box::pin(Counting {
             inner: verified,
-            progress: progress.clone(),
+            bytes: progress.counter(),
         });
         let (step, op, algorithm) = step;
         let changes = step != Step::Copy;
@@ -369,12 +371,11 @@ impl Copier<'_> {
     /// destination has it, copied by the kernel between local files, else streamed and
     /// verified.
     pub(crate) async fn copy_blob(&self, info: &BlobInfo, kind: BlobKind) -> Result<BlobInfo> {
-        let progress: Arc<dyn BlobProgress> = Arc::from(self.reporter.blob(kind, info));
+        let progress = self.track(kind, info);
+        let progress = &progress;
         let send = async {
             let stored = self
-                .again_if_worth_it(info, || {
-                    self.copy_blob_unshared(info, kind, progress.clone())
-                })
+                .again_if_worth_it(info, || self.copy_blob_unshared(info, kind, progress))
                 .await?;
             Ok(LayerCopied {
                 edit: LayerEdit {
@@ -387,7 +388,7 @@ impl Copier<'_> {
         };
         let (copied, reused) = self.through_ledger(&info.digest, None, send).await?;
         if reused {
-            progress.skipped();
+            progress.skipped(SkipReason::Shared);
         }
         Ok(copied.edit.info)
     }
@@ -396,15 +397,16 @@ impl Copier<'_> {
         &self,
         info: &BlobInfo,
         kind: BlobKind,
-        progress: Arc<dyn BlobProgress>,
+        progress: &BlobTracker<'_>,
     ) -> Result<BlobInfo> {
+        progress.restart();
         if let Some(reused) = self.try_reuse(info).await? {
-            progress.skipped();
+            progress.skipped(SkipReason::Present);
             self.learn_locations(None, &reused.digest);
             return Ok(reused);
         }
         if let Some(reused) = self.try_reuse_cached_blob(info).await {
-            progress.skipped();
+            progress.skipped(SkipReason::Cached);
             return Ok(reused);
         }
         if let Some(local) = self.src.local_blob(info)
@@ -427,7 +429,7 @@ impl Copier<'_> {
         let verified = VerifyingReader::new(stream, &info.digest, info.known_size());
         let counted: BlobStream = Box::pin(Counting {
             inner: verified,
-            progress: progress.clone(),
+            bytes: progress.counter(),
         });
         let stored = self
             .dest
@@ -456,9 +458,9 @@ impl Copier<'_> {
         } else {
             BlobKind::Blob
         };
-        let progress = self.reporter.blob(kind, &info);
+        let progress = self.track(kind, &info);
         if let Some(reused) = self.try_reuse(&info).await? {
-            progress.skipped();
+            progress.skipped(SkipReason::Present);
             return Ok(reused);
         }
         let len = bytes.len() as u64;
@@ -556,7 +558,7 @@ impl AsyncRead for ReadErrors {
 /// Reports bytes to the progress display as they pass.
 struct Counting<R> {
     inner: R,
-    progress: Arc<dyn BlobProgress>,
+    bytes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl<R: AsyncRead + Unpin> AsyncRead for Counting<R> {
@@ -569,7 +571,8 @@ impl<R: AsyncRead + Unpin> AsyncRead for Counting<R> {
         let res = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
         let n = buf.filled().len() - before;
         if n > 0 {
-            self.progress.advance(n as u64);
+            self.bytes
+                .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         }
         res
     }

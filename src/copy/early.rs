@@ -25,7 +25,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::Copier;
 use super::blob::{LayerRules, SentLayer};
 use super::pipeline::Step;
-use super::progress::NoProgress;
+use super::progress::BlobTracker;
 use super::single::{ImageFormat, ImagePlan};
 use crate::compression::Algorithm;
 use crate::digest::{self, Digest, HashingReader};
@@ -117,8 +117,10 @@ impl Copier<'_> {
             detected: None,
         };
         // Reported when the ordinary copy reaches the layer, under its digest.
-        let progress = Arc::new(NoProgress);
-        let copied = self.send_layer(hashed, sent, step, rules, progress).await?;
+        let progress = BlobTracker::detached();
+        let copied = self
+            .send_layer(hashed, sent, step, rules, &progress)
+            .await?;
         let digest = digest
             .lock()
             .unwrap_or_else(|e| e.into_inner())

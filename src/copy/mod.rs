@@ -28,8 +28,8 @@ use crate::manifest::update::LayerEdit;
 use crate::manifest::{self, ManifestList, media_type as mt};
 use crate::reference::ImageName;
 use crate::transport::{self, ImageDestination, ImageSource};
-use crate::types::SystemContext;
-use progress::Reporter;
+use crate::types::{BlobInfo, SystemContext};
+use progress::{BlobKind, BlobTracker, Event, Report, Reporter};
 pub use shared::SharedBlobs;
 /// Transports return this (in an error's chain) when a destination refuses a manifest type,
 /// so the engine tries the next type.
@@ -156,6 +156,8 @@ pub(crate) struct Copier<'a> {
     pub shared: Option<&'a SharedBlobs>,
     /// The blob-info cache, opened when first needed; written when the copy ends.
     cache: OnceLock<crate::blobcache::BlobInfoCache>,
+    /// The source's name, attached to every event of this copy.
+    pub image: Option<Arc<str>>,
 }
 
 /// Copies the image `src_name` to `dest_name`.
@@ -187,6 +189,15 @@ pub async fn copy_image_sharing(
     let src = transport::open_source(src_name, &options.source_ctx)
         .await
         .with_context(|| format!("initializing source {src_name}"))?;
+    let started = std::time::Instant::now();
+    let image: Option<Arc<str>> = Some(Arc::from(src_name.to_string()));
+    reporter.report(Report {
+        image: image.clone(),
+        event: Event::ImageStarted {
+            source: src_name.to_string(),
+            destination: dest_name.to_string(),
+        },
+    });
     let copier = Copier {
         src,
         dest,
@@ -200,6 +211,7 @@ pub async fn copy_image_sharing(
         sent_early: Mutex::new(HashSet::new()),
         shared,
         cache: OnceLock::new(),
+        image,
     };
     let manifest = copier.run().await;
     if manifest.is_ok() {
@@ -215,7 +227,17 @@ pub async fn copy_image_sharing(
         .commit()
         .await
         .context("committing the finished image")?;
-    Ok(Copied { manifest })
+    let copied = Copied { manifest };
+    if let Ok(digest) = copied.digest() {
+        reporter.report(Report {
+            image: copier.image,
+            event: Event::ImageDone {
+                digest,
+                duration: started.elapsed(),
+            },
+        });
+    }
+    Ok(copied)
 }
 
 /// Whether a destination can store a list (it names a list type, or takes any type).
@@ -224,6 +246,19 @@ fn supports_multiple_images(types: &[&str]) -> bool {
 }
 
 impl Copier<'_> {
+    /// Reports an event of this copy.
+    pub(crate) fn emit(&self, event: Event) {
+        self.reporter.report(Report {
+            image: self.image.clone(),
+            event,
+        });
+    }
+
+    /// Reports a blob's copy as started; the tracker reports how it ends.
+    pub(crate) fn track(&self, kind: BlobKind, info: &BlobInfo) -> BlobTracker<'_> {
+        BlobTracker::start(self.reporter, &self.image, kind, info)
+    }
+
     async fn run(&self) -> Result<Bytes> {
         self.copy_early_blobs().await?;
         let (top, mime) = self

@@ -11,6 +11,7 @@ use futures::{StreamExt, TryStreamExt};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::plan;
+use super::progress::{Event, Scope};
 use super::{Copier, ListSelection};
 use crate::digest::Digest;
 use crate::manifest::ManifestList;
@@ -20,13 +21,7 @@ use crate::manifest::platform::PlatformChoice;
 impl Copier<'_> {
     pub(crate) async fn copy_multiple(&self, top: Bytes, mime: String) -> Result<Bytes> {
         let original = ManifestList::parse_for_edit(&top, &mime)?;
-        let sigs = self
-            .signatures_with_messages(
-                None,
-                "Getting image list signatures",
-                "Checking if image list destination supports signatures",
-            )
-            .await?;
+        let sigs = self.signatures_with_messages(None, Scope::List).await?;
         if let Some(want) = self.destination_digest()
             && !crate::manifest::matches_digest(&top, &want)
                 .context("computing digest of source image's manifest")?
@@ -57,10 +52,10 @@ impl Copier<'_> {
             .iter()
             .filter(|i| wanted.as_ref().is_none_or(|w| w.contains(&i.digest)))
             .count();
-        self.reporter.message(&format!(
-            "Copying {to_copy} of {} images in list",
-            instances.len()
-        ));
+        self.emit(Event::ListCopying {
+            to_copy,
+            total: instances.len(),
+        });
         let started = AtomicUsize::new(0);
         let parallel = if self.dest.properties().has_thread_safe_put_blob {
             self.options.parallel_images.max(1)
@@ -82,8 +77,11 @@ impl Copier<'_> {
                         });
                     }
                     let n = started.fetch_add(1, Ordering::SeqCst) + 1;
-                    self.reporter
-                        .message(&format!("Copying image {} ({n}/{to_copy})", inst.digest));
+                    self.emit(Event::ListInstanceStarted {
+                        digest: inst.digest.clone(),
+                        n,
+                        of: to_copy,
+                    });
                     let copied = self
                         .copy_single(Some(&inst.digest), true, None)
                         .await
@@ -107,8 +105,7 @@ impl Copier<'_> {
         updated
             .update_instances(&updates)
             .context("updating manifest list")?;
-        self.reporter
-            .message("Writing manifest list to image destination");
+        self.emit(Event::ManifestWriting { scope: Scope::List });
         let original_bytes = original.serialize();
         let mut errs = Vec::new();
         let mut written = None;
@@ -128,9 +125,17 @@ impl Copier<'_> {
                 bytes = top.clone();
             }
             // Signed before it is written, as each image is.
-            let new_sigs = self.create_signatures(&bytes).await?;
+            let new_sigs = self.create_signatures(&bytes, Scope::List).await?;
             match self.dest.put_manifest(&bytes, None).await {
                 Ok(()) => {
+                    if let Ok(digest) = crate::manifest::digest(&bytes) {
+                        self.emit(Event::ManifestWritten {
+                            scope: Scope::List,
+                            digest,
+                            size: bytes.len() as u64,
+                            media_type: list_type.to_string(),
+                        });
+                    }
                     written = Some((bytes, new_sigs));
                     break;
                 }
@@ -146,7 +151,10 @@ impl Copier<'_> {
         let mut sigs = sigs;
         sigs.append(&mut new_sigs);
         if !sigs.is_empty() {
-            self.reporter.message("Storing list signatures");
+            self.emit(Event::SignaturesStoring {
+                scope: Scope::List,
+                count: sigs.len(),
+            });
             self.dest
                 .put_signatures(&sigs, None)
                 .await

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
 
+use super::progress::{Event, Scope};
 use super::{Copier, Signing};
 use crate::error::not_implemented;
 use crate::reference::{DockerReference, ImageName, TransportKind};
@@ -56,7 +57,11 @@ pub(super) fn check_destination(
 
 impl Copier<'_> {
     /// New signatures of `manifest`, one per signer, in order.
-    pub(crate) async fn create_signatures(&self, manifest: &[u8]) -> Result<Vec<Signature>> {
+    pub(crate) async fn create_signatures(
+        &self,
+        manifest: &[u8],
+        scope: Scope,
+    ) -> Result<Vec<Signature>> {
         let signers = &self.options.signing.signers;
         if signers.is_empty() {
             return Ok(Vec::new());
@@ -65,7 +70,10 @@ impl Copier<'_> {
         let manifest: Arc<[u8]> = Arc::from(manifest);
         let mut out = Vec::with_capacity(signers.len());
         for signer in signers {
-            self.reporter.message(signer.progress_message());
+            self.emit(Event::ManifestSigning {
+                scope,
+                method: signer.method(),
+            });
             let (signer, identity, manifest) = (signer.clone(), identity.clone(), manifest.clone());
             // Signing runs gpg or scrypt: off the async workers.
             let sig = tokio::task::spawn_blocking(move || signer.sign(&manifest, &identity))

@@ -9,7 +9,7 @@ use futures::{StreamExt, TryStreamExt};
 use super::Copier;
 use super::blob::LayerRules;
 use super::plan::{self, ConversionPlan};
-use super::progress::BlobKind;
+use super::progress::{BlobKind, Event, Scope};
 use crate::digest::Digest;
 use crate::manifest::convert::{self, Updates};
 use crate::manifest::update::{self, LayerEdit, recognizes_layer_type};
@@ -124,12 +124,7 @@ impl Copier<'_> {
             .with_context(|| format!("initializing image from source {}", self.src_name))?;
         self.check_digest_pinned_destination(&bytes)?;
         let signatures = self
-            .signatures_read_once(
-                instance,
-                read_for_policy,
-                "Getting image source signatures",
-                "Checking if image destination supports signatures",
-            )
+            .signatures_read_once(instance, read_for_policy, Scope::Image)
             .await?;
         let (bytes, mime, parsed) = self
             .layers_as_served(instance, bytes, mime, parsed, !signatures.is_empty())
@@ -184,8 +179,9 @@ impl Copier<'_> {
                 .unwrap_or(None)
             && manifest::matches_digest(&bytes, &existing).unwrap_or(false)
         {
-            self.reporter
-                .message("Skipping: image already present at destination");
+            self.emit(Event::ImageSkipped {
+                digest: existing.clone(),
+            });
             return Ok(SingleCopied {
                 digest: existing,
                 manifest: bytes,
@@ -208,7 +204,10 @@ impl Copier<'_> {
         let mut signatures = signatures;
         signatures.append(&mut written.new_signatures);
         if !signatures.is_empty() {
-            self.reporter.message("Storing signatures");
+            self.emit(Event::SignaturesStoring {
+                scope: Scope::Image,
+                count: signatures.len(),
+            });
             let target = as_instance.then_some(&written.digest);
             self.dest
                 .put_signatures(&signatures, target)
@@ -353,11 +352,9 @@ impl Copier<'_> {
     pub(crate) async fn signatures_with_messages(
         &self,
         instance: Option<&Digest>,
-        getting: &str,
-        checking: &str,
+        scope: Scope,
     ) -> Result<Vec<Signature>> {
-        self.signatures_read_once(instance, None, getting, checking)
-            .await
+        self.signatures_read_once(instance, None, scope).await
     }
 
     /// The source's signatures to copy; `already_read` are those the policy check read, so
@@ -366,13 +363,12 @@ impl Copier<'_> {
         &self,
         instance: Option<&Digest>,
         already_read: Option<Vec<Signature>>,
-        getting: &str,
-        checking: &str,
+        scope: Scope,
     ) -> Result<Vec<Signature>> {
         if self.options.remove_signatures {
             return Ok(Vec::new());
         }
-        self.reporter.message(getting);
+        self.emit(Event::SignaturesReading { scope });
         let sigs = match already_read {
             Some(s) => s,
             None => self
@@ -382,7 +378,10 @@ impl Copier<'_> {
                 .context("reading signatures")?,
         };
         if !sigs.is_empty() {
-            self.reporter.message(checking);
+            self.emit(Event::SignaturesChecking {
+                scope,
+                count: sigs.len(),
+            });
             if let Err(reason) = self.dest.properties().supports_signatures {
                 return Err(anyhow!(
                     "Can not copy signatures to {}: {reason}",
@@ -522,15 +521,23 @@ impl ImageCopy<'_, '_> {
                 convert::serialized_mime_type(&updated.manifest).to_string(),
             )
         };
-        c.reporter.message("Writing manifest to image destination");
+        c.emit(Event::ManifestWriting {
+            scope: Scope::Image,
+        });
         // Signed before it is written: a failed signature leaves no unsigned image behind.
-        let new_signatures = c.create_signatures(&bytes).await?;
+        let new_signatures = c.create_signatures(&bytes, Scope::Image).await?;
         let digest = manifest::digest(&bytes)?;
         let target = is_instance.then_some(&digest);
         c.dest
             .put_manifest(&bytes, target)
             .await
             .context("writing manifest")?;
+        c.emit(Event::ManifestWritten {
+            scope: Scope::Image,
+            digest: digest.clone(),
+            size: bytes.len() as u64,
+            media_type: mime.clone(),
+        });
         Ok(SingleCopied {
             manifest: bytes,
             mime,

@@ -105,6 +105,7 @@ async fn copy_to_picky(accept: Vec<&'static str>) -> (Result<Bytes>, Vec<String>
         policy: &policy,
         options: &options,
         reporter: &progress::Silent,
+        image: None,
         top_manifest: OnceLock::new(),
         layers: Mutex::new(HashMap::new()),
         sent_early: Mutex::new(std::collections::HashSet::new()),

@@ -116,8 +116,8 @@ impl GpgSigner {
 }
 
 impl Signer for GpgSigner {
-    fn progress_message(&self) -> &'static str {
-        "Signing manifest using simple signing"
+    fn method(&self) -> super::sign::SigningMethod {
+        super::sign::SigningMethod::Simple
     }
 
     fn sign(&self, manifest: &[u8], identity: &DockerReference) -> Result<Signature> {

@@ -62,10 +62,20 @@ pub fn read_passphrase_file(path: &Path) -> Result<String> {
     Ok(String::from_utf8_lossy(first).into_owned())
 }
 
+/// The kinds of signature skiff makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SigningMethod {
+    /// GPG simple signing.
+    Simple,
+    /// A sigstore signature with a private key.
+    Sigstore,
+}
+
 /// Something that signs a manifest as an identity (a GPG key, a sigstore private key).
 pub trait Signer: Send + Sync {
     /// The line skopeo prints before it signs this way.
-    fn progress_message(&self) -> &'static str;
+    /// How it signs (the progress output names it).
+    fn method(&self) -> SigningMethod;
     /// A signature of `manifest` naming `identity`.
     fn sign(&self, manifest: &[u8], identity: &DockerReference) -> Result<Signature>;
     /// Whether it makes sigstore signatures (which registries keep as attachments).

@@ -211,8 +211,8 @@ impl PrivateKeySigner {
 }
 
 impl super::sign::Signer for PrivateKeySigner {
-    fn progress_message(&self) -> &'static str {
-        "Signing manifest using a sigstore signature"
+    fn method(&self) -> super::sign::SigningMethod {
+        super::sign::SigningMethod::Sigstore
     }
 
     fn makes_sigstore_signatures(&self) -> bool {

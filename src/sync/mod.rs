@@ -7,7 +7,8 @@
 //! - [`runner`]: the copies, several at once, with skopeo's log lines kept in image order;
 //! - [`uptodate`]: an image the destination already has is skipped after two HEAD requests.
 //!
-//! The library reports through [`Output`]; the CLI decides how log lines look.
+//! The library reports typed events (its log records are [`LogEntry`] events); the CLI
+//! decides how they look.
 
 mod dirwalk;
 pub mod filter;
@@ -26,6 +27,7 @@ use anyhow::Result;
 
 use crate::config::policy::Policy;
 use crate::copy::progress::Reporter;
+pub use crate::copy::progress::{Level, LogEntry};
 use crate::copy::retry::RetryOptions;
 use crate::types::SystemContext;
 
@@ -79,73 +81,9 @@ pub struct SyncOptions {
 /// images, few enough that large ones do not all stream at the same time.
 pub const DEFAULT_PARALLEL_IMAGES: usize = 6;
 
-/// logrus levels skopeo logs at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    Debug,
-    Info,
-    Warning,
-    Error,
-}
-
-impl Level {
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::Debug => "debug",
-            Level::Info => "info",
-            Level::Warning => "warning",
-            Level::Error => "error",
-        }
-    }
-}
-
-/// One log line: a message and its fields (logrus prints the fields sorted by key).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogEntry {
-    pub level: Level,
-    pub msg: String,
-    pub fields: Vec<(&'static str, String)>,
-}
-
-impl LogEntry {
-    pub fn new(level: Level, msg: impl Into<String>) -> LogEntry {
-        LogEntry {
-            level,
-            msg: msg.into(),
-            fields: Vec::new(),
-        }
-    }
-
-    pub fn field(mut self, key: &'static str, value: impl Into<String>) -> LogEntry {
-        self.fields.push((key, value.into()));
-        self
-    }
-}
-
-/// Where `sync` reports to.
-pub trait Output: Send + Sync {
-    /// Renders a log entry as one line (no newline) at the moment it happens; `None` when
-    /// its level is not shown.
-    fn format(&self, entry: &LogEntry) -> Option<String>;
-    /// Writes finished lines.
-    fn write(&self, text: &str);
-    /// A reporter that shows the progress of every image at once (bars on a terminal);
-    /// `None` to have each image's progress lines written as a block, in image order.
-    fn live_reporter(&self) -> Option<Arc<dyn Reporter>>;
-}
-
-impl dyn Output + '_ {
-    /// Formats and writes one entry now.
-    pub fn log(&self, entry: LogEntry) {
-        if let Some(line) = self.format(&entry) {
-            self.write(&format!("{line}\n"));
-        }
-    }
-}
-
 /// Runs a sync: lists the source's images, names their destinations, then copies them
 /// (or, with `dry_run`, says what it would copy).
-pub async fn sync(policy: &Policy, opts: &SyncOptions, out: Arc<dyn Output>) -> Result<()> {
+pub async fn sync(policy: &Policy, opts: &SyncOptions, out: Arc<dyn Reporter>) -> Result<()> {
     let repos = crate::copy::retry::if_necessary(opts.retry, || {
         source::images_to_copy(
             opts.source_kind,

@@ -16,12 +16,12 @@ use futures::stream::FuturesUnordered;
 
 use super::plan::Job;
 use super::source::Repo;
-use super::{Level, LogEntry, Output, SyncOptions, uptodate};
+use super::{Level, LogEntry, SyncOptions, uptodate};
 use crate::config::policy::Policy;
-use crate::copy::progress::{PlainLines, Reporter};
+use crate::copy::progress::{Event, Report, Reporter};
 use crate::copy::{self, Options, SharedBlobs};
 use crate::gotext::go_quote;
-use crate::report::{Failure, ImageReport, Outcome, Report, Tally};
+use crate::report::{Failure, ImageReport, Outcome, Report as RunReport, Tally};
 
 /// An image's report entry before (or without) a copy.
 fn planned_entry(job: &Job, result: Outcome, err: Option<&anyhow::Error>) -> ImageReport {
@@ -38,7 +38,7 @@ fn planned_entry(job: &Job, result: Outcome, err: Option<&anyhow::Error>) -> Ima
 
 fn write_report(opts: &SyncOptions, entries: Vec<ImageReport>) -> Result<()> {
     match &opts.report {
-        Some(path) => Report::new("sync", entries).write(path),
+        Some(path) => RunReport::new("sync", entries).write(path),
         None => Ok(()),
     }
 }
@@ -68,7 +68,7 @@ pub(crate) async fn run(
     opts: &SyncOptions,
     repos: &[Repo],
     jobs: Vec<Job>,
-    out: Arc<dyn Output>,
+    out: Arc<dyn Reporter>,
 ) -> Result<()> {
     // The repositories this run copies from (with --shard, fewer than the source's).
     let sources = jobs
@@ -96,8 +96,7 @@ pub(crate) async fn run(
     }
 
     let mut digests = DigestFile::create(opts.digest_file.as_deref())?;
-    let live = out.live_reporter();
-    let seq = Arc::new(Sequencer::new(out.clone(), jobs.len(), live.is_none()));
+    let seq = Arc::new(Sequencer::new(out.clone(), jobs.len(), out.sequential()));
     let shared = Arc::new(SharedBlobs::default());
     let policy = Arc::new(policy.clone());
     let options: Vec<Arc<Options>> = repos
@@ -115,13 +114,10 @@ pub(crate) async fn run(
         let options = options[job.repo].clone();
         let (policy, shared, seq, retry) =
             (policy.clone(), shared.clone(), seq.clone(), opts.retry);
-        let reporter: Arc<dyn Reporter> = match &live {
-            Some(r) => r.clone(),
-            None => Arc::new(PlainLines::new(JobWriter {
-                seq: seq.clone(),
-                index: i,
-            })),
-        };
+        let reporter: Arc<dyn Reporter> = Arc::new(JobReporter {
+            seq: seq.clone(),
+            index: i,
+        });
         let tally = Arc::new(Tally::new(reporter));
         let reporter: Arc<dyn Reporter> = tally.clone();
         tokio::spawn(async move {
@@ -278,28 +274,28 @@ pub(crate) async fn run(
     ))
 }
 
-/// Keeps each image's output together and in plan order: the first unfinished image writes
-/// through, the others are held until it finishes. Without ordering everything writes
-/// through (progress bars draw every image at once).
+/// Keeps each image's events together and in plan order: the first unfinished image's go
+/// through, the others' are held until it finishes. Without ordering everything goes through
+/// (progress bars and JSON show every image at once).
 struct Sequencer {
-    out: Arc<dyn Output>,
+    out: Arc<dyn Reporter>,
     ordered: bool,
     state: Mutex<SeqState>,
 }
 
 struct SeqState {
     head: usize,
-    held: Vec<(String, bool)>,
+    held: Vec<(Vec<Report>, bool)>,
 }
 
 impl Sequencer {
-    fn new(out: Arc<dyn Output>, n: usize, ordered: bool) -> Sequencer {
+    fn new(out: Arc<dyn Reporter>, n: usize, ordered: bool) -> Sequencer {
         Sequencer {
             out,
             ordered,
             state: Mutex::new(SeqState {
                 head: 0,
-                held: vec![(String::new(), false); n],
+                held: (0..n).map(|_| (Vec::new(), false)).collect(),
             }),
         }
     }
@@ -308,26 +304,36 @@ impl Sequencer {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn write(&self, i: usize, text: &str) {
+    fn send(&self, i: usize, report: Report) {
         if !self.ordered {
-            self.out.write(text);
+            self.out.report(report);
             return;
         }
         let mut st = self.lock();
         if i == st.head {
-            self.out.write(text);
+            self.out.report(report);
         } else if let Some(slot) = st.held.get_mut(i) {
-            slot.0.push_str(text);
+            slot.0.push(report);
         }
     }
 
     fn log(&self, i: usize, entry: LogEntry) {
-        if let Some(line) = self.out.format(&entry) {
-            self.write(i, &format!("{line}\n"));
+        self.send(
+            i,
+            Report {
+                image: None,
+                event: Event::Log(entry),
+            },
+        );
+    }
+
+    fn release(&self, reports: Vec<Report>) {
+        for r in reports {
+            self.out.report(r);
         }
     }
 
-    /// Image `i` has written everything.
+    /// Image `i` has reported everything.
     fn finish(&self, i: usize) {
         let mut st = self.lock();
         if let Some(slot) = st.held.get_mut(i) {
@@ -336,52 +342,48 @@ impl Sequencer {
         self.advance(&mut st);
     }
 
-    /// Image `i` was cancelled: what it wrote is dropped.
+    /// Image `i` was cancelled: what it reported is dropped.
     fn discard(&self, i: usize) {
         let mut st = self.lock();
         if let Some(slot) = st.held.get_mut(i) {
-            *slot = (String::new(), true);
+            *slot = (Vec::new(), true);
         }
         self.advance(&mut st);
     }
 
     fn advance(&self, st: &mut SeqState) {
         while st.head < st.held.len() && st.held[st.head].1 {
-            let text = std::mem::take(&mut st.held[st.head].0);
-            self.out.write(&text);
+            let reports = std::mem::take(&mut st.held[st.head].0);
+            self.release(reports);
             st.head += 1;
         }
         if let Some(slot) = st.held.get_mut(st.head) {
-            let text = std::mem::take(&mut slot.0);
-            self.out.write(&text);
+            let reports = std::mem::take(&mut slot.0);
+            self.release(reports);
         }
     }
 
-    /// Writes whatever is still held, in order.
+    /// Sends whatever is still held, in order.
     fn flush_all(&self) {
         let mut st = self.lock();
         let start = st.head;
         for slot in st.held.iter_mut().skip(start) {
-            let text = std::mem::take(&mut slot.0);
-            self.out.write(&text);
+            let reports = std::mem::take(&mut slot.0);
+            self.release(reports);
         }
         st.head = st.held.len();
     }
 }
 
-/// One image's progress lines, into the sequencer.
-struct JobWriter {
+/// One image's events, into the sequencer.
+struct JobReporter {
     seq: Arc<Sequencer>,
     index: usize,
 }
 
-impl Write for JobWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.seq.write(self.index, &String::from_utf8_lossy(buf));
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+impl Reporter for JobReporter {
+    fn report(&self, report: Report) {
+        self.seq.send(self.index, report);
     }
 }
 

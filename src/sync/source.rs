@@ -5,7 +5,8 @@
 use anyhow::{Result, anyhow, bail};
 
 use super::yaml::{self, RegistryConfig};
-use super::{Level, LogEntry, Output, SourceKind};
+use super::{Level, LogEntry, SourceKind};
+use crate::copy::progress::Reporter;
 use crate::reference::{DockerReference, ImageName, ReferenceError};
 use crate::transport::docker;
 use crate::types::SystemContext;
@@ -32,7 +33,7 @@ pub(crate) async fn images_to_copy(
     kind: SourceKind,
     source: &str,
     ctx: &SystemContext,
-    out: &dyn Output,
+    out: &dyn Reporter,
 ) -> Result<Vec<Repo>> {
     match kind {
         SourceKind::Docker => Ok(vec![docker_source(source, ctx, out).await?]),
@@ -49,7 +50,7 @@ pub(crate) async fn images_to_copy(
 }
 
 /// `REGISTRY/REPO[:TAG|@DIGEST]`: one image, or every tag of the repository.
-async fn docker_source(source: &str, ctx: &SystemContext, out: &dyn Output) -> Result<Repo> {
+async fn docker_source(source: &str, ctx: &SystemContext, out: &dyn Reporter) -> Result<Repo> {
     let named = DockerReference::parse_normalized_named(source)
         .map_err(|e| cannot_obtain("docker", source, e))?;
     let tagged = !named.is_name_only();
@@ -93,7 +94,7 @@ fn docker_image(r: &DockerReference) -> Result<ImageName, ReferenceError> {
 async fn images_from_repository(
     ctx: &SystemContext,
     repo: &DockerReference,
-    out: &dyn Output,
+    out: &dyn Reporter,
 ) -> Result<Vec<ImageName>> {
     let name = repo.name();
     out.log(LogEntry::new(Level::Info, "Getting tags").field("image", name.clone()));
@@ -187,7 +188,7 @@ fn repo_entry(level: Level, msg: impl Into<String>, registry: &str, repo: &str) 
 }
 
 /// The repository, or `None` after logging why it is skipped.
-fn repository_or_log(registry: &str, repo: &str, out: &dyn Output) -> Option<DockerReference> {
+fn repository_or_log(registry: &str, repo: &str, out: &dyn Reporter) -> Option<DockerReference> {
     match repository(registry, repo) {
         Ok(r) => Some(r),
         Err(e) => {
@@ -209,7 +210,7 @@ async fn listed_or_log(
     repo: &str,
     r: &DockerReference,
     ctx: &SystemContext,
-    out: &dyn Output,
+    out: &dyn Reporter,
 ) -> Option<Vec<ImageName>> {
     out.log(repo_entry(
         Level::Info,
@@ -243,7 +244,7 @@ async fn yaml_registry(
     registry: &str,
     rc: &RegistryConfig,
     base: &SystemContext,
-    out: &dyn Output,
+    out: &dyn Reporter,
 ) -> Vec<Repo> {
     let ctx = registry_context(rc, base);
     let mut repos = Vec::new();
@@ -254,7 +255,7 @@ async fn yaml_registry(
         );
         return repos;
     }
-    let mut push = |images: Vec<ImageName>, repo: &str, out: &dyn Output| {
+    let mut push = |images: Vec<ImageName>, repo: &str, out: &dyn Reporter| {
         if images.is_empty() {
             out.log(repo_entry(
                 Level::Warning,
@@ -360,7 +361,7 @@ async fn yaml_registry(
 
 /// One entry of an `images` list: a digest if it parses as one, else a tag. A bad entry is
 /// skipped with an error line.
-fn image_for_ref(repo: &DockerReference, reference: &str, out: &dyn Output) -> Option<ImageName> {
+fn image_for_ref(repo: &DockerReference, reference: &str, out: &dyn Reporter) -> Option<ImageName> {
     let (named, what) = if crate::reference::is_valid_digest_string(reference) {
         (
             repo.with_digest(reference),

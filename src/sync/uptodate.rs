@@ -5,7 +5,7 @@
 
 use crate::config::policy::Policy;
 use crate::copy::Options;
-use crate::copy::progress::Reporter;
+use crate::copy::progress::{Event, Report, Reporter, Scope};
 use crate::digest::Digest;
 use crate::manifest::media_type as mt;
 use crate::reference::ImageName;
@@ -49,8 +49,18 @@ pub(crate) async fn check(
         {
             return None;
         }
-        reporter.message("Getting image source signatures");
+        reporter.report(Report {
+            image: Some(src.to_string().into()),
+            event: Event::SignaturesReading {
+                scope: Scope::Image,
+            },
+        });
     }
-    reporter.message("Skipping: image already present at destination");
+    reporter.report(Report {
+        image: Some(src.to_string().into()),
+        event: Event::ImageSkipped {
+            digest: at_src.digest.clone(),
+        },
+    });
     Some(at_src.digest)
 }

@@ -23,6 +23,7 @@ mod oci_delete;
 mod ocicrypt;
 mod policy_format;
 mod precompute_digests;
+mod progress;
 mod registry;
 mod registry_auth;
 mod registry_faults;

@@ -200,6 +200,7 @@ impl Policy {
 
     /// Reads and parses one policy file (c/image's `NewPolicyFromFile`).
     pub fn from_file(path: &Path) -> Result<Policy> {
+        tracing::debug!(target: "skiff::config", "Reading signature policy {}", path.display());
         let bytes = read_file(path)?;
         Policy::from_bytes(&bytes).map_err(|e| PolicyError::InvalidFile {
             path: path.to_path_buf(),

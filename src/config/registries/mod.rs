@@ -461,6 +461,7 @@ fn dropin_files(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
 }
 
 fn load_file(path: &Path, force_v2: bool) -> Result<Parsed, FileError> {
+    tracing::debug!(target: "skiff::config", "Loading registries configuration {path:?}");
     let bytes = std::fs::read(path).map_err(|e| read_error(path, &e))?;
     parse_text(path, &String::from_utf8_lossy(&bytes), force_v2).map_err(FileError::Other)
 }

@@ -564,7 +564,23 @@ impl Client {
                 .map_err(|e| go_url_error(method.as_str(), url, &e))
         };
         let what = || format!("{} \"{url}\"", go_method(method.as_str()));
-        let inner = idle::watch(sending, &activity, what).await?;
+        let started = std::time::Instant::now();
+        let inner = idle::watch(sending, &activity, what).await;
+        // Method, URL and status only: never a header (Authorization) or a body.
+        match &inner {
+            Ok(r) => tracing::debug!(
+                target: "skiff::http",
+                "{method} {url} {} ({} ms)",
+                r.status().as_u16(),
+                started.elapsed().as_millis()
+            ),
+            Err(e) => tracing::debug!(
+                target: "skiff::http",
+                "{method} {url} failed after {} ms: {e:#}",
+                started.elapsed().as_millis()
+            ),
+        }
+        let inner = inner?;
         Ok(Response {
             inner,
             url: url.clone(),
@@ -699,12 +715,19 @@ impl Client {
             (b, "Requesting bearer token", "GET")
         };
         refuse_cgi_proxy(method, &url)?;
+        let started = std::time::Instant::now();
         let res = builder
             .header(header::USER_AGENT, &self.user_agent)
             .send()
             .await
             .map_err(|e| go_url_error(method, &url, &e))?;
         let status = res.status().as_u16();
+        // The token itself is in the body: only the request and its status are logged.
+        tracing::debug!(
+            target: "skiff::http",
+            "{method} {url} {status} ({} ms, {context})",
+            started.elapsed().as_millis()
+        );
         let challenges = challenge::from_headers(res.headers());
         let resp = Response {
             inner: res,

@@ -95,6 +95,7 @@ fn load(dir: &Path) -> Result<Config> {
     let mut default_from: Option<PathBuf> = None;
     let mut ns_from: HashMap<String, PathBuf> = HashMap::new();
     for path in paths {
+        tracing::debug!(target: "skiff::config", "Reading registries.d file {}", path.display());
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,

@@ -588,6 +588,8 @@ pub enum ProxyMode {
     /// `after` bytes with only `after` bytes of its body, then drops both connections (a link
     /// lost mid-upload); counted in `cuts`.
     CutFirstUpload { path: &'static str, after: usize },
+    /// Sends responses at most this many bytes every 10 ms (a slow link; 100 KiB/s for 1024).
+    Trickle(usize),
     /// Answers the first `times` requests whose line contains `path` with this raw status
     /// line and headers (e.g. `503 Service Unavailable`) instead of forwarding them.
     Refuse {
@@ -679,6 +681,10 @@ fn proxy_connection(
         ProxyMode::CorruptFirstBlobAt(_) => BudgetAction::Corrupt,
         _ => BudgetAction::Cut,
     };
+    let trickle = match &mode {
+        ProxyMode::Trickle(n) => Some(*n),
+        _ => None,
+    };
     let (mut server_r, mut client_w) = (server.try_clone()?, client.try_clone()?);
     let (budget_r, cuts_r) = (budget.clone(), cuts.clone());
     let (client_sd, server_sd) = (client.try_clone()?, server.try_clone()?);
@@ -705,6 +711,20 @@ fn proxy_connection(
                 *budget_r.lock().unwrap() = None;
                 cuts_r.fetch_add(1, Ordering::SeqCst);
                 if client_w.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+                continue;
+            }
+            if let Some(step) = trickle {
+                let mut failed = false;
+                for piece in buf[..allowed].chunks(step) {
+                    std::thread::sleep(Duration::from_millis(10));
+                    failed = client_w.write_all(piece).is_err();
+                    if failed {
+                        break;
+                    }
+                }
+                if failed {
                     break;
                 }
                 continue;
@@ -795,7 +815,8 @@ fn proxy_connection(
                     return Ok(());
                 }
             }
-            ProxyMode::Refuse { .. } | ProxyMode::CutFirstUpload { .. } => {}
+            ProxyMode::Refuse { .. } | ProxyMode::CutFirstUpload { .. } | ProxyMode::Trickle(_) => {
+            }
             ProxyMode::Serve {
                 path,
                 head: h,
