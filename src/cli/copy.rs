@@ -369,7 +369,7 @@ impl CopyArgs {
         let reporter = self
             .progress
             .reporter(self.quiet, progress::Command::Copy)?;
-        let tally = crate::report::Tally::new(reporter.into());
+        let tally = crate::report::Tally::new(reporter);
         let started = std::time::Instant::now();
         let result = copy::retry::if_necessary(self.retry.options(), || async {
             let copied = copy::copy_image(&policy, &src_name, &dest_name, &options, &tally).await?;
