@@ -8,7 +8,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use tokio::io::AsyncReadExt;
 
-use crate::copy::verify::Verifier;
+use crate::contract::verify::Verifier;
 use crate::digest::Digest;
 use crate::manifest::config::{DockerImage, GoTime, OciImage};
 use crate::manifest::platform::PlatformChoice;

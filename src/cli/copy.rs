@@ -292,7 +292,7 @@ impl CopyArgs {
             parallel_images: DEFAULT_PARALLEL_IMAGES,
         };
         let reporter = progress::reporter(self.quiet);
-        copy::retry::if_necessary(self.retry.options(), || async {
+        crate::contract::retry::if_necessary(self.retry.options(), || async {
             let copied =
                 copy::copy_image(&policy, &src_name, &dest_name, &options, reporter.as_ref())
                     .await?;

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::GlobalFlags;
 use super::flags::{ImageFlags, RetryFlags, SharedFlags};
-use crate::copy::verify::VerifyingReader;
+use crate::contract::verify::VerifyingReader;
 use crate::digest::Digest;
 use crate::manifest::Manifest;
 use crate::reference::ImageName;

@@ -10,9 +10,9 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::pipeline::{self, Step};
 use super::progress::{BlobKind, BlobProgress};
-use super::verify::{DuringRead, VerifyingReader, is_mismatch};
 use super::{Copier, LayerCopied};
 use crate::compression::{Algorithm, MAGIC_LEN};
+use crate::contract::verify::{DuringRead, VerifyingReader, is_mismatch};
 use crate::digest::Digest;
 use crate::manifest::media_type as mt;
 use crate::manifest::update::{CompressionOp, LayerEdit};

@@ -9,10 +9,13 @@ mod multiple;
 mod pipeline;
 mod plan;
 pub mod progress;
-pub mod retry;
 mod shared;
 mod single;
-pub mod verify;
+
+// TEMP re-export for merge: the contract types moved to `crate::contract`.
+pub use crate::contract::retry;
+// TEMP re-export for merge
+pub use crate::contract::verify;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -30,9 +33,8 @@ use crate::transport::{self, ImageDestination, ImageSource};
 use crate::types::SystemContext;
 use progress::Reporter;
 pub use shared::SharedBlobs;
-/// Transports return this (in an error's chain) when a destination refuses a manifest type,
-/// so the engine tries the next type.
-pub use single::ManifestTypeRejected;
+// TEMP re-export for merge
+pub use crate::contract::ManifestTypeRejected;
 
 /// Which images of a multi-image source to copy.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

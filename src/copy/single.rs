@@ -10,6 +10,7 @@ use super::Copier;
 use super::blob::LayerRules;
 use super::plan::{self, ConversionPlan};
 use super::progress::BlobKind;
+use crate::contract::ManifestTypeRejected;
 use crate::digest::Digest;
 use crate::manifest::convert::{self, Updates};
 use crate::manifest::update::{self, LayerEdit, recognizes_layer_type};
@@ -21,12 +22,6 @@ pub(crate) struct SingleCopied {
     pub mime: String,
     pub digest: Digest,
 }
-
-/// What the destination's manifest write reported as "this type is not accepted here": the
-/// caller may try another type.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ManifestTypeRejected(pub String);
 
 struct ImageCopy<'c, 'a> {
     bytes: Bytes,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::*;
+use crate::contract::ManifestTypeRejected;
 use crate::signature::Signature;
 use crate::transport::dir::{DirDestination, DirSource};
 use crate::transport::{BlobStream, DestinationProperties, LocalBlob, UploadInfo};

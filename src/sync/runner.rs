@@ -93,7 +93,7 @@ pub(crate) async fn run(
         tokio::spawn(async move {
             seq.log(i, ref_entry("Copying image ref", &job));
             let job = Arc::new(job);
-            copy::retry::if_necessary(retry, || {
+            crate::contract::retry::if_necessary(retry, || {
                 let (policy, job, options, reporter, shared) = (
                     policy.clone(),
                     job.clone(),
