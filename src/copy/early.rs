@@ -74,8 +74,7 @@ impl Copier<'_> {
     /// the ordinary copy and is worth it; `None` leaves them to the ordinary copy.
     async fn early_treatment(&self, early: &EarlyBlobs) -> Option<Treatment> {
         // A refused image is refused by the ordinary copy, before anything is sent.
-        let subject = crate::transport::policy_subject(self.src_name);
-        self.policy.check_source(&subject).ok()?;
+        self.policy.check_source(&self.names.source_policy).ok()?;
         // Early layers reach the destination in arrival order, beside each other.
         if !self.dest.properties().has_thread_safe_put_blob {
             return None;

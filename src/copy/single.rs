@@ -113,8 +113,12 @@ impl Copier<'_> {
             ));
         }
         let read_for_policy = self.check_policy(instance, &bytes).await?;
-        let parsed = Manifest::parse(&bytes, &mime)
-            .with_context(|| format!("initializing image from source {}", self.src_name))?;
+        let parsed = Manifest::parse(&bytes, &mime).with_context(|| {
+            format!(
+                "initializing image from source {}",
+                self.names.source.display
+            )
+        })?;
         self.check_digest_pinned_destination(&bytes)?;
         let signatures = self
             .signatures_read_once(
@@ -143,7 +147,8 @@ impl Copier<'_> {
         };
         // A schema 1 manifest names its repository and tag: a destination with another name
         // gets it updated (c/image's updateEmbeddedDockerReference), unless it prefers not to.
-        if let (Manifest::Schema1(m), Some(r)) = (&parsed, self.dest_name.docker_reference())
+        if let (Manifest::Schema1(m), Some(r)) =
+            (&parsed, self.names.dest.docker_reference.as_ref())
             && !self.dest.ignores_embedded_docker_reference()
         {
             let (name, tag) = self.schema1_reference();
@@ -151,7 +156,7 @@ impl Copier<'_> {
                 if let Some(reason) = cannot_modify {
                     return Err(anyhow!(
                         "Copying a schema1 image with an embedded Docker reference to {} (Docker reference {r}) would change the manifest, which we cannot do: {reason:?}",
-                        self.dest_name
+                        self.names.dest.display
                     ));
                 }
                 updates.embedded_reference = Some((name, tag));
@@ -247,8 +252,10 @@ impl Copier<'_> {
 
     /// The digest a `docker://…@sha256:…` destination pins.
     pub(crate) fn destination_digest(&self) -> Option<Digest> {
-        self.dest_name
-            .docker_reference()
+        self.names
+            .dest
+            .docker_reference
+            .as_ref()
             .and_then(|r| r.digest())
             .and_then(|d| d.parse().ok())
     }
@@ -274,7 +281,7 @@ impl Copier<'_> {
 
     /// The name and tag a schema 1 manifest written here records.
     fn schema1_reference(&self) -> (String, String) {
-        match self.dest_name.docker_reference() {
+        match self.names.dest.docker_reference.as_ref() {
             Some(r) => (r.path().to_string(), r.tag().unwrap_or("").to_string()),
             None => (String::new(), String::new()),
         }
@@ -317,8 +324,8 @@ impl Copier<'_> {
         instance: Option<&Digest>,
         bytes: &[u8],
     ) -> Result<Option<Vec<Signature>>> {
-        let subject = crate::transport::policy_subject(self.src_name);
-        let signatures = if self.policy.needs_signatures(&subject) {
+        let subject = &self.names.source_policy;
+        let signatures = if self.policy.needs_signatures(subject) {
             Some(
                 self.src
                     .signatures(instance)
@@ -330,8 +337,8 @@ impl Copier<'_> {
         };
         self.policy
             .evaluate(&crate::config::policy::PolicyImage {
-                subject: &subject,
-                docker_reference: self.src_name.docker_reference(),
+                subject,
+                docker_reference: self.names.source.docker_reference.as_ref(),
                 manifest: bytes,
                 signatures: signatures.clone(),
             })
@@ -375,7 +382,7 @@ impl Copier<'_> {
             if let Err(reason) = self.dest.properties().supports_signatures {
                 return Err(anyhow!(
                     "Can not copy signatures to {}: {reason}",
-                    self.dest_name
+                    self.names.dest.display
                 ));
             }
         }

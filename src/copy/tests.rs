@@ -1,4 +1,5 @@
-//! The manifest-type fallback with a destination that rejects types (as registries do).
+//! The manifest-type fallback with a destination that rejects types (as registries do),
+//! through the core [`copy`].
 
 use std::sync::Arc;
 
@@ -98,21 +99,22 @@ async fn copy_to_picky(accept: Vec<&'static str>) -> (Result<Bytes>, Vec<String>
     let mut options = Options::default();
     options.dest_ctx.blob_info_cache_dir = Some(t.path().join("cache"));
     let policy = Policy::insecure_accept_anything();
-    let copier = Copier {
-        src: Box::new(DirSource::open(&src_path).unwrap()),
-        dest: Box::new(dest),
-        src_name: &src_name,
-        dest_name: &dest_name,
-        policy: &policy,
-        options: &options,
-        reporter: &progress::Silent,
-        top_manifest: OnceLock::new(),
-        layers: Mutex::new(HashMap::new()),
-        sent_early: Mutex::new(std::collections::HashSet::new()),
-        shared: None,
-        cache: OnceLock::new(),
+    let names = Names {
+        source: ImageLabel::of(&src_name),
+        dest: ImageLabel::of(&dest_name),
+        source_policy: transport::policy_subject(&src_name),
     };
-    let res = copier.run().await;
+    let res = copy(
+        Box::new(DirSource::open(&src_path).unwrap()),
+        Box::new(dest),
+        &names,
+        &policy,
+        &options,
+        &progress::Silent,
+        None,
+    )
+    .await
+    .map(|c| c.manifest);
     let tried = tried.lock().unwrap().clone();
     (res, tried)
 }
