@@ -6,10 +6,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::*;
+use crate::blobcache::{BlobLocation, Fact};
 use crate::contract::ManifestTypeRejected;
 use crate::signature::Signature;
 use crate::transport::dir::{DirDestination, DirSource};
-use crate::transport::{BlobStream, DestinationProperties, LocalBlob, UploadInfo};
+use crate::transport::{BlobOrigin, BlobStream, DestinationProperties, LocalBlob, UploadInfo};
 use crate::types::BlobInfo;
 
 struct Picky {
@@ -31,8 +32,34 @@ impl ImageDestination for Picky {
             ..self.inner.properties()
         }
     }
+    // Every other method is forwarded, so the decorator changes only manifest acceptance.
+    fn ignores_embedded_docker_reference(&self) -> bool {
+        self.inner.ignores_embedded_docker_reference()
+    }
     async fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<BlobInfo>> {
         self.inner.try_reuse_blob(info).await
+    }
+    fn blob_origin(&self) -> Option<BlobOrigin> {
+        self.inner.blob_origin()
+    }
+    fn cache_location(&self) -> Option<BlobLocation> {
+        self.inner.cache_location()
+    }
+    fn cached_facts(&self) -> Vec<Fact> {
+        self.inner.cached_facts()
+    }
+    async fn try_reuse_cached(&self, d: &Digest, location: Option<&str>) -> Result<Option<i64>> {
+        self.inner.try_reuse_cached(d, location).await
+    }
+    async fn try_reuse_blob_from(
+        &self,
+        info: &BlobInfo,
+        origin: Option<&BlobOrigin>,
+    ) -> Result<Option<BlobInfo>> {
+        self.inner.try_reuse_blob_from(info, origin).await
+    }
+    async fn existing_manifest_digest(&self, instance: Option<&Digest>) -> Result<Option<Digest>> {
+        self.inner.existing_manifest_digest(instance).await
     }
     async fn put_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
         self.inner.put_blob(stream, info).await
