@@ -1,5 +1,6 @@
-//! Moving one blob: reuse it if the destination has it, else copy it — with the kernel when
-//! both ends are local files and nothing changes, else as a verified stream that may be
+//! Moving one blob: reuse it if the destination has it, else copy it — straight from the
+//! source's file when both ends are local and nothing changes (the destination verifies as it
+//! copies: `put_local_blob`'s contract), else as a verified stream that may be
 //! (de)compressed on the way and whose uncompressed digest may be computed.
 
 use std::io::Cursor;
@@ -155,7 +156,7 @@ impl Copier<'_> {
         let detected = Algorithm::detect(&magic);
         let step = self.compression_step(detected, rules)?;
 
-        // Unchanged bytes between local files: the kernel copies them.
+        // Unchanged bytes between local files: the destination copies (and verifies) them.
         if let (Some(l), (Step::Copy, _, _), false) = (&local, &step, rules.diff_id_needed)
             && let Some(done) = self
                 .dest
@@ -342,8 +343,8 @@ impl Copier<'_> {
     }
 
     /// Copies a blob unchanged (configs; layers go through `copy_layer_blob`): reused if the
-    /// destination has it, copied by the kernel between local files, else streamed and
-    /// verified.
+    /// destination has it, copied from file to file (the destination verifies) between local
+    /// ends, else streamed and verified.
     pub(crate) async fn copy_blob(&self, info: &BlobInfo, kind: BlobKind) -> Result<BlobInfo> {
         let progress: Arc<dyn BlobProgress> = Arc::from(self.reporter.blob(kind, info));
         let send = async {

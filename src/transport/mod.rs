@@ -35,7 +35,7 @@ use crate::types::{BlobInfo, SystemContext};
 pub type BlobStream = Pin<Box<dyn AsyncRead + Send>>;
 
 /// A blob that lives in a local file (a layout's blob file, or a byte range of a tar archive):
-/// lets a local destination copy it with the kernel instead of through a stream.
+/// lets a local destination copy it from the file instead of through a stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LocalBlob {
     pub path: PathBuf,
@@ -209,11 +209,17 @@ pub trait ImageDestination: Send + Sync {
     }
 
     /// Stores a blob. When `info.digest` is set the engine verifies the stream against it, so
-    /// the destination may trust it; otherwise the destination computes the digest.
+    /// the destination may trust it; otherwise the destination computes the digest. A verify
+    /// failure arrives as a read error of `stream`: the destination must fail and keep nothing
+    /// of the blob (not even as reusable).
     async fn put_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo>;
 
     /// Stores a blob that is in a local file; `Ok(None)` means "use `put_blob` instead".
-    /// The engine has verified the bytes before calling this.
+    /// The engine hands over only where the bytes are, unread: the destination must check
+    /// them against `info.digest` and `info.size` as it copies them (with
+    /// `crate::contract::verify`) and store nothing when they differ. Doing it there keeps a
+    /// local copy to one pass over the bytes; the conformance suite checks every
+    /// implementation refuses a corrupt or truncated file.
     async fn put_local_blob(
         &self,
         _local: &LocalBlob,
