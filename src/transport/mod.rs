@@ -4,12 +4,16 @@
 //! Transports are a closed set, so an `ImageName` enum (from `reference`) plus the two open
 //! functions below replace a reference trait object: adding a transport means one match arm.
 
+#[cfg(test)]
+mod conformance;
 pub mod dir;
 pub mod dirlock;
 pub mod docker;
 pub mod docker_archive;
 pub mod docker_daemon;
 pub mod fsutil;
+#[cfg(test)]
+pub mod memory;
 pub mod oci;
 pub mod oci_archive;
 pub mod pending;
