@@ -1,8 +1,36 @@
 //! The source/destination contracts every transport implements, and the dispatch from a
 //! parsed image name to its transport.
 //!
-//! Transports are a closed set, so an `ImageName` enum (from `reference`) plus the two open
-//! functions below replace a reference trait object: adding a transport means one match arm.
+//! Transports are a closed set, so an `ImageName` enum (from `reference`) plus the open
+//! functions below replace a reference trait object. The engine itself never sees a name:
+//! its core (`copy::copy`) takes a `Box<dyn ImageSource>` and a `Box<dyn ImageDestination>`
+//! and is told how to name them in messages (`copy::Names`).
+//!
+//! # Adding a transport
+//!
+//! 1. A module here with a type implementing [`ImageSource`] and/or [`ImageDestination`].
+//!    The engine verifies every byte it streams, so a destination may trust a stream with a
+//!    known digest but must fail, storing nothing, when reading it fails; `put_local_blob`
+//!    is the exception (its doc says why). Shared contract types (verification, transient
+//!    errors, manifest-type rejection) are in `crate::contract`, never in `copy`.
+//! 2. In `reference/`: a [`TransportKind`](crate::reference::TransportKind) (also in its
+//!    `ALL` listing, and out of `UNSUPPORTED_TRANSPORTS` if it was there) and an `ImageName`
+//!    variant, with the parsing and `Display` of `transport:details`.
+//! 3. Here: its arms in [`open_source`], [`open_destination`] and [`policy_subject`] (the
+//!    compiler lists every exhaustive match on `ImageName` that needs one, e.g.
+//!    `ImageName::transport`/`docker_reference`), and in [`delete_image`] /
+//!    [`complete_name`] when it supports them.
+//! 4. In the conformance suite (`conformance.rs`): a function opening the transport at a
+//!    private place with its capabilities (`Caps`: where it legitimately differs), named in
+//!    `suite!`. Every check of the contract (put/get, reuse, abort, commit, lists, corrupt
+//!    and truncated blobs, signatures, the engine both ways) then runs under `cargo test`.
+//! 5. Not found by the compiler (string matches): which `policy.json` scopes the transport
+//!    accepts (`config::policy::naming::is_valid_scope`, else anything is accepted), and
+//!    `sync`'s `--src`/`--dest` kinds or `list-tags` if it takes part in those.
+//! 6. Any transport-specific flags: a field in [`SystemContext`] and its flag in `cli/`
+//!    (then `scripts/regenerate-docs.sh`); integration tests in `tests/it` against skopeo or
+//!    a real peer for what the suite cannot see (the format's exact bytes, other tools
+//!    reading what skiff wrote).
 
 #[cfg(test)]
 mod conformance;
