@@ -263,11 +263,7 @@ impl Copier<'_> {
                 self.names.source.display
             )
         })?;
-        let mime = if mime.is_empty() {
-            manifest::guess_mime_type(&top)
-        } else {
-            mime
-        };
+        let mime = manifest::reported_or_guessed(&top, mime);
         let _ = self.top_manifest.set(top.clone());
         if !mt::is_list(&mime) {
             return Ok(self
@@ -328,11 +324,7 @@ impl Copier<'_> {
                 "Manifest does not match provided manifest digest {want}"
             ));
         }
-        let mime = if mime.is_empty() {
-            manifest::guess_mime_type(&bytes)
-        } else {
-            mime
-        };
+        let mime = manifest::reported_or_guessed(&bytes, mime);
         Ok((bytes, mime))
     }
 }

@@ -329,11 +329,7 @@ async fn check_serves(s: &dyn Subject, img: &TestImage) -> Result<()> {
     if s.caps().keeps_manifest_bytes {
         ensure!(bytes == img.manifest, "the manifest read back differs");
     }
-    let mime = if mime.is_empty() {
-        manifest::guess_mime_type(&bytes)
-    } else {
-        mime
-    };
+    let mime = manifest::reported_or_guessed(&bytes, mime);
     let parsed = Manifest::parse(&bytes, &mime)?;
     ensure!(
         parsed.config_info().map(|c| c.digest) == Some(img.config_info.digest.clone()),
