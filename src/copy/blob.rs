@@ -33,6 +33,26 @@ pub(crate) struct LayerRules {
     pub oci_possible: bool,
 }
 
+/// c/image's choice for one layer's compression: what the bytes go through, how the
+/// manifest's layer entry changes, and the compression the stored bytes are in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CompressionChoice {
+    pub step: Step,
+    pub op: CompressionOp,
+    /// `None` when uncompressed or when the source format cannot say (unknown media type).
+    pub algorithm: Option<Algorithm>,
+}
+
+impl CompressionChoice {
+    fn new(step: Step, op: CompressionOp, algorithm: Option<Algorithm>) -> CompressionChoice {
+        CompressionChoice {
+            step,
+            op,
+            algorithm,
+        }
+    }
+}
+
 /// What the destination is told about a layer being sent, and what the copy knows of it.
 pub(crate) struct SentLayer {
     pub upload: UploadInfo,
@@ -154,10 +174,10 @@ impl Copier<'_> {
             (Some(stream), magic)
         };
         let detected = Algorithm::detect(&magic);
-        let step = self.compression_step(detected, rules)?;
+        let choice = self.compression_step(detected, rules)?;
 
         // Unchanged bytes between local files: the destination copies (and verifies) them.
-        if let (Some(l), (Step::Copy, _, _), false) = (&local, &step, rules.diff_id_needed)
+        if let (Some(l), Step::Copy, false) = (&local, choice.step, rules.diff_id_needed)
             && let Some(done) = self
                 .dest
                 .put_local_blob(l, info)
@@ -170,11 +190,11 @@ impl Copier<'_> {
                 edit: LayerEdit {
                     info: stored(&done, info.annotations.clone()),
                     op: CompressionOp::Preserve,
-                    algorithm: step.2,
+                    algorithm: choice.algorithm,
                 },
                 diff_id: None,
             };
-            self.learn_sent(&info.digest, detected, &step.0, &copied);
+            self.learn_sent(&info.digest, detected, &choice.step, &copied);
             return Ok(copied);
         }
         let stream = match stream {
@@ -190,7 +210,7 @@ impl Copier<'_> {
             &info.digest,
             info.known_size(),
         ));
-        let changes = step.0 != Step::Copy;
+        let changes = choice.step != Step::Copy;
         let upload = UploadInfo {
             digest: (!changes).then(|| info.digest.clone()),
             size: if changes { None } else { info.known_size() },
@@ -207,21 +227,21 @@ impl Copier<'_> {
             annotations,
             detected,
         };
-        let kind = step.0;
+        let kind = choice.step;
         let copied = self
-            .send_layer(verified, sent, step, rules, progress)
+            .send_layer(verified, sent, choice, rules, progress)
             .await?;
         self.learn_sent(&info.digest, detected, &kind, &copied);
         Ok(copied)
     }
 
-    /// Streams a layer's (verified) bytes through `step` to the destination, computing the
+    /// Streams a layer's (verified) bytes through `choice` to the destination, computing the
     /// diff ID on the way when the rules need it.
     pub(crate) async fn send_layer(
         &self,
         verified: BlobStream,
         sent: SentLayer,
-        step: (Step, CompressionOp, Option<Algorithm>),
+        choice: CompressionChoice,
         rules: LayerRules,
         progress: Arc<dyn BlobProgress>,
     ) -> Result<LayerCopied> {
@@ -229,7 +249,11 @@ impl Copier<'_> {
             inner: verified,
             progress: progress.clone(),
         });
-        let (step, op, algorithm) = step;
+        let CompressionChoice {
+            step,
+            op,
+            algorithm,
+        } = choice;
         let changes = step != Step::Copy;
         let (upload_stream, done) = if changes || rules.diff_id_needed {
             let diff = rules.diff_id_needed.then_some(sent.detected);
@@ -281,7 +305,7 @@ impl Copier<'_> {
         &self,
         detected: Option<Algorithm>,
         rules: LayerRules,
-    ) -> Result<(Step, CompressionOp, Option<Algorithm>)> {
+    ) -> Result<CompressionChoice> {
         let desired = self.dest.properties().desired_layer_compression;
         let settings = self.options.compression;
         let level = settings.level;
@@ -289,20 +313,28 @@ impl Copier<'_> {
             match (desired, detected) {
                 (LayerCompression::Compress, None) => {
                     let to = settings.format.unwrap_or(Algorithm::Gzip);
-                    return Ok((Step::Compress(to, level), CompressionOp::Compress, Some(to)));
+                    return Ok(CompressionChoice::new(
+                        Step::Compress(to, level),
+                        CompressionOp::Compress,
+                        Some(to),
+                    ));
                 }
                 (LayerCompression::Compress, Some(from))
                     if settings.format.is_some_and(|to| to.name() != from.name()) =>
                 {
                     let to = settings.format.unwrap_or(from);
-                    return Ok((
+                    return Ok(CompressionChoice::new(
                         Step::Recompress { from, to, level },
                         CompressionOp::Preserve,
                         Some(to),
                     ));
                 }
                 (LayerCompression::Decompress, Some(from)) => {
-                    return Ok((Step::Decompress(from), CompressionOp::Decompress, None));
+                    return Ok(CompressionChoice::new(
+                        Step::Decompress(from),
+                        CompressionOp::Decompress,
+                        None,
+                    ));
                 }
                 _ => {}
             }
@@ -312,7 +344,11 @@ impl Copier<'_> {
         } else {
             None
         };
-        Ok((Step::Copy, CompressionOp::Preserve, algorithm))
+        Ok(CompressionChoice::new(
+            Step::Copy,
+            CompressionOp::Preserve,
+            algorithm,
+        ))
     }
 
     /// A registry that served bytes which are not the blob (a broken cache or proxy on the
