@@ -321,6 +321,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--retry-delay', '--retry-delay', [CompletionResultType]::ParameterName, 'fixed delay between retries (default: exponential backoff)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'format the output with a Go template')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format the output with a Go template')
+            [CompletionResult]::new('--manifest-digest', '--manifest-digest', [CompletionResultType]::ParameterName, 'algorithm of the printed manifest digest (sha256, sha512; experimental in skopeo); default: the config digest''s')
             [CompletionResult]::new('--command-timeout', '--command-timeout', [CompletionResultType]::ParameterName, 'give up on the command after DURATION')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)')
             [CompletionResult]::new('--override-arch', '--override-arch', [CompletionResultType]::ParameterName, 'choose images for ARCH instead of this machine''s architecture')
@@ -408,7 +409,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
         }
         'skiff;login' {
             [CompletionResult]::new('--authfile', '--authfile', [CompletionResultType]::ParameterName, 'path of the credentials file ($REGISTRY_AUTH_FILE overrides the default)')
-            [CompletionResult]::new('--compat-auth-file', '--compat-auth-file', [CompletionResultType]::ParameterName, 'also write credentials to this Docker-compatible file')
+            [CompletionResult]::new('--compat-auth-file', '--compat-auth-file', [CompletionResultType]::ParameterName, 'update this Docker-compatible config.json instead of the credentials file, in Docker''s format')
             [CompletionResult]::new('--cert-dir', '--cert-dir', [CompletionResultType]::ParameterName, 'use certificates at PATH to reach the registry')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'password for the registry')
             [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'password for the registry')
@@ -439,7 +440,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
         }
         'skiff;logout' {
             [CompletionResult]::new('--authfile', '--authfile', [CompletionResultType]::ParameterName, 'path of the credentials file ($REGISTRY_AUTH_FILE overrides the default)')
-            [CompletionResult]::new('--compat-auth-file', '--compat-auth-file', [CompletionResultType]::ParameterName, 'also remove credentials from this Docker-compatible file')
+            [CompletionResult]::new('--compat-auth-file', '--compat-auth-file', [CompletionResultType]::ParameterName, 'remove credentials from this Docker-compatible config.json instead of the credentials file')
             [CompletionResult]::new('--tls-verify', '--tls-verify', [CompletionResultType]::ParameterName, 'require HTTPS and verify certificates when talking to the registry')
             [CompletionResult]::new('--command-timeout', '--command-timeout', [CompletionResultType]::ParameterName, 'give up on the command after DURATION')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)')

@@ -265,6 +265,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l daemon-host -d '
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l retry-times -d 'how many times to retry a failed operation' -r
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l retry-delay -d 'fixed delay between retries (default: exponential backoff)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -s f -l format -d 'format the output with a Go template' -r
+complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l manifest-digest -d 'algorithm of the printed manifest digest (sha256, sha512; experimental in skopeo); default: the config digest\'s' -r
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l command-timeout -d 'give up on the command after DURATION' -r
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l idle-timeout -d 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l override-arch -d 'choose images for ARCH instead of this machine\'s architecture' -r
@@ -339,7 +340,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand list-tags" -l insecure-polic
 complete -c skiff -n "__fish_skiff_using_subcommand list-tags" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand list-tags" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand login" -l authfile -d 'path of the credentials file ($REGISTRY_AUTH_FILE overrides the default)' -r -F
-complete -c skiff -n "__fish_skiff_using_subcommand login" -l compat-auth-file -d 'also write credentials to this Docker-compatible file' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand login" -l compat-auth-file -d 'update this Docker-compatible config.json instead of the credentials file, in Docker\'s format' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand login" -l cert-dir -d 'use certificates at PATH to reach the registry' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand login" -s p -l password -d 'password for the registry' -r
 complete -c skiff -n "__fish_skiff_using_subcommand login" -l tls-verify -d 'require HTTPS and verify certificates when talking to the registry' -r
@@ -363,7 +364,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand login" -l insecure-policy -d
 complete -c skiff -n "__fish_skiff_using_subcommand login" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
 complete -c skiff -n "__fish_skiff_using_subcommand login" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand logout" -l authfile -d 'path of the credentials file ($REGISTRY_AUTH_FILE overrides the default)' -r -F
-complete -c skiff -n "__fish_skiff_using_subcommand logout" -l compat-auth-file -d 'also remove credentials from this Docker-compatible file' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand logout" -l compat-auth-file -d 'remove credentials from this Docker-compatible config.json instead of the credentials file' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand logout" -l tls-verify -d 'require HTTPS and verify certificates when talking to the registry' -r
 complete -c skiff -n "__fish_skiff_using_subcommand logout" -l command-timeout -d 'give up on the command after DURATION' -r
 complete -c skiff -n "__fish_skiff_using_subcommand logout" -l idle-timeout -d 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)' -r

@@ -4,12 +4,13 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use sha2::{Digest as _, Sha256, Sha512};
+use sha2::{Digest as _, Sha256, Sha384, Sha512};
 
-/// The digest algorithms OCI and Docker images use.
+/// The digest algorithms go-digest knows (OCI registers sha256 and sha512).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Algorithm {
     Sha256,
+    Sha384,
     Sha512,
 }
 
@@ -17,13 +18,22 @@ impl Algorithm {
     pub fn name(self) -> &'static str {
         match self {
             Algorithm::Sha256 => "sha256",
+            Algorithm::Sha384 => "sha384",
             Algorithm::Sha512 => "sha512",
         }
+    }
+
+    /// The algorithm called `name`, if it is one.
+    pub fn from_name(name: &str) -> Option<Algorithm> {
+        [Algorithm::Sha256, Algorithm::Sha384, Algorithm::Sha512]
+            .into_iter()
+            .find(|a| a.name() == name)
     }
 
     fn hex_len(self) -> usize {
         match self {
             Algorithm::Sha256 => 64,
+            Algorithm::Sha384 => 96,
             Algorithm::Sha512 => 128,
         }
     }
@@ -81,10 +91,9 @@ impl FromStr for Digest {
         if algo.is_empty() || hex.is_empty() {
             return Err(DigestError::Format);
         }
-        let algorithm = match algo {
-            "sha256" => Algorithm::Sha256,
-            "sha512" => Algorithm::Sha512,
-            _ => {
+        let algorithm = match Algorithm::from_name(algo) {
+            Some(a) => a,
+            None => {
                 // go-digest: a well-formed but unknown algorithm is "unsupported".
                 let well_formed = algo
                     .chars()
@@ -135,6 +144,7 @@ impl<'de> Deserialize<'de> for Digest {
 #[derive(Clone)]
 pub enum Hasher {
     Sha256(Sha256),
+    Sha384(Sha384),
     Sha512(Sha512),
 }
 
@@ -142,6 +152,7 @@ impl Hasher {
     pub fn new(algorithm: Algorithm) -> Self {
         match algorithm {
             Algorithm::Sha256 => Hasher::Sha256(Sha256::new()),
+            Algorithm::Sha384 => Hasher::Sha384(Sha384::new()),
             Algorithm::Sha512 => Hasher::Sha512(Sha512::new()),
         }
     }
@@ -149,21 +160,18 @@ impl Hasher {
     pub fn update(&mut self, bytes: &[u8]) {
         match self {
             Hasher::Sha256(h) => h.update(bytes),
+            Hasher::Sha384(h) => h.update(bytes),
             Hasher::Sha512(h) => h.update(bytes),
         }
     }
 
     pub fn finish(self) -> Digest {
-        match self {
-            Hasher::Sha256(h) => Digest {
-                algorithm: Algorithm::Sha256,
-                hex: hex::encode(h.finalize()),
-            },
-            Hasher::Sha512(h) => Digest {
-                algorithm: Algorithm::Sha512,
-                hex: hex::encode(h.finalize()),
-            },
-        }
+        let (algorithm, hex) = match self {
+            Hasher::Sha256(h) => (Algorithm::Sha256, hex::encode(h.finalize())),
+            Hasher::Sha384(h) => (Algorithm::Sha384, hex::encode(h.finalize())),
+            Hasher::Sha512(h) => (Algorithm::Sha512, hex::encode(h.finalize())),
+        };
+        Digest { algorithm, hex }
     }
 }
 

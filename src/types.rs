@@ -57,6 +57,9 @@ pub struct SystemContext {
     pub docker_daemon_host: Option<String>,
     pub tls_verify: Option<bool>,
     pub auth_file: Option<PathBuf>,
+    /// c/image's DockerCompatAuthFilePath: `login`/`logout` edit this Docker config.json
+    /// (in Docker's format) instead of `auth_file`.
+    pub docker_compat_auth_file: Option<PathBuf>,
     pub credentials: Option<(String, String)>,
     pub registry_token: Option<String>,
     pub no_creds: bool,

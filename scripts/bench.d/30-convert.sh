@@ -8,15 +8,15 @@ src="oci:$IMG_BIG:bench"
 # An uncompressed copy of the big image to compress from.
 [ -d "$BENCH_DIR/big-raw" ] || skopeo copy -q --insecure-policy --dest-decompress "$src" "dir:$BENCH_DIR/big-raw"
 
-bench_case convert-gzip-to-zstd "rm -rf $B/z" \
+BENCH_OUTPUT=$B/z bench_case convert-gzip-to-zstd "rm -rf $B/z" \
   "$SKIFF --insecure-policy copy -q --dest-compress-format zstd $src oci:$B/z:t" \
   "skopeo --insecure-policy copy -q --dest-compress-format zstd $src oci:$B/z:t"
-bench_case convert-uncompressed-to-gzip "rm -rf $B/g" \
+BENCH_OUTPUT=$B/g bench_case convert-uncompressed-to-gzip "rm -rf $B/g" \
   "$SKIFF --insecure-policy copy -q dir:$BENCH_DIR/big-raw oci:$B/g:t" \
   "skopeo --insecure-policy copy -q dir:$BENCH_DIR/big-raw oci:$B/g:t"
 # zstd:chunked (skopeo takes about a minute for the big image, so the small one).
 [ -d "$BENCH_DIR/small-raw" ] || skopeo copy -q --insecure-policy --dest-decompress "oci:$IMG_SMALL:bench" "dir:$BENCH_DIR/small-raw"
-bench_case convert-small-to-zstd-chunked "rm -rf $B/zc" \
+BENCH_OUTPUT=$B/zc bench_case convert-small-to-zstd-chunked "rm -rf $B/zc" \
   "$SKIFF --insecure-policy copy -q --dest-compress-format zstd:chunked dir:$BENCH_DIR/small-raw oci:$B/zc:t" \
   "skopeo --insecure-policy copy -q --dest-compress-format zstd:chunked dir:$BENCH_DIR/small-raw oci:$B/zc:t"
 

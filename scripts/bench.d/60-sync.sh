@@ -3,7 +3,8 @@
 #    other registry;
 #  - a YAML file naming 20 images in 20 repositories (2–100 MB, about 580 MB in all).
 # Each cold (the destination's storage wiped before every run) and warm (a re-sync when the
-# destination is up to date).
+# destination is up to date; both tools skip an image whose manifest is there, so the warm
+# cases compare the same work).
 command -v docker-registry >/dev/null || { echo "bench needs docker-registry (./scripts/test.sh installs the peers)"; return 1; }
 
 RS=$BENCH_DIR/sync

@@ -10,80 +10,90 @@ peak_rss_kib() {
   /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}'
 }
 
-# Median wall seconds and median user+sys seconds from a hyperfine JSON export.
+# Median wall seconds and median user+sys seconds from a merged hyperfine export (see
+# merge_turns), "a" first then "b".
 hyperfine_stats() {
   python3 - "$1" <<'PY'
 import json, statistics, sys
-r = json.load(open(sys.argv[1]))["results"]
+r = sorted(json.load(open(sys.argv[1]))["results"], key=lambda x: x["command"])
 for x in r:
-    cpu = [u + s for u, s in zip(x["user"] if isinstance(x["user"], list) else [x["user"]] * len(x["times"]),
-                                   x["system"] if isinstance(x["system"], list) else [x["system"]] * len(x["times"]))]
+    cpu = [u + s for u, s in zip(x["user"], x["system"])]
     print(f'{statistics.median(x["times"]):.4f} {statistics.median(cpu):.4f}')
+PY
+}
+
+# Joins the hyperfine exports JSON.1 … JSON.N into JSON, matching the tools by name (turns
+# run them in either order), with user and system CPU per run (a turn's mean for each of
+# its runs), and removes them.
+merge_turns() {
+  python3 - "$1" "$2" <<'PY'
+import json, os, sys
+out, n = sys.argv[1], int(sys.argv[2])
+merged = {}
+for i in range(1, n + 1):
+    part = json.load(open(f"{out}.{i}"))
+    os.remove(f"{out}.{i}")
+    for r in part["results"]:
+        runs = len(r["times"])
+        m = merged.setdefault(r["command"], {"command": r["command"], "times": [], "user": [], "system": []})
+        m["times"] += r["times"]
+        m["user"] += [r["user"]] * runs
+        m["system"] += [r["system"]] * runs
+json.dump({"results": list(merged.values())}, open(out, "w"))
 PY
 }
 
 # bench_times NAME PREPARE CMD_A CMD_B: hyperfine runs of both (PREPARE before each), kept
 # in $BENCH_DIR/NAME.json; prints "a_wall a_cpu b_wall b_cpu" (medians, seconds).
-# Joins the one-run hyperfine exports JSON.1 … JSON.N into JSON (times, user and system
-# per run) and removes them.
-merge_turns() {
-  python3 - "$1" "$2" <<'PY'
-import json, os, sys
-out, n = sys.argv[1], int(sys.argv[2])
-merged = None
-for i in range(1, n + 1):
-    part = json.load(open(f"{out}.{i}"))
-    os.remove(f"{out}.{i}")
-    if merged is None:
-        merged = part
-        for r in merged["results"]:
-            r["user"], r["system"] = [r["user"]], [r["system"]]
-        continue
-    for m, r in zip(merged["results"], part["results"]):
-        m["times"] += r["times"]
-        m["user"].append(r["user"])
-        m["system"].append(r["system"])
-json.dump(merged, open(out, "w"))
-PY
-}
-
+# The tools take turns, and which one goes first changes from turn to turn: a machine that
+# slows down or speeds up during a case (other tenants, an engine's own clean-up, a warm
+# cache left by the one before) weighs on both alike.
 # A case with nothing to prepare (PREPARE is "", ":" or "true") is a short command of a few
 # milliseconds: it runs without a shell (hyperfine's correction for the shell's own start is
-# as large as the command and as noisy) and 20 times as often.
+# as large as the command and as noisy), 20 times as often, in 4 turns.
 bench_times() {
   local name=$1 prepare=$2 a=$3 b=$4
-  local json="$BENCH_DIR/$name.json"
+  local json="$BENCH_DIR/$name.json" turns i
+  local -a how
   case "$prepare" in
     "" | ":" | true)
-      hyperfine --style none -N --runs "$((BENCH_RUNS * 20))" --warmup 5 \
-        --export-json "$json" -n a "$a" -n b "$b" >/dev/null ;;
+      turns=4
+      how=(-N --runs "$((BENCH_RUNS * 5))" --warmup 5) ;;
     *)
-      # Long cases take turns, skiff then skopeo, run by run: a machine that slows down or
-      # speeds up during a case (other tenants, an engine's own clean-up) weighs on both.
-      hyperfine --style none --runs 1 --prepare "$prepare" -n a "$a" -n b "$b" >/dev/null
-      local i
-      for i in $(seq "$BENCH_RUNS"); do
-        hyperfine --style none --runs 1 --prepare "$prepare" \
-          --export-json "$json.$i" -n a "$a" -n b "$b" >/dev/null
-      done
-      merge_turns "$json" "$BENCH_RUNS" ;;
+      turns=$BENCH_RUNS
+      how=(--runs 1 --prepare "$prepare")
+      # One untimed turn first (caches, lazily made files).
+      hyperfine --style none "${how[@]}" -n a "$a" -n b "$b" >/dev/null ;;
   esac
+  for i in $(seq "$turns"); do
+    if [ $((i % 2)) = 1 ]; then
+      hyperfine --style none "${how[@]}" --export-json "$json.$i" -n a "$a" -n b "$b" >/dev/null
+    else
+      hyperfine --style none "${how[@]}" --export-json "$json.$i" -n b "$b" -n a "$a" >/dev/null
+    fi
+  done
+  merge_turns "$json" "$turns"
   hyperfine_stats "$json" | tr '\n' ' '
 }
 
 # bench_case NAME PREPARE SKIFF_CMD SKOPEO_CMD
 #   PREPARE runs before every timed run (e.g. removing the destination).
+#   With BENCH_OUTPUT set to a path the commands write, its size after each tool's run is
+#   printed too, so speed bought with weaker compression shows.
 bench_case() {
   local name=$1 prepare=$2 skiff_cmd=$3 skopeo_cmd=$4
-  local s_wall s_cpu o_wall o_cpu
+  local s_wall s_cpu o_wall o_cpu s_out=0 o_out=0
   read -r s_wall s_cpu o_wall o_cpu <<<"$(bench_times "$name" "$prepare" "$skiff_cmd" "$skopeo_cmd")"
   eval "$prepare"; local s_rss; s_rss=$(peak_rss_kib sh -c "$skiff_cmd")
+  [ -n "${BENCH_OUTPUT:-}" ] && s_out=$(du -sb "$BENCH_OUTPUT" | cut -f1)
   eval "$prepare"; local o_rss; o_rss=$(peak_rss_kib sh -c "$skopeo_cmd")
-  python3 - "$name" "$s_wall" "$o_wall" "$s_cpu" "$o_cpu" "$s_rss" "$o_rss" <<'PY' | tee -a "$RESULTS"
+  [ -n "${BENCH_OUTPUT:-}" ] && o_out=$(du -sb "$BENCH_OUTPUT" | cut -f1)
+  python3 - "$name" "$s_wall" "$o_wall" "$s_cpu" "$o_cpu" "$s_rss" "$o_rss" "$s_out" "$o_out" <<'PY' | tee -a "$RESULTS"
 import sys
-n, sw, ow, sc, oc, sr, orr = sys.argv[1], *map(float, sys.argv[2:])
+n, sw, ow, sc, oc, sr, orr, so, oo = sys.argv[1], *map(float, sys.argv[2:])
+out = f"  output {so/oo:5.3f}x ({so/2**20:.1f} vs {oo/2**20:.1f} MiB)" if oo else ""
 print(f"{n:<34} wall {sw/ow:5.2f}x ({sw:8.4f}s vs {ow:8.4f}s)  cpu {sc/max(oc,1e-9):5.2f}x  "
-      f"peak-rss {sr/max(orr,1):5.2f}x ({sr/1024:6.1f} vs {orr/1024:6.1f} MiB)")
+      f"peak-rss {sr/max(orr,1):5.2f}x ({sr/1024:6.1f} vs {orr/1024:6.1f} MiB){out}")
 PY
 }
 

@@ -101,20 +101,27 @@ pub(crate) fn auth_file_paths(ctx: &SystemContext, env: &Env) -> Vec<AuthPath> {
 
 /// Reads one file; a missing file is empty. Errors are c/image's inner texts.
 pub(crate) fn read(path: &AuthPath) -> Result<ConfigFile, String> {
-    let bytes = match std::fs::read(&path.path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
+    let Some(bytes) = read_bytes(path)? else {
+        return Ok(ConfigFile::default());
+    };
+    decode::decode_config(&bytes, path.legacy)
+        .map_err(|e| format!("unmarshaling JSON at {}: {e}", quote_path(&path.path)))
+}
+
+/// One file's bytes; `None` when it does not exist.
+fn read_bytes(path: &AuthPath) -> Result<Option<Vec<u8>>, String> {
+    match std::fs::read(&path.path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => {
             let op = if e.raw_os_error() == Some(libc::EISDIR) {
                 "read"
             } else {
                 "open"
             };
-            return Err(go_path_error(op, &path.path, &e));
+            Err(go_path_error(op, &path.path, &e))
         }
-    };
-    decode::decode_config(&bytes, path.legacy)
-        .map_err(|e| format!("unmarshaling JSON at {}: {e}", quote_path(&path.path)))
+    }
 }
 
 /// `docker.io` and `registry-1.docker.io` are stored by Docker as `index.docker.io`.
@@ -317,7 +324,11 @@ pub(crate) fn modify(
     env: &Env,
     editor: impl FnOnce(&mut ConfigFile) -> Result<bool, String>,
 ) -> Result<PathBuf, String> {
-    let (path, _) = path_to_auth(ctx, env)?;
+    let compat = ctx.docker_compat_auth_file.clone();
+    let path = match &compat {
+        Some(p) => AuthPath::new(p.clone()),
+        None => path_to_auth(ctx, env)?.0,
+    };
     let file_path = path.path.clone();
     if let Some(dir) = file_path.parent().filter(|d| !d.as_os_str().is_empty()) {
         use std::os::unix::fs::DirBuilderExt;
@@ -327,12 +338,28 @@ pub(crate) fn modify(
             .create(dir)
             .map_err(|e| go_path_error("mkdir", dir, &e))?;
     }
-    let mut contents =
-        read(&path).map_err(|e| format!("reading JSON file {}: {e}", quote_path(&file_path)))?;
+    let (mut contents, docker_fields) = match compat {
+        None => (
+            read(&path)
+                .map_err(|e| format!("reading JSON file {}: {e}", quote_path(&file_path)))?,
+            None,
+        ),
+        Some(_) => {
+            // Read as an auth file first: its errors are c/image's for this file too.
+            let contents = read(&path)?;
+            let fields = super::compat::other_fields(read_bytes(&path)?.as_deref())
+                .map_err(|e| format!("unmarshaling JSON at {}: {e}", quote_path(&file_path)))?;
+            (contents, Some(fields))
+        }
+    };
     let updated =
         editor(&mut contents).map_err(|e| format!("updating {}: {e}", quote_path(&file_path)))?;
     if updated {
-        write_atomic(&file_path, &serialize(&contents)).map_err(|e| {
+        let bytes = match docker_fields {
+            Some(fields) => super::compat::serialize(fields, &contents),
+            None => serialize(&contents),
+        };
+        write_atomic(&file_path, &bytes).map_err(|e| {
             format!(
                 "writing to file {}: {}",
                 quote_path(&file_path),

@@ -20,6 +20,7 @@
 //! Errors are c/image's texts; lists of errors are formatted as its multierror library does
 //! (`1 error occurred:\n\t* …\n\n`).
 
+mod compat;
 pub(crate) mod decode;
 mod file;
 mod helper;
@@ -200,7 +201,9 @@ pub fn store_with_env(
     creds: &Credentials,
 ) -> Result<String> {
     let namespaced = validate_key(key)?;
-    let helpers = credential_helpers(ctx, env)?;
+    let (key, helpers) = edit_targets(ctx, env, key, namespaced)?;
+    let key = key.as_str();
+    let namespaced = namespaced && ctx.docker_compat_auth_file.is_none();
     let namespace_err =
         |h: &str| format!("namespaced key is not supported for credential helper {h}");
     let mut errs = Vec::new();
@@ -241,6 +244,23 @@ pub fn store_with_env(
     Err(anyhow!(multierror(&errs)))
 }
 
+/// The key to edit and the places to edit it in. A Docker-compatible file is edited alone
+/// (Docker knows nothing of registries.conf's helpers), under Docker's key.
+fn edit_targets(
+    ctx: &SystemContext,
+    env: &Env,
+    key: &str,
+    namespaced: bool,
+) -> Result<(String, Vec<String>)> {
+    match ctx.docker_compat_auth_file {
+        Some(_) => Ok((
+            compat::docker_key(key, namespaced)?,
+            vec![AUTHENTICATION_FILE_HELPER.to_string()],
+        )),
+        None => Ok((key.to_string(), credential_helpers(ctx, env)?)),
+    }
+}
+
 fn base64_std(data: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(data)
@@ -262,7 +282,8 @@ pub fn remove(ctx: &SystemContext, key: &str) -> Result<Removed> {
 /// [`remove`] with an explicit environment.
 pub fn remove_with_env(ctx: &SystemContext, env: &Env, key: &str) -> Result<Removed> {
     let namespaced = validate_key(key)?;
-    let helpers = credential_helpers(ctx, env)?;
+    let (key, helpers) = edit_targets(ctx, env, key, namespaced)?;
+    let key = key.as_str();
     let mut logged_in = false;
     let from_helper = |h: &str, logged_in: &mut bool| -> Result<(), String> {
         if namespaced {
@@ -319,7 +340,10 @@ pub fn remove_all(ctx: &SystemContext) -> Result<()> {
 
 /// [`remove_all`] with an explicit environment.
 pub fn remove_all_with_env(ctx: &SystemContext, env: &Env) -> Result<()> {
-    let helpers = credential_helpers(ctx, env)?;
+    let helpers = match ctx.docker_compat_auth_file {
+        Some(_) => vec![AUTHENTICATION_FILE_HELPER.to_string()],
+        None => credential_helpers(ctx, env)?,
+    };
     let mut errs = Vec::new();
     for h in &helpers {
         let result = if h == AUTHENTICATION_FILE_HELPER {
@@ -358,14 +382,13 @@ pub fn default_auth_file() -> PathBuf {
     file::default_path(&Env::from_process()).0
 }
 
-/// The default of `login`/`logout`'s `--authfile` flag in skopeo 1.9.3 (containers/common):
-/// `$REGISTRY_AUTH_FILE`, else `$DOCKER_CONFIG/config.json`, else none (the runtime
-/// auth.json is then used). Other commands default to `$REGISTRY_AUTH_FILE` only.
-pub fn login_auth_file_default() -> Option<PathBuf> {
-    let var = |n: &str| std::env::var_os(n).filter(|v| !v.is_empty());
-    var("REGISTRY_AUTH_FILE")
-        .map(PathBuf::from)
-        .or_else(|| var("DOCKER_CONFIG").map(|d| PathBuf::from(d).join("config.json")))
+/// The Docker config.json `login`/`logout` edit when no file is named (skopeo HEAD):
+/// `$DOCKER_CONFIG/config.json` when `$DOCKER_CONFIG` is set. (skopeo 1.9.3 wrote auth.json's
+/// format there; HEAD writes Docker's, which 1.9.3 also reads.)
+pub fn docker_config_default() -> Option<PathBuf> {
+    std::env::var_os("DOCKER_CONFIG")
+        .filter(|v| !v.is_empty())
+        .map(|d| PathBuf::from(d).join("config.json"))
 }
 
 /// `logout`'s check of an explicit `--authfile`: it must exist

@@ -8,6 +8,7 @@ use clap::Args;
 use super::flags::{ImageFlags, RetryFlags, SharedFlags};
 use super::{GlobalFlags, expect_args};
 use crate::contract::retry;
+use crate::digest::{Algorithm, Digest};
 use crate::image::{Image, InspectOutput};
 use crate::reference::ImageName;
 use crate::transport;
@@ -49,6 +50,27 @@ pub struct InspectArgs {
         help = "do not list the repository's tags in the output"
     )]
     pub no_tags: bool,
+    #[arg(
+        long = "manifest-digest",
+        value_name = "ALGORITHM",
+        help = "algorithm of the printed manifest digest (sha256, sha512; experimental in skopeo); default: the config digest's"
+    )]
+    pub manifest_digest: Option<String>,
+}
+
+/// skopeo HEAD's choice of the manifest digest's algorithm: the one asked for (empty means
+/// sha256), else the config digest's, else sha256.
+fn manifest_digest(top: &[u8], asked: Option<&str>, img: &Image) -> Result<Digest> {
+    let algorithm = match asked {
+        Some("") => Algorithm::Sha256,
+        Some(name) => Algorithm::from_name(name)
+            .ok_or_else(|| anyhow!("digest algorithm {name:?} is not available"))?,
+        None => img
+            .manifest
+            .config_info()
+            .map_or(Algorithm::Sha256, |c| c.digest.algorithm()),
+    };
+    crate::manifest::digest_with(top, algorithm)
 }
 
 impl InspectArgs {
@@ -146,7 +168,8 @@ impl InspectArgs {
         };
         let (info, repo_tags) = tokio::join!(retry::if_necessary(opts, || img.inspect(src)), tags);
         let info = info?;
-        let digest = crate::manifest::digest(&top).context("Error computing manifest digest")?;
+        let digest = manifest_digest(&top, self.manifest_digest.as_deref(), &img)
+            .context("Error computing manifest digest")?;
         let docker_name = name
             .docker_reference()
             .map(|r| r.name())

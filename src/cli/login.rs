@@ -36,7 +36,7 @@ pub struct LoginArgs {
     #[arg(
         long = "compat-auth-file",
         value_name = "PATH",
-        help = "also write credentials to this Docker-compatible file"
+        help = "update this Docker-compatible config.json instead of the credentials file, in Docker's format"
     )]
     pub compat_auth_file: Option<PathBuf>,
     #[arg(
@@ -72,11 +72,40 @@ pub struct LoginArgs {
     pub verbose: bool,
 }
 
-/// containers/common's default for `--authfile`: `$REGISTRY_AUTH_FILE` (clap reads it), else
-/// `$DOCKER_CONFIG/config.json`.
-pub(super) fn default_authfile(flag: Option<PathBuf>) -> Option<PathBuf> {
-    flag.filter(|p| !p.as_os_str().is_empty())
-        .or_else(auth::login_auth_file_default)
+/// Which file `login`/`logout` edit, as containers/common (skopeo HEAD) decides: `--authfile`
+/// (or `$REGISTRY_AUTH_FILE`) in auth.json's format; `--compat-auth-file`, else
+/// `$DOCKER_CONFIG/config.json`, in Docker's; else the default auth.json. Credentials are
+/// then also read from the chosen file.
+pub(super) fn choose_auth_file(
+    ctx: &mut SystemContext,
+    authfile: Option<PathBuf>,
+    compat: Option<PathBuf>,
+) -> Result<()> {
+    let authfile = authfile.filter(|p| !p.as_os_str().is_empty());
+    let compat = compat.filter(|p| !p.as_os_str().is_empty());
+    let docker_default = Env::from_process().home.join(".docker/config.json");
+    match (authfile, compat) {
+        (Some(_), Some(_)) => bail!(
+            "options for paths to the credential file and to the Docker-compatible credential file can not be set simultaneously"
+        ),
+        (Some(file), None) => {
+            if file == docker_default {
+                let from_env = std::env::var_os("REGISTRY_AUTH_FILE").is_some_and(|v| v == file);
+                crate::error::warn(if from_env {
+                    "$REGISTRY_AUTH_FILE points to ~/.docker/config.json, but the file format is not fully compatible; use the Docker-compatible file path option instead"
+                } else {
+                    "saving credentials to ~/.docker/config.json, but not using Docker-compatible file format"
+                });
+            }
+            ctx.auth_file = Some(file);
+        }
+        (None, compat) => {
+            let compat = compat.or_else(auth::docker_config_default);
+            ctx.auth_file = compat.clone();
+            ctx.docker_compat_auth_file = compat;
+        }
+    }
+    Ok(())
 }
 
 /// `REGISTRY[/NAMESPACE[/REPO]]` (an `http(s)://` URL is reduced to its host): the key
@@ -105,12 +134,13 @@ impl LoginArgs {
         if self.tls_verify.is_some() {
             ctx.tls_verify = self.tls_verify;
         }
-        ctx.auth_file = default_authfile(self.authfile.clone());
+        choose_auth_file(
+            &mut ctx,
+            self.authfile.clone(),
+            self.compat_auth_file.clone(),
+        )?;
         if self.cert_dir.is_some() {
             ctx.docker_cert_path = self.cert_dir.clone();
-        }
-        if self.compat_auth_file.is_some() {
-            return Err(crate::error::not_implemented("--compat-auth-file"));
         }
         let (key, registry) = match self.registries.as_slice() {
             [] => bail!("please provide a registry to login to"),

@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::GlobalFlags;
 use super::flags::parse_go_bool;
-use super::login::{default_authfile, parse_credentials_key, saved_credentials};
+use super::login::{choose_auth_file, parse_credentials_key, saved_credentials};
 use crate::auth::{self, Removed};
 use crate::transport::docker;
 
@@ -37,7 +37,7 @@ pub struct LogoutArgs {
     #[arg(
         long = "compat-auth-file",
         value_name = "PATH",
-        help = "also remove credentials from this Docker-compatible file"
+        help = "remove credentials from this Docker-compatible config.json instead of the credentials file"
     )]
     pub compat_auth_file: Option<PathBuf>,
     #[arg(long = "tls-verify", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = parse_go_bool, help = "require HTTPS and verify certificates when talking to the registry")]
@@ -50,19 +50,18 @@ impl LogoutArgs {
         if self.tls_verify.is_some() {
             ctx.tls_verify = self.tls_verify;
         }
-        ctx.auth_file = default_authfile(self.authfile.clone());
-        if let Some(p) = &ctx.auth_file
-            && let Err(e) = std::fs::metadata(p)
+        // An explicit file must exist (checked before the two are compared, as skopeo does).
+        for given in [&self.authfile, &self.compat_auth_file]
+            .into_iter()
+            .flatten()
         {
-            bail!(
-                "checking authfile: stat {}: {}",
-                p.display(),
-                crate::gotext::go_errno_text(&e)
-            );
+            auth::check_auth_file(given)?;
         }
-        if self.compat_auth_file.is_some() {
-            return Err(crate::error::not_implemented("--compat-auth-file"));
-        }
+        choose_auth_file(
+            &mut ctx,
+            self.authfile.clone(),
+            self.compat_auth_file.clone(),
+        )?;
         let mut stdout = crate::stdio::stdout();
         if self.all {
             if !self.registries.is_empty() {

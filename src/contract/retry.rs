@@ -2,7 +2,7 @@
 //! as skopeo does (containers/common's retry package decides what is transient).
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
 
@@ -60,6 +60,26 @@ where
             Err(err) => return Err(err),
         }
     }
+}
+
+/// Exponential with jitter, so tasks that failed together do not retry together:
+/// a random point in the upper half of 200 ms, 400 ms, 800 ms, … (at most 6.4 s).
+pub fn backoff(attempt: u32) -> Duration {
+    let ceiling = 200u64 << attempt.saturating_sub(1).min(5);
+    Duration::from_millis(ceiling / 2 + jitter(ceiling / 2 + 1))
+}
+
+/// A number below `bound`, different from call to call and process to process.
+pub fn jitter(bound: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    h.finish() % bound.max(1)
 }
 
 /// Go's `time.Duration` text for whole and fractional seconds (`1s`, `1.5s`, `100ms`).

@@ -102,7 +102,7 @@ impl Copier<'_> {
             .get_or_try_init(|| {
                 ran = true;
                 async {
-                    let send = self.again_if_corrupt(&info.digest, || {
+                    let send = self.again_if_worth_it(info, || {
                         self.copy_layer_uncached(info, rules, progress.clone())
                     });
                     let (copied, reused) =
@@ -351,19 +351,43 @@ impl Copier<'_> {
         ))
     }
 
-    /// A registry that served bytes which are not the blob (a broken cache or proxy on the
-    /// way) is asked once more before the copy fails.
-    async fn again_if_corrupt<T, F, Fut>(&self, digest: &Digest, mut op: F) -> Result<T>
+    /// A blob whose copy failed part way is copied once more when that can help and the
+    /// source can be read again (a registry, or a file on disk): a registry that served bytes
+    /// which are not the blob (a broken cache or proxy on the way) is asked once more; a
+    /// transient failure (a 5xx or a reset on an upload too big to replay from memory) is
+    /// tried up to twice more after a short, jittered pause. Streams that cannot be read
+    /// twice (a daemon's tarball, a pipe) fail at once, as before.
+    async fn again_if_worth_it<T, F, Fut>(&self, info: &BlobInfo, mut op: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T>>,
     {
-        match op().await {
-            Err(e) if self.src.blob_origin().is_some() && is_mismatch(e.as_ref()) => {
-                crate::error::debug(&format!("{e:#}; downloading {digest} once more"));
-                op().await
+        let digest = &info.digest;
+        let rereadable = self.src.blob_origin().is_some() || self.src.local_blob(info).is_some();
+        let mut transient_left = 2u32;
+        let mut mismatch_left = 1u32;
+        loop {
+            match op().await {
+                Err(e) if rereadable && mismatch_left > 0 && is_mismatch(e.as_ref()) => {
+                    mismatch_left -= 1;
+                    crate::error::debug(&format!("{e:#}; downloading {digest} once more"));
+                }
+                Err(e)
+                    if rereadable
+                        && transient_left > 0
+                        && !is_mismatch(e.as_ref())
+                        && super::retry::is_retryable(&e) =>
+                {
+                    transient_left -= 1;
+                    let pause = super::retry::backoff(5 - transient_left);
+                    crate::error::debug(&format!(
+                        "{e:#}; copying {digest} again in {}",
+                        super::retry::go_duration(pause)
+                    ));
+                    tokio::time::sleep(pause).await;
+                }
+                other => return other,
             }
-            other => other,
         }
     }
 
@@ -385,7 +409,7 @@ impl Copier<'_> {
         let progress: Arc<dyn BlobProgress> = Arc::from(self.reporter.blob(kind, info));
         let send = async {
             let stored = self
-                .again_if_corrupt(&info.digest, || {
+                .again_if_worth_it(info, || {
                     self.copy_blob_unshared(info, kind, progress.clone())
                 })
                 .await?;

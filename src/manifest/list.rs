@@ -128,9 +128,9 @@ impl ManifestList {
             ManifestList::Docker(_) => "manifest list",
             ManifestList::Oci(_) => "image index",
         };
-        // skopeo 1.9.3's wording (c/image 5.23.1): architecture and OS unquoted.
+        // skopeo HEAD's wording: all three quoted (1.9.3 left architecture and OS bare).
         bail!(
-            "no image found in {what} for architecture {}, variant {:?}, OS {}",
+            "no image found in {what} for architecture {:?}, variant {:?}, OS {:?}",
             w.architecture,
             w.variant,
             w.os

@@ -171,11 +171,18 @@ pub fn normalized_mime_type(input: &str) -> &str {
 /// The digest that identifies a manifest: for signed schema 1 the JWS signatures are removed
 /// first, so the digest is the same before and after signing.
 pub fn digest(manifest: &[u8]) -> Result<Digest> {
+    digest_with(manifest, crate::digest::Algorithm::Sha256)
+}
+
+/// [`digest`] with another algorithm (c/image's DigestWithAlgorithm).
+pub fn digest_with(manifest: &[u8], algorithm: crate::digest::Algorithm) -> Result<Digest> {
+    let mut h = crate::digest::Hasher::new(algorithm);
     if guess_mime_type(manifest) == mt::DOCKER_V2_SCHEMA1_SIGNED {
-        let payload = schema1::jws_payload(manifest)?;
-        return Ok(Digest::sha256_of(&payload));
+        h.update(&schema1::jws_payload(manifest)?);
+    } else {
+        h.update(manifest);
     }
-    Ok(Digest::sha256_of(manifest))
+    Ok(h.finish())
 }
 
 /// Whether `manifest` has `expected` as its digest (computed with the same algorithm).

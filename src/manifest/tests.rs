@@ -186,7 +186,7 @@ fn list_instance_choice_follows_platform_preference() {
     let err = l.choose_instance(&choice("s390x", "")).unwrap_err();
     assert_eq!(
         err.to_string(),
-        r#"no image found in manifest list for architecture s390x, variant "", OS linux"#
+        r#"no image found in manifest list for architecture "s390x", variant "", OS "linux""#
     );
 }
 

@@ -205,16 +205,15 @@ impl ImageDestination for DirDestination {
     }
 
     async fn put_local_blob(&self, local: &LocalBlob, info: &BlobInfo) -> Result<Option<BlobInfo>> {
-        let staging = self.staging.clone();
-        let (local, info) = (local.clone(), info.clone());
-        tokio::task::spawn_blocking(move || {
-            let mut file = BlobFile::create_in(&staging)?;
-            fsutil::copy_local_verified(&local, &info.digest, info.known_size(), &mut file)?;
-            let size = file.len() as i64;
-            file.persist(&staging.join(info.digest.hex()))?;
-            Ok(Some(BlobInfo { size, ..info }))
-        })
-        .await?
+        let mut file = BlobFile::create_in(&self.staging)?;
+        file.copy_local(local, &info.digest, info.known_size())
+            .await?;
+        let size = file.len() as i64;
+        file.persist(&self.staging.join(info.digest.hex()))?;
+        Ok(Some(BlobInfo {
+            size,
+            ..info.clone()
+        }))
     }
 
     async fn put_manifest(&self, bytes: &[u8], instance: Option<&Digest>) -> Result<()> {

@@ -47,8 +47,26 @@ pub const BLOB_TMP_PREFIX: &str = ".skiff-blob-";
 /// `persist` moves it to its final name.
 pub struct BlobFile {
     tmp: NamedTempFile,
+    out: Writeback,
+}
+
+/// Writes to a file, counting the bytes and starting their writeback every few MiB.
+pub struct Writeback {
+    file: File,
     written: u64,
     flushed: u64,
+}
+
+impl Writeback {
+    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.file.write_all(bytes)?;
+        self.written += bytes.len() as u64;
+        if self.written - self.flushed >= WRITEBACK_EVERY {
+            start_writeback(&self.file, self.flushed, self.written - self.flushed);
+            self.flushed = self.written;
+        }
+        Ok(())
+    }
 }
 
 impl BlobFile {
@@ -57,10 +75,14 @@ impl BlobFile {
             .prefix(BLOB_TMP_PREFIX)
             .tempfile_in(dir)
             .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+        let file = tmp.as_file().try_clone()?;
         Ok(BlobFile {
             tmp,
-            written: 0,
-            flushed: 0,
+            out: Writeback {
+                file,
+                written: 0,
+                flushed: 0,
+            },
         })
     }
 
@@ -79,25 +101,42 @@ impl BlobFile {
     }
 
     pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.tmp.as_file_mut().write_all(bytes)?;
-        self.written += bytes.len() as u64;
-        if self.written - self.flushed >= WRITEBACK_EVERY {
-            start_writeback(
-                self.tmp.as_file(),
-                self.flushed,
-                self.written - self.flushed,
-            );
-            self.flushed = self.written;
-        }
-        Ok(())
+        self.out.write(bytes)
     }
 
     pub fn len(&self) -> u64 {
-        self.written
+        self.out.written
     }
 
     pub fn is_empty(&self) -> bool {
-        self.written == 0
+        self.out.written == 0
+    }
+
+    /// Copies a local blob into the file on a blocking thread, verifying digest and size.
+    /// The thread writes through a handle of its own and never owns the file's name: if this
+    /// future is dropped (an interrupt), the file is removed at once with `self`, and the
+    /// thread, which cannot be stopped, only finishes writing an unlinked inode. So the
+    /// destination's clean-up never races a writer that outlives it.
+    pub async fn copy_local(
+        &mut self,
+        local: &LocalBlob,
+        expected: &Digest,
+        expected_size: Option<u64>,
+    ) -> Result<()> {
+        let mut out = Writeback {
+            file: self.out.file.try_clone()?,
+            written: self.out.written,
+            flushed: self.out.flushed,
+        };
+        let (local, expected) = (local.clone(), expected.clone());
+        let out = tokio::task::spawn_blocking(move || -> Result<Writeback> {
+            copy_local_verified(&local, &expected, expected_size, &mut out)?;
+            Ok(out)
+        })
+        .await??;
+        self.out.written = out.written;
+        self.out.flushed = out.flushed;
+        Ok(())
     }
 
     /// A second handle on the file, reading from its start (the file stays while `self` lives).
@@ -198,11 +237,11 @@ pub async fn receive_stream_into(
 
 /// Copies a blob from a local file into `file`, verifying digest and size on the way.
 /// Runs on a blocking thread: it is pure file I/O and hashing.
-pub fn copy_local_verified(
+fn copy_local_verified(
     local: &LocalBlob,
     expected: &Digest,
     expected_size: Option<u64>,
-    file: &mut BlobFile,
+    file: &mut Writeback,
 ) -> Result<()> {
     let src = open_no_follow(&local.path).map_err(|e| go_path_error("open", &local.path, &e))?;
     let mut verifier = Verifier::new(expected, expected_size);

@@ -532,6 +532,7 @@ fn writing_schema1_matches_skopeos_payload() {
         let payload = skiff::manifest::schema1::jws_payload(&bytes).unwrap();
         let m: serde_json::Value = serde_json::from_slice(&payload).unwrap();
         assert_eq!(m["schemaVersion"], 1);
+        assert_schema1_signature_valid(&ours.join("manifest.json"), label);
         // Reading it back works (and it converts up again).
         let back = t.path().join(format!("{label}-up"));
         ok(skiff().args([
@@ -547,6 +548,42 @@ fn writing_schema1_matches_skopeos_payload() {
             assert_same_schema1_dirs(&ours, &theirs, label);
         }
     }
+}
+
+/// The JWS signature of a schema 1 manifest checks out with Python's `cryptography` (an
+/// independent verifier, tests/it/support/verify_schema1.py); the same manifest with one byte
+/// of its payload changed does not.
+fn assert_schema1_signature_valid(manifest: &Path, label: &str) {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/it/support/verify_schema1.py"
+    );
+    let verify = |path: &Path| {
+        std::process::Command::new("python3")
+            .arg(script)
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let good = verify(manifest);
+    assert!(
+        good.status.success(),
+        "{label}: {}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let tampered_file = tempfile::NamedTempFile::new().unwrap();
+    let tampered = tampered_file.path();
+    let changed = text.replacen(r#""architecture":"amd64""#, r#""architecture":"arm64""#, 1);
+    assert_ne!(
+        changed, text,
+        "{label}: the payload has an architecture to change"
+    );
+    std::fs::write(tampered, changed).unwrap();
+    assert!(
+        !verify(tampered).status.success(),
+        "{label}: a changed payload is refused"
+    );
 }
 
 /// Two `dir:` images with schema 1 manifests signed by fresh keys: the same payloads (so the

@@ -300,7 +300,7 @@ fn list_source_copies_the_platform_instance() {
     assert_eq!(code, 1);
     assert!(
         fatal_message(&err).contains(
-            r#"no image found in image index for architecture s390x, variant "", OS linux"#
+            r#"no image found in image index for architecture "s390x", variant "", OS "linux""#
         ),
         "{err}"
     );
@@ -449,4 +449,50 @@ fn dir_and_oci_archive_copy_both_ways() {
         built.manifest
     );
     assert_same_tree(&src, &back);
+}
+
+/// `inspect --manifest-digest` (skopeo HEAD, not in 1.9.3): the digest of the manifest's bytes
+/// with the algorithm asked for, checked with the system's sha512sum/sha384sum.
+#[test]
+fn inspect_manifest_digest_algorithm() {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    let built = fixtures::write_oci(&src, "v1", &ImageSpec::small(16));
+    let name = format!("oci:{}:v1", src.display());
+    let manifest = t.path().join("manifest.json");
+    std::fs::write(&manifest, &built.manifest).unwrap();
+    for (algo, tool) in [("sha512", "sha512sum"), ("sha384", "sha384sum")] {
+        let sum = std::process::Command::new(tool)
+            .arg(&manifest)
+            .output()
+            .unwrap();
+        let hex = String::from_utf8(sum.stdout).unwrap();
+        let hex = hex.split_whitespace().next().unwrap().to_string();
+        let out = stdout(&ok(skiff().args([
+            "inspect",
+            &format!("--manifest-digest={algo}"),
+            "--format",
+            "{{.Digest}}",
+            &name,
+        ])));
+        assert_eq!(out, format!("{algo}:{hex}\n"));
+    }
+    // Empty means the canonical sha256; no flag means the config digest's (sha256 here).
+    let canonical = format!("{}\n", fixtures::sha256(&built.manifest));
+    for flag in ["--manifest-digest=", "--no-tags"] {
+        let out = stdout(&ok(skiff().args([
+            "inspect",
+            flag,
+            "-f",
+            "{{.Digest}}",
+            &name,
+        ])));
+        assert_eq!(out, canonical, "{flag}");
+    }
+    let (code, err) = fails(skiff().args(["inspect", "--manifest-digest=md5", &name]));
+    assert_eq!(code, 1);
+    assert_eq!(
+        fatal_message(&err),
+        r#"Error computing manifest digest: digest algorithm "md5" is not available"#
+    );
 }

@@ -413,3 +413,151 @@ fn client_certificates_come_from_the_cert_dir() {
         );
     }
 }
+
+/// `--compat-auth-file` (skopeo HEAD; 1.9.3 lacks it) and `$DOCKER_CONFIG`: credentials go to
+/// Docker's config.json in Docker's format, the file's other fields are kept, and skopeo 1.9.3
+/// (reading it as an auth file) uses what was written.
+#[test]
+fn compat_auth_file_is_written_in_dockers_format() {
+    use base64::Engine as _;
+    let Some(reg) = Registry::start_with(Options {
+        htpasswd: Some(("alice".into(), "s3cret".into())),
+        ..Default::default()
+    }) else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let (src, _) = oci_image(t.path(), 47);
+    ok(skiff().args([
+        "--insecure-policy",
+        "copy",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        "alice:s3cret",
+        &src,
+        &reg.image("compat/img:v1"),
+    ]));
+    let cfg = t.path().join("docker/config.json");
+    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    std::fs::write(
+        &cfg,
+        br#"{"psFormat": "table", "auths": {"other.example": {"auth": "eDp5"}}}"#,
+    )
+    .unwrap();
+    let cfg_s = cfg.display().to_string();
+    let read =
+        || -> serde_json::Value { serde_json::from_slice(&std::fs::read(&cfg).unwrap()).unwrap() };
+    let out = ok(skiff().args([
+        "login",
+        "--tls-verify=false",
+        "--compat-auth-file",
+        &cfg_s,
+        "-u",
+        "alice",
+        "-p",
+        "s3cret",
+        &reg.host,
+    ]));
+    assert_eq!(stdout(&out), "Login Succeeded!\n");
+    let doc = read();
+    assert_eq!(doc["psFormat"], "table", "other fields are kept");
+    assert_eq!(doc["auths"]["other.example"]["auth"], "eDp5");
+    let auth = doc["auths"][&reg.host]["auth"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(auth)
+            .unwrap(),
+        b"alice:s3cret"
+    );
+    let image = format!("docker://{}/compat/img:v1", reg.host);
+    if let Some(mut s) = skopeo() {
+        ok(s.args([
+            "inspect",
+            "--tls-verify=false",
+            "--authfile",
+            &cfg_s,
+            &image,
+        ]));
+    }
+    // A namespaced key has no place in Docker's format: refused, the file unchanged.
+    let before = std::fs::read(&cfg).unwrap();
+    let (code, err) = fails(skiff().args([
+        "login",
+        "--tls-verify=false",
+        "--compat-auth-file",
+        &cfg_s,
+        "-u",
+        "alice",
+        "-p",
+        "s3cret",
+        &format!("{}/ns", reg.host),
+    ]));
+    assert_eq!(code, 1);
+    assert_eq!(
+        fatal_message(&err),
+        format!(
+            "Credentials cannot be recorded in Docker-compatible format with namespaced key \"{}/ns\"",
+            reg.host
+        )
+    );
+    assert_eq!(std::fs::read(&cfg).unwrap(), before);
+    // Both files named: refused before anything is read.
+    let (code, err) = fails(skiff().args([
+        "login",
+        "--authfile",
+        &t.path().join("auth.json").display().to_string(),
+        "--compat-auth-file",
+        &cfg_s,
+        &reg.host,
+    ]));
+    assert_eq!(code, 1);
+    assert_eq!(
+        fatal_message(&err),
+        "options for paths to the credential file and to the Docker-compatible credential file can not be set simultaneously"
+    );
+    let out = ok(skiff().args(["logout", "--compat-auth-file", &cfg_s, &reg.host]));
+    assert_eq!(
+        stdout(&out),
+        format!("Removed login credentials for {}\n", reg.host)
+    );
+    let doc = read();
+    assert!(doc["auths"].get(&reg.host).is_none(), "{doc}");
+    assert_eq!(doc["psFormat"], "table");
+    let (code, err) = fails(skiff().args([
+        "logout",
+        "--compat-auth-file",
+        &t.path().join("nope.json").display().to_string(),
+        &reg.host,
+    ]));
+    assert_eq!(code, 1);
+    assert!(
+        fatal_message(&err).starts_with("checking authfile: stat "),
+        "{err}"
+    );
+    // With $DOCKER_CONFIG and no file named, login writes Docker's file there.
+    let docker_config = t.path().join("dc");
+    ok(skiff().env("DOCKER_CONFIG", &docker_config).args([
+        "login",
+        "--tls-verify=false",
+        "-u",
+        "alice",
+        "-p",
+        "s3cret",
+        &reg.host,
+    ]));
+    let written = docker_config.join("config.json").display().to_string();
+    if let Some(mut s) = skopeo() {
+        ok(s.args([
+            "inspect",
+            "--tls-verify=false",
+            "--authfile",
+            &written,
+            &image,
+        ]));
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&written).unwrap()).unwrap();
+    assert!(doc["auths"][&reg.host]["auth"].is_string(), "{doc}");
+}

@@ -66,19 +66,31 @@ fn busy_registries_are_retried() {
         &format!("oci:{}:v1", oci.display()),
         &reg.image("busy/img:v1"),
     ]));
-    // 503 twice, then the answer: retried inside the request.
-    let proxy = Proxy::start(
-        reg.port,
-        ProxyMode::Refuse {
-            path: "/manifests/v1",
-            times: 2,
-            status: "503 Service Unavailable",
-            headers: "",
-        },
-    );
-    let img = format!("docker://{}/busy/img:v1", proxy.host());
-    let raw = ok(skiff().args(["inspect", "--raw", "--tls-verify=false", &img]));
-    assert_eq!(raw.stdout, built.manifest);
+    // A gateway's or a busy registry's answer twice, then the answer: retried inside the
+    // request.
+    for status in [
+        "502 Bad Gateway",
+        "503 Service Unavailable",
+        "504 Gateway Timeout",
+    ] {
+        let proxy = Proxy::start(
+            reg.port,
+            ProxyMode::Refuse {
+                path: "/manifests/v1",
+                times: 2,
+                status,
+                headers: "",
+            },
+        );
+        let img = format!("docker://{}/busy/img:v1", proxy.host());
+        let raw = ok(skiff().args(["inspect", "--raw", "--tls-verify=false", &img]));
+        assert_eq!(raw.stdout, built.manifest, "{status}");
+        assert_eq!(
+            proxy.refused.load(std::sync::atomic::Ordering::SeqCst),
+            3,
+            "{status}"
+        );
+    }
     // 429 with Retry-After: waited for, then retried.
     let proxy = Proxy::start(
         reg.port,
@@ -476,4 +488,110 @@ fn a_refused_blob_upload_is_sent_again() {
     );
     assert_eq!(status, 200);
     assert_eq!(got, built.manifest);
+}
+
+/// A layer too big to keep in memory for a replay (it streams from its source) whose upload
+/// is refused is copied again from the source, which can be read twice.
+#[test]
+fn a_refused_big_blob_upload_is_copied_again_from_the_source() {
+    let Some(reg) = Registry::start() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let oci = t.path().join("oci");
+    let spec = ImageSpec {
+        layers: vec![fixtures::layer_tar(&[(
+            "big.bin",
+            &fixtures::noise(6 << 20, 58),
+        )])],
+        ..ImageSpec::small(58)
+    };
+    let built = fixtures::write_oci(&oci, "v1", &spec);
+    assert!(built.blobs[0].len() > 4 << 20, "the layer streams");
+    let proxy = Proxy::start(
+        reg.port,
+        ProxyMode::Refuse {
+            path: "PUT /v2/retry/big/blobs/uploads/",
+            times: 2,
+            status: "500 Internal Server Error",
+            headers: "",
+        },
+    );
+    ok(skiff().args([
+        "--insecure-policy",
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:v1", oci.display()),
+        &format!("docker://{}/retry/big:v1", proxy.host()),
+    ]));
+    assert_eq!(
+        proxy.refused.load(std::sync::atomic::Ordering::SeqCst),
+        built.blobs.len() + 1 + 2
+    );
+    // The registry holds exactly the layer's bytes.
+    let (status, got) = crate::support::registry::http(
+        &reg.host,
+        "GET",
+        &format!("/v2/retry/big/blobs/{}", fixtures::sha256(&built.blobs[0])),
+        &[],
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert!(got == built.blobs[0], "the layer's bytes");
+}
+
+/// A connection lost part way through a layer's upload: the layer is sent again (a small one
+/// from memory by the request's own retry, a big one from its source by the engine) and the
+/// registry ends up with the exact bytes.
+#[test]
+fn a_connection_lost_mid_upload_is_recovered() {
+    let Some(reg) = Registry::start() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let image = |name: &str, len: usize, seed: u64| {
+        let dir = t.path().join(name);
+        let spec = ImageSpec {
+            layers: vec![fixtures::layer_tar(&[(
+                "data.bin",
+                &fixtures::noise(len, seed),
+            )])],
+            ..ImageSpec::small(seed)
+        };
+        (fixtures::write_oci(&dir, "v1", &spec), dir)
+    };
+    let small = image("small", 300 << 10, 59);
+    let big = image("big", 6 << 20, 60);
+    for ((built, oci), after, repo) in
+        [(small, 100 << 10, "drop/small"), (big, 2 << 20, "drop/big")]
+    {
+        let proxy = Proxy::start(
+            reg.port,
+            ProxyMode::CutFirstUpload {
+                path: "/blobs/uploads/",
+                after,
+            },
+        );
+        ok(skiff().args([
+            "--insecure-policy",
+            "copy",
+            "-q",
+            "--dest-tls-verify=false",
+            &format!("oci:{}:v1", oci.display()),
+            &format!("docker://{}/{repo}:v1", proxy.host()),
+        ]));
+        assert_eq!(
+            proxy.cuts.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "{repo}"
+        );
+        for blob in &built.blobs {
+            let (status, got) = crate::support::registry::http(
+                &reg.host,
+                "GET",
+                &format!("/v2/{repo}/blobs/{}", fixtures::sha256(blob)),
+                &[],
+                b"",
+            );
+            assert_eq!(status, 200, "{repo}");
+            assert!(got == *blob, "{repo}: the blob's bytes");
+        }
+    }
 }

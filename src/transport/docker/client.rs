@@ -26,7 +26,7 @@ use super::schedule::{LinkGuard, Scheduler};
 use super::{proxy, tls};
 use crate::auth::Credentials;
 use crate::config::certs::TlsFiles;
-use crate::contract::retry::Transient;
+use crate::contract::retry::{Transient, backoff};
 use crate::digest::Digest;
 
 pub use super::idle::set_idle_timeout;
@@ -793,26 +793,6 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     }
     let when = httpdate::parse_http_date(v).ok()?;
     when.duration_since(SystemTime::now()).ok()
-}
-
-/// Exponential with jitter, so tasks that failed together do not retry together:
-/// a random point in the upper half of 200 ms, 400 ms, 800 ms, … (at most 6.4 s).
-fn backoff(attempt: u32) -> Duration {
-    let ceiling = 200u64 << attempt.saturating_sub(1).min(5);
-    Duration::from_millis(ceiling / 2 + jitter(ceiling / 2 + 1))
-}
-
-/// A number below `bound`, different from call to call and process to process.
-fn jitter(bound: u64) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    h.finish() % bound.max(1)
 }
 
 fn debug_retry(method: &Method, url: &Url, why: &str, wait: Duration, attempt: u32) {

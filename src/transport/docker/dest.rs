@@ -149,14 +149,17 @@ impl DockerDestination {
             .header(CONTENT_TYPE, "application/octet-stream")
             .body(body);
         let res = self.client.send(req).await?;
-        if res.status() != 201 {
+        let status = res.status();
+        if status != 201 {
             let err = res.error().await;
             if matches!(self.blob_exists(digest).await, Ok(Some(_))) {
                 crate::error::debug(&format!(
                     "upload of {digest} completed by an earlier attempt ({err:#})"
                 ));
             } else {
-                return Err(err.context(format!("uploading layer to {put}")));
+                return Err(
+                    upload_failure(err, status).context(format!("uploading layer to {put}"))
+                );
             }
         }
         let size = counter.size.load(std::sync::atomic::Ordering::Relaxed) as i64;
@@ -298,8 +301,10 @@ impl DockerDestination {
             .header(CONTENT_TYPE, "application/octet-stream")
             .body(Body::Stream(Box::pin(counted), size));
         let res = self.client.send(req).await?;
-        if !(200..400).contains(&res.status()) {
-            return Err(res.error().await.context("uploading layer chunked"));
+        let status = res.status();
+        if !(200..400).contains(&status) {
+            let err = upload_failure(res.error().await, status);
+            return Err(err.context("uploading layer chunked"));
         }
         res.location().context("determining upload URL")
     }
@@ -399,8 +404,10 @@ impl DockerDestination {
                 .header(CONTENT_LENGTH, &bytes.len().to_string());
         }
         let res = self.client.send(req).await?;
-        if !(200..400).contains(&res.status()) {
-            return Err(res.error().await.context("uploading layer chunked"));
+        let status = res.status();
+        if !(200..400).contains(&status) {
+            let err = upload_failure(res.error().await, status);
+            return Err(err.context("uploading layer chunked"));
         }
         res.location().context("determining upload URL")
     }
@@ -482,6 +489,21 @@ impl DockerDestination {
         }
         Ok(())
     }
+}
+
+/// A failed upload that another attempt, in a new upload session, can fix is marked
+/// transient, so the engine copies the blob again from its source (the request itself
+/// could not be sent twice, or its session is spoilt): a 500, which distribution gives for
+/// races on its own storage, and an upload session the registry no longer takes (a retried
+/// PUT after a connection lost mid-body finds it so).
+fn upload_failure(err: anyhow::Error, status: u16) -> anyhow::Error {
+    let session_spoilt = err
+        .downcast_ref::<RegistryError>()
+        .is_some_and(|e| e.has_code("BLOB_UPLOAD_INVALID") || e.has_code("BLOB_UPLOAD_UNKNOWN"));
+    if (status == 500 || session_spoilt) && !err.is::<Transient>() {
+        return Transient(format!("{err:#}")).into();
+    }
+    err
 }
 
 /// Hashes and counts what an upload sends, for digests the engine did not know.

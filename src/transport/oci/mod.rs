@@ -427,12 +427,8 @@ impl ImageDestination for OciDestination {
 
     async fn put_local_blob(&self, local: &LocalBlob, info: &BlobInfo) -> Result<Option<BlobInfo>> {
         let mut file = self.new_blob_file(info.digest.algorithm().name())?;
-        let (local2, info2) = (local.clone(), info.clone());
-        let file = tokio::task::spawn_blocking(move || -> Result<BlobFile> {
-            fsutil::copy_local_verified(&local2, &info2.digest, info2.known_size(), &mut file)?;
-            Ok(file)
-        })
-        .await??;
+        file.copy_local(local, &info.digest, info.known_size())
+            .await?;
         let size = file.len() as i64;
         self.install(file, &info.digest)?;
         Ok(Some(BlobInfo {

@@ -584,6 +584,10 @@ pub enum ProxyMode {
         head: String,
         body: Vec<u8>,
     },
+    /// Forwards the first request whose line contains `path` and whose body is longer than
+    /// `after` bytes with only `after` bytes of its body, then drops both connections (a link
+    /// lost mid-upload); counted in `cuts`.
+    CutFirstUpload { path: &'static str, after: usize },
     /// Answers the first `times` requests whose line contains `path` with this raw status
     /// line and headers (e.g. `503 Service Unavailable`) instead of forwarding them.
     Refuse {
@@ -791,7 +795,7 @@ fn proxy_connection(
                     return Ok(());
                 }
             }
-            ProxyMode::Refuse { .. } => {}
+            ProxyMode::Refuse { .. } | ProxyMode::CutFirstUpload { .. } => {}
             ProxyMode::Serve {
                 path,
                 head: h,
@@ -813,6 +817,22 @@ fn proxy_connection(
                     .then(|| v.trim().parse().ok())?
             })
             .unwrap_or(0);
+        if let ProxyMode::CutFirstUpload { path, after } = &mode
+            && head[0].contains(path)
+            && content_length > *after
+            && cuts
+                .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        {
+            let mut part = vec![0u8; *after];
+            reader.read_exact(&mut part)?;
+            server_w.write_all(head.concat().as_bytes())?;
+            server_w.write_all(&part)?;
+            let _ = reader.get_ref().shutdown(Shutdown::Both);
+            let _ = server_w.shutdown(Shutdown::Both);
+            let _ = down.join();
+            return Ok(());
+        }
         let mut body = vec![0u8; content_length];
         reader.read_exact(&mut body)?;
         if let ProxyMode::Refuse {
