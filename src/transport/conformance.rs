@@ -7,6 +7,10 @@
 //! behaviour instead of skipping the check. A new transport gets the whole suite from a
 //! function that opens it at a private place with its capabilities, named in `suite!` at the
 //! end.
+//!
+//! This test module is the one place under `transport/` that uses `crate::copy`: it drives
+//! the engine's core copy through each transport on purpose. Transports themselves take
+//! their shared types from `crate::contract`.
 
 use std::io::Cursor;
 use std::path::Path;
