@@ -8,7 +8,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use tokio::io::AsyncReadExt;
 
-use crate::copy::verify::Verifier;
+use crate::contract::verify::Verifier;
 use crate::digest::Digest;
 use crate::manifest::config::{DockerImage, GoTime, OciImage};
 use crate::manifest::platform::PlatformChoice;
@@ -33,11 +33,7 @@ impl Image {
         mime: &str,
         platform: &PlatformChoice,
     ) -> Result<Image> {
-        let mime = if mime.is_empty() {
-            manifest::guess_mime_type(top)
-        } else {
-            mime.to_string()
-        };
+        let mime = manifest::reported_or_guessed(top, mime.to_string());
         if !mt::is_list(&mime) {
             let manifest = Manifest::parse(top, &mime)?;
             return Ok(Image {
@@ -56,11 +52,7 @@ impl Image {
         if !manifest::matches_digest(&bytes, &chosen).context("computing manifest digest")? {
             bail!("Image manifest does not match selected manifest digest {chosen}");
         }
-        let inst_mime = if inst_mime.is_empty() {
-            manifest::guess_mime_type(&bytes)
-        } else {
-            inst_mime
-        };
+        let inst_mime = manifest::reported_or_guessed(&bytes, inst_mime);
         let manifest = Manifest::parse(&bytes, &inst_mime)?;
         Ok(Image {
             manifest_bytes: bytes,

@@ -8,6 +8,7 @@ pub mod blobcache;
 pub mod cli;
 pub mod compression;
 pub mod config;
+pub mod contract;
 pub mod copy;
 pub mod digest;
 pub mod error;

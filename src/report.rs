@@ -145,9 +145,9 @@ pub fn error_class(err: &anyhow::Error) -> &'static str {
         "unauthorized"
     } else if chain().any(|e| e.to_string() == "Source image rejected") {
         "policy"
-    } else if chain().any(crate::copy::verify::is_mismatch) {
+    } else if chain().any(crate::contract::verify::is_mismatch) {
         "digest-mismatch"
-    } else if crate::copy::retry::is_retryable(err) {
+    } else if crate::contract::retry::is_retryable(err) {
         "network"
     } else if chain().any(|e| e.is::<RegistryError>()) {
         "registry"

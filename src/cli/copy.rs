@@ -371,7 +371,7 @@ impl CopyArgs {
             .reporter(self.quiet, progress::Command::Copy)?;
         let tally = crate::report::Tally::new(reporter);
         let started = std::time::Instant::now();
-        let result = copy::retry::if_necessary(self.retry.options(), || async {
+        let result = crate::contract::retry::if_necessary(self.retry.options(), || async {
             let copied = copy::copy_image(&policy, &src_name, &dest_name, &options, &tally).await?;
             let digest = copied.digest()?;
             if let Some(path) = &self.digestfile {

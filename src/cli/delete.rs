@@ -5,7 +5,7 @@ use clap::Args;
 
 use super::flags::{ImageFlags, RetryFlags, SharedFlags};
 use super::{GlobalFlags, expect_args, parse_image};
-use crate::copy::retry;
+use crate::contract::retry;
 
 #[derive(Args, Debug)]
 #[command(after_help = super::after_help(&[

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use clap::Args;
 
-use crate::copy::retry::RetryOptions;
+use crate::contract::retry::RetryOptions;
 use crate::types::SystemContext;
 
 /// Go's `strconv.ParseBool`, which pflag uses for `--flag=value`.

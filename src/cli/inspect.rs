@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::flags::{ImageFlags, RetryFlags, SharedFlags};
 use super::{GlobalFlags, expect_args};
-use crate::copy::retry;
+use crate::contract::retry;
 use crate::digest::{Algorithm, Digest};
 use crate::image::{Image, InspectOutput};
 use crate::reference::ImageName;

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::GlobalFlags;
 use super::flags::{ImageFlags, RetryFlags, SharedFlags};
-use crate::copy::verify::VerifyingReader;
+use crate::contract::verify::VerifyingReader;
 use crate::digest::Digest;
 use crate::manifest::Manifest;
 use crate::reference::ImageName;
@@ -43,11 +43,7 @@ impl LayersArgs {
         let name = super::parse_image(image, "source")?;
         let src = transport::open_source(&name, &ctx).await?;
         let (manifest, mime) = src.manifest(None).await?;
-        let mime = if mime.is_empty() {
-            crate::manifest::guess_mime_type(&manifest)
-        } else {
-            mime
-        };
+        let mime = crate::manifest::reported_or_guessed(&manifest, mime);
         let parsed = Manifest::parse(&manifest, &mime)?;
 
         let mut wanted: Vec<Digest> = Vec::new();

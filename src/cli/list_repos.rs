@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::GlobalFlags;
 use super::flags::{ImageFlags, RetryFlags, SharedFlags};
-use crate::copy::retry;
+use crate::contract::retry;
 use crate::transport::docker;
 
 #[derive(Args, Debug)]

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::GlobalFlags;
 use super::flags::{ImageFlags, RetryFlags, SharedFlags};
-use crate::copy::retry;
+use crate::contract::retry;
 use crate::reference::{DockerReference, TransportKind};
 use crate::transport::docker;
 

@@ -1,5 +1,6 @@
-//! Moving one blob: reuse it if the destination has it, else copy it — with the kernel when
-//! both ends are local files and nothing changes, else as a verified stream that may be
+//! Moving one blob: reuse it if the destination has it, else copy it — straight from the
+//! source's file when both ends are local and nothing changes (the destination verifies as it
+//! copies: `put_local_blob`'s contract), else as a verified stream that may be
 //! (de)compressed on the way and whose uncompressed digest may be computed.
 
 use std::io::Cursor;
@@ -10,9 +11,9 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::pipeline::{self, Step};
 use super::progress::{BlobKind, BlobTracker, SkipReason};
-use super::verify::{DuringRead, VerifyingReader, is_mismatch};
 use super::{Copier, LayerCopied};
 use crate::compression::{Algorithm, MAGIC_LEN};
+use crate::contract::verify::{DuringRead, VerifyingReader, is_mismatch};
 use crate::digest::Digest;
 use crate::manifest::media_type as mt;
 use crate::manifest::update::{CompressionOp, LayerEdit};
@@ -30,6 +31,26 @@ pub(crate) struct LayerRules {
     pub diff_id_needed: bool,
     /// The manifest may be written as OCI (the only type that can name zstd layers).
     pub oci_possible: bool,
+}
+
+/// c/image's choice for one layer's compression: what the bytes go through, how the
+/// manifest's layer entry changes, and the compression the stored bytes are in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CompressionChoice {
+    pub step: Step,
+    pub op: CompressionOp,
+    /// `None` when uncompressed or when the source format cannot say (unknown media type).
+    pub algorithm: Option<Algorithm>,
+}
+
+impl CompressionChoice {
+    fn new(step: Step, op: CompressionOp, algorithm: Option<Algorithm>) -> CompressionChoice {
+        CompressionChoice {
+            step,
+            op,
+            algorithm,
+        }
+    }
 }
 
 /// What the destination is told about a layer being sent, and what the copy knows of it.
@@ -155,10 +176,10 @@ impl Copier<'_> {
             (Some(stream), magic)
         };
         let detected = Algorithm::detect(&magic);
-        let step = self.compression_step(detected, rules)?;
+        let choice = self.compression_step(detected, rules)?;
 
-        // Unchanged bytes between local files: the kernel copies them.
-        if let (Some(l), (Step::Copy, _, _), false) = (&local, &step, rules.diff_id_needed)
+        // Unchanged bytes between local files: the destination copies (and verifies) them.
+        if let (Some(l), Step::Copy, false) = (&local, choice.step, rules.diff_id_needed)
             && let Some(done) = self
                 .dest
                 .put_local_blob(l, info)
@@ -171,11 +192,11 @@ impl Copier<'_> {
                 edit: LayerEdit {
                     info: stored(&done, info.annotations.clone()),
                     op: CompressionOp::Preserve,
-                    algorithm: step.2,
+                    algorithm: choice.algorithm,
                 },
                 diff_id: None,
             };
-            self.learn_sent(&info.digest, detected, &step.0, &copied);
+            self.learn_sent(&info.digest, detected, &choice.step, &copied);
             return Ok(copied);
         }
         let stream = match stream {
@@ -191,7 +212,7 @@ impl Copier<'_> {
             &info.digest,
             info.known_size(),
         ));
-        let changes = step.0 != Step::Copy;
+        let changes = choice.step != Step::Copy;
         let upload = UploadInfo {
             digest: (!changes).then(|| info.digest.clone()),
             size: if changes { None } else { info.known_size() },
@@ -208,21 +229,21 @@ impl Copier<'_> {
             annotations,
             detected,
         };
-        let kind = step.0;
+        let kind = choice.step;
         let copied = self
-            .send_layer(verified, sent, step, rules, progress)
+            .send_layer(verified, sent, choice, rules, progress)
             .await?;
         self.learn_sent(&info.digest, detected, &kind, &copied);
         Ok(copied)
     }
 
-    /// Streams a layer's (verified) bytes through `step` to the destination, computing the
+    /// Streams a layer's (verified) bytes through `choice` to the destination, computing the
     /// diff ID on the way when the rules need it.
     pub(crate) async fn send_layer(
         &self,
         verified: BlobStream,
         sent: SentLayer,
-        step: (Step, CompressionOp, Option<Algorithm>),
+        choice: CompressionChoice,
         rules: LayerRules,
         progress: &BlobTracker<'_>,
     ) -> Result<LayerCopied> {
@@ -230,7 +251,11 @@ impl Copier<'_> {
             inner: verified,
             bytes: progress.counter(),
         });
-        let (step, op, algorithm) = step;
+        let CompressionChoice {
+            step,
+            op,
+            algorithm,
+        } = choice;
         let changes = step != Step::Copy;
         let (upload_stream, done) = if changes || rules.diff_id_needed {
             let diff = rules.diff_id_needed.then_some(sent.detected);
@@ -282,7 +307,7 @@ impl Copier<'_> {
         &self,
         detected: Option<Algorithm>,
         rules: LayerRules,
-    ) -> Result<(Step, CompressionOp, Option<Algorithm>)> {
+    ) -> Result<CompressionChoice> {
         let desired = self.dest.properties().desired_layer_compression;
         let settings = self.options.compression;
         let level = settings.level;
@@ -290,20 +315,28 @@ impl Copier<'_> {
             match (desired, detected) {
                 (LayerCompression::Compress, None) => {
                     let to = settings.format.unwrap_or(Algorithm::Gzip);
-                    return Ok((Step::Compress(to, level), CompressionOp::Compress, Some(to)));
+                    return Ok(CompressionChoice::new(
+                        Step::Compress(to, level),
+                        CompressionOp::Compress,
+                        Some(to),
+                    ));
                 }
                 (LayerCompression::Compress, Some(from))
                     if settings.format.is_some_and(|to| to.name() != from.name()) =>
                 {
                     let to = settings.format.unwrap_or(from);
-                    return Ok((
+                    return Ok(CompressionChoice::new(
                         Step::Recompress { from, to, level },
                         CompressionOp::Preserve,
                         Some(to),
                     ));
                 }
                 (LayerCompression::Decompress, Some(from)) => {
-                    return Ok((Step::Decompress(from), CompressionOp::Decompress, None));
+                    return Ok(CompressionChoice::new(
+                        Step::Decompress(from),
+                        CompressionOp::Decompress,
+                        None,
+                    ));
                 }
                 _ => {}
             }
@@ -313,7 +346,11 @@ impl Copier<'_> {
         } else {
             None
         };
-        Ok((Step::Copy, CompressionOp::Preserve, algorithm))
+        Ok(CompressionChoice::new(
+            Step::Copy,
+            CompressionOp::Preserve,
+            algorithm,
+        ))
     }
 
     /// A blob whose copy failed part way is copied once more when that can help and the
@@ -341,13 +378,13 @@ impl Copier<'_> {
                     if rereadable
                         && transient_left > 0
                         && !is_mismatch(e.as_ref())
-                        && super::retry::is_retryable(&e) =>
+                        && crate::contract::retry::is_retryable(&e) =>
                 {
                     transient_left -= 1;
-                    let pause = super::retry::backoff(5 - transient_left);
+                    let pause = crate::contract::retry::backoff(5 - transient_left);
                     crate::error::debug(&format!(
                         "{e:#}; copying {digest} again in {}",
-                        super::retry::go_duration(pause)
+                        crate::contract::retry::go_duration(pause)
                     ));
                     tokio::time::sleep(pause).await;
                 }
@@ -368,8 +405,8 @@ impl Copier<'_> {
     }
 
     /// Copies a blob unchanged (configs; layers go through `copy_layer_blob`): reused if the
-    /// destination has it, copied by the kernel between local files, else streamed and
-    /// verified.
+    /// destination has it, copied from file to file (the destination verifies) between local
+    /// ends, else streamed and verified.
     pub(crate) async fn copy_blob(&self, info: &BlobInfo, kind: BlobKind) -> Result<BlobInfo> {
         let progress = self.track(kind, info);
         let progress = &progress;

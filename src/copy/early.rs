@@ -23,18 +23,16 @@ use tokio::io::{AsyncRead, ReadBuf};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::Copier;
-use super::blob::{LayerRules, SentLayer};
+use super::blob::{CompressionChoice, LayerRules, SentLayer};
 use super::pipeline::Step;
 use super::progress::BlobTracker;
 use super::single::{ImageFormat, ImagePlan};
-use crate::compression::Algorithm;
 use crate::digest::{self, Digest, HashingReader};
 use crate::manifest::media_type as mt;
-use crate::manifest::update::CompressionOp;
 use crate::transport::{BlobStream, EarlyBlob, EarlyBlobs, UploadInfo};
 
 /// How every early layer is treated: the rules and the compression step.
-type Treatment = (LayerRules, (Step, CompressionOp, Option<Algorithm>));
+type Treatment = (LayerRules, CompressionChoice);
 
 impl Copier<'_> {
     /// Copies the layers the source offers before its manifest; returns once the image has
@@ -74,8 +72,7 @@ impl Copier<'_> {
     /// the ordinary copy and is worth it; `None` leaves them to the ordinary copy.
     async fn early_treatment(&self, early: &EarlyBlobs) -> Option<Treatment> {
         // A refused image is refused by the ordinary copy, before anything is sent.
-        let subject = crate::transport::policy_subject(self.src_name);
-        self.policy.check_source(&subject).ok()?;
+        self.policy.check_source(&self.names.source_policy).ok()?;
         // Early layers reach the destination in arrival order, beside each other.
         if !self.dest.properties().has_thread_safe_put_blob {
             return None;
@@ -89,8 +86,8 @@ impl Copier<'_> {
         let plan: ImagePlan = self.image_plan(format, early.manifest_type, has_signatures);
         let rules = plan.layer_rules(early.layer_media_type);
         // The layers offered are uncompressed.
-        let step = self.compression_step(None, rules).ok()?;
-        (step.0 != Step::Copy).then_some((rules, step))
+        let choice = self.compression_step(None, rules).ok()?;
+        (choice.step != Step::Copy).then_some((rules, choice))
     }
 
     /// Copies one early layer and leaves the result where the ordinary copy looks for it.
@@ -98,7 +95,7 @@ impl Copier<'_> {
         &self,
         blob: EarlyBlob,
         media_type: &str,
-        (rules, step): Treatment,
+        (rules, choice): Treatment,
     ) -> Result<()> {
         let digest = Arc::new(Mutex::new(None));
         let hashed: BlobStream = Box::pin(Digesting {
@@ -119,7 +116,7 @@ impl Copier<'_> {
         // Reported when the ordinary copy reaches the layer, under its digest.
         let progress = BlobTracker::detached();
         let copied = self
-            .send_layer(hashed, sent, step, rules, &progress)
+            .send_layer(hashed, sent, choice, rules, &progress)
             .await?;
         let digest = digest
             .lock()
@@ -127,7 +124,7 @@ impl Copier<'_> {
             .take()
             .ok_or_else(|| anyhow!("Internal error: early layer was not read to its end"))?;
         // Early layers are uncompressed tars (see EarlyBlobs).
-        self.learn_sent(&digest, None, &step.0, &copied);
+        self.learn_sent(&digest, None, &choice.step, &copied);
         let cell = self.shared_layer(&digest, rules);
         if cell.set(copied).is_ok() {
             self.sent_early

@@ -9,11 +9,9 @@ mod multiple;
 mod pipeline;
 mod plan;
 pub mod progress;
-pub mod retry;
 mod shared;
 mod sign;
 mod single;
-pub mod verify;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -22,18 +20,15 @@ use anyhow::{Context, Result, anyhow};
 use bytes::Bytes;
 
 use crate::compression;
-use crate::config::policy::Policy;
+use crate::config::policy::{Policy, PolicySubject};
 use crate::digest::Digest;
 use crate::manifest::update::LayerEdit;
 use crate::manifest::{self, ManifestList, media_type as mt};
-use crate::reference::ImageName;
+use crate::reference::{DockerReference, ImageName};
 use crate::transport::{self, ImageDestination, ImageSource};
 use crate::types::{BlobInfo, SystemContext};
 use progress::{BlobKind, BlobTracker, Event, Report, Reporter};
 pub use shared::SharedBlobs;
-/// Transports return this (in an error's chain) when a destination refuses a manifest type,
-/// so the engine tries the next type.
-pub use single::ManifestTypeRejected;
 
 /// Which images of a multi-image source to copy.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -136,12 +131,42 @@ impl Copied {
     }
 }
 
+/// How one image is named, as far as the engine uses its name: in messages, and for the
+/// docker reference it carries (a registry's, a named daemon image's …).
+#[derive(Clone, Debug)]
+pub struct ImageLabel {
+    /// `transport:details`, as the user wrote it after parsing (`ImageName`'s text).
+    pub display: String,
+    /// The transport's name (`dir`, `docker`, …).
+    pub transport: String,
+    pub docker_reference: Option<DockerReference>,
+}
+
+impl ImageLabel {
+    pub fn of(name: &ImageName) -> ImageLabel {
+        ImageLabel {
+            display: name.to_string(),
+            transport: name.transport().name().to_string(),
+            docker_reference: name.docker_reference().cloned(),
+        }
+    }
+}
+
+/// The two images' names as the core [`copy`] sees them: it takes any source and destination
+/// (a test's in-memory one has no `ImageName`), so what it needs of their names is handed in.
+#[derive(Clone, Debug)]
+pub struct Names {
+    pub source: ImageLabel,
+    pub dest: ImageLabel,
+    /// How the trust policy sees the source.
+    pub source_policy: PolicySubject,
+}
+
 /// Everything one copy needs, shared by the per-image and per-blob steps.
 pub(crate) struct Copier<'a> {
     pub src: Box<dyn ImageSource>,
     pub dest: Box<dyn ImageDestination>,
-    pub src_name: &'a ImageName,
-    pub dest_name: &'a ImageName,
+    pub names: &'a Names,
     pub policy: &'a Policy,
     pub options: &'a Options,
     pub reporter: &'a dyn Reporter,
@@ -173,6 +198,8 @@ pub async fn copy_image(
 
 /// Like [`copy_image`], for one of several copies running at once: a blob that another copy
 /// sharing `shared` sends to the same registry is sent only once.
+///
+/// Only opens the two names and hands them to [`copy`].
 pub async fn copy_image_sharing(
     policy: &Policy,
     src_name: &ImageName,
@@ -189,20 +216,39 @@ pub async fn copy_image_sharing(
     let src = transport::open_source(src_name, &options.source_ctx)
         .await
         .with_context(|| format!("initializing source {src_name}"))?;
+    // After opening: a containers-storage name's policy identity names the store it opened.
+    let names = Names {
+        source: ImageLabel::of(src_name),
+        dest: ImageLabel::of(dest_name),
+        source_policy: transport::policy_subject(src_name),
+    };
+    copy(src, dest, &names, policy, options, reporter, shared).await
+}
+
+/// The engine's core: copies what `src` serves to `dest` and commits `dest` only when
+/// everything succeeded (dropping it uncommitted otherwise, which discards what was written).
+pub async fn copy(
+    src: Box<dyn ImageSource>,
+    dest: Box<dyn ImageDestination>,
+    names: &Names,
+    policy: &Policy,
+    options: &Options,
+    reporter: &dyn Reporter,
+    shared: Option<&SharedBlobs>,
+) -> Result<Copied> {
     let started = std::time::Instant::now();
-    let image: Option<Arc<str>> = Some(Arc::from(src_name.to_string()));
+    let image: Option<Arc<str>> = Some(Arc::from(names.source.display.as_str()));
     reporter.report(Report {
         image: image.clone(),
         event: Event::ImageStarted {
-            source: src_name.to_string(),
-            destination: dest_name.to_string(),
+            source: names.source.display.clone(),
+            destination: names.dest.display.clone(),
         },
     });
     let copier = Copier {
         src,
         dest,
-        src_name,
-        dest_name,
+        names,
         policy,
         options,
         reporter,
@@ -261,16 +307,13 @@ impl Copier<'_> {
 
     async fn run(&self) -> Result<Bytes> {
         self.copy_early_blobs().await?;
-        let (top, mime) = self
-            .src
-            .manifest(None)
-            .await
-            .with_context(|| format!("determining manifest MIME type for {}", self.src_name))?;
-        let mime = if mime.is_empty() {
-            manifest::guess_mime_type(&top)
-        } else {
-            mime
-        };
+        let (top, mime) = self.src.manifest(None).await.with_context(|| {
+            format!(
+                "determining manifest MIME type for {}",
+                self.names.source.display
+            )
+        })?;
+        let mime = manifest::reported_or_guessed(&top, mime);
         let _ = self.top_manifest.set(top.clone());
         if !mt::is_list(&mime) {
             return Ok(self
@@ -281,12 +324,18 @@ impl Copier<'_> {
         match &self.options.list_selection {
             ListSelection::System => {
                 let list = ManifestList::parse(&top, &mime).with_context(|| {
-                    format!("parsing primary manifest as list for {}", self.src_name)
+                    format!(
+                        "parsing primary manifest as list for {}",
+                        self.names.source.display
+                    )
                 })?;
                 let instance = list
                     .choose_instance(&self.options.source_ctx.platform)
                     .with_context(|| {
-                        format!("choosing an image from manifest list {}", self.src_name)
+                        format!(
+                            "choosing an image from manifest list {}",
+                            self.names.source.display
+                        )
                     })?;
                 let single = self
                     .copy_single(Some(&instance), false, None)
@@ -298,7 +347,7 @@ impl Copier<'_> {
                 if !supports_multiple_images(&self.dest.properties().supported_manifest_types) {
                     return Err(anyhow!(
                         "copying multiple images: destination transport {:?} does not support copying multiple images as a group",
-                        self.dest_name.transport().name()
+                        self.names.dest.transport
                     ));
                 }
                 self.copy_multiple(top, mime).await
@@ -325,11 +374,7 @@ impl Copier<'_> {
                 "Manifest does not match provided manifest digest {want}"
             ));
         }
-        let mime = if mime.is_empty() {
-            manifest::guess_mime_type(&bytes)
-        } else {
-            mime
-        };
+        let mime = manifest::reported_or_guessed(&bytes, mime);
         Ok((bytes, mime))
     }
 }

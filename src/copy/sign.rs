@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow};
 
 use super::progress::{Event, Scope};
-use super::{Copier, Signing};
+use super::{Copier, ImageLabel, Signing};
 use crate::error::not_implemented;
 use crate::reference::{DockerReference, ImageName, TransportKind};
 use crate::signature::Signature;
@@ -15,14 +15,17 @@ use crate::transport::ImageDestination;
 
 /// The identity signatures name: `--sign-identity`, else the destination's Docker reference
 /// (c/image's messages).
-fn identity(dest_name: &ImageName, signing: &Signing) -> Result<DockerReference> {
+fn identity(dest: &ImageLabel, signing: &Signing) -> Result<DockerReference> {
     match &signing.identity {
         Some(r) if r.is_name_only() => Err(anyhow!(
             "Sign identity must be a fully specified reference {r}"
         )),
         Some(r) => Ok(r.clone()),
-        None => dest_name.docker_reference().cloned().ok_or_else(|| {
-            anyhow!("Cannot determine canonical Docker reference for destination {dest_name}")
+        None => dest.docker_reference.clone().ok_or_else(|| {
+            anyhow!(
+                "Cannot determine canonical Docker reference for destination {}",
+                dest.display
+            )
         }),
     }
 }
@@ -37,7 +40,7 @@ pub(super) fn check_destination(
     if signing.signers.is_empty() {
         return Ok(());
     }
-    identity(dest_name, signing)?;
+    identity(&ImageLabel::of(dest_name), signing)?;
     if let Err(reason) = dest.properties().supports_signatures {
         return Err(anyhow!("writing signatures: {reason}"));
     }
@@ -66,7 +69,7 @@ impl Copier<'_> {
         if signers.is_empty() {
             return Ok(Vec::new());
         }
-        let identity = Arc::new(identity(self.dest_name, &self.options.signing)?);
+        let identity = Arc::new(identity(&self.names.dest, &self.options.signing)?);
         let manifest: Arc<[u8]> = Arc::from(manifest);
         let mut out = Vec::with_capacity(signers.len());
         for signer in signers {

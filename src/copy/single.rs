@@ -10,6 +10,7 @@ use super::Copier;
 use super::blob::LayerRules;
 use super::plan::{self, ConversionPlan};
 use super::progress::{BlobKind, Event, Scope};
+use crate::contract::ManifestTypeRejected;
 use crate::digest::Digest;
 use crate::manifest::convert::{self, Updates};
 use crate::manifest::update::{self, LayerEdit, recognizes_layer_type};
@@ -23,12 +24,6 @@ pub(crate) struct SingleCopied {
     /// Signatures made of the written manifest (`--sign-by…`).
     pub new_signatures: Vec<Signature>,
 }
-
-/// What the destination's manifest write reported as "this type is not accepted here": the
-/// caller may try another type.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ManifestTypeRejected(pub String);
 
 struct ImageCopy<'c, 'a> {
     bytes: Bytes,
@@ -120,8 +115,12 @@ impl Copier<'_> {
             ));
         }
         let read_for_policy = self.check_policy(instance, &bytes).await?;
-        let parsed = Manifest::parse(&bytes, &mime)
-            .with_context(|| format!("initializing image from source {}", self.src_name))?;
+        let parsed = Manifest::parse(&bytes, &mime).with_context(|| {
+            format!(
+                "initializing image from source {}",
+                self.names.source.display
+            )
+        })?;
         self.check_digest_pinned_destination(&bytes)?;
         let signatures = self
             .signatures_read_once(instance, read_for_policy, Scope::Image)
@@ -145,7 +144,8 @@ impl Copier<'_> {
         };
         // A schema 1 manifest names its repository and tag: a destination with another name
         // gets it updated (c/image's updateEmbeddedDockerReference), unless it prefers not to.
-        if let (Manifest::Schema1(m), Some(r)) = (&parsed, self.dest_name.docker_reference())
+        if let (Manifest::Schema1(m), Some(r)) =
+            (&parsed, self.names.dest.docker_reference.as_ref())
             && !self.dest.ignores_embedded_docker_reference()
         {
             let (name, tag) = self.schema1_reference();
@@ -153,7 +153,7 @@ impl Copier<'_> {
                 if let Some(reason) = cannot_modify {
                     return Err(anyhow!(
                         "Copying a schema1 image with an embedded Docker reference to {} (Docker reference {r}) would change the manifest, which we cannot do: {reason:?}",
-                        self.dest_name
+                        self.names.dest.display
                     ));
                 }
                 updates.embedded_reference = Some((name, tag));
@@ -257,8 +257,10 @@ impl Copier<'_> {
 
     /// The digest a `docker://…@sha256:…` destination pins.
     pub(crate) fn destination_digest(&self) -> Option<Digest> {
-        self.dest_name
-            .docker_reference()
+        self.names
+            .dest
+            .docker_reference
+            .as_ref()
             .and_then(|r| r.digest())
             .and_then(|d| d.parse().ok())
     }
@@ -284,7 +286,7 @@ impl Copier<'_> {
 
     /// The name and tag a schema 1 manifest written here records.
     fn schema1_reference(&self) -> (String, String) {
-        match self.dest_name.docker_reference() {
+        match self.names.dest.docker_reference.as_ref() {
             Some(r) => (r.path().to_string(), r.tag().unwrap_or("").to_string()),
             None => (String::new(), String::new()),
         }
@@ -327,8 +329,8 @@ impl Copier<'_> {
         instance: Option<&Digest>,
         bytes: &[u8],
     ) -> Result<Option<Vec<Signature>>> {
-        let subject = crate::transport::policy_subject(self.src_name);
-        let signatures = if self.policy.needs_signatures(&subject) {
+        let subject = &self.names.source_policy;
+        let signatures = if self.policy.needs_signatures(subject) {
             Some(
                 self.src
                     .signatures(instance)
@@ -340,8 +342,8 @@ impl Copier<'_> {
         };
         self.policy
             .evaluate(&crate::config::policy::PolicyImage {
-                subject: &subject,
-                docker_reference: self.src_name.docker_reference(),
+                subject,
+                docker_reference: self.names.source.docker_reference.as_ref(),
                 manifest: bytes,
                 signatures: signatures.clone(),
             })
@@ -385,7 +387,7 @@ impl Copier<'_> {
             if let Err(reason) = self.dest.properties().supports_signatures {
                 return Err(anyhow!(
                     "Can not copy signatures to {}: {reason}",
-                    self.dest_name
+                    self.names.dest.display
                 ));
             }
         }

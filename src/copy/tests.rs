@@ -1,13 +1,16 @@
-//! The manifest-type fallback with a destination that rejects types (as registries do).
+//! The manifest-type fallback with a destination that rejects types (as registries do),
+//! through the core [`copy`].
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use super::*;
+use crate::blobcache::{BlobLocation, Fact};
+use crate::contract::ManifestTypeRejected;
 use crate::signature::Signature;
 use crate::transport::dir::{DirDestination, DirSource};
-use crate::transport::{BlobStream, DestinationProperties, LocalBlob, UploadInfo};
+use crate::transport::{BlobOrigin, BlobStream, DestinationProperties, LocalBlob, UploadInfo};
 use crate::types::BlobInfo;
 
 struct Picky {
@@ -29,8 +32,34 @@ impl ImageDestination for Picky {
             ..self.inner.properties()
         }
     }
+    // Every other method is forwarded, so the decorator changes only manifest acceptance.
+    fn ignores_embedded_docker_reference(&self) -> bool {
+        self.inner.ignores_embedded_docker_reference()
+    }
     async fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<BlobInfo>> {
         self.inner.try_reuse_blob(info).await
+    }
+    fn blob_origin(&self) -> Option<BlobOrigin> {
+        self.inner.blob_origin()
+    }
+    fn cache_location(&self) -> Option<BlobLocation> {
+        self.inner.cache_location()
+    }
+    fn cached_facts(&self) -> Vec<Fact> {
+        self.inner.cached_facts()
+    }
+    async fn try_reuse_cached(&self, d: &Digest, location: Option<&str>) -> Result<Option<i64>> {
+        self.inner.try_reuse_cached(d, location).await
+    }
+    async fn try_reuse_blob_from(
+        &self,
+        info: &BlobInfo,
+        origin: Option<&BlobOrigin>,
+    ) -> Result<Option<BlobInfo>> {
+        self.inner.try_reuse_blob_from(info, origin).await
+    }
+    async fn existing_manifest_digest(&self, instance: Option<&Digest>) -> Result<Option<Digest>> {
+        self.inner.existing_manifest_digest(instance).await
     }
     async fn put_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
         self.inner.put_blob(stream, info).await
@@ -97,22 +126,22 @@ async fn copy_to_picky(accept: Vec<&'static str>) -> (Result<Bytes>, Vec<String>
     let mut options = Options::default();
     options.dest_ctx.blob_info_cache_dir = Some(t.path().join("cache"));
     let policy = Policy::insecure_accept_anything();
-    let copier = Copier {
-        src: Box::new(DirSource::open(&src_path).unwrap()),
-        dest: Box::new(dest),
-        src_name: &src_name,
-        dest_name: &dest_name,
-        policy: &policy,
-        options: &options,
-        reporter: &progress::Silent,
-        image: None,
-        top_manifest: OnceLock::new(),
-        layers: Mutex::new(HashMap::new()),
-        sent_early: Mutex::new(std::collections::HashSet::new()),
-        shared: None,
-        cache: OnceLock::new(),
+    let names = Names {
+        source: ImageLabel::of(&src_name),
+        dest: ImageLabel::of(&dest_name),
+        source_policy: transport::policy_subject(&src_name),
     };
-    let res = copier.run().await;
+    let res = copy(
+        Box::new(DirSource::open(&src_path).unwrap()),
+        Box::new(dest),
+        &names,
+        &policy,
+        &options,
+        &progress::Silent,
+        None,
+    )
+    .await
+    .map(|c| c.manifest);
     let tried = tried.lock().unwrap().clone();
     (res, tried)
 }

@@ -89,6 +89,17 @@ fn string_field(obj: &serde_json::Map<String, Value>, name: &str) -> String {
     }
 }
 
+/// The media type a source reported for `manifest`, or, when it reported none (`""`: the
+/// transport does not record it), the one guessed from the bytes. The one place that
+/// settles `ImageSource::manifest`'s "unknown".
+pub fn reported_or_guessed(manifest: &[u8], reported: String) -> String {
+    if reported.is_empty() {
+        guess_mime_type(manifest)
+    } else {
+        reported
+    }
+}
+
 /// Guesses a manifest's media type from its contents, as c/image does when a transport
 /// does not record it (also for OCI manifests that predate the `mediaType` field).
 /// Returns "" when the bytes are not a recognisable manifest.

@@ -515,7 +515,7 @@ pub fn error_code(err: &anyhow::Error) -> &'static str {
     });
     if epipe {
         "EPIPE"
-    } else if crate::copy::retry::is_retryable(err) {
+    } else if crate::contract::retry::is_retryable(err) {
         "retryable"
     } else {
         "other"

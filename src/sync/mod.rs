@@ -26,9 +26,9 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use crate::config::policy::Policy;
+use crate::contract::retry::RetryOptions;
 use crate::copy::progress::Reporter;
 pub use crate::copy::progress::{Level, LogEntry};
-use crate::copy::retry::RetryOptions;
 use crate::types::SystemContext;
 
 /// Where images come from (`--src`).
@@ -84,7 +84,7 @@ pub const DEFAULT_PARALLEL_IMAGES: usize = 6;
 /// Runs a sync: lists the source's images, names their destinations, then copies them
 /// (or, with `dry_run`, says what it would copy).
 pub async fn sync(policy: &Policy, opts: &SyncOptions, out: Arc<dyn Reporter>) -> Result<()> {
-    let repos = crate::copy::retry::if_necessary(opts.retry, || {
+    let repos = crate::contract::retry::if_necessary(opts.retry, || {
         source::images_to_copy(
             opts.source_kind,
             &opts.source,

@@ -124,7 +124,7 @@ pub(crate) async fn run(
             let started = Instant::now();
             seq.log(i, ref_entry("Copying image ref", &job));
             let job = Arc::new(job);
-            let result = copy::retry::if_necessary(retry, || {
+            let result = crate::contract::retry::if_necessary(retry, || {
                 let (policy, job, options, reporter, shared) = (
                     policy.clone(),
                     job.clone(),

@@ -12,7 +12,7 @@ use tempfile::NamedTempFile;
 use tokio::io::AsyncReadExt;
 
 use super::{BlobStream, LocalBlob};
-use crate::copy::verify::Verifier;
+use crate::contract::verify::Verifier;
 use crate::digest::{Algorithm, Digest, HashingReader};
 pub use crate::go::text::go_path_error;
 

@@ -1,16 +1,48 @@
 //! The source/destination contracts every transport implements, and the dispatch from a
 //! parsed image name to its transport.
 //!
-//! Transports are a closed set, so an `ImageName` enum (from `reference`) plus the two open
-//! functions below replace a reference trait object: adding a transport means one match arm.
+//! Transports are a closed set, so an `ImageName` enum (from `reference`) plus the open
+//! functions below replace a reference trait object. The engine itself never sees a name:
+//! its core (`copy::copy`) takes a `Box<dyn ImageSource>` and a `Box<dyn ImageDestination>`
+//! and is told how to name them in messages (`copy::Names`).
+//!
+//! # Adding a transport
+//!
+//! 1. A module here with a type implementing [`ImageSource`] and/or [`ImageDestination`].
+//!    The engine verifies every byte it streams, so a destination may trust a stream with a
+//!    known digest but must fail, storing nothing, when reading it fails; `put_local_blob`
+//!    is the exception (its doc says why). Shared contract types (verification, transient
+//!    errors, manifest-type rejection) are in `crate::contract`, never in `copy`.
+//! 2. In `reference/`: a [`TransportKind`](crate::reference::TransportKind) (also in its
+//!    `ALL` listing, and out of `UNSUPPORTED_TRANSPORTS` if it was there) and an `ImageName`
+//!    variant, with the parsing and `Display` of `transport:details`.
+//! 3. Here: its arms in [`open_source`], [`open_destination`] and [`policy_subject`] (the
+//!    compiler lists every exhaustive match on `ImageName` that needs one, e.g.
+//!    `ImageName::transport`/`docker_reference`), and in [`delete_image`] /
+//!    [`complete_name`] when it supports them.
+//! 4. In the conformance suite (`conformance.rs`): a function opening the transport at a
+//!    private place with its capabilities (`Caps`: where it legitimately differs), named in
+//!    `suite!`. Every check of the contract (put/get, reuse, abort, commit, lists, corrupt
+//!    and truncated blobs, signatures, the engine both ways) then runs under `cargo test`.
+//! 5. Not found by the compiler (string matches): which `policy.json` scopes the transport
+//!    accepts (`config::policy::naming::is_valid_scope`, else anything is accepted), and
+//!    `sync`'s `--src`/`--dest` kinds or `list-tags` if it takes part in those.
+//! 6. Any transport-specific flags: a field in [`SystemContext`] and its flag in `cli/`
+//!    (then `scripts/regenerate-docs.sh`); integration tests in `tests/it` against skopeo or
+//!    a real peer for what the suite cannot see (the format's exact bytes, other tools
+//!    reading what skiff wrote).
 
 pub mod bridge;
+#[cfg(test)]
+mod conformance;
 pub mod dir;
 pub mod dirlock;
 pub mod docker;
 pub mod docker_archive;
 pub mod docker_daemon;
 pub mod fsutil;
+#[cfg(test)]
+pub mod memory;
 pub mod oci;
 pub mod oci_archive;
 pub mod pending;
@@ -40,7 +72,7 @@ use crate::types::{BlobInfo, SystemContext};
 pub type BlobStream = Pin<Box<dyn AsyncRead + Send>>;
 
 /// A blob that lives in a local file (a layout's blob file, or a byte range of a tar archive):
-/// lets a local destination copy it with the kernel instead of through a stream.
+/// lets a local destination copy it from the file instead of through a stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LocalBlob {
     pub path: PathBuf,
@@ -214,11 +246,17 @@ pub trait ImageDestination: Send + Sync {
     }
 
     /// Stores a blob. When `info.digest` is set the engine verifies the stream against it, so
-    /// the destination may trust it; otherwise the destination computes the digest.
+    /// the destination may trust it; otherwise the destination computes the digest. A verify
+    /// failure arrives as a read error of `stream`: the destination must fail and keep nothing
+    /// of the blob (not even as reusable).
     async fn put_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo>;
 
     /// Stores a blob that is in a local file; `Ok(None)` means "use `put_blob` instead".
-    /// The engine has verified the bytes before calling this.
+    /// The engine hands over only where the bytes are, unread: the destination must check
+    /// them against `info.digest` and `info.size` as it copies them (with
+    /// `crate::contract::verify`) and store nothing when they differ. Doing it there keeps a
+    /// local copy to one pass over the bytes; the conformance suite checks every
+    /// implementation refuses a corrupt or truncated file.
     async fn put_local_blob(
         &self,
         _local: &LocalBlob,

@@ -333,7 +333,7 @@ impl ImageDestination for OciArchiveDestination {
         let name = blob_member(&info.digest);
         let mut src = fsutil::open_no_follow(&local.path)?;
         src.seek(SeekFrom::Start(local.offset))?;
-        let mut verifier = crate::copy::verify::Verifier::new(&info.digest, info.known_size());
+        let mut verifier = crate::contract::verify::Verifier::new(&info.digest, info.known_size());
         w.start_entry(&name, local.len, false)?;
         let mut buf = vec![0u8; CHUNK];
         let mut left = local.len;

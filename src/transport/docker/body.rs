@@ -15,7 +15,7 @@ use futures::StreamExt;
 use reqwest::Method;
 
 use super::client::{BodyStream, Client, Request};
-use crate::copy::retry::Transient;
+use crate::contract::retry::Transient;
 use crate::transport::BlobStream;
 
 const MINIMUM_PROGRESS: u64 = 1 << 20;

@@ -26,7 +26,7 @@ use super::schedule::{LinkGuard, Scheduler};
 use super::{proxy, tls};
 use crate::auth::Credentials;
 use crate::config::certs::TlsFiles;
-use crate::copy::retry::{Transient, backoff};
+use crate::contract::retry::{Transient, backoff};
 use crate::digest::Digest;
 
 pub use super::idle::set_idle_timeout;
@@ -822,7 +822,7 @@ fn debug_retry(method: &Method, url: &Url, why: &str, wait: Duration, attempt: u
     crate::error::debug(&format!(
         "{} {url}: {why}; retrying in {} (attempt {attempt})",
         method.as_str(),
-        crate::copy::retry::go_duration(wait)
+        crate::contract::retry::go_duration(wait)
     ));
 }
 
@@ -856,8 +856,8 @@ fn go_url_error(method: &str, url: &Url, e: &reqwest::Error) -> anyhow::Error {
     let method = go_method(method);
     let msg = format!("{method} \"{url}\": {}", transport_cause(url, e));
     // An upload whose source failed verification: the engine tells that apart.
-    if crate::copy::verify::is_mismatch(e) {
-        return crate::copy::verify::Mismatch(msg).into();
+    if crate::contract::verify::is_mismatch(e) {
+        return crate::contract::verify::Mismatch(msg).into();
     }
     if is_transient_cause(e) {
         Transient(msg).into()

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures::Stream;
 
-use crate::copy::retry::{Transient, go_duration};
+use crate::contract::retry::{Transient, go_duration};
 
 /// Milliseconds; 0 turns the watch off. Process-wide, like the connection pools it guards.
 static IDLE_MS: AtomicU64 = AtomicU64::new(60_000);

@@ -203,7 +203,7 @@ async fn fetch_manifest_once(
     let sent_digest = res.header("docker-content-digest");
     let bytes = match res.bytes_limited(MAX_SMALL_BODY).await {
         Ok(b) => b,
-        Err(e) if crate::copy::retry::is_retryable(&e) => return Err(BodyBroke(e).into()),
+        Err(e) if crate::contract::retry::is_retryable(&e) => return Err(BodyBroke(e).into()),
         Err(e) => return Err(e),
     };
     // By tag, the registry's Docker-Content-Digest is the only digest known: a body that

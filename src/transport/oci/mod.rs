@@ -246,11 +246,7 @@ impl ImageSource for OciSource {
         // The index names the manifest by digest: a blob file with other bytes is another
         // image (or a damaged one), never to be copied in its place.
         check_manifest_digest(&bytes, digest)?;
-        let mime = if mime.is_empty() {
-            crate::manifest::guess_mime_type(&bytes)
-        } else {
-            mime
-        };
+        let mime = crate::manifest::reported_or_guessed(&bytes, mime);
         Ok((Bytes::from(bytes), mime))
     }
 
