@@ -26,7 +26,6 @@ peers=(
   "tar:tar"
   "mksquashfs:squashfs-tools"
   "fakeroot:fakeroot"
-  "zstd:zstd"
   "tmux:tmux"
 )
 missing=()
@@ -35,6 +34,8 @@ for p in "${peers[@]}"; do
 done
 # PyNaCl for Debian's python3: an independent reader of cosign's encrypted key format.
 /usr/bin/python3 -c 'import nacl.secret' >/dev/null 2>&1 || missing+=(python3-nacl)
+# cryptography for Debian's python3: an independent verifier of schema 1 JWS signatures.
+/usr/bin/python3 -c 'import cryptography' >/dev/null 2>&1 || missing+=(python3-cryptography)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

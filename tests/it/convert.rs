@@ -519,7 +519,8 @@ fn assert_schema1_signature_valid(manifest: &Path, label: &str) {
         "/tests/it/support/verify_schema1.py"
     );
     let verify = |path: &Path| {
-        std::process::Command::new("python3")
+        // Debian's python3, where test.sh installs python3-cryptography.
+        std::process::Command::new("/usr/bin/python3")
             .arg(script)
             .arg(path)
             .output()
