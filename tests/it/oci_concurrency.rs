@@ -572,8 +572,11 @@ fn half_written_blobs_of_a_killed_copy_are_swept_by_the_next_commit() {
         .spawn()
         .unwrap();
     stalled.wait_opened();
-    wait_for("a temporary blob file", || {
-        layout.join("blobs/sha256").exists() && !temp_blob_files(&layout).is_empty()
+    // The other layer is in place (the config comes after the layers), so the temporary file
+    // seen is the stalled layer's: the other layer's own may come and go before it exists.
+    let other_done = || blob_path(&layout, &fixtures::sha256(&built_a.blobs[0])).exists();
+    wait_for("the stalled layer's temporary blob file", || {
+        other_done() && !temp_blob_files(&layout).is_empty()
     });
     kill(&killed, "KILL");
     wait_exit(&mut killed, "the killed copy");
