@@ -1,7 +1,9 @@
 //! `--dest-compress-format zstd:chunked`: skiff's layers checked on their own (zstd stream,
-//! skippable TOC frame, footer, annotations, per-file frames) and against skopeo 1.9.3's for
-//! the same input (the same TOC entries; compressed bytes and so offsets differ), to `oci:`
-//! and to a real registry, and read back by skopeo to the original tar.
+//! skippable TOC and tar-split frames, footer, annotations, per-file frames), in c/storage
+//! HEAD's layout; the TOC entries against skopeo 1.9.3's for the same input (1.9.3 writes the
+//! older layout: its differences are mapped, compressed bytes and so offsets differ); the
+//! tar-split against the one c/storage itself records for the same layer; to `oci:` and to a
+//! real registry, and read back by skopeo to the original tar.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,8 +15,11 @@ use crate::support::oracle;
 use crate::support::registry::Registry;
 use crate::support::{assert_same_tree, fails, ok, skiff, skopeo};
 
-const CHECKSUM: &str = "io.containers.zstd-chunked.manifest-checksum";
-const POSITION: &str = "io.containers.zstd-chunked.manifest-position";
+const CHECKSUM: &str = "io.github.containers.zstd-chunked.manifest-checksum";
+const POSITION: &str = "io.github.containers.zstd-chunked.manifest-position";
+const TARSPLIT_POSITION: &str = "io.github.containers.zstd-chunked.tarsplit-position";
+/// skopeo 1.9.3's (c/storage 1.43) name for the TOC position.
+const OLD_POSITION: &str = "io.containers.zstd-chunked.manifest-position";
 const OCI_LAYER_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 const SKIPPABLE_MAGIC: [u8; 4] = [0x50, 0x2a, 0x4d, 0x18];
@@ -122,38 +127,66 @@ impl Layout {
     }
 }
 
-/// Checks a zstd:chunked layer against its descriptor and the tar it was made from; returns
-/// its TOC.
-fn check_layer(desc: &Value, blob: &[u8], tar: &[u8]) -> Value {
+/// A zstd:chunked layer taken apart: its TOC and its tar-split's JSON lines.
+struct Chunked {
+    toc: Value,
+    tar_split: Vec<u8>,
+}
+
+/// The `offset:length:uncompressed length[:type]` fields of a position annotation.
+fn position(annotations: &serde_json::Map<String, Value>, key: &str) -> Vec<u64> {
+    annotations[key]
+        .as_str()
+        .unwrap()
+        .split(':')
+        .map(|n| n.parse().unwrap())
+        .collect()
+}
+
+/// Checks a zstd:chunked layer against its descriptor and the tar it was made from (c/storage
+/// HEAD's layout, from its compressor's documentation).
+fn check_layer(desc: &Value, blob: &[u8], tar: &[u8]) -> Chunked {
     assert_eq!(desc["mediaType"], OCI_LAYER_ZSTD);
     assert_eq!(desc["size"].as_u64().unwrap() as usize, blob.len());
     assert!(blob.starts_with(&ZSTD_MAGIC), "a zstd stream");
     assert!(zstd_decode(blob) == tar, "decompresses to the original tar");
 
-    // The footer: a skippable frame of 40 bytes, four u64 and the magic.
-    let footer = &blob[blob.len() - 48..];
+    // The footer: a skippable frame of 64 bytes, seven u64 and the magic.
+    let footer = &blob[blob.len() - 72..];
     assert_eq!(&footer[..4], &SKIPPABLE_MAGIC);
-    assert_eq!(&footer[4..8], &40u32.to_le_bytes());
-    assert_eq!(&footer[40..], b"GnUlInUx");
+    assert_eq!(&footer[4..8], &64u32.to_le_bytes());
+    assert_eq!(&footer[64..], b"GnUlInUx");
     let field = |i: usize| u64::from_le_bytes(footer[8 + 8 * i..16 + 8 * i].try_into().unwrap());
-    let (offset, length, ulength, kind) = (field(0), field(1), field(2), field(3));
     let annotations = desc["annotations"].as_object().expect("annotations");
     assert_eq!(
-        annotations[POSITION],
-        format!("{offset}:{length}:{ulength}:{kind}")
+        position(annotations, POSITION),
+        [field(0), field(1), field(2), field(3)]
     );
-    assert_eq!(kind, 1);
-    // The TOC: in its own skippable frame just before the footer, digest as annotated.
-    let (start, end) = (offset as usize, (offset + length) as usize);
-    assert_eq!(&blob[start - 8..start - 4], &SKIPPABLE_MAGIC);
-    assert_eq!(&blob[start - 4..start], &(length as u32).to_le_bytes());
-    assert_eq!(end + 48, blob.len());
-    assert_eq!(annotations[CHECKSUM], sha256(&blob[start..end]));
-    let toc_json = zstd_decode(&blob[start..end]);
-    assert_eq!(toc_json.len() as u64, ulength);
+    assert_eq!(field(3), 1, "TOC type");
+    assert_eq!(
+        position(annotations, TARSPLIT_POSITION),
+        [field(4), field(5), field(6)]
+    );
+    // Each in its own skippable frame: the TOC, then the tar-split, then the footer.
+    let frame = |offset: u64, length: u64| {
+        let (start, end) = (offset as usize, (offset + length) as usize);
+        assert_eq!(&blob[start - 8..start - 4], &SKIPPABLE_MAGIC);
+        assert_eq!(&blob[start - 4..start], &(length as u32).to_le_bytes());
+        (start, end)
+    };
+    let (toc_start, toc_end) = frame(field(0), field(1));
+    let (ts_start, ts_end) = frame(field(4), field(5));
+    assert_eq!(toc_end + 8, ts_start);
+    assert_eq!(ts_end + 72, blob.len());
+    assert_eq!(annotations[CHECKSUM], sha256(&blob[toc_start..toc_end]));
+    let toc_json = zstd_decode(&blob[toc_start..toc_end]);
+    assert_eq!(toc_json.len() as u64, field(2));
     let toc = json(&toc_json);
+    assert_eq!(toc["tarSplitDigest"], sha256(&blob[ts_start..ts_end]));
+    let tar_split = zstd_decode(&blob[ts_start..ts_end]);
+    assert_eq!(tar_split.len() as u64, field(6));
     check_frames(&toc, blob, tar);
-    toc
+    Chunked { toc, tar_split }
 }
 
 /// Every regular file's content (and each chunk of it) decompresses alone from the frames
@@ -206,7 +239,8 @@ fn check_frames(toc: &Value, blob: &[u8], tar: &[u8]) {
 }
 
 /// The TOC entries without the compressed positions (which depend on the compressor), keys
-/// in their order.
+/// in their order. Unset times, which skopeo 1.9.3 wrote as Go's zero time and HEAD leaves
+/// out, are left out.
 fn comparable(toc: &Value) -> Vec<Vec<(String, Value)>> {
     toc["entries"]
         .as_array()
@@ -217,6 +251,7 @@ fn comparable(toc: &Value) -> Vec<Vec<(String, Value)>> {
                 .unwrap()
                 .iter()
                 .filter(|(k, _)| *k != "offset" && *k != "endOffset")
+                .filter(|(_, v)| *v != "0001-01-01T00:00:00Z")
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect()
         })
@@ -241,8 +276,8 @@ fn copy(tool: &mut std::process::Command, args: &[&str], src: &str, dest: &str) 
 const CHUNKED: [&str; 2] = ["--dest-compress-format", "zstd:chunked"];
 
 /// The checks shared by every destination: each layer on its own, the config's diff IDs.
-fn check_layout(layout: &Layout, tars: &[Vec<u8>]) -> Vec<Value> {
-    let tocs: Vec<Value> = tars
+fn check_layout(layout: &Layout, tars: &[Vec<u8>]) -> Vec<Chunked> {
+    let tocs: Vec<Chunked> = tars
         .iter()
         .enumerate()
         .map(|(i, tar)| {
@@ -288,8 +323,8 @@ fn oci_layers_match_skopeos_toc_and_read_back_as_the_original_tars() {
         &format!("oci:{}:t", ours.display()),
     );
     let layout = Layout::open(&ours);
-    let tocs = check_layout(&layout, &tars);
-    let big = tocs[0]["entries"]
+    let layers = check_layout(&layout, &tars);
+    let big = layers[0].toc["entries"]
         .as_array()
         .unwrap()
         .iter()
@@ -297,7 +332,7 @@ fn oci_layers_match_skopeos_toc_and_read_back_as_the_original_tars() {
         .count();
     assert!(big > 10, "the big file is chunked ({big})");
     assert!(
-        tocs[0]["entries"]
+        layers[0].toc["entries"]
             .as_array()
             .unwrap()
             .iter()
@@ -325,7 +360,7 @@ fn oci_layers_match_skopeos_toc_and_read_back_as_the_original_tars() {
     );
     let their_layout = Layout::open(&theirs);
     assert_eq!(layout.manifest["config"], their_layout.manifest["config"]);
-    for (i, toc) in tocs.iter().enumerate() {
+    for (i, ours) in layers.iter().enumerate() {
         let (theirs_desc, their_blob) = their_layout.layer(i);
         let (ours_desc, _) = layout.layer(i);
         assert_eq!(ours_desc["mediaType"], theirs_desc["mediaType"]);
@@ -337,21 +372,68 @@ fn oci_layers_match_skopeos_toc_and_read_back_as_the_original_tars() {
                 .cloned()
                 .collect()
         };
-        assert_eq!(keys(ours_desc), keys(theirs_desc), "layer {i}: annotations");
-        let start = theirs_desc["annotations"][POSITION]
-            .as_str()
-            .unwrap()
-            .split(':')
-            .map(|n| n.parse::<usize>().unwrap())
-            .collect::<Vec<_>>();
-        let their_toc = json(&zstd_decode(&their_blob[start[0]..start[0] + start[1]]));
-        assert_eq!(toc["version"], their_toc["version"]);
+        // 1.9.3's `io.containers.` names are `io.github.containers.` at HEAD, which adds the
+        // tar-split's position.
+        let mut expected: Vec<String> = keys(theirs_desc)
+            .iter()
+            .map(|k| k.replace("io.containers.", "io.github.containers."))
+            .chain([TARSPLIT_POSITION.to_string()])
+            .collect();
+        expected.sort();
+        assert_eq!(keys(ours_desc), expected, "layer {i}: annotations");
+        let start = position(
+            theirs_desc["annotations"].as_object().unwrap(),
+            OLD_POSITION,
+        );
+        let their_toc = json(&zstd_decode(
+            &their_blob[start[0] as usize..(start[0] + start[1]) as usize],
+        ));
+        assert_eq!(ours.toc["version"], their_toc["version"]);
         assert_eq!(
-            comparable(toc),
+            comparable(&ours.toc),
             comparable(&their_toc),
             "layer {i}: TOC entries"
         );
     }
+    // The tar-split is the one c/storage records for the same layer when it stores it.
+    let store = crate::storage::Store::new("vfs");
+    ok(store.skopeo().args([
+        "copy",
+        "-q",
+        &src,
+        "containers-storage:localhost/chunked:v1",
+    ]));
+    for (i, tar) in tars.iter().enumerate() {
+        let stored = store
+            .layers()
+            .into_iter()
+            .find(|l| l["diff-digest"] == sha256(tar))
+            .unwrap_or_else(|| panic!("layer {i} in the store"));
+        let gz = std::fs::read(store.graph().join(format!(
+            "vfs-layers/{}.tar-split.gz",
+            stored["id"].as_str().unwrap()
+        )))
+        .unwrap();
+        let mut theirs = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut theirs)
+            .unwrap();
+        assert!(
+            layers[i].tar_split == theirs,
+            "layer {i}: tar-split differs from c/storage's:\n{}\n---\n{}",
+            String::from_utf8_lossy(&layers[i].tar_split),
+            String::from_utf8_lossy(&theirs)
+        );
+    }
+    // skiff reads the layout skopeo 1.9.3 wrote as skopeo reads it (not to the original tars:
+    // 1.9.3 dropped the record padding).
+    let their_name = format!("oci:{}:t", theirs.display());
+    let (back_ours, back_theirs) = (t.path().join("b-ours"), t.path().join("b-theirs"));
+    for (tool, out) in [(skiff(), &back_ours), (skopeo().unwrap(), &back_theirs)] {
+        let mut tool = tool;
+        let dest = format!("dir:{}", out.display());
+        copy(&mut tool, &["--dest-decompress"], &their_name, &dest);
+    }
+    assert_same_tree(&back_ours, &back_theirs);
     // skopeo reads skiff's layers back to the original tars; so does skiff.
     check_round_trip(
         &mut skopeo().unwrap(),

@@ -1,19 +1,26 @@
-//! Writing zstd:chunked layers, as c/storage (skopeo 1.9.3) lays them out:
+//! Writing zstd:chunked layers, as c/storage at skopeo HEAD lays them out:
 //!
 //! ```text
 //!  zstd frame: tar headers (and padding) up to the first file with content
 //!  zstd frame(s): that file's content, one frame per chunk (see chunker.rs)
 //!  zstd frame: the next headers …                      … the end-of-archive blocks
 //!  skippable frame: the table of contents, zstd-compressed JSON (toc.rs)
+//!  skippable frame: the layer's tar-split (zstd-compressed JSON lines, go/tarsplit.rs)
 //!  skippable frame: footer — TOC offset, compressed and uncompressed length, type 1,
-//!                   "GnUlInUx"
+//!                   tar-split offset, compressed and uncompressed length, "GnUlInUx"
 //! ```
 //! A plain zstd decoder reads the whole as the original tar (skippable frames are skipped),
-//! while a partial puller can fetch the TOC and then any file's frames by range. The layer's
-//! descriptor carries the TOC's digest and position as annotations.
+//! while a partial puller can fetch the TOC and then any file's frames by range, and rebuild
+//! the exact tar from the tar-split. The layer's descriptor carries the TOC's digest and the
+//! positions of the TOC and the tar-split as annotations; the TOC carries the tar-split's
+//! digest.
 //!
-//! The tar is parsed as it streams by; memory holds one buffer and the TOC entries (one per
-//! member and per further chunk of a file), never a file's content.
+//! skopeo 1.9.3 (c/storage 1.43) wrote an older layout: `io.containers.` annotation names, no
+//! tar-split, a 40-byte footer. [`Footer::parse`] reads both.
+//!
+//! The tar is parsed as it streams by; memory holds one buffer, the TOC entries (one per
+//! member and per further chunk of a file) and the compressed tar-split (headers only, as
+//! c/storage holds them), never a file's content.
 
 mod chunker;
 mod toc;
@@ -30,26 +37,41 @@ use self::chunker::{ChunkSink, Chunker};
 use self::toc::{Chunk, Entry, Toc};
 use crate::digest::{Algorithm as DigestAlgorithm, Hasher};
 use crate::go::tar::TarReader;
+use crate::go::tarsplit::{self, CRC64, Packer};
 
 /// The digest of the compressed TOC (what c/storage checks after fetching it).
-pub const CHECKSUM_ANNOTATION: &str = "io.containers.zstd-chunked.manifest-checksum";
+pub const CHECKSUM_ANNOTATION: &str = "io.github.containers.zstd-chunked.manifest-checksum";
 /// `offset:compressed length:uncompressed length:type` of the TOC.
-pub const POSITION_ANNOTATION: &str = "io.containers.zstd-chunked.manifest-position";
+pub const POSITION_ANNOTATION: &str = "io.github.containers.zstd-chunked.manifest-position";
+/// `offset:compressed length:uncompressed length` of the tar-split.
+pub const TARSPLIT_POSITION_ANNOTATION: &str =
+    "io.github.containers.zstd-chunked.tarsplit-position";
 
 const SKIPPABLE_MAGIC: u32 = 0x184D_2A50;
 const FOOTER_MAGIC: &[u8; 8] = b"GnUlInUx";
 /// The TOC format c/storage calls "CRFS".
 const TOC_TYPE: u64 = 1;
-/// The footer frame: skippable header, four little-endian u64, magic.
-pub const FOOTER_LEN: usize = 8 + 4 * 8 + 8;
+/// The footer frame: skippable header, seven little-endian u64, magic.
+pub const FOOTER_LEN: usize = 8 + 7 * 8 + 8;
+/// The footer frame skopeo 1.9.3 wrote: four u64 (no tar-split), magic.
+const LEGACY_FOOTER_LEN: usize = 8 + 4 * 8 + 8;
 
-/// Where the TOC is, as the footer and the position annotation say.
+/// Where a skippable frame's payload is: its offset and its compressed and uncompressed
+/// lengths.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Footer {
+pub struct Extent {
     pub offset: u64,
     pub length: u64,
     pub uncompressed_length: u64,
+}
+
+/// Where the TOC and the tar-split are, as the footer and the annotations say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Footer {
+    pub toc: Extent,
     pub toc_type: u64,
+    /// `None` in the layout skopeo 1.9.3 wrote.
+    pub tar_split: Option<Extent>,
 }
 
 impl Footer {
@@ -57,44 +79,68 @@ impl Footer {
         let mut b = [0u8; FOOTER_LEN];
         b[..4].copy_from_slice(&SKIPPABLE_MAGIC.to_le_bytes());
         b[4..8].copy_from_slice(&((FOOTER_LEN - 8) as u32).to_le_bytes());
+        let ts = self.tar_split.unwrap_or(Extent {
+            offset: 0,
+            length: 0,
+            uncompressed_length: 0,
+        });
         let fields = [
-            self.offset,
-            self.length,
-            self.uncompressed_length,
+            self.toc.offset,
+            self.toc.length,
+            self.toc.uncompressed_length,
             self.toc_type,
+            ts.offset,
+            ts.length,
+            ts.uncompressed_length,
         ];
         for (i, f) in fields.iter().enumerate() {
             b[8 + 8 * i..16 + 8 * i].copy_from_slice(&f.to_le_bytes());
         }
-        b[40..].copy_from_slice(FOOTER_MAGIC);
+        b[FOOTER_LEN - 8..].copy_from_slice(FOOTER_MAGIC);
         b
     }
 
-    /// Reads the footer at the end of a layer (`None` when it is not a zstd:chunked one).
+    /// Reads the footer at the end of a layer, in HEAD's layout or 1.9.3's (`None` when it
+    /// is not a zstd:chunked layer).
     pub fn parse(tail: &[u8]) -> Option<Footer> {
-        let b = tail.get(tail.len().checked_sub(FOOTER_LEN)?..)?;
+        Self::parse_sized(tail, FOOTER_LEN).or_else(|| Self::parse_sized(tail, LEGACY_FOOTER_LEN))
+    }
+
+    fn parse_sized(tail: &[u8], len: usize) -> Option<Footer> {
+        let b = tail.get(tail.len().checked_sub(len)?..)?;
         let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap_or_default());
         let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or_default());
         if u32_at(0) != SKIPPABLE_MAGIC
-            || u32_at(4) as usize != FOOTER_LEN - 8
-            || &b[40..] != FOOTER_MAGIC
+            || u32_at(4) as usize != len - 8
+            || &b[len - 8..] != FOOTER_MAGIC
         {
             return None;
         }
+        let extent = |at: usize| Extent {
+            offset: u64_at(at),
+            length: u64_at(at + 8),
+            uncompressed_length: u64_at(at + 16),
+        };
         Some(Footer {
-            offset: u64_at(8),
-            length: u64_at(16),
-            uncompressed_length: u64_at(24),
+            toc: extent(8),
             toc_type: u64_at(32),
+            tar_split: (len == FOOTER_LEN).then(|| extent(40)),
         })
     }
 
     /// The manifest-position annotation's value.
     pub fn position(&self) -> String {
+        let t = self.toc;
         format!(
             "{}:{}:{}:{}",
-            self.offset, self.length, self.uncompressed_length, self.toc_type
+            t.offset, t.length, t.uncompressed_length, self.toc_type
         )
+    }
+
+    /// The tarsplit-position annotation's value (`None` in 1.9.3's layout).
+    pub fn tar_split_position(&self) -> Option<String> {
+        self.tar_split
+            .map(|t| format!("{}:{}:{}", t.offset, t.length, t.uncompressed_length))
     }
 }
 
@@ -106,12 +152,15 @@ pub fn compress(
     out: &mut dyn Write,
 ) -> io::Result<BTreeMap<String, String>> {
     let mut frames = Frames::new(out, level)?;
+    let mut split = TarSplit::new(level)?;
     let mut tar = TarReader::new(input);
     let mut entries: Vec<Entry> = Vec::new();
     let mut buf = vec![0u8; 256 << 10];
     while let Some(h) = tar.next_header()? {
         // The header bytes (and the previous member's padding) go out as they were read.
-        frames.write(&tar.take_raw())?;
+        let raw = tar.take_raw();
+        frames.write(&raw)?;
+        split.segment(&raw)?;
         toc::kind(h.typeflag)?;
         let len = h.data_len();
         let content = if len > 0 {
@@ -119,24 +168,72 @@ pub fn compress(
         } else {
             None
         };
+        // tar-split checksums whatever the member's size promises (an empty read for types
+        // without content).
+        let crc = (h.size > 0).then(|| {
+            content
+                .as_ref()
+                .map_or(CRC64.checksum(b"").to_be_bytes(), |c| c.crc)
+        });
+        split.file(&h.name, h.size, crc)?;
         let described = content
             .as_ref()
-            .map(|(d, start, end, chunks)| (d.clone(), *start, *end, chunks.as_slice()));
+            .map(|c| (c.digest.clone(), c.start, c.end, c.chunks.as_slice()));
         entries.extend(toc::member(&h, described)?);
     }
     // The end-of-archive blocks and whatever follows them are kept as they are, so the
     // layer decompresses to the very bytes it was made of.
-    frames.write(&tar.take_raw())?;
-    let rest = tar.into_inner();
-    loop {
-        let n = rest.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        frames.write(&buf[..n])?;
-    }
+    let raw = tar.take_raw();
+    frames.write(&raw)?;
+    split.segment(&raw)?;
+    let mut rest = tar.into_inner();
+    tarsplit::pack_trailer(&mut split.packer, &mut rest, |piece| frames.write(piece))
+        .map_err(io::Error::other)?;
     frames.end_frame()?;
-    write_toc(&mut frames, &entries, level)
+    write_metadata(&mut frames, &entries, split.finish()?, level)
+}
+
+/// The layer's tar-split as it streams by: zstd-compressed JSON lines, kept in memory until
+/// the end (they hold headers, never contents).
+struct TarSplit {
+    packer: Packer<super::CountingWriter<zstd::stream::write::Encoder<'static, Vec<u8>>>>,
+}
+
+/// The finished tar-split: compressed bytes and uncompressed length.
+struct TarSplitData {
+    compressed: Vec<u8>,
+    uncompressed_length: u64,
+}
+
+impl TarSplit {
+    fn new(level: i32) -> io::Result<Self> {
+        let mut enc = zstd::stream::write::Encoder::new(Vec::new(), level)?;
+        enc.include_checksum(true)?;
+        Ok(TarSplit {
+            packer: Packer::new(super::CountingWriter { inner: enc, n: 0 }),
+        })
+    }
+
+    fn segment(&mut self, raw: &[u8]) -> io::Result<()> {
+        if raw.is_empty() {
+            return Ok(());
+        }
+        self.packer.segment(raw).map_err(io::Error::other)
+    }
+
+    fn file(&mut self, name: &[u8], size: i64, crc: Option<[u8; 8]>) -> io::Result<()> {
+        self.packer
+            .file(name, size, crc)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
+    }
+
+    fn finish(self) -> io::Result<TarSplitData> {
+        let counted = self.packer.into_inner();
+        Ok(TarSplitData {
+            uncompressed_length: counted.n,
+            compressed: counted.inner.finish()?,
+        })
+    }
 }
 
 /// Fuzzing entry point: every header of the tar `input` as the Go-compatible reader reads
@@ -164,18 +261,28 @@ pub fn fuzz_tar_headers(mut input: &[u8]) {
     }
 }
 
-/// One regular file's content, in frames of one chunk each. Returns its digest, the extent
-/// of its frames and its chunks.
+/// A regular file's content as written: its digest and CRC, the extent of its frames, its
+/// chunks.
+struct Content {
+    digest: String,
+    crc: [u8; 8],
+    start: u64,
+    end: u64,
+    chunks: Vec<Chunk>,
+}
+
+/// One regular file's content, in frames of one chunk each.
 fn write_content(
     tar: &mut TarReader<&mut dyn Read>,
     frames: &mut Frames,
     len: u64,
     buf: &mut [u8],
-) -> io::Result<(String, u64, u64, Vec<Chunk>)> {
+) -> io::Result<Content> {
     let start = frames.end_frame()?;
     let mut sink = ContentSink {
         frames,
         file: sha256(),
+        crc: CRC64.digest(),
         chunk: sha256(),
         chunks: Vec::new(),
         chunk_start: start,
@@ -192,7 +299,13 @@ fn write_content(
     }
     chunker.finish(&mut sink)?;
     let end = sink.frames.end_frame()?;
-    Ok((sink.file.finish().to_string(), start, end, sink.chunks))
+    Ok(Content {
+        digest: sink.file.finish().to_string(),
+        crc: sink.crc.finalize().to_be_bytes(),
+        start,
+        end,
+        chunks: sink.chunks,
+    })
 }
 
 fn sha256() -> Hasher {
@@ -203,6 +316,8 @@ fn sha256() -> Hasher {
 struct ContentSink<'f, 'o> {
     frames: &'f mut Frames<'o>,
     file: Hasher,
+    /// tar-split's checksum of the content.
+    crc: crc::Digest<'static, u64, crc::Table<16>>,
     chunk: Hasher,
     chunks: Vec<Chunk>,
     /// Where the current chunk's frame starts (compressed) and the chunk (in the file).
@@ -214,6 +329,7 @@ struct ContentSink<'f, 'o> {
 impl ChunkSink for ContentSink<'_, '_> {
     fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.file.update(bytes);
+        self.crc.update(bytes);
         self.chunk.update(bytes);
         self.pos += bytes.len() as u64;
         self.frames.write(bytes)
@@ -235,12 +351,44 @@ impl ChunkSink for ContentSink<'_, '_> {
     }
 }
 
-/// The TOC (zstd-compressed JSON) in a skippable frame, then the footer.
-fn write_toc(
+/// The TOC (zstd-compressed JSON) and the tar-split in skippable frames, then the footer;
+/// returns the layer's annotations.
+fn write_metadata(
     frames: &mut Frames,
     entries: &[Entry],
+    split: TarSplitData,
     level: i32,
 ) -> io::Result<BTreeMap<String, String>> {
+    let tar_split_digest = crate::digest::Digest::sha256_of(&split.compressed).to_string();
+    let (toc, toc_length) = compressed_toc(entries, &tar_split_digest, level)?;
+    let toc_extent = frames.skippable(&toc, toc_length)?;
+    let tar_split = frames.skippable(&split.compressed, split.uncompressed_length)?;
+    let footer = Footer {
+        toc: toc_extent,
+        toc_type: TOC_TYPE,
+        tar_split: Some(tar_split),
+    };
+    frames.raw(&footer.to_bytes())?;
+    frames.out.flush()?;
+    Ok(BTreeMap::from([
+        (
+            CHECKSUM_ANNOTATION.to_string(),
+            crate::digest::Digest::sha256_of(&toc).to_string(),
+        ),
+        (POSITION_ANNOTATION.to_string(), footer.position()),
+        (
+            TARSPLIT_POSITION_ANNOTATION.to_string(),
+            footer.tar_split_position().unwrap_or_default(),
+        ),
+    ]))
+}
+
+/// The TOC as Go's encoder writes it, zstd-compressed; with its uncompressed length.
+fn compressed_toc(
+    entries: &[Entry],
+    tar_split_digest: &str,
+    level: i32,
+) -> io::Result<(Vec<u8>, u64)> {
     let mut enc = zstd::stream::write::Encoder::new(Vec::new(), level)?;
     enc.include_checksum(true)?;
     let mut counted = super::CountingWriter {
@@ -255,34 +403,13 @@ fn write_toc(
         &Toc {
             version: 1,
             entries,
+            tar_split_digest,
         },
         &mut ser,
     )
     .map_err(io::Error::other)?;
     let uncompressed_length = counted.n;
-    let compressed = enc.finish()?;
-    let frame_len = u32::try_from(compressed.len())
-        .map_err(|_| io::Error::other("zstd:chunked: table of contents too large"))?;
-    let mut header = [0u8; 8];
-    header[..4].copy_from_slice(&SKIPPABLE_MAGIC.to_le_bytes());
-    header[4..].copy_from_slice(&frame_len.to_le_bytes());
-    frames.raw(&header)?;
-    let footer = Footer {
-        offset: frames.offset,
-        length: compressed.len() as u64,
-        uncompressed_length,
-        toc_type: TOC_TYPE,
-    };
-    frames.raw(&compressed)?;
-    frames.raw(&footer.to_bytes())?;
-    frames.out.flush()?;
-    Ok(BTreeMap::from([
-        (
-            CHECKSUM_ANNOTATION.to_string(),
-            crate::digest::Digest::sha256_of(&compressed).to_string(),
-        ),
-        (POSITION_ANNOTATION.to_string(), footer.position()),
-    ]))
+    Ok((enc.finish()?, uncompressed_length))
 }
 
 /// Independent zstd frames written one after another with one reused context; knows the
@@ -338,6 +465,23 @@ impl<'o> Frames<'o> {
             self.open = false;
         }
         Ok(self.offset)
+    }
+
+    /// `payload` in a skippable frame; returns where the payload sits.
+    fn skippable(&mut self, payload: &[u8], uncompressed_length: u64) -> io::Result<Extent> {
+        let frame_len = u32::try_from(payload.len())
+            .map_err(|_| io::Error::other("zstd:chunked: metadata frame too large"))?;
+        let mut header = [0u8; 8];
+        header[..4].copy_from_slice(&SKIPPABLE_MAGIC.to_le_bytes());
+        header[4..].copy_from_slice(&frame_len.to_le_bytes());
+        self.raw(&header)?;
+        let offset = self.offset;
+        self.raw(payload)?;
+        Ok(Extent {
+            offset,
+            length: payload.len() as u64,
+            uncompressed_length,
+        })
     }
 
     /// Bytes outside any zstd frame (skippable frames).

@@ -24,6 +24,9 @@ pub(super) struct Chunk {
 pub(super) struct Toc<'a> {
     pub version: u32,
     pub entries: &'a [Entry],
+    /// The digest of the compressed tar-split frame.
+    #[serde(rename = "tarSplitDigest", skip_serializing_if = "str::is_empty")]
+    pub tar_split_digest: &'a str,
 }
 
 fn is_zero(n: &i64) -> bool {
@@ -106,9 +109,10 @@ pub(super) fn member(
         size: h.size,
         uid: h.uid,
         gid: h.gid,
-        modtime: Some(go_time(Some(h.mtime))?),
-        accesstime: Some(go_time(h.atime)?),
-        changetime: Some(go_time(h.ctime)?),
+        modtime: Some(go_time(h.mtime)?),
+        // Unset times are left out (skopeo 1.9.3 wrote Go's zero time instead).
+        accesstime: h.atime.map(go_time).transpose()?,
+        changetime: h.ctime.map(go_time).transpose()?,
         dev_major: h.dev_major,
         dev_minor: h.dev_minor,
         xattrs: h
@@ -176,12 +180,8 @@ pub(super) fn go_string(b: &[u8]) -> String {
     out
 }
 
-/// A time as Go's JSON encoder writes the `time.Unix` value tar gives: in the local zone;
-/// an unset time is Go's zero time.
-fn go_time(t: Option<UnixTime>) -> io::Result<String> {
-    let Some(t) = t else {
-        return Ok("0001-01-01T00:00:00Z".into());
-    };
+/// A time as Go's JSON encoder writes the `time.Unix` value tar gives: in the local zone.
+fn go_time(t: UnixTime) -> io::Result<String> {
     let (secs, nanos) = t.normalized();
     let local = chrono::Local
         .timestamp_opt(secs, nanos)

@@ -20,9 +20,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use super::fsops::{self, os};
-use super::tarsplit::{self, CRC64, Packer};
 use crate::digest::{Algorithm, Digest, HashingReader};
 use crate::go::tar::{self as gotar, Header, TarReader};
+use crate::go::tarsplit::{self, CRC64, Packer};
 
 pub const WHITEOUT_PREFIX: &str = ".wh.";
 pub const WHITEOUT_META_PREFIX: &str = ".wh..wh.";
@@ -113,22 +113,7 @@ pub fn apply(input: impl Read, root: &Path, tar_split: &Path, mode: Whiteouts) -
     // Whatever follows the end-of-archive blocks is kept too, then an empty segment, as
     // tar-split records the end of the stream.
     let mut rest = tr.into_inner();
-    loop {
-        let mut chunk = vec![0u8; 1 << 20];
-        let mut got = 0;
-        while got < chunk.len() {
-            let n = rest.read(&mut chunk[got..])?;
-            if n == 0 {
-                break;
-            }
-            got += n;
-        }
-        chunk.truncate(got);
-        packer.segment(&chunk)?;
-        if got == 0 {
-            break;
-        }
-    }
+    tarsplit::pack_trailer(&mut packer, &mut rest, |_| Ok(()))?;
     let gz = packer.into_inner();
     let mut w = gz.finish()?;
     w.flush()?;

@@ -3,7 +3,7 @@
 //!
 //! - [`store`]: where things are; the layer and image records.
 //! - [`lock`]: c/storage's fcntl lock files with last-writer records.
-//! - [`tarsplit`], [`extract`], [`layerfs`], [`fsops`]: layers in and out of the driver's
+//! - [`extract`] (with [`crate::go::tarsplit`]), [`layerfs`], [`fsops`]: layers in and out of the driver's
 //!   directories, rebuilt bit for bit.
 //! - [`source`], [`dest`], [`delete_image`]: the transport itself.
 //! - [`userns`]: an ordinary user's command re-run in a user namespace (rootless stores).
@@ -15,7 +15,6 @@ pub mod layerfs;
 pub mod lock;
 pub mod source;
 pub mod store;
-pub mod tarsplit;
 pub mod userns;
 
 use std::fmt;

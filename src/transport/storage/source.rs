@@ -12,10 +12,10 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use super::store::{Image, Layer, Store};
-use super::tarsplit::{Entry, Unpacker};
 use super::{ResolvedName, resolve_image};
 use crate::digest::Digest;
 use crate::error::ImageNotFound;
+use crate::go::tarsplit::{Entry, Unpacker};
 use crate::manifest::{self, Manifest, convert, media_type as mt};
 use crate::signature::Signature;
 use crate::transport::{BlobStream, ImageSource};
@@ -229,7 +229,7 @@ fn rebuild(ts: std::fs::File, files: &std::path::Path, out: &mut dyn Write) -> R
                 if size == 0 {
                     continue;
                 }
-                let rel = super::tarsplit::clean_path(&name);
+                let rel = crate::go::tarsplit::clean_path(&name);
                 let rel = rel.strip_prefix(b"/").unwrap_or(&rel).to_vec();
                 let path: PathBuf = files.join(super::fsops::os(&rel));
                 let f = std::fs::File::open(&path)

@@ -11,7 +11,7 @@
 //! every entry, the raw bytes that preceded its contents — exactly the split the Go tar-split
 //! library makes, which the on-disk format depends on.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 
 use anyhow::{Context, Result, bail};
 use base64::Engine as _;
@@ -79,6 +79,31 @@ impl<W: Write> Packer<W> {
 
     pub fn into_inner(self) -> W {
         self.w
+    }
+}
+
+/// Records what follows the end-of-archive marker as tar-split does: pieces of up to 1 MiB,
+/// then an empty segment that marks the end of the stream. `seen` gets every piece too.
+pub fn pack_trailer<W: Write>(
+    packer: &mut Packer<W>,
+    rest: &mut impl Read,
+    mut seen: impl FnMut(&[u8]) -> std::io::Result<()>,
+) -> Result<()> {
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let mut got = 0;
+        while got < chunk.len() {
+            let n = rest.read(&mut chunk[got..])?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        seen(&chunk[..got])?;
+        packer.segment(&chunk[..got])?;
+        if got == 0 {
+            return Ok(());
+        }
     }
 }
 
