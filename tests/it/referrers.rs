@@ -580,6 +580,19 @@ fn a_destination_with_the_api_indexes_referrers_itself() {
             a.sbom_signature.digest.as_str()
         );
         assert_eq!(sbom["Referrers"][0]["Referrers"], json!([]));
+        // Filtered: the SBOM only (its signature is of another type).
+        let out = ok(skiff().args([
+            "inspect",
+            "--tls-verify=false",
+            "--referrers",
+            "--referrers-artifact-type",
+            SBOM,
+            &name,
+        ]));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["Referrers"].as_array().unwrap().len(), 1, "{v}");
+        assert_eq!(v["Referrers"][0]["Digest"], a.sbom.digest.as_str());
+        assert_eq!(v["Referrers"][0]["Referrers"], json!([]));
     }
 }
 
@@ -792,4 +805,34 @@ fn bad_input_is_one_clear_line() {
         get_manifest(&dst.host, "taken", &tag_of(&a.image.digest)),
         Some(a.image.bytes.clone())
     );
+}
+
+/// The spec: a fallback tag that holds no valid image index means no referrers (said in a
+/// warning), and the copy goes on.
+#[test]
+fn a_source_fallback_tag_without_an_index_means_no_referrers() {
+    let Some(src) = Registry::start() else { return };
+    let Some(dst) = Registry::start() else { return };
+    let a = image_with_referrers(&src.host, "app", false);
+    push_manifest(
+        &src.host,
+        "app",
+        &tag_of(&a.image.digest),
+        OCI_MANIFEST,
+        &a.image.bytes,
+    );
+    let mut c = copy_cmd(&["--referrers"], &src.image("app:v1"), &dst.image("app:v1"));
+    let out = ok(&mut c);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "tag {} in {}/app is not an OCI image index",
+            tag_of(&a.image.digest),
+            src.host
+        )),
+        "{stderr}"
+    );
+    assert!(get_manifest(&dst.host, "app", &a.image.digest).is_some());
+    assert!(get_manifest(&dst.host, "app", &a.sbom.digest).is_none());
+    assert!(get_manifest(&dst.host, "app", &tag_of(&a.image.digest)).is_none());
 }
