@@ -603,7 +603,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__copy)
-            opts="-f -q -a -h --authfile --src-authfile --dest-authfile --src-creds --src-username --src-password --src-registry-token --src-cert-dir --src-tls-verify --src-no-creds --src-shared-blob-dir --src-daemon-host --dest-creds --dest-username --dest-password --dest-registry-token --dest-cert-dir --dest-tls-verify --dest-no-creds --dest-shared-blob-dir --dest-daemon-host --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-format --dest-compress-level --dest-precompute-digests --dest-force-compress-format --tls-verify --retry-times --retry-delay --remove-signatures --sign-by --sign-by-sq-fingerprint --sign-by-sigstore --sign-by-sigstore-private-key --sign-passphrase-file --format --preserve-digests --additional-tag --quiet --progress --progress-interval --all --multi-arch --sign-identity --digestfile --report --encryption-key --encrypt-layer --decryption-key --image-parallel-copies --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-f -q -a -h --authfile --src-authfile --dest-authfile --src-creds --src-username --src-password --src-registry-token --src-cert-dir --src-tls-verify --src-no-creds --src-shared-blob-dir --src-daemon-host --dest-creds --dest-username --dest-password --dest-registry-token --dest-cert-dir --dest-tls-verify --dest-no-creds --dest-shared-blob-dir --dest-daemon-host --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-format --dest-compress-level --dest-precompute-digests --dest-force-compress-format --tls-verify --retry-times --retry-delay --remove-signatures --sign-by --sign-by-sq-fingerprint --sign-by-sigstore --sign-by-sigstore-private-key --sign-passphrase-file --format --preserve-digests --referrers --referrers-artifact-type --cosign-tags --additional-tag --quiet --progress --progress-interval --all --multi-arch --sign-identity --digestfile --report --encryption-key --encrypt-layer --decryption-key --image-parallel-copies --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -730,6 +730,10 @@ _skiff() {
                     return 0
                     ;;
                 -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --referrers-artifact-type)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1403,7 +1407,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__inspect)
-            opts="-f -n -h --authfile --creds --username --password --registry-token --cert-dir --tls-verify --no-creds --shared-blob-dir --daemon-host --retry-times --retry-delay --raw --config --format --no-tags --manifest-digest --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-f -n -h --authfile --creds --username --password --registry-token --cert-dir --tls-verify --no-creds --shared-blob-dir --daemon-host --retry-times --retry-delay --raw --config --format --no-tags --manifest-digest --referrers --referrers-artifact-type --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1462,6 +1466,10 @@ _skiff() {
                     return 0
                     ;;
                 --manifest-digest)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --referrers-artifact-type)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2177,7 +2185,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__sync)
-            opts="-f -s -d -a -h --authfile --src-authfile --dest-authfile --src-creds --src-username --src-password --src-registry-token --src-cert-dir --src-tls-verify --src-no-creds --src-shared-blob-dir --src-daemon-host --dest-creds --dest-username --dest-password --dest-registry-token --dest-cert-dir --dest-tls-verify --dest-no-creds --dest-shared-blob-dir --dest-daemon-host --tls-verify --retry-times --retry-delay --remove-signatures --sign-by --sign-by-sq-fingerprint --sign-by-sigstore --sign-by-sigstore-private-key --sign-passphrase-file --format --preserve-digests --src --dest --scoped --append-suffix --all --dry-run --keep-going --digestfile --progress --progress-interval --parallel-images --shard --report --include-tag --exclude-tag --semver --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
+            opts="-f -s -d -a -h --authfile --src-authfile --dest-authfile --src-creds --src-username --src-password --src-registry-token --src-cert-dir --src-tls-verify --src-no-creds --src-shared-blob-dir --src-daemon-host --dest-creds --dest-username --dest-password --dest-registry-token --dest-cert-dir --dest-tls-verify --dest-no-creds --dest-shared-blob-dir --dest-daemon-host --tls-verify --retry-times --retry-delay --remove-signatures --sign-by --sign-by-sq-fingerprint --sign-by-sigstore --sign-by-sigstore-private-key --sign-passphrase-file --format --preserve-digests --referrers --referrers-artifact-type --cosign-tags --src --dest --scoped --append-suffix --all --dry-run --keep-going --digestfile --progress --progress-interval --parallel-images --shard --report --include-tag --exclude-tag --semver --command-timeout --debug --idle-timeout --insecure-policy --require-signed --override-arch --override-os --override-variant --policy --registries.d --registries-conf --tmpdir --tls-details --user-agent-prefix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2296,6 +2304,10 @@ _skiff() {
                     return 0
                     ;;
                 -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --referrers-artifact-type)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

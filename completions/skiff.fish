@@ -177,6 +177,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand copy" -l sign-by-sigstore -d
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l sign-by-sigstore-private-key -d 'sign the image with the sigstore private key at PATH' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l sign-passphrase-file -d 'read the signing key\'s passphrase from PATH' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -s f -l format -d 'manifest type (oci, v2s1, or v2s2) for the destination (default: the source\'s, with fallbacks)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand copy" -l referrers-artifact-type -d 'with --referrers, only referrers of this artifact type (repeatable; not in skopeo)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l additional-tag -d 'additional tags (docker-archive destinations)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l progress -d 'progress on stderr: auto (bars on a terminal, lines elsewhere), plain (lines), or json (one object per event)' -r -f -a "auto\t''
 plain\t''
@@ -210,6 +211,8 @@ complete -c skiff -n "__fish_skiff_using_subcommand copy" -l dest-precompute-dig
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l dest-force-compress-format -d 'use only the --dest-compress-format algorithm, recompressing layers as needed'
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l remove-signatures -d 'do not copy signatures'
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l preserve-digests -d 'refuse any change that would alter image or list digests'
+complete -c skiff -n "__fish_skiff_using_subcommand copy" -l referrers -d 'also copy the image\'s OCI 1.1 referrers (signatures, SBOMs, attestations), recursively, digests preserved; registries only (not in skopeo)'
+complete -c skiff -n "__fish_skiff_using_subcommand copy" -l cosign-tags -d 'also copy cosign\'s legacy sha256-DIGEST.sig, .att and .sbom tags of the image; registries only (not in skopeo)'
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -s q -l quiet -d 'do not print progress'
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -s a -l all -d 'copy every image of a list, and the list'
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l debug -d 'print debugging information'
@@ -300,6 +303,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l retry-times -d '
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l retry-delay -d 'fixed delay between retries (default: exponential backoff)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -s f -l format -d 'format the output with a Go template' -r
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l manifest-digest -d 'algorithm of the printed manifest digest (sha256, sha512; experimental in skopeo); default: the config digest\'s' -r
+complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l referrers-artifact-type -d 'with --referrers, only referrers of this artifact type (repeatable; not in skopeo)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l command-timeout -d 'give up on the command after DURATION' -r
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l idle-timeout -d 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l override-arch -d 'choose images for ARCH instead of this machine\'s architecture' -r
@@ -315,10 +319,11 @@ complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l no-creds -d 'acc
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l raw -d 'print the raw manifest (or, with --config, the raw configuration)'
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l config -d 'print the image configuration'
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -s n -l no-tags -d 'do not list the repository\'s tags in the output'
+complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l referrers -d 'list the image\'s OCI 1.1 referrers, recursively, as JSON (registries only; not in skopeo)'
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l insecure-policy -d 'do not consult the trust policy'
 complete -c skiff -n "__fish_skiff_using_subcommand inspect" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'
-complete -c skiff -n "__fish_skiff_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c skiff -n "__fish_skiff_using_subcommand layers" -l authfile -d 'path of the registry credentials file (default ${XDG_RUNTIME_DIR}/containers/auth.json)' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand layers" -l creds -d 'Use USERNAME[:PASSWORD] to access the registry' -r
 complete -c skiff -n "__fish_skiff_using_subcommand layers" -l username -d 'username to access the registry' -r
@@ -520,6 +525,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand sync" -l sign-by-sigstore -d
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l sign-by-sigstore-private-key -d 'sign the image with the sigstore private key at PATH' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l sign-passphrase-file -d 'read the signing key\'s passphrase from PATH' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -s f -l format -d 'manifest type (oci, v2s1, or v2s2) for the destination (default: the source\'s, with fallbacks)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand sync" -l referrers-artifact-type -d 'with --referrers, only referrers of this artifact type (repeatable; not in skopeo)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -s s -l src -d 'SOURCE transport: docker, dir or yaml' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -s d -l dest -d 'DESTINATION transport: docker or dir' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l append-suffix -d 'add SUFFIX to destination image names' -r
@@ -549,6 +555,8 @@ complete -c skiff -n "__fish_skiff_using_subcommand sync" -l src-no-creds -d 'ac
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l dest-no-creds -d 'access the registry anonymously (destination)'
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l remove-signatures -d 'do not copy signatures'
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l preserve-digests -d 'refuse any change that would alter image or list digests'
+complete -c skiff -n "__fish_skiff_using_subcommand sync" -l referrers -d 'also copy the image\'s OCI 1.1 referrers (signatures, SBOMs, attestations), recursively, digests preserved; registries only (not in skopeo)'
+complete -c skiff -n "__fish_skiff_using_subcommand sync" -l cosign-tags -d 'also copy cosign\'s legacy sha256-DIGEST.sig, .att and .sbom tags of the image; registries only (not in skopeo)'
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l scoped -d 'name destination images with the full source path as scope'
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -s a -l all -d 'copy every image of a list, and the list'
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l dry-run -d 'show what would be copied without copying'

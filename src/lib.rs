@@ -22,6 +22,7 @@ pub mod manifest;
 pub mod ocicrypt;
 pub mod proxy;
 pub mod reference;
+pub mod referrers;
 pub mod report;
 pub mod signature;
 pub mod stdio;

@@ -17,7 +17,7 @@ use crate::copy::{
 };
 use crate::error::not_implemented;
 use crate::manifest::media_type as mt;
-use crate::reference::DockerReference;
+use crate::reference::{DockerReference, ImageName};
 use crate::signature::gpg::GpgSigner;
 use crate::signature::sign::{Signer, read_passphrase_file};
 use crate::signature::sigstore_key::PrivateKeySigner;
@@ -49,6 +49,8 @@ pub struct CopyArgs {
     pub retry: RetryFlags,
     #[command(flatten)]
     pub copy: CopyFlags,
+    #[command(flatten)]
+    pub referrers: ReferrerFlags,
     #[arg(
         long = "additional-tag",
         value_name = "TAG",
@@ -163,6 +165,37 @@ pub struct CopyFlags {
         help = "refuse any change that would alter image or list digests"
     )]
     pub preserve_digests: bool,
+}
+
+/// What travels with an image on request (`copy` and `sync`; not in skopeo).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ReferrerFlags {
+    #[arg(
+        long = "referrers",
+        help = "also copy the image's OCI 1.1 referrers (signatures, SBOMs, attestations), recursively, digests preserved; registries only (not in skopeo)"
+    )]
+    pub referrers: bool,
+    #[arg(
+        long = "referrers-artifact-type",
+        value_name = "TYPE",
+        help = "with --referrers, only referrers of this artifact type (repeatable; not in skopeo)"
+    )]
+    pub artifact_types: Vec<String>,
+    #[arg(
+        long = "cosign-tags",
+        help = "also copy cosign's legacy sha256-DIGEST.sig, .att and .sbom tags of the image; registries only (not in skopeo)"
+    )]
+    pub cosign_tags: bool,
+}
+
+impl ReferrerFlags {
+    pub fn wanted(&self) -> crate::referrers::Wanted {
+        crate::referrers::Wanted {
+            referrers: self.referrers,
+            artifact_types: self.artifact_types.clone(),
+            cosign_tags: self.cosign_tags,
+        }
+    }
 }
 
 impl CopyFlags {
@@ -350,12 +383,15 @@ impl CopyArgs {
         if let Some(path) = &self.report {
             crate::report::check_path(path)?;
         }
+        let attached = self.referrers.wanted();
+        attached.check(&src_name, &dest_name)?;
 
         let options = Options {
             source_ctx,
             dest_ctx,
             remove_signatures: self.copy.remove_signatures,
-            preserve_digests: self.copy.preserve_digests,
+            // Referrers name the image by digest: it must arrive unchanged.
+            preserve_digests: self.copy.preserve_digests || attached.any(),
             parallel_copies: self
                 .image_parallel_copies
                 .filter(|n| *n > 0)
@@ -374,6 +410,14 @@ impl CopyArgs {
         let result = crate::contract::retry::if_necessary(self.retry.options(), || async {
             let copied = copy::copy_image(&policy, &src_name, &dest_name, &options, &tally).await?;
             let digest = copied.digest()?;
+            if let (ImageName::Docker(src), ImageName::Docker(dest)) = (&src_name, &dest_name)
+                && attached.any()
+            {
+                crate::referrers::copy_attached(
+                    &policy, src, dest, &digest, &attached, &options, &tally, None,
+                )
+                .await?;
+            }
             if let Some(path) = &self.digestfile {
                 std::fs::write(path, digest.to_string()).with_context(|| {
                     format!(

@@ -56,6 +56,18 @@ pub struct InspectArgs {
         help = "algorithm of the printed manifest digest (sha256, sha512; experimental in skopeo); default: the config digest's"
     )]
     pub manifest_digest: Option<String>,
+    #[arg(
+        long = "referrers",
+        help = "list the image's OCI 1.1 referrers, recursively, as JSON (registries only; not in skopeo)",
+        long_help = "List the OCI 1.1 referrers of the manifest the name resolves to (a list's own digest for a list), each with its own referrers, as JSON (registries only; not in skopeo): {\"Subject\": DIGEST, \"ListedBy\": \"api\" (the referrers API) or \"tag\" (the fallback tag sha256-HEX), \"Referrers\": [{\"Digest\", \"MediaType\", \"ArtifactType\" (its artifactType, else its config's media type), \"Size\", \"Annotations\" (null when none), \"Referrers\": [...]}]}"
+    )]
+    pub referrers: bool,
+    #[arg(
+        long = "referrers-artifact-type",
+        value_name = "TYPE",
+        help = "with --referrers, only referrers of this artifact type (repeatable; not in skopeo)"
+    )]
+    pub referrers_artifact_types: Vec<String>,
 }
 
 /// skopeo HEAD's choice of the manifest digest's algorithm: the one asked for (empty means
@@ -81,6 +93,15 @@ impl InspectArgs {
             bail!("raw output does not support format option");
         }
         let image_name = &self.images[0];
+        if !self.referrers_artifact_types.is_empty() && !self.referrers {
+            bail!("--referrers-artifact-type needs --referrers");
+        }
+        if self.referrers && (self.raw || self.config || !format.is_empty()) {
+            bail!("--referrers cannot be used with --raw, --config or --format");
+        }
+        if self.referrers && !image_name.starts_with("docker:") {
+            bail!("--referrers lists referrers in registries: it needs a docker:// name");
+        }
         let mut ctx = g.system_context();
         self.image
             .image()
@@ -110,6 +131,21 @@ impl InspectArgs {
             .await
             .context("Error retrieving manifest for image")?;
         let mut stdout = crate::stdio::stdout();
+        if self.referrers {
+            let ImageName::Docker(r) = &name else {
+                bail!("--referrers lists referrers in registries: it needs a docker:// name");
+            };
+            // The manifest the name resolves to (a list's own digest, not an instance's).
+            let subject = crate::manifest::digest(&top)?;
+            let types = &self.referrers_artifact_types;
+            let listed = retry::if_necessary(opts, || {
+                crate::referrers::inspect(r, &ctx, subject.clone(), types)
+            })
+            .await?;
+            let out = format!("{}\n", crate::gojson::to_string_pretty(&listed));
+            stdout.write_all(out.as_bytes())?;
+            return Ok(());
+        }
         if self.raw && !self.config {
             stdout
                 .write_all(&top)

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use clap::Args;
 
-use super::copy::CopyFlags;
+use super::copy::{CopyFlags, ReferrerFlags};
 use super::flags::{
     DeprecatedTlsVerify, DestImageFlags, PrefixedAuthfiles, RetryFlags, SharedFlags, SrcImageFlags,
 };
@@ -44,6 +44,8 @@ pub struct SyncArgs {
     pub retry: RetryFlags,
     #[command(flatten)]
     pub copy: CopyFlags,
+    #[command(flatten)]
+    pub referrers: ReferrerFlags,
     #[arg(
         short = 's',
         long = "src",
@@ -186,6 +188,8 @@ impl SyncArgs {
                 "--include-tag, --exclude-tag and --semver filter tags: they need --src docker or yaml"
             );
         }
+        let attached = self.referrers.wanted();
+        attached.check_for_sync(source_kind == SourceKind::Dir || dest_kind == DestKind::Dir)?;
         let shard = match &self.shard {
             Some(s) => Some(Shard::parse(s)?),
             None => Shard::from_env(
@@ -230,6 +234,7 @@ impl SyncArgs {
             shard,
             report: self.report.clone(),
             tag_filter,
+            attached,
         };
         let out = self
             .progress

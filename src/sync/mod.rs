@@ -75,6 +75,9 @@ pub struct SyncOptions {
     pub report: Option<PathBuf>,
     /// `--include-tag`, `--exclude-tag`, `--semver`.
     pub tag_filter: filter::TagFilter,
+    /// `--referrers`, `--referrers-artifact-type`, `--cosign-tags` (a YAML registry's
+    /// `referrers: true` adds referrers for its images).
+    pub attached: crate::referrers::Wanted,
 }
 
 /// Images copied at once by default: enough to keep a registry's connections busy with small
@@ -101,6 +104,23 @@ pub async fn sync(policy: &Policy, opts: &SyncOptions, out: Arc<dyn Reporter>) -
     }
     if opts.dry_run {
         out.log(LogEntry::new(Level::Warning, "Running in dry-run mode"));
+    }
+    // Tags that hold referrers lists or cosign's artifacts travel with their images when
+    // those flags are on: they are not images to copy on their own.
+    for repo in &mut repos {
+        let wanted = crate::referrers::Wanted {
+            referrers: opts.attached.referrers || repo.referrers,
+            ..opts.attached.clone()
+        };
+        repo.images.retain(|i| {
+            let tag = i.docker_reference().and_then(|r| r.tag()).unwrap_or("");
+            !crate::referrers::travels_with_its_image(tag, &wanted)
+        });
+    }
+    if opts.dest_kind != DestKind::Docker && repos.iter().any(|r| r.referrers) {
+        anyhow::bail!(
+            "referrers: true in the YAML file copies between registries: it needs --dest docker"
+        );
     }
     let jobs = plan::plan(opts, &repos)?;
     runner::run(policy, opts, &repos, jobs, out).await

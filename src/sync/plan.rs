@@ -206,6 +206,7 @@ mod tests {
                 .map(|n| ImageName::Docker(DockerReference::parse_normalized_named(n).unwrap()))
                 .collect(),
             ctx: Default::default(),
+            referrers: false,
         }
     }
 
@@ -223,6 +224,7 @@ mod tests {
                 ImageName::Dir("/src".into()),
             ],
             ctx: Default::default(),
+            referrers: false,
         };
         assert_eq!(destination_suffix(&dir.images[0], &dir, true), "/a/b");
         assert_eq!(destination_suffix(&dir.images[0], &dir, false), "b");

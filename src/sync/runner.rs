@@ -21,6 +21,7 @@ use crate::config::policy::Policy;
 use crate::copy::progress::{Event, Report, Reporter};
 use crate::copy::{self, Options, SharedBlobs};
 use crate::gotext::go_quote;
+use crate::reference::ImageName;
 use crate::report::{Failure, ImageReport, Outcome, Report as RunReport, Tally};
 
 /// An image's report entry before (or without) a copy.
@@ -99,11 +100,22 @@ pub(crate) async fn run(
     let seq = Arc::new(Sequencer::new(out.clone(), jobs.len(), out.sequential()));
     let shared = Arc::new(SharedBlobs::default());
     let policy = Arc::new(policy.clone());
-    let options: Vec<Arc<Options>> = repos
+    let attached: Vec<Arc<crate::referrers::Wanted>> = repos
         .iter()
         .map(|r| {
+            let mut w = opts.attached.clone();
+            w.referrers |= r.referrers;
+            Arc::new(w)
+        })
+        .collect();
+    let options: Vec<Arc<Options>> = repos
+        .iter()
+        .zip(&attached)
+        .map(|(r, w)| {
             Arc::new(Options {
                 source_ctx: r.ctx.clone(),
+                // Referrers name images by digest: they must arrive unchanged.
+                preserve_digests: opts.copy.preserve_digests || w.any(),
                 ..opts.copy.clone()
             })
         })
@@ -112,6 +124,7 @@ pub(crate) async fn run(
     let start = |i: usize| {
         let job = jobs[i].clone();
         let options = options[job.repo].clone();
+        let attached = attached[job.repo].clone();
         let (policy, shared, seq, retry) =
             (policy.clone(), shared.clone(), seq.clone(), opts.retry);
         let reporter: Arc<dyn Reporter> = Arc::new(JobReporter {
@@ -125,30 +138,49 @@ pub(crate) async fn run(
             seq.log(i, ref_entry("Copying image ref", &job));
             let job = Arc::new(job);
             let result = crate::contract::retry::if_necessary(retry, || {
-                let (policy, job, options, reporter, shared) = (
+                let (policy, job, options, reporter, shared, attached) = (
                     policy.clone(),
                     job.clone(),
                     options.clone(),
                     reporter.clone(),
                     shared.clone(),
+                    attached.clone(),
                 );
                 async move {
                     let reporter = reporter.as_ref();
-                    if let Some(d) =
-                        uptodate::check(&policy, &job.src, &job.dest, &options, reporter).await
+                    let digest =
+                        match uptodate::check(&policy, &job.src, &job.dest, &options, reporter)
+                            .await
+                        {
+                            Some(d) => d,
+                            None => copy::copy_image_sharing(
+                                &policy,
+                                &job.src,
+                                &job.dest,
+                                &options,
+                                reporter,
+                                Some(&shared),
+                            )
+                            .await?
+                            .digest()?,
+                        };
+                    // An image already there may have gained referrers since: always asked.
+                    if let (ImageName::Docker(src), ImageName::Docker(dest)) = (&job.src, &job.dest)
+                        && attached.any()
                     {
-                        return Ok(d);
+                        crate::referrers::copy_attached(
+                            &policy,
+                            src,
+                            dest,
+                            &digest,
+                            &attached,
+                            &options,
+                            reporter,
+                            Some(&shared),
+                        )
+                        .await?;
                     }
-                    copy::copy_image_sharing(
-                        &policy,
-                        &job.src,
-                        &job.dest,
-                        &options,
-                        reporter,
-                        Some(&shared),
-                    )
-                    .await?
-                    .digest()
+                    Ok(digest)
                 }
             })
             .await;

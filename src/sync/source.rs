@@ -18,6 +18,8 @@ pub(crate) struct Repo {
     pub dir_base: Option<String>,
     pub images: Vec<ImageName>,
     pub ctx: SystemContext,
+    /// The YAML file's `referrers: true` for this registry.
+    pub referrers: bool,
 }
 
 fn cannot_obtain(transport: &str, reference: &str, err: impl std::fmt::Display) -> anyhow::Error {
@@ -75,6 +77,7 @@ async fn docker_source(source: &str, ctx: &SystemContext, out: &dyn Reporter) ->
         dir_base: None,
         images,
         ctx: ctx.clone(),
+        referrers: false,
     })
 }
 
@@ -153,6 +156,7 @@ fn dir_source(source: &str, ctx: &SystemContext) -> Result<Repo> {
             .map(|p| ImageName::Dir(p.into()))
             .collect(),
         ctx: ctx.clone(),
+        referrers: false,
     })
 }
 
@@ -268,6 +272,7 @@ async fn yaml_registry(
                 dir_base: None,
                 images,
                 ctx: ctx.clone(),
+                referrers: rc.referrers,
             });
         }
     };

@@ -1,6 +1,7 @@
 //! The YAML source file of `sync --src yaml`: per registry, `images` (repository → tags or
 //! digests; none means every tag), `images-by-tag-regex`, `images-by-semver`,
-//! `credentials` (`username`, `password`), `tls-verify` and `cert-dir`.
+//! `credentials` (`username`, `password`), `tls-verify` and `cert-dir`; and skiff's own
+//! `referrers` (true: the registry's images are copied with their OCI 1.1 referrers).
 //!
 //! Decoded as skopeo's YAML library decodes it: unknown keys ignored, scalars read as their
 //! text where a string is expected (`1.10` stays `1.10`), YAML 1.1 booleans (`yes`, `on`),
@@ -34,6 +35,8 @@ pub struct RegistryConfig {
     /// `None` when the file does not say.
     pub tls_verify: Option<bool>,
     pub cert_dir: String,
+    /// `referrers: true` (not in skopeo): copy each image's referrers with it.
+    pub referrers: bool,
 }
 
 /// Reads and decodes the file at `path`.
@@ -274,6 +277,7 @@ impl<'de> Visitor<'de> for Registry {
                     }
                 }
                 "cert-dir" => rc.cert_dir = map.next_value_seed(GoString)?,
+                "referrers" => rc.referrers = map.next_value_seed(GoBool)?.unwrap_or(false),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }

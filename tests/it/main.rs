@@ -24,6 +24,7 @@ mod ocicrypt;
 mod policy_format;
 mod precompute_digests;
 mod progress;
+mod referrers;
 mod registry;
 mod registry_auth;
 mod registry_faults;

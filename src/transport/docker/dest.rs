@@ -480,6 +480,14 @@ impl DockerDestination {
             }
             let res = self.client.send(req).await?;
             if (200..400).contains(&res.status()) {
+                // A registry with the referrers API says so for a manifest with a `subject`;
+                // without it the fallback tag must be updated (see `referrers`).
+                if res.header("oci-subject").is_some() {
+                    self.client.schedule().mark_subject_indexed(
+                        self.reference.path(),
+                        &crate::manifest::digest(bytes)?,
+                    );
+                }
                 return Ok(());
             }
             let err = res.error().await;

@@ -7,6 +7,7 @@
 //! - [`body`]: blob downloads that resume with `Range` after a dropped connection;
 //! - [`schedule`]: what every task agrees on per registry (one writer per blob and
 //!   repository, pauses after 429); [`idle`]: the idle timeout of every request;
+//! - [`referrers`]: OCI 1.1 referrers (the API, or the fallback tag schema);
 //! - list-tags, delete and login's credential check are here too.
 
 mod body;
@@ -19,6 +20,7 @@ mod idle;
 pub(crate) mod lookaside;
 pub mod probe;
 pub mod proxy;
+pub mod referrers;
 mod schedule;
 mod source;
 pub(crate) mod tls;

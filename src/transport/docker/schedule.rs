@@ -7,7 +7,9 @@
 //! - a blob known to be in a repository (this process put, mounted or found it there) is not
 //!   asked for again: a second mount would rewrite its link file while another task's
 //!   manifest PUT reads it;
-//! - a 429 (or an exhausted rate limit) pauses the whole host's queue, not just one request.
+//! - a 429 (or an exhausted rate limit) pauses the whole host's queue, not just one request;
+//! - a tag that is read, changed and written back (a referrers fallback index) is updated by
+//!   one task at a time, so two referrers added to one subject at once both stay listed.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,6 +28,59 @@ pub struct Scheduler {
     present: Mutex<HashMap<LinkKey, i64>>,
     /// No request to the host starts before this.
     paused_until: Mutex<Option<Instant>>,
+    /// One lock per (repository, tag) being read, modified and written back.
+    tags: Arc<KeyedLocks<(String, String)>>,
+    /// Manifests whose PUT the registry answered with `OCI-Subject`: it indexed their
+    /// `subject` itself (it has the referrers API).
+    subjects_indexed: Mutex<std::collections::HashSet<(String, Digest)>>,
+}
+
+/// Locks by key, created when first wanted and forgotten when nobody holds or waits.
+pub struct KeyedLocks<K> {
+    map: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl<K> Default for KeyedLocks<K> {
+    fn default() -> Self {
+        KeyedLocks {
+            map: Mutex::default(),
+        }
+    }
+}
+
+/// Held while a task owns one key of a [`KeyedLocks`].
+pub struct KeyedGuard<K: std::hash::Hash + Eq> {
+    locks: Arc<KeyedLocks<K>>,
+    key: K,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> KeyedLocks<K> {
+    pub async fn lock(self: &Arc<Self>, key: K) -> KeyedGuard<K> {
+        let lock = {
+            let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry(key.clone()).or_default().clone()
+        };
+        let guard = lock.lock_owned().await;
+        KeyedGuard {
+            locks: self.clone(),
+            key,
+            guard: Some(guard),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> Drop for KeyedGuard<K> {
+    fn drop(&mut self) {
+        self.guard.take();
+        let mut map = self.locks.map.lock().unwrap_or_else(|e| e.into_inner());
+        if map
+            .get(&self.key)
+            .is_some_and(|l| Arc::strong_count(l) == 1)
+        {
+            map.remove(&self.key);
+        }
+    }
 }
 
 /// Held while a task checks or writes one blob in one repository.
@@ -79,6 +134,30 @@ impl Scheduler {
     pub fn known_present(&self, repo: &str, digest: &Digest) -> Option<i64> {
         let p = self.present.lock().unwrap_or_else(|e| e.into_inner());
         p.get(&(repo.to_string(), digest.clone())).copied()
+    }
+
+    /// Waits until no other task of this process reads or writes `tag` in `repo` for a
+    /// read-modify-write, and keeps others out while the guard lives.
+    pub async fn tag(&self, repo: &str, tag: &str) -> KeyedGuard<(String, String)> {
+        self.tags.lock((repo.to_string(), tag.to_string())).await
+    }
+
+    /// Records that the registry indexed `manifest`'s subject in `repo` (`OCI-Subject`).
+    pub fn mark_subject_indexed(&self, repo: &str, manifest: &Digest) {
+        let mut s = self
+            .subjects_indexed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        s.insert((repo.to_string(), manifest.clone()));
+    }
+
+    /// Whether the registry answered `manifest`'s PUT in `repo` with `OCI-Subject`.
+    pub fn subject_indexed(&self, repo: &str, manifest: &Digest) -> bool {
+        let s = self
+            .subjects_indexed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        s.contains(&(repo.to_string(), manifest.clone()))
     }
 
     /// Holds every request to the host for `wait` (longer pauses already set stay).
@@ -141,6 +220,25 @@ mod tests {
             drop(s.link("r", &digest(c)).await);
         }
         assert_eq!(s.tracked(), 0);
+    }
+
+    #[tokio::test]
+    async fn one_tag_update_at_a_time() {
+        let s = Scheduler::default();
+        let first = s.tag("r", "sha256-1").await;
+        let other = s.tag("r", "sha256-2").await;
+        let waiter = {
+            let tags = s.tags.clone();
+            tokio::spawn(async move {
+                let _g = tags.lock(("r".to_string(), "sha256-1".to_string())).await;
+            })
+        };
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        drop(first);
+        waiter.await.unwrap();
+        drop(other);
+        assert!(s.tags.map.lock().unwrap().is_empty());
     }
 
     #[tokio::test]
