@@ -27,6 +27,7 @@ peers=(
   "mksquashfs:squashfs-tools"
   "fakeroot:fakeroot"
   "tmux:tmux"
+  "danted:dante-server"
 )
 missing=()
 for p in "${peers[@]}"; do

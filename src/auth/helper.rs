@@ -39,7 +39,7 @@ impl HelperError {
 }
 
 /// Finds an executable regular file named `name` on the PATH, as Go's `exec.LookPath` does.
-fn look_path(name: &str, path: Option<&OsString>) -> Option<PathBuf> {
+pub(crate) fn look_path(name: &str, path: Option<&OsString>) -> Option<PathBuf> {
     let path = path.cloned().or_else(|| std::env::var_os("PATH"))?;
     std::env::split_paths(&path)
         .filter(|d| !d.as_os_str().is_empty())
@@ -50,7 +50,7 @@ fn look_path(name: &str, path: Option<&OsString>) -> Option<PathBuf> {
 }
 
 /// Go's text for a failed process: `exit status 3`, `signal: killed`.
-fn exit_text(status: std::process::ExitStatus) -> String {
+pub(crate) fn exit_text(status: std::process::ExitStatus) -> String {
     if let Some(code) = status.code() {
         return format!("exit status {code}");
     }

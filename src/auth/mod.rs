@@ -23,7 +23,7 @@
 mod compat;
 pub(crate) mod decode;
 mod file;
-mod helper;
+pub(crate) mod helper;
 mod key;
 
 #[cfg(test)]

@@ -38,16 +38,7 @@ impl Copier<'_> {
         exact_tried: bool,
     ) -> Option<LayerCopied> {
         let at = self.dest.cache_location()?;
-        let settings = self.options.compression;
-        let query = CandidateQuery {
-            digest: info.digest.clone(),
-            can_substitute: rules.can_modify && rules.compression_change_supported,
-            required: settings
-                .force
-                .then(|| settings.format.unwrap_or(Algorithm::Gzip)),
-            zstd_allowed: rules.oci_possible,
-            opaque: false,
-        };
+        let query = self.layer_query(&info.digest, rules);
         let cache = self.cache();
         for c in blocking(|| cache.candidates(&at, &query)) {
             let in_destination = c.location.as_deref().is_none_or(|l| l == at.location);
@@ -87,6 +78,33 @@ impl Copier<'_> {
             });
         }
         None
+    }
+
+    /// What the cache is asked about a layer with these rules.
+    fn layer_query(&self, digest: &Digest, rules: LayerRules) -> CandidateQuery {
+        let settings = self.options.compression;
+        CandidateQuery {
+            digest: digest.clone(),
+            can_substitute: rules.can_modify && rules.compression_change_supported,
+            required: settings
+                .force
+                .then(|| settings.format.unwrap_or(Algorithm::Gzip)),
+            zstd_allowed: rules.oci_possible,
+            opaque: false,
+        }
+    }
+
+    /// Whether the cache names any blob the destination might reuse for one of `layers`
+    /// (unconfirmed: only asking the destination, as [`Self::try_reuse_cached`] does, tells).
+    pub(crate) fn cache_knows_any(&self, layers: &[Digest], rules: LayerRules) -> bool {
+        let Some(at) = self.dest.cache_location() else {
+            return false;
+        };
+        let cache = self.cache();
+        layers.iter().any(|d| {
+            let query = self.layer_query(d, rules);
+            !blocking(|| cache.candidates(&at, &query)).is_empty()
+        })
     }
 
     /// A config (or other non-layer blob) the cache saw in another repository of the

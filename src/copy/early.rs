@@ -7,9 +7,10 @@
 //! digest of the bytes sent, where the copy that follows the manifest finds it. Early copies
 //! run only where they cannot differ from that copy — a source the policy accepts, a
 //! destination that takes blobs in any order, layers the copy re-encodes anyway (the slow
-//! step worth overlapping) — and anything else is left to the ordinary copy. A layer the
-//! ordinary copy treats otherwise after all is copied again; the early blob is then an
-//! unreferenced one at the destination, never part of an image.
+//! step worth overlapping), none the blob-info cache may find at the destination already —
+//! and anything else is left to the ordinary copy. A layer the ordinary copy treats otherwise
+//! after all is copied again; the early blob is then an unreferenced one at the destination,
+//! never part of an image.
 
 use std::io;
 use std::pin::Pin;
@@ -87,7 +88,17 @@ impl Copier<'_> {
         let rules = plan.layer_rules(early.layer_media_type);
         // The layers offered are uncompressed.
         let choice = self.compression_step(None, rules).ok()?;
-        (choice.step != Step::Copy).then_some((rules, choice))
+        if choice.step == Step::Copy {
+            return None;
+        }
+        // c/image asks the blob-info cache before compressing a layer: a blob it names may
+        // already be at the destination. Such layers are the ordinary copy's, which asks;
+        // a source that cannot say which layers are coming leaves them all to it.
+        let cache_may_know = match &early.layers {
+            Some(layers) => self.cache_knows_any(layers, rules),
+            None => self.dest.cache_location().is_some(),
+        };
+        (!cache_may_know).then_some((rules, choice))
     }
 
     /// Copies one early layer and leaves the result where the ordinary copy looks for it.

@@ -104,6 +104,9 @@ pub struct EarlyBlob {
 pub struct EarlyBlobs {
     pub manifest_type: &'static str,
     pub layer_media_type: &'static str,
+    /// The digests the layers will have, when the source knows them before they arrive (a
+    /// daemon's image record); `None` when it cannot say.
+    pub layers: Option<Vec<crate::digest::Digest>>,
     /// Each layer as its bytes start arriving; closed once the image has arrived whole. An
     /// `Err` when the source stopped receiving the image, queued before any layer stream
     /// fails for that reason.

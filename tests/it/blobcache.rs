@@ -554,3 +554,94 @@ fn layers_compressed_by_one_push_are_mounted_by_the_next_as_skopeo_does() {
         raw_manifest(&reg, "mine/a", "1")
     );
 }
+
+/// docker-daemon: layers arrive uncompressed and are compressed while the export arrives —
+/// unless the cache may know them at the destination: then, as c/image does, the cache is
+/// asked first and the push mounts what an earlier push uploaded.
+#[test]
+fn a_daemon_image_pushed_again_mounts_its_layers_as_skopeo_does() {
+    let Some(d) = crate::support::dockerd::shared() else {
+        return;
+    };
+    let Some(reg) = Registry::start() else {
+        return;
+    };
+    if !crate::support::require_tool("skopeo") {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let first = ImageSpec::small(48);
+    // A second image on the same base layer, with a layer of its own.
+    let mut second = ImageSpec::small(49);
+    second.layers[0] = first.layers[0].clone();
+    for (spec, name) in [
+        (&first, "localhost/cached:1"),
+        (&second, "localhost/cached:2"),
+    ] {
+        let dir = t.path().join(name.replace([':', '/'], "-"));
+        fixtures::write_oci(&dir, "1", spec);
+        ok(crate::support::skiff().env("DOCKER_HOST", &d.host).args([
+            "--insecure-policy",
+            "copy",
+            "-q",
+            &format!("oci:{}:1", dir.display()),
+            &format!("docker-daemon:{name}"),
+        ]));
+    }
+    // Each push's (uploaded blobs, mounted blobs), from the registry's log.
+    let push = |tool: &mut Command, image: &str, repo: &str| -> (usize, Vec<String>) {
+        let mark = log_len(&reg);
+        let skopeo = tool.get_program() == "skopeo";
+        tool.args(["--insecure-policy", "copy", "-q", "--dest-tls-verify=false"]);
+        if skopeo {
+            // skopeo does not read DOCKER_HOST.
+            tool.args(["--src-daemon-host", &d.host]);
+        }
+        ok(tool.args([
+            &format!("docker-daemon:{image}"),
+            &reg.image(&format!("{repo}:1")),
+        ]));
+        let reqs = requests_since(&reg, mark);
+        (uploads(&reqs, repo), mounts(&reqs, repo))
+    };
+    let cache = Cache::new();
+    let skiff = || {
+        let mut c = cache.on(crate::support::skiff());
+        c.env("DOCKER_HOST", &d.host);
+        c
+    };
+    let their_cache = Cache::new();
+    let skopeo = || their_cache.on(Command::new("skopeo"));
+    // skopeo, with a private cache of its own: the second push uploads no layer.
+    assert_eq!(push(&mut skopeo(), "localhost/cached:1", "theirs/a").0, 3);
+    let theirs = push(&mut skopeo(), "localhost/cached:1", "theirs/b");
+    assert_eq!(theirs.0, 1, "skopeo uploads the config again: {theirs:?}");
+    assert_eq!(theirs.1.len(), 2, "{theirs:?}");
+
+    assert_eq!(
+        push(&mut skiff(), "localhost/cached:1", "mine/a"),
+        (3, Vec::new())
+    );
+    let pushed = raw_manifest(&reg, "mine/a", "1");
+    let layers = layer_digests(&pushed);
+    let mut sorted = layers.clone();
+    sorted.sort();
+    assert_eq!(
+        push(&mut skiff(), "localhost/cached:1", "mine/b"),
+        (0, with_config(&sorted, &pushed))
+    );
+    assert_eq!(raw_manifest(&reg, "mine/b", "1"), pushed);
+    // The image on the same base: the base is mounted, its own layer and config uploaded.
+    assert_eq!(
+        push(&mut skiff(), "localhost/cached:2", "mine/c"),
+        (2, vec![layers[0].clone()])
+    );
+    let other = layer_digests(&raw_manifest(&reg, "mine/c", "1"));
+    assert_eq!(other[0], layers[0]);
+    // What the registry holds is the image: skopeo reads it to the engine's diff IDs.
+    if let Some(theirs) =
+        crate::support::skopeo_diff_ids(&reg.image("mine/c:1"), &["--src-tls-verify=false"])
+    {
+        assert_eq!(theirs, d.diff_ids("localhost/cached:2"));
+    }
+}

@@ -3,18 +3,13 @@
 //! finds and its errors, the errors and endpoints registries.conf produces (visible in the
 //! messages of a pull from a closed port), and certs.d discovery.
 //!
-//! Every run uses a private HOME and XDG_RUNTIME_DIR, for skopeo and skiff alike.
+//! Every run uses a private HOME and XDG_RUNTIME_DIR, for skopeo and skiff alike; both are run
+//! as programs, with the same arguments, and their outputs compared.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-use skiff::auth::{self, Removed};
-use skiff::config::certs;
-use skiff::config::registries::{Env, Registries};
-use skiff::reference::DockerReference;
-use skiff::types::SystemContext;
 
 use crate::support::*;
 
@@ -63,7 +58,15 @@ impl Sandbox {
 
     /// skopeo in the sandbox.
     fn skopeo(&self) -> Option<Command> {
-        let mut c = skopeo()?;
+        Some(self.sandboxed(skopeo()?))
+    }
+
+    /// skiff in the same sandbox.
+    fn skiff(&self) -> Command {
+        self.sandboxed(skiff())
+    }
+
+    fn sandboxed(&self, mut c: Command) -> Command {
         c.env("HOME", self.path("home"))
             .env("XDG_RUNTIME_DIR", self.path("run"))
             .env("PATH", self.search_path())
@@ -71,20 +74,14 @@ impl Sandbox {
             .env_remove("DOCKER_CONFIG")
             .env_remove("CONTAINERS_REGISTRIES_CONF")
             .env_remove("REGISTRIES_CONFIG_PATH");
-        Some(c)
+        c
     }
 
-    /// The same environment for the library.
-    fn env(&self) -> Env {
-        Env {
-            home: self.path("home"),
-            xdg_runtime_dir: Some(self.path("run")),
-            xdg_config_home: None,
-            docker_config: None,
-            registries_conf: None,
-            helper_path: Some(self.search_path().into()),
-            ..Env::from_process()
-        }
+    /// What both print for the same arguments: (skiff's, skopeo's).
+    fn both(&self, args: &[&std::ffi::OsStr]) -> (Result<String, String>, Result<String, String>) {
+        let ours = outcome(self.skiff().args(args));
+        let theirs = outcome(self.skopeo().unwrap().args(args));
+        (ours, theirs)
     }
 
     fn write(&self, rel: &str, text: &str) -> PathBuf {
@@ -136,20 +133,13 @@ fn skopeo_error(stderr: &str) -> String {
     }
 }
 
-/// What skopeo printed: stdout on success, else the fatal message.
+/// What skopeo (or skiff) printed: stdout on success, else the fatal message.
 fn outcome(cmd: &mut Command) -> Result<String, String> {
     let out = run(cmd);
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_string())
     } else {
         Err(skopeo_error(&String::from_utf8_lossy(&out.stderr)))
-    }
-}
-
-fn with_authfile(p: &Path) -> SystemContext {
-    SystemContext {
-        auth_file: Some(p.to_path_buf()),
-        ..SystemContext::default()
     }
 }
 
@@ -195,12 +185,12 @@ fn logout_leaves_the_same_file_as_skopeo() {
                     .arg(&theirs)
                     .arg(key),
             );
-            let skiff_says = auth::remove_with_env(&with_authfile(&ours), &sb.env(), key);
-            let skiff_says = match skiff_says {
-                Ok(Removed::Removed) => Ok(format!("Removed login credentials for {key}")),
-                Ok(Removed::NotLoggedIn) => Err(format!("not logged into {key}")),
-                Err(e) => Err(format!("logging out of \"{key}\": {e:#}")),
-            };
+            let skiff_says = outcome(
+                sb.skiff()
+                    .args(["logout", "--authfile"])
+                    .arg(&ours)
+                    .arg(key),
+            );
             let skopeo_says = skopeo_says.map_err(|e| e.replace("-skopeo.json", "-skiff.json"));
             assert_eq!(skiff_says, skopeo_says, "{name} / {key}");
             assert_eq!(
@@ -229,9 +219,11 @@ fn logout_all_leaves_the_same_file_as_skopeo() {
                 .args(["logout", "--all", "--authfile"])
                 .arg(&theirs),
         );
-        let skiff_says = auth::remove_all_with_env(&with_authfile(&ours), &sb.env())
-            .map(|_| "Removed login credentials for all registries".to_string())
-            .map_err(|e| format!("{e:#}"));
+        let skiff_says = outcome(
+            sb.skiff()
+                .args(["logout", "--all", "--authfile"])
+                .arg(&ours),
+        );
         let skopeo_says = skopeo_says.map_err(|e| e.replace("-skopeo.json", "-skiff.json"));
         assert_eq!(skiff_says, skopeo_says, "{name}");
         assert_eq!(
@@ -248,14 +240,11 @@ fn logout_of_the_default_file_creates_it_as_skopeo_does() {
     let Some(mut s) = sb.skopeo() else {
         return;
     };
-    let _ = outcome(s.args(["logout", "127.0.0.1:1"]));
+    let theirs_said = outcome(s.args(["logout", "127.0.0.1:1"]));
     let theirs = fs::read(sb.path("run/containers/auth.json")).unwrap();
     fs::remove_dir_all(sb.path("run/containers")).unwrap();
-    let ctx = SystemContext::default();
-    assert_eq!(
-        auth::remove_with_env(&ctx, &sb.env(), "127.0.0.1:1").unwrap(),
-        Removed::NotLoggedIn
-    );
+    let ours_said = outcome(sb.skiff().args(["logout", "127.0.0.1:1"]));
+    assert_eq!(ours_said, theirs_said);
     assert_eq!(
         fs::read(sb.path("run/containers/auth.json")).unwrap(),
         theirs
@@ -268,14 +257,19 @@ fn logout_of_the_default_file_creates_it_as_skopeo_does() {
     assert_eq!(mode, 0o700);
 }
 
-/// What `login --get-login ARG` prints or fails with, composed as containers/common does.
-fn skiff_get_login(ctx: &SystemContext, env: &Env, arg: &str) -> Result<String, String> {
-    let key = auth::normalize_key(arg).map_err(|e| format!("{e:#}"))?;
-    match auth::get_login_with_env(ctx, env, &key) {
-        Ok(Some(user)) => Ok(user),
-        Ok(None) => Err(format!("not logged into {key}")),
-        Err(e) => Err(format!("get credentials: {e:#}")),
-    }
+/// `login --get-login --authfile FILE ARG`, as (skiff's, skopeo's) outcomes.
+fn get_login_both(
+    sb: &Sandbox,
+    file: &Path,
+    arg: &str,
+) -> (Result<String, String>, Result<String, String>) {
+    sb.both(&[
+        "login".as_ref(),
+        "--get-login".as_ref(),
+        "--authfile".as_ref(),
+        file.as_os_str(),
+        arg.as_ref(),
+    ])
 }
 
 #[test]
@@ -332,16 +326,9 @@ fn get_login_finds_what_skopeo_finds() {
         "nf.example.com",
         "missing.example.com",
     ];
-    let ctx = with_authfile(&file);
     for arg in args {
-        let theirs = outcome(
-            sb.skopeo()
-                .unwrap()
-                .args(["login", "--get-login", "--authfile"])
-                .arg(&file)
-                .arg(arg),
-        );
-        assert_eq!(skiff_get_login(&ctx, &sb.env(), arg), theirs, "for {arg:?}");
+        let (ours, theirs) = get_login_both(&sb, &file, arg);
+        assert_eq!(ours, theirs, "for {arg:?}");
     }
 }
 
@@ -395,32 +382,22 @@ fn broken_auth_files_fail_as_skopeo_fails() {
     ];
     for (i, text) in cases.iter().enumerate() {
         let file = sb.write(&format!("files/broken-{i}.json"), text);
-        let theirs = outcome(
-            sb.skopeo()
-                .unwrap()
-                .args(["login", "--get-login", "--authfile"])
-                .arg(&file)
-                .arg("x"),
-        );
-        assert_eq!(
-            skiff_get_login(&with_authfile(&file), &sb.env(), "x"),
-            theirs,
-            "for {text:?}"
-        );
+        let (ours, theirs) = get_login_both(&sb, &file, "x");
+        assert_eq!(ours, theirs, "for {text:?}");
     }
 }
 
-/// The message skopeo 1.9.3 gives when inspecting `name` with `conf` as registries.conf; the
-/// registry is a closed local port, so every endpoint fails quickly and is named.
-fn skopeo_pull_error(sb: &Sandbox, conf: &Path, name: &str) -> String {
-    let out = run(sb
-        .skopeo()
-        .unwrap()
+/// The message a tool gives when inspecting `name` with `conf` as registries.conf (and
+/// `extra` arguments); the registry is a closed local port, so every endpoint fails quickly
+/// and is named.
+fn pull_error(mut tool: Command, conf: &Path, name: &str, extra: &[&str]) -> String {
+    let out = run(tool
         .arg("--registries-conf")
         .arg(conf)
         .args(["inspect", "--retry-times", "0"])
+        .args(extra)
         .arg(format!("docker://{name}")));
-    assert!(!out.status.success());
+    assert!(!out.status.success(), "{tool:?}");
     let msg = skopeo_error(&String::from_utf8_lossy(&out.stderr));
     let prefix = format!("Error parsing image name \"docker://{name}\": ");
     msg.strip_prefix(&prefix)
@@ -428,11 +405,12 @@ fn skopeo_pull_error(sb: &Sandbox, conf: &Path, name: &str) -> String {
         .to_string()
 }
 
-fn ctx_with_conf(conf: &Path) -> SystemContext {
-    SystemContext {
-        registries_conf: Some(conf.to_path_buf()),
-        ..SystemContext::default()
-    }
+/// [`pull_error`] of skiff and of skopeo 1.9.3, run alike.
+fn pull_errors(sb: &Sandbox, conf: &Path, name: &str, extra: &[&str]) -> (String, String) {
+    (
+        pull_error(sb.skiff(), conf, name, extra),
+        pull_error(sb.skopeo().unwrap(), conf, name, extra),
+    )
 }
 
 #[test]
@@ -475,23 +453,16 @@ fn registries_conf_errors_match_skopeo() {
     ];
     for (i, text) in confs.iter().enumerate() {
         let conf = sb.write(&format!("files/r{i}.conf"), text);
-        let theirs = skopeo_pull_error(&sb, &conf, "127.0.0.1:1/ns/x:latest");
-        let ours = Registries::load_with_env(&ctx_with_conf(&conf), &sb.env())
-            .map(|_| ())
-            .unwrap_err();
-        assert_eq!(
-            format!("loading registries configuration: {ours:#}"),
-            theirs,
-            "for {text:?}"
+        let (ours, theirs) = pull_errors(&sb, &conf, "127.0.0.1:1/ns/x:latest", &[]);
+        assert!(
+            theirs.starts_with("loading registries configuration"),
+            "{text:?}: {theirs}"
         );
+        assert_eq!(ours, theirs, "for {text:?}");
     }
     let missing = sb.path("files/none.conf");
-    let theirs = skopeo_pull_error(&sb, &missing, "127.0.0.1:1/ns/x:latest");
-    let ours = Registries::load_with_env(&ctx_with_conf(&missing), &sb.env()).unwrap_err();
-    assert_eq!(
-        format!("loading registries configuration: {ours:#}"),
-        theirs
-    );
+    let (ours, theirs) = pull_errors(&sb, &missing, "127.0.0.1:1/ns/x:latest", &[]);
+    assert_eq!(ours, theirs);
 }
 
 #[test]
@@ -505,37 +476,33 @@ fn blocked_registries_and_dropins_match_skopeo() {
         "[[registry]]\nlocation = \"127.0.0.1:1\"\nblocked = true\n",
     );
     let name = "127.0.0.1:1/ns/x:latest";
-    let reference = DockerReference::parse_normalized_named(name).unwrap();
-    let ctx = ctx_with_conf(&conf);
-    let regs = Registries::load_with_env(&ctx, &sb.env()).unwrap();
-    let ours = regs.pull_endpoints(&reference).unwrap_err();
-    assert_eq!(format!("{ours:#}"), skopeo_pull_error(&sb, &conf, name));
+    let (ours, theirs) = pull_errors(&sb, &conf, name, &[]);
+    assert!(theirs.contains("blocked"), "{theirs}");
+    assert_eq!(ours, theirs);
 
     // A user drop-in overrides the entry (skopeo reads it beside an explicit file).
     let dropin = sb.write(
         "home/.config/containers/registries.conf.d/50-unblock.conf",
         "[[registry]]\nlocation = \"127.0.0.1:1\"\nblocked = false\n[[registry]]\nlocation = \"127.0.0.1:2\"\nblocked = true\n",
     );
-    let regs = Registries::load_with_env(&ctx, &sb.env()).unwrap();
-    assert!(regs.pull_endpoints(&reference).is_ok());
-    let theirs = skopeo_pull_error(&sb, &conf, name);
+    let (ours, theirs) = pull_errors(&sb, &conf, name, &[]);
     assert!(
         theirs.starts_with("pinging container registry 127.0.0.1:1"),
         "{theirs}"
     );
-    let other = DockerReference::parse_normalized_named("127.0.0.1:2/x:1").unwrap();
-    assert_eq!(
-        format!("{:#}", regs.pull_endpoints(&other).unwrap_err()),
-        skopeo_pull_error(&sb, &conf, "127.0.0.1:2/x:1")
-    );
+    assert_eq!(ours, theirs);
+    let (ours, theirs) = pull_errors(&sb, &conf, "127.0.0.1:2/x:1", &[]);
+    assert!(theirs.contains("blocked"), "{theirs}");
+    assert_eq!(ours, theirs);
 
     // Drop-ins must be v2.
     fs::write(&dropin, "[registries.search]\nregistries = [\"a.com\"]\n").unwrap();
-    let ours = Registries::load_with_env(&ctx, &sb.env()).unwrap_err();
-    assert_eq!(
-        format!("loading registries configuration: {ours:#}"),
-        skopeo_pull_error(&sb, &conf, name)
+    let (ours, theirs) = pull_errors(&sb, &conf, name, &[]);
+    assert!(
+        theirs.starts_with("loading registries configuration"),
+        "{theirs}"
     );
+    assert_eq!(ours, theirs);
 }
 
 #[test]
@@ -560,39 +527,16 @@ location = "127.0.0.1:4/t"
 pull-from-mirror = "tag-only"
 "#,
     );
-    let regs = Registries::load_with_env(&ctx_with_conf(&conf), &sb.env()).unwrap();
     let digest = "sha256:0123456789012345678901234567890123456789012345678901234567890123";
     for name in [
         "127.0.0.1:1/ns/x:latest".to_string(),
         format!("127.0.0.1:1/ns/x@{digest}"),
         "127.0.0.1:1/nsx/y:1".to_string(),
     ] {
-        let reference = DockerReference::parse_normalized_named(&name).unwrap();
-        let endpoints = regs.pull_endpoints(&reference).unwrap();
-        let theirs = skopeo_pull_error(&sb, &conf, &name);
-        // skopeo names every endpoint it tried, mirrors first, in its message.
-        let tried = theirs.matches("pinging container registry").count();
-        assert_eq!(tried, endpoints.len(), "{name}: {theirs}");
-        if endpoints.len() == 1 {
-            // A single endpoint's error is not prefixed by its reference.
-            continue;
-        }
-        let ours_in_order: Vec<String> =
-            endpoints.iter().map(|e| e.reference.to_string()).collect();
-        let positions: Vec<usize> = ours_in_order
-            .iter()
-            .map(|r| {
-                theirs
-                    .find(&format!("{r}: "))
-                    .unwrap_or_else(|| panic!("{r} in {theirs}"))
-            })
-            .collect();
-        let sorted = {
-            let mut s = positions.clone();
-            s.sort();
-            s
-        };
-        assert_eq!(positions, sorted, "order for {name}: {theirs}");
+        // Each tool names every endpoint it tried, mirrors first, in its message.
+        let (ours, theirs) = pull_errors(&sb, &conf, &name, &[]);
+        assert!(theirs.contains("pinging container registry"), "{theirs}");
+        assert_eq!(ours, theirs, "{name}");
     }
 }
 
@@ -608,35 +552,20 @@ fn certs_d_discovery_matches_skopeo() {
     let dir = sb.path("certdir");
     fs::create_dir_all(&dir).unwrap();
     fs::write(dir.join("c.cert"), "x").unwrap();
-    let ctx = SystemContext {
-        docker_cert_path: Some(dir.clone()),
-        ..SystemContext::default()
-    };
-    let ours = certs::tls_files_with_env(&ctx, "127.0.0.1:1", &sb.env()).unwrap_err();
-    let out = run(sb
-        .skopeo()
-        .unwrap()
-        .arg("--registries-conf")
-        .arg(&conf)
-        .args(["inspect", "--cert-dir"])
-        .arg(&dir)
-        .arg(format!("docker://{name}")));
-    let theirs = skopeo_error(&String::from_utf8_lossy(&out.stderr));
-    assert_eq!(
-        theirs,
-        format!("Error parsing image name \"docker://{name}\": {ours:#}")
-    );
+    let cert_dir = ["--cert-dir", dir.to_str().unwrap()];
+    let (ours, theirs) = pull_errors(&sb, &conf, name, &cert_dir);
+    assert!(theirs.contains("c.key"), "{theirs}");
+    assert_eq!(ours, theirs);
 
     // The user's certs.d directory for host:port is found.
     let user = sb.path("home/.config/containers/certs.d/127.0.0.1:1");
     fs::create_dir_all(&user).unwrap();
     fs::write(user.join("k.key"), "x").unwrap();
-    let ours =
-        certs::tls_files_with_env(&SystemContext::default(), "127.0.0.1:1", &sb.env()).unwrap_err();
-    assert_eq!(skopeo_pull_error(&sb, &conf, name), format!("{ours:#}"));
-    // A directory without the port is not used.
-    assert_eq!(
-        certs::tls_files_with_env(&SystemContext::default(), "127.0.0.1", &sb.env()).unwrap(),
-        certs::TlsFiles::default()
-    );
+    let (ours, theirs) = pull_errors(&sb, &conf, name, &[]);
+    assert!(theirs.contains("k.cert"), "{theirs}");
+    assert_eq!(ours, theirs);
+    // A directory without the port is not used: both just fail to connect.
+    let (ours, theirs) = pull_errors(&sb, &conf, "127.0.0.1/ns/x:latest", &[]);
+    assert!(theirs.starts_with("pinging container registry"), "{theirs}");
+    assert_eq!(ours, theirs);
 }

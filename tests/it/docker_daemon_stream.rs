@@ -174,14 +174,19 @@ fn assert_pushed(reg: &Registry, repo: &str, config: &[u8], diff_ids: &[String])
 
 fn copy_from(engine: &Engine, name: &str, dest: &str) -> std::process::Command {
     let mut c = skiff();
-    c.env("DOCKER_HOST", &engine.host).args([
-        "--insecure-policy",
-        "copy",
-        "-q",
-        "--dest-tls-verify=false",
-        &format!("docker-daemon:{name}"),
-        dest,
-    ]);
+    // A private blob-info cache (c/image's rootless place), empty: whether layers go early
+    // depends on what it knows.
+    c.env("DOCKER_HOST", &engine.host)
+        .env("_CONTAINERS_ROOTLESS_UID", "1000")
+        .env("XDG_DATA_HOME", engine.dir.path())
+        .args([
+            "--insecure-policy",
+            "copy",
+            "-q",
+            "--dest-tls-verify=false",
+            &format!("docker-daemon:{name}"),
+            dest,
+        ]);
     c
 }
 

@@ -568,6 +568,7 @@ fn debug_names_files_and_requests_never_secrets() {
     let Some(reg) = Registry::start_with(Options {
         token: Some(TokenOptions {
             user: Some(("dave".into(), "tok3n-pass".into())),
+            lifetime: None,
         }),
         ..Default::default()
     }) else {

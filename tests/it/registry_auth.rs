@@ -245,6 +245,7 @@ fn token_auth_registry_copies_mounts_and_lists() {
     let Some(reg) = Registry::start_with(Options {
         token: Some(TokenOptions {
             user: Some(("bob".into(), "hunter2".into())),
+            lifetime: None,
         }),
         ..Default::default()
     }) else {
@@ -560,4 +561,78 @@ fn compat_auth_file_is_written_in_dockers_format() {
     }
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&written).unwrap()).unwrap();
     assert!(doc["auths"][&reg.host]["auth"].is_string(), "{doc}");
+}
+
+/// A token that expires during a copy is replaced: the registry's token auth accepts each
+/// token for a few seconds only, and the copy is held mid-layer (its source a pipe) until the
+/// registry refuses a token issued after the copy's own. The rest of the copy needs a new
+/// one. The token server is the test's own (Debian has no token server to run beside
+/// docker-registry); the registry checking the tokens is the real one.
+#[test]
+fn an_expired_token_is_renewed_during_a_long_copy() {
+    use crate::support::held::{HeldSource, wait_bounded};
+    use std::sync::atomic::Ordering;
+    let Some(reg) = Registry::start_with(Options {
+        token: Some(TokenOptions {
+            user: None,
+            lifetime: Some(3),
+        }),
+        ..Default::default()
+    }) else {
+        return;
+    };
+    let server = reg.token_server.as_ref().unwrap();
+    let held = HeldSource::new();
+    let mut child = skiff()
+        .args([
+            "--insecure-policy",
+            "copy",
+            "-q",
+            "--dest-tls-verify=false",
+            &held.name(),
+            &reg.image("tok/long:1"),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pipe = held.wait_for_reader(&mut child);
+    // Every token the copy holds now was issued before this one; once the registry refuses
+    // this one, it refuses theirs.
+    let probe = server.token_for(&["repository:tok/long:pull"], None);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let (status, _) = crate::support::registry::http(
+            &reg.host,
+            "GET",
+            "/v2/tok/long/tags/list",
+            &[("Authorization", &format!("Bearer {probe}"))],
+            b"",
+        );
+        if status == 401 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the token never expired"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let before = server.issued.load(Ordering::SeqCst);
+    held.finish(pipe);
+    let status = wait_bounded(&mut child);
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "{err}");
+    assert!(
+        server.issued.load(Ordering::SeqCst) > before,
+        "no new token was asked for"
+    );
+    // The image is whole: skopeo reads it to the source's layers.
+    if let Some(theirs) =
+        crate::support::skopeo_diff_ids(&reg.image("tok/long:1"), &["--src-tls-verify=false"])
+    {
+        let spec = ImageSpec::small(21);
+        let diff_ids: Vec<String> = spec.layers.iter().map(|l| fixtures::sha256(l)).collect();
+        assert_eq!(theirs, diff_ids);
+    }
 }

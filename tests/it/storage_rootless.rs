@@ -693,6 +693,90 @@ fn rootless_user_without_sub_ids_gets_a_single_mapping() {
     assert!(host.contains(&format!(" {}:", u.uid)), "{host}");
 }
 
+/// The user has ranges, but the set-id helpers cannot use them (the copies of newuidmap and
+/// newgidmap first on its PATH are not set-id, as in a container without file capabilities):
+/// c/storage warns and falls back to mapping only the user's own id, and so must skiff.
+#[test]
+fn rootless_user_whose_id_helpers_fail_falls_back_to_a_single_mapping() {
+    if !peers() {
+        return;
+    }
+    let Some(reg) = Registry::start() else { return };
+    push_fixture(&reg, "t:1", &owned_image());
+    push_fixture(&reg, "root:1", &root_image());
+    let u = User::create(true);
+    if !binary_reachable(&u) {
+        return;
+    }
+    u.use_driver("vfs");
+    let bin = u.dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    for tool in ["newuidmap", "newgidmap"] {
+        let found = support::which(tool).unwrap();
+        std::fs::copy(&found, bin.join(tool)).unwrap();
+        // Plain 0755: no set-id bit (a copy has no file capabilities either).
+        std::fs::set_permissions(bin.join(tool), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+        bin.display()
+    );
+    let as_user = |prog: &str| {
+        let mut c = u.cmd_env(&[("PATH", path.clone())], prog);
+        c.arg("--insecure-policy");
+        c
+    };
+    let copy = |prog: &str, image: &str, dest: &str| {
+        let mut c = as_user(prog);
+        c.args(["copy", "-q", "--src-tls-verify=false", image, dest]);
+        c
+    };
+    let skiff = env!("CARGO_BIN_EXE_skiff");
+    let (code, mine) = fails(&mut copy(
+        skiff,
+        &reg.image("t:1"),
+        "containers-storage:localhost/t:1",
+    ));
+    let before = store_contents(&u.graph());
+    let (_, theirs) = fails(&mut copy(
+        "skopeo",
+        &reg.image("t:1"),
+        "containers-storage:localhost/t:1",
+    ));
+    assert_eq!(code, 1);
+    // skopeo's warnings: each helper failed, each time falling back.
+    assert_eq!(warnings(&mine), warnings(&theirs), "{mine}\n{theirs}");
+    assert_eq!(
+        warnings(&mine)
+            .iter()
+            .filter(|w| w.contains("Falling back to single mapping"))
+            .count(),
+        2,
+        "{mine}"
+    );
+    // The ranges were not used: uid 1000 of the image has no id in the namespace.
+    let why = "potentially insufficient UIDs or GIDs available in user namespace (requested 1000:1000 for /home/u)";
+    assert!(fatal_message(&mine).contains(why), "{mine}");
+    assert!(fatal_message(&theirs).contains(why), "{theirs}");
+    for (k, v) in &before {
+        assert!(v.is_empty() || v == "[]", "{k} left behind: {v}");
+    }
+    // Root's files fit the single mapping: the copy works, the files are the user's own.
+    ok(&mut copy(
+        skiff,
+        &reg.image("root:1"),
+        "containers-storage:localhost/root:1",
+    ));
+    let trees = layer_trees(&u.graph(), "vfs");
+    let host = trees
+        .values()
+        .find_map(|t| t.get("etc/hostname"))
+        .expect("etc/hostname");
+    assert!(host.contains(&format!(" {}:", u.uid)), "{host}");
+    // skopeo, with the same helpers, reads what skiff stored.
+    ok(as_user("skopeo").args(["inspect", "containers-storage:localhost/root:1"]));
+}
+
 #[test]
 fn rootless_store_of_another_user_or_read_only_fails_as_skopeo_does() {
     if !peers() {

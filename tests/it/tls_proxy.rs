@@ -426,6 +426,89 @@ fn unreachable_proxy_is_named_in_one_line() {
     }
 }
 
+/// `HTTPS_PROXY=socks5://…` and `socks5h://…` as Go's net/http takes them: through a real
+/// SOCKS server (danted) that is handed the registry's name and resolves it itself (Go sends
+/// names, for both schemes); loopback is still reached directly. skopeo 1.9.3 (Go before
+/// `socks5h`) is the oracle for `socks5`.
+#[test]
+fn socks5_proxy_is_used_for_names_and_never_for_loopback() {
+    let Some(p) = proxied_registry() else {
+        return;
+    };
+    let Some(socks) = crate::support::socks::Danted::start(&[(PROXIED_NAME, "127.0.0.2")]) else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let (src, built) = oci_image(t.path(), 74);
+    let direct = p.reg.image("socks/img:v1");
+    ok(clean(skiff())
+        .args(["--insecure-policy", "copy", "--dest-cert-dir"])
+        .arg(&p.cert_dir)
+        .args([&src, &direct]));
+    let by_name = direct.replace("127.0.0.2", PROXIED_NAME);
+    let through = format!("127.0.0.2.{}", p.reg.port);
+    let inspect = |tool: &str, scheme: &str, image: &str| {
+        let mut c = if tool == "skiff" {
+            clean(skiff())
+        } else {
+            clean(skopeo().unwrap())
+        };
+        let out = ok(c
+            .env("HTTPS_PROXY", socks.url(scheme))
+            .args(["inspect", "--raw", "--cert-dir"])
+            .arg(&p.cert_dir)
+            .arg(image));
+        assert_eq!(out.stdout, built.manifest, "{tool} {scheme} {image}");
+    };
+    let mut seen = 0;
+    let mut cases = vec![("skiff", "socks5"), ("skiff", "socks5h")];
+    if require_tool("skopeo") {
+        cases.push(("skopeo", "socks5"));
+    }
+    for (tool, scheme) in cases {
+        // Loopback: reached directly, the SOCKS server sees nothing.
+        inspect(tool, scheme, &direct);
+        assert_eq!(
+            socks.connects().len(),
+            seen,
+            "{tool} {scheme} used the proxy for loopback"
+        );
+        // A name only the SOCKS server can resolve: through it.
+        inspect(tool, scheme, &by_name);
+        let connects = socks.connects();
+        assert!(connects.len() > seen, "{tool} {scheme}: {connects:?}");
+        assert!(
+            connects[seen..].iter().all(|c| *c == through),
+            "{tool} {scheme}: {connects:?}"
+        );
+        seen = connects.len();
+    }
+    // A SOCKS server that is not there is named, in Go's words (skopeo's for socks5).
+    let port = free_port();
+    let image = format!("docker://{PROXIED_NAME}:5000/x/y:v1");
+    let refused = |c: Command, scheme: &str| {
+        let mut c = c;
+        let (code, err) = fails(
+            c.env("HTTPS_PROXY", format!("{scheme}://127.0.0.1:{port}"))
+                .args(["inspect", "--raw", &image]),
+        );
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        fatal_message(&err)
+    };
+    let ours = refused(clean(skiff()), "socks5");
+    assert!(
+        ours.ends_with(&format!(
+            "Get \"https://{PROXIED_NAME}:5000/v2/\": proxyconnect tcp: dial tcp 127.0.0.1:{port}: connect: connection refused"
+        )),
+        "{ours}"
+    );
+    assert_eq!(refused(clean(skiff()), "socks5h"), ours);
+    if let Some(s) = skopeo() {
+        assert_eq!(refused(clean(s), "socks5"), ours);
+    }
+}
+
 /// `openssl s_server -www` speaking TLS 1.2 with one cipher suite, on 127.0.0.1.
 struct SServer {
     port: u16,

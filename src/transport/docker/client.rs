@@ -898,13 +898,37 @@ pub fn transport_error(e: &reqwest::Error) -> anyhow::Error {
 
 fn io_kind(e: &reqwest::Error) -> Option<std::io::ErrorKind> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    let mut last: &(dyn std::error::Error + 'static) = e;
     while let Some(c) = cur {
         if let Some(io) = c.downcast_ref::<std::io::Error>() {
             return Some(io.kind());
         }
+        last = c;
         cur = c.source();
     }
-    None
+    socks_connect_kind(last)
+}
+
+/// Why the SOCKS connector could not reach the SOCKS server: hyper-util's error keeps that
+/// cause only in its Debug form (it has no `source`), so the kind is read from there.
+fn socks_connect_kind(root: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    use std::io::ErrorKind::*;
+    if !root
+        .to_string()
+        .starts_with("SOCKS error: failed to create underlying connection")
+    {
+        return None;
+    }
+    let debug = format!("{root:?}");
+    [
+        ConnectionRefused,
+        TimedOut,
+        ConnectionReset,
+        HostUnreachable,
+        NetworkUnreachable,
+    ]
+    .into_iter()
+    .find(|k| debug.contains(&format!("kind: {k:?}")))
 }
 
 fn rustls_error(e: &reqwest::Error) -> Option<&rustls::Error> {

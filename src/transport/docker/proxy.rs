@@ -3,7 +3,8 @@
 //!
 //! - `HTTPS_PROXY`/`https_proxy` for https URLs, `HTTP_PROXY`/`http_proxy` for http URLs (the
 //!   upper-case name first); a value without a scheme is taken as `http://VALUE`; a value
-//!   that still does not parse is ignored;
+//!   that still does not parse is ignored; `socks5://` and `socks5h://` are SOCKS servers that
+//!   are given the registry's name (Go's transport resolves it at the server for both);
 //! - `localhost` and loopback addresses are never proxied;
 //! - `NO_PROXY`/`no_proxy`: comma-separated `*`, IP addresses, CIDR ranges, and domain names
 //!   (matching the name and its subdomains; with a leading `.` or `*.`, subdomains only),
@@ -50,7 +51,15 @@ pub fn from_environment() -> &'static ProxyConfig {
 
 /// A reqwest proxy that asks [`from_environment`] for every URL.
 pub fn reqwest_proxy() -> reqwest::Proxy {
-    reqwest::Proxy::custom(|url: &Url| from_environment().proxy_for(url).ok().flatten())
+    reqwest::Proxy::custom(|url: &Url| {
+        let mut proxy = from_environment().proxy_for(url).ok().flatten()?;
+        // Go hands the SOCKS server the name to connect to, under either scheme (the server
+        // resolves it); reqwest does that for `socks5h` and resolves `socks5` names itself.
+        if proxy.scheme() == "socks5" {
+            proxy.set_scheme("socks5h").ok()?;
+        }
+        Some(proxy)
+    })
 }
 
 fn first_set(get: &impl Fn(&str) -> Option<String>, names: [&str; 2]) -> String {
@@ -60,13 +69,14 @@ fn first_set(get: &impl Fn(&str) -> Option<String>, names: [&str; 2]) -> String 
         .unwrap_or_default()
 }
 
-/// A proxy value: a URL with scheme http, https or socks5, else `http://VALUE`.
+/// A proxy value: a URL with scheme http, https, socks5 or socks5h (the schemes Go's
+/// transport speaks), else `http://VALUE`.
 fn parse_proxy(value: &str) -> Option<Url> {
     if value.is_empty() {
         return None;
     }
     match Url::parse(value) {
-        Ok(u) if matches!(u.scheme(), "http" | "https" | "socks5") => Some(u),
+        Ok(u) if matches!(u.scheme(), "http" | "https" | "socks5" | "socks5h") => Some(u),
         _ => Url::parse(&format!("http://{value}")).ok(),
     }
 }
@@ -207,9 +217,11 @@ impl ProxyConfig {
 
 /// Go's host:port of a proxy URL (the scheme's port when it has none), for error texts.
 pub fn proxy_addr(proxy: &Url) -> String {
-    let port = proxy
-        .port()
-        .unwrap_or(if proxy.scheme() == "https" { 443 } else { 80 });
+    let port = proxy.port().unwrap_or(match proxy.scheme() {
+        "https" => 443,
+        "socks5" | "socks5h" => 1080,
+        _ => 80,
+    });
     match proxy.host() {
         Some(Host::Ipv6(v6)) => format!("[{v6}]:{port}"),
         Some(h) => format!("{h}:{port}"),
@@ -267,6 +279,11 @@ mod tests {
         assert_eq!(
             proxied(&c, "https://example.com").as_deref(),
             Some("socks5://127.0.0.1")
+        );
+        let c = config(&[("HTTPS_PROXY", "socks5h://127.0.0.1:1080")]);
+        assert_eq!(
+            proxied(&c, "https://example.com").as_deref(),
+            Some("socks5h://127.0.0.1:1080")
         );
         // Upper case first; an empty upper-case value lets the lower-case one through.
         let c = config(&[("HTTPS_PROXY", "a:1"), ("https_proxy", "b:2")]);
@@ -360,6 +377,10 @@ mod tests {
         assert_eq!(
             proxy_addr(&Url::parse("https://[::1]").unwrap()),
             "[::1]:443"
+        );
+        assert_eq!(
+            proxy_addr(&Url::parse("socks5://127.0.0.1").unwrap()),
+            "127.0.0.1:1080"
         );
     }
 }

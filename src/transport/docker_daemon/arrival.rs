@@ -23,6 +23,7 @@ use tempfile::TempPath;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
+use crate::digest::Digest;
 use crate::manifest::media_type as mt;
 use crate::transport::docker_archive::reader::Tarball;
 use crate::transport::spool::write_tar;
@@ -46,8 +47,9 @@ pub struct Arrival {
     pub stop: oneshot::Sender<()>,
 }
 
-/// Starts receiving `body` (the engine's `docker save` tar) into a file in `tmp_dir`.
-pub fn start<S>(body: S, tmp_dir: &Path) -> Result<Arrival>
+/// Starts receiving `body` (the engine's `docker save` tar) into a file in `tmp_dir`;
+/// `layers`: the diff IDs the engine listed for the image, if it was asked.
+pub fn start<S>(body: S, tmp_dir: &Path, layers: Option<Vec<Digest>>) -> Result<Arrival>
 where
     S: Stream<Item = io::Result<Bytes>> + Send + Unpin + 'static,
 {
@@ -68,6 +70,7 @@ where
         early: EarlyBlobs {
             manifest_type: mt::DOCKER_V2_SCHEMA2,
             layer_media_type: mt::DOCKER_V2_SCHEMA2_LAYER,
+            layers,
             blobs,
         },
         spool,

@@ -9,6 +9,7 @@ use rustls::ClientConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
+use crate::digest::Digest;
 use crate::transport::docker::tls;
 use crate::types::SystemContext;
 
@@ -233,6 +234,29 @@ impl Engine {
             .await
             .map_err(|e| self.connection_error(&e))?;
         self.check(resp).await
+    }
+
+    /// `GET /images/NAME/json`: the diff IDs of the image's layers, in order.
+    pub async fn layers(&self, name: &str) -> Result<Vec<Digest>> {
+        #[derive(serde::Deserialize)]
+        struct RootFs {
+            #[serde(rename = "Layers", default)]
+            layers: Vec<Digest>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Image {
+            #[serde(rename = "RootFS")]
+            root_fs: RootFs,
+        }
+        let resp = self
+            .http
+            .get(self.url(&format!("/images/{name}/json")))
+            .send()
+            .await
+            .map_err(|e| self.connection_error(&e))?;
+        let body = self.check(resp).await?.bytes().await?;
+        let image: Image = serde_json::from_slice(&body)?;
+        Ok(image.root_fs.layers)
     }
 
     /// `POST /images/load?quiet=1` with `body` (a tar stream); succeeds when the daemon

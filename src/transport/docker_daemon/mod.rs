@@ -47,15 +47,19 @@ pub struct DaemonSource {
 /// Opens a daemon's image for reading: the engine has answered and its tar is on the way.
 pub async fn open_source(name: &DaemonName, ctx: &SystemContext) -> Result<DaemonSource> {
     let mut engine = Engine::new(ctx).context("initializing docker engine client")?;
-    let resp = async {
-        engine.negotiate().await?;
-        engine.save(&name.string_within_transport()).await
-    }
-    .await
-    .context("loading image from docker engine")?;
+    let name = name.string_within_transport();
+    engine
+        .negotiate()
+        .await
+        .context("loading image from docker engine")?;
+    // The image's layer list, asked beside the export: with it the copy knows before the
+    // layers arrive whether the blob-info cache may have them. Without it, nothing is lost
+    // but speed.
+    let (layers, resp) = tokio::join!(engine.layers(&name), engine.save(&name));
+    let resp = resp.context("loading image from docker engine")?;
     let body = resp.bytes_stream().map_err(std::io::Error::other);
-    let arrival =
-        arrival::start(body, &big_files_dir(ctx)).context("loading image from docker engine")?;
+    let arrival = arrival::start(body, &big_files_dir(ctx), layers.ok())
+        .context("loading image from docker engine")?;
     let tarball = arrival.tarball;
     let image = async move {
         let tarball = tarball

@@ -299,7 +299,10 @@ fn set_maps(pid: i32, uid_map: &[IdMap], gid_map: &[IdMap], helpers: bool, me: &
         let tool = format!("new{kind}map");
         let mut done = false;
         if helpers {
-            let mut c = Command::new(&tool);
+            // Found as Go's exec.LookPath finds it; c/storage names that file when it fails.
+            let path = crate::auth::helper::look_path(&tool, None)
+                .unwrap_or_else(|| std::path::PathBuf::from(&tool));
+            let mut c = Command::new(&path);
             c.arg(pid.to_string());
             for m in map {
                 c.args([
@@ -321,7 +324,19 @@ fn set_maps(pid: i32, uid_map: &[IdMap], gid_map: &[IdMap], helpers: bool, me: &
                     } else {
                         "running"
                     };
-                    crate::error::warn(&format!("{prefix} {tool}: {}: {text}", out.status));
+                    let status = crate::auth::helper::exit_text(out.status);
+                    crate::error::warn(&format!("{prefix} {tool}: {status}: {text}"));
+                    let (bit, cap, what) = if kind == "uid" {
+                        (0o4000, CAP_SETUID, "setuid")
+                    } else {
+                        (0o2000, CAP_SETGID, "setgid")
+                    };
+                    if !is_set_id(&path, bit, cap) {
+                        crate::error::warn(&format!(
+                            "{} should be {what} or have filecaps {what}",
+                            path.display()
+                        ));
+                    }
                     crate::error::warn("Falling back to single mapping");
                 }
                 Err(e) => bail!("finding {tool}: {e}"),
@@ -342,6 +357,40 @@ fn set_maps(pid: i32, uid_map: &[IdMap], gid_map: &[IdMap], helpers: bool, me: &
         }
     }
     Ok(())
+}
+
+const CAP_SETGID: u32 = 6;
+const CAP_SETUID: u32 = 7;
+
+/// Whether a helper can do its work: the set-id bit `mode_bit`, or the file capability `cap`
+/// in its permitted set (c/storage's check before it blames the helper).
+fn is_set_id(path: &std::path::Path, mode_bit: u32, cap: u32) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    if meta.permissions().mode() & mode_bit != 0 {
+        return true;
+    }
+    file_caps_permitted(path).is_some_and(|permitted| permitted & (1 << cap) != 0)
+}
+
+/// The low word of the permitted set in a file's `security.capability` (vfs_cap_data:
+/// a magic/version word, then the permitted and inheritable words).
+fn file_caps_permitted(path: &std::path::Path) -> Option<u32> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut buf = [0u8; 24];
+    // SAFETY: valid C strings and a buffer of the given length.
+    let len = unsafe {
+        libc::getxattr(
+            c_path.as_ptr(),
+            c"security.capability".as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    (len >= 8).then(|| u32::from_le_bytes([buf[4], buf[5], buf[6], buf[7]]))
 }
 
 #[cfg(test)]

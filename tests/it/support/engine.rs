@@ -1,6 +1,7 @@
-//! A stand-in Docker engine on a unix socket: it answers `/_ping` and serves one prepared
+//! A stand-in Docker engine on a unix socket: it answers `/_ping`, serves one prepared
 //! `docker save` tar for `GET …/images/get`, whole, with a pause, or cut off — what a real
-//! engine does only by chance (a slow link, an engine stopped mid-export).
+//! engine does only by chance (a slow link, an engine stopped mid-export) — and, for
+//! `GET …/images/NAME/json`, the layer list (`RootFS.Layers`) the tar's config gives.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -26,7 +27,8 @@ pub struct Engine {
     pub host: String,
     /// Whether a pause ended because `resume()` said so (not by timing out).
     pub resumed: Arc<AtomicBool>,
-    _dir: tempfile::TempDir,
+    /// Holds the socket; a private blob-info cache may live here too.
+    pub dir: tempfile::TempDir,
 }
 
 impl Engine {
@@ -48,7 +50,7 @@ impl Engine {
         Engine {
             host: format!("unix://{}", sock.display()),
             resumed,
-            _dir: dir,
+            dir,
         }
     }
 }
@@ -75,6 +77,14 @@ fn answer(
         let path = request.split_whitespace().nth(1).unwrap_or("");
         if path.ends_with("/_ping") {
             out.write_all(b"HTTP/1.1 200 OK\r\nAPI-Version: 1.41\r\nContent-Length: 2\r\n\r\nOK")?;
+        } else if path.contains("/images/") && path.ends_with("/json") {
+            let body = image_json(tar);
+            write!(
+                out,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            )?;
+            out.write_all(&body)?;
         } else if path.contains("/images/get") {
             out.write_all(
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n\r\n",
@@ -134,4 +144,20 @@ pub fn members(tar: &[u8]) -> Vec<(String, usize, usize)> {
         }
     }
     out
+}
+
+/// The part of `GET /images/NAME/json` the copy reads: the diff IDs in the tar's config.
+fn image_json(tar: &[u8]) -> Vec<u8> {
+    let file = |name: &str| -> serde_json::Value {
+        let (_, offset, size) = members(tar)
+            .into_iter()
+            .find(|(n, _, _)| n == name)
+            .unwrap_or_else(|| panic!("{name} in the export"));
+        serde_json::from_slice(&tar[offset..offset + size]).unwrap()
+    };
+    let manifest = file("manifest.json");
+    let config = file(manifest[0]["Config"].as_str().unwrap());
+    let layers = &config["rootfs"]["diff_ids"];
+    serde_json::to_vec(&serde_json::json!({"RootFS": {"Type": "layers", "Layers": layers}}))
+        .unwrap()
 }

@@ -9,6 +9,7 @@ pub mod fixtures;
 pub mod held;
 pub mod oracle;
 pub mod registry;
+pub mod socks;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -206,6 +206,10 @@ pub struct Options {
 pub struct TokenOptions {
     /// The user and password the token server accepts; `None` gives anonymous tokens.
     pub user: Option<(String, String)>,
+    /// Seconds the registry accepts each token (default 300). Short ones are told to the
+    /// client as the spec allows: `expires_in` 60 (the shortest c/image believes) with an
+    /// `issued_at` moved back so that the two still end when the registry stops accepting.
+    pub lifetime: Option<u64>,
 }
 
 pub struct Registry {
@@ -491,9 +495,12 @@ fn serve_token(
         })
         .collect();
     let header = serde_json::json!({"typ": "JWT", "alg": "RS256", "x5c": [cert_b64]});
+    let lifetime = opts.lifetime.unwrap_or(300);
+    // distribution accepts a token up to a minute past its `exp` (clock skew leeway).
+    let exp = (now + lifetime).saturating_sub(if opts.lifetime.is_some() { 60 } else { 0 });
     let claims = serde_json::json!({
         "iss": "skiff-test-issuer", "sub": account, "aud": "skiff-test-registry",
-        "exp": now + 300, "nbf": now - 10, "iat": now - 10,
+        "exp": exp, "nbf": now - 10, "iat": now - 10,
         "jti": format!("{now}-{}", issued.load(Ordering::SeqCst)), "access": access,
     });
     let signing_input = format!(
@@ -515,7 +522,15 @@ fn serve_token(
     let sig = child.wait_with_output()?.stdout;
     let token = format!("{signing_input}.{}", b64url(&sig));
     issued.fetch_add(1, Ordering::SeqCst);
-    let body = serde_json::json!({"token": token, "expires_in": 300}).to_string();
+    let body = match opts.lifetime {
+        None => serde_json::json!({"token": token, "expires_in": 300}),
+        Some(life) => {
+            let issued_at = chrono::DateTime::from_timestamp((now + life) as i64 - 60, 0).unwrap();
+            serde_json::json!({"token": token, "expires_in": 60,
+                "issued_at": issued_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)})
+        }
+    }
+    .to_string();
     write!(
         conn,
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
