@@ -330,11 +330,7 @@ impl CopyArgs {
         if !self.encrypt_layer.is_empty() && self.encryption_keys.is_empty() {
             bail!("--encrypt-layer can only be used with --encryption-key");
         }
-        if !self.encryption_keys.is_empty() || !self.decryption_keys.is_empty() {
-            return Err(not_implemented(
-                "image encryption (--encryption-key, --decryption-key)",
-            ));
-        }
+        let crypto = self.crypto()?;
         let sign_identity = self
             .sign_identity
             .as_deref()
@@ -365,6 +361,7 @@ impl CopyArgs {
             compression,
             parallel_images: DEFAULT_PARALLEL_IMAGES,
             signing,
+            crypto,
         };
         let reporter = self
             .progress
@@ -395,6 +392,23 @@ impl CopyArgs {
             crate::report::Report::new("copy", vec![entry]).write(path)?;
         }
         result.map(|_| ())
+    }
+}
+
+impl CopyArgs {
+    /// `--encryption-key`, `--encrypt-layer` and `--decryption-key`, the keys read (skopeo's
+    /// messages) before anything is copied.
+    fn crypto(&self) -> Result<copy::Crypto> {
+        use crate::ocicrypt::keys;
+        let mut crypto = copy::Crypto::default();
+        if !self.encryption_keys.is_empty() {
+            crypto.encrypt = Some(Arc::new(keys::encryption_config(&self.encryption_keys)?));
+            crypto.encrypt_layers = self.encrypt_layer.clone();
+        }
+        if !self.decryption_keys.is_empty() {
+            crypto.decrypt = Some(Arc::new(keys::decryption_config(&self.decryption_keys)?));
+        }
+        Ok(crypto)
     }
 }
 

@@ -174,3 +174,21 @@ fn open(jwe: &Value, key: &RsaPrivateKey) -> Result<Option<Vec<u8>>> {
     }
     Ok(None)
 }
+
+/// Whether `data` is a PEM public key of some kind (parsed or not).
+pub fn looks_like_public_key(data: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(data);
+    text.contains("-----BEGIN PUBLIC KEY-----") || text.contains("-----BEGIN RSA PUBLIC KEY-----")
+}
+
+/// Whether `data` is a PEM private key of some kind (parsed or not).
+pub fn looks_like_private_key(data: &[u8]) -> bool {
+    String::from_utf8_lossy(data).contains(" PRIVATE KEY-----")
+}
+
+/// Whether `data` is a passphrase-protected PEM private key.
+pub fn is_encrypted_private_key(data: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(data);
+    text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        || text.contains("Proc-Type: 4,ENCRYPTED")
+}
