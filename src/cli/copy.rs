@@ -90,7 +90,7 @@ pub struct CopyArgs {
         long = "encryption-key",
         value_name = "KEY",
         value_delimiter = ',',
-        help = "*Experimental* key to encrypt the image with (e.g. jwe:/path/to/key.pem)"
+        help = "*Experimental* recipient to encrypt layers for: jwe:PUBLIC-KEY.pem (an RSA key; repeatable)"
     )]
     pub encryption_keys: Vec<String>,
     #[arg(
@@ -98,14 +98,14 @@ pub struct CopyArgs {
         value_name = "INDEX",
         value_delimiter = ',',
         allow_negative_numbers = true,
-        help = "*Experimental* indices of the layers to encrypt (0 is the first, -1 the last)"
+        help = "*Experimental* index of a layer to encrypt (0 is the first, -1 the last; repeatable; default: every layer)"
     )]
     pub encrypt_layer: Vec<i64>,
     #[arg(
         long = "decryption-key",
         value_name = "KEY",
         value_delimiter = ',',
-        help = "*Experimental* key to decrypt the image with"
+        help = "*Experimental* private key to decrypt layers with: KEY.pem (RSA, PKCS#1 or PKCS#8; repeatable)"
     )]
     pub decryption_keys: Vec<String>,
     #[arg(
