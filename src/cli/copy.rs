@@ -90,7 +90,7 @@ pub struct CopyArgs {
         long = "encryption-key",
         value_name = "KEY",
         value_delimiter = ',',
-        help = "*Experimental* recipient to encrypt layers for: jwe:PUBLIC-KEY.pem (an RSA key; repeatable)"
+        help = "*Experimental* recipient to encrypt layers for: jwe:PUBLIC-KEY.pem (an RSA or P-256 key; repeatable)"
     )]
     pub encryption_keys: Vec<String>,
     #[arg(
@@ -105,7 +105,7 @@ pub struct CopyArgs {
         long = "decryption-key",
         value_name = "KEY",
         value_delimiter = ',',
-        help = "*Experimental* private key to decrypt layers with: KEY.pem (RSA, PKCS#1 or PKCS#8; repeatable)"
+        help = "*Experimental* private key to decrypt layers with: KEY.pem (RSA or P-256; repeatable)"
     )]
     pub decryption_keys: Vec<String>,
     #[arg(

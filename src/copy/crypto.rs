@@ -79,7 +79,7 @@ impl Encryption {
             hmac: sealed.hmac,
             cipheroptions: BTreeMap::new(),
         };
-        let wrapped = jwe::wrap(&self.opts, &self.config.jwe_recipients)
+        let wrapped = jwe::wrap_for(&self.opts, &self.config.jwe_recipients)
             .context("Unable to finalize encryption")?;
         Ok(BTreeMap::from([
             (ocicrypt::ANNOTATION_JWE.to_string(), wrapped),
@@ -126,7 +126,7 @@ pub(crate) fn unwrap_layer(
         if keys.jwe_keys.is_empty() {
             bail!("missing private key needed for decryption");
         }
-        let private = jwe::unwrap(wrapped, &keys.jwe_keys).map_err(|_| {
+        let private = jwe::unwrap_with(wrapped, &keys.jwe_keys).map_err(|_| {
             anyhow!(
                 "no suitable key unwrapper found or none of the private keys could be used for decryption"
             )

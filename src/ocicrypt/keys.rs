@@ -1,25 +1,23 @@
 //! The keys of `copy --encryption-key PROTOCOL:FILE` and `--decryption-key FILE[:PASSPHRASE]`,
 //! read as ocicrypt's command-line helpers read them, with skopeo's messages. Only `jwe`
-//! with RSA keys is implemented; the other protocols are refused with one clear line.
+//! with RSA and P-256 keys is implemented; the other protocols are refused with one clear line.
 
 use std::path::Path;
 
-use anyhow::{Result, anyhow, bail};
-use rsa::{RsaPrivateKey, RsaPublicKey};
-
 use super::jwe;
 use crate::go::text::go_path_error;
+use anyhow::{Result, anyhow, bail};
 
 /// Whom the layers are encrypted for.
 #[derive(Clone, Debug, Default)]
 pub struct EncryptConfig {
-    pub jwe_recipients: Vec<RsaPublicKey>,
+    pub jwe_recipients: Vec<jwe::PublicKey>,
 }
 
 /// The private keys a copy may decrypt layers with.
 #[derive(Clone, Debug, Default)]
 pub struct DecryptConfig {
-    pub jwe_keys: Vec<RsaPrivateKey>,
+    pub jwe_keys: Vec<jwe::PrivateKey>,
 }
 
 fn read_key_file(path: &str) -> Result<Vec<u8>> {
@@ -42,11 +40,11 @@ pub fn encryption_config(recipients: &[String]) -> Result<EncryptConfig> {
             match protocol {
                 "jwe" => {
                     let data = read_key_file(value)?;
-                    let key = match jwe::parse_public_key(&data) {
+                    let key = match jwe::parse_any_public_key(&data) {
                         Ok(k) => k,
                         Err(_) if jwe::looks_like_public_key(&data) => {
                             return Err(crate::error::not_implemented(format!(
-                                "jwe encryption to the key in {value} (only RSA public keys are supported)"
+                                "jwe encryption to the key in {value} (only RSA and P-256 public keys are supported)"
                             )));
                         }
                         Err(_) => bail!("File provided is not a public key"),
@@ -81,7 +79,7 @@ pub fn decryption_config(keys: &[String]) -> Result<DecryptConfig> {
             let file = parts.next().unwrap_or_default();
             let passphrase = parts.next();
             let data = read_key_file(file)?;
-            match jwe::parse_private_key(&data) {
+            match jwe::parse_any_private_key(&data) {
                 Ok(k) => config.jwe_keys.push(k),
                 Err(_) if jwe::is_encrypted_private_key(&data) => {
                     if passphrase.is_none() {
@@ -93,7 +91,7 @@ pub fn decryption_config(keys: &[String]) -> Result<DecryptConfig> {
                 }
                 Err(_) if jwe::looks_like_private_key(&data) => {
                     return Err(crate::error::not_implemented(format!(
-                        "decryption with the private key in {file} (only RSA keys are supported)"
+                        "decryption with the private key in {file} (only RSA and P-256 keys are supported)"
                     )));
                 }
                 // Certificates, GPG key rings and other files are not keys skiff decrypts

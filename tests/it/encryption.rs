@@ -502,3 +502,90 @@ fn interrupted_encryption_leaves_nothing_behind() {
     assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
     assert!(!dest.exists(), "nothing left at {}", dest.display());
 }
+
+/// A P-256 key pair made by openssl (PKCS#8 private key, as skopeo reads it).
+fn ec_keys(dir: &Path) -> Option<(PathBuf, PathBuf)> {
+    if !require_tool("openssl") {
+        return None;
+    }
+    let private = dir.join("ec.pem");
+    let public = dir.join("ec.pub.pem");
+    ok(std::process::Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+        ])
+        .arg(&private));
+    ok(std::process::Command::new("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(&private)
+        .arg("-out")
+        .arg(&public));
+    Some((private, public))
+}
+
+/// EC recipients (ECDH-ES+A256KW, as ocicrypt wraps for them), alone and beside an RSA one:
+/// skopeo opens what skiff wraps, skiff opens what skopeo wraps, and one key does not open
+/// what another was given.
+#[test]
+fn p256_keys_interoperate_with_skopeo() {
+    let t = tempfile::tempdir().unwrap();
+    let Some(k) = keys(t.path()) else { return };
+    let Some((ec_private, ec_public)) = ec_keys(t.path()) else {
+        return;
+    };
+    let src = t.path().join("src");
+    let built = fixtures::write_oci(&src, "v1", &three_layers(99));
+    let recipient_sets = [vec![jwe(&ec_public)], vec![jwe(&ec_public), jwe(&k.public)]];
+    for (i, recipients) in recipient_sets.iter().enumerate() {
+        let enc = t.path().join(format!("enc{i}"));
+        let mut cmd = skiff();
+        cmd.args(["--insecure-policy", "copy", "-q"]);
+        for r in recipients {
+            cmd.args(["--encryption-key", r]);
+        }
+        ok(cmd.arg(oci(&src)).arg(oci(&enc)));
+        let Some(manifest) = raw_manifest(&oci(&enc), &[]) else {
+            return;
+        };
+        assert_encrypted_layers(&manifest, &built, &[0, 1, 2]);
+        skopeo_decrypts_to_original(
+            &oci(&enc),
+            &ec_private,
+            &built,
+            &t.path().join(format!("dec{i}")),
+        );
+    }
+    let theirs = t.path().join("theirs");
+    let Some(mut s) = skopeo() else { return };
+    ok(
+        s.args(["--insecure-policy", "copy", "-q", "--encryption-key"])
+            .arg(jwe(&ec_public))
+            .arg(oci(&src))
+            .arg(oci(&theirs)),
+    );
+    let ours = t.path().join("ours");
+    ok(skiff()
+        .args(["--insecure-policy", "copy", "-q", "--decryption-key"])
+        .arg(&ec_private)
+        .arg(oci(&theirs))
+        .arg(oci(&ours)));
+    assert_encrypted_layers(&raw_manifest(&oci(&ours), &[]).unwrap(), &built, &[]);
+    let (_, err) = fails(
+        skiff()
+            .args(["--insecure-policy", "copy", "-q", "--decryption-key"])
+            .arg(&k.private)
+            .arg(oci(&theirs))
+            .arg(oci(&t.path().join("wrong"))),
+    );
+    assert!(
+        fatal_message(&err).ends_with(
+            "no suitable key unwrapper found or none of the private keys could be used for decryption"
+        ),
+        "{err}"
+    );
+}
