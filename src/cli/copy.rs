@@ -331,6 +331,20 @@ impl CopyArgs {
             bail!("--encrypt-layer can only be used with --encryption-key");
         }
         let crypto = self.crypto()?;
+        let mut compression = compression;
+        // zstd:chunked exposes the layer's table of contents and serves range reads, neither
+        // of which suits an encrypted layer: plain zstd instead (c/image's rule and words).
+        if crypto.encrypt.is_some() && compression.format == Some(Algorithm::ZstdChunked) {
+            if compression.force {
+                bail!(
+                    "explicitly requested to combine zstd:chunked with encryption, which is not beneficial; use plain zstd instead"
+                );
+            }
+            crate::error::warn(
+                "Compression using zstd:chunked is not beneficial for encrypted layers, using plain zstd instead",
+            );
+            compression.format = Some(Algorithm::Zstd);
+        }
         let sign_identity = self
             .sign_identity
             .as_deref()

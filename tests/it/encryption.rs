@@ -589,3 +589,79 @@ fn p256_keys_interoperate_with_skopeo() {
         "{err}"
     );
 }
+
+/// Layers recompressed on their way are encrypted after compression (the key records the
+/// digest of the new bytes, computed as they stream): skopeo decrypts them, and they hold the
+/// original tars. zstd:chunked becomes plain zstd (newer skopeo's rule and words).
+#[test]
+fn recompressed_layers_are_encrypted_and_decrypt_with_skopeo() {
+    let t = tempfile::tempdir().unwrap();
+    let Some(k) = keys(t.path()) else { return };
+    if !require_tool("zstd") {
+        return;
+    }
+    let src = t.path().join("src");
+    let spec = three_layers(100);
+    fixtures::write_oci(&src, "v1", &spec);
+    let enc = t.path().join("enc");
+    let out = ok(skiff()
+        .args(["--insecure-policy", "copy", "-q", "--encryption-key"])
+        .arg(jwe(&k.public))
+        .args(["--dest-compress-format", "zstd:chunked"])
+        .arg(oci(&src))
+        .arg(oci(&enc)));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("Compression using zstd:chunked is not beneficial for encrypted layers"),
+        "{out:?}"
+    );
+    let Some(manifest) = raw_manifest(&oci(&enc), &[]) else {
+        return;
+    };
+    for layer in manifest["layers"].as_array().unwrap() {
+        assert_eq!(
+            layer["mediaType"],
+            "application/vnd.oci.image.layer.v1.tar+zstd+encrypted"
+        );
+        let annotations = layer["annotations"].as_object().unwrap();
+        assert!(
+            annotations
+                .keys()
+                .all(|k| k.starts_with("org.opencontainers.image.enc.")),
+            "{annotations:?}"
+        );
+    }
+    let dec = t.path().join("dec");
+    let Some(mut s) = skopeo() else { return };
+    ok(
+        s.args(["--insecure-policy", "copy", "-q", "--decryption-key"])
+            .arg(&k.private)
+            .arg(oci(&enc))
+            .arg(format!("dir:{}", dec.display())),
+    );
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dec.join("manifest.json")).unwrap()).unwrap();
+    for (layer, tar) in manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&spec.layers)
+    {
+        let blob = dec.join(&layer["digest"].as_str().unwrap()[7..]);
+        let raw = ok(std::process::Command::new("zstd").arg("-dc").arg(&blob)).stdout;
+        assert!(&raw == tar);
+    }
+    let (_, err) = fails(
+        skiff()
+            .args(["--insecure-policy", "copy", "-q", "--encryption-key"])
+            .arg(jwe(&k.public))
+            .args(["--dest-compress-format", "zstd:chunked"])
+            .arg("--dest-force-compress-format")
+            .arg(oci(&src))
+            .arg(oci(&t.path().join("forced"))),
+    );
+    assert_eq!(
+        fatal_message(&err),
+        "explicitly requested to combine zstd:chunked with encryption, which is not beneficial; use plain zstd instead"
+    );
+}
