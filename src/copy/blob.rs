@@ -16,7 +16,7 @@ use crate::compression::{Algorithm, MAGIC_LEN};
 use crate::contract::verify::{DuringRead, VerifyingReader, is_mismatch};
 use crate::digest::Digest;
 use crate::manifest::media_type as mt;
-use crate::manifest::update::{CompressionOp, LayerEdit};
+use crate::manifest::update::{CompressionOp, CryptoOp, LayerEdit};
 use crate::transport::{BlobStream, LayerCompression, UploadInfo};
 use crate::types::BlobInfo;
 
@@ -31,6 +31,10 @@ pub(crate) struct LayerRules {
     pub diff_id_needed: bool,
     /// The manifest may be written as OCI (the only type that can name zstd layers).
     pub oci_possible: bool,
+    /// The layer is encrypted on its way (`--encryption-key`).
+    pub encrypt: bool,
+    /// The layer is encrypted and decrypted on its way (`--decryption-key`).
+    pub decrypt: bool,
 }
 
 /// c/image's choice for one layer's compression: what the bytes go through, how the
@@ -60,6 +64,11 @@ pub(crate) struct SentLayer {
     pub annotations: Option<std::collections::BTreeMap<String, String>>,
     /// The compression the source bytes are in.
     pub detected: Option<Algorithm>,
+    /// Encrypt what is sent for these recipients; the plaintext's digest when known.
+    pub encrypt: Option<(
+        Arc<crate::ocicrypt::keys::EncryptConfig>,
+        Option<crate::digest::Digest>,
+    )>,
 }
 
 /// The compression a media type claims (used when the bytes are not looked at).
@@ -91,6 +100,7 @@ impl Copier<'_> {
                     info: info.clone(),
                     op: CompressionOp::Preserve,
                     algorithm: algorithm_of_media_type(&info.media_type),
+                    crypto: CryptoOp::None,
                 },
                 diff_id: None,
             });
@@ -134,6 +144,9 @@ impl Copier<'_> {
         rules: LayerRules,
         progress: &BlobTracker<'_>,
     ) -> Result<LayerCopied> {
+        if rules.encrypt || rules.decrypt {
+            return self.copy_layer_crypto(info, rules, progress).await;
+        }
         progress.restart();
         let src_algorithm = algorithm_of_media_type(&info.media_type);
         let settings = self.options.compression;
@@ -148,6 +161,7 @@ impl Copier<'_> {
                     info: stored(&reused, None),
                     op: CompressionOp::Preserve,
                     algorithm: src_algorithm,
+                    crypto: CryptoOp::None,
                 },
                 diff_id: None,
             });
@@ -193,6 +207,7 @@ impl Copier<'_> {
                     info: stored(&done, info.annotations.clone()),
                     op: CompressionOp::Preserve,
                     algorithm: choice.algorithm,
+                    crypto: CryptoOp::None,
                 },
                 diff_id: None,
             };
@@ -228,6 +243,7 @@ impl Copier<'_> {
             upload,
             annotations,
             detected,
+            encrypt: None,
         };
         let kind = choice.step;
         let copied = self
@@ -264,6 +280,13 @@ impl Copier<'_> {
         } else {
             (counted, None)
         };
+        let (upload_stream, encryption) = match sent.encrypt {
+            Some((config, plain)) => {
+                let (s, e) = super::crypto::encrypt_stream(upload_stream, plain.as_ref(), config);
+                (s, Some(e))
+            }
+            None => (upload_stream, None),
+        };
         let put = self
             .dest
             .put_blob(annotate_read_errors(upload_stream), &sent.upload)
@@ -286,17 +309,23 @@ impl Copier<'_> {
         progress.done();
         // New bytes carry only what their compressor says about them (c/image drops the
         // source's annotations then); unchanged bytes keep the source's.
-        let annotations = if changes {
+        let mut annotations = if changes {
             Some(finished.annotations).filter(|a| !a.is_empty())
         } else {
             sent.annotations
         };
+        if let Some(encryption) = encryption {
+            annotations
+                .get_or_insert_with(Default::default)
+                .extend(encryption.finish()?);
+        }
         let diff_id = finished.diff_id;
         Ok(LayerCopied {
             edit: LayerEdit {
                 info: stored(&stored_info, annotations),
                 op,
                 algorithm,
+                crypto: CryptoOp::None,
             },
             diff_id,
         })
@@ -419,6 +448,7 @@ impl Copier<'_> {
                     info: stored,
                     op: CompressionOp::Preserve,
                     algorithm: None,
+                    crypto: CryptoOp::None,
                 },
                 diff_id: None,
             })
@@ -553,7 +583,7 @@ fn read_magic_at(path: &std::path::Path, offset: u64, len: u64) -> Result<Vec<u8
 }
 
 /// Reads the first bytes of a stream and gives back a stream that still starts with them.
-async fn peek(mut stream: BlobStream) -> Result<(Vec<u8>, BlobStream)> {
+pub(crate) async fn peek(mut stream: BlobStream) -> Result<(Vec<u8>, BlobStream)> {
     let mut magic = Vec::with_capacity(MAGIC_LEN);
     while magic.len() < MAGIC_LEN {
         let mut byte = [0u8; MAGIC_LEN];

@@ -73,6 +73,7 @@ impl Copier<'_> {
                     info: BlobInfo::new(c.digest, size, ""),
                     op,
                     algorithm,
+                    crypto: Default::default(),
                 },
                 diff_id: None,
             });

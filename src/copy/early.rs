@@ -74,6 +74,11 @@ impl Copier<'_> {
     async fn early_treatment(&self, early: &EarlyBlobs) -> Option<Treatment> {
         // A refused image is refused by the ordinary copy, before anything is sent.
         self.policy.check_source(&self.names.source_policy).ok()?;
+        // Encrypted layers are decided per index, once the manifest is read.
+        let crypto = &self.options.crypto;
+        if crypto.encrypt.is_some() || crypto.decrypt.is_some() {
+            return None;
+        }
         // Early layers reach the destination in arrival order, beside each other.
         if !self.dest.properties().has_thread_safe_put_blob {
             return None;
@@ -84,7 +89,9 @@ impl Copier<'_> {
         };
         let has_signatures =
             !self.options.remove_signatures && !self.src.signatures(None).await.ok()?.is_empty();
-        let plan: ImagePlan = self.image_plan(format, early.manifest_type, has_signatures);
+        let plan: ImagePlan = self
+            .image_plan(format, early.manifest_type, has_signatures, false)
+            .ok()?;
         let rules = plan.layer_rules(early.layer_media_type);
         // The layers offered are uncompressed.
         let choice = self.compression_step(None, rules).ok()?;
@@ -123,6 +130,7 @@ impl Copier<'_> {
             },
             annotations: None,
             detected: None,
+            encrypt: None,
         };
         // Reported when the ordinary copy reaches the layer, under its digest.
         let progress = BlobTracker::detached();

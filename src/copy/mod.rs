@@ -4,6 +4,7 @@
 
 mod blob;
 mod cached;
+mod crypto;
 mod early;
 mod multiple;
 mod pipeline;
@@ -27,6 +28,7 @@ use crate::manifest::{self, ManifestList, media_type as mt};
 use crate::reference::{DockerReference, ImageName};
 use crate::transport::{self, ImageDestination, ImageSource};
 use crate::types::{BlobInfo, SystemContext};
+pub use crypto::Crypto;
 use progress::{BlobKind, BlobTracker, Event, Report, Reporter};
 pub use shared::SharedBlobs;
 
@@ -69,6 +71,8 @@ pub struct Options {
     pub parallel_images: usize,
     /// Signatures to add to every manifest written (`--sign-by…`).
     pub signing: Signing,
+    /// Layers to encrypt or decrypt (`--encryption-key`, `--decryption-key`).
+    pub crypto: Crypto,
 }
 
 /// The signers of a copy and the identity their signatures name (default: the destination's
@@ -101,6 +105,7 @@ impl Default for Options {
             compression: compression::Settings::default(),
             parallel_images: DEFAULT_PARALLEL_IMAGES,
             signing: Signing::default(),
+            crypto: Crypto::default(),
         }
     }
 }

@@ -75,6 +75,8 @@ pub(crate) struct ImagePlan {
     pub cannot_modify: Option<&'static str>,
     pub conversion: ConversionPlan,
     pub diff_ids_needed: bool,
+    /// Encrypted layers are decrypted (`--decryption-key`).
+    pub decrypting: bool,
 }
 
 impl ImagePlan {
@@ -91,6 +93,8 @@ impl ImagePlan {
             diff_id_needed: self.diff_ids_needed,
             oci_possible: self.conversion.preferred == mt::OCI_MANIFEST
                 || self.conversion.others.iter().any(|t| t == mt::OCI_MANIFEST),
+            encrypt: false,
+            decrypt: self.decrypting && crate::ocicrypt::is_encrypted(media_type),
         }
     }
 }
@@ -136,8 +140,27 @@ impl Copier<'_> {
                 self.cache().record(fact);
             }
         }
-        let plan = self.image_plan(ImageFormat::of(&parsed), &mime, !signatures.is_empty());
+        let src_encrypted = parsed
+            .layer_infos()
+            .iter()
+            .any(|l| crate::ocicrypt::is_encrypted(&l.media_type));
+        let plan = self.image_plan(
+            ImageFormat::of(&parsed),
+            &mime,
+            !signatures.is_empty(),
+            src_encrypted,
+        )?;
         let cannot_modify = plan.cannot_modify;
+        // Encrypting or decrypting changes layer digests, hence the manifest: refused before
+        // anything is written when the manifest must stay as it is.
+        let crypto = &self.options.crypto;
+        let crypto_changes =
+            crypto.encrypt.is_some() || (src_encrypted && crypto.decrypt.is_some());
+        if crypto_changes && let Some(reason) = cannot_modify {
+            return Err(anyhow!(
+                "Internal error: copy needs an updated manifest but that was known to be forbidden: {reason:?}"
+            ));
+        }
         let mut updates = Updates {
             schema1_reference: self.schema1_reference(),
             ..Default::default()
@@ -164,6 +187,7 @@ impl Copier<'_> {
         // exact manifest, the image is there (skopeo sync's "already present" check, done for
         // every copy). Forced recompression is left to run, as it asks for other bytes.
         if signatures.is_empty()
+            && !crypto_changes
             && self.options.signing.signers.is_empty()
             && updates.is_empty()
             && !self.options.compression.force
@@ -230,29 +254,37 @@ impl Copier<'_> {
         }
     }
 
-    /// The plan for an image of type `mime` and `format` (see [`ImagePlan`]).
+    /// The plan for an image of type `mime` and `format` (see [`ImagePlan`]); `src_encrypted`
+    /// says whether some of its layers are encrypted.
     pub(crate) fn image_plan(
         &self,
         format: ImageFormat,
         mime: &str,
         has_signatures: bool,
-    ) -> ImagePlan {
+        src_encrypted: bool,
+    ) -> Result<ImagePlan> {
         let cannot_modify = self.cannot_modify_reason(has_signatures);
+        let crypto = &self.options.crypto;
+        // Encrypted layers at the destination need a manifest type that can say so.
+        let requires_encryption =
+            crypto.encrypt.is_some() || (src_encrypted && crypto.decrypt.is_none());
         let conversion = plan::manifest_conversion(
             mime,
             &self.dest.properties().supported_manifest_types,
             self.options.force_manifest_type.as_deref(),
             cannot_modify.is_some(),
-        );
+            requires_encryption,
+        )?;
         let mut plan = ImagePlan {
             format,
             cannot_modify,
             conversion,
             diff_ids_needed: false,
+            decrypting: crypto.decrypt.is_some(),
         };
         plan.diff_ids_needed = format == ImageFormat::Schema1
             && convert::schema1_conversion_needs_diff_ids(plan.target_type());
-        plan
+        Ok(plan)
     }
 
     /// The digest a `docker://…@sha256:…` destination pins.
@@ -404,14 +436,30 @@ impl ImageCopy<'_, '_> {
         } else {
             1
         };
+        // Which layers are encrypted, and whether every encrypted one can be decrypted, is
+        // known before any layer is written.
+        let to_encrypt = c.options.crypto.layers_to_encrypt(layers.len())?;
+        let rules: Vec<LayerRules> = layers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| LayerRules {
+                encrypt: to_encrypt.contains(&i) && !crate::ocicrypt::is_encrypted(&l.media_type),
+                ..self.plan.layer_rules(&l.media_type)
+            })
+            .collect();
+        if let Some(keys) = &c.options.crypto.decrypt {
+            for (l, r) in layers.iter().zip(&rules) {
+                if r.decrypt {
+                    super::crypto::unwrap_layer(l, keys)?;
+                }
+            }
+        }
         // Collected first: a lazy `map` here keeps the copy's future from being provably
         // `Send` (a sync runs each image's copy in its own task).
         let jobs: Vec<_> = layers
             .iter()
-            .map(|l| {
-                let rules = self.plan.layer_rules(&l.media_type);
-                async move { c.copy_layer_blob(l, rules).await }
-            })
+            .zip(rules)
+            .map(|(l, rules)| async move { c.copy_layer_blob(l, rules).await })
             .collect();
         let copied = futures::stream::iter(jobs)
             .buffered(parallel)

@@ -492,6 +492,7 @@ fn schema2_to_schema1(m: &Schema2, config: &[u8], updates: &mut Updates) -> Resu
                     info: empty.clone(),
                     op: Default::default(),
                     algorithm: None,
+                    crypto: Default::default(),
                 });
             }
             empty.digest.clone()

@@ -21,6 +21,15 @@ pub enum CompressionOp {
     Decompress,
 }
 
+/// What the copy did to a layer's encryption (ocicrypt's `+encrypted` media types).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CryptoOp {
+    #[default]
+    None,
+    Encrypt,
+    Decrypt,
+}
+
 /// A copied layer as it is at the destination.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LayerEdit {
@@ -29,6 +38,7 @@ pub struct LayerEdit {
     pub op: CompressionOp,
     /// The compression of the stored bytes, when known.
     pub algorithm: Option<Algorithm>,
+    pub crypto: CryptoOp,
 }
 
 /// A manifest that cannot describe a layer compressed this way (zstd in a Docker manifest…):
@@ -168,8 +178,21 @@ impl OciManifest {
         count_check(self.layers.len(), edits)?;
         let mut layers = Vec::with_capacity(edits.len());
         for (orig, edit) in self.layers.iter().zip(edits) {
-            let media_type = updated_mime(OCI_SETS, &orig.media_type, edit)
-                .map_err(|e| layer_context(edit, e))?;
+            let mut media_type = orig.media_type.clone();
+            if edit.crypto == CryptoOp::Decrypt {
+                media_type = crate::ocicrypt::decrypted_media_type(&media_type)
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "error preparing updated manifest: decryption specified but original mediatype is not encrypted: {media_type:?}"
+                        )
+                    })?
+                    .to_string();
+            }
+            let mut media_type =
+                updated_mime(OCI_SETS, &media_type, edit).map_err(|e| layer_context(edit, e))?;
+            if edit.crypto == CryptoOp::Encrypt {
+                media_type = encrypted_media_type(&media_type)?;
+            }
             layers.push(Descriptor {
                 media_type,
                 digest: edit.info.digest.clone(),
@@ -203,6 +226,24 @@ impl Schema1 {
             })
             .collect();
     }
+}
+
+/// The `+encrypted` form of a layer media type (c/image's list of types that have one).
+fn encrypted_media_type(mime: &str) -> Result<String> {
+    let mut parts = mime.split('+');
+    let base = parts.next().unwrap_or_default();
+    let encryptable = [
+        mt::DOCKER_V2_SCHEMA2_LAYER,
+        mt::OCI_LAYER,
+        mt::OCI_LAYER_NONDIST,
+    ]
+    .contains(&base);
+    if parts.any(|p| p == "encrypted") || !encryptable {
+        bail!(
+            "error preparing updated manifest: encryption specified but no counterpart for mediatype: {mime:?}"
+        );
+    }
+    Ok(crate::ocicrypt::encrypted_media_type(mime))
 }
 
 /// Whether an error (anywhere in its chain) says the manifest type cannot hold the layers.

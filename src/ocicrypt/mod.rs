@@ -1,4 +1,4 @@
-//! OCI image encryption as ocicrypt defines it (the core; `copy` does not use it yet): a layer
+//! OCI image encryption as ocicrypt defines it (`copy --encryption-key/--decryption-key`): a layer
 //! is encrypted with AES-256-CTR and authenticated with HMAC-SHA256 over the ciphertext
 //! (cipher "AES_256_CTR_HMAC_SHA256"), its media type gains `+encrypted`, and two
 //! annotations carry what a holder of a private key needs: the symmetric key, nonce and
@@ -6,6 +6,8 @@
 //! options with the HMAC (`…enc.pubopts`).
 
 pub mod jwe;
+pub mod keys;
+pub mod stream;
 
 use std::collections::BTreeMap;
 
@@ -21,6 +23,14 @@ pub const ANNOTATION_JWE: &str = "org.opencontainers.image.enc.keys.jwe";
 pub const ANNOTATION_PUBOPTS: &str = "org.opencontainers.image.enc.pubopts";
 pub const CIPHER_AES_CTR: &str = "AES_256_CTR_HMAC_SHA256";
 pub const ENCRYPTED_SUFFIX: &str = "+encrypted";
+/// Every annotation of the encryption namespace starts so.
+pub const ANNOTATION_PREFIX: &str = "org.opencontainers.image.enc.";
+/// The annotations of the other key wrappers ocicrypt has (skiff unwraps only `jwe`).
+pub const OTHER_KEY_ANNOTATIONS: [(&str, &str); 3] = [
+    ("org.opencontainers.image.enc.keys.pkcs7", "pkcs7"),
+    ("org.opencontainers.image.enc.keys.pgp", "pgp"),
+    ("org.opencontainers.image.enc.keys.pkcs11", "pkcs11"),
+];
 
 type Aes256Ctr = ctr::Ctr128BE<aes::Aes256>;
 type HmacSha256 = Hmac<sha2_10::Sha256>;
@@ -185,6 +195,11 @@ impl LayerCipher {
 /// The media type of `mime` once encrypted.
 pub fn encrypted_media_type(mime: &str) -> String {
     format!("{mime}{ENCRYPTED_SUFFIX}")
+}
+
+/// Whether a layer of this media type is encrypted.
+pub fn is_encrypted(mime: &str) -> bool {
+    mime.ends_with(ENCRYPTED_SUFFIX)
 }
 
 /// The media type of an encrypted layer once decrypted; `None` if it is not encrypted.

@@ -12,6 +12,7 @@ mod docker_archive;
 mod docker_daemon;
 mod docker_daemon_registry;
 mod docker_daemon_stream;
+mod encryption;
 mod image_proxy;
 mod list_repos;
 mod list_tags_loop;

@@ -13,7 +13,7 @@ use crate::support::*;
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
 /// An RSA key pair made by openssl: (private PEM path, public PEM path).
-fn rsa_keys(dir: &Path, name: &str) -> Option<(std::path::PathBuf, std::path::PathBuf)> {
+pub(crate) fn rsa_keys(dir: &Path, name: &str) -> Option<(std::path::PathBuf, std::path::PathBuf)> {
     if !require_tool("openssl") {
         return None;
     }

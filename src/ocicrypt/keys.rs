@@ -1,0 +1,147 @@
+//! The keys of `copy --encryption-key PROTOCOL:FILE` and `--decryption-key FILE[:PASSPHRASE]`,
+//! read as ocicrypt's command-line helpers read them, with skopeo's messages. Only `jwe`
+//! with RSA and P-256 keys is implemented; the other protocols are refused with one clear line.
+
+use std::path::Path;
+
+use super::jwe;
+use crate::go::text::go_path_error;
+use anyhow::{Result, anyhow, bail};
+
+/// Whom the layers are encrypted for.
+#[derive(Clone, Debug, Default)]
+pub struct EncryptConfig {
+    pub jwe_recipients: Vec<jwe::PublicKey>,
+}
+
+/// The private keys a copy may decrypt layers with.
+#[derive(Clone, Debug, Default)]
+pub struct DecryptConfig {
+    pub jwe_keys: Vec<jwe::PrivateKey>,
+}
+
+fn read_key_file(path: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        anyhow!(
+            "Unable to read file: {}",
+            go_path_error("open", Path::new(path), &e)
+        )
+    })
+}
+
+/// `--encryption-key` values (`jwe:PUBLIC-KEY`, …), as skopeo reads them.
+pub fn encryption_config(recipients: &[String]) -> Result<EncryptConfig> {
+    let parse = || -> Result<EncryptConfig> {
+        let mut config = EncryptConfig::default();
+        for recipient in recipients {
+            let Some((protocol, value)) = recipient.split_once(':') else {
+                bail!("Invalid recipient format");
+            };
+            match protocol {
+                "jwe" => {
+                    let data = read_key_file(value)?;
+                    let key = match jwe::parse_any_public_key(&data) {
+                        Ok(k) => k,
+                        Err(_) if jwe::looks_like_public_key(&data) => {
+                            return Err(crate::error::not_implemented(format!(
+                                "jwe encryption to the key in {value} (only RSA and P-256 public keys are supported)"
+                            )));
+                        }
+                        Err(_) => bail!("File provided is not a public key"),
+                    };
+                    config.jwe_recipients.push(key);
+                }
+                "pgp" | "pkcs7" | "pkcs11" | "provider" => {
+                    return Err(crate::error::not_implemented(format!(
+                        "encryption with {protocol} recipients (only jwe: keys are supported)"
+                    )));
+                }
+                _ => bail!("Provided protocol not recognized"),
+            }
+        }
+        Ok(config)
+    };
+    parse().map_err(|e| anyhow!("Invalid encryption keys: {e:#}"))
+}
+
+/// `--decryption-key` values (`FILE[:PASSPHRASE]`): RSA private keys are kept; files that
+/// hold no private key are ignored, as ocicrypt ignores them (a layer then finds no key).
+pub fn decryption_config(keys: &[String]) -> Result<DecryptConfig> {
+    let parse = || -> Result<DecryptConfig> {
+        let mut config = DecryptConfig::default();
+        for key in keys {
+            if key.starts_with("provider:") {
+                return Err(crate::error::not_implemented(
+                    "decryption with a key provider",
+                ));
+            }
+            let mut parts = key.split(':');
+            let file = parts.next().unwrap_or_default();
+            let passphrase = parts.next();
+            let data = read_key_file(file)?;
+            match jwe::parse_any_private_key(&data) {
+                Ok(k) => config.jwe_keys.push(k),
+                Err(_) if jwe::is_encrypted_private_key(&data) => {
+                    if passphrase.is_none() {
+                        bail!("Missing password for encrypted private key");
+                    }
+                    return Err(crate::error::not_implemented(
+                        "decryption with a passphrase-protected private key",
+                    ));
+                }
+                Err(_) if jwe::looks_like_private_key(&data) => {
+                    return Err(crate::error::not_implemented(format!(
+                        "decryption with the private key in {file} (only RSA and P-256 keys are supported)"
+                    )));
+                }
+                // Certificates, GPG key rings and other files are not keys skiff decrypts
+                // with; ocicrypt skips what it does not recognise.
+                Err(_) => {}
+            }
+        }
+        Ok(config)
+    };
+    parse().map_err(|e| anyhow!("Invalid decryption keys: {e:#}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipients_are_checked_with_skopeos_words() {
+        let err = |v: &str| encryption_config(&[v.to_string()]).unwrap_err().to_string();
+        assert_eq!(
+            err("nocolon"),
+            "Invalid encryption keys: Invalid recipient format"
+        );
+        assert_eq!(
+            err("foo:bar"),
+            "Invalid encryption keys: Provided protocol not recognized"
+        );
+        assert_eq!(
+            err("jwe:/nonexistent/k.pem"),
+            "Invalid encryption keys: Unable to read file: open /nonexistent/k.pem: no such file or directory"
+        );
+        let t = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(t.path(), "garbage").unwrap();
+        assert_eq!(
+            err(&format!("jwe:{}", t.path().display())),
+            "Invalid encryption keys: File provided is not a public key"
+        );
+    }
+
+    #[test]
+    fn unrecognised_decryption_files_are_skipped() {
+        let t = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(t.path(), "garbage").unwrap();
+        let c = decryption_config(&[t.path().display().to_string()]).unwrap();
+        assert!(c.jwe_keys.is_empty());
+        assert_eq!(
+            decryption_config(&["/nonexistent/k.pem".into()])
+                .unwrap_err()
+                .to_string(),
+            "Invalid decryption keys: Unable to read file: open /nonexistent/k.pem: no such file or directory"
+        );
+    }
+}
