@@ -276,6 +276,8 @@ pub struct OciDestination {
     compression: LayerCompression,
     /// Blob files this copy created (not ones that were already there).
     added: Mutex<Vec<AddedBlob>>,
+    /// Blob files this copy found already there and relies on.
+    reused: Mutex<Vec<PathBuf>>,
     /// The layout directory, if this copy created it.
     created: Option<PathBuf>,
     top_level: Mutex<Option<Descriptor>>,
@@ -305,6 +307,7 @@ impl OciDestination {
                 LayerCompression::Compress
             },
             added: Mutex::new(Vec::new()),
+            reused: Mutex::new(Vec::new()),
             created,
             top_level: Mutex::new(None),
             committed: false,
@@ -402,6 +405,7 @@ impl ImageDestination for OciDestination {
                 if !self.shared_blobs && !self.is_added(&path) {
                     cleanup::mark_reused(&path);
                 }
+                self.reused.lock().expect("lock poisoned").push(path);
                 Ok(Some(BlobInfo {
                     size: m.len() as i64,
                     ..info.clone()
@@ -410,6 +414,21 @@ impl ImageDestination for OciDestination {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The manifest the index names this image by now (an image without a name has no
+    /// place in the index to compare against).
+    async fn existing_manifest_digest(&self, instance: Option<&Digest>) -> Result<Option<Digest>> {
+        if instance.is_some() || self.name.reference.as_deref().unwrap_or("").is_empty() {
+            return Ok(None);
+        }
+        if !self.name.path.join("index.json").exists() {
+            return Ok(None);
+        }
+        let index = parse_index(&self.files.read_index()?)?;
+        Ok(resolve_descriptor(&index, &self.name)
+            .ok()
+            .map(|d| d.digest))
     }
 
     async fn put_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
@@ -467,6 +486,16 @@ impl ImageDestination for OciDestination {
         } else {
             empty_index()
         };
+        // A blob this copy found present may have been pruned since (`sync --prune` of
+        // another process): an entry naming a missing blob is never written.
+        let relied_on = self.reused.lock().expect("lock poisoned").clone();
+        if let Some(gone) = relied_on.iter().find(|p| !p.exists()) {
+            bail!(
+                "blob {} was removed from {} while an image using it was being written (pruned by another process?)",
+                gone.display(),
+                self.name.path.display()
+            );
+        }
         add_manifest(&mut index, desc);
         if !self.shared_blobs {
             // Half-written blobs of copies that were killed (a shared blob directory is not
