@@ -192,3 +192,53 @@ fn prune_refuses_what_it_cannot_do_in_one_line() {
         "--prune cannot be used with --shard: each shard sees only part of the source"
     );
 }
+
+#[test]
+fn prune_deletes_only_tags_the_syncs_filters_select() {
+    let Some(reg) = Registry::start() else { return };
+    if skopeo().is_none() {
+        return;
+    }
+    let tags = [("v1", 131), ("v2", 132), ("dev", 133), ("v3", 134)];
+    push_images(&reg, "src/app", &tags, None);
+    let t = tempfile::tempdir().unwrap();
+    let layout = t.path().join("layout");
+    let src = format!("{}/src/app", reg.host);
+    ok(sync(
+        skiff(),
+        &["--src", "docker", "--dest", "oci", "--src-tls-verify=false"],
+    )
+    .arg(&src)
+    .arg(&layout));
+    for gone in ["v2", "dev", "v3"] {
+        skopeo_delete(&format!("docker://{src}:{gone}"));
+    }
+    let yaml = t.path().join("images.yaml");
+    std::fs::write(
+        &yaml,
+        format!(
+            "{}:\n  images-by-tag-regex:\n    src/app: ^v\n  tls-verify: false\n",
+            reg.host
+        ),
+    )
+    .unwrap();
+    // dev is not the regular expression's, v3 is excluded on the command line: both stay.
+    ok(sync(
+        skiff(),
+        &[
+            "--src",
+            "yaml",
+            "--dest",
+            "oci",
+            "--exclude-tag",
+            "^v3$",
+            "--prune",
+        ],
+    )
+    .arg(&yaml)
+    .arg(&layout));
+    assert_eq!(
+        ref_names(&layout),
+        BTreeSet::from(["app:v1", "app:dev", "app:v3"].map(String::from))
+    );
+}
