@@ -142,4 +142,15 @@ mod tests {
         assert_eq!(split_ref_name("ns/app@sha256:ab"), ("ns/app", None));
         assert_eq!(split_ref_name("latest"), ("latest", None));
     }
+
+    #[test]
+    fn a_layouts_tags_of_one_repository_shard_together() {
+        let key = |n: &str| super::super::shard::repository_key(&layout_image(Path::new("/l"), n));
+        assert_eq!(key("ns/app:v1"), key("ns/app:v2"));
+        assert_ne!(key("ns/app:v1"), key("ns/web:v1"));
+        assert_eq!(
+            tag_of_image(&layout_image(Path::new("/l"), "ns/app:v1")),
+            Some("v1")
+        );
+    }
 }
