@@ -416,21 +416,6 @@ impl ImageDestination for OciDestination {
         }
     }
 
-    /// The manifest the index names this image by now (an image without a name has no
-    /// place in the index to compare against).
-    async fn existing_manifest_digest(&self, instance: Option<&Digest>) -> Result<Option<Digest>> {
-        if instance.is_some() || self.name.reference.as_deref().unwrap_or("").is_empty() {
-            return Ok(None);
-        }
-        if !self.name.path.join("index.json").exists() {
-            return Ok(None);
-        }
-        let index = parse_index(&self.files.read_index()?)?;
-        Ok(resolve_descriptor(&index, &self.name)
-            .ok()
-            .map(|d| d.digest))
-    }
-
     async fn put_blob(&self, stream: BlobStream, info: &UploadInfo) -> Result<BlobInfo> {
         let algo = info
             .digest
