@@ -526,8 +526,8 @@ complete -c skiff -n "__fish_skiff_using_subcommand sync" -l sign-by-sigstore-pr
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l sign-passphrase-file -d 'read the signing key\'s passphrase from PATH' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -s f -l format -d 'manifest type (oci, v2s1, or v2s2) for the destination (default: the source\'s, with fallbacks)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l referrers-artifact-type -d 'with --referrers, only referrers of this artifact type (repeatable; not in skopeo)' -r
-complete -c skiff -n "__fish_skiff_using_subcommand sync" -s s -l src -d 'SOURCE transport: docker, dir or yaml' -r
-complete -c skiff -n "__fish_skiff_using_subcommand sync" -s d -l dest -d 'DESTINATION transport: docker or dir' -r
+complete -c skiff -n "__fish_skiff_using_subcommand sync" -s s -l src -d 'SOURCE transport: docker, dir, yaml or oci' -r
+complete -c skiff -n "__fish_skiff_using_subcommand sync" -s d -l dest -d 'DESTINATION transport: docker, dir or oci' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l append-suffix -d 'add SUFFIX to destination image names' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l digestfile -d 'write the digest and name of every copied image to PATH, one per line' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l progress -d 'progress on stderr: auto (bars on a terminal, lines elsewhere), plain (lines), or json (one object per event)' -r -f -a "auto\t''
@@ -561,6 +561,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand sync" -l scoped -d 'name des
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -s a -l all -d 'copy every image of a list, and the list'
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l dry-run -d 'show what would be copied without copying'
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l keep-going -d 'go on after an image fails to copy'
+complete -c skiff -n "__fish_skiff_using_subcommand sync" -l prune -d 'delete the destination tags of the mirrored repositories that the source no longer has (with --dry-run: list them)'
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l debug -d 'print debugging information'
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l insecure-policy -d 'do not consult the trust policy'
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l require-signed -d 'require any pulled image to be signed, whatever the trust policy says'

@@ -21,8 +21,8 @@ use crate::sync::{self, DestKind, SourceKind, SyncOptions};
 
 #[derive(Args, Debug)]
 #[command(
-    long_about = "Copy all the images from a SOURCE to a DESTINATION.\n\nAllowed SOURCE transports (specified with --src): docker, dir, yaml.\nAllowed DESTINATION transports (specified with --dest): docker, dir.",
-    after_help = "Examples:\n  skiff sync --src docker --dest dir --scoped registry.example.com/busybox /media/usb\n  skiff sync --src yaml --dest docker images.yaml registry.example.com/mirror"
+    long_about = "Copy all the images from a SOURCE to a DESTINATION.\n\nAllowed SOURCE transports (specified with --src): docker, dir, yaml, oci.\nAllowed DESTINATION transports (specified with --dest): docker, dir, oci.\n\nWith --dest oci, DESTINATION is one OCI layout directory holding every image (blobs stored once), each named in index.json as below a registry or directory, without it: the source's last path element and tag (app:v1), or with --scoped its whole reference (registry.example.com/team/app:v1). With --src oci, every named image of the layout SOURCE is copied, its name read as REPOSITORY:TAG.",
+    after_help = "Examples:\n  skiff sync --src docker --dest dir --scoped registry.example.com/busybox /media/usb\n  skiff sync --src yaml --dest docker images.yaml registry.example.com/mirror\n  skiff sync --src docker --dest oci registry.example.com/team/app /media/usb/layout\n  skiff sync --src oci --dest docker --prune /media/usb/layout mirror.example.com/team"
 )]
 pub struct SyncArgs {
     #[arg(
@@ -50,14 +50,14 @@ pub struct SyncArgs {
         short = 's',
         long = "src",
         value_name = "TRANSPORT",
-        help = "SOURCE transport: docker, dir or yaml"
+        help = "SOURCE transport: docker, dir, yaml or oci"
     )]
     pub source_transport: Option<String>,
     #[arg(
         short = 'd',
         long = "dest",
         value_name = "TRANSPORT",
-        help = "DESTINATION transport: docker or dir"
+        help = "DESTINATION transport: docker, dir or oci"
     )]
     pub dest_transport: Option<String>,
     #[arg(
@@ -122,6 +122,11 @@ pub struct SyncArgs {
         help = "copy only tags that are semantic versions within RANGE (e.g. \">=1.2, <2\", as images-by-semver)"
     )]
     pub semver: Option<String>,
+    #[arg(
+        long,
+        help = "delete the destination tags of the mirrored repositories that the source no longer has (with --dry-run: list them)"
+    )]
+    pub prune: bool,
 }
 
 fn source_kind(v: Option<&str>) -> Result<SourceKind> {
@@ -130,6 +135,7 @@ fn source_kind(v: Option<&str>) -> Result<SourceKind> {
         "docker" => Ok(SourceKind::Docker),
         "dir" => Ok(SourceKind::Dir),
         "yaml" => Ok(SourceKind::Yaml),
+        "oci" => Ok(SourceKind::Oci),
         other => bail!(
             "{} is not a valid source transport",
             crate::gotext::go_quote(other)
@@ -142,6 +148,7 @@ fn dest_kind(v: Option<&str>) -> Result<DestKind> {
         "" => bail!("A destination transport must be specified"),
         "docker" => Ok(DestKind::Docker),
         "dir" => Ok(DestKind::Dir),
+        "oci" => Ok(DestKind::Oci),
         other => bail!(
             "{} is not a valid destination transport",
             crate::gotext::go_quote(other)
@@ -235,6 +242,7 @@ impl SyncArgs {
             report: self.report.clone(),
             tag_filter,
             attached,
+            prune: self.prune,
         };
         let out = self
             .progress

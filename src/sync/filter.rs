@@ -54,7 +54,7 @@ impl TagFilter {
     }
 
     pub fn keeps(&self, image: &ImageName) -> bool {
-        match image.docker_reference().and_then(|r| r.tag()) {
+        match super::layout::tag_of_image(image) {
             Some(tag) => self.keeps_tag(tag),
             None => true,
         }

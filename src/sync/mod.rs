@@ -5,14 +5,18 @@
 //! - [`source`]: what to copy (tag lists, directory walks, the YAML file and its filters);
 //! - [`plan`]: where each image goes (skopeo's destination naming);
 //! - [`runner`]: the copies, several at once, with skopeo's log lines kept in image order;
-//! - [`uptodate`]: an image the destination already has is skipped after two HEAD requests.
+//! - [`uptodate`]: an image the destination already has is skipped after two HEAD requests;
+//! - [`layout`]: one OCI layout as a source or destination of many repositories;
+//! - [`prune`]: `--prune`, the destination tags the source no longer has, deleted.
 //!
 //! The library reports typed events (its log records are [`LogEntry`] events); the CLI
 //! decides how they look.
 
 mod dirwalk;
 pub mod filter;
+mod layout;
 mod plan;
+mod prune;
 mod runner;
 pub mod semver;
 pub mod shard;
@@ -37,6 +41,8 @@ pub enum SourceKind {
     Docker,
     Dir,
     Yaml,
+    /// Every tagged image of one OCI layout (see [`layout`]).
+    Oci,
 }
 
 /// Where images go (`--dest`).
@@ -44,6 +50,8 @@ pub enum SourceKind {
 pub enum DestKind {
     Docker,
     Dir,
+    /// One OCI layout holding every image (see [`layout`]).
+    Oci,
 }
 
 /// Everything `sync` needs besides the policy.
@@ -78,6 +86,8 @@ pub struct SyncOptions {
     /// `--referrers`, `--referrers-artifact-type`, `--cosign-tags` (a YAML registry's
     /// `referrers: true` adds referrers for its images).
     pub attached: crate::referrers::Wanted,
+    /// `--prune`: delete the destination tags the source no longer has (see [`prune`]).
+    pub prune: bool,
 }
 
 /// Images copied at once by default: enough to keep a registry's connections busy with small
@@ -87,6 +97,8 @@ pub const DEFAULT_PARALLEL_IMAGES: usize = 6;
 /// Runs a sync: lists the source's images, names their destinations, then copies them
 /// (or, with `dry_run`, says what it would copy).
 pub async fn sync(policy: &Policy, opts: &SyncOptions, out: Arc<dyn Reporter>) -> Result<()> {
+    let started = std::time::SystemTime::now();
+    prune::check_supported(opts)?;
     let repos = crate::contract::retry::if_necessary(opts.retry, || {
         source::images_to_copy(
             opts.source_kind,
@@ -123,5 +135,10 @@ pub async fn sync(policy: &Policy, opts: &SyncOptions, out: Arc<dyn Reporter>) -
         );
     }
     let jobs = plan::plan(opts, &repos)?;
-    runner::run(policy, opts, &repos, jobs, out).await
+    runner::run(policy, opts, &repos, jobs, out.clone()).await?;
+    // Only after every image is there: a failed sync deletes nothing.
+    if opts.prune {
+        prune::prune(opts, &repos, started, out.as_ref()).await?;
+    }
+    Ok(())
 }

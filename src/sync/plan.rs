@@ -71,6 +71,7 @@ fn destination_suffix(image: &ImageName, repo: &Repo, scoped: bool) -> String {
                 rest.to_string()
             }
         }
+        (ImageName::Oci(l), _) => l.reference.clone().unwrap_or_default(),
         _ => image
             .docker_reference()
             .map(|r| r.to_string())
@@ -79,15 +80,53 @@ fn destination_suffix(image: &ImageName, repo: &Repo, scoped: bool) -> String {
     if scoped { suffix } else { path_base(&suffix) }
 }
 
+/// The name of `image`'s destination: joined to the destination registry or directory, or
+/// alone as the ref name within a destination layout; plus `--append-suffix`.
+pub(crate) fn destination_name(opts: &SyncOptions, image: &ImageName, repo: &Repo) -> String {
+    let suffix = destination_suffix(image, repo, opts.scoped);
+    match opts.dest_kind {
+        DestKind::Oci => suffix + &opts.append_suffix,
+        DestKind::Docker | DestKind::Dir => {
+            path_join(&opts.destination, &suffix) + &opts.append_suffix
+        }
+    }
+}
+
+/// The image in the layout at `layout` named `name`, refused as the `oci:` transport refuses
+/// it, or when another image of this sync has that name already.
+fn layout_destination(
+    layout: &str,
+    name: &str,
+    claimed: &mut HashSet<String>,
+) -> Result<ImageName> {
+    if !crate::reference::is_valid_oci_ref_name(name) {
+        return Err(anyhow!(
+            "Cannot obtain a valid image reference for transport \"oci\" and reference {}: Invalid image {name}",
+            go_quote(&format!("{layout}:{name}"))
+        ));
+    }
+    if !claimed.insert(name.to_string()) {
+        return Err(anyhow!(
+            "Refusing to overwrite image {} in layout {}: two source images have that name (--scoped names them apart)",
+            go_quote(name),
+            go_quote(layout)
+        ));
+    }
+    Ok(super::layout::layout_image(Path::new(layout), name))
+}
+
 /// The destination image for the name `dest` (skopeo's `destinationReference`, without
 /// creating directories: a `dir:` destination appears only when its copy succeeds).
+/// With `mirror` (`--prune`), an existing image directory is updated, not refused.
 fn destination(
     dest: &str,
     kind: DestKind,
     dry_run: bool,
+    mirror: bool,
     claimed: &mut HashSet<String>,
 ) -> Result<ImageName> {
     match kind {
+        DestKind::Oci => unreachable!("layout destinations are named by layout_destination"),
         DestKind::Docker => {
             let details = format!("//{dest}");
             crate::reference::parse_docker(&details)
@@ -107,7 +146,7 @@ fn destination(
                 )
             };
             match std::fs::symlink_metadata(dest).and_then(|_| std::fs::metadata(dest)) {
-                Ok(_) if !left_by_killed_copy(Path::new(dest), dry_run)? => {
+                Ok(_) if !mirror && !left_by_killed_copy(Path::new(dest), dry_run)? => {
                     return Err(refuse());
                 }
                 Ok(_) => {}
@@ -166,9 +205,11 @@ pub(crate) fn plan(opts: &SyncOptions, repos: &[Repo]) -> Result<Vec<Job>> {
     let mut claimed = HashSet::new();
     for (ri, (repo, images)) in repos.iter().zip(&mine).enumerate() {
         for (i, image) in images.iter().enumerate() {
-            let suffix = destination_suffix(image, repo, opts.scoped);
-            let name = path_join(&opts.destination, &suffix) + &opts.append_suffix;
-            let dest = destination(&name, opts.dest_kind, opts.dry_run, &mut claimed)?;
+            let name = destination_name(opts, image, repo);
+            let dest = match opts.dest_kind {
+                DestKind::Oci => layout_destination(&opts.destination, &name, &mut claimed)?,
+                kind => destination(&name, kind, opts.dry_run, opts.prune, &mut claimed)?,
+            };
             jobs.push(Job {
                 repo: ri,
                 n: i + 1,
@@ -207,6 +248,7 @@ mod tests {
                 .collect(),
             ctx: Default::default(),
             referrers: false,
+            managed: None,
         }
     }
 
@@ -225,6 +267,7 @@ mod tests {
             ],
             ctx: Default::default(),
             referrers: false,
+            managed: None,
         };
         assert_eq!(destination_suffix(&dir.images[0], &dir, true), "/a/b");
         assert_eq!(destination_suffix(&dir.images[0], &dir, false), "b");
@@ -238,6 +281,7 @@ mod tests {
             "reg:1/x/reg:1/ns/app:a",
             DestKind::Docker,
             false,
+            false,
             &mut claimed,
         )
         .unwrap_err()
@@ -249,7 +293,7 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let taken = t.path().display().to_string();
         assert_eq!(
-            destination(&taken, DestKind::Dir, false, &mut claimed)
+            destination(&taken, DestKind::Dir, false, false, &mut claimed)
                 .unwrap_err()
                 .to_string(),
             format!("Refusing to overwrite destination directory \"{taken}\"")
@@ -258,20 +302,20 @@ mod tests {
         let killed = t.path().join("killed");
         std::fs::create_dir_all(killed.join(format!("{STAGING_PREFIX}x/blob"))).unwrap();
         let killed = killed.display().to_string();
-        assert!(destination(&killed, DestKind::Dir, true, &mut claimed).is_ok());
+        assert!(destination(&killed, DestKind::Dir, true, false, &mut claimed).is_ok());
         assert!(Path::new(&killed).exists(), "a dry run removes nothing");
         claimed.clear();
-        assert!(destination(&killed, DestKind::Dir, false, &mut claimed).is_ok());
+        assert!(destination(&killed, DestKind::Dir, false, false, &mut claimed).is_ok());
         assert!(!Path::new(&killed).exists());
         // … but anything else in the directory does.
         let kept = t.path().join("kept");
         std::fs::create_dir_all(kept.join(format!("{STAGING_PREFIX}x"))).unwrap();
         std::fs::write(kept.join("manifest.json"), b"{}").unwrap();
         let kept = kept.display().to_string();
-        assert!(destination(&kept, DestKind::Dir, false, &mut claimed).is_err());
+        assert!(destination(&kept, DestKind::Dir, false, false, &mut claimed).is_err());
         let fresh = format!("{taken}/new");
-        assert!(destination(&fresh, DestKind::Dir, false, &mut claimed).is_ok());
-        assert!(destination(&fresh, DestKind::Dir, false, &mut claimed).is_err());
+        assert!(destination(&fresh, DestKind::Dir, false, false, &mut claimed).is_ok());
+        assert!(destination(&fresh, DestKind::Dir, false, false, &mut claimed).is_err());
         assert!(!std::path::Path::new(&fresh).exists());
     }
 }

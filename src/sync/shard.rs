@@ -70,6 +70,15 @@ impl Shard {
 
 /// The repository an image belongs to (a `dir:` image is its own).
 pub(crate) fn repository_key(image: &ImageName) -> String {
+    // A layout's images: their name up to the tag is their repository.
+    if let ImageName::Oci(l) = image {
+        let name = l.reference.as_deref().unwrap_or("");
+        return format!(
+            "{}:{}",
+            l.path.display(),
+            super::layout::split_ref_name(name).0
+        );
+    }
     match image.docker_reference() {
         Some(r) => r.name(),
         None => image.string_within_transport(),

@@ -4,6 +4,7 @@
 
 use anyhow::{Result, anyhow, bail};
 
+use super::prune::{Managed, Selector, SourceRepository};
 use super::yaml::{self, RegistryConfig};
 use super::{Level, LogEntry, SourceKind};
 use crate::copy::progress::Reporter;
@@ -20,6 +21,9 @@ pub(crate) struct Repo {
     pub ctx: SystemContext,
     /// The YAML file's `referrers: true` for this registry.
     pub referrers: bool,
+    /// The source repository and which of its tags this sync mirrors (`--prune` deletes the
+    /// others it would mirror); `None` for sources that name images one by one.
+    pub managed: Option<Managed>,
 }
 
 fn cannot_obtain(transport: &str, reference: &str, err: impl std::fmt::Display) -> anyhow::Error {
@@ -40,6 +44,7 @@ pub(crate) async fn images_to_copy(
     match kind {
         SourceKind::Docker => Ok(vec![docker_source(source, ctx, out).await?]),
         SourceKind::Dir => Ok(vec![dir_source(source, ctx)?]),
+        SourceKind::Oci => super::layout::layout_source(source, ctx, out),
         SourceKind::Yaml => {
             let cfg = yaml::load(source)?;
             let mut repos = Vec::new();
@@ -78,6 +83,10 @@ async fn docker_source(source: &str, ctx: &SystemContext, out: &dyn Reporter) ->
         images,
         ctx: ctx.clone(),
         referrers: false,
+        managed: (!tagged).then(|| Managed {
+            source: SourceRepository::Docker(named),
+            selects: Selector::All,
+        }),
     })
 }
 
@@ -157,6 +166,7 @@ fn dir_source(source: &str, ctx: &SystemContext) -> Result<Repo> {
             .collect(),
         ctx: ctx.clone(),
         referrers: false,
+        managed: None,
     })
 }
 
@@ -259,40 +269,45 @@ async fn yaml_registry(
         );
         return repos;
     }
-    let mut push = |images: Vec<ImageName>, repo: &str, out: &dyn Reporter| {
-        if images.is_empty() {
-            out.log(repo_entry(
-                Level::Warning,
-                "No refs to sync found",
-                registry,
-                repo,
-            ));
-        } else {
-            repos.push(Repo {
-                dir_base: None,
-                images,
-                ctx: ctx.clone(),
-                referrers: rc.referrers,
-            });
-        }
-    };
+    let mut push =
+        |images: Vec<ImageName>, managed: Option<Managed>, repo: &str, out: &dyn Reporter| {
+            if images.is_empty() {
+                out.log(repo_entry(
+                    Level::Warning,
+                    "No refs to sync found",
+                    registry,
+                    repo,
+                ));
+            } else {
+                repos.push(Repo {
+                    dir_base: None,
+                    images,
+                    ctx: ctx.clone(),
+                    referrers: rc.referrers,
+                    managed,
+                });
+            }
+        };
 
     for (repo, refs) in &rc.images {
         let Some(r) = repository_or_log(registry, repo, out) else {
             continue;
         };
         out.log(repo_entry(Level::Info, "Processing repo", registry, repo));
-        let images = if refs.is_empty() {
+        let (images, managed) = if refs.is_empty() {
             match listed_or_log(registry, repo, &r, &ctx, out).await {
-                Some(i) => i,
+                Some(i) => (i, Some(Managed::all(&r))),
                 None => continue,
             }
         } else {
-            refs.iter()
+            // Images named one by one: no other tag is this sync's to delete.
+            let images = refs
+                .iter()
                 .filter_map(|reference| image_for_ref(&r, reference, out))
-                .collect()
+                .collect();
+            (images, None)
         };
-        push(images, repo, out);
+        push(images, managed, repo, out);
     }
 
     for (repo, pattern) in &rc.images_by_tag_regex {
@@ -329,7 +344,11 @@ async fn yaml_registry(
             .into_iter()
             .filter(|i| tag_of(i).is_some_and(|t| re.is_match(t)))
             .collect();
-        push(images, repo, out);
+        let managed = Managed {
+            selects: Selector::Regex(re),
+            ..Managed::all(&r)
+        };
+        push(images, Some(managed), repo, out);
     }
 
     // Newer skopeo: every constraint is parsed first; one bad constraint skips them all.
@@ -357,7 +376,11 @@ async fn yaml_registry(
                             .is_some_and(|v| constraint.matches(&v))
                     })
                     .collect();
-                push(images, repo, out);
+                let managed = Managed {
+                    selects: Selector::Semver(constraint),
+                    ..Managed::all(&r)
+                };
+                push(images, Some(managed), repo, out);
             }
         }
     }

@@ -1,5 +1,6 @@
 //! The fast path of a re-sync: an image whose destination already has the source's manifest
-//! is skipped after one HEAD request to each registry — no manifest or blob is read. The
+//! is skipped after one HEAD request to each registry (or one read of a layout's
+//! `index.json`) — no manifest or blob is read. The
 //! copy engine would reach the same verdict after reading the source manifest; anything this
 //! check is not sure about (lists, schema 1, conversions, signatures, mirrors) is left to it.
 
@@ -20,9 +21,10 @@ pub(crate) async fn check(
     options: &Options,
     reporter: &dyn Reporter,
 ) -> Option<Digest> {
-    let (ImageName::Docker(s), ImageName::Docker(d)) = (src, dest) else {
+    let cheap = |n: &ImageName| matches!(n, ImageName::Docker(_) | ImageName::Oci(_));
+    if !cheap(src) || !(cheap(dest) || matches!(dest, ImageName::Dir(_))) {
         return None;
-    };
+    }
     // New signatures are always made and stored (c/image never skips a copy it signs).
     if options.force_manifest_type.is_some()
         || options.compression.force
@@ -34,18 +36,20 @@ pub(crate) async fn check(
         .check_source(&crate::transport::policy_subject(src))
         .ok()?;
     let (at_src, at_dest) = tokio::join!(
-        probe::source_manifest(&options.source_ctx, s),
-        probe::destination_manifest(&options.dest_ctx, d)
+        head(src, &options.source_ctx, true),
+        head(dest, &options.dest_ctx, false)
     );
-    let (at_src, at_dest) = (at_src.ok()??, at_dest.ok()??);
+    let (at_src, at_dest) = (at_src?, at_dest?);
     let single = [mt::DOCKER_V2_SCHEMA2, mt::OCI_MANIFEST];
     if at_src.digest != at_dest.digest || !single.contains(&at_src.media_type.as_str()) {
         return None;
     }
     if !options.remove_signatures {
-        if probe::has_signatures(&options.source_ctx, s, &at_src.digest)
-            .await
-            .unwrap_or(true)
+        // A layout holds no signatures.
+        if let ImageName::Docker(s) = src
+            && probe::has_signatures(&options.source_ctx, s, &at_src.digest)
+                .await
+                .unwrap_or(true)
         {
             return None;
         }
@@ -63,4 +67,27 @@ pub(crate) async fn check(
         },
     });
     Some(at_src.digest)
+}
+
+/// The manifest `name` has now: a HEAD request to a registry, the entry of a layout's index.
+async fn head(
+    name: &ImageName,
+    ctx: &crate::types::SystemContext,
+    source: bool,
+) -> Option<probe::ManifestHead> {
+    match name {
+        ImageName::Docker(r) if source => probe::source_manifest(ctx, r).await.ok()?,
+        ImageName::Docker(r) => probe::destination_manifest(ctx, r).await.ok()?,
+        ImageName::Oci(l) => super::layout::entry(l, ctx)
+            .map(|(digest, media_type)| probe::ManifestHead { digest, media_type }),
+        // A directory `sync --prune` updates in place: what its manifest is now.
+        ImageName::Dir(d) if !source => {
+            let bytes = std::fs::read(d.join("manifest.json")).ok()?;
+            Some(probe::ManifestHead {
+                digest: crate::manifest::digest(&bytes).ok()?,
+                media_type: crate::manifest::guess_mime_type(&bytes),
+            })
+        }
+        _ => None,
+    }
 }

@@ -40,6 +40,8 @@ mod sync;
 mod sync_filters;
 mod sync_interrupted;
 mod sync_mirror;
+mod sync_oci;
+mod sync_prune;
 mod sync_shard;
 mod sync_yaml;
 mod tarball;

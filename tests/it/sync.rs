@@ -460,8 +460,8 @@ fn usage_and_source_errors_like_skopeo() {
         ),
         (vec!["--src", "dir", "a", "b"], "A destination transport must be specified".into()),
         (
-            vec!["--src", "dir", "--dest", "oci", "a", "b"],
-            "\"oci\" is not a valid destination transport".into(),
+            vec!["--src", "dir", "--dest", "oci-archive", "a", "b"],
+            "\"oci-archive\" is not a valid destination transport".into(),
         ),
         (
             vec!["--src", "dir", "--dest", "dir", "a", "b"],

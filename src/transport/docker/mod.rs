@@ -252,6 +252,22 @@ pub async fn delete_tag(ctx: &SystemContext, reference: &DockerReference) -> Res
     let Some(tag) = reference.tag().filter(|_| reference.digest().is_none()) else {
         bail!("--tag-only needs a reference with a tag and no digest, not {reference}");
     };
+    if let Some(answer) = try_delete_tag(ctx, reference, tag).await? {
+        bail!(
+            "Registry {} does not delete a tag alone (it answered {answer}); nothing was deleted. `skiff delete` without --tag-only deletes the manifest and every tag that names it",
+            reference.domain(),
+        );
+    }
+    Ok(())
+}
+
+/// Deletes `tag` of `reference`'s repository alone; `Ok(Some(answer))` (what the registry
+/// answered) when the registry does not delete tags alone.
+pub async fn try_delete_tag(
+    ctx: &SystemContext,
+    reference: &DockerReference,
+    tag: &str,
+) -> Result<Option<String>> {
     let registries = Registries::load(ctx)?;
     let endpoint = registries.push_endpoint(reference)?;
     let client = repository_client(ctx, reference, endpoint.insecure, "*")?;
@@ -263,7 +279,7 @@ pub async fn delete_tag(ctx: &SystemContext, reference: &DockerReference) -> Res
         .await?;
     let status = res.status();
     if (200..300).contains(&status) {
-        return Ok(());
+        return Ok(None);
     }
     let err = res.error().await;
     let refused = status == 405
@@ -271,11 +287,7 @@ pub async fn delete_tag(ctx: &SystemContext, reference: &DockerReference) -> Res
             .downcast_ref::<errors::RegistryError>()
             .is_some_and(|e| e.has_code("DIGEST_INVALID") || e.has_code("UNSUPPORTED"));
     if refused {
-        bail!(
-            "Registry {} does not delete a tag alone (it answered {}: {err:#}); nothing was deleted. `skiff delete` without --tag-only deletes the manifest and every tag that names it",
-            reference.domain(),
-            errors::status_line(status)
-        );
+        return Ok(Some(format!("{}: {err:#}", errors::status_line(status))));
     }
     Err(err.context(format!("deleting tag {reference}")))
 }

@@ -68,15 +68,27 @@ pub fn referenced_blobs(files: &DirFiles, root: &Path) -> Option<HashSet<Digest>
     let index: Value = serde_json::from_slice(&bytes).ok()?;
     let mut nested = Vec::new();
     collect(&index, &mut out, &mut nested);
+    walk_nested(files, &mut out, nested);
+    Some(out)
+}
+
+/// Every blob reachable from the manifests `tops` (themselves included).
+pub fn reachable_from(files: &DirFiles, tops: &[Digest]) -> HashSet<Digest> {
+    let mut out: HashSet<Digest> = tops.iter().cloned().collect();
+    walk_nested(files, &mut out, tops.to_vec());
+    out
+}
+
+/// Reads the manifests in `nested`, adding what they reference to `out`.
+fn walk_nested(files: &DirFiles, out: &mut HashSet<Digest>, mut nested: Vec<Digest>) {
     while let Some(d) = nested.pop() {
         // A manifest that cannot be read references nothing more that could be found.
         if let Ok(b) = files.read_blob(&d, MAX_MANIFEST_SIZE)
             && let Ok(doc) = serde_json::from_slice::<Value>(&b)
         {
-            collect(&doc, &mut out, &mut nested);
+            collect(&doc, out, &mut nested);
         }
     }
-    Some(out)
 }
 
 /// Adds the digests a manifest or index names to `out`; manifests an index names (read in

@@ -4,8 +4,10 @@
 //! only ever removed from the layout's own `blobs/` directory (a shared blob directory is
 //! read, never pruned: other layouts may use it). Nothing else in the layout is touched.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
+use std::path::Path;
+use std::time::SystemTime;
 
 use anyhow::{Result, anyhow};
 
@@ -50,7 +52,7 @@ pub fn delete_image(name: &LayoutName, ctx: &SystemContext) -> Result<()> {
     // blobs are gone.
     let mut remaining = index.clone();
     remaining.manifests.remove(position);
-    write_index(name, &remaining)?;
+    write_index(&name.path, &remaining)?;
     let own_blobs = DirFiles::new(&name.path, None);
     for digest in unused {
         let path = own_blobs.blob_path(digest);
@@ -105,8 +107,8 @@ fn count_uses(files: &DirFiles, d: &Descriptor, counts: &mut HashMap<Digest, usi
 }
 
 /// index.json as Go's `json.Encoder` writes it (compact, a final newline), keeping its mode.
-fn write_index(name: &LayoutName, index: &OciIndex) -> Result<()> {
-    let path = name.path.join("index.json");
+fn write_index(layout: &Path, index: &OciIndex) -> Result<()> {
+    let path = layout.join("index.json");
     let mode = fs::metadata(&path).map(|m| m.permissions()).ok();
     let mut bytes = crate::gojson::to_vec_compact(index);
     bytes.push(b'\n');
@@ -115,4 +117,59 @@ fn write_index(name: &LayoutName, index: &OciIndex) -> Result<()> {
         fs::set_permissions(&path, mode)?;
     }
     Ok(())
+}
+
+/// `sync --prune`: removes the entries named `names` from the layout at `path`, then the
+/// blob files of its own `blobs/` that only those entries used — except a blob modified since
+/// `since`, which a copy still writing (that marked it when it found it there) may rely on.
+/// Returns the names removed, in index order.
+pub fn prune_names(
+    path: &Path,
+    names: &BTreeSet<String>,
+    ctx: &SystemContext,
+    since: SystemTime,
+) -> Result<Vec<String>> {
+    let _lock = crate::transport::dirlock::DirLock::acquire(
+        path,
+        crate::transport::dirlock::Mode::Exclusive,
+    )?;
+    let files = DirFiles::new(path, ctx.oci_shared_blob_dir.as_deref());
+    let index = parse_index(&files.read_index()?)?;
+    let named = |d: &Descriptor| super::ref_name(d).is_some_and(|n| names.contains(n));
+    let (gone, kept): (Vec<Descriptor>, Vec<Descriptor>) =
+        index.manifests.iter().cloned().partition(named);
+    if gone.is_empty() {
+        return Ok(Vec::new());
+    }
+    let digests = |ds: &[Descriptor]| ds.iter().map(|d| d.digest.clone()).collect::<Vec<_>>();
+    let still_used = super::cleanup::reachable_from(&files, &digests(&kept));
+    let unused: Vec<Digest> = super::cleanup::reachable_from(&files, &digests(&gone))
+        .into_iter()
+        .filter(|d| !still_used.contains(d))
+        .collect();
+    let removed = gone
+        .iter()
+        .filter_map(|d| super::ref_name(d).map(str::to_string))
+        .collect();
+    // The index first: a failure after it leaves unreferenced blobs, never an entry whose
+    // blobs are gone.
+    let remaining = OciIndex {
+        manifests: kept,
+        ..index
+    };
+    write_index(path, &remaining)?;
+    if ctx.oci_shared_blob_dir.is_some() {
+        return Ok(removed);
+    }
+    for digest in unused {
+        let blob = files.blob_path(&digest);
+        let untouched = fs::metadata(&blob)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t < since);
+        if untouched {
+            fs::remove_file(&blob)
+                .map_err(|e| anyhow!(crate::gotext::go_path_error("remove", &blob, &e)))?;
+        }
+    }
+    Ok(removed)
 }

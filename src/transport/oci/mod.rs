@@ -276,6 +276,8 @@ pub struct OciDestination {
     compression: LayerCompression,
     /// Blob files this copy created (not ones that were already there).
     added: Mutex<Vec<AddedBlob>>,
+    /// Blob files this copy found already there and relies on.
+    reused: Mutex<Vec<PathBuf>>,
     /// The layout directory, if this copy created it.
     created: Option<PathBuf>,
     top_level: Mutex<Option<Descriptor>>,
@@ -305,6 +307,7 @@ impl OciDestination {
                 LayerCompression::Compress
             },
             added: Mutex::new(Vec::new()),
+            reused: Mutex::new(Vec::new()),
             created,
             top_level: Mutex::new(None),
             committed: false,
@@ -402,6 +405,7 @@ impl ImageDestination for OciDestination {
                 if !self.shared_blobs && !self.is_added(&path) {
                     cleanup::mark_reused(&path);
                 }
+                self.reused.lock().expect("lock poisoned").push(path);
                 Ok(Some(BlobInfo {
                     size: m.len() as i64,
                     ..info.clone()
@@ -467,6 +471,16 @@ impl ImageDestination for OciDestination {
         } else {
             empty_index()
         };
+        // A blob this copy found present may have been pruned since (`sync --prune` of
+        // another process): an entry naming a missing blob is never written.
+        let relied_on = self.reused.lock().expect("lock poisoned").clone();
+        if let Some(gone) = relied_on.iter().find(|p| !p.exists()) {
+            bail!(
+                "blob {} was removed from {} while an image using it was being written (pruned by another process?)",
+                gone.display(),
+                self.name.path.display()
+            );
+        }
         add_manifest(&mut index, desc);
         if !self.shared_blobs {
             // Half-written blobs of copies that were killed (a shared blob directory is not

@@ -112,3 +112,96 @@ fn index_json_is_written_as_go_writes_it() {
         )
     );
 }
+
+/// A blob a copy found present and relied on, pruned before the copy commits: the commit
+/// fails and the index never names the image.
+#[tokio::test]
+async fn commit_refuses_an_image_whose_reused_blob_was_pruned() {
+    let t = tempfile::tempdir().unwrap();
+    let name = LayoutName {
+        path: t.path().join("l"),
+        reference: Some("app:v1".into()),
+        source_index: None,
+    };
+    let ctx = SystemContext::default();
+    let layer = b"a layer".to_vec();
+    let layer_digest = Digest::sha256_of(&layer);
+    let files = DirFiles::new(&name.path, None);
+    let path = files.blob_path(&layer_digest);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, &layer).unwrap();
+    let dest = Box::new(OciDestination::open(&name, &ctx).unwrap());
+    let info = BlobInfo::new(layer_digest.clone(), layer.len() as i64, mt::OCI_LAYER);
+    assert!(dest.try_reuse_blob(&info).await.unwrap().is_some());
+    fs::remove_file(&path).unwrap(); // what a prune in another process does
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{}","config":{{"mediaType":"{}","digest":"{layer_digest}","size":7}},"layers":[]}}"#,
+        mt::OCI_MANIFEST,
+        mt::OCI_CONFIG
+    );
+    dest.put_manifest(manifest.as_bytes(), None).await.unwrap();
+    let err = dest.commit().await.unwrap_err().to_string();
+    assert!(err.contains("was removed from"), "{err}");
+    assert!(!name.path.join("index.json").exists());
+}
+
+#[test]
+fn prune_removes_named_entries_and_only_their_own_blobs() {
+    let t = tempfile::tempdir().unwrap();
+    let files = DirFiles::new(t.path(), None);
+    let put = |bytes: &[u8]| {
+        let d = Digest::sha256_of(bytes);
+        let p = files.blob_path(&d);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, bytes).unwrap();
+        d
+    };
+    let shared = put(b"shared layer");
+    let own = put(b"own layer");
+    let manifest = |layers: &[&Digest]| {
+        let layers: Vec<String> = layers
+            .iter()
+            .map(|d| {
+                format!(
+                    r#"{{"mediaType":"{}","digest":"{d}","size":1}}"#,
+                    mt::OCI_LAYER
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"schemaVersion":2,"config":{{"mediaType":"{}","digest":"{shared}","size":1}},"layers":[{}]}}"#,
+            mt::OCI_CONFIG,
+            layers.join(",")
+        )
+    };
+    let keep_m = put(manifest(&[&shared]).as_bytes());
+    let gone_m = put(manifest(&[&shared, &own]).as_bytes());
+    let entry = |d: &Digest, n: &str| {
+        let mut e = Descriptor::from_blob_info(&BlobInfo::new(d.clone(), 1, mt::OCI_MANIFEST));
+        e.annotations = Some(BTreeMap::from([(
+            REF_NAME_ANNOTATION.to_string(),
+            n.into(),
+        )]));
+        e
+    };
+    let mut index = empty_index();
+    index.manifests = vec![entry(&keep_m, "app:a"), entry(&gone_m, "app:b")];
+    fs::write(
+        t.path().join("index.json"),
+        crate::gojson::to_vec_compact(&index),
+    )
+    .unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    let removed = delete::prune_names(
+        t.path(),
+        &["app:b".to_string(), "app:zz".to_string()].into(),
+        &SystemContext::default(),
+        later,
+    )
+    .unwrap();
+    assert_eq!(removed, ["app:b"]);
+    let left = parse_index(&fs::read(t.path().join("index.json")).unwrap()).unwrap();
+    assert_eq!(left.manifests, vec![entry(&keep_m, "app:a")]);
+    assert!(files.blob_path(&shared).exists() && files.blob_path(&keep_m).exists());
+    assert!(!files.blob_path(&own).exists() && !files.blob_path(&gone_m).exists());
+}
