@@ -30,6 +30,7 @@ mod registry_faults;
 mod report;
 mod sif;
 mod sign;
+mod sigstore_attachments;
 mod storage;
 mod storage_layers;
 mod storage_registry;

@@ -9,6 +9,7 @@
 //!   repository, pauses after 429); [`idle`]: the idle timeout of every request;
 //! - list-tags, delete and login's credential check are here too.
 
+mod attachments;
 mod body;
 mod certinfo;
 pub mod challenge;
