@@ -31,6 +31,7 @@ mod report;
 mod sif;
 mod sign;
 mod sigstore_attachments;
+mod sigstore_fulcio;
 mod storage;
 mod storage_layers;
 mod storage_registry;
