@@ -9,6 +9,7 @@ pub mod rekor;
 pub mod sign;
 pub mod sigstore;
 pub mod sigstore_key;
+pub mod sigstore_params;
 pub mod simple;
 pub mod x509;
 

@@ -520,3 +520,106 @@ fn registry_to_registry_copies_carry_attachments_as_skopeo_does() {
     let (status, _) = http(&other.host, "GET", "/v2/nowhere/manifests/v1", &[], b"");
     assert_eq!(status, 404);
 }
+
+#[test]
+fn sign_by_sigstore_parameter_file_with_a_private_key() {
+    let Some(s) = Setup::new() else { return };
+    let key = s.key("param");
+    let params = s.t.path().join("params.yaml");
+    std::fs::write(
+        &params,
+        format!(
+            "privateKeyFile: {}\nprivateKeyPassphraseFile: {}\n",
+            key.with_extension("private").display(),
+            s.passphrase.display()
+        ),
+    )
+    .unwrap();
+    let sign = |params: &Path, dest: &str| {
+        run(s
+            .skiff()
+            .args(["--insecure-policy", "copy", "-q", "--dest-tls-verify=false"])
+            .arg("--sign-by-sigstore")
+            .arg(params)
+            .arg(format!("dir:{}", s.src.display()))
+            .arg(format!("docker://{}/{dest}", s.reg.host))
+            .stdin(std::process::Stdio::null()))
+    };
+    succeeded(&sign(&params, "params:v1"));
+    let digest = s.manifest_digest("params", "v1");
+    let m = json(&s.attachment("params", &digest));
+    let layer = &m["layers"][0];
+    let payload = s.blob("params", layer["digest"].as_str().unwrap());
+    let sig = layer["annotations"][SIG_ANNOTATION].as_str().unwrap();
+    assert!(s.openssl_verifies(&key, &payload, sig));
+    succeeded(&s.verify(&s.policy(&key), "params:v1"));
+
+    // Bad parameter files: one line, exit 1, nothing written.
+    let write = |name: &str, text: String| {
+        let p = s.t.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let missing = s.t.path().join("missing.yaml");
+    let no_key = write("empty.yaml", String::new());
+    let fulcio = write(
+        "fulcio.yaml",
+        "fulcio:\n  fulcioURL: http://127.0.0.1:1\n  oidcMode: staticToken\n  oidcIDToken: x\nrekorURL: http://127.0.0.1:1\n".into(),
+    );
+    let prompt = write(
+        "prompt.yaml",
+        format!(
+            "privateKeyFile: {}\n",
+            key.with_extension("private").display()
+        ),
+    );
+    let wrong = write("wrong-pp", "not it\n".into());
+    let bad_passphrase = write(
+        "bad.yaml",
+        format!(
+            "privateKeyFile: {}\nprivateKeyPassphraseFile: {}\n",
+            key.with_extension("private").display(),
+            wrong.display()
+        ),
+    );
+    for (file, message) in [
+        (
+            &missing,
+            format!(
+                "Error using --sign-by-sigstore: setting up signing using parameter file {0:?}: reading {0:?}: open {1}: no such file or directory",
+                missing.display().to_string(),
+                missing.display()
+            ),
+        ),
+        (
+            &no_key,
+            "Error using --sign-by-sigstore: no private key source provided (neither a private key nor Fulcio) when preparing to create sigstore signatures".to_string(),
+        ),
+        (
+            &fulcio,
+            "Error using --sign-by-sigstore: signing with a Fulcio certificate (fulcio: in a --sign-by-sigstore parameter file) is not supported in this build".to_string(),
+        ),
+        (
+            &prompt,
+            format!(
+                "Error using --sign-by-sigstore: Cannot prompt for a passphrase for key {}, standard input is not a TTY",
+                key.with_extension("private").display()
+            ),
+        ),
+        (
+            &bad_passphrase,
+            "Error using --sign-by-sigstore: initializing private key: decrypt: encrypted: decryption failed".to_string(),
+        ),
+    ] {
+        let dest = format!("bad{}:v1", unique());
+        assert_eq!(fatal(&sign(file, &dest)), (1, message));
+        let (status, _) = http(
+            &s.reg.host,
+            "GET",
+            &format!("/v2/{}/manifests/v1", dest.trim_end_matches(":v1")),
+            &[],
+            b"",
+        );
+        assert_eq!(status, 404, "nothing written for {}", file.display());
+    }
+}
