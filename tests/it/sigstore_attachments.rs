@@ -69,6 +69,28 @@ impl Setup {
         prefix
     }
 
+    /// A key pair made by openssl, for a public key that signed nothing here; the prefix.
+    fn openssl_key(&self, name: &str) -> PathBuf {
+        let prefix = self.t.path().join(name);
+        let private = prefix.with_extension("pem");
+        ok(Command::new("openssl")
+            .args([
+                "ecparam",
+                "-name",
+                "prime256v1",
+                "-genkey",
+                "-noout",
+                "-out",
+            ])
+            .arg(&private));
+        ok(Command::new("openssl")
+            .args(["ec", "-pubout", "-in"])
+            .arg(&private)
+            .arg("-out")
+            .arg(prefix.with_extension("pub")));
+        prefix
+    }
+
     fn skiff(&self) -> Command {
         let mut c = skiff();
         c.arg("--registries.d").arg(&self.regd);
@@ -247,7 +269,7 @@ fn json(bytes: &[u8]) -> Value {
 #[test]
 fn signing_into_a_registry_writes_an_attachment_openssl_and_skiff_verify() {
     let Some(s) = Setup::new() else { return };
-    let (first, second, unused) = (s.key("first"), s.key("second"), s.key("unused"));
+    let (first, second, unused) = (s.key("first"), s.key("second"), s.openssl_key("unused"));
     succeeded(&s.sign_into(&first, "signed:v1"));
     let digest = s.manifest_digest("signed", "v1");
 
