@@ -136,7 +136,7 @@ pub struct CopyFlags {
     #[arg(
         long = "sign-by-sigstore",
         value_name = "PATH",
-        help = "sign the image using the sigstore parameter file PATH (its private key; not Fulcio or Rekor)"
+        help = "sign the image using the sigstore parameter file PATH (a private key, optionally Rekor; not Fulcio)"
     )]
     pub sign_by_sigstore: Option<PathBuf>,
     #[arg(

@@ -40,6 +40,22 @@ pub fn parse_public_key(pem: &[u8]) -> Result<p256::ecdsa::VerifyingKey, String>
         .map_err(|e| format!("parsing public key: {e}"))
 }
 
+/// A P-256 key as `PUBLIC KEY` PEM.
+pub fn public_key_pem(key: &p256::ecdsa::VerifyingKey) -> String {
+    let mut der = P256_SPKI_PREFIX.to_vec();
+    der.extend_from_slice(key.to_sec1_point(false).as_bytes());
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect();
+    format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        lines.join("\n")
+    )
+}
+
 /// An ASN.1 `SEQUENCE { INTEGER r, INTEGER s }` ECDSA signature.
 pub(crate) fn parse_der_signature(der: &[u8]) -> Option<p256::ecdsa::Signature> {
     fn integer(d: &[u8]) -> Option<(&[u8], &[u8])> {

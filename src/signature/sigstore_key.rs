@@ -198,6 +198,11 @@ impl PrivateKeySigner {
         Self::open_key(path, passphrase).map_err(|e| anyhow::anyhow!("creating signature: {e}"))
     }
 
+    /// The public half, as `PUBLIC KEY` PEM (what Rekor logs for a key).
+    pub fn public_key_pem(&self) -> String {
+        super::sigstore::public_key_pem(self.key.verifying_key())
+    }
+
     /// `open` without the context `--sign-by-sigstore-private-key` gives its errors.
     pub fn open_key(path: &std::path::Path, passphrase: &[u8]) -> Result<PrivateKeySigner, String> {
         let file = std::fs::read(path).map_err(|e| {

@@ -497,3 +497,158 @@ fn chrono_utc(secs: i64) -> String {
     ]));
     stdout(&out).trim().to_string()
 }
+
+/// A stand-in Rekor (`POST /api/v1/log/entries`), because no real Rekor is reachable here:
+/// it logs one proposed entry, answering as Rekor does — the entry by UUID with its body, time,
+/// index, log ID and a SET signed by `NAME.key` over the canonical payload. Returns the port
+/// and a handle giving the proposed entry it received.
+fn stand_in_rekor<'s>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    p: &'s Pki,
+    key: &'s str,
+) -> (u16, std::thread::ScopedJoinHandle<'s, serde_json::Value>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = scope.spawn(move || {
+        let (conn, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(conn.try_clone().unwrap());
+        let mut request_line = String::new();
+        reader.read_line(&mut request_line).unwrap();
+        assert!(request_line.starts_with("POST /api/v1/log/entries "), "{request_line}");
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line.trim().is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':')
+                && k.eq_ignore_ascii_case("content-length")
+            {
+                length = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let proposed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let (time, log_id) = (now(), "ab".repeat(32));
+        let canonical = format!(
+            r#"{{"body":"{}","integratedTime":{time},"logID":"{log_id}","logIndex":0}}"#,
+            b64(&body)
+        );
+        let set = p.sign(key, canonical.as_bytes());
+        let answer = json!({"24296fb24b8ad77a": {
+            "body": b64(&body), "integratedTime": time, "logID": log_id, "logIndex": 0,
+            "verification": {"signedEntryTimestamp": set},
+        }})
+        .to_string();
+        let mut conn = conn;
+        write!(
+            conn,
+            "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+            answer.len()
+        )
+        .unwrap();
+        proposed
+    });
+    (port, handle)
+}
+
+#[test]
+fn sign_by_sigstore_logs_in_rekor_and_the_set_verifies() {
+    let Some(p) = Pki::new() else { return };
+    p.key("rekor");
+    p.key("other");
+    let pp = p.path("pp");
+    std::fs::write(&pp, "pw\n").unwrap();
+    ok(skiff()
+        .args(["generate-sigstore-key", "--output-prefix"])
+        .arg(p.path("signer"))
+        .arg("--passphrase-file")
+        .arg(&pp));
+    let signed = p.path("signed");
+    std::thread::scope(|scope| {
+        let (port, rekor) = stand_in_rekor(scope, &p, "rekor");
+        let params = p.path("params.yaml");
+        std::fs::write(
+            &params,
+            format!(
+                "privateKeyFile: {}\nprivateKeyPassphraseFile: {}\nrekorURL: http://127.0.0.1:{port}\n",
+                p.path("signer.private").display(),
+                pp.display()
+            ),
+        )
+        .unwrap();
+        ok(skiff()
+            .args([
+                "--insecure-policy",
+                "copy",
+                "-q",
+                "--sign-identity",
+                IDENTITY,
+            ])
+            .arg("--sign-by-sigstore")
+            .arg(&params)
+            .arg(format!("dir:{}", p.image.display()))
+            .arg(format!("dir:{}", signed.display())));
+        // What was logged: the signer's public key, the signature, the payload's hash.
+        let proposed = rekor.join().unwrap();
+        assert_eq!(proposed["apiVersion"], "0.0.1");
+        assert_eq!(proposed["kind"], "hashedrekord");
+        let sig: serde_json::Value = {
+            let blob = std::fs::read(signed.join("signature-1")).unwrap();
+            serde_json::from_slice(blob.strip_prefix(b"\0sigstore-json\n").unwrap()).unwrap()
+        };
+        let payload = base64::engine::general_purpose::STANDARD
+            .decode(sig["payload"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(
+            proposed["spec"]["data"]["hash"],
+            json!({"algorithm": "sha256", "value": &sha256(&payload)[7..]})
+        );
+        assert_eq!(
+            proposed["spec"]["signature"]["content"],
+            sig["annotations"]["dev.cosignproject.cosign/signature"]
+        );
+        let logged_key = base64::engine::general_purpose::STANDARD
+            .decode(
+                proposed["spec"]["signature"]["publicKey"]["content"]
+                    .as_str()
+                    .unwrap(),
+            )
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(logged_key).unwrap(),
+            std::fs::read_to_string(p.path("signer.pub")).unwrap()
+        );
+    });
+
+    // The signed copy verifies with the key and the Rekor key; another Rekor key refuses it.
+    let verify = |rekor: &str| {
+        let policy = p.policy(&format!(
+            r#""keyPath":"{}","rekorPublicKeyPath":"{}""#,
+            p.path("signer.pub").display(),
+            p.path(&format!("{rekor}.pub")).display()
+        ));
+        let dest = p.path(&format!("out-{}", rand_suffix()));
+        let out = run(skiff()
+            .arg("--policy")
+            .arg(&policy)
+            .args(["copy", "-q"])
+            .arg(format!("dir:{}", signed.display()))
+            .arg(format!("dir:{}", dest.display())));
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(fatal_message(&String::from_utf8_lossy(&out.stderr)))
+        }
+    };
+    assert_eq!(verify("rekor"), Ok(()));
+    assert_eq!(
+        verify("other"),
+        rejected(
+            "No public key verified against the RekorSET: cryptographic signature verification of Rekor SET failed"
+        )
+    );
+}

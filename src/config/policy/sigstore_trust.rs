@@ -5,12 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine;
 use p256::ecdsa::VerifyingKey;
 
 use super::{FulcioTrust, SigstoreKey};
 use crate::signature::SigstoreSignature;
-use crate::signature::sigstore::{P256_SPKI_PREFIX, parse_public_key};
+use crate::signature::sigstore::{parse_public_key, public_key_pem};
 use crate::signature::x509::{Certificate, certificates_from_pem};
 use crate::signature::{rekor, x509};
 
@@ -141,22 +140,6 @@ impl<'p> TrustRoot<'p> {
             failures.join(", ")
         ))
     }
-}
-
-/// A P-256 key as `PUBLIC KEY` PEM.
-pub fn public_key_pem(key: &VerifyingKey) -> String {
-    let mut der = P256_SPKI_PREFIX.to_vec();
-    der.extend_from_slice(key.to_sec1_point(false).as_bytes());
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap_or_default())
-        .collect();
-    format!(
-        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-        lines.join("\n")
-    )
 }
 
 /// c/image's `verifyFulcioCertificateAtTime`: the leaf's chain to the CA at the SET's time,
