@@ -132,13 +132,13 @@ pub struct CopyFlags {
     #[arg(
         long = "sign-by-sq-fingerprint",
         value_name = "FINGERPRINT",
-        help = "sign the image with the Sequoia-PGP key FINGERPRINT"
+        help = "sign the image with the Sequoia-PGP key FINGERPRINT (not supported in this build)"
     )]
     pub sign_by_sq_fingerprint: Option<String>,
     #[arg(
         long = "sign-by-sigstore",
         value_name = "PATH",
-        help = "sign the image using the sigstore parameter file PATH"
+        help = "sign the image using the sigstore parameter file PATH (a private key, optionally Rekor; not Fulcio)"
     )]
     pub sign_by_sigstore: Option<PathBuf>,
     #[arg(
@@ -218,15 +218,12 @@ impl CopyFlags {
     /// The signers `--sign-by…` ask for, checked (the key found, the passphrase read) before
     /// anything is copied; skopeo's messages.
     pub fn signers(&self) -> Result<Vec<Arc<dyn Signer>>> {
+        // skopeo signs with keys in Sequoia's key store (sequoia-keystore); Debian's sq 0.27
+        // has no key store to create or hold such keys, so there is no peer to test against.
         if self.sign_by_sq_fingerprint.is_some() {
-            return Err(not_implemented(
-                "signing with Sequoia-PGP (--sign-by-sq-fingerprint)",
-            ));
-        }
-        if self.sign_by_sigstore.is_some() {
-            return Err(not_implemented(
-                "signing with a sigstore parameter file (--sign-by-sigstore)",
-            ));
+            bail!(
+                "signing with Sequoia-PGP (--sign-by-sq-fingerprint) is not supported in this build"
+            );
         }
         if self.sign_passphrase_file.is_some()
             && self.sign_by.is_some()
@@ -245,6 +242,14 @@ impl CopyFlags {
             (None, None) => None,
         };
         let mut signers: Vec<Arc<dyn Signer>> = Vec::new();
+        // The parameter file's signer comes first, as c/image orders its signers.
+        if let Some(file) = &self.sign_by_sigstore {
+            let signer = crate::signature::sigstore_params::signer_from_file(file, |key| {
+                prompt_for_passphrase(key)
+            })
+            .map_err(|e| anyhow::anyhow!("Error using --sign-by-sigstore: {e}"))?;
+            signers.push(Arc::new(signer));
+        }
         if let Some(key) = &self.sign_by {
             let signer = GpgSigner::new(key, passphrase.clone()).context("creating signature")?;
             signers.push(Arc::new(signer));

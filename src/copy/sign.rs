@@ -8,8 +8,7 @@ use anyhow::{Context, Result, anyhow};
 
 use super::progress::{Event, Scope};
 use super::{Copier, ImageLabel, Signing};
-use crate::error::not_implemented;
-use crate::reference::{DockerReference, ImageName, TransportKind};
+use crate::reference::{DockerReference, ImageName};
 use crate::signature::Signature;
 use crate::transport::ImageDestination;
 
@@ -44,16 +43,14 @@ pub(super) fn check_destination(
     if let Err(reason) = dest.properties().supports_signatures {
         return Err(anyhow!("writing signatures: {reason}"));
     }
-    // Registries keep sigstore signatures as attachments, which skiff does not write yet.
-    if dest_name.transport() == TransportKind::Docker
-        && signing
-            .signers
-            .iter()
-            .any(|s| s.makes_sigstore_signatures())
+    // A registry keeps sigstore signatures only where registries.d enables attachments.
+    if signing
+        .signers
+        .iter()
+        .any(|s| s.makes_sigstore_signatures())
+        && let Some(why) = dest.refuses_sigstore_signatures()
     {
-        return Err(not_implemented(
-            "writing sigstore signatures to a registry (use-sigstore-attachments)",
-        ));
+        return Err(anyhow!("writing signatures: {why}"));
     }
     Ok(())
 }

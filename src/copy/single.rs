@@ -422,6 +422,12 @@ impl Copier<'_> {
                     self.names.dest.display
                 ));
             }
+            // c/image finds this only after the manifest is written; found before instead.
+            if sigs.iter().any(|s| matches!(s, Signature::Sigstore(_)))
+                && let Some(why) = self.dest.refuses_sigstore_signatures()
+            {
+                return Err(anyhow!("writing signatures: {why}"));
+            }
         }
         Ok(sigs)
     }

@@ -5,10 +5,13 @@ use std::collections::BTreeMap;
 
 pub mod gpg;
 pub mod openpgp;
+pub mod rekor;
 pub mod sign;
 pub mod sigstore;
 pub mod sigstore_key;
+pub mod sigstore_params;
 pub mod simple;
+pub mod x509;
 
 use anyhow::{Result, anyhow, bail};
 use serde::{Deserialize, Serialize};

@@ -16,7 +16,7 @@ const PAYLOAD_TYPE: &str = "cosign container image signature";
 
 /// DER prefix of a SubjectPublicKeyInfo holding an uncompressed P-256 point
 /// (id-ecPublicKey, prime256v1, BIT STRING of 66 bytes).
-const P256_SPKI_PREFIX: &[u8] = &[
+pub(crate) const P256_SPKI_PREFIX: &[u8] = &[
     0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
     0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
 ];
@@ -40,8 +40,24 @@ pub fn parse_public_key(pem: &[u8]) -> Result<p256::ecdsa::VerifyingKey, String>
         .map_err(|e| format!("parsing public key: {e}"))
 }
 
+/// A P-256 key as `PUBLIC KEY` PEM.
+pub fn public_key_pem(key: &p256::ecdsa::VerifyingKey) -> String {
+    let mut der = P256_SPKI_PREFIX.to_vec();
+    der.extend_from_slice(key.to_sec1_point(false).as_bytes());
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect();
+    format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        lines.join("\n")
+    )
+}
+
 /// An ASN.1 `SEQUENCE { INTEGER r, INTEGER s }` ECDSA signature.
-fn parse_der_signature(der: &[u8]) -> Option<p256::ecdsa::Signature> {
+pub(crate) fn parse_der_signature(der: &[u8]) -> Option<p256::ecdsa::Signature> {
     fn integer(d: &[u8]) -> Option<(&[u8], &[u8])> {
         let (&tag, rest) = d.split_first()?;
         let (&len, rest) = rest.split_first()?;
@@ -78,19 +94,31 @@ pub struct SigstorePayload {
     pub docker_reference: String,
 }
 
-/// c/image's `VerifySigstorePayload`: the signature over `payload`, then the payload itself
-/// (strictly parsed); the caller checks the digest and identity it names.
+/// c/image's `VerifySigstorePayload`: the signature over `payload` by any of `keys`, then
+/// the payload itself (strictly parsed); the caller checks the digest and identity it names.
 pub fn verify_payload(
-    key: &p256::ecdsa::VerifyingKey,
+    keys: &[p256::ecdsa::VerifyingKey],
     payload: &[u8],
     base64_signature: &str,
 ) -> Result<SigstorePayload, String> {
     let der = base64::engine::general_purpose::STANDARD
         .decode(base64_signature)
         .map_err(|e| format!("base64 decoding: {e}"))?;
-    let verified = parse_der_signature(&der).is_some_and(|sig| key.verify(payload, &sig).is_ok());
-    if !verified {
-        return Err("cryptographic signature verification failed: invalid signature when validating ASN.1 encoded signature".to_string());
+    if keys.is_empty() {
+        return Err(
+            "Need at least one public key to verify the sigstore payload, but got 0".into(),
+        );
+    }
+    let sig = parse_der_signature(&der);
+    if !keys
+        .iter()
+        .any(|key| sig.is_some_and(|sig| key.verify(payload, &sig).is_ok()))
+    {
+        let each = vec!["invalid signature when validating ASN.1 encoded signature"; keys.len()];
+        return Err(format!(
+            "cryptographic signature verification failed: {}",
+            each.join(", ")
+        ));
     }
     parse_payload(payload)
 }

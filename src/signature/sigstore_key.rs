@@ -195,15 +195,25 @@ impl PrivateKeySigner {
     /// Opens `path` with `passphrase` now, so a bad key or passphrase stops the copy before
     /// anything is written (c/image's messages).
     pub fn open(path: &std::path::Path, passphrase: &[u8]) -> anyhow::Result<PrivateKeySigner> {
+        Self::open_key(path, passphrase).map_err(|e| anyhow::anyhow!("creating signature: {e}"))
+    }
+
+    /// The public half, as `PUBLIC KEY` PEM (what Rekor logs for a key).
+    pub fn public_key_pem(&self) -> String {
+        super::sigstore::public_key_pem(self.key.verifying_key())
+    }
+
+    /// `open` without the context `--sign-by-sigstore-private-key` gives its errors.
+    pub fn open_key(path: &std::path::Path, passphrase: &[u8]) -> Result<PrivateKeySigner, String> {
         let file = std::fs::read(path).map_err(|e| {
-            anyhow::anyhow!(
-                "creating signature: reading private key from {}: {}",
+            format!(
+                "reading private key from {}: {}",
                 path.display(),
                 crate::gotext::go_path_error("open", path, &e)
             )
         })?;
         let secret = load_private_key(&file, passphrase)
-            .map_err(|e| anyhow::anyhow!("creating signature: initializing private key: {e}"))?;
+            .map_err(|e| format!("initializing private key: {e}"))?;
         Ok(PrivateKeySigner {
             key: p256::ecdsa::SigningKey::from(&secret),
         })

@@ -195,6 +195,12 @@ pub struct UploadInfo {
 pub trait ImageDestination: Send + Sync {
     fn properties(&self) -> DestinationProperties;
 
+    /// Why sigstore signatures cannot be stored where other signatures can (a registry
+    /// without `use-sigstore-attachments`): the engine checks it before writing anything.
+    fn refuses_sigstore_signatures(&self) -> Option<String> {
+        None
+    }
+
     /// Whether the destination wants a schema 1 manifest unchanged even when the name and tag
     /// in it are not the destination's (c/image's IgnoresEmbeddedDockerReference).
     fn ignores_embedded_docker_reference(&self) -> bool {

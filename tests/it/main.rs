@@ -32,6 +32,8 @@ mod registry_faults;
 mod report;
 mod sif;
 mod sign;
+mod sigstore_attachments;
+mod sigstore_fulcio;
 mod storage;
 mod storage_layers;
 mod storage_registry;

@@ -799,7 +799,8 @@ fn sigstore_keys_generated_and_used_for_signing() {
         assert_eq!(fatal(&sign(&dest, key, passphrase)), (1, message));
         assert!(!dest.exists());
     }
-    // Registries keep sigstore signatures as attachments, not written yet: refused first.
+    // Registries keep sigstore signatures as attachments, only where registries.d enables
+    // them (not here): refused before anything is written, with c/image's words.
     if let Some(reg) = Registry::start() {
         let out = run(skiff()
             .args(["--insecure-policy", "copy", "-q", "--dest-tls-verify=false"])
@@ -813,7 +814,7 @@ fn sigstore_keys_generated_and_used_for_signing() {
             fatal(&out),
             (
                 1,
-                "writing sigstore signatures to a registry (use-sigstore-attachments) is not implemented yet in skiff"
+                "writing signatures: writing sigstore attachments is disabled by configuration"
                     .to_string()
             )
         );

@@ -70,9 +70,11 @@ impl Policy {
                 }
                 PolicyRequirement::SigstoreSigned {
                     key,
+                    rekor,
                     signed_identity,
                 } => {
-                    sigstore_signed(key, signed_identity, image).map_err(rejected)?;
+                    sigstore_signed(key, rekor.as_ref(), signed_identity, image)
+                        .map_err(rejected)?;
                     verified = true;
                 }
             }
@@ -135,6 +137,7 @@ fn signed_by(
 /// `sigstoreSigned` with a public key: one sigstore signature accepted is enough.
 fn sigstore_signed(
     key: &SigstoreKey,
+    rekor: Option<&SigstoreKey>,
     identity: &PolicyReferenceMatch,
     image: &PolicyImage,
 ) -> std::result::Result<(), String> {
@@ -156,13 +159,7 @@ fn sigstore_signed(
             continue;
         }
         let accepted = (|| {
-            let pem = match key {
-                SigstoreKey::Data(d) => d.clone(),
-                SigstoreKey::Path(p) => std::fs::read(p).map_err(|e| {
-                    crate::gotext::go_path_error("open", std::path::Path::new(p), &e)
-                })?,
-            };
-            let public_key = sigstore::parse_public_key(&pem)?;
+            let trust = super::sigstore_trust::TrustRoot::load(key, rekor)?;
             let Some(b64) = sig
                 .annotations
                 .as_ref()
@@ -173,7 +170,8 @@ fn sigstore_signed(
                     sigstore::SIGNATURE_ANNOTATION
                 ));
             };
-            let payload = sigstore::verify_payload(&public_key, &sig.payload, b64)?;
+            let public_keys = trust.signing_keys(sig, b64)?;
+            let payload = sigstore::verify_payload(&public_keys, &sig.payload, b64)?;
             if !simple::manifest_matches(image.manifest, &payload.manifest_digest)? {
                 return Err(format!(
                     "Signature for digest {} does not match",

@@ -106,6 +106,20 @@ pub(crate) fn decode_string_slice(raw: Raw) -> Result<Option<Vec<String>>, Strin
     }
 }
 
+/// Decoding into a Go `[][]byte`: an array of `[]byte` values; `null` gives `None`.
+pub(crate) fn decode_bytes_slice(raw: Raw) -> Result<Option<Vec<Vec<u8>>>, String> {
+    match raw.kind() {
+        Kind::Null => Ok(None),
+        Kind::Array => raw
+            .elements()
+            .into_iter()
+            .map(|e| decode_bytes(e).map(Option::unwrap_or_default))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        k => Err(type_error(k, "[][]uint8")),
+    }
+}
+
 /// Decoding into a Go `[]byte`: a base64 string (standard alphabet, padded), or an array of
 /// numbers 0–255; `null` gives a nil slice (`None`).
 pub(crate) fn decode_bytes(raw: Raw) -> Result<Option<Vec<u8>>, String> {

@@ -18,6 +18,7 @@ mod eval;
 pub(crate) mod json;
 mod naming;
 mod parse;
+mod sigstore_trust;
 #[cfg(test)]
 mod tests;
 
@@ -96,11 +97,24 @@ pub enum SignedByKeys {
     Data(Vec<u8>),
 }
 
-/// Where a `sigstoreSigned` requirement gets its public key.
+/// Where a `sigstoreSigned` requirement gets its public keys (`keyPaths` and `keyDatas` are
+/// skopeo HEAD's: any one of the keys may have signed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SigstoreKey {
     Path(String),
+    Paths(Vec<String>),
     Data(Vec<u8>),
+    Datas(Vec<Vec<u8>>),
+    /// A Fulcio-issued certificate in the signature, chained to this CA (skopeo HEAD).
+    Fulcio(Box<FulcioTrust>),
+}
+
+/// `fulcio`: the CA (`caPath` or `caData`) and what the certificate must say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FulcioTrust {
+    pub ca: SigstoreKey,
+    pub oidc_issuer: String,
+    pub subject_email: String,
 }
 
 /// `signedIdentity` / `baseLayerIdentity`: how the identity in a signature must relate to the
@@ -137,6 +151,9 @@ pub enum PolicyRequirement {
     },
     SigstoreSigned {
         key: SigstoreKey,
+        /// Rekor public keys (`rekorPublicKeyPath(s)`/`Data(s)`): the signature must carry a
+        /// Rekor SET signed by one of them.
+        rekor: Option<SigstoreKey>,
         signed_identity: PolicyReferenceMatch,
     },
 }

@@ -242,11 +242,44 @@ fn parse_signed_base_layer(raw: Raw) -> Res<PolicyRequirement> {
 
 fn parse_sigstore_signed(raw: Raw) -> Res<PolicyRequirement> {
     let mut f = KeyedFields::default();
-    json::paranoid_object(raw, |key, v| f.field(key, v))?;
+    let (mut got_paths, mut key_paths) = (false, None);
+    let (mut got_datas, mut key_datas) = (false, None);
+    let mut fulcio = None;
+    let mut rekor = RekorFields::default();
+    json::paranoid_object(raw, |key, v| {
+        let r = match key {
+            "keyPaths" => {
+                got_paths = true;
+                json::decode_string_slice(v).map(|p| key_paths = p)
+            }
+            "keyDatas" => {
+                got_datas = true;
+                json::decode_bytes_slice(v).map(|d| key_datas = d)
+            }
+            "fulcio" => parse_fulcio(v).map(|f| fulcio = Some(f)),
+            _ => match rekor.field(key, v) {
+                Some(r) => r,
+                None => return f.field(key, v),
+            },
+        };
+        Some(r)
+    })?;
     if f.t != "sigstoreSigned" {
         return Err(unexpected_type(&f.t));
     }
     let signed_identity = parse_signed_identity(f.signed_identity)?;
+    if got_paths || got_datas || fulcio.is_some() || rekor.named() {
+        return head_sigstore_signed(
+            f.key_path,
+            key_paths.filter(|_| got_paths),
+            f.key_data,
+            key_datas.filter(|_| got_datas),
+            (got_paths, got_datas),
+            fulcio,
+            rekor,
+            signed_identity,
+        );
+    }
     let key = match (f.got_path, f.got_data) {
         (true, true) => {
             return Err("keyPath and keyData cannot be used simultaneously".to_string());
@@ -259,7 +292,139 @@ fn parse_sigstore_signed(raw: Raw) -> Res<PolicyRequirement> {
     };
     Ok(PolicyRequirement::SigstoreSigned {
         key,
+        rekor: None,
         signed_identity,
+    })
+}
+
+/// `rekorPublicKeyPath(s)` / `rekorPublicKeyData(s)` as given.
+#[derive(Default)]
+struct RekorFields {
+    path: String,
+    paths: Option<Vec<String>>,
+    got_paths: bool,
+    data: Option<Vec<u8>>,
+    datas: Option<Vec<Vec<u8>>>,
+    got_datas: bool,
+}
+
+impl RekorFields {
+    fn field(&mut self, key: &str, v: Raw) -> Option<Res<()>> {
+        Some(match key {
+            "rekorPublicKeyPath" => json::decode_string(v, "string").map(|s| {
+                self.path = s.unwrap_or_default();
+            }),
+            "rekorPublicKeyPaths" => {
+                self.got_paths = true;
+                json::decode_string_slice(v).map(|p| self.paths = p)
+            }
+            "rekorPublicKeyData" => json::decode_bytes(v).map(|d| self.data = d),
+            "rekorPublicKeyDatas" => {
+                self.got_datas = true;
+                json::decode_bytes_slice(v).map(|d| self.datas = d)
+            }
+            _ => return None,
+        })
+    }
+
+    fn named(&self) -> bool {
+        !self.path.is_empty() || self.got_paths || self.data.is_some() || self.got_datas
+    }
+}
+
+/// skopeo HEAD's `sigstoreSigned` (key lists, Fulcio, Rekor), with its checks and words.
+#[allow(clippy::too_many_arguments)]
+fn head_sigstore_signed(
+    key_path: String,
+    key_paths: Option<Vec<String>>,
+    key_data: Option<Vec<u8>>,
+    key_datas: Option<Vec<Vec<u8>>>,
+    (got_paths, got_datas): (bool, bool),
+    fulcio: Option<super::FulcioTrust>,
+    rekor: RekorFields,
+    signed_identity: PolicyReferenceMatch,
+) -> Res<PolicyRequirement> {
+    if got_paths && key_paths.as_ref().is_none_or(Vec::is_empty) {
+        return Err("\"keyPaths\" contains no entries".to_string());
+    }
+    if got_datas && key_datas.as_ref().is_none_or(Vec::is_empty) {
+        return Err("\"keyDatas\" contains no entries".to_string());
+    }
+    if rekor.got_paths && rekor.paths.as_ref().is_none_or(Vec::is_empty) {
+        return Err("\"rekorPublickeyPaths\" contains no entries".to_string());
+    }
+    if rekor.got_datas && rekor.datas.as_ref().is_none_or(Vec::is_empty) {
+        return Err("\"rekorPublickeyDatas\" contains no entries".to_string());
+    }
+    let mut keys = Vec::new();
+    if !key_path.is_empty() {
+        keys.push(SigstoreKey::Path(key_path));
+    }
+    keys.extend(key_paths.map(SigstoreKey::Paths));
+    keys.extend(key_data.map(SigstoreKey::Data));
+    keys.extend(key_datas.map(SigstoreKey::Datas));
+    keys.extend(fulcio.map(|f| SigstoreKey::Fulcio(Box::new(f))));
+    if keys.len() != 1 {
+        return Err("exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio, and pki must be specified".to_string());
+    }
+    let key = keys.remove(0);
+    let mut rekor_keys = Vec::new();
+    if !rekor.path.is_empty() {
+        rekor_keys.push(SigstoreKey::Path(rekor.path));
+    }
+    rekor_keys.extend(rekor.paths.map(SigstoreKey::Paths));
+    rekor_keys.extend(rekor.data.map(SigstoreKey::Data));
+    rekor_keys.extend(rekor.datas.map(SigstoreKey::Datas));
+    if rekor_keys.len() > 1 {
+        return Err("at most one of rekorPublickeyPath, rekorPublicKeyPaths, rekorPublickeyData and rekorPublicKeyDatas can be used simultaneously".to_string());
+    }
+    if matches!(key, SigstoreKey::Fulcio(_)) && rekor_keys.is_empty() {
+        return Err("At least one of rekorPublickeyPath, rekorPublicKeyPaths, rekorPublickeyData and rekorPublicKeyDatas must be specified if fulcio is used".to_string());
+    }
+    Ok(PolicyRequirement::SigstoreSigned {
+        key,
+        rekor: rekor_keys.pop(),
+        signed_identity,
+    })
+}
+
+/// `fulcio`: exactly one of `caPath`/`caData`, and both `oidcIssuer` and `subjectEmail`.
+fn parse_fulcio(raw: Raw) -> Res<super::FulcioTrust> {
+    let (mut ca_path, mut ca_data) = (String::new(), None);
+    let (mut issuer, mut email) = (String::new(), String::new());
+    json::paranoid_object(raw, |key, v| {
+        Some(match key {
+            "caPath" => json::decode_string(v, "string").map(|s| ca_path = s.unwrap_or_default()),
+            "caData" => json::decode_bytes(v).map(|d| ca_data = d),
+            "oidcIssuer" => {
+                json::decode_string(v, "string").map(|s| issuer = s.unwrap_or_default())
+            }
+            "subjectEmail" => {
+                json::decode_string(v, "string").map(|s| email = s.unwrap_or_default())
+            }
+            _ => return None,
+        })
+    })?;
+    let ca = match (ca_path.is_empty(), ca_data) {
+        (false, Some(_)) => {
+            return Err("caPath and caData cannot be used simultaneously".to_string());
+        }
+        (false, None) => SigstoreKey::Path(ca_path),
+        (true, Some(d)) => SigstoreKey::Data(d),
+        (true, None) => {
+            return Err("At least one of caPath and caData must be specified".to_string());
+        }
+    };
+    if issuer.is_empty() {
+        return Err("oidcIssuer not specified".to_string());
+    }
+    if email.is_empty() {
+        return Err("subjectEmail not specified".to_string());
+    }
+    Ok(super::FulcioTrust {
+        ca,
+        oidc_issuer: issuer,
+        subject_email: email,
     })
 }
 

@@ -16,7 +16,7 @@ use url::Url;
 use super::challenge::Scope;
 use super::client::{Body, Client, Request, Response};
 use super::errors::RegistryError;
-use super::{accept_manifests, lookaside, repository_client, tag_or_digest};
+use super::{accept_manifests, attachments, lookaside, repository_client, tag_or_digest};
 use crate::config::registries::Registries;
 use crate::contract::ManifestTypeRejected;
 use crate::contract::retry::Transient;
@@ -47,6 +47,8 @@ pub struct DockerDestination {
     manifest_digest: Mutex<Option<Digest>>,
     /// Upload sessions a refused mount opened, kept for the blob's upload.
     sessions: Mutex<std::collections::HashMap<Digest, Session>>,
+    /// registries.d's `use-sigstore-attachments` for this repository.
+    sigstore_attachments: bool,
 }
 
 /// An upload session the registry opened: where to send, and its chunk limit.
@@ -72,7 +74,9 @@ impl DockerDestination {
         let registries = Registries::load(ctx).context("loading registries")?;
         let endpoint = registries.push_endpoint(reference)?;
         let client = repository_client(ctx, reference, endpoint.insecure, "pull,push")?;
+        let sigstore_attachments = lookaside::use_sigstore_attachments(ctx, reference)?;
         Ok(DockerDestination {
+            sigstore_attachments,
             reference: reference.clone(),
             client: Arc::new(client),
             ctx: ctx.clone(),
@@ -464,6 +468,58 @@ impl DockerDestination {
             .await
     }
 
+    /// Adds `signatures` to the attachments of `digest`: the existing layers are kept, one
+    /// identical to a new signature is not added twice, then the payloads, the config and the
+    /// manifest are uploaded (c/image's order).
+    async fn put_sigstore_attachments(
+        &self,
+        signatures: &[&Signature],
+        digest: &Digest,
+    ) -> Result<()> {
+        let mut update =
+            attachments::fetch_for_update(&self.client, &self.reference, digest).await?;
+        for sig in signatures {
+            let Signature::Sigstore(sig) = sig else {
+                continue;
+            };
+            if let Some(layer) = update.add(sig) {
+                crate::error::debug(&format!(
+                    "Adding new signature, digest {}",
+                    layer.descriptor.digest
+                ));
+                self.put_small_blob(layer.payload, &layer.descriptor.media_type, false)
+                    .await?;
+            }
+        }
+        let config = update.config_bytes();
+        self.put_small_blob(config.clone(), mt::OCI_CONFIG, true)
+            .await?;
+        let manifest = update.manifest_bytes(&config);
+        self.put_manifest_bytes(&manifest, &attachments::tag(digest))
+            .await
+    }
+
+    /// Uploads a blob held in memory.
+    async fn put_small_blob(
+        &self,
+        bytes: Vec<u8>,
+        media_type: &str,
+        is_config: bool,
+    ) -> Result<()> {
+        let digest = Digest::sha256_of(&bytes);
+        let info = UploadInfo {
+            digest: Some(digest.clone()),
+            size: Some(bytes.len() as u64),
+            media_type: media_type.to_string(),
+            is_config,
+        };
+        let stream: BlobStream = Box::pin(std::io::Cursor::new(bytes));
+        self.upload_blob(stream, &info)
+            .await
+            .with_context(|| format!("writing blob {digest}"))?;
+        Ok(())
+    }
+
     async fn put_manifest_bytes(&self, bytes: &[u8], tail: &str) -> Result<()> {
         let path = format!("/v2/{}/manifests/{tail}", self.reference.path());
         let mime = crate::manifest::guess_mime_type(bytes);
@@ -760,18 +816,25 @@ impl ImageDestination for DockerDestination {
                 .clone()
                 .ok_or_else(|| anyhow!("Unknown manifest digest, can't add signatures"))?,
         };
-        if signatures.is_empty() {
+        let (sigstore, others): (Vec<&Signature>, Vec<&Signature>) = signatures
+            .iter()
+            .partition(|s| matches!(s, Signature::Sigstore(_)));
+        if !sigstore.is_empty() {
+            if let Some(why) = self.refuses_sigstore_signatures() {
+                return Err(anyhow!(why));
+            }
+            self.put_sigstore_attachments(&sigstore, &digest).await?;
+        }
+        if others.is_empty() {
             return Ok(());
         }
-        if signatures
-            .iter()
-            .any(|s| matches!(s, Signature::Sigstore(_)))
-        {
-            return Err(anyhow!(
-                "writing sigstore attachments is disabled by configuration"
-            ));
-        }
-        lookaside::write_all(&self.ctx, &self.reference, &digest, signatures)
+        let others: Vec<Signature> = others.into_iter().cloned().collect();
+        lookaside::write_all(&self.ctx, &self.reference, &digest, &others)
+    }
+
+    fn refuses_sigstore_signatures(&self) -> Option<String> {
+        (!self.sigstore_attachments)
+            .then(|| "writing sigstore attachments is disabled by configuration".to_string())
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {

@@ -30,6 +30,8 @@ struct Namespace {
     sigstore: String,
     #[serde(default, rename = "sigstore-staging")]
     sigstore_staging: String,
+    #[serde(default, rename = "use-sigstore-attachments")]
+    use_sigstore_attachments: Option<bool>,
 }
 
 impl Namespace {
@@ -158,13 +160,7 @@ fn base_url(ctx: &SystemContext, r: &DockerReference, write: bool) -> Result<Url
 }
 
 fn configured_url(config: &Config, r: &DockerReference, write: bool) -> Result<Url> {
-    let mut names = vec![r.to_string()];
-    names.extend(crate::config::policy::docker_namespaces(&r.name()));
-    let configured = names
-        .iter()
-        .filter_map(|n| config.docker.get(n))
-        .chain(config.default_docker.iter())
-        .find_map(|ns| ns.top_level(write));
+    let configured = namespaces_of(config, r).find_map(|ns| ns.top_level(write));
     let mut url = match configured {
         Some(u) => Url::parse(u).map_err(|e| anyhow!("Invalid signature storage URL {u}: {e}"))?,
         None => {
@@ -181,6 +177,28 @@ fn configured_url(config: &Config, r: &DockerReference, write: bool) -> Result<U
     let path = format!("{}/{}", url.path().trim_end_matches('/'), r.path());
     url.set_path(&path);
     Ok(url)
+}
+
+/// Whether sigstore signatures of `r` are read from and written to registry attachments:
+/// the most specific namespace that says so, else `default-docker`, else no.
+pub fn use_sigstore_attachments(ctx: &SystemContext, r: &DockerReference) -> Result<bool> {
+    let config = load(&registries_dir(ctx))?;
+    Ok(namespaces_of(&config, r)
+        .find_map(|ns| ns.use_sigstore_attachments)
+        .unwrap_or(false))
+}
+
+/// The registries.d entries that apply to `r`, most specific first.
+fn namespaces_of<'c>(
+    config: &'c Config,
+    r: &DockerReference,
+) -> impl Iterator<Item = &'c Namespace> {
+    let mut names = vec![r.to_string()];
+    names.extend(crate::config::policy::docker_namespaces(&r.name()));
+    names
+        .into_iter()
+        .filter_map(|n| config.docker.get(&n))
+        .chain(config.default_docker.iter())
 }
 
 fn signature_url(base: &Url, d: &Digest, index: usize) -> Url {

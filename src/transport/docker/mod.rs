@@ -10,6 +10,7 @@
 //! - [`referrers`]: OCI 1.1 referrers (the API, or the fallback tag schema);
 //! - list-tags, delete and login's credential check are here too.
 
+mod attachments;
 mod body;
 mod certinfo;
 pub mod challenge;

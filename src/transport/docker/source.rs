@@ -11,7 +11,10 @@ use reqwest::Method;
 
 use super::client::{Client, MAX_SMALL_BODY, Request};
 use super::errors::RegistryError;
-use super::{accept_manifests, lookaside, repository_client, simplify_content_type, tag_or_digest};
+use super::{
+    accept_manifests, attachments, lookaside, repository_client, simplify_content_type,
+    tag_or_digest,
+};
 use crate::config::registries::Registries;
 use crate::digest::Digest;
 use crate::error::ImageNotFound;
@@ -268,6 +271,10 @@ impl ImageSource for DockerSource {
                 _ => crate::manifest::digest(&self.manifest.0)?,
             },
         };
-        lookaside::read_all(&self.ctx, &self.physical, &digest).await
+        let mut signatures = lookaside::read_all(&self.ctx, &self.physical, &digest).await?;
+        if lookaside::use_sigstore_attachments(&self.ctx, &self.physical)? {
+            signatures.extend(attachments::read_all(&self.client, &self.physical, &digest).await?);
+        }
+        Ok(signatures)
     }
 }

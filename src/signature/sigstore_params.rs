@@ -1,0 +1,228 @@
+//! `--sign-by-sigstore PARAM-FILE` (containers-sigstore-signing-params.yaml(5)): a YAML file
+//! naming how to sign. The private-key variant (`privateKeyFile`, `privateKeyPassphraseFile`
+//! or a prompt) signs as `--sign-by-sigstore-private-key` does, and with `rekorURL` logs each
+//! signature in Rekor and keeps the entry's SET in the signature (as c/image does). Fulcio
+//! certificates (an OIDC login) are refused in one line, before anything is copied.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::sigstore_key::PrivateKeySigner;
+
+/// The file's fields (unknown ones are refused, as c/image's strict decoder refuses them).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParamFile {
+    #[serde(default, rename = "privateKeyFile")]
+    private_key_file: String,
+    #[serde(default, rename = "privateKeyPassphraseFile")]
+    private_key_passphrase_file: String,
+    #[serde(default)]
+    fulcio: Option<Fulcio>,
+    #[serde(default, rename = "rekorURL")]
+    rekor_url: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read to check the file; signing with Fulcio is refused
+struct Fulcio {
+    #[serde(default, rename = "fulcioURL")]
+    fulcio_url: String,
+    #[serde(default, rename = "oidcMode")]
+    oidc_mode: String,
+    #[serde(default, rename = "oidcIDToken")]
+    oidc_id_token: String,
+    #[serde(default, rename = "oidcIssuerURL")]
+    oidc_issuer_url: String,
+    #[serde(default, rename = "oidcClientID")]
+    oidc_client_id: String,
+    #[serde(default, rename = "oidcClientSecret")]
+    oidc_client_secret: String,
+}
+
+/// The signer `path` describes; `prompt` asks for a key's passphrase when the file names
+/// none. Errors are c/image's, without skopeo's `Error using --sign-by-sigstore: ` prefix.
+pub fn signer_from_file(
+    path: &Path,
+    prompt: impl Fn(&Path) -> anyhow::Result<String>,
+) -> Result<ParamFileSigner, String> {
+    let shown = crate::gotext::go_quote_path(path);
+    let setup = |e: String| format!("setting up signing using parameter file {shown}: {e}");
+    let text = std::fs::read(path).map_err(|e| {
+        setup(format!(
+            "reading {shown}: {}",
+            crate::gotext::go_path_error("open", path, &e)
+        ))
+    })?;
+    let params: ParamFile = if text.iter().all(u8::is_ascii_whitespace) {
+        ParamFile::default()
+    } else {
+        serde_norway::from_slice(&text).map_err(|e| setup(format!("parsing {shown}: {e}")))?
+    };
+    let mut signer = None;
+    if !params.private_key_file.is_empty() {
+        let key = Path::new(&params.private_key_file);
+        let passphrase = if params.private_key_passphrase_file.is_empty() {
+            prompt(key)
+        } else {
+            super::sign::read_passphrase_file(Path::new(&params.private_key_passphrase_file))
+        }
+        .map_err(|e| format!("{e:#}"))?;
+        signer = Some(PrivateKeySigner::open_key(key, passphrase.as_bytes())?);
+    }
+    if let Some(f) = &params.fulcio {
+        if f.fulcio_url.is_empty() {
+            return Err("missing fulcioURL".to_string());
+        }
+        return Err("signing with a Fulcio certificate (fulcio: in a --sign-by-sigstore parameter file) is not supported in this build".to_string());
+    }
+    let rekor = match params.rekor_url.as_str() {
+        "" => None,
+        u => Some(url::Url::parse(u).map_err(|e| format!("parsing rekorURL {u:?}: {e}"))?),
+    };
+    let key = signer.ok_or_else(|| {
+        "no private key source provided (neither a private key nor Fulcio) when preparing to create sigstore signatures".to_string()
+    })?;
+    Ok(ParamFileSigner { key, rekor })
+}
+
+/// A parameter file's signer: a private key, and maybe a Rekor log to record signatures in.
+pub struct ParamFileSigner {
+    key: PrivateKeySigner,
+    rekor: Option<url::Url>,
+}
+
+impl super::sign::Signer for ParamFileSigner {
+    fn method(&self) -> super::sign::SigningMethod {
+        super::sign::SigningMethod::Sigstore
+    }
+
+    fn makes_sigstore_signatures(&self) -> bool {
+        true
+    }
+
+    /// Runs off the async workers (the engine's `spawn_blocking`): the Rekor upload blocks
+    /// on the runtime it came from.
+    fn sign(
+        &self,
+        manifest: &[u8],
+        identity: &crate::reference::DockerReference,
+    ) -> anyhow::Result<super::Signature> {
+        let mut sig = self.key.sign(manifest, identity)?;
+        let (Some(rekor), super::Signature::Sigstore(s)) = (&self.rekor, &mut sig) else {
+            return Ok(sig);
+        };
+        let annotations = s.annotations.get_or_insert_default();
+        let b64 = annotations
+            .get(super::sigstore::SIGNATURE_ANNOTATION)
+            .cloned()
+            .unwrap_or_default();
+        let set = tokio::runtime::Handle::current().block_on(upload(
+            rekor,
+            self.key.public_key_pem().as_bytes(),
+            &b64,
+            &s.payload,
+        ))?;
+        annotations.insert(SET_ANNOTATION.to_string(), set);
+        Ok(sig)
+    }
+}
+
+const SET_ANNOTATION: &str = "dev.sigstore.cosign/bundle";
+
+#[derive(Serialize)]
+struct Proposed<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'a str,
+    kind: &'a str,
+    spec: serde_json::Value,
+}
+
+/// Rekor's answer: one entry, by UUID.
+#[derive(Deserialize)]
+struct Entry {
+    body: Option<serde_json::Value>,
+    #[serde(rename = "integratedTime")]
+    integrated_time: Option<i64>,
+    #[serde(rename = "logID")]
+    log_id: Option<String>,
+    #[serde(rename = "logIndex")]
+    log_index: Option<i64>,
+    verification: Option<Verification>,
+}
+
+#[derive(Deserialize)]
+struct Verification {
+    #[serde(rename = "signedEntryTimestamp")]
+    signed_entry_timestamp: Option<String>,
+}
+
+/// Logs a `hashedrekord` entry for the signature in Rekor; the SET annotation's text
+/// (`{"Payload":…,"SignedEntryTimestamp":…}`, keys sorted as Go writes a map).
+async fn upload(
+    rekor: &url::Url,
+    key_or_cert_pem: &[u8],
+    b64_signature: &str,
+    payload: &[u8],
+) -> anyhow::Result<String> {
+    use base64::Engine;
+    use serde_json::json;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let entry = Proposed {
+        api_version: "0.0.1",
+        kind: "hashedrekord",
+        spec: json!({
+            "data": {"hash": {"algorithm": "sha256", "value": crate::digest::Digest::sha256_of(payload).hex()}},
+            "signature": {"content": b64_signature, "publicKey": {"content": b64(key_or_cert_pem)}},
+        }),
+    };
+    let url = rekor
+        .join("/api/v1/log/entries")
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let res = crate::transport::docker::client::simple_http_client()?
+        .post(url)
+        .header("Content-Type", "application/json")
+        .body(serde_json::to_vec(&entry)?)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("Error uploading a log entry: {e}"))?;
+    let status = res.status().as_u16();
+    let body = res
+        .bytes()
+        .await
+        .map_err(|e| anyhow::anyhow!("Error uploading a log entry: {e}"))?;
+    if status != 201 {
+        anyhow::bail!(
+            "Error uploading a log entry: Rekor /api/v1/log/entries failed with unexpected status {status}: {}",
+            String::from_utf8_lossy(&body).trim()
+        );
+    }
+    let entries: std::collections::BTreeMap<String, Entry> = serde_json::from_slice(&body)
+        .map_err(|e| anyhow::anyhow!("Error uploading a log entry: {e}"))?;
+    if entries.len() != 1 {
+        anyhow::bail!("expected 1 Rekor entry, got {}", entries.len());
+    }
+    let Some(e) = entries.into_values().next() else {
+        anyhow::bail!("expected 1 Rekor entry, got 0");
+    };
+    let (Some(time), Some(index), Some(log_id), Some(set)) = (
+        e.integrated_time,
+        e.log_index,
+        e.log_id,
+        e.verification.and_then(|v| v.signed_entry_timestamp),
+    ) else {
+        anyhow::bail!("invalid Rekor entry (missing data)");
+    };
+    let Some(serde_json::Value::String(body)) = e.body else {
+        anyhow::bail!("unexpected Rekor entry body type");
+    };
+    base64::engine::general_purpose::STANDARD
+        .decode(&body)
+        .map_err(|e| anyhow::anyhow!("error parsing Rekor entry body: {e}"))?;
+    Ok(crate::gojson::to_string_compact(&json!({
+        "Payload": {"body": body, "integratedTime": time, "logID": log_id, "logIndex": index},
+        "SignedEntryTimestamp": set,
+    })))
+}

@@ -1,0 +1,415 @@
+//! The parts of X.509 that Fulcio verification needs (c/image's `verifyFulcioCertificateAtTime`
+//! with Go's `x509.Certificate.Verify`): certificates read from PEM with a small DER reader,
+//! a chain from the leaf through the given intermediates to a trusted CA — names, ECDSA
+//! P-256 signatures, validity at one instant, CA flags, the code-signing key usage — and the
+//! leaf's e-mail addresses and Fulcio OIDC issuer. Only ECDSA P-256 with SHA-256 is
+//! supported for certificate signatures (what Fulcio-style CAs made by openssl here use).
+
+use base64::Engine;
+use p256::ecdsa::signature::Verifier;
+
+/// One DER element: tag, content, and the whole encoding.
+struct Element<'a> {
+    tag: u8,
+    content: &'a [u8],
+    whole: &'a [u8],
+}
+
+fn next<'a>(input: &mut &'a [u8]) -> Option<Element<'a>> {
+    let all = *input;
+    let (&tag, rest) = all.split_first()?;
+    let (&first, mut rest) = rest.split_first()?;
+    let len = if first < 0x80 {
+        first as usize
+    } else {
+        let n = (first & 0x7f) as usize;
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n].iter().fold(0usize, |a, &b| (a << 8) | b as usize);
+        rest = &rest[n..];
+        len
+    };
+    if rest.len() < len {
+        return None;
+    }
+    let header = all.len() - rest.len();
+    *input = &rest[len..];
+    Some(Element {
+        tag,
+        content: &rest[..len],
+        whole: &all[..header + len],
+    })
+}
+
+fn expect<'a>(input: &mut &'a [u8], tag: u8) -> Option<Element<'a>> {
+    next(input).filter(|e| e.tag == tag)
+}
+
+const SEQUENCE: u8 = 0x30;
+const OID: u8 = 0x06;
+const ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+const OID_SAN: &[u8] = &[0x55, 0x1d, 0x11];
+const OID_EKU: &[u8] = &[0x55, 0x1d, 0x25];
+const OID_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
+const OID_BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
+/// Extensions Go understands (a critical one of these does not stop verification).
+const OID_SUBJECT_KEY_ID: &[u8] = &[0x55, 0x1d, 0x0e];
+const OID_AUTHORITY_KEY_ID: &[u8] = &[0x55, 0x1d, 0x23];
+const OID_NAME_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x1e];
+const OID_CERT_POLICIES: &[u8] = &[0x55, 0x1d, 0x20];
+const EKU_CODE_SIGNING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03];
+const EKU_ANY: &[u8] = &[0x55, 0x1d, 0x25, 0x00];
+/// Fulcio's OIDC issuer extensions: v1 (1.3.6.1.4.1.57264.1.1, the raw string) and v2
+/// (1.3.6.1.4.1.57264.1.8, a DER UTF8String).
+const OID_FULCIO_ISSUER_V1: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0xbf, 0x30, 0x01, 0x01];
+const OID_FULCIO_ISSUER_V2: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0xbf, 0x30, 0x01, 0x08];
+
+/// A parsed certificate; `der` is kept for comparisons.
+pub struct Certificate {
+    pub der: Vec<u8>,
+    tbs: Vec<u8>,
+    signature_algorithm: Vec<u8>,
+    signature: Vec<u8>,
+    issuer: Vec<u8>,
+    subject: Vec<u8>,
+    not_before: i64,
+    not_after: i64,
+    /// The SubjectPublicKeyInfo, whole.
+    pub spki: Vec<u8>,
+    is_ca: bool,
+    /// keyUsage bits, if the extension is there.
+    key_usage: Option<u16>,
+    /// Extended key usages (OIDs), if the extension is there.
+    ext_key_usage: Option<Vec<Vec<u8>>>,
+    pub emails: Vec<String>,
+    extensions: Vec<(Vec<u8>, Vec<u8>)>,
+    unhandled_critical: bool,
+}
+
+/// PEM blocks of `label` in `text`, decoded.
+pub fn pem_blocks(text: &[u8], label: &str) -> Result<Vec<Vec<u8>>, String> {
+    let text = String::from_utf8_lossy(text);
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let mut out = Vec::new();
+    let mut rest: &str = &text;
+    while let Some(start) = rest.find(&begin) {
+        let after = &rest[start + begin.len()..];
+        let Some(stop) = after.find(&end) else {
+            return Err("unterminated PEM block".to_string());
+        };
+        let body: String = after[..stop].split_whitespace().collect();
+        out.push(
+            base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .map_err(|e| format!("decoding PEM: {e}"))?,
+        );
+        rest = &after[stop + end.len()..];
+    }
+    Ok(out)
+}
+
+/// Every certificate in a PEM text (sigstore's `UnmarshalCertificatesFromPEM`).
+pub fn certificates_from_pem(text: &[u8]) -> Result<Vec<Certificate>, String> {
+    pem_blocks(text, "CERTIFICATE")?
+        .into_iter()
+        .map(|der| {
+            Certificate::parse(&der).ok_or_else(|| "x509: malformed certificate".to_string())
+        })
+        .collect()
+}
+
+impl Certificate {
+    pub fn parse(der: &[u8]) -> Option<Certificate> {
+        let mut input = der;
+        let cert = expect(&mut input, SEQUENCE)?;
+        let mut c = cert.content;
+        let tbs = expect(&mut c, SEQUENCE)?;
+        let mut alg = expect(&mut c, SEQUENCE)?.content;
+        let signature_algorithm = expect(&mut alg, OID)?.content.to_vec();
+        let bits = expect(&mut c, 0x03)?.content;
+        let (&unused, signature) = bits.split_first()?;
+        if unused != 0 {
+            return None;
+        }
+        let mut t = tbs.content;
+        let mut first = next(&mut t)?;
+        if first.tag == 0xa0 {
+            first = next(&mut t)?; // version; then the serial number
+        }
+        if first.tag != 0x02 {
+            return None;
+        }
+        expect(&mut t, SEQUENCE)?; // signature algorithm, again
+        let issuer = expect(&mut t, SEQUENCE)?.whole.to_vec();
+        let mut validity = expect(&mut t, SEQUENCE)?.content;
+        let not_before = der_time(&next(&mut validity)?)?;
+        let not_after = der_time(&next(&mut validity)?)?;
+        let subject = expect(&mut t, SEQUENCE)?.whole.to_vec();
+        let spki = expect(&mut t, SEQUENCE)?.whole.to_vec();
+        let mut cert = Certificate {
+            der: cert.whole.to_vec(),
+            tbs: tbs.whole.to_vec(),
+            signature_algorithm,
+            signature: signature.to_vec(),
+            issuer,
+            subject,
+            not_before,
+            not_after,
+            spki,
+            is_ca: false,
+            key_usage: None,
+            ext_key_usage: None,
+            emails: Vec::new(),
+            extensions: Vec::new(),
+            unhandled_critical: false,
+        };
+        while let Some(e) = next(&mut t) {
+            if e.tag != 0xa3 {
+                continue; // unique identifiers
+            }
+            let mut wrapper = e.content;
+            let mut exts = expect(&mut wrapper, SEQUENCE)?.content;
+            while let Some(ext) = expect(&mut exts, SEQUENCE) {
+                cert.read_extension(ext.content)?;
+            }
+        }
+        Some(cert)
+    }
+
+    fn read_extension(&mut self, mut ext: &[u8]) -> Option<()> {
+        let oid = expect(&mut ext, OID)?.content;
+        let mut value = next(&mut ext)?;
+        let mut critical = false;
+        if value.tag == 0x01 {
+            critical = value.content.first().is_some_and(|b| *b != 0);
+            value = next(&mut ext)?;
+        }
+        if value.tag != 0x04 {
+            return None;
+        }
+        let v = value.content;
+        self.extensions.push((oid.to_vec(), v.to_vec()));
+        match oid {
+            OID_BASIC_CONSTRAINTS => {
+                let mut s = v;
+                let mut body = expect(&mut s, SEQUENCE)?.content;
+                if let Some(b) = next(&mut body).filter(|e| e.tag == 0x01) {
+                    self.is_ca = b.content.first().is_some_and(|b| *b != 0);
+                }
+            }
+            OID_KEY_USAGE => {
+                let mut s = v;
+                let bits = expect(&mut s, 0x03)?.content;
+                let (_, bytes) = bits.split_first()?;
+                let mut usage = 0u16;
+                for (i, b) in bytes.iter().take(2).enumerate() {
+                    for bit in 0..8 {
+                        if b & (0x80 >> bit) != 0 {
+                            usage |= 1 << (i * 8 + bit);
+                        }
+                    }
+                }
+                self.key_usage = Some(usage);
+            }
+            OID_EKU => {
+                let mut s = v;
+                let mut list = expect(&mut s, SEQUENCE)?.content;
+                let mut ekus = Vec::new();
+                while let Some(o) = expect(&mut list, OID) {
+                    ekus.push(o.content.to_vec());
+                }
+                self.ext_key_usage = Some(ekus);
+            }
+            OID_SAN => {
+                let mut s = v;
+                let mut names = expect(&mut s, SEQUENCE)?.content;
+                while let Some(n) = next(&mut names) {
+                    if n.tag == 0x81 {
+                        self.emails
+                            .push(String::from_utf8_lossy(n.content).into_owned());
+                    }
+                }
+            }
+            OID_SUBJECT_KEY_ID | OID_AUTHORITY_KEY_ID | OID_NAME_CONSTRAINTS
+            | OID_CERT_POLICIES => {}
+            _ if critical => self.unhandled_critical = true,
+            _ => {}
+        }
+        Some(())
+    }
+
+    /// Whether `parent`'s key made this certificate's signature.
+    fn signed_by(&self, parent: &Certificate) -> bool {
+        if self.signature_algorithm != ECDSA_SHA256 {
+            return false;
+        }
+        let Ok(key) = p256_key(&parent.spki) else {
+            return false;
+        };
+        let Some(sig) = super::sigstore::parse_der_signature(&self.signature) else {
+            return false;
+        };
+        key.verify(&self.tbs, &sig).is_ok()
+    }
+
+    fn allows_code_signing(&self) -> bool {
+        match &self.ext_key_usage {
+            None => true,
+            Some(list) => list.iter().any(|o| o == EKU_CODE_SIGNING || o == EKU_ANY),
+        }
+    }
+
+    /// The value of the extension `oid`, every time it appears.
+    fn extension_values(&self, oid: &[u8]) -> Vec<&[u8]> {
+        self.extensions
+            .iter()
+            .filter(|(o, _)| o == oid)
+            .map(|(_, v)| v.as_slice())
+            .collect()
+    }
+
+    /// c/image's `fulcioIssuerInCertificate`.
+    pub fn fulcio_issuer(&self) -> Result<String, String> {
+        let v1 = self.extension_values(OID_FULCIO_ISSUER_V1);
+        let v2 = self.extension_values(OID_FULCIO_ISSUER_V2);
+        if v1.len() > 1 {
+            return Err("Fulcio certificate has a duplicate OIDC issuer v1 extension".into());
+        }
+        if v2.len() > 1 {
+            return Err("Fulcio certificate has a duplicate OIDC issuer v2 extension".into());
+        }
+        let v1 = v1.first().map(|v| String::from_utf8_lossy(v).into_owned());
+        let v2 = match v2.first() {
+            None => None,
+            Some(v) => {
+                let mut v = *v;
+                let s = expect(&mut v, 0x0c).ok_or_else(|| {
+                    "invalid ASN.1 in OIDC issuer v2 extension: asn1: structure error".to_string()
+                })?;
+                if !v.is_empty() {
+                    return Err("invalid ASN.1 in OIDC issuer v2 extension, trailing data".into());
+                }
+                Some(String::from_utf8_lossy(s.content).into_owned())
+            }
+        };
+        match (v1, v2) {
+            (Some(a), Some(b)) if a != b => Err(format!(
+                "inconsistent OIDC issuer extension values: v1 {}, v2 {}",
+                crate::gotext::go_quote(&a),
+                crate::gotext::go_quote(&b)
+            )),
+            (Some(a), _) | (None, Some(a)) => Ok(a),
+            (None, None) => Err("Fulcio certificate is missing the issuer extension".into()),
+        }
+    }
+
+    /// Go's `Verify` for a code-signing leaf at `now`: a chain through `intermediates` to one
+    /// of `roots`. The error is Go's text.
+    pub fn verify_chain(
+        &self,
+        intermediates: &[Certificate],
+        roots: &[Certificate],
+        now: i64,
+    ) -> Result<(), String> {
+        if self.unhandled_critical {
+            return Err("x509: unhandled critical extension".into());
+        }
+        self.check_validity(now)?;
+        let mut found_any = false;
+        if self.reaches_root(intermediates, roots, now, 0, &mut found_any) {
+            if !self.allows_code_signing() {
+                return Err("x509: certificate specifies an incompatible key usage".into());
+            }
+            return Ok(());
+        }
+        Err("x509: certificate signed by unknown authority".into())
+    }
+
+    fn check_validity(&self, now: i64) -> Result<(), String> {
+        if now < self.not_before {
+            return Err(format!(
+                "x509: certificate has expired or is not yet valid: current time {} is before {}",
+                rfc3339(now),
+                rfc3339(self.not_before)
+            ));
+        }
+        if now > self.not_after {
+            return Err(format!(
+                "x509: certificate has expired or is not yet valid: current time {} is after {}",
+                rfc3339(now),
+                rfc3339(self.not_after)
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether a valid issuer path leads from this certificate to a root.
+    fn reaches_root(
+        &self,
+        intermediates: &[Certificate],
+        roots: &[Certificate],
+        now: i64,
+        depth: usize,
+        found: &mut bool,
+    ) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        let can_issue = |p: &Certificate| {
+            p.subject == self.issuer
+                && p.is_ca
+                && p.key_usage.is_none_or(|u| u & (1 << 5) != 0)
+                && p.allows_code_signing()
+                && self.signed_by(p)
+        };
+        if roots
+            .iter()
+            .any(|r| can_issue(r) && r.check_validity(now).is_ok())
+        {
+            *found = true;
+            return true;
+        }
+        intermediates.iter().any(|i| {
+            i.der != self.der
+                && can_issue(i)
+                && i.check_validity(now).is_ok()
+                && !i.unhandled_critical
+                && i.reaches_root(intermediates, roots, now, depth + 1, found)
+        })
+    }
+}
+
+/// A P-256 key from a SubjectPublicKeyInfo.
+pub fn p256_key(spki: &[u8]) -> Result<p256::ecdsa::VerifyingKey, String> {
+    let point = spki
+        .strip_prefix(super::sigstore::P256_SPKI_PREFIX)
+        .ok_or_else(|| "only ECDSA P-256 keys are supported".to_string())?;
+    p256::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(|e| e.to_string())
+}
+
+/// Go's `time.Time.Format(time.RFC3339)` in the local zone (c/image's times are local).
+fn rfc3339(secs: i64) -> String {
+    use chrono::{Local, TimeZone};
+    match Local.timestamp_opt(secs, 0) {
+        chrono::LocalResult::Single(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        _ => secs.to_string(),
+    }
+}
+
+/// UTCTime or GeneralizedTime, as Unix seconds.
+fn der_time(e: &Element<'_>) -> Option<i64> {
+    let s = std::str::from_utf8(e.content).ok()?;
+    let s = s.strip_suffix('Z')?;
+    let full = match e.tag {
+        0x17 if s.len() == 12 => {
+            let yy: i32 = s[..2].parse().ok()?;
+            format!("{}{s}", if yy >= 50 { "19" } else { "20" })
+        }
+        0x18 if s.len() == 14 => s.to_string(),
+        _ => return None,
+    };
+    let t = chrono::NaiveDateTime::parse_from_str(&full, "%Y%m%d%H%M%S").ok()?;
+    Some(t.and_utc().timestamp())
+}
