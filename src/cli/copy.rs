@@ -15,7 +15,6 @@ use crate::compression::{self, Algorithm};
 use crate::copy::{
     self, DEFAULT_PARALLEL_COPIES, DEFAULT_PARALLEL_IMAGES, ListSelection, Options, PlatformSpec,
 };
-use crate::error::not_implemented;
 use crate::manifest::media_type as mt;
 use crate::reference::{DockerReference, ImageName};
 use crate::signature::gpg::GpgSigner;
