@@ -449,3 +449,44 @@ fn a_failed_copy_loads_nothing() {
     });
     assert_eq!(d.image_id("localhost/broken:1"), None);
 }
+
+/// An image the engine itself refuses while loading (a layer that is not a tar archive, which
+/// only the engine checks): skiff reports the engine's own error, exit 1, and nothing is
+/// loaded. The expected words come from the engine through `docker load` of the same image.
+/// (skopeo 1.9.3 is no oracle here: it checks only the HTTP status of the load, so it exits 0
+/// while the engine loaded nothing.)
+#[test]
+fn an_error_the_engine_sends_while_loading_is_reported() {
+    let Some(d) = dockerd::shared() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let mut s = spec(77);
+    s.layers[1] = fixtures::noise(4096, 77);
+    fixtures::write_oci(&t.path().join("oci"), "v1", &s);
+    let src = format!("oci:{}:v1", t.path().join("oci").display());
+    let (code, err) =
+        fails(skiff_for(d).args(["copy", "-q", &src, "docker-daemon:localhost/refused:1"]));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    let mine = fatal_message(&err);
+    assert_eq!(d.image_id("localhost/refused:1"), None);
+
+    let Some(mut theirs) = skopeo_for(d) else {
+        return;
+    };
+    let archive = t.path().join("refused.tar");
+    ok(theirs.args([
+        "copy",
+        "-q",
+        &src,
+        &format!("docker-archive:{}:localhost/refused:2", archive.display()),
+    ]));
+    let (_, engine) = fails(d.docker().args(["load", "-i", &archive.to_string_lossy()]));
+    // The CLI prints the engine's message after its own prefix.
+    let engine_said = engine.trim_end().rsplit("stderr: ").next().unwrap();
+    assert!(engine_said.contains("archive/tar"), "{engine}");
+    assert!(
+        mine.ends_with(&format!("{engine_said}\"")),
+        "skiff: {mine}\nengine: {engine}"
+    );
+    assert_eq!(d.image_id("localhost/refused:2"), None);
+}
