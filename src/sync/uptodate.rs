@@ -1,7 +1,8 @@
 //! The fast path of a re-sync: an image whose destination already has the source's manifest
-//! is skipped after one HEAD request to each registry — no manifest or blob is read. The
-//! copy engine would reach the same verdict after reading the source manifest; anything this
-//! check is not sure about (lists, schema 1, conversions, signatures, mirrors) is left to it.
+//! is skipped after one request to each registry (the source's manifest, the destination's
+//! HEAD) — no blob is read. The copy engine would reach the same verdict after reading the
+//! source manifest; anything this check is not sure about (lists, schema 1, conversions,
+//! signatures, mirrors) is left to it, and it takes both answers instead of asking again.
 
 use crate::config::policy::Policy;
 use crate::copy::Options;
@@ -37,7 +38,44 @@ pub(crate) async fn check(
         probe::source_manifest(&options.source_ctx, s),
         probe::destination_manifest(&options.dest_ctx, d)
     );
-    let (at_src, at_dest) = (at_src.ok()??, at_dest.ok()??);
+    let (at_src, at_dest) = (at_src.ok().flatten(), at_dest.ok());
+    let skipped = match (&at_src, &at_dest) {
+        (Some(at_src), Some(at_dest)) => {
+            skip(
+                &at_src.answer,
+                at_dest.answer.as_ref(),
+                src,
+                options,
+                reporter,
+            )
+            .await
+        }
+        _ => None,
+    };
+    if skipped.is_none() {
+        // The copy starts with what was just asked.
+        if let Some(p) = at_src {
+            p.keep_for_copy();
+        }
+        if let Some(p) = at_dest {
+            p.keep_for_copy();
+        }
+    }
+    skipped
+}
+
+/// The digest of the image when the destination already has it, the skip reported.
+async fn skip(
+    at_src: &probe::ManifestHead,
+    at_dest: Option<&probe::ManifestHead>,
+    src: &ImageName,
+    options: &Options,
+    reporter: &dyn Reporter,
+) -> Option<Digest> {
+    let ImageName::Docker(s) = src else {
+        return None;
+    };
+    let at_dest = at_dest?;
     let single = [mt::DOCKER_V2_SCHEMA2, mt::OCI_MANIFEST];
     if at_src.digest != at_dest.digest || !single.contains(&at_src.media_type.as_str()) {
         return None;
@@ -62,5 +100,5 @@ pub(crate) async fn check(
             digest: at_src.digest.clone(),
         },
     });
-    Some(at_src.digest)
+    Some(at_src.digest.clone())
 }

@@ -17,6 +17,7 @@ mod dest;
 pub mod errors;
 mod idle;
 pub(crate) mod lookaside;
+mod memo;
 pub mod probe;
 pub mod proxy;
 mod schedule;
