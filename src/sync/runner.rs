@@ -23,6 +23,11 @@ use crate::copy::{self, Options, SharedBlobs};
 use crate::gotext::go_quote;
 use crate::report::{Failure, ImageReport, Outcome, Report as RunReport, Tally};
 
+/// Images whose up-to-date check may run beyond those being copied: enough to keep the
+/// per-registry request limit busy during a re-sync, few enough that their manifests (kept
+/// for the copy that follows) stay a small, fixed amount of memory.
+const CHECKS_AHEAD: usize = 16;
+
 /// An image's report entry before (or without) a copy.
 fn planned_entry(job: &Job, result: Outcome, err: Option<&anyhow::Error>) -> ImageReport {
     ImageReport {
@@ -109,9 +114,14 @@ pub(crate) async fn run(
         })
         .collect();
 
+    let parallel = opts.parallel_images.max(1);
+    // Up-to-date checks run ahead of the copies (one round trip to each registry per image,
+    // which a re-sync is made of); at most `parallel` images copy at once.
+    let copy_slots = Arc::new(tokio::sync::Semaphore::new(parallel));
     let start = |i: usize| {
         let job = jobs[i].clone();
         let options = options[job.repo].clone();
+        let copy_slots = copy_slots.clone();
         let (policy, shared, seq, retry) =
             (policy.clone(), shared.clone(), seq.clone(), opts.retry);
         let reporter: Arc<dyn Reporter> = Arc::new(JobReporter {
@@ -125,12 +135,13 @@ pub(crate) async fn run(
             seq.log(i, ref_entry("Copying image ref", &job));
             let job = Arc::new(job);
             let result = crate::contract::retry::if_necessary(retry, || {
-                let (policy, job, options, reporter, shared) = (
+                let (policy, job, options, reporter, shared, copy_slots) = (
                     policy.clone(),
                     job.clone(),
                     options.clone(),
                     reporter.clone(),
                     shared.clone(),
+                    copy_slots.clone(),
                 );
                 async move {
                     let reporter = reporter.as_ref();
@@ -139,6 +150,10 @@ pub(crate) async fn run(
                     {
                         return Ok(d);
                     }
+                    let _slot = copy_slots
+                        .acquire()
+                        .await
+                        .map_err(|_| anyhow!("Internal error: copy slots closed"))?;
                     copy::copy_image_sharing(
                         &policy,
                         &job.src,
@@ -162,7 +177,7 @@ pub(crate) async fn run(
         })
     };
 
-    let parallel = opts.parallel_images.max(1);
+    let in_flight = parallel + CHECKS_AHEAD;
     let mut next = 0;
     let mut running = FuturesUnordered::new();
     let mut handles = AbortOnDrop::default();
@@ -172,7 +187,7 @@ pub(crate) async fn run(
     let mut synced = 0usize;
     let mut entries: Vec<Option<ImageReport>> = vec![None; jobs.len()];
     loop {
-        while running.len() < parallel && next < jobs.len() && stopped.is_none() {
+        while running.len() < in_flight && next < jobs.len() && stopped.is_none() {
             let handle = start(next);
             handles.0.insert(next, handle.abort_handle());
             let i = next;
