@@ -5,7 +5,9 @@
 #  - wan-sync-60-cold / -warm: 20 repositories × 3 tags (3 shared base layers + 2 own per
 #    image), sync --src yaml, destination empty / already up to date.
 # Also printed: requests sent through the proxies by each tool for the one-image copy, and the
-# round trips on its critical path, estimated as (wall at 20 ms − wall direct) / 20 ms.
+# round trips on its critical path, estimated as (wall at 20 ms − wall direct) / 20 ms and
+# counted from the proxies' timelines (the longest chain of requests each sent after the one
+# before it was answered; BENCH_TIMELINE=1 prints every request).
 command -v docker-registry >/dev/null || { echo "bench needs docker-registry (./scripts/test.sh installs the peers)"; return 1; }
 
 WAN=$BENCH_DIR/wan
@@ -13,10 +15,10 @@ rm -rf "$WAN"
 mkdir -p "$WAN"
 WSRC=$(bench_registry wan-src)
 WDST=$(bench_registry wan-dst)
-delay_proxy() { # upstream-host stats-file → prints the proxy's host:port
+delay_proxy() { # upstream-host stats-file timeline-file → prints the proxy's host:port
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  python3 scripts/bench/delay_proxy.py "$port" "${1##*:}" "${WAN_DELAY_MS:-10}" "$2" >/dev/null 2>&1 &
+  python3 scripts/bench/delay_proxy.py "$port" "${1##*:}" "${WAN_DELAY_MS:-10}" "$2" "$3" >/dev/null 2>&1 &
   echo $! >>"$BENCH_DIR/registry.pids"
   for _ in $(seq 100); do
     python3 -c "import socket; socket.create_connection(('127.0.0.1',$port)).close()" 2>/dev/null && break
@@ -24,8 +26,8 @@ delay_proxy() { # upstream-host stats-file → prints the proxy's host:port
   done
   echo "127.0.0.1:$port"
 }
-PSRC=$(delay_proxy "$WSRC" "$WAN/src-stats.json")
-PDST=$(delay_proxy "$WDST" "$WAN/dst-stats.json")
+PSRC=$(delay_proxy "$WSRC" "$WAN/src-stats.json" "$WAN/src.timeline")
+PDST=$(delay_proxy "$WDST" "$WAN/dst-stats.json" "$WAN/dst.timeline")
 NT="--src-tls-verify=false --dest-tls-verify=false"
 
 SET=$BENCH_DIR/mirror-set
@@ -47,7 +49,7 @@ bench_case wan-copy-cold "$wipe_wdst" "$(one_copy "$SKIFF" "$PSRC" "$PDST")" "$(
 
 # Requests and critical-path round trips of the one-image copy, per tool.
 requests_of() {
-  eval "$wipe_wdst"; : >"$WAN/src-stats.json"; : >"$WAN/dst-stats.json"
+  eval "$wipe_wdst"; : >"$WAN/src-stats.json"; : >"$WAN/dst-stats.json"; : >"$WAN/src.timeline"; : >"$WAN/dst.timeline"
   local t0 t1 t2
   t0=$(date +%s.%N); sh -c "$(one_copy "$1" "$PSRC" "$PDST")"; t1=$(date +%s.%N)
   eval "$wipe_wdst"; sh -c "$(one_copy "$1" "$WSRC" "$WDST")"; t2=$(date +%s.%N)
@@ -64,6 +66,8 @@ rtts = ((t1 - t0) - (t2 - t1)) / 0.020
 print(f"  {name:<8} requests src {s['requests']:3d} {s['by_method']}  dst {t['requests']:3d} {t['by_method']}  "
       f"critical-path round trips ~{rtts:4.1f}")
 PY
+  python3 scripts/bench/timeline.py "$t0" "$t1" ${BENCH_TIMELINE:+--list} \
+    src="$WAN/src.timeline" dst="$WAN/dst.timeline" | sed "s/^\([0-9]\)/  $2 \1/" | tee -a "$RESULTS"
 }
 requests_of "$SKIFF" skiff
 requests_of skopeo skopeo

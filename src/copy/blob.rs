@@ -17,7 +17,7 @@ use crate::contract::verify::{DuringRead, VerifyingReader, is_mismatch};
 use crate::digest::Digest;
 use crate::manifest::media_type as mt;
 use crate::manifest::update::{CompressionOp, CryptoOp, LayerEdit};
-use crate::transport::{BlobStream, LayerCompression, UploadInfo};
+use crate::transport::{BlobOrigin, BlobStream, LayerCompression, UploadInfo};
 use crate::types::BlobInfo;
 
 /// How a layer may be treated, decided per image.
@@ -153,7 +153,12 @@ impl Copier<'_> {
         let reuse_allowed = !settings.force
             || settings.format.map(Algorithm::mime_name) == src_algorithm.map(Algorithm::mime_name);
         let exact_tried = !rules.diff_id_needed && reuse_allowed;
-        if exact_tried && let Some(reused) = self.try_reuse(info).await? {
+        let (reused, read_ahead) = if exact_tried {
+            self.try_reuse_reading_ahead(info).await?
+        } else {
+            (None, None)
+        };
+        if let Some(reused) = reused {
             progress.skipped(SkipReason::Present);
             self.learn_locations(None, &reused.digest);
             return Ok(LayerCopied {
@@ -181,11 +186,11 @@ impl Copier<'_> {
         let (stream, magic) = if local.is_some() {
             (None, magic)
         } else {
-            let stream = self
-                .src
-                .blob(info)
-                .await
-                .with_context(|| format!("reading blob {}", info.digest))?;
+            let stream = match read_ahead {
+                Some(read) => read,
+                None => self.src.blob(info).await,
+            }
+            .with_context(|| format!("reading blob {}", info.digest))?;
             let (magic, stream) = peek(stream).await?;
             (Some(stream), magic)
         };
@@ -422,6 +427,28 @@ impl Copier<'_> {
         }
     }
 
+    /// [`try_reuse`](Self::try_reuse), with the source's read of the blob started meanwhile
+    /// when both ends are registries (not the same one, which may mount it instead): the
+    /// blob's bytes are on their way a round trip sooner when the destination lacks it. When
+    /// it has it, the read is dropped unread.
+    async fn try_reuse_reading_ahead(
+        &self,
+        info: &BlobInfo,
+    ) -> Result<(Option<BlobInfo>, Option<Result<BlobStream>>)> {
+        let ahead = match (self.src.blob_origin(), self.dest.blob_origin()) {
+            (
+                Some(BlobOrigin::Registry { registry: from, .. }),
+                Some(BlobOrigin::Registry { registry: to, .. }),
+            ) => from != to && self.src.local_blob(info).is_none(),
+            _ => false,
+        };
+        if !ahead {
+            return Ok((self.try_reuse(info).await?, None));
+        }
+        let (reused, read) = tokio::join!(self.try_reuse(info), self.src.blob(info));
+        Ok((reused?, Some(read)))
+    }
+
     /// Whether the destination has the blob already (the one place blobs are reused).
     /// The source says where it keeps the blob, so a registry can mount it from another
     /// repository instead of receiving it.
@@ -435,10 +462,50 @@ impl Copier<'_> {
 
     /// Copies a blob unchanged (configs; layers go through `copy_layer_blob`): reused if the
     /// destination has it, copied from file to file (the destination verifies) between local
-    /// ends, else streamed and verified.
+    /// ends, else streamed and verified. A config sent beside the layers is reported now.
     pub(crate) async fn copy_blob(&self, info: &BlobInfo, kind: BlobKind) -> Result<BlobInfo> {
         let progress = self.track(kind, info);
-        let progress = &progress;
+        let ahead = self
+            .configs_ahead
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&info.digest);
+        if let Some((stored, ending)) = ahead {
+            progress.replay(ending);
+            return Ok(stored);
+        }
+        self.copy_blob_tracked(info, kind, &progress).await
+    }
+
+    /// A registry destination gets the config while the layers move, instead of after them:
+    /// its round trips (check, read, upload) leave the copy's critical path. Reported when the
+    /// copy reaches the config ([`copy_blob`](Self::copy_blob)); a failure here is forgotten,
+    /// and the config copied then as usual.
+    pub(crate) async fn copy_config_ahead(&self, info: &BlobInfo) {
+        let progress = BlobTracker::unseen(BlobKind::Config, info);
+        let copied = self
+            .copy_blob_tracked(info, BlobKind::Config, &progress)
+            .await;
+        if let (Ok(stored), Some(ending)) = (copied, progress.ending()) {
+            self.configs_ahead
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(info.digest.clone(), (stored, ending));
+        }
+    }
+
+    /// Whether the destination is a registry: sending the config ahead saves round trips.
+    pub(crate) fn config_ahead_pays(&self) -> bool {
+        matches!(self.dest.blob_origin(), Some(BlobOrigin::Registry { .. }))
+            && self.dest.properties().has_thread_safe_put_blob
+    }
+
+    async fn copy_blob_tracked(
+        &self,
+        info: &BlobInfo,
+        kind: BlobKind,
+        progress: &BlobTracker<'_>,
+    ) -> Result<BlobInfo> {
         let send = async {
             let stored = self
                 .again_if_worth_it(info, || self.copy_blob_unshared(info, kind, progress))
@@ -467,7 +534,8 @@ impl Copier<'_> {
         progress: &BlobTracker<'_>,
     ) -> Result<BlobInfo> {
         progress.restart();
-        if let Some(reused) = self.try_reuse(info).await? {
+        let (reused, read_ahead) = self.try_reuse_reading_ahead(info).await?;
+        if let Some(reused) = reused {
             progress.skipped(SkipReason::Present);
             self.learn_locations(None, &reused.digest);
             return Ok(reused);
@@ -488,11 +556,11 @@ impl Copier<'_> {
             self.learn_locations(Some(&info.digest), &done.digest);
             return Ok(done);
         }
-        let stream = self
-            .src
-            .blob(info)
-            .await
-            .with_context(|| format!("reading blob {}", info.digest))?;
+        let stream = match read_ahead {
+            Some(read) => read,
+            None => self.src.blob(info).await,
+        }
+        .with_context(|| format!("reading blob {}", info.digest))?;
         let verified = VerifyingReader::new(stream, &info.digest, info.known_size());
         let counted: BlobStream = Box::pin(Counting {
             inner: verified,

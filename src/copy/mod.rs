@@ -182,6 +182,8 @@ pub(crate) struct Copier<'a> {
     layers: Mutex<HashMap<(Digest, blob::LayerRules), SharedLayer>>,
     /// Layers in `layers` that were sent while the source was still receiving the image.
     sent_early: Mutex<HashSet<Digest>>,
+    /// Configs sent beside the layers (see `copy_config_ahead`), with how their copy ended.
+    configs_ahead: Mutex<HashMap<Digest, (BlobInfo, progress::Ending)>>,
     /// Blobs shared with other copies running at the same time (a sync's images).
     pub shared: Option<&'a SharedBlobs>,
     /// The blob-info cache, opened when first needed; written when the copy ends.
@@ -260,6 +262,7 @@ pub async fn copy(
         top_manifest: OnceLock::new(),
         layers: Mutex::new(HashMap::new()),
         sent_early: Mutex::new(HashSet::new()),
+        configs_ahead: Mutex::new(HashMap::new()),
         shared,
         cache: OnceLock::new(),
         image,

@@ -243,6 +243,16 @@ pub(crate) struct BlobTracker<'a> {
     sink: Option<(&'a dyn Reporter, &'a Option<Arc<str>>)>,
     blob: Arc<BlobRef>,
     finished: AtomicBool,
+    /// Why the blob was skipped, once it was.
+    skipped_for: std::sync::Mutex<Option<SkipReason>>,
+}
+
+/// How a blob's copy that nobody saw ended, to be reported later as if seen.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ending {
+    pub bytes: u64,
+    /// `None`: sent (done).
+    pub skipped: Option<SkipReason>,
 }
 
 impl<'a> BlobTracker<'a> {
@@ -256,6 +266,7 @@ impl<'a> BlobTracker<'a> {
             sink: Some((reporter, image)),
             blob: new_blob(kind, info),
             finished: AtomicBool::new(false),
+            skipped_for: Default::default(),
         };
         t.emit(Event::BlobStarted {
             blob: t.blob.clone(),
@@ -271,6 +282,36 @@ impl<'a> BlobTracker<'a> {
             sink: None,
             blob: new_blob(BlobKind::Blob, &placeholder),
             finished: AtomicBool::new(false),
+            skipped_for: Default::default(),
+        }
+    }
+
+    /// A tracker nobody sees for a known blob, whose ending is reported later ([`replay`]).
+    ///
+    /// [`replay`]: Self::replay
+    pub(crate) fn unseen(kind: BlobKind, info: &BlobInfo) -> BlobTracker<'static> {
+        BlobTracker {
+            sink: None,
+            blob: new_blob(kind, info),
+            finished: AtomicBool::new(false),
+            skipped_for: Default::default(),
+        }
+    }
+
+    /// How an unseen tracker's blob ended, if it did.
+    pub(crate) fn ending(&self) -> Option<Ending> {
+        self.finished.load(Ordering::SeqCst).then(|| Ending {
+            bytes: self.blob.bytes.load(Ordering::Relaxed),
+            skipped: *self.skipped_for.lock().unwrap_or_else(|e| e.into_inner()),
+        })
+    }
+
+    /// Reports `ending` (of the same blob's copy, made unseen) as this tracker's own.
+    pub(crate) fn replay(&self, ending: Ending) {
+        self.advance(ending.bytes);
+        match ending.skipped {
+            Some(reason) => self.skipped(reason),
+            None => self.done(),
         }
     }
 
@@ -303,6 +344,7 @@ impl<'a> BlobTracker<'a> {
 
     pub(crate) fn skipped(&self, reason: SkipReason) {
         if self.finish() {
+            *self.skipped_for.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason);
             tracing::debug!(
                 target: "skiff::copy",
                 "Skipping blob {}: {}",

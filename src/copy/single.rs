@@ -213,6 +213,10 @@ impl Copier<'_> {
                 new_signatures: Vec::new(),
             });
         }
+        // The config goes beside the layers when it is copied as it is (no conversion).
+        let config_ahead = parsed.config_info().filter(|_| {
+            plan.target_type().is_none() && !plan.diff_ids_needed && self.config_ahead_pays()
+        });
         let mut img = ImageCopy {
             bytes,
             mime,
@@ -222,7 +226,13 @@ impl Copier<'_> {
             config: None,
             copier: self,
         };
-        img.copy_layers().await?;
+        let ahead = async {
+            if let Some(info) = &config_ahead {
+                self.copy_config_ahead(info).await;
+            }
+        };
+        let (layers, ()) = tokio::join!(img.copy_layers(), ahead);
+        layers?;
         let mut written = img.write_manifest(as_instance).await?;
 
         let mut signatures = signatures;

@@ -305,7 +305,10 @@ async fn prune_registry(
     let mut kept_by_digest: BTreeMap<Digest, Vec<String>> = BTreeMap::new();
     let mut digest_of = BTreeMap::new();
     for tag in &all_tags {
-        let Some(head) = docker::probe::destination_manifest(ctx, &tagged(tag)?).await? else {
+        let Some(head) = docker::probe::destination_manifest(ctx, &tagged(tag)?)
+            .await?
+            .answer
+        else {
             continue;
         };
         if doomed_tags.contains(tag.as_str()) {

@@ -24,6 +24,11 @@ use crate::gotext::go_quote;
 use crate::reference::ImageName;
 use crate::report::{Failure, ImageReport, Outcome, Report as RunReport, Tally};
 
+/// Images whose up-to-date check may run beyond those being copied: enough to keep the
+/// per-registry request limit busy during a re-sync, few enough that their manifests (kept
+/// for the copy that follows) stay a small, fixed amount of memory.
+const CHECKS_AHEAD: usize = 16;
+
 /// An image's report entry before (or without) a copy.
 fn planned_entry(job: &Job, result: Outcome, err: Option<&anyhow::Error>) -> ImageReport {
     ImageReport {
@@ -121,10 +126,15 @@ pub(crate) async fn run(
         })
         .collect();
 
+    let parallel = opts.parallel_images.max(1);
+    // Up-to-date checks run ahead of the copies (one round trip to each registry per image,
+    // which a re-sync is made of); at most `parallel` images copy at once.
+    let copy_slots = Arc::new(tokio::sync::Semaphore::new(parallel));
     let start = |i: usize| {
         let job = jobs[i].clone();
         let options = options[job.repo].clone();
         let attached = attached[job.repo].clone();
+        let copy_slots = copy_slots.clone();
         let (policy, shared, seq, retry) =
             (policy.clone(), shared.clone(), seq.clone(), opts.retry);
         let reporter: Arc<dyn Reporter> = Arc::new(JobReporter {
@@ -138,13 +148,14 @@ pub(crate) async fn run(
             seq.log(i, ref_entry("Copying image ref", &job));
             let job = Arc::new(job);
             let result = crate::contract::retry::if_necessary(retry, || {
-                let (policy, job, options, reporter, shared, attached) = (
+                let (policy, job, options, reporter, shared, attached, copy_slots) = (
                     policy.clone(),
                     job.clone(),
                     options.clone(),
                     reporter.clone(),
                     shared.clone(),
                     attached.clone(),
+                    copy_slots.clone(),
                 );
                 async move {
                     let reporter = reporter.as_ref();
@@ -153,16 +164,23 @@ pub(crate) async fn run(
                             .await
                         {
                             Some(d) => d,
-                            None => copy::copy_image_sharing(
-                                &policy,
-                                &job.src,
-                                &job.dest,
-                                &options,
-                                reporter,
-                                Some(&shared),
-                            )
-                            .await?
-                            .digest()?,
+                            None => {
+                                // Checks run ahead; copies wait for one of `parallel` slots.
+                                let _slot = copy_slots
+                                    .acquire()
+                                    .await
+                                    .map_err(|_| anyhow!("Internal error: copy slots closed"))?;
+                                copy::copy_image_sharing(
+                                    &policy,
+                                    &job.src,
+                                    &job.dest,
+                                    &options,
+                                    reporter,
+                                    Some(&shared),
+                                )
+                                .await?
+                                .digest()?
+                            }
                         };
                     // An image already there may have gained referrers since: always asked.
                     if let (ImageName::Docker(src), ImageName::Docker(dest)) = (&job.src, &job.dest)
@@ -194,7 +212,7 @@ pub(crate) async fn run(
         })
     };
 
-    let parallel = opts.parallel_images.max(1);
+    let in_flight = parallel + CHECKS_AHEAD;
     let mut next = 0;
     let mut running = FuturesUnordered::new();
     let mut handles = AbortOnDrop::default();
@@ -204,7 +222,7 @@ pub(crate) async fn run(
     let mut synced = 0usize;
     let mut entries: Vec<Option<ImageReport>> = vec![None; jobs.len()];
     loop {
-        while running.len() < parallel && next < jobs.len() && stopped.is_none() {
+        while running.len() < in_flight && next < jobs.len() && stopped.is_none() {
             let handle = start(next);
             handles.0.insert(next, handle.abort_handle());
             let i = next;

@@ -108,9 +108,23 @@ async fn images_from_repository(
     repo: &DockerReference,
     out: &dyn Reporter,
 ) -> Result<Vec<ImageName>> {
+    images_listed(ctx, repo, out, None).await
+}
+
+/// [`images_from_repository`], with the tag list already asked for (`listed`) when given.
+async fn images_listed(
+    ctx: &SystemContext,
+    repo: &DockerReference,
+    out: &dyn Reporter,
+    listed: Option<Result<Vec<String>>>,
+) -> Result<Vec<ImageName>> {
     let name = repo.name();
     out.log(LogEntry::new(Level::Info, "Getting tags").field("image", name.clone()));
-    let tags = match docker::repository_tags(ctx, &repo.clone().with_default_tag()).await {
+    let listed = match listed {
+        Some(l) => l,
+        None => docker::repository_tags(ctx, &repo.clone().with_default_tag()).await,
+    };
+    let tags = match listed {
         Ok(t) => t,
         Err(e) if e.chain().any(|c| c.is::<docker::errors::Unauthorized>()) => {
             out.log(LogEntry::new(
@@ -218,6 +232,33 @@ fn repository_or_log(registry: &str, repo: &str, out: &dyn Reporter) -> Option<D
     }
 }
 
+/// Tag lists asked for side by side, before they are used one after the other (each is a
+/// round trip across a WAN; skopeo asks them one by one).
+type TagLists = std::collections::HashMap<String, Result<Vec<String>>>;
+
+/// How many tag lists are asked for at once.
+const TAG_LISTS_AT_ONCE: usize = 16;
+
+/// The tag lists of every repository of `repos` that names one, asked for at once.
+async fn tag_lists_ahead<'a>(
+    registry: &str,
+    repos: impl Iterator<Item = &'a String>,
+    ctx: &SystemContext,
+) -> TagLists {
+    use futures::StreamExt;
+    let named: Vec<(String, DockerReference)> = repos
+        .filter_map(|repo| Some((repo.clone(), repository(registry, repo).ok()?)))
+        .collect();
+    futures::stream::iter(named)
+        .map(|(repo, r)| async move {
+            let tags = docker::repository_tags(ctx, &r.with_default_tag()).await;
+            (repo, tags)
+        })
+        .buffer_unordered(TAG_LISTS_AT_ONCE)
+        .collect()
+        .await
+}
+
 /// The tags of a repository from the YAML file, or `None` after logging why it is skipped.
 async fn listed_or_log(
     registry: &str,
@@ -225,6 +266,7 @@ async fn listed_or_log(
     r: &DockerReference,
     ctx: &SystemContext,
     out: &dyn Reporter,
+    ahead: &mut TagLists,
 ) -> Option<Vec<ImageName>> {
     out.log(repo_entry(
         Level::Info,
@@ -232,7 +274,7 @@ async fn listed_or_log(
         registry,
         repo,
     ));
-    match images_from_repository(ctx, r, out).await {
+    match images_listed(ctx, r, out, ahead.remove(repo)).await {
         Ok(images) => Some(images),
         Err(e) => {
             out.log(repo_entry(
@@ -269,6 +311,14 @@ async fn yaml_registry(
         );
         return repos;
     }
+    let listed = rc
+        .images
+        .iter()
+        .filter(|(_, refs)| refs.is_empty())
+        .map(|(repo, _)| repo)
+        .chain(rc.images_by_tag_regex.iter().map(|(repo, _)| repo))
+        .chain(rc.images_by_semver.iter().map(|(repo, _)| repo));
+    let mut ahead = tag_lists_ahead(registry, listed, &ctx).await;
     let mut push =
         |images: Vec<ImageName>, managed: Option<Managed>, repo: &str, out: &dyn Reporter| {
             if images.is_empty() {
@@ -295,7 +345,7 @@ async fn yaml_registry(
         };
         out.log(repo_entry(Level::Info, "Processing repo", registry, repo));
         let (images, managed) = if refs.is_empty() {
-            match listed_or_log(registry, repo, &r, &ctx, out).await {
+            match listed_or_log(registry, repo, &r, &ctx, out, &mut ahead).await {
                 Some(i) => (i, Some(Managed::all(&r))),
                 None => continue,
             }
@@ -331,7 +381,7 @@ async fn yaml_registry(
                 continue;
             }
         };
-        let Some(all) = listed_or_log(registry, repo, &r, &ctx, out).await else {
+        let Some(all) = listed_or_log(registry, repo, &r, &ctx, out, &mut ahead).await else {
             continue;
         };
         out.log(repo_entry(
@@ -365,7 +415,8 @@ async fn yaml_registry(
                     continue;
                 };
                 out.log(repo_entry(Level::Info, "Processing repo", registry, repo));
-                let Some(all) = listed_or_log(registry, repo, &r, &ctx, out).await else {
+                let Some(all) = listed_or_log(registry, repo, &r, &ctx, out, &mut ahead).await
+                else {
                     continue;
                 };
                 let images = all

@@ -22,6 +22,7 @@ use url::Url;
 use super::challenge::{self, Challenge, Scope};
 use super::errors::{RegistryError, Unauthorized, http_response_error};
 use super::idle::{self, Activity};
+use super::memo::ManifestMemo;
 use super::schedule::{LinkGuard, Scheduler};
 use super::{proxy, tls};
 use crate::auth::Credentials;
@@ -50,6 +51,7 @@ struct Pool {
     /// of a host do not change within one command.
     detected: tokio::sync::OnceCell<Detected>,
     schedule: Arc<Scheduler>,
+    memo: ManifestMemo,
 }
 
 fn pool(host: &str, files: &TlsFiles, skip_verify: bool) -> Result<Arc<Pool>> {
@@ -74,6 +76,7 @@ fn pool(host: &str, files: &TlsFiles, skip_verify: bool) -> Result<Arc<Pool>> {
         limit: Arc::new(Semaphore::new(PER_HOST_REQUESTS)),
         detected: tokio::sync::OnceCell::new(),
         schedule: Arc::default(),
+        memo: ManifestMemo::default(),
     });
     pools.lock().unwrap().insert(key, p.clone());
     Ok(p)
@@ -597,6 +600,11 @@ impl Client {
     /// What this process learned about the registry's blobs (see [`Scheduler`]).
     pub fn schedule(&self) -> &Scheduler {
         &self.pool.schedule
+    }
+
+    /// Manifests of this registry read ahead of their use (see [`ManifestMemo`]).
+    pub fn memo(&self) -> &ManifestMemo {
+        &self.pool.memo
     }
 
     /// The `Authorization` header for a request, per the challenges of the ping.

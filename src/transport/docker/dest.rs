@@ -16,7 +16,8 @@ use url::Url;
 use super::challenge::Scope;
 use super::client::{Body, Client, Request, Response};
 use super::errors::RegistryError;
-use super::{accept_manifests, attachments, lookaside, repository_client, tag_or_digest};
+use super::memo::Answer;
+use super::{attachments, lookaside, probe, repository_client, tag_or_digest};
 use crate::config::registries::Registries;
 use crate::contract::ManifestTypeRejected;
 use crate::contract::retry::Transient;
@@ -49,6 +50,41 @@ pub struct DockerDestination {
     sessions: Mutex<std::collections::HashMap<Digest, Session>>,
     /// registries.d's `use-sigstore-attachments` for this repository.
     sigstore_attachments: bool,
+    /// What the destination's name holds now, asked when the destination opens (see
+    /// [`HeadAhead`]); taken by the first `existing_manifest_digest`.
+    head_ahead: Mutex<Option<HeadAhead>>,
+}
+
+/// The HEAD of the destination's manifest, sent as the destination opens: it (and the ping
+/// before it) crosses the network while the source's manifest is read, instead of after —
+/// two round trips off a copy's critical path. A sync's up-to-date check may have asked
+/// already: its answer is used instead.
+enum HeadAhead {
+    Known(Option<Digest>),
+    Asking(tokio::task::JoinHandle<Result<Option<Digest>>>),
+}
+
+impl HeadAhead {
+    fn start(client: &Arc<Client>, reference: &DockerReference) -> Option<HeadAhead> {
+        let path = probe::manifest_path(reference).ok()?;
+        if let Some(Answer::Head(digest)) = client.memo().take(&path) {
+            return Some(HeadAhead::Known(digest));
+        }
+        let runtime = tokio::runtime::Handle::try_current().ok()?;
+        let client = client.clone();
+        Some(HeadAhead::Asking(runtime.spawn(async move {
+            Ok(probe::head_at(&client, path).await?.map(|h| h.digest))
+        })))
+    }
+}
+
+impl Drop for DockerDestination {
+    fn drop(&mut self) {
+        let ahead = self.head_ahead.get_mut().unwrap_or_else(|e| e.into_inner());
+        if let Some(HeadAhead::Asking(task)) = ahead.take() {
+            task.abort();
+        }
+    }
 }
 
 /// An upload session the registry opened: where to send, and its chunk limit.
@@ -73,15 +109,22 @@ impl DockerDestination {
     pub fn open(reference: &DockerReference, ctx: &SystemContext) -> Result<DockerDestination> {
         let registries = Registries::load(ctx).context("loading registries")?;
         let endpoint = registries.push_endpoint(reference)?;
-        let client = repository_client(ctx, reference, endpoint.insecure, "pull,push")?;
+        let client = Arc::new(repository_client(
+            ctx,
+            reference,
+            endpoint.insecure,
+            "pull,push",
+        )?);
         let sigstore_attachments = lookaside::use_sigstore_attachments(ctx, reference)?;
+        let head_ahead = HeadAhead::start(&client, reference);
         Ok(DockerDestination {
             sigstore_attachments,
             reference: reference.clone(),
-            client: Arc::new(client),
+            client,
             ctx: ctx.clone(),
             manifest_digest: Mutex::new(None),
             sessions: Mutex::default(),
+            head_ahead: Mutex::new(head_ahead),
         })
     }
 
@@ -766,19 +809,22 @@ impl ImageDestination for DockerDestination {
     async fn existing_manifest_digest(&self, instance: Option<&Digest>) -> Result<Option<Digest>> {
         let tail = match instance {
             Some(d) => d.to_string(),
-            None => tag_or_digest(&self.reference)?,
+            None => {
+                let ahead = self.head_ahead.lock().unwrap().take();
+                match ahead {
+                    Some(HeadAhead::Known(digest)) => return Ok(digest),
+                    Some(HeadAhead::Asking(task)) => {
+                        if let Ok(answer) = task.await {
+                            return answer;
+                        }
+                    }
+                    None => {}
+                }
+                tag_or_digest(&self.reference)?
+            }
         };
         let path = format!("/v2/{}/manifests/{tail}", self.reference.path());
-        let res = self
-            .client
-            .send(accept_manifests(Request::new(Method::HEAD, path)))
-            .await?;
-        if res.status() != 200 {
-            return Ok(None);
-        }
-        Ok(res
-            .header("docker-content-digest")
-            .and_then(|d| d.parse::<Digest>().ok()))
+        Ok(probe::head_at(&self.client, path).await?.map(|h| h.digest))
     }
 
     async fn put_manifest(&self, bytes: &[u8], instance: Option<&Digest>) -> Result<()> {

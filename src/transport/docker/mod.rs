@@ -19,6 +19,7 @@ mod dest;
 pub mod errors;
 mod idle;
 pub(crate) mod lookaside;
+mod memo;
 pub mod probe;
 pub mod proxy;
 pub mod referrers;

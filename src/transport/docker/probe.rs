@@ -1,11 +1,13 @@
 //! Cheap questions about images in registries, asked without opening them: the digest and
-//! type of a manifest (one HEAD request), and whether lookaside storage has signatures for
-//! it. `sync` uses them to skip an image the destination already has.
+//! type of a manifest (one request), and whether lookaside storage has signatures for it.
+//! `sync` uses them to skip an image the destination already has; when it does not skip, the
+//! copy that follows takes the answers instead of asking again ([`Probed::keep_for_copy`]).
 
 use anyhow::Result;
 use reqwest::Method;
 
 use super::client::{Client, Request};
+use super::memo::Answer;
 use super::{accept_manifests, lookaside, repository_client, simplify_content_type, tag_or_digest};
 use crate::config::registries::Registries;
 use crate::digest::Digest;
@@ -20,7 +22,16 @@ pub struct ManifestHead {
 }
 
 async fn head(client: &Client, r: &DockerReference) -> Result<Option<ManifestHead>> {
-    let path = format!("/v2/{}/manifests/{}", r.path(), tag_or_digest(r)?);
+    head_at(client, manifest_path(r)?).await
+}
+
+/// The path of the manifest `r` names.
+pub(super) fn manifest_path(r: &DockerReference) -> Result<String> {
+    Ok(format!("/v2/{}/manifests/{}", r.path(), tag_or_digest(r)?))
+}
+
+/// HEADs the manifest at `path` (`/v2/NAME/manifests/TAG_OR_DIGEST`).
+pub(super) async fn head_at(client: &Client, path: String) -> Result<Option<ManifestHead>> {
     let res = client
         .send(accept_manifests(Request::new(Method::HEAD, path)))
         .await?;
@@ -37,13 +48,29 @@ async fn head(client: &Client, r: &DockerReference) -> Result<Option<ManifestHea
     Ok(Some(ManifestHead { digest, media_type }))
 }
 
-/// The manifest `reference` names, as the registry it is read from would serve it; `None`
-/// when it is missing, when the registry does not tell its digest, or when registries.conf
-/// sends reads elsewhere (mirrors, a rewritten location): those are read the usual way.
+/// A probe's answer, which the copy that follows may take instead of asking again.
+pub struct Probed<T> {
+    pub answer: T,
+    client: Client,
+    path: String,
+    kept: Answer,
+}
+
+impl<T> Probed<T> {
+    /// Leaves the answer for the copy of this image that follows (taken once).
+    pub fn keep_for_copy(self) {
+        self.client.memo().put(self.path, self.kept);
+    }
+}
+
+/// The manifest `reference` names, as the registry it is read from serves it (read whole:
+/// a manifest is small, and a copy that follows needs it); `None` when it is missing or when
+/// registries.conf sends reads elsewhere (mirrors, a rewritten location): those are read the
+/// usual way.
 pub async fn source_manifest(
     ctx: &SystemContext,
     reference: &DockerReference,
-) -> Result<Option<ManifestHead>> {
+) -> Result<Option<Probed<ManifestHead>>> {
     let registries = Registries::load(ctx)?;
     let endpoints = registries.pull_endpoints(reference)?;
     let [endpoint] = endpoints.as_slice() else {
@@ -53,18 +80,39 @@ pub async fn source_manifest(
         return Ok(None);
     }
     let client = repository_client(ctx, reference, endpoint.insecure, "pull")?;
-    head(&client, reference).await
+    let tail = tag_or_digest(reference)?;
+    let Ok((bytes, media_type)) = super::source::fetch_manifest(&client, reference, &tail).await
+    else {
+        return Ok(None);
+    };
+    let digest = crate::manifest::digest(&bytes)?;
+    Ok(Some(Probed {
+        answer: ManifestHead {
+            digest,
+            media_type: media_type.clone(),
+        },
+        client,
+        path: manifest_path(reference)?,
+        kept: Answer::Body(bytes, media_type),
+    }))
 }
 
 /// The manifest a destination `reference` has now, if any.
 pub async fn destination_manifest(
     ctx: &SystemContext,
     reference: &DockerReference,
-) -> Result<Option<ManifestHead>> {
+) -> Result<Probed<Option<ManifestHead>>> {
     let registries = Registries::load(ctx)?;
     let endpoint = registries.push_endpoint(reference)?;
     let client = repository_client(ctx, reference, endpoint.insecure, "pull,push")?;
-    head(&client, reference).await
+    let head = head(&client, reference).await?;
+    let kept = Answer::Head(head.as_ref().map(|h| h.digest.clone()));
+    Ok(Probed {
+        answer: head,
+        client,
+        path: manifest_path(reference)?,
+        kept,
+    })
 }
 
 /// Whether lookaside storage holds signatures of `digest` in `reference`'s repository.

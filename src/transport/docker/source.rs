@@ -11,6 +11,7 @@ use reqwest::Method;
 
 use super::client::{Client, MAX_SMALL_BODY, Request};
 use super::errors::RegistryError;
+use super::memo::Answer;
 use super::{
     accept_manifests, attachments, lookaside, repository_client, simplify_content_type,
     tag_or_digest,
@@ -82,7 +83,12 @@ impl DockerSource {
             "pull",
         )?);
         let tail = tag_or_digest(physical)?;
-        let manifest = fetch_manifest(&client, physical, &tail).await?;
+        // A sync's up-to-date check may have read it just before.
+        let path = format!("/v2/{}/manifests/{tail}", physical.path());
+        let manifest = match client.memo().take(&path) {
+            Some(Answer::Body(bytes, mime)) => (bytes, mime),
+            _ => fetch_manifest(&client, physical, &tail).await?,
+        };
         if let Some(d) = physical.digest() {
             let want: Digest = d.parse().map_err(|e| anyhow!("{e}"))?;
             if !crate::manifest::matches_digest(&manifest.0, &want)? {
