@@ -5,6 +5,7 @@
 use anyhow::{Context, Result, anyhow};
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
+use std::collections::BTreeSet;
 
 use super::Copier;
 use super::blob::LayerRules;
@@ -231,7 +232,10 @@ impl Copier<'_> {
                 self.copy_config_ahead(info).await;
             }
         };
-        let (layers, ()) = tokio::join!(img.copy_layers(), ahead);
+        // Layer indices and decryption keys are checked before anything is sent, the config
+        // included.
+        let to_encrypt = img.checked_crypto()?;
+        let (layers, ()) = tokio::join!(img.copy_layers(&to_encrypt), ahead);
         layers?;
         let mut written = img.write_manifest(as_instance).await?;
 
@@ -444,7 +448,23 @@ impl Copier<'_> {
 }
 
 impl ImageCopy<'_, '_> {
-    async fn copy_layers(&mut self) -> Result<()> {
+    /// Which layers are to be encrypted; fails when an index is out of range or an encrypted
+    /// layer cannot be decrypted with the keys given.
+    fn checked_crypto(&self) -> Result<BTreeSet<usize>> {
+        let c = self.copier;
+        let layers = self.parsed.layer_infos();
+        let to_encrypt = c.options.crypto.layers_to_encrypt(layers.len())?;
+        if let Some(keys) = &c.options.crypto.decrypt {
+            for l in &layers {
+                if self.plan.layer_rules(&l.media_type).decrypt {
+                    super::crypto::unwrap_layer(l, keys)?;
+                }
+            }
+        }
+        Ok(to_encrypt)
+    }
+
+    async fn copy_layers(&mut self, to_encrypt: &BTreeSet<usize>) -> Result<()> {
         let c = self.copier;
         let layers = self.parsed.layer_infos();
         let parallel = if c.dest.properties().has_thread_safe_put_blob {
@@ -452,9 +472,6 @@ impl ImageCopy<'_, '_> {
         } else {
             1
         };
-        // Which layers are encrypted, and whether every encrypted one can be decrypted, is
-        // known before any layer is written.
-        let to_encrypt = c.options.crypto.layers_to_encrypt(layers.len())?;
         let rules: Vec<LayerRules> = layers
             .iter()
             .enumerate()
@@ -463,13 +480,6 @@ impl ImageCopy<'_, '_> {
                 ..self.plan.layer_rules(&l.media_type)
             })
             .collect();
-        if let Some(keys) = &c.options.crypto.decrypt {
-            for (l, r) in layers.iter().zip(&rules) {
-                if r.decrypt {
-                    super::crypto::unwrap_layer(l, keys)?;
-                }
-            }
-        }
         // Collected first: a lazy `map` here keeps the copy's future from being provably
         // `Send` (a sync runs each image's copy in its own task).
         let jobs: Vec<_> = layers
