@@ -6,6 +6,7 @@
 # fuzz/regressions/<target>/ so `cargo test` replays it.
 #
 #   scripts/fuzz.sh [--merge] [SECONDS] [TARGET...]      (default: 60 seconds, every target)
+#   scripts/fuzz.sh [--merge] --runs N [TARGET...]       (N executions per target, any time)
 #
 # Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`).
 set -euo pipefail
@@ -16,8 +17,15 @@ if [[ ${1:-} == --merge ]]; then
     merge=true
     shift
 fi
-seconds=${1:-60}
-shift || true
+# A run is bounded either by time or, with --runs, by executions (the issue counts those).
+limit=()
+if [[ ${1:-} == --runs ]]; then
+    limit=(-runs="$2")
+    shift 2
+else
+    limit=(-max_total_time="${1:-60}")
+    shift || true
+fi
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
     mapfile -t targets < <(cd fuzz && cargo +nightly fuzz list)
@@ -37,7 +45,7 @@ for t in "${targets[@]}"; do
     log="fuzz/work/$t.log"
     set +e
     nice cargo +nightly fuzz run "${flags[@]}" "$t" "fuzz/work/$t" "fuzz/corpus/$t" -- \
-        -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048 -timeout=10 \
+        "${limit[@]}" -max_len="$max_len" -rss_limit_mb=2048 -timeout=10 \
         -print_final_stats=1 >"$log" 2>&1
     rc=$?
     set -e
