@@ -137,7 +137,7 @@ pub struct CopyFlags {
     #[arg(
         long = "sign-by-sigstore",
         value_name = "PATH",
-        help = "sign the image using the sigstore parameter file PATH (a private key, optionally Rekor; not Fulcio)"
+        help = "sign the image using the sigstore parameter file PATH (a private key, or Fulcio with a static OIDC token; optionally Rekor)"
     )]
     pub sign_by_sigstore: Option<PathBuf>,
     #[arg(

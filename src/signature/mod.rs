@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+pub mod fulcio;
 pub mod gpg;
 pub mod openpgp;
 pub mod rekor;

@@ -198,6 +198,11 @@ impl PrivateKeySigner {
         Self::open_key(path, passphrase).map_err(|e| anyhow::anyhow!("creating signature: {e}"))
     }
 
+    /// A signer with `key` (a short-lived key Fulcio certified).
+    pub fn from_key(key: p256::ecdsa::SigningKey) -> PrivateKeySigner {
+        PrivateKeySigner { key }
+    }
+
     /// The public half, as `PUBLIC KEY` PEM (what Rekor logs for a key).
     pub fn public_key_pem(&self) -> String {
         super::sigstore::public_key_pem(self.key.verifying_key())

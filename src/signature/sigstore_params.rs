@@ -1,8 +1,11 @@
 //! `--sign-by-sigstore PARAM-FILE` (containers-sigstore-signing-params.yaml(5)): a YAML file
 //! naming how to sign. The private-key variant (`privateKeyFile`, `privateKeyPassphraseFile`
-//! or a prompt) signs as `--sign-by-sigstore-private-key` does, and with `rekorURL` logs each
-//! signature in Rekor and keeps the entry's SET in the signature (as c/image does). Fulcio
-//! certificates (an OIDC login) are refused in one line, before anything is copied.
+//! or a prompt) signs as `--sign-by-sigstore-private-key` does; the `fulcio:` variant with
+//! `oidcMode: staticToken` signs with a new key certified by Fulcio (see [`super::fulcio`]),
+//! the certificate and its chain kept in the signature as c/image keeps them. The interactive
+//! OIDC modes (`interactive`, `deviceGrant`: a browser login) are refused in one line. With
+//! `rekorURL` each signature is logged in Rekor and the entry's SET kept in the signature.
+//! Everything that can fail (the key, Fulcio) is done before anything is copied.
 
 use std::path::Path;
 
@@ -26,7 +29,7 @@ struct ParamFile {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // read to check the file; signing with Fulcio is refused
+#[allow(dead_code)] // the client fields serve the interactive modes, which are refused
 struct Fulcio {
     #[serde(default, rename = "fulcioURL")]
     fulcio_url: String,
@@ -51,9 +54,14 @@ pub fn signer_from_file(
     let shown = crate::gotext::go_quote_path(path);
     let setup = |e: String| format!("setting up signing using parameter file {shown}: {e}");
     let text = std::fs::read(path).map_err(|e| {
+        // Go opens a directory, then fails to read it.
+        let op = match e.kind() {
+            std::io::ErrorKind::IsADirectory => "read",
+            _ => "open",
+        };
         setup(format!(
             "reading {shown}: {}",
-            crate::gotext::go_path_error("open", path, &e)
+            crate::gotext::go_path_error(op, path, &e)
         ))
     })?;
     let params: ParamFile = if text.iter().all(u8::is_ascii_whitespace) {
@@ -61,7 +69,7 @@ pub fn signer_from_file(
     } else {
         serde_norway::from_slice(&text).map_err(|e| setup(format!("parsing {shown}: {e}")))?
     };
-    let mut signer = None;
+    let mut key_file = None;
     if !params.private_key_file.is_empty() {
         let key = Path::new(&params.private_key_file);
         let passphrase = if params.private_key_passphrase_file.is_empty() {
@@ -70,27 +78,88 @@ pub fn signer_from_file(
             super::sign::read_passphrase_file(Path::new(&params.private_key_passphrase_file))
         }
         .map_err(|e| format!("{e:#}"))?;
-        signer = Some(PrivateKeySigner::open_key(key, passphrase.as_bytes())?);
+        key_file = Some((key, passphrase));
     }
-    if let Some(f) = &params.fulcio {
-        if f.fulcio_url.is_empty() {
-            return Err("missing fulcioURL".to_string());
-        }
-        return Err("signing with a Fulcio certificate (fulcio: in a --sign-by-sigstore parameter file) is not supported in this build".to_string());
-    }
+    let fulcio = params.fulcio.as_ref().map(fulcio_token).transpose()?;
     let rekor = match params.rekor_url.as_str() {
         "" => None,
         u => Some(url::Url::parse(u).map_err(|e| format!("parsing rekorURL {u:?}: {e}"))?),
     };
-    let key = signer.ok_or_else(|| {
+    // The sources are opened in c/image's order: the key file, then Fulcio.
+    let mut key = match key_file {
+        Some((path, passphrase)) => {
+            let k = PrivateKeySigner::open_key(path, passphrase.as_bytes())?;
+            let pem = k.public_key_pem();
+            Some((k, pem, None))
+        }
+        None => None,
+    };
+    if let Some((url, token)) = fulcio {
+        if key.is_some() {
+            return Err("multiple private key sources specified when preparing to create sigstore signatures".to_string());
+        }
+        let subject =
+            super::fulcio::token_subject(&token).map_err(|e| format!("parsing OIDC token: {e}"))?;
+        let issued = super::fulcio::obtain(&url, &token, &subject)
+            .map_err(|e| format!("obtaining certificate from Fulcio: {e}"))?;
+        let pem = issued.certificate.clone();
+        key = Some((
+            PrivateKeySigner::from_key(issued.key),
+            pem,
+            Some((issued.certificate, issued.chain)),
+        ));
+    }
+    let (key, key_or_cert_pem, certificate) = key.ok_or_else(|| {
         "no private key source provided (neither a private key nor Fulcio) when preparing to create sigstore signatures".to_string()
     })?;
-    Ok(ParamFileSigner { key, rekor })
+    Ok(ParamFileSigner {
+        key,
+        key_or_cert_pem,
+        certificate,
+        rekor,
+    })
 }
 
-/// A parameter file's signer: a private key, and maybe a Rekor log to record signatures in.
+/// The Fulcio URL and static OIDC token of a `fulcio:` section (c/image's checks, in its
+/// order). The browser-driven modes are refused: they need a person at an OIDC login page.
+fn fulcio_token(f: &Fulcio) -> Result<(url::Url, String), String> {
+    if f.fulcio_url.is_empty() {
+        return Err("missing fulcioURL".to_string());
+    }
+    let url = url::Url::parse(&f.fulcio_url)
+        .map_err(|e| format!("parsing fulcioURL {:?}: {e}", f.fulcio_url))?;
+    if f.oidc_mode == "staticToken" {
+        if f.oidc_id_token.is_empty() {
+            return Err("missing oidcToken".to_string());
+        }
+        return Ok((url, f.oidc_id_token.clone()));
+    }
+    if f.oidc_issuer_url.is_empty() {
+        return Err("missing oidcIssuerURL".to_string());
+    }
+    url::Url::parse(&f.oidc_issuer_url)
+        .map_err(|e| format!("parsing oidcIssuerURL {:?}: {e}", f.oidc_issuer_url))?;
+    match f.oidc_mode.as_str() {
+        "deviceGrant" | "interactive" => Err(format!(
+            "oidcMode {:?} (an OIDC login in a browser) is not supported in this build; use oidcMode: staticToken with oidcIDToken",
+            f.oidc_mode
+        )),
+        "" => Err("missing oidcMode".to_string()),
+        m => Err(format!(
+            "unknown oidcMode value {}",
+            crate::gotext::go_quote(m)
+        )),
+    }
+}
+
+/// A parameter file's signer: a private key (from a file, or certified by Fulcio), and maybe
+/// a Rekor log to record signatures in.
 pub struct ParamFileSigner {
     key: PrivateKeySigner,
+    /// What Rekor logs for the signer: the public key, or the Fulcio certificate, as PEM.
+    key_or_cert_pem: String,
+    /// Fulcio's leaf certificate and chain, PEM, kept in each signature.
+    certificate: Option<(String, String)>,
     rekor: Option<url::Url>,
 }
 
@@ -111,17 +180,24 @@ impl super::sign::Signer for ParamFileSigner {
         identity: &crate::reference::DockerReference,
     ) -> anyhow::Result<super::Signature> {
         let mut sig = self.key.sign(manifest, identity)?;
-        let (Some(rekor), super::Signature::Sigstore(s)) = (&self.rekor, &mut sig) else {
+        let super::Signature::Sigstore(s) = &mut sig else {
             return Ok(sig);
         };
         let annotations = s.annotations.get_or_insert_default();
+        if let Some((certificate, chain)) = &self.certificate {
+            annotations.insert(CERTIFICATE_ANNOTATION.to_string(), certificate.clone());
+            annotations.insert(CHAIN_ANNOTATION.to_string(), chain.clone());
+        }
+        let Some(rekor) = &self.rekor else {
+            return Ok(sig);
+        };
         let b64 = annotations
             .get(super::sigstore::SIGNATURE_ANNOTATION)
             .cloned()
             .unwrap_or_default();
         let set = tokio::runtime::Handle::current().block_on(upload(
             rekor,
-            self.key.public_key_pem().as_bytes(),
+            self.key_or_cert_pem.as_bytes(),
             &b64,
             &s.payload,
         ))?;
@@ -131,6 +207,8 @@ impl super::sign::Signer for ParamFileSigner {
 }
 
 const SET_ANNOTATION: &str = "dev.sigstore.cosign/bundle";
+const CERTIFICATE_ANNOTATION: &str = "dev.sigstore.cosign/certificate";
+const CHAIN_ANNOTATION: &str = "dev.sigstore.cosign/chain";
 
 #[derive(Serialize)]
 struct Proposed<'a> {

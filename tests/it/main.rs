@@ -34,6 +34,7 @@ mod sif;
 mod sign;
 mod sigstore_attachments;
 mod sigstore_fulcio;
+mod sigstore_fulcio_sign;
 mod storage;
 mod storage_layers;
 mod storage_registry;

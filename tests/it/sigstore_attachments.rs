@@ -619,7 +619,7 @@ fn sign_by_sigstore_parameter_file_with_a_private_key() {
         ),
         (
             &fulcio,
-            "Error using --sign-by-sigstore: signing with a Fulcio certificate (fulcio: in a --sign-by-sigstore parameter file) is not supported in this build".to_string(),
+            "Error using --sign-by-sigstore: parsing OIDC token: go-jose/go-jose: compact JWS format must have three parts".to_string(),
         ),
         (
             &prompt,

@@ -14,22 +14,22 @@ use serde_json::json;
 use crate::support::fixtures::{self, ImageSpec, sha256};
 use crate::support::*;
 
-const ISSUER: &str = "https://issuer.example.com";
-const EMAIL: &str = "signer@example.com";
-const IDENTITY: &str = "example.com/fulcio:v1";
+pub(crate) const ISSUER: &str = "https://issuer.example.com";
+pub(crate) const EMAIL: &str = "signer@example.com";
+pub(crate) const IDENTITY: &str = "example.com/fulcio:v1";
 
-fn b64(b: &[u8]) -> String {
+pub(crate) fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
 }
 
-struct Pki {
-    t: tempfile::TempDir,
-    image: PathBuf,
+pub(crate) struct Pki {
+    pub(crate) t: tempfile::TempDir,
+    pub(crate) image: PathBuf,
     manifest_digest: String,
 }
 
 impl Pki {
-    fn new() -> Option<Pki> {
+    pub(crate) fn new() -> Option<Pki> {
         if !require_tool("openssl") {
             return None;
         }
@@ -43,11 +43,11 @@ impl Pki {
         })
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.t.path().join(name)
     }
 
-    fn openssl(&self, args: &[&str]) -> Vec<u8> {
+    pub(crate) fn openssl(&self, args: &[&str]) -> Vec<u8> {
         ok(Command::new("openssl")
             .current_dir(self.t.path())
             .args(args))
@@ -55,7 +55,7 @@ impl Pki {
     }
 
     /// An EC P-256 key `NAME.key` and its public half `NAME.pub`.
-    fn key(&self, name: &str) {
+    pub(crate) fn key(&self, name: &str) {
         let key = format!("{name}.key");
         self.openssl(&[
             "ecparam",
@@ -70,7 +70,7 @@ impl Pki {
     }
 
     /// A self-signed CA `NAME.pem`.
-    fn ca(&self, name: &str) {
+    pub(crate) fn ca(&self, name: &str) {
         self.key(name);
         self.openssl(&[
             "req",
@@ -93,7 +93,7 @@ impl Pki {
 
     /// A certificate `NAME.pem` for key `NAME.key`, issued by `issuer` with `extensions`
     /// (an openssl extension section's lines).
-    fn issue(&self, name: &str, issuer: &str, extensions: &str) {
+    pub(crate) fn issue(&self, name: &str, issuer: &str, extensions: &str) {
         self.key(name);
         std::fs::write(
             self.path(&format!("{name}.ext")),
@@ -158,7 +158,7 @@ impl Pki {
     }
 
     /// openssl's ECDSA-SHA256 signature of `data` with `NAME.key`, base64.
-    fn sign(&self, name: &str, data: &[u8]) -> String {
+    pub(crate) fn sign(&self, name: &str, data: &[u8]) -> String {
         let f = self.path(&format!("data-{}", sha256(data)));
         std::fs::write(&f, data).unwrap();
         b64(&self.openssl(&[
@@ -215,7 +215,7 @@ impl Pki {
         std::fs::write(self.image.join("signature-1"), blob).unwrap();
     }
 
-    fn policy(&self, fields: &str) -> PathBuf {
+    pub(crate) fn policy(&self, fields: &str) -> PathBuf {
         let p = self.path(&format!("policy-{}.json", sha256(fields.as_bytes())));
         std::fs::write(
             &p,
@@ -256,13 +256,13 @@ impl Pki {
     }
 }
 
-fn rand_suffix() -> u64 {
+pub(crate) fn rand_suffix() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     N.fetch_add(1, Ordering::Relaxed)
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -502,7 +502,7 @@ fn chrono_utc(secs: i64) -> String {
 /// it logs one proposed entry, answering as Rekor does — the entry by UUID with its body, time,
 /// index, log ID and a SET signed by `NAME.key` over the canonical payload. Returns the port
 /// and a handle giving the proposed entry it received.
-fn stand_in_rekor<'s>(
+pub(crate) fn stand_in_rekor<'s>(
     scope: &'s std::thread::Scope<'s, '_>,
     p: &'s Pki,
     key: &'s str,

@@ -860,7 +860,7 @@ fn is_transient(e: &anyhow::Error) -> bool {
 }
 
 /// Go's `*url.Error` text: `Get "https://host/v2/": dial tcp host: connect: connection refused`.
-fn go_url_error(method: &str, url: &Url, e: &reqwest::Error) -> anyhow::Error {
+pub(crate) fn go_url_error(method: &str, url: &Url, e: &reqwest::Error) -> anyhow::Error {
     let method = go_method(method);
     let msg = format!("{method} \"{url}\": {}", transport_cause(url, e));
     // An upload whose source failed verification: the engine tells that apart.
