@@ -49,13 +49,7 @@ pub fn token_subject(raw: &str) -> Result<String, String> {
     let decode = |s: &str| {
         base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(s)
-            .map_err(|e| match e {
-                base64::DecodeError::InvalidByte(at, _)
-                | base64::DecodeError::InvalidLastSymbol { offset: at, .. } => {
-                    format!("illegal base64 data at input byte {at}")
-                }
-                _ => format!("illegal base64 data at input byte {}", s.len()),
-            })
+            .map_err(|e| go_base64_error(&e, s.len()))
     };
     let (header, payload) = (decode(parts[0])?, decode(parts[1])?);
     decode(parts[2])?;
@@ -79,6 +73,16 @@ pub fn token_subject(raw: &str) -> Result<String, String> {
         return Err("no subject found in claims".into());
     }
     Ok(claims.sub)
+}
+
+/// Go's `base64.CorruptInputError` text for a decoding failure of `len` bytes of input.
+fn go_base64_error(e: &base64::DecodeError, len: usize) -> String {
+    let at = match e {
+        base64::DecodeError::InvalidByte(at, _)
+        | base64::DecodeError::InvalidLastSymbol { offset: at, .. } => *at,
+        _ => len,
+    };
+    format!("illegal base64 data at input byte {at}")
 }
 
 /// Asks Fulcio at `fulcio` for a certificate of a new key, authenticated by `token` (whose
@@ -171,7 +175,7 @@ async fn post(
     // keeps none.
     base64::engine::general_purpose::STANDARD
         .decode(&sct)
-        .map_err(|e| format!("decode: {e}"))?;
+        .map_err(|e| format!("decode: {}", go_base64_error(&e, sct.len())))?;
     Ok(body.to_vec())
 }
 

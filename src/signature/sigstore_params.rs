@@ -304,3 +304,64 @@ async fn upload(
         "SignedEntryTimestamp": set,
     })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The error for a parameter file of `text` (none of these reach the network).
+    fn refusal(text: &str) -> String {
+        let t = tempfile::tempdir().unwrap();
+        let f = t.path().join("params.yaml");
+        std::fs::write(&f, text).unwrap();
+        match signer_from_file(&f, |_| Ok("pw".into())) {
+            Ok(_) => panic!("{text} was accepted"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn fulcio_sections_are_checked_in_c_image_order() {
+        let fulcio = "fulcio:\n  fulcioURL: http://127.0.0.1:1\n";
+        assert_eq!(refusal("fulcio: {}\n"), "missing fulcioURL");
+        assert_eq!(
+            refusal(&format!("{fulcio}  oidcMode: staticToken\n")),
+            "missing oidcToken"
+        );
+        assert_eq!(refusal(fulcio), "missing oidcIssuerURL");
+        assert_eq!(
+            refusal(&format!("{fulcio}  oidcIssuerURL: http://127.0.0.1:1\n")),
+            "missing oidcMode"
+        );
+        assert_eq!(
+            refusal(&format!(
+                "{fulcio}  oidcIssuerURL: http://127.0.0.1:1\n  oidcMode: magic\n"
+            )),
+            r#"unknown oidcMode value "magic""#
+        );
+        assert!(
+            refusal(&format!(
+                "{fulcio}  oidcIssuerURL: http://127.0.0.1:1\n  oidcMode: deviceGrant\n"
+            ))
+            .starts_with(r#"oidcMode "deviceGrant" (an OIDC login in a browser) is not supported"#)
+        );
+        assert_eq!(
+            refusal(&format!(
+                "{fulcio}  oidcMode: staticToken\n  oidcIDToken: a.b\n"
+            )),
+            "parsing OIDC token: go-jose/go-jose: compact JWS format must have three parts"
+        );
+        // A key file and Fulcio: the key opens first, then both are refused together.
+        let t = tempfile::tempdir().unwrap();
+        let (private, _) = super::super::sigstore_key::generate(b"pw").unwrap();
+        let key = t.path().join("k.private");
+        std::fs::write(&key, private).unwrap();
+        assert_eq!(
+            refusal(&format!(
+                "privateKeyFile: {}\n{fulcio}  oidcMode: staticToken\n  oidcIDToken: x\n",
+                key.display()
+            )),
+            "multiple private key sources specified when preparing to create sigstore signatures"
+        );
+    }
+}
