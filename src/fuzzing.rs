@@ -27,6 +27,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("www_authenticate", www_authenticate),
     ("link_header", link_header),
     ("go_template", go_template),
+    ("blobcache_bolt", blobcache_bolt),
 ];
 
 fn text(data: &[u8]) -> std::borrow::Cow<'_, str> {
@@ -226,6 +227,11 @@ pub fn go_template(data: &[u8]) {
     });
     let value = crate::template::from_json(&doc);
     let _ = crate::template::execute_user_format(&text(data), &value);
+}
+
+/// An older skopeo's BoltDB blob-info cache (`blob-info-cache-v1.boltdb`).
+pub fn blobcache_bolt(data: &[u8]) {
+    crate::blobcache::fuzz_bolt(data);
 }
 
 /// Replays every committed fuzz input through its entry point, so each corpus file and each

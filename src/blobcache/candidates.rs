@@ -4,9 +4,9 @@
 use std::cmp::Ordering;
 
 use chrono::{DateTime, FixedOffset};
-use rusqlite::{Connection, OptionalExtension};
 
-use super::{BlobLocation, UNCOMPRESSED, schema};
+use super::facts::Facts;
+use super::{BlobLocation, UNCOMPRESSED};
 use crate::compression::Algorithm;
 use crate::digest::Digest;
 
@@ -51,54 +51,36 @@ struct Timed {
 }
 
 pub(super) fn uncompressed_digest(
-    conn: &Connection,
+    facts: &dyn Facts,
     digest: &Digest,
 ) -> rusqlite::Result<Option<Digest>> {
-    let found: Option<String> = conn
-        .query_row(
-            "SELECT uncompressedDigest FROM DigestUncompressedPairs WHERE anyDigest = ?1",
-            [digest.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(u) = found {
-        return Ok(u.parse().ok());
+    if let Some(u) = facts.uncompressed_of(digest)? {
+        return Ok(Some(u));
     }
     // Recorded as some blob's uncompressed form: it is uncompressed itself.
-    let is_uncompressed = conn
-        .prepare("SELECT 1 FROM DigestUncompressedPairs WHERE uncompressedDigest = ?1")?
-        .exists([digest.to_string()])?;
+    let is_uncompressed = !facts.compressed_forms(digest)?.is_empty();
     Ok(is_uncompressed.then(|| digest.clone()))
 }
 
 /// Run inside a transaction (see `BlobInfoCache::read`).
 pub(super) fn find(
-    tx: &Connection,
+    facts: &dyn Facts,
     at: &BlobLocation,
     q: &CandidateQuery,
 ) -> rusqlite::Result<Vec<Candidate>> {
     let mut found = Vec::new();
-    append(tx, at, q, &q.digest, &mut found)?;
+    append(facts, at, q, &q.digest, &mut found)?;
     let mut uncompressed = None;
     if q.can_substitute {
-        uncompressed = uncompressed_digest(tx, &q.digest)?;
+        uncompressed = uncompressed_digest(facts, &q.digest)?;
         if let Some(u) = &uncompressed {
-            let others: Vec<String> = tx
-                .prepare(
-                    "SELECT anyDigest FROM DigestUncompressedPairs WHERE uncompressedDigest = ?1",
-                )?
-                .query_map([u.to_string()], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            for other in others {
-                let Ok(other) = other.parse::<Digest>() else {
-                    continue;
-                };
+            for other in facts.compressed_forms(u)? {
                 if other != q.digest && other != *u {
-                    append(tx, at, q, &other, &mut found)?;
+                    append(facts, at, q, &other, &mut found)?;
                 }
             }
             if *u != q.digest {
-                append(tx, at, q, u, &mut found)?;
+                append(facts, at, q, u, &mut found)?;
             }
         }
     }
@@ -107,41 +89,27 @@ pub(super) fn find(
 
 /// Adds `digest`'s locations (or one without a location) when its compression suits `q`.
 fn append(
-    tx: &Connection,
+    facts: &dyn Facts,
     at: &BlobLocation,
     q: &CandidateQuery,
     digest: &Digest,
     out: &mut Vec<Timed>,
 ) -> rusqlite::Result<()> {
-    let compressor: Option<String> = tx
-        .query_row(
-            "SELECT compressor FROM DigestCompressors WHERE digest = ?1",
-            [digest.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?;
     // A layer whose compression is not known cannot be described in a manifest.
     let compression = if q.opaque {
         CandidateCompression::Uncompressed
     } else {
-        match compressor.as_deref().and_then(|c| usable(c, q)) {
+        match facts
+            .compressor(digest)?
+            .as_deref()
+            .and_then(|c| usable(c, q))
+        {
             Some(c) => c,
             None => return Ok(()),
         }
     };
-    let mut stmt = tx.prepare(
-        "SELECT location, time FROM KnownLocations WHERE transport = ?1 AND scope = ?2 AND digest = ?3",
-    )?;
-    let rows = stmt.query_map(
-        rusqlite::params![at.transport, at.scope, digest.to_string()],
-        |r| {
-            let location: String = r.get(0)?;
-            Ok((location, schema::parse_time(r.get_ref(1)?)))
-        },
-    )?;
     let before = out.len();
-    for row in rows {
-        let (location, last_seen) = row?;
+    for (location, last_seen) in facts.locations(at, digest)? {
         out.push(Timed {
             candidate: Candidate {
                 digest: digest.clone(),

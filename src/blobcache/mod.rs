@@ -9,8 +9,14 @@
 //! hint, never a reason for a copy to fail: an unreadable file is reported once and started
 //! afresh, and any later error just means "nothing known". Everything it says is confirmed at
 //! the registry (HEAD, mount) before it is used.
+//!
+//! What the SQLite file does not know is looked up, read-only, in the BoltDB file
+//! (`blob-info-cache-v1.boltdb`) older skopeo (1.9.3 among them: c/image before 5.27) wrote in the same
+//! directory; see `facts`.
 
+mod bolt;
 mod candidates;
+mod facts;
 mod location;
 mod schema;
 
@@ -21,10 +27,12 @@ use std::sync::Mutex;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 pub use candidates::{Candidate, CandidateCompression, CandidateQuery};
+pub use facts::BOLT_FILE_NAME;
 pub use location::cache_dir;
 
 use crate::compression::Algorithm;
 use crate::digest::Digest;
+use facts::{Facts, Layered};
 
 /// The file name c/image uses for its SQLite cache (a new name on any incompatible change).
 pub const FILE_NAME: &str = "blob-info-cache-v1.sqlite";
@@ -63,6 +71,9 @@ pub struct BlobInfoCache {
     /// `None` only if not even a memory database could be had: the cache then knows nothing.
     conn: Mutex<Option<Connection>>,
     pending: Mutex<Vec<Fact>>,
+    /// An older tool's BoltDB cache beside the SQLite one, read (never written) for what
+    /// the SQLite file does not know.
+    bolt: Option<PathBuf>,
 }
 
 impl BlobInfoCache {
@@ -87,7 +98,8 @@ impl BlobInfoCache {
         if created.is_err() {
             return BlobInfoCache::in_memory();
         }
-        match schema::open(&path) {
+        let bolt = Some(dir.join(BOLT_FILE_NAME)).filter(|p| p.is_file());
+        let mut cache = match schema::open(&path) {
             Ok(conn) => BlobInfoCache::with(conn),
             Err(e) if schema::is_broken_file(&e) => {
                 crate::error::warn(&format!(
@@ -102,7 +114,9 @@ impl BlobInfoCache {
             }
             // Locked beyond the busy timeout, no permission…: this copy goes without.
             Err(_) => BlobInfoCache::in_memory(),
-        }
+        };
+        cache.bolt = bolt;
+        cache
     }
 
     /// A cache that lives only as long as this copy.
@@ -111,6 +125,7 @@ impl BlobInfoCache {
         BlobInfoCache {
             conn: Mutex::new(conn.ok()),
             pending: Mutex::new(Vec::new()),
+            bolt: None,
         }
     }
 
@@ -118,6 +133,7 @@ impl BlobInfoCache {
         BlobInfoCache {
             conn: Mutex::new(Some(conn)),
             pending: Mutex::new(Vec::new()),
+            bolt: None,
         }
     }
 
@@ -165,9 +181,10 @@ impl BlobInfoCache {
             .unwrap_or_default()
     }
 
-    /// Runs a query over the file and the facts not written yet. Those are inserted in a
-    /// transaction that is rolled back: nothing reaches the disk in the middle of a copy.
-    fn read<T>(&self, query: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Option<T> {
+    /// Runs a query over the file and the facts not written yet (then the BoltDB file, for
+    /// what they lack). The facts are inserted in a transaction that is rolled back: nothing
+    /// reaches the disk in the middle of a copy.
+    fn read<T>(&self, query: impl FnOnce(&dyn Facts) -> rusqlite::Result<T>) -> Option<T> {
         let pending = self
             .pending
             .lock()
@@ -175,15 +192,27 @@ impl BlobInfoCache {
             .clone();
         let mut guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         let conn = guard.as_mut()?;
+        let bolt_path = self.bolt.as_deref().unwrap_or(Path::new(""));
+        let bolt = self.bolt.as_deref().and_then(facts::open_bolt);
         let res = if pending.is_empty() {
             // Read only: a deferred transaction never needs to upgrade its lock.
             conn.transaction_with_behavior(TransactionBehavior::Deferred)
-                .and_then(|tx| query(&tx))
+                .and_then(|tx| {
+                    query(&Layered {
+                        sql: &tx,
+                        bolt: bolt.as_ref(),
+                        bolt_path,
+                    })
+                })
         } else {
             conn.transaction_with_behavior(TransactionBehavior::Immediate)
                 .and_then(|tx| {
                     insert_facts(&tx, &pending, false)?;
-                    query(&tx)
+                    query(&Layered {
+                        sql: &tx,
+                        bolt: bolt.as_ref(),
+                        bolt_path,
+                    })
                 })
         };
         res.ok()
@@ -278,6 +307,12 @@ fn insert_facts(tx: &Connection, facts: &[Fact], warn: bool) -> rusqlite::Result
         }
     }
     Ok(())
+}
+
+/// Reads a BoltDB cache file as a copy would (`fuzzing::blobcache_bolt`).
+#[doc(hidden)]
+pub fn fuzz_bolt(data: &[u8]) {
+    facts::fuzz(data);
 }
 
 /// Removes a broken database and the journal files beside it.

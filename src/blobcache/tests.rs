@@ -233,3 +233,68 @@ fn facts_already_in_the_file_are_not_written_again() {
     });
     assert!(changed(&cache));
 }
+
+#[test]
+fn go_binary_times_as_skopeo_1_9_3_writes_them() {
+    use super::facts::go_binary_time;
+    // Bytes from a knownLocations entry skopeo 1.9.3 wrote (TZ=UTC).
+    let v1 = [
+        1, 0, 0, 0, 0x0e, 0xe2, 0xa8, 0xbc, 0x70, 0x2f, 0x15, 0xbc, 0x0e, 0, 0,
+    ];
+    let t = go_binary_time(&v1).unwrap();
+    assert_eq!(t.to_rfc3339(), "2026-12-07T14:40:48.789953550+00:00");
+    // -1 minutes: UTC; version 2 adds seconds to the offset; other lengths are not times.
+    let mut utc = v1;
+    utc[13..15].copy_from_slice(&(-1i16).to_be_bytes());
+    assert_eq!(go_binary_time(&utc), Some(t));
+    let mut v2 = v1.to_vec();
+    v2[0] = 2;
+    v2[13..15].copy_from_slice(&60i16.to_be_bytes());
+    v2.push(30);
+    let t2 = go_binary_time(&v2).unwrap();
+    assert_eq!((t2, t2.offset().local_minus_utc()), (t, 3630));
+    assert_eq!(go_binary_time(&v1[..14]), None);
+    assert_eq!(go_binary_time(&[]), None);
+}
+
+/// The cache file skopeo 1.9.3 wrote when it pushed a one-layer image from `dir:` (the layer
+/// uncompressed) to 127.0.0.1:45123/a/b, compressing it, then pulled it back.
+#[test]
+fn a_boltdb_file_skopeo_1_9_3_wrote_is_read() {
+    use super::bolt::Db;
+    use super::facts::BoltFacts;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus/blobcache_bolt/skopeo-1.9.3-pull");
+    let facts = BoltFacts::new(Db::open(&path).unwrap().unwrap());
+    let d = |s: &str| -> Digest { format!("sha256:{s}").parse().unwrap() };
+    let gzip = d("c07ab3ee82aa0896828f9153c50acb92c35c6a1aae4747629b820344a1a2fc94");
+    let tar = d("277bbc26a2bcc9da1a8315a8f242d66acb11b3198d406902276a0074c90fe13d");
+    let config = d("60e7dd3a38c2c43a4724c2af8ea47fd7465d283929883775959120fb1aef26bf");
+    assert_eq!(facts.uncompressed_of(&gzip).unwrap(), Some(tar.clone()));
+    assert_eq!(facts.compressed_forms(&tar).unwrap(), vec![gzip.clone()]);
+    assert_eq!(facts.compressor(&gzip).unwrap().as_deref(), Some("gzip"));
+    assert_eq!(
+        facts.compressor(&tar).unwrap().as_deref(),
+        Some("uncompressed")
+    );
+    // c/image records a config as "uncompressed" too, and nothing as its uncompressed form.
+    assert_eq!(
+        facts.compressor(&config).unwrap().as_deref(),
+        Some("uncompressed")
+    );
+    assert_eq!(facts.uncompressed_of(&config).unwrap(), None);
+    let at = BlobLocation {
+        transport: "docker",
+        scope: "127.0.0.1:45123".into(),
+        location: String::new(),
+    };
+    let seen = facts.locations(&at, &gzip).unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0, "127.0.0.1:45123/a/b");
+    assert!(seen[0].1.is_some());
+    let elsewhere = BlobLocation {
+        scope: "127.0.0.1:1".into(),
+        ..at
+    };
+    assert!(facts.locations(&elsewhere, &gzip).unwrap().is_empty());
+}

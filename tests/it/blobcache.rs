@@ -6,8 +6,8 @@
 //! (c/image's rootless EUID) set to a non-root value makes the cache
 //! `$XDG_DATA_HOME/containers/cache/blob-info-cache-v1.sqlite`, so the system's cache in
 //! /var/lib/containers/cache is never touched. skopeo 1.9.3 keeps its own cache in BoltDB
-//! (`blob-info-cache-v1.boltdb`), which skiff does not read: the oracle runs use it as skopeo
-//! always does.
+//! (`blob-info-cache-v1.boltdb`) in the same directory, chosen by the same rules: skiff reads
+//! that file (never writes it) for what its SQLite file does not know.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -39,6 +39,13 @@ impl Cache {
         self.dir
             .path()
             .join("containers/cache/blob-info-cache-v1.sqlite")
+    }
+
+    /// Where skopeo 1.9.3 keeps its cache with the same settings.
+    fn bolt(&self) -> PathBuf {
+        self.dir
+            .path()
+            .join("containers/cache/blob-info-cache-v1.boltdb")
     }
 }
 
@@ -644,4 +651,136 @@ fn a_daemon_image_pushed_again_mounts_its_layers_as_skopeo_does() {
     {
         assert_eq!(theirs, d.diff_ids("localhost/cached:2"));
     }
+}
+
+/// skopeo 1.9.3 pulls into the store and records what it learned in its BoltDB file; skiff,
+/// with only that file (no SQLite cache yet), pushes the stored image to another repository
+/// by mounting what skopeo saw, as skopeo's own push from the same store and cache does.
+#[test]
+fn a_push_mounts_what_skopeo_1_9_3_recorded_in_its_boltdb_cache() {
+    let Some((reg, layers)) = registry_with_image() else {
+        return;
+    };
+    let store = Store::new("vfs");
+    let cache = Cache::new();
+    ok(cache.on(store.skopeo()).args([
+        "copy",
+        "-q",
+        "--src-tls-verify=false",
+        &reg.image("src/app:1"),
+        "containers-storage:localhost/app:1",
+    ]));
+    assert!(
+        cache.bolt().is_file(),
+        "skopeo 1.9.3 wrote its BoltDB cache"
+    );
+    assert!(!cache.file().exists());
+    let bolt_before = std::fs::read(cache.bolt()).unwrap();
+
+    // Without the file: the layers are compressed and uploaded.
+    let mark = log_len(&reg);
+    push(&store, &Cache::new(), &reg, "none/app:1");
+    let reqs = requests_since(&reg, mark);
+    assert_eq!(uploads(&reqs, "none/app"), layers.len() + 1, "{reqs:#?}");
+
+    let mark = log_len(&reg);
+    let out = push(&store, &cache, &reg, "dst/app:1");
+    let mine = requests_since(&reg, mark);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("level=warning"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Read, never written.
+    assert_eq!(std::fs::read(cache.bolt()).unwrap(), bolt_before);
+
+    let mark = log_len(&reg);
+    ok(cache.on(store.skopeo()).args([
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        "containers-storage:localhost/app:1",
+        &reg.image("sko/app:1"),
+    ]));
+    let theirs = requests_since(&reg, mark);
+    let their_manifest = raw_manifest(&reg, "sko/app", "1");
+    let mut expected = layers.clone();
+    expected.sort();
+    // Both upload the config alone: skopeo's pull recorded where it saw each layer blob and
+    // what it decompresses to, nothing of the config.
+    assert_eq!(uploads(&mine, "dst/app"), 1, "{mine:#?}");
+    assert_eq!(
+        uploads(&mine, "dst/app"),
+        uploads(&theirs, "sko/app"),
+        "{mine:#?}\n{theirs:#?}"
+    );
+    assert_eq!(mounts(&mine, "dst/app"), mounts(&theirs, "sko/app"));
+    assert!(
+        expected
+            .iter()
+            .all(|l| mounts(&mine, "dst/app").contains(l)),
+        "{mine:#?}"
+    );
+    let my_manifest = raw_manifest(&reg, "dst/app", "1");
+    assert_eq!(
+        String::from_utf8_lossy(&my_manifest),
+        String::from_utf8_lossy(&their_manifest)
+    );
+    assert_eq!(layer_digests(&my_manifest), layers);
+}
+
+/// A BoltDB file whose pages are damaged: one warning, the copy goes on without it (the
+/// layers uploaded), and the file is left as it was.
+#[test]
+fn a_corrupt_boltdb_cache_is_a_warning_and_the_copy_succeeds() {
+    let Some((reg, layers)) = registry_with_image() else {
+        return;
+    };
+    let store = Store::new("vfs");
+    let cache = Cache::new();
+    ok(cache.on(store.skopeo()).args([
+        "copy",
+        "-q",
+        "--src-tls-verify=false",
+        &reg.image("src/app:1"),
+        "containers-storage:localhost/app:1",
+    ]));
+    // The meta pages stay whole; every tree page is overwritten.
+    let mut bytes = std::fs::read(cache.bolt()).unwrap();
+    let page = u32::from_le_bytes(bytes[24..28].try_into().unwrap()) as usize;
+    assert_eq!(page, 4096, "bbolt's page size");
+    for b in &mut bytes[2 * page..] {
+        *b = 0xa5;
+    }
+    std::fs::write(cache.bolt(), &bytes).unwrap();
+    let mark = log_len(&reg);
+    let out = push(&store, &cache, &reg, "dst/app:1");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("level=warning"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(
+        warnings[0].contains("blob-info-cache-v1.boltdb") && warnings[0].contains("unreadable"),
+        "{stderr}"
+    );
+    let reqs = requests_since(&reg, mark);
+    assert_eq!(uploads(&reqs, "dst/app"), layers.len() + 1, "{reqs:#?}");
+    // The image pushed is whole: skopeo reads it back to the fixture's diff IDs.
+    let diff_ids: Vec<String> = ImageSpec::small(24)
+        .layers
+        .iter()
+        .map(|l| fixtures::sha256(l))
+        .collect();
+    let pushed =
+        crate::support::skopeo_diff_ids(&reg.image("dst/app:1"), &["--src-tls-verify=false"]);
+    assert_eq!(pushed, Some(diff_ids));
+    assert_eq!(std::fs::read(cache.bolt()).unwrap(), bytes);
+    // Not a BoltDB file at all: the same.
+    std::fs::write(cache.bolt(), vec![0x5a; 16384]).unwrap();
+    let out = push(&store, &cache, &reg, "dst/app:2");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("level=warning").count(), 1, "{stderr}");
+    assert!(stderr.contains("blob-info-cache-v1.boltdb"), "{stderr}");
 }

@@ -19,7 +19,7 @@ fn records(s: &Store) -> (serde_json::Value, serde_json::Value) {
 
 /// A `dir:` image whose layers are stored uncompressed (as buildah commits them), so that
 /// reading it back from a store changes nothing.
-fn write_uncompressed_dir(dir: &std::path::Path, layers: &[Vec<u8>]) {
+pub(crate) fn write_uncompressed_dir(dir: &std::path::Path, layers: &[Vec<u8>]) {
     let blobs: Vec<Blob> = layers
         .iter()
         .map(|l| {

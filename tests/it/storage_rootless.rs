@@ -941,3 +941,303 @@ fn rootless_copy_interrupted_mid_layer_leaves_the_store_as_it_was() {
         assert!(v.is_empty() || v == "[]", "{what}: {v}");
     }
 }
+
+/// Signatures kept in the user's store: images signed as they are copied in (simple signing
+/// with a key gpg made, and a sigstore key) keep their signatures, and copying them out
+/// carries them; skopeo 1.9.3, as the same user reading the same store, writes the same
+/// signature files. An image skopeo signed into the store reads back the same through skiff.
+#[test]
+fn rootless_signatures_are_kept_in_the_store_as_skopeo_reads_them() {
+    if !peers() || !support::require_tool("gpg") || !support::require_tool("openssl") {
+        return;
+    }
+    let u = User::create(true);
+    if !binary_reachable(&u) {
+        return;
+    }
+    u.use_driver("vfs");
+    let home = u.home();
+    let gnupg = home.join("gnupg");
+    ok(u.cmd("mkdir").arg("-m").arg("700").arg(&gnupg));
+    let gpg = || {
+        let mut c = u.cmd_env(&[("GNUPGHOME", gnupg.display().to_string())], "gpg");
+        c.arg("--batch");
+        c
+    };
+    ok(gpg().args([
+        "--passphrase",
+        "",
+        "--quick-generate-key",
+        "signer <signer@example.com>",
+        "default",
+        "default",
+        "never",
+    ]));
+    let fpr = stdout(&ok(gpg().args(["--with-colons", "--list-secret-keys"])))
+        .lines()
+        .find_map(|l| l.strip_prefix("fpr:"))
+        .map(|l| l.trim_matches(':').to_string())
+        .expect("fingerprint");
+    let gpg_env = [("GNUPGHOME", gnupg.display().to_string())];
+    // A sigstore key pair (skopeo 1.9.3 has no generate-sigstore-key).
+    let pp = u.write("pp", "sigstore passphrase\n");
+    let prefix = home.join("cosign");
+    ok(u.skiff()
+        .args(["generate-sigstore-key", "--output-prefix"])
+        .arg(&prefix)
+        .arg("--passphrase-file")
+        .arg(&pp));
+    // Three images with layers stored uncompressed, so that reading them back from the store
+    // leaves their manifests (and so their signatures) valid.
+    let sources: Vec<PathBuf> = (0..3)
+        .map(|i| {
+            let src = u.dir.path().join(format!("src{i}"));
+            crate::storage_layers::write_uncompressed_dir(
+                &src,
+                &[fixtures::layer_tar(&[(
+                    &format!("f{i}"),
+                    &fixtures::noise(3000, 40 + i),
+                )])],
+            );
+            src
+        })
+        .collect();
+    let copy_in = |mut tool: Command, src: &Path, sign: &[String], name: &str| {
+        tool.args(["copy", "-q"]).args(sign);
+        ok(tool
+            .arg(format!("dir:{}", src.display()))
+            .arg(format!("containers-storage:localhost/{name}:1")));
+    };
+    let by_gpg = vec!["--sign-by".to_string(), fpr.clone()];
+    let by_sigstore = vec![
+        "--sign-by-sigstore-private-key".to_string(),
+        format!("{}.private", prefix.display()),
+        "--sign-passphrase-file".to_string(),
+        pp.display().to_string(),
+    ];
+    let mut skiff = u.cmd_env(&gpg_env, env!("CARGO_BIN_EXE_skiff"));
+    skiff.arg("--insecure-policy");
+    copy_in(skiff, &sources[0], &by_gpg, "gpg");
+    copy_in(u.skiff(), &sources[1], &by_sigstore, "sigstore");
+    let mut skopeo = u.cmd_env(&gpg_env, "skopeo");
+    skopeo.arg("--insecure-policy");
+    copy_in(skopeo, &sources[2], &by_gpg, "theirs");
+
+    for name in ["gpg", "sigstore", "theirs"] {
+        let image = format!("containers-storage:localhost/{name}:1");
+        let (mine, theirs) = (
+            home.join(format!("mine-{name}")),
+            home.join(format!("theirs-{name}")),
+        );
+        ok(u.skiff()
+            .args(["copy", "-q", &image])
+            .arg(format!("dir:{}", mine.display())));
+        ok(u.skopeo()
+            .args(["copy", "-q", &image])
+            .arg(format!("dir:{}", theirs.display())));
+        support::assert_same_tree(&mine, &theirs);
+        assert!(mine.join("signature-1").is_file(), "{name}");
+        assert!(!mine.join("signature-2").exists(), "{name}");
+    }
+    // gpg accepts the simple signings; skopeo's policy accepts the images from the store,
+    // each signed for its name.
+    for name in ["gpg", "theirs"] {
+        let sig = home.join(format!("mine-{name}/signature-1"));
+        let out = ok(gpg().arg("--verify").arg(&sig));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("Good signature"),
+            "{name}"
+        );
+    }
+    let key = home.join("key.gpg");
+    let exported = ok(gpg().args(["--export", &fpr]));
+    std::fs::write(&key, exported.stdout).unwrap();
+    // A policy per image: its kind of signature, by that key, for anything in the store.
+    let gpg_key = serde_json::json!({"type": "signedBy", "keyType": "GPGKeys", "keyPath": key});
+    let sigstore_key = serde_json::json!({
+        "type": "sigstoreSigned",
+        "keyPath": format!("{}.pub", prefix.display()),
+    });
+    let policy = |name: &str| {
+        let requirement = if name == "sigstore" {
+            &sigstore_key
+        } else {
+            &gpg_key
+        };
+        u.write(
+            &format!("policy-{name}.json"),
+            &serde_json::json!({
+                "default": [{"type": "reject"}],
+                "transports": {"containers-storage": {"": [requirement]}},
+            })
+            .to_string(),
+        )
+    };
+    for name in ["gpg", "sigstore", "theirs"] {
+        // Debian's skopeo 1.9.3 is built without sigstore verification: openssl checks that
+        // signature below.
+        let tools: &[&str] = if name == "sigstore" {
+            &[env!("CARGO_BIN_EXE_skiff")]
+        } else {
+            &["skopeo", env!("CARGO_BIN_EXE_skiff")]
+        };
+        for (i, tool) in tools.iter().enumerate() {
+            let out = home.join(format!("verified-{name}-{i}"));
+            ok(u.cmd(tool)
+                .arg("--policy")
+                .arg(policy(name))
+                .args([
+                    "copy",
+                    "-q",
+                    &format!("containers-storage:localhost/{name}:1"),
+                ])
+                .arg(format!("dir:{}", out.display())));
+        }
+    }
+    // The sigstore signature read out of the store: its payload names the image's manifest
+    // and openssl verifies it with the public key.
+    let dir = home.join("mine-sigstore");
+    let blob = std::fs::read(dir.join("signature-1")).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(blob.strip_prefix(b"\x00sigstore-json\n").unwrap()).unwrap();
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let payload = b64.decode(json["payload"].as_str().unwrap()).unwrap();
+    let signature = json["annotations"]["dev.cosignproject.cosign/signature"]
+        .as_str()
+        .unwrap();
+    std::fs::write(home.join("payload"), &payload).unwrap();
+    std::fs::write(home.join("payload.sig"), b64.decode(signature).unwrap()).unwrap();
+    let verified = ok(Command::new("openssl")
+        .args(["dgst", "-sha256", "-verify"])
+        .arg(format!("{}.pub", prefix.display()))
+        .arg("-signature")
+        .arg(home.join("payload.sig"))
+        .arg(home.join("payload")));
+    assert_eq!(stdout(&verified), "Verified OK\n");
+    let payload: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    let manifest = std::fs::read(dir.join("manifest.json")).unwrap();
+    assert_eq!(
+        payload["critical"]["image"]["docker-manifest-digest"],
+        fixtures::sha256(&manifest)
+    );
+    assert_eq!(
+        payload["critical"]["identity"]["docker-reference"],
+        "localhost/sigstore:1"
+    );
+}
+
+/// A store's image or layer records (`vfs-images/images.json`, `vfs-layers/layers.json`).
+fn records(graph: &Path, what: &str) -> Vec<serde_json::Value> {
+    std::fs::read(graph.join(format!("vfs-{what}/{what}.json")))
+        .map(|b| serde_json::from_slice(&b).unwrap())
+        .unwrap_or_default()
+}
+
+fn names_of(images: &[serde_json::Value], name: &str) -> (serde_json::Value, serde_json::Value) {
+    let image = images
+        .iter()
+        .find(|i| {
+            i["names"]
+                .as_array()
+                .is_some_and(|n| n.iter().any(|x| x == name))
+        })
+        .unwrap_or_else(|| panic!("no image named {name} in {images:?}"));
+    (image["names"].clone(), image["names-history"].clone())
+}
+
+/// What the root store's tests check, as the user: a second image stores only its own layer,
+/// a second name is added as skopeo adds it (skopeo 1.9.3 as the same user, in a store of its
+/// own), and delete removes an image with only the layers no other image uses.
+#[test]
+fn rootless_layer_reuse_names_and_delete_as_skopeo_does() {
+    if !peers() {
+        return;
+    }
+    let u = User::create(true);
+    if !binary_reachable(&u) {
+        return;
+    }
+    u.use_driver("vfs");
+    let layout = u.dir.path().join("layout");
+    let base = ImageSpec::small(1);
+    let mut other = ImageSpec::small(1);
+    other.layers[1] = fixtures::layer_tar(&[("other.bin", &fixtures::noise(1000, 5))]);
+    fixtures::write_oci(&layout, "one", &base);
+    fixtures::write_oci(&layout, "two", &other);
+    let copy = |mut tool: Command, tag: &str, name: &str| {
+        ok(tool.args([
+            "copy",
+            "-q",
+            &format!("oci:{}:{tag}", layout.display()),
+            &format!("containers-storage:{name}"),
+        ]));
+    };
+    let graph = u.graph();
+    copy(u.skiff(), "one", "localhost/one:1");
+    let first = records(&graph, "layers");
+    assert_eq!(first.len(), 2);
+    copy(u.skiff(), "two", "localhost/two:1");
+    let layers = records(&graph, "layers");
+    assert_eq!(layers.len(), 3, "the shared base layer is stored once");
+    assert_eq!(layers[0], first[0], "the base layer record is untouched");
+    copy(u.skiff(), "one", "localhost/one:again");
+    assert_eq!(records(&graph, "layers").len(), 3);
+    let images = records(&graph, "images");
+    assert_eq!(images.len(), 2);
+
+    let theirs_conf = u.write(
+        "theirs.conf",
+        &format!(
+            "[storage]\ndriver = \"vfs\"\ngraphroot = \"{}\"\nrunroot = \"{}\"\n",
+            u.home().join("theirs").display(),
+            u.home().join("xdg/theirs-run").display()
+        ),
+    );
+    let skopeo = || {
+        let env = [("CONTAINERS_STORAGE_CONF", theirs_conf.display().to_string())];
+        let mut c = u.cmd_env(&env, "skopeo");
+        c.arg("--insecure-policy");
+        c
+    };
+    copy(skopeo(), "one", "localhost/one:1");
+    copy(skopeo(), "one", "localhost/one:again");
+    let theirs = records(&u.home().join("theirs"), "images");
+    assert_eq!(
+        names_of(&images, "localhost/one:1"),
+        names_of(&theirs, "localhost/one:1")
+    );
+
+    ok(u.skiff()
+        .args(["delete", "containers-storage:localhost/two:1"]));
+    assert_eq!(records(&graph, "images").len(), 1);
+    assert_eq!(records(&graph, "layers").len(), 2);
+    let two_top = layers[2]["id"].as_str().unwrap();
+    assert!(!graph.join("vfs/dir").join(two_top).exists());
+    let listed = stdout(&ok(u.podman().args([
+        "images",
+        "--format",
+        "{{.Repository}}:{{.Tag}}",
+    ])));
+    let mut listed: Vec<&str> = listed.lines().collect();
+    listed.sort();
+    assert_eq!(listed, ["localhost/one:1", "localhost/one:again"]);
+    ok(u.skopeo()
+        .args(["copy", "-q", "containers-storage:localhost/one:1"])
+        .arg(format!("dir:{}", u.home().join("back").display())));
+    // A missing image: skopeo's message and skiff's exit 2 (as newer skopeo).
+    let (code, mine) = fails(
+        u.skiff()
+            .args(["delete", "containers-storage:localhost/two:1"]),
+    );
+    assert_eq!(code, 2);
+    let (_, theirs) = fails(
+        u.skopeo()
+            .args(["delete", "containers-storage:localhost/two:1"]),
+    );
+    assert_eq!(fatal_message(&mine), fatal_message(&theirs));
+    ok(u.skiff()
+        .args(["delete", "containers-storage:localhost/one:1"]));
+    assert!(records(&graph, "images").is_empty());
+    assert!(records(&graph, "layers").is_empty());
+}
