@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, ReadBuf};
 
-use crate::digest::{Digest, Hasher};
+use crate::digest::{Digest, Hasher, HashingReader};
 
 /// Bytes that are not the blob they claim to be; the text is c/image's.
 #[derive(Debug, thiserror::Error)]
@@ -94,32 +94,69 @@ impl Verifier {
 
     /// Checks the totals once the stream has ended; returns the byte count.
     pub fn finish(self) -> io::Result<u64> {
-        if let Some(want) = self.expected_size
-            && self.seen != want
-        {
-            return Err(size_mismatch(&self.expected, want, self.seen));
-        }
-        let actual = self.hasher.finish();
-        if actual != self.expected {
-            return Err(digest_mismatch(&self.expected, &actual));
-        }
+        check_whole(&self.expected, self.expected_size, self.seen, || {
+            self.hasher.finish()
+        })?;
         Ok(self.seen)
     }
 }
 
+/// Checks a whole blob: its size first (c/image's order), then its digest.
+fn check_whole(
+    expected: &Digest,
+    expected_size: Option<u64>,
+    seen: u64,
+    actual: impl FnOnce() -> Digest,
+) -> io::Result<()> {
+    if let Some(want) = expected_size
+        && seen != want
+    {
+        return Err(size_mismatch(expected, want, seen));
+    }
+    let actual = actual();
+    if actual != *expected {
+        return Err(digest_mismatch(expected, &actual));
+    }
+    Ok(())
+}
+
 /// Wraps a blob stream so that reaching its end with the wrong bytes is a read error: the
-/// destination sees the failure before it could commit anything.
+/// destination sees the failure before it could commit anything. The hashing is the one
+/// hash-while-reading adapter's ([`HashingReader`]); this adds the checks.
 pub struct VerifyingReader<R> {
-    inner: R,
-    verifier: Option<Verifier>,
+    inner: HashingReader<R>,
+    expected: Digest,
+    expected_size: Option<u64>,
+    /// The end was reached and checked.
+    ended: bool,
 }
 
 impl<R> VerifyingReader<R> {
     pub fn new(inner: R, expected: &Digest, expected_size: Option<u64>) -> Self {
         VerifyingReader {
-            inner,
-            verifier: Some(Verifier::new(expected, expected_size)),
+            inner: HashingReader::new(inner, expected.algorithm()),
+            expected: expected.clone(),
+            expected_size,
+            ended: false,
         }
+    }
+
+    /// Checks what was read after a read that gave `n` bytes (0: the end).
+    fn check(&mut self, n: usize) -> io::Result<()> {
+        let seen = self.inner.count();
+        if n > 0 {
+            return match self.expected_size {
+                Some(want) if seen > want => Err(size_mismatch(&self.expected, want, seen)),
+                _ => Ok(()),
+            };
+        }
+        if std::mem::replace(&mut self.ended, true) {
+            return Ok(());
+        }
+        let inner = &mut self.inner;
+        check_whole(&self.expected, self.expected_size, seen, || {
+            inner.take_digest().expect("hashing until the end")
+        })
     }
 }
 
@@ -132,17 +169,8 @@ impl<R: AsyncRead + Unpin> AsyncRead for VerifyingReader<R> {
         let before = buf.filled().len();
         match Pin::new(&mut self.inner).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
-                let new = &buf.filled()[before..];
-                let checked = if new.is_empty() {
-                    // End of stream: the whole blob has been seen.
-                    self.verifier
-                        .take()
-                        .map_or(Ok(0), Verifier::finish)
-                        .map(|_| ())
-                } else {
-                    self.verifier.as_mut().map_or(Ok(()), |v| v.update(new))
-                };
-                if let Err(e) = checked {
+                let n = buf.filled().len() - before;
+                if let Err(e) = self.check(n) {
                     // A failed read hands out no bytes.
                     buf.set_filled(before);
                     return Poll::Ready(Err(e));

@@ -218,7 +218,7 @@ async fn existing_tags(opts: &SyncOptions, head: &str) -> Result<Vec<String>> {
 fn not_found(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<docker::errors::RegistryError>()
-            .is_some_and(|r| r.has_code("NAME_UNKNOWN"))
+            .is_some_and(|r| r.has_code(docker::errors::ErrorCode::NameUnknown))
     })
 }
 

@@ -1,16 +1,20 @@
 //! The transport contract, proved once: one suite of checks — blobs put and read back,
 //! reuse, abort, commit, lists, corrupt and truncated blobs, signatures, and the engine's
-//! copy in both directions — run against every local transport and the in-memory one.
+//! copy in both directions — run against every local transport and the in-memory one by
+//! `cargo test --lib`, and against `docker://`, `docker-daemon:` and `containers-storage:`
+//! with real peers by the integration tests (`tests/it/conformance.rs`, through the
+//! `conformance` feature, which only tests enable).
 //!
 //! Where a transport legitimately differs (an archive is rewritten whole, so it cannot reuse
-//! what an earlier write committed), its [`Caps`] say so and the suite checks that stated
-//! behaviour instead of skipping the check. A new transport gets the whole suite from a
-//! function that opens it at a private place with its capabilities, named in `suite!` at the
-//! end.
+//! what an earlier write committed; a registry keeps every blob it was sent), its [`Caps`]
+//! say so and the suite checks that stated behaviour instead of skipping the check. A new
+//! local transport gets the whole suite from a function that opens it at a private place
+//! with its capabilities, named in `suite!` at the end; one that needs a peer implements
+//! [`Subject`] in the integration tests. [`CHECKS`] lists every check.
 //!
-//! This test module is the one place under `transport/` that uses `crate::copy`: it drives
-//! the engine's core copy through each transport on purpose. Transports themselves take
-//! their shared types from `crate::contract`.
+//! This module is the one place under `transport/` that uses `crate::copy`: it drives the
+//! engine's core copy through each transport on purpose. Transports themselves take their
+//! shared types from `crate::contract`.
 
 use std::io::Cursor;
 use std::path::Path;
@@ -33,25 +37,52 @@ use crate::types::{BlobInfo, SystemContext};
 
 /// What a transport does differently from the others, stated so the suite can check it.
 #[derive(Clone, Copy, Debug)]
-struct Caps {
+pub struct Caps {
     /// The manifest type the suite's image is written as (one the transport stores).
-    manifest_type: &'static str,
+    pub manifest_type: &'static str,
     /// The destination compresses layers (skopeo's default for OCI layouts), so the suite's
     /// image has a gzip layer, which the engine then copies unchanged.
-    gzip_layers: bool,
-    /// The manifest reads back as the bytes written (`docker-archive:` rebuilds it from its
-    /// own `manifest.json`).
-    keeps_manifest_bytes: bool,
-    /// A later write reuses blobs an earlier one committed (a layout, a store); a `dir:` or
-    /// an archive is replaced whole, so only blobs of the same write count.
-    reuses_committed_blobs: bool,
+    pub gzip_layers: bool,
+    /// The manifest reads back as the bytes written (`docker-archive:` and `docker-daemon:`
+    /// rebuild it from their own `manifest.json`).
+    pub keeps_manifest_bytes: bool,
+    /// A later write reuses blobs an earlier one committed (a layout, a store, a registry);
+    /// a `dir:` or an archive is replaced whole, so only blobs of the same write count.
+    pub reuses_committed_blobs: bool,
     /// Stores a manifest list or index with its instances.
-    stores_lists: bool,
-    stores_signatures: bool,
+    pub stores_lists: bool,
+    pub stores_signatures: bool,
     /// An image, once committed, cannot be written over: opening another destination at its
     /// place is refused (`docker-archive:`, as c/image). Checks that need an earlier image
     /// then check that refusal instead, and run on a fresh place.
-    refuses_second_write: bool,
+    pub refuses_second_write: bool,
+    /// When a written image becomes visible, and so what an abort can undo.
+    pub publishes: Publishes,
+}
+
+/// When an image written to a destination becomes visible to readers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Publishes {
+    /// At `commit`: a destination dropped uncommitted leaves nothing at all (local
+    /// transports stage their writes; `docker-daemon:` loads the image only at commit).
+    OnCommit,
+    /// As it is put: a registry stores each blob when its upload completes and tags the image
+    /// when its manifest is put (`commit` does nothing). What it can promise is that an
+    /// abort before the manifest leaves no manifest, tag or signature — the blobs it was
+    /// sent stay until the registry's garbage collection — and that a refused blob (corrupt,
+    /// truncated) is never stored.
+    AsPut,
+}
+
+/// What a subject stores, listed to tell whether a write that was refused or aborted left a
+/// trace.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Images, tags, manifests, signatures: everything for a local transport.
+    pub images: Vec<String>,
+    /// Blobs a registry keeps once sent, whether or not an image names them
+    /// ([`Publishes::AsPut`]); empty elsewhere.
+    pub blobs: Vec<String>,
 }
 
 /// What opening a destination where an image is committed gives, for a transport that
@@ -60,17 +91,28 @@ const SECOND_WRITE_REFUSED: &str = "doesn't support modifying existing images";
 
 /// One transport under test, at a private location.
 #[async_trait]
-trait Subject: Send + Sync {
+pub trait Subject: Send + Sync {
     fn caps(&self) -> Caps;
     async fn destination(&self) -> Result<Box<dyn ImageDestination>>;
     async fn source(&self) -> Result<Box<dyn ImageSource>>;
     /// Everything stored, to tell whether an uncommitted write left a trace.
-    fn snapshot(&self) -> Vec<String>;
+    fn snapshot(&self) -> Snapshot;
+    /// Makes the suite's images differ from those of other subjects sharing one peer (a
+    /// shared dockerd): mixed into their contents and set as the config label
+    /// `skiff.conformance`, so the peer can list just them.
+    fn label(&self) -> &str {
+        ""
+    }
+    /// Whether the peer that owns the store (podman, dockerd) itself sees an image with this
+    /// config at the subject's name; `None` where there is no such tool to ask.
+    async fn peer_sees(&self, _config: &Digest) -> Result<Option<bool>> {
+        Ok(None)
+    }
 }
 
 /// A transport opened by name, like the CLI opens it; `{root}` in the name is a temporary
 /// directory holding all it stores.
-struct Named {
+pub struct Named {
     name: ImageName,
     root: tempfile::TempDir,
     ctx: SystemContext,
@@ -80,7 +122,7 @@ struct Named {
 }
 
 impl Named {
-    fn new(template: &str, caps: Caps) -> Named {
+    pub fn new(template: &str, caps: Caps) -> Named {
         let root = tempfile::tempdir().unwrap();
         let tmp = tempfile::tempdir().unwrap();
         let text = template.replace("{root}", &root.path().to_string_lossy());
@@ -97,6 +139,17 @@ impl Named {
             caps,
         }
     }
+
+    /// With settings the transport needs to reach its peer (its `{root}` made first).
+    pub fn with_ctx(mut self, set: impl FnOnce(&Path, &mut SystemContext)) -> Named {
+        set(self.root.path(), &mut self.ctx);
+        self
+    }
+
+    /// The temporary directory `{root}` names.
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
 }
 
 #[async_trait]
@@ -110,12 +163,20 @@ impl Subject for Named {
     async fn source(&self) -> Result<Box<dyn ImageSource>> {
         super::open_source(&self.name, &self.ctx).await
     }
-    fn snapshot(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        walk(self.root.path(), self.root.path(), &mut out);
-        out.sort();
-        out
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            images: files_under(self.root.path()),
+            blobs: Vec::new(),
+        }
     }
+}
+
+/// Every file (with its size) and directory under `root`, sorted.
+pub fn files_under(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
@@ -150,6 +211,7 @@ impl Subject for Memory {
             stores_lists: true,
             stores_signatures: true,
             refuses_second_write: false,
+            publishes: Publishes::OnCommit,
         }
     }
     async fn destination(&self) -> Result<Box<dyn ImageDestination>> {
@@ -158,13 +220,16 @@ impl Subject for Memory {
     async fn source(&self) -> Result<Box<dyn ImageSource>> {
         Ok(Box::new(self.store.source()))
     }
-    fn snapshot(&self) -> Vec<String> {
+    fn snapshot(&self) -> Snapshot {
         let c = self.store.contents();
         let mut out: Vec<String> = c.blobs.keys().map(|d| format!("blob {d}")).collect();
         out.extend(c.manifests.keys().map(|i| format!("manifest {i:?}")));
         out.extend(c.signatures.keys().map(|i| format!("signatures {i:?}")));
         out.sort();
-        out
+        Snapshot {
+            images: out,
+            blobs: Vec::new(),
+        }
     }
 }
 
@@ -177,10 +242,12 @@ struct TestImage {
     layer_info: BlobInfo,
 }
 
-fn test_image(caps: Caps, seed: &str) -> TestImage {
+fn test_image(s: &dyn Subject, seed: &str) -> TestImage {
+    let caps = s.caps();
+    let label = s.label();
     let manifest_type = caps.manifest_type;
     let mut tar = tar::Builder::new(Vec::new());
-    let content = format!("conformance {seed}\n");
+    let content = format!("conformance {label}{seed}\n");
     let mut header = tar::Header::new_ustar();
     header.set_path("hello.txt").unwrap();
     header.set_size(content.len() as u64);
@@ -207,7 +274,11 @@ fn test_image(caps: Caps, seed: &str) -> TestImage {
     let config = serde_json::to_vec(&serde_json::json!({
         "architecture": "amd64",
         "os": "linux",
-        "config": {},
+        "config": if label.is_empty() {
+            serde_json::json!({})
+        } else {
+            serde_json::json!({"Labels": {"skiff.conformance": label}})
+        },
         "rootfs": {"type": "layers", "diff_ids": [diff_id]},
     }))
     .unwrap();
@@ -349,26 +420,43 @@ async fn check_serves(s: &dyn Subject, img: &TestImage) -> Result<()> {
     Ok(())
 }
 
-async fn put_commit_get(s: &dyn Subject) -> Result<()> {
-    let img = test_image(s.caps(), "one");
+pub async fn put_commit_get(s: &dyn Subject) -> Result<()> {
+    let img = test_image(s, "one");
+    let config = &img.config_info.digest;
     let dest = s.destination().await?;
     put_image(dest.as_ref(), &img).await?;
-    ensure!(
-        visible_manifest(s).await.is_none(),
-        "an uncommitted image is visible"
-    );
+    match s.caps().publishes {
+        Publishes::OnCommit => {
+            ensure!(
+                visible_manifest(s).await.is_none(),
+                "an uncommitted image is visible"
+            );
+            ensure!(
+                s.peer_sees(config).await? != Some(true),
+                "the peer sees an uncommitted image"
+            );
+        }
+        Publishes::AsPut => ensure!(
+            visible_manifest(s).await.is_some(),
+            "a manifest put is not visible; capability says it is"
+        ),
+    }
     dest.commit().await?;
     check_serves(s, &img).await?;
+    ensure!(
+        s.peer_sees(config).await? != Some(false),
+        "the peer does not see the committed image"
+    );
     if s.caps().refuses_second_write {
         ensure_second_write_refused(s).await?;
     }
     Ok(())
 }
 
-async fn reuse(s: &dyn Subject) -> Result<()> {
+pub async fn reuse(s: &dyn Subject) -> Result<()> {
     let caps = s.caps();
-    let img = test_image(caps, "one");
-    let never = test_image(caps, "never written");
+    let img = test_image(s, "one");
+    let never = test_image(s, "never written");
     let dest = s.destination().await?;
     ensure!(dest.try_reuse_blob(&img.layer_info).await?.is_none());
     put_image(dest.as_ref(), &img).await?;
@@ -394,18 +482,33 @@ async fn reuse(s: &dyn Subject) -> Result<()> {
     Ok(())
 }
 
-async fn abort_leaves_nothing(s: &dyn Subject) -> Result<()> {
+pub async fn abort_leaves_nothing(s: &dyn Subject) -> Result<()> {
     let caps = s.caps();
-    let one = test_image(caps, "one");
+    let one = test_image(s, "one");
     let had_one = commit_earlier_image(s, &one).await?;
     let before = s.snapshot();
+    // A snapshot blind to what is stored would let every write pass as leaving nothing.
+    ensure!(
+        !had_one || !before.images.is_empty(),
+        "the snapshot does not show the image committed before"
+    );
+    let two = test_image(s, "two");
     let dest = s.destination().await?;
-    put_image(dest.as_ref(), &test_image(caps, "two")).await?;
-    if caps.stores_signatures {
-        dest.put_signatures(&[signature()], None).await?;
+    match caps.publishes {
+        Publishes::OnCommit => {
+            put_image(dest.as_ref(), &two).await?;
+            if caps.stores_signatures {
+                dest.put_signatures(&[signature()], None).await?;
+            }
+        }
+        // Everything up to the manifest, which would publish the image.
+        Publishes::AsPut => {
+            put_as(dest.as_ref(), &two.config, &two.config_info, true).await?;
+            put_as(dest.as_ref(), &two.layer, &two.layer_info, false).await?;
+        }
     }
     drop(dest);
-    ensure_unchanged(s, &before)?;
+    ensure_unchanged(s, &before, caps.publishes == Publishes::AsPut)?;
     if had_one {
         // What was committed before is untouched.
         check_serves(s, &one).await?;
@@ -413,8 +516,15 @@ async fn abort_leaves_nothing(s: &dyn Subject) -> Result<()> {
     Ok(())
 }
 
-fn ensure_unchanged(s: &dyn Subject, before: &[String]) -> Result<()> {
+/// Checks that what `s` stores is as `before`; with `blobs_may_stay`, apart from blobs a
+/// registry keeps once sent.
+fn ensure_unchanged(s: &dyn Subject, before: &Snapshot, blobs_may_stay: bool) -> Result<()> {
     let after = s.snapshot();
+    let listed = |snap: &Snapshot| -> Vec<String> {
+        let blobs = if blobs_may_stay { &[][..] } else { &snap.blobs };
+        snap.images.iter().chain(blobs).cloned().collect()
+    };
+    let (before, after) = (listed(before), listed(&after));
     let added: Vec<_> = after.iter().filter(|e| !before.contains(e)).collect();
     let removed: Vec<_> = before.iter().filter(|e| !after.contains(e)).collect();
     ensure!(
@@ -456,7 +566,7 @@ fn list_of(manifest_type: &str, instances: &[(Vec<u8>, &str)]) -> Vec<u8> {
     .unwrap()
 }
 
-async fn lists(s: &dyn Subject) -> Result<()> {
+pub async fn lists(s: &dyn Subject) -> Result<()> {
     let caps = s.caps();
     let dest = s.destination().await?;
     let types = dest.properties().supported_manifest_types;
@@ -470,7 +580,7 @@ async fn lists(s: &dyn Subject) -> Result<()> {
         // The engine refuses to copy a list here, before writing anything.
         return Ok(());
     }
-    let img = test_image(caps, "one");
+    let img = test_image(s, "one");
     put_as(dest.as_ref(), &img.config, &img.config_info, true).await?;
     put_as(dest.as_ref(), &img.layer, &img.layer_info, false).await?;
     let instances = [
@@ -529,11 +639,11 @@ async fn refuses(
     Ok(())
 }
 
-async fn corrupt_blob_refused(s: &dyn Subject) -> Result<()> {
+pub async fn corrupt_blob_refused(s: &dyn Subject) -> Result<()> {
     let caps = s.caps();
-    commit_earlier_image(s, &test_image(caps, "one")).await?;
+    commit_earlier_image(s, &test_image(s, "one")).await?;
     let before = s.snapshot();
-    let img = test_image(caps, "two");
+    let img = test_image(s, "two");
     let mut bad = img.layer.clone();
     // A tar's file contents (still a valid tar, not the blob), or inside a gzip stream.
     let at = if caps.gzip_layers { bad.len() / 2 } else { 512 };
@@ -555,7 +665,7 @@ async fn corrupt_blob_refused(s: &dyn Subject) -> Result<()> {
     )
     .await?;
     drop(dest);
-    ensure_unchanged(s, &before)?;
+    ensure_unchanged(s, &before, false)?;
 
     // Through the engine: a source serving a corrupt layer fails the copy, leaving nothing.
     let from = MemoryStore::new();
@@ -572,14 +682,14 @@ async fn corrupt_blob_refused(s: &dyn Subject) -> Result<()> {
         format!("{err:#}").contains("Digest did not match"),
         "the copy failed, but: {err:#}"
     );
-    ensure_unchanged(s, &before)
+    // The engine may have sent the config before the layer failed.
+    ensure_unchanged(s, &before, caps.publishes == Publishes::AsPut)
 }
 
-async fn truncated_blob_refused(s: &dyn Subject) -> Result<()> {
-    let caps = s.caps();
-    commit_earlier_image(s, &test_image(caps, "one")).await?;
+pub async fn truncated_blob_refused(s: &dyn Subject) -> Result<()> {
+    commit_earlier_image(s, &test_image(s, "one")).await?;
     let before = s.snapshot();
-    let img = test_image(caps, "two");
+    let img = test_image(s, "two");
     let short = &img.layer[..img.layer.len() / 2];
     let file = tempfile::NamedTempFile::new()?;
     std::fs::write(file.path(), &img.layer)?;
@@ -599,7 +709,7 @@ async fn truncated_blob_refused(s: &dyn Subject) -> Result<()> {
     )
     .await?;
     drop(dest);
-    ensure_unchanged(s, &before)
+    ensure_unchanged(s, &before, false)
 }
 
 fn signature() -> Signature {
@@ -607,9 +717,9 @@ fn signature() -> Signature {
     Signature::SimpleSigning(vec![0xA3, 0x01, 0x02, 0x03, 0x04])
 }
 
-async fn signatures(s: &dyn Subject) -> Result<()> {
+pub async fn signatures(s: &dyn Subject) -> Result<()> {
     let caps = s.caps();
-    let img = test_image(caps, "one");
+    let img = test_image(s, "one");
     let dest = s.destination().await?;
     let supported = dest.properties().supports_signatures.is_ok();
     ensure!(
@@ -668,8 +778,8 @@ async fn engine_copy(
 }
 
 /// The engine copies an image into the transport and back out unchanged.
-async fn engine_round_trip(s: &dyn Subject) -> Result<()> {
-    let img = test_image(s.caps(), "one");
+pub async fn engine_round_trip(s: &dyn Subject) -> Result<()> {
+    let img = test_image(s, "one");
     let from = MemoryStore::new();
     from.set_contents(contents_of(&img));
     engine_copy(Box::new(from.source()), s.destination().await?)
@@ -706,17 +816,19 @@ impl Subject for WithCaps<'_> {
     async fn source(&self) -> Result<Box<dyn ImageSource>> {
         self.0.source().await
     }
-    fn snapshot(&self) -> Vec<String> {
+    fn snapshot(&self) -> Snapshot {
         self.0.snapshot()
     }
 }
 
+#[cfg(test)]
 fn memory() -> Memory {
     Memory {
         store: MemoryStore::new(),
     }
 }
 
+#[cfg(test)]
 fn dir() -> Named {
     Named::new(
         "dir:{root}/image",
@@ -728,10 +840,12 @@ fn dir() -> Named {
             stores_lists: true,
             stores_signatures: true,
             refuses_second_write: false,
+            publishes: Publishes::OnCommit,
         },
     )
 }
 
+#[cfg(test)]
 fn oci() -> Named {
     Named::new(
         "oci:{root}/layout:latest",
@@ -743,10 +857,12 @@ fn oci() -> Named {
             stores_lists: true,
             stores_signatures: false,
             refuses_second_write: false,
+            publishes: Publishes::OnCommit,
         },
     )
 }
 
+#[cfg(test)]
 fn oci_archive() -> Named {
     Named::new(
         "oci-archive:{root}/image.tar:latest",
@@ -758,10 +874,12 @@ fn oci_archive() -> Named {
             stores_lists: true,
             stores_signatures: false,
             refuses_second_write: false,
+            publishes: Publishes::OnCommit,
         },
     )
 }
 
+#[cfg(test)]
 fn docker_archive() -> Named {
     Named::new(
         "docker-archive:{root}/image.tar:example.com/conformance:latest",
@@ -773,10 +891,12 @@ fn docker_archive() -> Named {
             stores_lists: false,
             stores_signatures: false,
             refuses_second_write: true,
+            publishes: Publishes::OnCommit,
         },
     )
 }
 
+#[cfg(test)]
 /// A private vfs store, written in this process: that needs root (an ordinary user's skiff
 /// re-runs itself in a user namespace, which a test in one process cannot).
 fn containers_storage() -> Named {
@@ -795,29 +915,56 @@ fn containers_storage() -> Named {
             stores_lists: false,
             stores_signatures: true,
             refuses_second_write: false,
+            publishes: Publishes::OnCommit,
         },
     )
 }
 
-/// Every check, as one test per transport and check (`transport::conformance::oci::reuse`).
+/// One test per check (`…::reuse`) for the subject `$subject()` makes; `optional` when it
+/// returns an `Option` (`None`: its peer is missing, and the test returns having said so).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! conformance_checks {
+    (@each $how:tt $subject:path) => {
+        $crate::conformance_checks!(@checks $how $subject: put_commit_get, reuse,
+            abort_leaves_nothing, lists, corrupt_blob_refused, truncated_blob_refused,
+            signatures, engine_round_trip);
+    };
+    (@checks $how:tt $subject:path: $($check:ident),*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $check() {
+            let subject = $crate::conformance_checks!(@open $how $subject);
+            if let Err(e) = $crate::transport::conformance::$check(&subject).await {
+                panic!("{}: {e:#}", stringify!($subject));
+            }
+        }
+    )*};
+    (@open [] $subject:path) => { $subject() };
+    (@open [optional] $subject:path) => {
+        match $subject() {
+            Some(subject) => subject,
+            None => return,
+        }
+    };
+    (optional $subject:path) => {
+        $crate::conformance_checks!(@each [optional] $subject);
+    };
+    ($subject:path) => {
+        $crate::conformance_checks!(@each [] $subject);
+    };
+}
+
+/// The local transports, one module each (`transport::conformance::oci::reuse`).
+#[cfg(test)]
 macro_rules! suite {
     ($($transport:ident),* $(,)?) => {$(
         mod $transport {
-            suite!(@checks $transport: put_commit_get, reuse, abort_leaves_nothing, lists,
-                corrupt_blob_refused, truncated_blob_refused, signatures, engine_round_trip);
-        }
-    )*};
-    (@checks $transport:ident: $($check:ident),*) => {$(
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $check() {
-            let subject = super::$transport();
-            if let Err(e) = super::$check(&subject).await {
-                panic!("{}: {e:#}", stringify!($transport));
-            }
+            crate::conformance_checks!(super::$transport);
         }
     )*};
 }
 
+#[cfg(test)]
 suite!(
     memory,
     dir,

@@ -24,6 +24,8 @@
 //!    private place with its capabilities (`Caps`: where it legitimately differs), named in
 //!    `suite!`. Every check of the contract (put/get, reuse, abort, commit, lists, corrupt
 //!    and truncated blobs, signatures, the engine both ways) then runs under `cargo test`.
+//!    A transport that needs a peer (a registry, a daemon) implements its `Subject` in
+//!    `tests/it/conformance.rs` instead, with its `Caps::publishes`.
 //! 5. Not found by the compiler (string matches): which `policy.json` scopes the transport
 //!    accepts (`config::policy::naming::is_valid_scope`, else anything is accepted), and
 //!    `sync`'s `--src`/`--dest` kinds or `list-tags` if it takes part in those.
@@ -33,15 +35,17 @@
 //!    reading what skiff wrote).
 
 pub mod bridge;
-#[cfg(test)]
-mod conformance;
+#[cfg(any(test, feature = "conformance"))]
+#[doc(hidden)]
+pub mod conformance;
 pub mod dir;
 pub mod dirlock;
 pub mod docker;
 pub mod docker_archive;
 pub mod docker_daemon;
 pub mod fsutil;
-#[cfg(test)]
+#[cfg(any(test, feature = "conformance"))]
+#[doc(hidden)]
 pub mod memory;
 pub mod oci;
 pub mod oci_archive;

@@ -6,6 +6,7 @@ mod blobcache;
 mod cli;
 mod cli_ux;
 mod config_files;
+mod conformance;
 mod convert;
 mod delete_tag;
 mod docker_archive;

@@ -595,3 +595,35 @@ fn a_connection_lost_mid_upload_is_recovered() {
         }
     }
 }
+
+/// The `level=… msg=…` parts of skopeo/skiff's log lines, without their times.
+fn log_messages(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| l.split_once(" level=").map(|(_, rest)| rest.to_string()))
+        .collect()
+}
+
+#[test]
+fn refused_connections_are_retried_only_by_retry_times_like_skopeo() {
+    // Nothing listens on a port just freed.
+    let port = crate::support::registry::free_port();
+    let name = format!("docker://127.0.0.1:{port}/nothing/here:v1");
+    let args = ["inspect", "--retry-times", "1", "--tls-verify=false", &name];
+    let (code, err) = fails(skiff().args(args));
+    assert_eq!(code, 1, "{err}");
+    let got = log_messages(&err);
+    // One retry, then the failure; the client itself does not retry a refusal.
+    assert_eq!(got.len(), 2, "{err}");
+    assert!(
+        got[0].starts_with(
+            "warning msg=\"Failed, retrying in 1s ... (1/1). Error: pinging container registry"
+        ),
+        "{err}"
+    );
+    assert!(got[1].ends_with("connect: connection refused\""), "{err}");
+    if let Some(mut s) = skopeo() {
+        let (scode, serr) = fails(s.args(args));
+        assert_eq!((code, got), (scode, log_messages(&serr)));
+    }
+}

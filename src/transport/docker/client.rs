@@ -455,13 +455,9 @@ impl Client {
                 Err(e) => {
                     attempts_transient += 1;
                     // A registry that refuses connections is down, not blinking: only
-                    // `--retry-times` waits for it.
-                    let refused = format!("{e:#}").contains("connection refused");
-                    if replayable
-                        && !refused
-                        && is_transient(&e)
-                        && attempts_transient < TRANSIENT_ATTEMPTS
-                    {
+                    // `--retry-times` waits for it (its error is not `Transient`, see
+                    // `go_url_error`).
+                    if replayable && is_transient(&e) && attempts_transient < TRANSIENT_ATTEMPTS {
                         let wait = backoff(attempts_transient);
                         debug_retry(
                             &req.method,
@@ -859,6 +855,20 @@ fn is_transient(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.is::<Transient>())
 }
 
+/// A connection the registry refused: an I/O error of that kind, which the engine's
+/// `--retry-times` retries (`contract::retry::is_retryable`) but this client's own quick
+/// retries do not (they are for `Transient` failures).
+fn refused(msg: String) -> anyhow::Error {
+    std::io::Error::new(std::io::ErrorKind::ConnectionRefused, msg).into()
+}
+
+fn is_refused(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+    })
+}
+
 /// Go's `*url.Error` text: `Get "https://host/v2/": dial tcp host: connect: connection refused`.
 pub(crate) fn go_url_error(method: &str, url: &Url, e: &reqwest::Error) -> anyhow::Error {
     let method = go_method(method);
@@ -866,6 +876,9 @@ pub(crate) fn go_url_error(method: &str, url: &Url, e: &reqwest::Error) -> anyho
     // An upload whose source failed verification: the engine tells that apart.
     if crate::contract::verify::is_mismatch(e) {
         return crate::contract::verify::Mismatch(msg).into();
+    }
+    if io_kind(e) == Some(std::io::ErrorKind::ConnectionRefused) {
+        return refused(msg);
     }
     if is_transient_cause(e) {
         Transient(msg).into()
@@ -969,7 +982,22 @@ fn is_transient_cause(e: &reqwest::Error) -> bool {
                 | BrokenPipe
                 | UnexpectedEof
         )
-    ) || root_message(e).contains("connection closed before message completed")
+    ) || closed_before_answer(e)
+}
+
+/// hyper's "connection closed before message completed": the server closed the connection
+/// before (or while) answering.
+fn closed_before_answer(e: &reqwest::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cur {
+        if c.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+        {
+            return true;
+        }
+        cur = c.source();
+    }
+    false
 }
 
 /// A TLS failure that rustls reported only as text somewhere in the chain.
@@ -1064,14 +1092,8 @@ fn transport_cause(url: &Url, e: &reqwest::Error) -> String {
         }
         Some(std::io::ErrorKind::UnexpectedEof) => "EOF".into(),
         _ if e.is_connect() => format!("{dial} {addr}: {}", root_message(e)),
-        _ => {
-            let m = root_message(e);
-            if m.contains("connection closed before message completed") {
-                "EOF".into()
-            } else {
-                m
-            }
-        }
+        _ if closed_before_answer(e) => "EOF".into(),
+        _ => root_message(e),
     }
 }
 
@@ -1084,6 +1106,8 @@ impl ContextMarker for anyhow::Error {
     fn context_marker(self, cause: &anyhow::Error) -> anyhow::Error {
         if is_transient(cause) {
             Transient(format!("{self:#}")).into()
+        } else if is_refused(cause) {
+            refused(format!("{self:#}"))
         } else {
             self
         }

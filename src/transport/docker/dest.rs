@@ -15,7 +15,7 @@ use url::Url;
 
 use super::challenge::Scope;
 use super::client::{Body, Client, Request, Response};
-use super::errors::RegistryError;
+use super::errors::{ErrorCode, RegistryError};
 use super::memo::Answer;
 use super::{attachments, lookaside, probe, repository_client, tag_or_digest};
 use crate::config::registries::Registries;
@@ -591,7 +591,7 @@ impl DockerDestination {
             }
             let err = res.error().await;
             let registry_error = err.downcast_ref::<RegistryError>();
-            if registry_error.is_some_and(|e| e.has_code("MANIFEST_BLOB_UNKNOWN"))
+            if registry_error.is_some_and(|e| e.has_code(ErrorCode::ManifestBlobUnknown))
                 && let Some(ms) = waits.next()
             {
                 crate::error::debug(&format!(
@@ -602,9 +602,10 @@ impl DockerDestination {
             }
             // A registry that refuses the manifest's type: the engine may try another type.
             let rejected = registry_error.is_some_and(|e| {
-                e.has_code("MANIFEST_INVALID")
-                    || e.has_code("TAG_INVALID")
-                    || (e.has_code("UNSUPPORTED") && e.to_string().contains("Invalid JSON syntax"))
+                e.has_code(ErrorCode::ManifestInvalid)
+                    || e.has_code(ErrorCode::TagInvalid)
+                    || (e.has_code(ErrorCode::Unsupported)
+                        && e.to_string().contains("Invalid JSON syntax"))
             });
             let msg = format!("uploading manifest {tail} to {}", self.reference.name());
             if rejected {
@@ -621,9 +622,9 @@ impl DockerDestination {
 /// races on its own storage, and an upload session the registry no longer takes (a retried
 /// PUT after a connection lost mid-body finds it so).
 fn upload_failure(err: anyhow::Error, status: u16) -> anyhow::Error {
-    let session_spoilt = err
-        .downcast_ref::<RegistryError>()
-        .is_some_and(|e| e.has_code("BLOB_UPLOAD_INVALID") || e.has_code("BLOB_UPLOAD_UNKNOWN"));
+    let session_spoilt = err.downcast_ref::<RegistryError>().is_some_and(|e| {
+        e.has_code(ErrorCode::BlobUploadInvalid) || e.has_code(ErrorCode::BlobUploadUnknown)
+    });
     if (status == 500 || session_spoilt) && !err.is::<Transient>() {
         return Transient(format!("{err:#}")).into();
     }

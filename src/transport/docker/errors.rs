@@ -11,58 +11,161 @@ use serde_json::Value;
 
 use super::challenge::Challenge;
 
-/// The error codes of the distribution API with their default messages.
-const CODES: &[(&str, &str)] = &[
-    ("UNKNOWN", "unknown error"),
-    ("UNSUPPORTED", "The operation is unsupported."),
-    ("UNAUTHORIZED", "authentication required"),
-    ("DENIED", "requested access to the resource is denied"),
-    ("UNAVAILABLE", "service unavailable"),
-    ("TOOMANYREQUESTS", "too many requests"),
+/// An error code of the distribution API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    Unknown,
+    Unsupported,
+    Unauthorized,
+    Denied,
+    Unavailable,
+    TooManyRequests,
+    DigestInvalid,
+    SizeInvalid,
+    NameInvalid,
+    TagInvalid,
+    NameUnknown,
+    ManifestUnknown,
+    ManifestInvalid,
+    ManifestUnverified,
+    ManifestBlobUnknown,
+    BlobUnknown,
+    BlobUploadUnknown,
+    BlobUploadInvalid,
+    /// A code distribution does not know: kept as sent, treated (and printed) as `UNKNOWN`,
+    /// as distribution's client does.
+    Other(String),
+}
+
+/// The known codes, as sent, with their default messages.
+const CODES: &[(ErrorCode, &str, &str)] = &[
+    (ErrorCode::Unknown, "UNKNOWN", "unknown error"),
     (
+        ErrorCode::Unsupported,
+        "UNSUPPORTED",
+        "The operation is unsupported.",
+    ),
+    (
+        ErrorCode::Unauthorized,
+        "UNAUTHORIZED",
+        "authentication required",
+    ),
+    (
+        ErrorCode::Denied,
+        "DENIED",
+        "requested access to the resource is denied",
+    ),
+    (ErrorCode::Unavailable, "UNAVAILABLE", "service unavailable"),
+    (
+        ErrorCode::TooManyRequests,
+        "TOOMANYREQUESTS",
+        "too many requests",
+    ),
+    (
+        ErrorCode::DigestInvalid,
         "DIGEST_INVALID",
         "provided digest did not match uploaded content",
     ),
     (
+        ErrorCode::SizeInvalid,
         "SIZE_INVALID",
         "provided length did not match content length",
     ),
-    ("NAME_INVALID", "invalid repository name"),
-    ("TAG_INVALID", "manifest tag did not match URI"),
-    ("NAME_UNKNOWN", "repository name not known to registry"),
-    ("MANIFEST_UNKNOWN", "manifest unknown"),
-    ("MANIFEST_INVALID", "manifest invalid"),
     (
+        ErrorCode::NameInvalid,
+        "NAME_INVALID",
+        "invalid repository name",
+    ),
+    (
+        ErrorCode::TagInvalid,
+        "TAG_INVALID",
+        "manifest tag did not match URI",
+    ),
+    (
+        ErrorCode::NameUnknown,
+        "NAME_UNKNOWN",
+        "repository name not known to registry",
+    ),
+    (
+        ErrorCode::ManifestUnknown,
+        "MANIFEST_UNKNOWN",
+        "manifest unknown",
+    ),
+    (
+        ErrorCode::ManifestInvalid,
+        "MANIFEST_INVALID",
+        "manifest invalid",
+    ),
+    (
+        ErrorCode::ManifestUnverified,
         "MANIFEST_UNVERIFIED",
         "manifest failed signature verification",
     ),
-    ("MANIFEST_BLOB_UNKNOWN", "blob unknown to registry"),
-    ("BLOB_UNKNOWN", "blob unknown to registry"),
-    ("BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry"),
-    ("BLOB_UPLOAD_INVALID", "blob upload invalid"),
+    (
+        ErrorCode::ManifestBlobUnknown,
+        "MANIFEST_BLOB_UNKNOWN",
+        "blob unknown to registry",
+    ),
+    (
+        ErrorCode::BlobUnknown,
+        "BLOB_UNKNOWN",
+        "blob unknown to registry",
+    ),
+    (
+        ErrorCode::BlobUploadUnknown,
+        "BLOB_UPLOAD_UNKNOWN",
+        "blob upload unknown to registry",
+    ),
+    (
+        ErrorCode::BlobUploadInvalid,
+        "BLOB_UPLOAD_INVALID",
+        "blob upload invalid",
+    ),
 ];
 
-fn default_message(code: &str) -> &'static str {
-    CODES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or("unknown error", |(_, m)| m)
+impl ErrorCode {
+    /// The code a registry sent.
+    pub fn parse(code: &str) -> ErrorCode {
+        CODES
+            .iter()
+            .find(|(_, name, _)| *name == code)
+            .map_or_else(|| ErrorCode::Other(code.to_string()), |(c, _, _)| c.clone())
+    }
+
+    /// The code as distribution names it (`UNKNOWN` for one it does not know).
+    pub fn name(&self) -> &'static str {
+        self.known().1
+    }
+
+    fn default_message(&self) -> &'static str {
+        self.known().2
+    }
+
+    fn known(&self) -> &'static (ErrorCode, &'static str, &'static str) {
+        let this = match self {
+            ErrorCode::Other(_) => &ErrorCode::Unknown,
+            known => known,
+        };
+        CODES
+            .iter()
+            .find(|(c, _, _)| c == this)
+            .expect("every known code is listed")
+    }
 }
 
 /// One entry of a registry's error list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CodedError {
-    /// The code, `UNKNOWN` for codes distribution does not know.
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     /// Whether the entry is just its code (no detail, default message): printed shorter.
     bare: bool,
 }
 
 impl CodedError {
-    pub fn new(code: &str, message: impl Into<String>) -> CodedError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> CodedError {
         CodedError {
-            code: code.to_string(),
+            code,
             message: message.into(),
             bare: false,
         }
@@ -71,7 +174,7 @@ impl CodedError {
 
 impl fmt::Display for CodedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let code = self.code.replace('_', " ").to_lowercase();
+        let code = self.code.name().replace('_', " ").to_lowercase();
         if self.bare {
             write!(f, "{code}")
         } else {
@@ -100,19 +203,20 @@ impl RegistryError {
         if status == 401 {
             for c in challenges.iter().filter(|c| c.scheme == "bearer") {
                 let code = match c.param("error") {
-                    Some("invalid_token") => "UNAUTHORIZED",
-                    Some("insufficient_scope") => "DENIED",
+                    Some("invalid_token") => ErrorCode::Unauthorized,
+                    Some("insufficient_scope") => ErrorCode::Denied,
                     _ => continue,
                 };
                 let message = c
                     .param("error_description")
                     .filter(|d| !d.is_empty())
-                    .unwrap_or(default_message(code));
+                    .unwrap_or(code.default_message())
+                    .to_string();
                 let mut list = vec![CodedError::new(code, message)];
                 match parse_body(status, body) {
                     RegistryError::Codes(more) => list.extend(more),
                     other => list.push(CodedError {
-                        code: "UNKNOWN".into(),
+                        code: ErrorCode::Unknown,
                         message: other.to_string(),
                         bare: true,
                     }),
@@ -122,18 +226,19 @@ impl RegistryError {
         }
         match parse_body(status, body) {
             RegistryError::UnexpectedBody { .. } if status == 401 => {
-                RegistryError::Codes(vec![CodedError::new(
-                    "UNAUTHORIZED",
-                    default_message("UNAUTHORIZED"),
-                )])
+                let code = ErrorCode::Unauthorized;
+                let message = code.default_message();
+                RegistryError::Codes(vec![CodedError::new(code, message)])
             }
             other => other,
         }
     }
 
-    /// Whether the first error has `code`.
-    pub fn has_code(&self, code: &str) -> bool {
-        matches!(self, RegistryError::Codes(list) if list.first().is_some_and(|e| e.code == code))
+    /// Whether the first error has `code` (any code distribution does not know counts as
+    /// [`ErrorCode::Unknown`]).
+    pub fn has_code(&self, code: ErrorCode) -> bool {
+        matches!(self, RegistryError::Codes(list)
+            if list.first().is_some_and(|e| e.code.known().0 == code))
     }
 }
 
@@ -149,9 +254,9 @@ fn parse_body(status: u16, body: &[u8]) -> RegistryError {
         && !details.is_empty()
     {
         let code = match status {
-            401 => "UNAUTHORIZED",
-            429 => "TOOMANYREQUESTS",
-            _ => "UNKNOWN",
+            401 => ErrorCode::Unauthorized,
+            429 => ErrorCode::TooManyRequests,
+            _ => ErrorCode::Unknown,
         };
         return RegistryError::Codes(vec![CodedError::new(code, details.clone())]);
     }
@@ -167,19 +272,15 @@ fn parse_body(status: u16, body: &[u8]) -> RegistryError {
             Some(Value::String(s)) => s.as_str(),
             _ => "",
         };
-        let code = if CODES.iter().any(|(c, _)| *c == raw_code) {
-            raw_code
-        } else {
-            "UNKNOWN"
-        };
+        let code = ErrorCode::parse(raw_code);
         let message = match crate::manifest::go_field(e, "message") {
             Some(Value::String(s)) => s.clone(),
             _ => String::new(),
         };
         let has_detail = matches!(crate::manifest::go_field(e, "detail"), Some(v) if !v.is_null());
-        let bare = !has_detail && (message.is_empty() || message == default_message(code));
+        let bare = !has_detail && (message.is_empty() || message == code.default_message());
         list.push(CodedError {
-            code: code.to_string(),
+            code,
             message,
             bare,
         });
@@ -281,14 +382,21 @@ mod tests {
         let body = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}"#;
         let e = RegistryError::from_response(404, &[], body);
         assert_eq!(e.to_string(), "manifest unknown: manifest unknown");
-        assert!(e.has_code("MANIFEST_UNKNOWN"));
+        assert!(e.has_code(ErrorCode::ManifestUnknown));
         let body = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#;
         let e = RegistryError::from_response(404, &[], body);
         assert_eq!(e.to_string(), "manifest unknown");
         let body = br#"{"errors":[{"code":"WEIRD","message":"odd"}]}"#;
+        let e = RegistryError::from_response(400, &[], body);
+        assert_eq!(e.to_string(), "unknown: odd");
+        // Kept as sent, matched as UNKNOWN.
+        assert!(e.has_code(ErrorCode::Unknown));
+        assert!(
+            matches!(&e, RegistryError::Codes(l) if l[0].code == ErrorCode::Other("WEIRD".into()))
+        );
         assert_eq!(
-            RegistryError::from_response(400, &[], body).to_string(),
-            "unknown: odd"
+            ErrorCode::parse("BLOB_UPLOAD_INVALID"),
+            ErrorCode::BlobUploadInvalid
         );
     }
 

@@ -287,7 +287,10 @@ pub async fn try_delete_tag(
     let refused = status == 405
         || err
             .downcast_ref::<errors::RegistryError>()
-            .is_some_and(|e| e.has_code("DIGEST_INVALID") || e.has_code("UNSUPPORTED"));
+            .is_some_and(|e| {
+                e.has_code(errors::ErrorCode::DigestInvalid)
+                    || e.has_code(errors::ErrorCode::Unsupported)
+            });
     if refused {
         return Ok(Some(format!("{}: {err:#}", errors::status_line(status))));
     }

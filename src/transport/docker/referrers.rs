@@ -20,7 +20,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde::{Deserialize, Serialize};
 
 use super::client::{Body, Client, MAX_SMALL_BODY, Request};
-use super::errors::RegistryError;
+use super::errors::{ErrorCode, RegistryError};
 use super::repository_client;
 use crate::config::registries::Registries;
 use crate::digest::Digest;
@@ -275,7 +275,7 @@ impl Repository {
             404 => {
                 let err = res.error().await;
                 let unknown = err.downcast_ref::<RegistryError>().is_none_or(|e| {
-                    e.has_code("MANIFEST_UNKNOWN") || !matches!(e, RegistryError::Codes(_))
+                    e.has_code(ErrorCode::ManifestUnknown) || !matches!(e, RegistryError::Codes(_))
                 });
                 if unknown {
                     Ok(None)

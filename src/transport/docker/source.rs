@@ -10,7 +10,7 @@ use bytes::Bytes;
 use reqwest::Method;
 
 use super::client::{Client, MAX_SMALL_BODY, Request};
-use super::errors::RegistryError;
+use super::errors::{ErrorCode, RegistryError};
 use super::memo::Answer;
 use super::{
     accept_manifests, attachments, lookaside, repository_client, simplify_content_type,
@@ -200,7 +200,7 @@ async fn fetch_manifest_once(
         let err = res.error().await;
         let missing = status == 404
             && err.downcast_ref::<RegistryError>().is_none_or(|e| {
-                e.has_code("MANIFEST_UNKNOWN") || !matches!(e, RegistryError::Codes(_))
+                e.has_code(ErrorCode::ManifestUnknown) || !matches!(e, RegistryError::Codes(_))
             });
         let msg = format!("reading manifest {tag_or_digest} in {}", r.name());
         if missing {

@@ -347,7 +347,10 @@ impl ServerCertVerifier for GoLikeVerifier {
             }
             // webpki's `CaUsedAsEndEntity` reaches rustls only as an opaque error.
             Err(rustls::Error::InvalidCertificate(CertificateError::Other(o)))
-                if o.0.to_string().contains("CaUsedAsEndEntity") =>
+                if matches!(
+                    o.0.downcast_ref::<webpki::Error>(),
+                    Some(webpki::Error::CaUsedAsEndEntity)
+                ) =>
             {
                 self.ca_leaf_trusted(end_entity, &leaf, intermediates, now_secs)
                     .map_err(refused)?;
