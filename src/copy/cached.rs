@@ -3,6 +3,8 @@
 //! candidate locations); after a blob moved, what the copy verified on the way is recorded
 //! (c/image's recordValidatedDigestData and the transports' RecordKnownLocation).
 
+use std::sync::Arc;
+
 use super::blob::{LayerRules, algorithm_of_media_type};
 use super::pipeline::Step;
 use super::{Copier, LayerCopied};
@@ -16,14 +18,36 @@ impl Copier<'_> {
     /// The cache, opened at the first use (as c/image, for the destination's context).
     pub(crate) fn cache(&self) -> &BlobInfoCache {
         self.cache.get_or_init(|| {
-            blocking(|| {
+            Arc::new(blocking(|| {
                 BlobInfoCache::open_default(self.options.dest_ctx.blob_info_cache_dir.as_deref())
-            })
+            }))
         })
     }
 
-    /// Writes what the copy learned (also done when the copier goes, as a last resort).
-    pub(crate) fn flush_cache(&self) {
+    /// Starts writing what the copy learned so far on a blocking thread: the commit and its
+    /// fsyncs then run beside the manifest and signature writes instead of after them.
+    pub(crate) fn flush_cache_behind(&self) {
+        let Some(cache) = self.cache.get().cloned() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_err() {
+            return;
+        }
+        let flushing = tokio::task::spawn_blocking(move || cache.flush());
+        self.cache_flushes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(flushing);
+    }
+
+    /// Writes what the copy learned, once the writes started earlier are done (also done
+    /// when the cache goes, as a last resort).
+    pub(crate) async fn flush_cache(&self) {
+        let started =
+            std::mem::take(&mut *self.cache_flushes.lock().unwrap_or_else(|e| e.into_inner()));
+        for flushing in started {
+            let _ = flushing.await;
+        }
         if let Some(cache) = self.cache.get() {
             blocking(|| cache.flush());
         }

@@ -186,8 +186,11 @@ pub(crate) struct Copier<'a> {
     configs_ahead: Mutex<HashMap<Digest, (BlobInfo, progress::Ending)>>,
     /// Blobs shared with other copies running at the same time (a sync's images).
     pub shared: Option<&'a SharedBlobs>,
-    /// The blob-info cache, opened when first needed; written when the copy ends.
-    cache: OnceLock<crate::blobcache::BlobInfoCache>,
+    /// The blob-info cache, opened when first needed; written once the layers are copied
+    /// (beside the manifest write) and when the copy ends.
+    cache: OnceLock<Arc<crate::blobcache::BlobInfoCache>>,
+    /// Cache writes running beside the copy, waited for before it ends.
+    cache_flushes: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// The source's name, attached to every event of this copy.
     pub image: Option<Arc<str>>,
 }
@@ -265,6 +268,7 @@ pub async fn copy(
         configs_ahead: Mutex::new(HashMap::new()),
         shared,
         cache: OnceLock::new(),
+        cache_flushes: Mutex::new(Vec::new()),
         image,
     };
     let manifest = copier.run().await;
@@ -274,7 +278,7 @@ pub async fn copy(
         }
     }
     // What was verified stays true whether or not the copy finished.
-    copier.flush_cache();
+    copier.flush_cache().await;
     let manifest = manifest?;
     copier
         .dest

@@ -237,6 +237,8 @@ impl Copier<'_> {
         let to_encrypt = img.checked_crypto()?;
         let (layers, ()) = tokio::join!(img.copy_layers(&to_encrypt), ahead);
         layers?;
+        // What the layers taught is written beside the manifest, not after it.
+        self.flush_cache_behind();
         let mut written = img.write_manifest(as_instance).await?;
 
         let mut signatures = signatures;

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+pub mod ecdsa_key;
 pub mod fulcio;
 pub mod gpg;
 pub mod openpgp;

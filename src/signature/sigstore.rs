@@ -4,7 +4,6 @@
 //! Decisions and texts follow c/image 5.23.
 
 use base64::Engine;
-use p256::ecdsa::signature::Verifier;
 
 use crate::config::policy::json::{Raw, check_valid, exact_fields, paranoid_object};
 
@@ -97,7 +96,7 @@ pub struct SigstorePayload {
 /// c/image's `VerifySigstorePayload`: the signature over `payload` by any of `keys`, then
 /// the payload itself (strictly parsed); the caller checks the digest and identity it names.
 pub fn verify_payload(
-    keys: &[p256::ecdsa::VerifyingKey],
+    keys: &[super::ecdsa_key::EcdsaKey],
     payload: &[u8],
     base64_signature: &str,
 ) -> Result<SigstorePayload, String> {
@@ -109,10 +108,10 @@ pub fn verify_payload(
             "Need at least one public key to verify the sigstore payload, but got 0".into(),
         );
     }
-    let sig = parse_der_signature(&der);
+    // Sigstore payloads are signed over their SHA-256 digest, whatever the curve.
     if !keys
         .iter()
-        .any(|key| sig.is_some_and(|sig| key.verify(payload, &sig).is_ok()))
+        .any(|key| key.verifies(super::ecdsa_key::Hash::Sha256, payload, &der))
     {
         let each = vec!["invalid signature when validating ASN.1 encoded signature"; keys.len()];
         return Err(format!(

@@ -2,11 +2,13 @@
 //! with Go's `x509.Certificate.Verify`): certificates read from PEM with a small DER reader,
 //! a chain from the leaf through the given intermediates to a trusted CA — names, ECDSA
 //! P-256 signatures, validity at one instant, CA flags, the code-signing key usage — and the
-//! leaf's e-mail addresses and Fulcio OIDC issuer. Only ECDSA P-256 with SHA-256 is
-//! supported for certificate signatures (what Fulcio-style CAs made by openssl here use).
+//! leaf's e-mail addresses and Fulcio OIDC issuer. Certificate signatures are ECDSA with
+//! SHA-256, SHA-384 or SHA-512 by P-256 or P-384 keys (the public Fulcio root and
+//! intermediate are P-384 with SHA-384); other key types are not supported.
 
 use base64::Engine;
-use p256::ecdsa::signature::Verifier;
+
+use super::ecdsa_key::{EcdsaKey, Hash};
 
 /// One DER element: tag, content, and the whole encoding.
 struct Element<'a> {
@@ -49,6 +51,8 @@ fn expect<'a>(input: &mut &'a [u8], tag: u8) -> Option<Element<'a>> {
 const SEQUENCE: u8 = 0x30;
 const OID: u8 = 0x06;
 const ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+const ECDSA_SHA384: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03];
+const ECDSA_SHA512: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04];
 const OID_SAN: &[u8] = &[0x55, 0x1d, 0x11];
 const OID_EKU: &[u8] = &[0x55, 0x1d, 0x25];
 const OID_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
@@ -83,6 +87,9 @@ pub struct Certificate {
     /// Extended key usages (OIDs), if the extension is there.
     ext_key_usage: Option<Vec<Vec<u8>>>,
     pub emails: Vec<String>,
+    /// DNS names and IP addresses (4 or 16 bytes) of the subject alternative names.
+    dns_names: Vec<String>,
+    ip_addresses: Vec<Vec<u8>>,
     extensions: Vec<(Vec<u8>, Vec<u8>)>,
     unhandled_critical: bool,
 }
@@ -162,6 +169,8 @@ impl Certificate {
             key_usage: None,
             ext_key_usage: None,
             emails: Vec::new(),
+            dns_names: Vec::new(),
+            ip_addresses: Vec::new(),
             extensions: Vec::new(),
             unhandled_critical: false,
         };
@@ -226,9 +235,15 @@ impl Certificate {
                 let mut s = v;
                 let mut names = expect(&mut s, SEQUENCE)?.content;
                 while let Some(n) = next(&mut names) {
-                    if n.tag == 0x81 {
-                        self.emails
-                            .push(String::from_utf8_lossy(n.content).into_owned());
+                    match n.tag {
+                        0x81 => self
+                            .emails
+                            .push(String::from_utf8_lossy(n.content).into_owned()),
+                        0x82 => self
+                            .dns_names
+                            .push(String::from_utf8_lossy(n.content).into_owned()),
+                        0x87 => self.ip_addresses.push(n.content.to_vec()),
+                        _ => {}
                     }
                 }
             }
@@ -242,16 +257,14 @@ impl Certificate {
 
     /// Whether `parent`'s key made this certificate's signature.
     fn signed_by(&self, parent: &Certificate) -> bool {
-        if self.signature_algorithm != ECDSA_SHA256 {
-            return false;
-        }
-        let Ok(key) = p256_key(&parent.spki) else {
-            return false;
+        let hash = match self.signature_algorithm.as_slice() {
+            ECDSA_SHA256 => Hash::Sha256,
+            ECDSA_SHA384 => Hash::Sha384,
+            ECDSA_SHA512 => Hash::Sha512,
+            _ => return false,
         };
-        let Some(sig) = super::sigstore::parse_der_signature(&self.signature) else {
-            return false;
-        };
-        key.verify(&self.tbs, &sig).is_ok()
+        EcdsaKey::from_spki(&parent.spki)
+            .is_ok_and(|key| key.verifies(hash, &self.tbs, &self.signature))
     }
 
     fn allows_code_signing(&self) -> bool {
@@ -305,11 +318,94 @@ impl Certificate {
         }
     }
 
+    /// Go's `VerifyHostname`: `host` among the DNS names (a `*` first label matching one
+    /// label) or, for an IP address, among the IP addresses. The error is Go's text.
+    pub fn verify_hostname(&self, host: &str) -> Result<(), String> {
+        let candidate_ip = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        if let Ok(ip) = candidate_ip.parse::<std::net::IpAddr>() {
+            let ip = ip_bytes(ip);
+            if self.ip_addresses.iter().any(|a| ip_bytes_of(a) == Some(ip)) {
+                return Ok(());
+            }
+            return Err(self.hostname_error(candidate_ip, true));
+        }
+        let name = host.to_ascii_lowercase();
+        let valid_name = valid_hostname(&name, false);
+        let matched = self.dns_names.iter().any(|pattern| {
+            if valid_name && valid_hostname(pattern, true) {
+                match_hostnames(pattern, &name)
+            } else {
+                !pattern.is_empty() && !name.is_empty() && pattern.to_ascii_lowercase() == name
+            }
+        });
+        if matched {
+            Ok(())
+        } else {
+            Err(self.hostname_error(host, false))
+        }
+    }
+
+    /// Go's `HostnameError` text.
+    fn hostname_error(&self, host: &str, is_ip: bool) -> String {
+        let has_san = self.extensions.iter().any(|(o, _)| o == OID_SAN);
+        if !has_san
+            && self
+                .common_name()
+                .is_some_and(|cn| match_hostnames(&cn, host))
+        {
+            return "x509: certificate relies on legacy Common Name field, use SANs instead".into();
+        }
+        let valid = if is_ip {
+            if self.ip_addresses.is_empty() {
+                return format!(
+                    "x509: cannot validate certificate for {host} because it doesn't contain any IP SANs"
+                );
+            }
+            let ips: Vec<String> = self
+                .ip_addresses
+                .iter()
+                .filter_map(|a| ip_bytes_of(a))
+                .map(|a| go_ip_string(&a))
+                .collect();
+            ips.join(", ")
+        } else {
+            self.dns_names.join(", ")
+        };
+        if valid.is_empty() {
+            return format!(
+                "x509: certificate is not valid for any names, but wanted to match {host}"
+            );
+        }
+        format!("x509: certificate is valid for {valid}, not {host}")
+    }
+
+    /// The subject's (last) common name.
+    fn common_name(&self) -> Option<String> {
+        let mut outer = self.subject.as_slice();
+        let mut rdns = expect(&mut outer, SEQUENCE)?.content;
+        let mut cn = None;
+        while let Some(set) = next(&mut rdns) {
+            let mut attrs = set.content;
+            while let Some(attr) = expect(&mut attrs, SEQUENCE) {
+                let mut a = attr.content;
+                if expect(&mut a, OID).is_some_and(|o| o.content == [0x55, 0x04, 0x03])
+                    && let Some(v) = next(&mut a)
+                {
+                    cn = Some(String::from_utf8_lossy(v.content).into_owned());
+                }
+            }
+        }
+        cn
+    }
+
     /// Go's `Verify` for a code-signing leaf at `now`: a chain through `intermediates` to one
     /// of `roots`. The error is Go's text.
     pub fn verify_chain(
         &self,
-        intermediates: &[Certificate],
+        intermediates: &[&Certificate],
         roots: &[Certificate],
         now: i64,
     ) -> Result<(), String> {
@@ -348,7 +444,7 @@ impl Certificate {
     /// Whether a valid issuer path leads from this certificate to a root.
     fn reaches_root(
         &self,
-        intermediates: &[Certificate],
+        intermediates: &[&Certificate],
         roots: &[Certificate],
         now: i64,
         depth: usize,
@@ -387,6 +483,69 @@ pub fn p256_key(spki: &[u8]) -> Result<p256::ecdsa::VerifyingKey, String> {
         .strip_prefix(super::sigstore::P256_SPKI_PREFIX)
         .ok_or_else(|| "only ECDSA P-256 keys are supported".to_string())?;
     p256::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(|e| e.to_string())
+}
+
+/// An address as 16 bytes (IPv4 mapped), as Go's `net.IP.Equal` compares them.
+fn ip_bytes(ip: std::net::IpAddr) -> [u8; 16] {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+        std::net::IpAddr::V6(v6) => v6.octets(),
+    }
+}
+
+fn ip_bytes_of(raw: &[u8]) -> Option<[u8; 16]> {
+    match raw.len() {
+        4 => Some(ip_bytes(std::net::IpAddr::from(
+            <[u8; 4]>::try_from(raw).ok()?,
+        ))),
+        16 => Some(<[u8; 16]>::try_from(raw).ok()?),
+        _ => None,
+    }
+}
+
+/// Go's `net.IP.String` (IPv4-mapped addresses in dotted form).
+fn go_ip_string(ip: &[u8; 16]) -> String {
+    let v6 = std::net::Ipv6Addr::from(*ip);
+    match v6.to_ipv4_mapped() {
+        Some(v4) => v4.to_string(),
+        None => v6.to_string(),
+    }
+}
+
+/// Go's `validHostname`: labels of letters, digits, `-` (not first) and `_`; a pattern may
+/// start with a `*` label; a host name may end with a dot.
+fn valid_hostname(host: &str, is_pattern: bool) -> bool {
+    let host = if is_pattern {
+        host
+    } else {
+        host.strip_suffix('.').unwrap_or(host)
+    };
+    if host.is_empty() || host == "*" {
+        return false;
+    }
+    host.split('.').enumerate().all(|(i, part)| {
+        !part.is_empty()
+            && ((is_pattern && i == 0 && part == "*")
+                || part
+                    .char_indices()
+                    .all(|(j, c)| c.is_ascii_alphanumeric() || (c == '-' && j != 0) || c == '_'))
+    })
+}
+
+/// Go's `matchHostnames`: label by label, case-insensitively, `*` matching one first label.
+fn match_hostnames(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.to_ascii_lowercase();
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_suffix('.').unwrap_or(&host);
+    if pattern.is_empty() || host.is_empty() {
+        return false;
+    }
+    let (p, h): (Vec<&str>, Vec<&str>) = (pattern.split('.').collect(), host.split('.').collect());
+    p.len() == h.len()
+        && p.iter()
+            .zip(&h)
+            .enumerate()
+            .all(|(i, (p, h))| (i == 0 && *p == "*") || p == h)
 }
 
 /// Go's `time.Time.Format(time.RFC3339)` in the local zone (c/image's times are local).

@@ -26,7 +26,13 @@ pub(crate) struct Pki {
     pub(crate) t: tempfile::TempDir,
     pub(crate) image: PathBuf,
     manifest_digest: String,
+    /// The curve of the keys made next (openssl's name), and the curve of each key made.
+    curve: std::sync::Mutex<&'static str>,
+    curves: std::sync::Mutex<std::collections::HashMap<String, &'static str>>,
 }
+
+const P256: &str = "prime256v1";
+const P384: &str = "secp384r1";
 
 impl Pki {
     pub(crate) fn new() -> Option<Pki> {
@@ -40,6 +46,8 @@ impl Pki {
             t,
             image,
             manifest_digest: built.manifest_digest,
+            curve: std::sync::Mutex::new(P256),
+            curves: Default::default(),
         })
     }
 
@@ -54,18 +62,22 @@ impl Pki {
         .stdout
     }
 
-    /// An EC P-256 key `NAME.key` and its public half `NAME.pub`.
+    /// The digest a certificate signed by `issuer` uses: SHA-384 for a P-384 issuer (as the
+    /// public Fulcio CA signs), SHA-256 otherwise.
+    fn digest_of(&self, issuer: &str) -> &'static str {
+        match self.curves.lock().unwrap().get(issuer) {
+            Some(&P384) => "-sha384",
+            _ => "-sha256",
+        }
+    }
+
+    /// An EC key `NAME.key` on the current curve (P-256 unless set) and its public half
+    /// `NAME.pub`.
     pub(crate) fn key(&self, name: &str) {
         let key = format!("{name}.key");
-        self.openssl(&[
-            "ecparam",
-            "-name",
-            "prime256v1",
-            "-genkey",
-            "-noout",
-            "-out",
-            &key,
-        ]);
+        let curve = *self.curve.lock().unwrap();
+        self.curves.lock().unwrap().insert(name.to_string(), curve);
+        self.openssl(&["ecparam", "-name", curve, "-genkey", "-noout", "-out", &key]);
         self.openssl(&["ec", "-in", &key, "-pubout", "-out", &format!("{name}.pub")]);
     }
 
@@ -82,6 +94,7 @@ impl Pki {
             &format!("/CN={name}"),
             "-days",
             "3650",
+            self.digest_of(name),
             "-out",
             &format!("{name}.pem"),
             "-addext",
@@ -94,6 +107,11 @@ impl Pki {
     /// A certificate `NAME.pem` for key `NAME.key`, issued by `issuer` with `extensions`
     /// (an openssl extension section's lines).
     pub(crate) fn issue(&self, name: &str, issuer: &str, extensions: &str) {
+        self.issue_for_days(name, issuer, extensions, "2");
+    }
+
+    /// [`Pki::issue`] valid for `days` (a negative number makes it expired at once).
+    fn issue_for_days(&self, name: &str, issuer: &str, extensions: &str, days: &str) {
         self.key(name);
         std::fs::write(
             self.path(&format!("{name}.ext")),
@@ -121,8 +139,8 @@ impl Pki {
             &format!("{issuer}.key"),
             "-CAcreateserial",
             "-days",
-            "2",
-            "-sha256",
+            days,
+            self.digest_of(issuer),
             "-extfile",
             &format!("{name}.ext"),
             "-extensions",
@@ -650,5 +668,327 @@ fn sign_by_sigstore_logs_in_rekor_and_the_set_verifies() {
         rejected(
             "No public key verified against the RekorSET: cryptographic signature verification of Rekor SET failed"
         )
+    );
+}
+
+/// openssl's signature algorithm of a certificate (`ecdsa-with-SHA384`, …).
+fn signature_algorithm(p: &Pki, cert: &str) -> String {
+    let text = String::from_utf8(p.openssl(&["x509", "-in", cert, "-noout", "-text"])).unwrap();
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("Signature Algorithm: "))
+        .unwrap()
+        .to_string()
+}
+
+/// openssl's verdict on `leaf` chained through `untrusted` to `root` (the oracle that the
+/// chain the test made is a valid one).
+fn openssl_verifies(p: &Pki, root: &str, untrusted: Option<&str>, leaf: &str) -> bool {
+    let mut args = vec!["verify", "-purpose", "any", "-CAfile", root];
+    if let Some(u) = untrusted {
+        args.extend(["-untrusted", u]);
+    }
+    args.push(leaf);
+    run(Command::new("openssl").current_dir(p.t.path()).args(&args))
+        .status
+        .success()
+}
+
+/// The public Fulcio CA is ECDSA P-384 (root and intermediate, SHA-384 signatures); its
+/// leaves are P-256 (cosign's default) or P-384 keys. A chain of that shape made by openssl.
+#[test]
+fn fulcio_p384_root_and_intermediate() {
+    let Some(p) = Pki::new() else { return };
+    *p.curve.lock().unwrap() = P384;
+    p.ca("root");
+    p.ca("other-root");
+    p.issue(
+        "intermediate",
+        "root",
+        "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\nextendedKeyUsage=codeSigning",
+    );
+    *p.curve.lock().unwrap() = P256;
+    p.key("rekor");
+    p.leaf("leaf", "intermediate", EMAIL, ISSUER);
+    *p.curve.lock().unwrap() = P384;
+    p.leaf("leaf384", "intermediate", EMAIL, ISSUER);
+    assert_eq!(signature_algorithm(&p, "root.pem"), "ecdsa-with-SHA384");
+    assert_eq!(
+        signature_algorithm(&p, "intermediate.pem"),
+        "ecdsa-with-SHA384"
+    );
+    assert_eq!(signature_algorithm(&p, "leaf.pem"), "ecdsa-with-SHA384");
+    let chain = [
+        std::fs::read(p.path("intermediate.pem")).unwrap(),
+        std::fs::read(p.path("root.pem")).unwrap(),
+    ]
+    .concat();
+    let payload = p.payload();
+    for leaf in ["leaf", "leaf384"] {
+        let leaf_pem = format!("{leaf}.pem");
+        assert!(openssl_verifies(
+            &p,
+            "root.pem",
+            Some("intermediate.pem"),
+            &leaf_pem
+        ));
+        let cert = std::fs::read(p.path(&leaf_pem)).unwrap();
+        let signature = p.sign(leaf, &payload);
+        let set = p.set("rekor", &payload, &signature, &cert, now());
+        p.attach(
+            &payload,
+            json!({
+                "dev.cosignproject.cosign/signature": signature,
+                "dev.sigstore.cosign/certificate": String::from_utf8_lossy(&cert),
+                "dev.sigstore.cosign/chain": String::from_utf8_lossy(&chain),
+                "dev.sigstore.cosign/bundle": set,
+            }),
+        );
+        assert_eq!(
+            p.verify(&p.fulcio_policy("root", ISSUER, EMAIL, "rekor")),
+            Ok(()),
+            "{leaf}"
+        );
+        // Another P-384 root does not reach the leaf.
+        assert!(!openssl_verifies(
+            &p,
+            "other-root.pem",
+            Some("intermediate.pem"),
+            &leaf_pem
+        ));
+        assert_eq!(
+            p.verify(&p.fulcio_policy("other-root", ISSUER, EMAIL, "rekor")),
+            rejected(
+                "veryfing leaf certificate failed: x509: certificate signed by unknown authority"
+            )
+        );
+    }
+    // A payload the leaf did not sign (its P-384 key checked over the SHA-256 digest).
+    let signature = p.sign("leaf384", b"another payload");
+    let cert = std::fs::read(p.path("leaf384.pem")).unwrap();
+    let set = p.set("rekor", &payload, &signature, &cert, now());
+    p.attach(
+        &payload,
+        json!({
+            "dev.cosignproject.cosign/signature": signature,
+            "dev.sigstore.cosign/certificate": String::from_utf8_lossy(&cert),
+            "dev.sigstore.cosign/chain": String::from_utf8_lossy(&chain),
+            "dev.sigstore.cosign/bundle": set,
+        }),
+    );
+    assert_eq!(
+        p.verify(&p.fulcio_policy("root", ISSUER, EMAIL, "rekor")),
+        rejected(
+            "cryptographic signature verification failed: invalid signature when validating ASN.1 encoded signature"
+        )
+    );
+}
+
+const HOST: &str = "build.example.com";
+
+impl Pki {
+    /// A leaf for `pki`: code signing, an e-mail and a DNS name in its SANs.
+    fn pki_leaf(&self, name: &str, issuer: &str, days: &str, eku: &str) {
+        self.issue_for_days(
+            name,
+            issuer,
+            &format!(
+                "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage={eku}\nsubjectAltName=email:{EMAIL},DNS:{HOST}"
+            ),
+            days,
+        );
+    }
+
+    /// Signs the payload with `NAME.key` and stores it with `NAME.pem` and `chain` (PEM
+    /// files joined) in the annotations.
+    fn attach_pki(&self, name: &str, chain: &[&str]) {
+        let payload = self.payload();
+        let signature = self.sign(name, &payload);
+        let cert = std::fs::read_to_string(self.path(&format!("{name}.pem"))).unwrap();
+        let mut annotations = json!({
+            "dev.cosignproject.cosign/signature": signature,
+            "dev.sigstore.cosign/certificate": cert,
+        });
+        if !chain.is_empty() {
+            let chain: String = chain
+                .iter()
+                .map(|c| std::fs::read_to_string(self.path(c)).unwrap())
+                .collect();
+            annotations["dev.sigstore.cosign/chain"] = chain.into();
+        }
+        self.attach(&payload, annotations);
+    }
+
+    /// A `pki` policy; `fields` are added to the `pki` object.
+    fn pki_policy(&self, roots: &str, fields: &str) -> PathBuf {
+        self.policy(&format!(
+            r#""pki":{{"caRootsPath":"{}"{fields}}}"#,
+            self.path(roots).display()
+        ))
+    }
+}
+
+/// `sigstoreSigned` with `pki` (skopeo HEAD): the certificate in the signature chained to the
+/// policy's roots now (through its trusted intermediates and the signature's chain), then the
+/// e-mail and host name it must name. No Rekor. Certificates and signatures made by openssl.
+#[test]
+fn pki_certificates_chained_to_roots() {
+    let Some(p) = Pki::new() else { return };
+    p.ca("root");
+    p.ca("other-ca");
+    p.issue(
+        "intermediate",
+        "root",
+        "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign",
+    );
+    p.pki_leaf("leaf", "intermediate", "2", "codeSigning");
+    assert!(openssl_verifies(
+        &p,
+        "root.pem",
+        Some("intermediate.pem"),
+        "leaf.pem"
+    ));
+    let email = format!(r#","subjectEmail":"{EMAIL}""#);
+
+    // The chain in the signature: accepted by e-mail, by host name, by both.
+    p.attach_pki("leaf", &["intermediate.pem", "root.pem"]);
+    assert_eq!(p.verify(&p.pki_policy("root.pem", &email)), Ok(()));
+    let host = format!(r#","subjectHostname":"{HOST}""#);
+    assert_eq!(p.verify(&p.pki_policy("root.pem", &host)), Ok(()));
+    let upper_host = format!(r#","subjectHostname":"{}""#, HOST.to_uppercase());
+    assert_eq!(
+        p.verify(&p.pki_policy("root.pem", &format!("{email}{upper_host}"))),
+        Ok(())
+    );
+
+    // The intermediate trusted by the policy instead: the signature needs no chain.
+    p.attach_pki("leaf", &[]);
+    assert_eq!(
+        p.verify(&p.pki_policy("root.pem", &email)),
+        rejected("veryfing leaf certificate failed: x509: certificate signed by unknown authority")
+    );
+    let with_intermediates = format!(
+        r#","caIntermediatesPath":"{}"{email}"#,
+        p.path("intermediate.pem").display()
+    );
+    assert_eq!(
+        p.verify(&p.pki_policy("root.pem", &with_intermediates)),
+        Ok(())
+    );
+
+    // What the certificate names is not what the policy requires.
+    p.attach_pki("leaf", &["intermediate.pem", "root.pem"]);
+    assert_eq!(
+        p.verify(&p.pki_policy("root.pem", r#","subjectEmail":"other@example.com""#)),
+        rejected(&format!(
+            "Required email \"other@example.com\" not found (got [\"{EMAIL}\"])"
+        ))
+    );
+    assert_eq!(
+        p.verify(&p.pki_policy("root.pem", r#","subjectHostname":"other.example.com""#)),
+        rejected(&format!(
+            "Unexpected subject hostname: x509: certificate is valid for {HOST}, not other.example.com"
+        ))
+    );
+    assert_eq!(
+        p.verify(&p.pki_policy("root.pem", r#","subjectHostname":"10.0.0.1""#)),
+        rejected(
+            "Unexpected subject hostname: x509: cannot validate certificate for 10.0.0.1 because it doesn't contain any IP SANs"
+        )
+    );
+
+    // Roots the leaf does not chain to.
+    assert!(!openssl_verifies(
+        &p,
+        "other-ca.pem",
+        Some("intermediate.pem"),
+        "leaf.pem"
+    ));
+    assert_eq!(
+        p.verify(&p.pki_policy("other-ca.pem", &email)),
+        rejected("veryfing leaf certificate failed: x509: certificate signed by unknown authority")
+    );
+
+    // Expired (valid until a day before it was issued).
+    p.pki_leaf("expired", "intermediate", "-1", "codeSigning");
+    p.attach_pki("expired", &["intermediate.pem", "root.pem"]);
+    let expired = p.verify(&p.pki_policy("root.pem", &email)).unwrap_err();
+    let prefix = "Source image rejected: veryfing leaf certificate failed: x509: certificate has expired or is not yet valid: current time ";
+    let suffix = format!(" is after {}", not_after(&p, "expired.pem"));
+    assert!(
+        expired.starts_with(prefix) && expired.ends_with(&suffix),
+        "{expired}"
+    );
+
+    // Not for code signing.
+    p.pki_leaf("server", "intermediate", "2", "serverAuth");
+    p.attach_pki("server", &["intermediate.pem", "root.pem"]);
+    assert_eq!(
+        p.verify(&p.pki_policy("root.pem", &email)),
+        rejected(
+            "veryfing leaf certificate failed: x509: certificate specifies an incompatible key usage"
+        )
+    );
+
+    // No certificate in the signature; a payload the certificate's key did not sign.
+    let payload = p.payload();
+    let signature = p.sign("leaf", &payload);
+    p.attach(
+        &payload,
+        json!({"dev.cosignproject.cosign/signature": signature}),
+    );
+    assert_eq!(
+        p.verify(&p.pki_policy("root.pem", &email)),
+        rejected("missing dev.sigstore.cosign/certificate annotation")
+    );
+    p.attach(
+        &payload,
+        json!({
+            "dev.cosignproject.cosign/signature": p.sign("other-ca", &payload),
+            "dev.sigstore.cosign/certificate": std::fs::read_to_string(p.path("leaf.pem")).unwrap(),
+            "dev.sigstore.cosign/chain": std::fs::read_to_string(p.path("intermediate.pem")).unwrap()
+                + &std::fs::read_to_string(p.path("root.pem")).unwrap(),
+        }),
+    );
+    assert_eq!(
+        p.verify(&p.pki_policy("root.pem", &email)),
+        rejected(
+            "cryptographic signature verification failed: invalid signature when validating ASN.1 encoded signature"
+        )
+    );
+
+    // P-384 roots, as a PKI may have them; the roots inline (caRootsData).
+    *p.curve.lock().unwrap() = P384;
+    p.ca("root384");
+    p.pki_leaf("leaf384", "root384", "2", "codeSigning");
+    p.attach_pki("leaf384", &[]);
+    let data = b64(&std::fs::read(p.path("root384.pem")).unwrap());
+    assert_eq!(
+        p.verify(&p.policy(&format!(
+            r#""pki":{{"caRootsData":"{data}","subjectEmail":"{EMAIL}"}}"#
+        ))),
+        Ok(())
+    );
+}
+
+/// A `pki` requirement whose files cannot be used: one line, nothing copied.
+#[test]
+fn pki_roots_that_cannot_be_loaded() {
+    let Some(p) = Pki::new() else { return };
+    p.ca("root");
+    p.pki_leaf("leaf", "root", "2", "codeSigning");
+    p.attach_pki("leaf", &[]);
+    let email = format!(r#","subjectEmail":"{EMAIL}""#);
+    std::fs::write(p.path("empty.pem"), "no certificates here\n").unwrap();
+    assert_eq!(
+        p.verify(&p.pki_policy("empty.pem", &email)),
+        rejected("error loading PKI CA Roots certificates")
+    );
+    let missing = p.path("missing.pem");
+    assert_eq!(
+        p.verify(&p.pki_policy("missing.pem", &email)),
+        rejected(&format!(
+            "open {}: no such file or directory",
+            missing.display()
+        ))
     );
 }

@@ -107,6 +107,19 @@ pub enum SigstoreKey {
     Datas(Vec<Vec<u8>>),
     /// A Fulcio-issued certificate in the signature, chained to this CA (skopeo HEAD).
     Fulcio(Box<FulcioTrust>),
+    /// A certificate in the signature, chained to these CA roots (skopeo HEAD's `pki`).
+    Pki(Box<PkiTrust>),
+}
+
+/// `pki`: the CA roots (`caRootsPath` or `caRootsData`), optional trusted intermediates
+/// (`caIntermediatesPath` or `caIntermediatesData`) and what the certificate must name (an
+/// e-mail address, a host name, or both; empty when not required).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PkiTrust {
+    pub roots: SigstoreKey,
+    pub intermediates: Option<SigstoreKey>,
+    pub subject_email: String,
+    pub subject_hostname: String,
 }
 
 /// `fulcio`: the CA (`caPath` or `caData`) and what the certificate must say.

@@ -245,6 +245,7 @@ fn parse_sigstore_signed(raw: Raw) -> Res<PolicyRequirement> {
     let (mut got_paths, mut key_paths) = (false, None);
     let (mut got_datas, mut key_datas) = (false, None);
     let mut fulcio = None;
+    let mut pki = None;
     let mut rekor = RekorFields::default();
     json::paranoid_object(raw, |key, v| {
         let r = match key {
@@ -257,6 +258,7 @@ fn parse_sigstore_signed(raw: Raw) -> Res<PolicyRequirement> {
                 json::decode_bytes_slice(v).map(|d| key_datas = d)
             }
             "fulcio" => parse_fulcio(v).map(|f| fulcio = Some(f)),
+            "pki" => parse_pki(v).map(|p| pki = Some(p)),
             _ => match rekor.field(key, v) {
                 Some(r) => r,
                 None => return f.field(key, v),
@@ -268,14 +270,14 @@ fn parse_sigstore_signed(raw: Raw) -> Res<PolicyRequirement> {
         return Err(unexpected_type(&f.t));
     }
     let signed_identity = parse_signed_identity(f.signed_identity)?;
-    if got_paths || got_datas || fulcio.is_some() || rekor.named() {
+    if got_paths || got_datas || fulcio.is_some() || pki.is_some() || rekor.named() {
         return head_sigstore_signed(
             f.key_path,
             key_paths.filter(|_| got_paths),
             f.key_data,
             key_datas.filter(|_| got_datas),
             (got_paths, got_datas),
-            fulcio,
+            (fulcio, pki),
             rekor,
             signed_identity,
         );
@@ -340,7 +342,7 @@ fn head_sigstore_signed(
     key_data: Option<Vec<u8>>,
     key_datas: Option<Vec<Vec<u8>>>,
     (got_paths, got_datas): (bool, bool),
-    fulcio: Option<super::FulcioTrust>,
+    (fulcio, pki): (Option<super::FulcioTrust>, Option<super::PkiTrust>),
     rekor: RekorFields,
     signed_identity: PolicyReferenceMatch,
 ) -> Res<PolicyRequirement> {
@@ -364,6 +366,7 @@ fn head_sigstore_signed(
     keys.extend(key_data.map(SigstoreKey::Data));
     keys.extend(key_datas.map(SigstoreKey::Datas));
     keys.extend(fulcio.map(|f| SigstoreKey::Fulcio(Box::new(f))));
+    keys.extend(pki.map(|p| SigstoreKey::Pki(Box::new(p))));
     if keys.len() != 1 {
         return Err("exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio, and pki must be specified".to_string());
     }
@@ -380,6 +383,9 @@ fn head_sigstore_signed(
     }
     if matches!(key, SigstoreKey::Fulcio(_)) && rekor_keys.is_empty() {
         return Err("At least one of rekorPublickeyPath, rekorPublicKeyPaths, rekorPublickeyData and rekorPublicKeyDatas must be specified if fulcio is used".to_string());
+    }
+    if matches!(key, SigstoreKey::Pki(_)) && !rekor_keys.is_empty() {
+        return Err("rekorPublickeyPath, rekorPublicKeyPaths, rekorPublickeyData and rekorPublicKeyDatas are not supported for pki".to_string());
     }
     Ok(PolicyRequirement::SigstoreSigned {
         key,
@@ -425,6 +431,59 @@ fn parse_fulcio(raw: Raw) -> Res<super::FulcioTrust> {
         ca,
         oidc_issuer: issuer,
         subject_email: email,
+    })
+}
+
+/// `pki` (skopeo HEAD): exactly one of `caRootsPath`/`caRootsData`, at most one of
+/// `caIntermediatesPath`/`caIntermediatesData`, and `subjectEmail` or `subjectHostname`.
+fn parse_pki(raw: Raw) -> Res<super::PkiTrust> {
+    let (mut roots_path, mut roots_data) = (String::new(), None);
+    let (mut inter_path, mut inter_data) = (String::new(), None);
+    let (mut email, mut hostname) = (String::new(), String::new());
+    let string = |v: Raw, into: &mut String| {
+        json::decode_string(v, "string").map(|s| *into = s.unwrap_or_default())
+    };
+    json::paranoid_object(raw, |key, v| {
+        Some(match key {
+            "caRootsPath" => string(v, &mut roots_path),
+            "caRootsData" => json::decode_bytes(v).map(|d| roots_data = d),
+            "caIntermediatesPath" => string(v, &mut inter_path),
+            "caIntermediatesData" => json::decode_bytes(v).map(|d| inter_data = d),
+            "subjectEmail" => string(v, &mut email),
+            "subjectHostname" => string(v, &mut hostname),
+            _ => return None,
+        })
+    })?;
+    let roots = match (roots_path.is_empty(), roots_data) {
+        (false, Some(_)) => {
+            return Err("caRootsPath and caRootsData cannot be used simultaneously".to_string());
+        }
+        (false, None) => SigstoreKey::Path(roots_path),
+        (true, Some(d)) => SigstoreKey::Data(d),
+        (true, None) => {
+            return Err(
+                "At least one of caRootsPath and caRootsData must be specified".to_string(),
+            );
+        }
+    };
+    let intermediates = match (inter_path.is_empty(), inter_data) {
+        (false, Some(_)) => {
+            return Err(
+                "caIntermediatesPath and caIntermediatesData cannot be used simultaneously"
+                    .to_string(),
+            );
+        }
+        (false, None) => Some(SigstoreKey::Path(inter_path)),
+        (true, d) => d.map(SigstoreKey::Data),
+    };
+    if email.is_empty() && hostname.is_empty() {
+        return Err("At least one of subjectEmail, subjectHostname must be specified".to_string());
+    }
+    Ok(super::PkiTrust {
+        roots,
+        intermediates,
+        subject_email: email,
+        subject_hostname: hostname,
     })
 }
 

@@ -115,6 +115,53 @@ fn sigstore_fields_of_skopeo_head() {
     assert!(format!("{p:?}").contains("Datas"));
 }
 
+/// `pki` of `sigstoreSigned` (skopeo HEAD): c/image's checks, in its order, and its words.
+#[test]
+fn sigstore_pki_fields_of_skopeo_head() {
+    let cases = [
+        (
+            r#"{"type":"sigstoreSigned","pki":{"caRootsPath":"/r","subjectEmail":"e"}}"#,
+            "OK",
+        ),
+        (
+            r#"{"type":"sigstoreSigned","pki":{"caRootsData":"aGk=","caIntermediatesData":"aGk=","subjectHostname":"h"}}"#,
+            "OK",
+        ),
+        (
+            r#"{"type":"sigstoreSigned","pki":{"caRootsPath":"/r","caRootsData":"","subjectEmail":"e"}}"#,
+            "caRootsPath and caRootsData cannot be used simultaneously",
+        ),
+        (
+            r#"{"type":"sigstoreSigned","pki":{"subjectEmail":"e"}}"#,
+            "At least one of caRootsPath and caRootsData must be specified",
+        ),
+        (
+            r#"{"type":"sigstoreSigned","pki":{"caRootsPath":"/r","caIntermediatesPath":"/i","caIntermediatesData":"","subjectEmail":"e"}}"#,
+            "caIntermediatesPath and caIntermediatesData cannot be used simultaneously",
+        ),
+        (
+            r#"{"type":"sigstoreSigned","pki":{"caRootsPath":"/r"}}"#,
+            "At least one of subjectEmail, subjectHostname must be specified",
+        ),
+        (
+            r#"{"type":"sigstoreSigned","pki":{"caRootsPath":"/r","subjectEmail":"e","y":1}}"#,
+            r#"Unknown key "y""#,
+        ),
+        (
+            r#"{"type":"sigstoreSigned","keyPath":"/k","pki":{"caRootsPath":"/r","subjectEmail":"e"}}"#,
+            "exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio, and pki must be specified",
+        ),
+        (
+            r#"{"type":"sigstoreSigned","pki":{"caRootsPath":"/r","subjectEmail":"e"},"rekorPublicKeyPath":"/k"}"#,
+            "rekorPublickeyPath, rekorPublicKeyPaths, rekorPublickeyData and rekorPublicKeyDatas are not supported for pki",
+        ),
+    ];
+    for (req, expected) in cases {
+        let policy = format!(r#"{{"default":[{req}]}}"#);
+        assert_eq!(err_text(policy.as_bytes()), expected, "{req}");
+    }
+}
+
 #[test]
 fn byte_level_syntax_errors() {
     let cases: &[(&[u8], &str)] = &[
