@@ -1,10 +1,11 @@
 //! The keys of `copy --encryption-key PROTOCOL:FILE` and `--decryption-key FILE[:PASSPHRASE]`,
-//! read as ocicrypt's command-line helpers read them, with skopeo's messages. Only `jwe`
-//! with RSA and P-256 keys is implemented; the other protocols are refused with one clear line.
+//! read as ocicrypt's command-line helpers read them, with skopeo's messages: `jwe` (RSA and
+//! P-256 keys) and `pkcs7` (RSA certificates); the other protocols are refused with one clear
+//! line.
 
 use std::path::Path;
 
-use super::jwe;
+use super::{jwe, pkcs7};
 use crate::go::text::go_path_error;
 use anyhow::{Result, anyhow, bail};
 
@@ -12,12 +13,28 @@ use anyhow::{Result, anyhow, bail};
 #[derive(Clone, Debug, Default)]
 pub struct EncryptConfig {
     pub jwe_recipients: Vec<jwe::PublicKey>,
+    pub pkcs7_recipients: Vec<pkcs7::Certificate>,
 }
 
 /// The private keys a copy may decrypt layers with.
 #[derive(Clone, Debug, Default)]
 pub struct DecryptConfig {
     pub jwe_keys: Vec<jwe::PrivateKey>,
+    /// Certificates given beside the private keys: `pkcs7` finds its recipient entry by them.
+    pub x509s: Vec<pkcs7::Certificate>,
+}
+
+impl DecryptConfig {
+    /// The RSA keys among the private keys (what `pkcs7` opens with).
+    pub fn rsa_keys(&self) -> Vec<rsa::RsaPrivateKey> {
+        self.jwe_keys
+            .iter()
+            .filter_map(|k| match k {
+                jwe::PrivateKey::Rsa(k) => Some((**k).clone()),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 fn read_key_file(path: &str) -> Result<Vec<u8>> {
@@ -51,9 +68,18 @@ pub fn encryption_config(recipients: &[String]) -> Result<EncryptConfig> {
                     };
                     config.jwe_recipients.push(key);
                 }
-                "pgp" | "pkcs7" | "pkcs11" | "provider" => {
+                "pkcs7" => {
+                    let data = read_key_file(value)?;
+                    if !pkcs7::is_certificate(&data) {
+                        bail!("File provided is not an x509 cert");
+                    }
+                    config
+                        .pkcs7_recipients
+                        .push(pkcs7::Certificate::parse(&data)?);
+                }
+                "pgp" | "pkcs11" | "provider" => {
                     return Err(crate::error::not_implemented(format!(
-                        "encryption with {protocol} recipients (only jwe: keys are supported)"
+                        "encryption with {protocol} recipients (only jwe: and pkcs7: keys are supported)"
                     )));
                 }
                 _ => bail!("Provided protocol not recognized"),
@@ -79,6 +105,11 @@ pub fn decryption_config(keys: &[String]) -> Result<DecryptConfig> {
             let file = parts.next().unwrap_or_default();
             let passphrase = parts.next();
             let data = read_key_file(file)?;
+            // Certificates name the recipient a `pkcs7` private key opens.
+            if pkcs7::is_certificate(&data) {
+                config.x509s.push(pkcs7::Certificate::parse(&data)?);
+                continue;
+            }
             match jwe::parse_any_private_key(&data) {
                 Ok(k) => config.jwe_keys.push(k),
                 Err(_) if jwe::is_encrypted_private_key(&data) => {

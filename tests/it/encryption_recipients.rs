@@ -1,0 +1,239 @@
+//! `copy --encryption-key pkcs7:CERT` and `pgp:RECIPIENT`, and their `--decryption-key`
+//! forms, against skopeo 1.9.3: certificates and keys made by openssl and gpg in the test;
+//! what skiff encrypts skopeo decrypts to the original layers and diff IDs, what skopeo
+//! encrypts skiff decrypts to the same bytes skopeo does, and wrong or bad keys fail with
+//! skopeo's one line, nothing written.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::encryption::{NO_TLS, config_diff_ids, oci, raw_manifest, three_layers};
+use crate::support::fixtures;
+use crate::support::registry::Registry;
+use crate::support::*;
+
+const ENC_PKCS7: &str = "org.opencontainers.image.enc.keys.pkcs7";
+const ENC_PUBOPTS: &str = "org.opencontainers.image.enc.pubopts";
+
+/// A self-signed RSA certificate and its key, made by openssl: (key, certificate).
+fn rsa_cert(dir: &Path, name: &str) -> Option<(PathBuf, PathBuf)> {
+    if !require_tool("openssl") {
+        return None;
+    }
+    let key = dir.join(format!("{name}.key.pem"));
+    let cert = dir.join(format!("{name}.crt.pem"));
+    ok(Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", &format!("/CN={name}")])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert));
+    Some((key, cert))
+}
+
+/// Every layer is encrypted and carries `annotation` (and the public options) only.
+fn assert_all_encrypted_for(manifest: &Value, built: &fixtures::Built, annotation: &str) {
+    let layers = manifest["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), built.blobs.len());
+    for (layer, original) in layers.iter().zip(&built.blobs) {
+        assert_eq!(
+            layer["mediaType"],
+            "application/vnd.oci.image.layer.v1.tar+gzip+encrypted"
+        );
+        assert_ne!(layer["digest"], fixtures::sha256(original).as_str());
+        let names: Vec<&String> = layer["annotations"].as_object().unwrap().keys().collect();
+        assert_eq!(names, vec![annotation, ENC_PUBOPTS], "{layer}");
+    }
+}
+
+/// skopeo decrypts `name` with `keys` into a `dir:`: the original blobs and diff IDs.
+fn skopeo_decrypts_to_original(
+    name: &str,
+    keys: &[&Path],
+    built: &fixtures::Built,
+    out: &Path,
+) -> Option<()> {
+    let mut s = skopeo()?;
+    s.args(["--insecure-policy", "copy", "-q"]).args(NO_TLS);
+    for k in keys {
+        s.arg("--decryption-key").arg(k);
+    }
+    ok(s.arg(name).arg(format!("dir:{}", out.display())));
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let layers = manifest["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), built.blobs.len());
+    for (layer, original) in layers.iter().zip(&built.blobs) {
+        assert_eq!(layer["digest"], fixtures::sha256(original).as_str());
+        assert!(layer.get("annotations").is_none(), "{layer}");
+        let got = std::fs::read(out.join(&fixtures::sha256(original)[7..])).unwrap();
+        assert!(&got == original);
+    }
+    let original_config: Value = serde_json::from_slice(&built.config).unwrap();
+    assert_eq!(
+        config_diff_ids(out, &manifest),
+        original_config["rootfs"]["diff_ids"]
+    );
+    Some(())
+}
+
+fn copy_args(cmd: &mut Command, flag: &str, values: &[String]) {
+    cmd.args(["--insecure-policy", "copy", "-q"]).args(NO_TLS);
+    for v in values {
+        cmd.arg(flag).arg(v);
+    }
+}
+
+fn paths(values: &[&Path]) -> Vec<String> {
+    values.iter().map(|p| p.display().to_string()).collect()
+}
+
+/// skiff and skopeo decrypt `from` with `keys`: the same `oci:` trees, holding the original
+/// layers.
+fn both_decrypt_alike(from: &str, keys: &[String], built: &fixtures::Built, dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let ours = dir.join("ours");
+    let theirs = dir.join("theirs");
+    let mut cmd = skiff();
+    copy_args(&mut cmd, "--decryption-key", keys);
+    ok(cmd.arg(from).arg(oci(&ours)));
+    let Some(mut s) = skopeo() else { return };
+    copy_args(&mut s, "--decryption-key", keys);
+    ok(s.arg(from).arg(oci(&theirs)));
+    assert_same_tree(&ours, &theirs);
+    let manifest = raw_manifest(&oci(&ours), &[]).unwrap();
+    for (layer, original) in manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&built.blobs)
+    {
+        assert_eq!(layer["digest"], fixtures::sha256(original).as_str());
+    }
+}
+
+/// skiff and skopeo both fail to decrypt `from` with `keys`: one line, skopeo's message,
+/// nothing written.
+fn both_refuse(from: &str, keys: &[String], dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let ours = dir.join("refused-ours");
+    let mut cmd = skiff();
+    copy_args(&mut cmd, "--decryption-key", keys);
+    let (code, err) = fails(cmd.arg(from).arg(oci(&ours)));
+    assert_eq!(code, 1, "{keys:?}");
+    assert_eq!(err.lines().count(), 1, "{keys:?}: {err}");
+    assert!(!ours.exists(), "nothing written with {keys:?}");
+    let Some(mut s) = skopeo() else { return };
+    copy_args(&mut s, "--decryption-key", keys);
+    let (_, theirs) = fails(s.arg(from).arg(oci(&dir.join("refused-theirs"))));
+    assert_eq!(fatal_message(&err), fatal_message(&theirs), "{keys:?}");
+}
+
+#[test]
+fn pkcs7_recipients_interoperate_with_skopeo() {
+    let t = tempfile::tempdir().unwrap();
+    let Some((key, cert)) = rsa_cert(t.path(), "alice") else {
+        return;
+    };
+    let Some((other_key, other_cert)) = rsa_cert(t.path(), "bob") else {
+        return;
+    };
+    let Some(reg) = Registry::start() else { return };
+    let src = t.path().join("src");
+    let built = fixtures::write_oci(&src, "v1", &three_layers(301));
+    let recipient = format!("pkcs7:{}", cert.display());
+
+    // skiff encrypts, to a layout and to a registry; skopeo decrypts with key + certificate.
+    for (i, dest) in [oci(&t.path().join("enc")), reg.image("p7/img:v1")]
+        .iter()
+        .enumerate()
+    {
+        let mut cmd = skiff();
+        copy_args(
+            &mut cmd,
+            "--encryption-key",
+            std::slice::from_ref(&recipient),
+        );
+        ok(cmd.arg(oci(&src)).arg(dest));
+        let Some(manifest) = raw_manifest(dest, &["--tls-verify=false"]) else {
+            return;
+        };
+        assert_all_encrypted_for(&manifest, &built, ENC_PKCS7);
+        let out = t.path().join(format!("dec{i}"));
+        skopeo_decrypts_to_original(dest, &[&key, &cert], &built, &out);
+    }
+
+    // skopeo encrypts (to two certificates); skiff decrypts with either, as skopeo does.
+    let theirs = reg.image("p7/theirs:v1");
+    let Some(mut s) = skopeo() else { return };
+    let recipients = [recipient.clone(), format!("pkcs7:{}", other_cert.display())];
+    copy_args(&mut s, "--encryption-key", &recipients);
+    ok(s.arg(oci(&src)).arg(&theirs));
+    for (i, pair) in [[&key, &cert], [&other_key, &other_cert]]
+        .iter()
+        .enumerate()
+    {
+        let dir = t.path().join(format!("both{i}"));
+        both_decrypt_alike(&theirs, &paths(&[pair[0], pair[1]]), &built, &dir);
+    }
+}
+
+#[test]
+fn pkcs7_wrong_keys_and_bad_certificates_fail_like_skopeo() {
+    let t = tempfile::tempdir().unwrap();
+    let Some((key, cert)) = rsa_cert(t.path(), "alice") else {
+        return;
+    };
+    let Some((other_key, other_cert)) = rsa_cert(t.path(), "bob") else {
+        return;
+    };
+    let src = t.path().join("src");
+    fixtures::write_oci(&src, "v1", &three_layers(302));
+    let enc = oci(&t.path().join("enc"));
+    let mut cmd = skiff();
+    copy_args(
+        &mut cmd,
+        "--encryption-key",
+        &[format!("pkcs7:{}", cert.display())],
+    );
+    ok(cmd.arg(oci(&src)).arg(&enc));
+    let garbage = t.path().join("garbage.pem");
+    std::fs::write(&garbage, "not a key\n").unwrap();
+    let cases: [&[&Path]; 5] = [
+        // Another recipient's pair; the right key beside the wrong certificate.
+        &[&other_key, &other_cert],
+        &[&key, &other_cert],
+        // A key without its certificate, a certificate without its key, garbage.
+        &[&key],
+        &[&cert],
+        &[&garbage],
+    ];
+    for (i, keys) in cases.iter().enumerate() {
+        both_refuse(&enc, &paths(keys), &t.path().join(format!("case{i}")));
+    }
+
+    // Files that are not certificates, as recipients.
+    let missing = t.path().join("missing.pem");
+    for bad in [&garbage, &key, &missing] {
+        let recipient = format!("pkcs7:{}", bad.display());
+        let ours = t.path().join("not-written");
+        let mut cmd = skiff();
+        copy_args(
+            &mut cmd,
+            "--encryption-key",
+            std::slice::from_ref(&recipient),
+        );
+        let (code, err) = fails(cmd.arg(oci(&src)).arg(oci(&ours)));
+        assert_eq!((code, err.lines().count()), (1, 1), "{err}");
+        assert!(!ours.exists());
+        let Some(mut s) = skopeo() else { return };
+        copy_args(&mut s, "--encryption-key", &[recipient]);
+        let (_, theirs) = fails(s.arg(oci(&src)).arg(oci(&t.path().join("theirs"))));
+        assert_eq!(fatal_message(&err), fatal_message(&theirs));
+    }
+}
