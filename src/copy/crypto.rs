@@ -17,7 +17,7 @@ use crate::contract::verify::VerifyingReader;
 use crate::digest::Digest;
 use crate::ocicrypt::keys::{DecryptConfig, EncryptConfig};
 use crate::ocicrypt::stream::{Decrypting, Encrypting, SealedSlot};
-use crate::ocicrypt::{self, LayerCipher, PrivateOptions, PublicOptions, jwe, pkcs7};
+use crate::ocicrypt::{self, LayerCipher, PrivateOptions, PublicOptions, jwe, pgp, pkcs7};
 use crate::transport::{BlobStream, UploadInfo};
 use crate::types::BlobInfo;
 
@@ -93,6 +93,10 @@ impl Encryption {
                 let wrapped = pkcs7::wrap(&self.opts, &config.pkcs7_recipients)?;
                 annotations.insert(ocicrypt::ANNOTATION_PKCS7.to_string(), wrapped);
             }
+            if !config.pgp_recipients.is_empty() {
+                let wrapped = pgp::wrap(&self.opts, &config.pgp_recipients)?;
+                annotations.insert(ocicrypt::ANNOTATION_PGP.to_string(), wrapped);
+            }
             Ok(())
         };
         wrap().context("Unable to finalize encryption")?;
@@ -154,6 +158,14 @@ fn unwrap_private_options(
     {
         key_given = true;
         if let Ok(opts) = pkcs7::unwrap(wrapped, &keys.rsa_keys(), &keys.x509s) {
+            return Ok(opts);
+        }
+    }
+    if let Some(wrapped) = annotations.get(ocicrypt::ANNOTATION_PGP)
+        && !keys.pgp_keyrings.is_empty()
+    {
+        key_given = true;
+        if let Ok(opts) = pgp::unwrap(wrapped, &keys.pgp_keyrings) {
             return Ok(opts);
         }
     }

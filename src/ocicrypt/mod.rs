@@ -7,6 +7,7 @@
 
 pub mod jwe;
 pub mod keys;
+pub mod pgp;
 pub mod pkcs7;
 pub mod stream;
 
