@@ -223,4 +223,18 @@ mod tests {
             "Invalid decryption keys: Unable to read file: open /nonexistent/k.pem: no such file or directory"
         );
     }
+
+    #[test]
+    fn passphrases_are_read_in_ocicrypts_forms() {
+        let t = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(t.path(), "from a file").unwrap();
+        assert_eq!(passphrase("plain").unwrap(), b"plain");
+        assert_eq!(passphrase("pass=a:b=c").unwrap(), b"a:b=c");
+        let file = format!("file={}", t.path().display());
+        assert_eq!(passphrase(&file).unwrap(), b"from a file");
+        assert_eq!(
+            passphrase("fd=x").unwrap_err().to_string(),
+            "could not parse file descriptor x"
+        );
+    }
 }
