@@ -187,9 +187,9 @@ complete -c skiff -n "__fish_skiff_using_subcommand copy" -l multi-arch -d 'how 
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l sign-identity -d 'identity the signature names (default: the destination\'s docker reference)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l digestfile -d 'write the digest of the copied manifest to PATH' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l report -d 'write a JSON report of the copy (source, destination, digest, result, bytes, duration) to FILE (- for stdout; not in skopeo)' -r -F
-complete -c skiff -n "__fish_skiff_using_subcommand copy" -l encryption-key -d '*Experimental* recipient to encrypt layers for: jwe:PUBLIC-KEY.pem (an RSA or P-256 key; repeatable)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand copy" -l encryption-key -d '*Experimental* recipient to encrypt layers for: jwe:PUBLIC-KEY.pem (an RSA or P-256 key), pkcs7:CERT.pem (an RSA certificate) or pgp:NAME-OR-EMAIL (in the GnuPG key ring); repeatable' -r
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l encrypt-layer -d '*Experimental* index of a layer to encrypt (0 is the first, -1 the last; repeatable; default: every layer)' -r
-complete -c skiff -n "__fish_skiff_using_subcommand copy" -l decryption-key -d '*Experimental* private key to decrypt layers with: KEY.pem (RSA or P-256; repeatable)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand copy" -l decryption-key -d '*Experimental* key to decrypt layers with: KEY.pem (RSA or P-256), CERT.pem (beside a pkcs7 key) or a GnuPG secret key ring, each FILE[:PASSPHRASE]; repeatable' -r
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l image-parallel-copies -d 'how many layers to copy at once (default 6)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l command-timeout -d 'give up on the command after DURATION' -r
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l idle-timeout -d 'fail and retry a registry request after DURATION without any data moving (default 60s, 0 for never)' -r

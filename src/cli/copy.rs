@@ -91,7 +91,7 @@ pub struct CopyArgs {
         long = "encryption-key",
         value_name = "KEY",
         value_delimiter = ',',
-        help = "*Experimental* recipient to encrypt layers for: jwe:PUBLIC-KEY.pem (an RSA or P-256 key; repeatable)"
+        help = "*Experimental* recipient to encrypt layers for: jwe:PUBLIC-KEY.pem (an RSA or P-256 key), pkcs7:CERT.pem (an RSA certificate) or pgp:NAME-OR-EMAIL (in the GnuPG key ring); repeatable"
     )]
     pub encryption_keys: Vec<String>,
     #[arg(
@@ -106,7 +106,7 @@ pub struct CopyArgs {
         long = "decryption-key",
         value_name = "KEY",
         value_delimiter = ',',
-        help = "*Experimental* private key to decrypt layers with: KEY.pem (RSA or P-256; repeatable)"
+        help = "*Experimental* key to decrypt layers with: KEY.pem (RSA or P-256), CERT.pem (beside a pkcs7 key) or a GnuPG secret key ring, each FILE[:PASSPHRASE]; repeatable"
     )]
     pub decryption_keys: Vec<String>,
     #[arg(

@@ -17,7 +17,7 @@ use crate::contract::verify::VerifyingReader;
 use crate::digest::Digest;
 use crate::ocicrypt::keys::{DecryptConfig, EncryptConfig};
 use crate::ocicrypt::stream::{Decrypting, Encrypting, SealedSlot};
-use crate::ocicrypt::{self, LayerCipher, PrivateOptions, PublicOptions, jwe};
+use crate::ocicrypt::{self, LayerCipher, PrivateOptions, PublicOptions, jwe, pgp, pkcs7};
 use crate::transport::{BlobStream, UploadInfo};
 use crate::types::BlobInfo;
 
@@ -79,15 +79,28 @@ impl Encryption {
             hmac: sealed.hmac,
             cipheroptions: BTreeMap::new(),
         };
-        let wrapped = jwe::wrap_for(&self.opts, &self.config.jwe_recipients)
-            .context("Unable to finalize encryption")?;
-        Ok(BTreeMap::from([
-            (ocicrypt::ANNOTATION_JWE.to_string(), wrapped),
-            (
-                ocicrypt::ANNOTATION_PUBOPTS.to_string(),
-                public.to_annotation(),
-            ),
-        ]))
+        let mut annotations = BTreeMap::from([(
+            ocicrypt::ANNOTATION_PUBOPTS.to_string(),
+            public.to_annotation(),
+        )]);
+        let config = &self.config;
+        let mut wrap = || -> Result<()> {
+            if !config.jwe_recipients.is_empty() {
+                let wrapped = jwe::wrap_for(&self.opts, &config.jwe_recipients)?;
+                annotations.insert(ocicrypt::ANNOTATION_JWE.to_string(), wrapped);
+            }
+            if !config.pkcs7_recipients.is_empty() {
+                let wrapped = pkcs7::wrap(&self.opts, &config.pkcs7_recipients)?;
+                annotations.insert(ocicrypt::ANNOTATION_PKCS7.to_string(), wrapped);
+            }
+            if !config.pgp_recipients.is_empty() {
+                let wrapped = pgp::wrap(&self.opts, &config.pgp_recipients)?;
+                annotations.insert(ocicrypt::ANNOTATION_PGP.to_string(), wrapped);
+            }
+            Ok(())
+        };
+        wrap().context("Unable to finalize encryption")?;
+        Ok(annotations)
     }
 }
 
@@ -112,25 +125,7 @@ pub(crate) fn unwrap_layer(
 ) -> Result<(PrivateOptions, PublicOptions)> {
     let unwrap = || -> Result<(PrivateOptions, PublicOptions)> {
         let annotations = info.annotations.clone().unwrap_or_default();
-        let Some(wrapped) = annotations.get(ocicrypt::ANNOTATION_JWE) else {
-            if let Some((_, scheme)) = ocicrypt::OTHER_KEY_ANNOTATIONS
-                .iter()
-                .find(|(a, _)| annotations.contains_key(*a))
-            {
-                return Err(crate::error::not_implemented(format!(
-                    "decrypting layer keys wrapped with {scheme} (only jwe is supported)"
-                )));
-            }
-            bail!("missing private key needed for decryption");
-        };
-        if keys.jwe_keys.is_empty() {
-            bail!("missing private key needed for decryption");
-        }
-        let private = jwe::unwrap_with(wrapped, &keys.jwe_keys).map_err(|_| {
-            anyhow!(
-                "no suitable key unwrapper found or none of the private keys could be used for decryption"
-            )
-        })?;
+        let private = unwrap_private_options(&annotations, keys)?;
         let public = match annotations.get(ocicrypt::ANNOTATION_PUBOPTS) {
             Some(p) => PublicOptions::from_annotation(p)?,
             None => bail!("missing {}", ocicrypt::ANNOTATION_PUBOPTS),
@@ -141,6 +136,53 @@ pub(crate) fn unwrap_layer(
         Ok((private, public))
     };
     unwrap().with_context(|| format!("decrypting layer {}", info.digest))
+}
+
+/// The private options wrapped for one of `keys`, tried wrapper by wrapper as ocicrypt tries
+/// them: a wrapper with no key to try is skipped, and the errors are ocicrypt's.
+fn unwrap_private_options(
+    annotations: &BTreeMap<String, String>,
+    keys: &DecryptConfig,
+) -> Result<PrivateOptions> {
+    let mut key_given = false;
+    if let Some(wrapped) = annotations.get(ocicrypt::ANNOTATION_JWE)
+        && !keys.jwe_keys.is_empty()
+    {
+        key_given = true;
+        if let Ok(opts) = jwe::unwrap_with(wrapped, &keys.jwe_keys) {
+            return Ok(opts);
+        }
+    }
+    if let Some(wrapped) = annotations.get(ocicrypt::ANNOTATION_PKCS7)
+        && !keys.jwe_keys.is_empty()
+    {
+        key_given = true;
+        if let Ok(opts) = pkcs7::unwrap(wrapped, &keys.rsa_keys(), &keys.x509s) {
+            return Ok(opts);
+        }
+    }
+    if let Some(wrapped) = annotations.get(ocicrypt::ANNOTATION_PGP)
+        && !keys.pgp_keyrings.is_empty()
+    {
+        key_given = true;
+        if let Ok(opts) = pgp::unwrap(wrapped, &keys.pgp_keyrings) {
+            return Ok(opts);
+        }
+    }
+    if !key_given {
+        if let Some((_, scheme)) = ocicrypt::OTHER_KEY_ANNOTATIONS
+            .iter()
+            .find(|(a, _)| annotations.contains_key(*a))
+        {
+            return Err(crate::error::not_implemented(format!(
+                "decrypting layer keys wrapped with {scheme}"
+            )));
+        }
+        bail!("missing private key needed for decryption");
+    }
+    bail!(
+        "no suitable key unwrapper found or none of the private keys could be used for decryption"
+    )
 }
 
 /// A layer's annotations without the encryption namespace (what a decrypted layer keeps).

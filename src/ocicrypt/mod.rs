@@ -2,11 +2,13 @@
 //! is encrypted with AES-256-CTR and authenticated with HMAC-SHA256 over the ciphertext
 //! (cipher "AES_256_CTR_HMAC_SHA256"), its media type gains `+encrypted`, and two
 //! annotations carry what a holder of a private key needs: the symmetric key, nonce and
-//! plaintext digest wrapped for each recipient (`…enc.keys.jwe`, a JWE), and the public
-//! options with the HMAC (`…enc.pubopts`).
+//! plaintext digest wrapped for each recipient (`…enc.keys.jwe`, a JWE; `…enc.keys.pkcs7`, a
+//! CMS envelope), and the public options with the HMAC (`…enc.pubopts`).
 
 pub mod jwe;
 pub mod keys;
+pub mod pgp;
+pub mod pkcs7;
 pub mod stream;
 
 use std::collections::BTreeMap;
@@ -20,17 +22,16 @@ use rand_core_06::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 
 pub const ANNOTATION_JWE: &str = "org.opencontainers.image.enc.keys.jwe";
+pub const ANNOTATION_PKCS7: &str = "org.opencontainers.image.enc.keys.pkcs7";
+pub const ANNOTATION_PGP: &str = "org.opencontainers.image.enc.keys.pgp";
 pub const ANNOTATION_PUBOPTS: &str = "org.opencontainers.image.enc.pubopts";
 pub const CIPHER_AES_CTR: &str = "AES_256_CTR_HMAC_SHA256";
 pub const ENCRYPTED_SUFFIX: &str = "+encrypted";
 /// Every annotation of the encryption namespace starts so.
 pub const ANNOTATION_PREFIX: &str = "org.opencontainers.image.enc.";
-/// The annotations of the other key wrappers ocicrypt has (skiff unwraps only `jwe`).
-pub const OTHER_KEY_ANNOTATIONS: [(&str, &str); 3] = [
-    ("org.opencontainers.image.enc.keys.pkcs7", "pkcs7"),
-    ("org.opencontainers.image.enc.keys.pgp", "pgp"),
-    ("org.opencontainers.image.enc.keys.pkcs11", "pkcs11"),
-];
+/// The annotations of the other key wrappers ocicrypt has (which skiff does not unwrap).
+pub const OTHER_KEY_ANNOTATIONS: [(&str, &str); 1] =
+    [("org.opencontainers.image.enc.keys.pkcs11", "pkcs11")];
 
 type Aes256Ctr = ctr::Ctr128BE<aes::Aes256>;
 type HmacSha256 = Hmac<sha2_10::Sha256>;

@@ -12,12 +12,12 @@ use crate::support::fixtures::{self, ImageSpec};
 use crate::support::registry::Registry;
 use crate::support::*;
 
-const NO_TLS: [&str; 2] = ["--src-tls-verify=false", "--dest-tls-verify=false"];
+pub(crate) const NO_TLS: [&str; 2] = ["--src-tls-verify=false", "--dest-tls-verify=false"];
 const ENC_JWE: &str = "org.opencontainers.image.enc.keys.jwe";
 const ENC_PUBOPTS: &str = "org.opencontainers.image.enc.pubopts";
 
 /// Three layers, so that index choices can be told apart.
-fn three_layers(seed: u64) -> ImageSpec {
+pub(crate) fn three_layers(seed: u64) -> ImageSpec {
     let mut spec = ImageSpec::small(seed);
     spec.layers.push(fixtures::layer_tar(&[(
         "big.bin",
@@ -46,18 +46,18 @@ fn jwe(public: &Path) -> String {
     format!("jwe:{}", public.display())
 }
 
-fn oci(dir: &Path) -> String {
+pub(crate) fn oci(dir: &Path) -> String {
     format!("oci:{}:v1", dir.display())
 }
 
 /// The manifest `skopeo inspect --raw` reads (the oracle's view of the written image).
-fn raw_manifest(name: &str, extra: &[&str]) -> Option<Value> {
+pub(crate) fn raw_manifest(name: &str, extra: &[&str]) -> Option<Value> {
     let mut s = skopeo()?;
     let out = ok(s.args(["inspect", "--raw"]).args(extra).arg(name));
     Some(serde_json::from_slice(&out.stdout).unwrap())
 }
 
-fn config_diff_ids(dir_image: &Path, manifest: &Value) -> Value {
+pub(crate) fn config_diff_ids(dir_image: &Path, manifest: &Value) -> Value {
     let digest = manifest["config"]["digest"].as_str().unwrap();
     let config: Value =
         serde_json::from_slice(&std::fs::read(dir_image.join(&digest[7..])).unwrap()).unwrap();
@@ -98,7 +98,11 @@ fn skopeo_decrypts_to_original(name: &str, key: &Path, built: &fixtures::Built, 
 
 /// Every layer of `manifest` named in `encrypted` is an ocicrypt layer; the others are the
 /// original blobs.
-fn assert_encrypted_layers(manifest: &Value, built: &fixtures::Built, encrypted: &[usize]) {
+pub(crate) fn assert_encrypted_layers(
+    manifest: &Value,
+    built: &fixtures::Built,
+    encrypted: &[usize],
+) {
     let layers = manifest["layers"].as_array().unwrap();
     assert_eq!(layers.len(), built.blobs.len());
     for (i, (layer, original)) in layers.iter().zip(&built.blobs).enumerate() {

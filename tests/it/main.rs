@@ -14,6 +14,7 @@ mod docker_daemon;
 mod docker_daemon_registry;
 mod docker_daemon_stream;
 mod encryption;
+mod encryption_recipients;
 mod image_proxy;
 mod list_repos;
 mod list_tags_loop;
