@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::{jwe, pgp, pkcs7};
+use super::{jwe, pgp, pkcs7, protected_pem};
 use crate::go::text::go_path_error;
 use anyhow::{Result, anyhow, bail};
 
@@ -157,12 +157,16 @@ pub fn decryption_config(keys: &[String]) -> Result<DecryptConfig> {
             match jwe::parse_any_private_key(&data) {
                 Ok(k) => config.jwe_keys.push(k),
                 Err(_) if jwe::is_encrypted_private_key(&data) => {
-                    if passphrase.is_none() {
+                    let Some(passphrase) = passphrase.as_deref() else {
                         bail!("Missing password for encrypted private key");
-                    }
-                    return Err(crate::error::not_implemented(
-                        "decryption with a passphrase-protected private key",
-                    ));
+                    };
+                    let plain = protected_pem::decrypt(&data, passphrase)?;
+                    let key = jwe::parse_any_private_key(&plain).map_err(|_| {
+                        crate::error::not_implemented(format!(
+                            "decryption with the private key in {file} (only RSA and P-256 keys are supported)"
+                        ))
+                    })?;
+                    config.jwe_keys.push(key);
                 }
                 Err(_) if jwe::looks_like_private_key(&data) => {
                     return Err(crate::error::not_implemented(format!(

@@ -9,6 +9,7 @@ pub mod jwe;
 pub mod keys;
 pub mod pgp;
 pub mod pkcs7;
+pub mod protected_pem;
 pub mod stream;
 
 use std::collections::BTreeMap;

@@ -466,3 +466,117 @@ fn pgp_wrong_keys_and_unknown_recipients_fail_like_skopeo() {
     let (_, theirs) = fails(s.arg(oci(&src)).arg(oci(&t.path().join("carol-theirs"))));
     assert_eq!(fatal_message(&err), fatal_message(&theirs));
 }
+
+/// Passphrase-protected PEM keys, both forms openssl writes (PKCS#8 PBES2 and the legacy
+/// `Proc-Type: 4,ENCRYPTED` block): skiff opens with the protected key and its passphrase
+/// what skopeo opens with the same key unprotected (skopeo 1.9.3 takes no passphrase: it
+/// reads `FILE:PASS` as a file name), for jwe and pkcs7; a wrong or missing passphrase is one
+/// line and writes nothing.
+#[test]
+fn passphrase_protected_keys_open_what_skopeo_opens_with_the_plain_key() {
+    let t = tempfile::tempdir().unwrap();
+    let Some((key, cert)) = rsa_cert(t.path(), "carol") else {
+        return;
+    };
+    let public = t.path().join("carol.pub.pem");
+    ok(Command::new("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&public));
+    let pk8 = t.path().join("carol.p8.pem");
+    ok(Command::new("openssl")
+        .args([
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-passout",
+            "pass:s3cret",
+            "-in",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&pk8));
+    let legacy = t.path().join("carol.legacy.pem");
+    ok(Command::new("openssl")
+        .args([
+            "rsa",
+            "-aes128",
+            "-traditional",
+            "-passout",
+            "pass:s3cret",
+            "-in",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&legacy));
+    assert!(
+        std::fs::read_to_string(&pk8)
+            .unwrap()
+            .contains("BEGIN ENCRYPTED PRIVATE KEY")
+    );
+    assert!(
+        std::fs::read_to_string(&legacy)
+            .unwrap()
+            .contains("Proc-Type: 4,ENCRYPTED")
+    );
+    let pass_file = t.path().join("pass");
+    std::fs::write(&pass_file, "s3cret").unwrap();
+
+    let src = t.path().join("src");
+    let built = fixtures::write_oci(&src, "v1", &three_layers(305));
+    let plain = paths(&[&key, &cert]);
+    for (i, recipient) in [
+        format!("jwe:{}", public.display()),
+        format!("pkcs7:{}", cert.display()),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let enc = oci(&t.path().join(format!("enc{i}")));
+        let Some(mut s) = skopeo() else { return };
+        copy_args(&mut s, "--encryption-key", std::slice::from_ref(recipient));
+        ok(s.arg(oci(&src)).arg(&enc));
+        for (j, protected) in [&pk8, &legacy].iter().enumerate() {
+            let p = protected.display();
+            for (k, form) in [
+                format!("{p}:s3cret"),
+                format!("{p}:file={}", pass_file.display()),
+            ]
+            .iter()
+            .enumerate()
+            {
+                let ours = vec![form.clone(), cert.display().to_string()];
+                let dir = t.path().join(format!("dec{i}{j}{k}"));
+                both_decrypt_alike(&enc, &ours, &plain, &built, &dir);
+            }
+            for (k, keys) in [
+                vec![format!("{p}:wrong"), cert.display().to_string()],
+                vec![p.to_string(), cert.display().to_string()],
+            ]
+            .iter()
+            .enumerate()
+            {
+                let out = t.path().join(format!("refused{i}{j}{k}"));
+                let mut cmd = skiff();
+                copy_args(&mut cmd, "--decryption-key", keys);
+                let (code, err) = fails(cmd.arg(&enc).arg(oci(&out)));
+                assert_eq!(code, 1, "{keys:?}");
+                assert_eq!(err.lines().count(), 1, "{keys:?}: {err}");
+                assert!(!out.exists(), "nothing written with {keys:?}");
+                let expected = if k == 0 {
+                    "password incorrect"
+                } else {
+                    "Missing password for encrypted private key"
+                };
+                let expected = if k == 0 && j == 0 {
+                    "incorrect password"
+                } else {
+                    expected
+                };
+                assert!(err.contains(expected), "{keys:?}: {err}");
+            }
+        }
+    }
+}
