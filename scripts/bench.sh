@@ -5,7 +5,8 @@
 #   ./scripts/bench.sh            all cases
 #   ./scripts/bench.sh local      only the case files whose name contains "local"
 # Environment: BENCH_DIR (work dir, default /tmp/skiff-bench; the big images are cached
-# there), BENCH_RUNS (timed runs per case, default 5), BENCH_SIZE_MB (default 700).
+# there), BENCH_RUNS (timed runs per case, default 5), BENCH_SIZE_MB (default 700), SKIFF
+# (the binary to measure; default: a release build of this tree, made first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -17,8 +18,12 @@ for tool in hyperfine skopeo python3; do
 done
 [ -x /usr/bin/time ] || { echo "bench needs /usr/bin/time (Debian package: time)"; exit 1; }
 
-cargo build --release --quiet
-export SKIFF="$ROOT/target/release/skiff"
+# SKIFF=/path/to/skiff measures that binary (no build).
+if [ -z "${SKIFF:-}" ]; then
+  cargo build --release --quiet
+  SKIFF="$ROOT/target/release/skiff"
+fi
+export SKIFF
 . scripts/bench/lib.sh
 : >"$RESULTS"
 stop_bench_registries
