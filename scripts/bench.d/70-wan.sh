@@ -78,7 +78,7 @@ sync_requests_of() { # tool name cold|warm
   [ "$3" = cold ] && eval "$wipe_wdst"
   : >"$WAN/src-stats.json"; : >"$WAN/dst-stats.json"; : >"$WAN/src.timeline"; : >"$WAN/dst.timeline"
   local t0 t1
-  t0=$(date +%s.%N); sh -c "$(wan_sync "$1")" 2>/dev/null; t1=$(date +%s.%N)
+  t0=$(date +%s.%N); sh -c "$(wan_sync "$1")" >/dev/null 2>&1; t1=$(date +%s.%N)
   python3 - "$2 $3" "$WAN" "$t0" "$t1" <<'PY' | tee -a "$RESULTS"
 import json, sys
 name, d, t0, t1 = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:])
