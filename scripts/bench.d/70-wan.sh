@@ -73,9 +73,33 @@ requests_of "$SKIFF" skiff
 requests_of skopeo skopeo
 
 wan_sync() { echo "$1 --insecure-policy sync --src yaml --dest docker $NT $Y $PDST/mirror"; }
+# Requests and critical path of one sync by TOOL (cold: the destination wiped first).
+sync_requests_of() { # tool name cold|warm
+  [ "$3" = cold ] && eval "$wipe_wdst"
+  : >"$WAN/src-stats.json"; : >"$WAN/dst-stats.json"; : >"$WAN/src.timeline"; : >"$WAN/dst.timeline"
+  local t0 t1
+  t0=$(date +%s.%N); sh -c "$(wan_sync "$1")" >/dev/null 2>&1; t1=$(date +%s.%N)
+  python3 - "$2 $3" "$WAN" "$t0" "$t1" <<'PY' | tee -a "$RESULTS"
+import json, sys
+name, d, t0, t1 = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:])
+def load(p):
+    try:
+        return json.load(open(p))
+    except Exception:
+        return {"requests": 0, "by_method": {}}
+s, t = load(f"{d}/src-stats.json"), load(f"{d}/dst-stats.json")
+print(f"  sync {name:<12} {t1 - t0:6.2f}s requests src {s['requests']:4d} {s['by_method']}  dst {t['requests']:4d} {t['by_method']}")
+PY
+  python3 scripts/bench/timeline.py "$t0" "$t1" ${BENCH_TIMELINE:+--list} \
+    src="$WAN/src.timeline" dst="$WAN/dst.timeline" | sed "s/^\([0-9]\)/  sync $2 $3 \1/" | tee -a "$RESULTS"
+}
 bench_case wan-sync-60-cold "$wipe_wdst" "$(wan_sync "$SKIFF")" "$(wan_sync skopeo)"
+sync_requests_of "$SKIFF" skiff cold
+sync_requests_of skopeo skopeo cold
 sh -c "$(wan_sync "$SKIFF")" 2>/dev/null
 bench_case wan-sync-60-warm "true" "$(wan_sync "$SKIFF")" "$(wan_sync skopeo)"
+sync_requests_of "$SKIFF" skiff warm
+sync_requests_of skopeo skopeo warm
 
 stop_bench_registries
 rm -rf "$WAN"

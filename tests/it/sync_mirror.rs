@@ -176,6 +176,121 @@ fn random_500s_on_blob_heads_are_retried() {
     assert_mirrored(&dest.host, &want);
 }
 
+/// The scope sets of the tokens the registry's token server handed out since `from`.
+fn tokens_since(reg: &Registry, from: usize) -> Vec<Vec<String>> {
+    let server = reg.token_server.as_ref().unwrap();
+    server.scopes.lock().unwrap()[from..].to_vec()
+}
+
+/// Token auth across a sync: every image opens its own source and destination, but the
+/// token server is asked once per scope set for the whole run, not once per image (the
+/// issue's target; skopeo asks per image). No real token server exists here: the test's own
+/// (tests/it/support/registry.rs) signs the JWTs distribution checks, and counts them.
+#[test]
+fn a_sync_asks_one_token_per_scope_set() {
+    let Some(reg) = Registry::start_with(crate::support::registry::Options {
+        token: Some(crate::support::registry::TokenOptions {
+            user: Some(("bob".into(), "hunter2".into())),
+            lifetime: None,
+        }),
+        ..Default::default()
+    }) else {
+        return;
+    };
+    let tags: Vec<(String, u64)> = (0..6).map(|i| (format!("v{i}"), 70 + i)).collect();
+    let tags: Vec<(&str, u64)> = tags.iter().map(|(t, s)| (t.as_str(), *s)).collect();
+    crate::sync::push_images(&reg, "tok/app", &tags, Some("bob:hunter2"));
+    let issued = || {
+        reg.token_server
+            .as_ref()
+            .unwrap()
+            .scopes
+            .lock()
+            .unwrap()
+            .len()
+    };
+    let args = |dest: &str| {
+        vec![
+            "--src".to_string(),
+            "docker".into(),
+            "--dest".into(),
+            "docker".into(),
+            "--src-tls-verify=false".into(),
+            "--dest-tls-verify=false".into(),
+            "--src-creds".into(),
+            "bob:hunter2".into(),
+            "--dest-creds".into(),
+            "bob:hunter2".into(),
+            format!("{}/tok/app", reg.host),
+            format!("{}/{dest}", reg.host),
+        ]
+    };
+    let before = issued();
+    let a = args("ours");
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    ok(&mut sync(skiff(), &a));
+    let ours = tokens_since(&reg, before);
+    let token = reg.token_server.as_ref().unwrap().token_for(
+        &["repository:tok/app:pull", "repository:ours/app:pull"],
+        Some(("bob", "hunter2")),
+    );
+    let bearer = format!("Bearer {token}");
+    let manifest = |repo: &str, tag: &str| {
+        let (status, body) = http(
+            &reg.host,
+            "GET",
+            &format!("/v2/{repo}/manifests/{tag}"),
+            &[
+                ("Accept", crate::sync::ALL_MANIFESTS),
+                ("Authorization", &bearer),
+            ],
+            b"",
+        );
+        assert_eq!(status, 200, "{repo}:{tag}");
+        fixtures::sha256(&body)
+    };
+    for (tag, _) in &tags {
+        assert_eq!(manifest("ours/app", tag), manifest("tok/app", tag), "{tag}");
+    }
+    // Blobs went by cross-repository mount: its token names both repositories.
+    assert!(
+        ours.iter().any(|s| s.len() == 2),
+        "no merged token for a mount: {ours:?}"
+    );
+    let mut distinct = ours.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        ours.len(),
+        "a scope set was asked for twice: {ours:?}"
+    );
+    // Source pull, destination pull+push, and the two merged for mounts: at most one each.
+    assert!(
+        ours.len() <= 3,
+        "{} tokens for {} images: {ours:?}",
+        ours.len(),
+        tags.len()
+    );
+    if let Some(skopeo) = skopeo() {
+        let before = issued();
+        let a = args("theirs");
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        ok(&mut sync(skopeo, &a));
+        let theirs = tokens_since(&reg, before);
+        eprintln!(
+            "tokens for a sync of {} images: skiff {}, skopeo {}",
+            tags.len(),
+            ours.len(),
+            theirs.len()
+        );
+        assert!(
+            ours.len() < theirs.len(),
+            "skiff {ours:?}, skopeo {theirs:?}"
+        );
+    }
+}
+
 /// A stand-in for a flaky network path (no real peer injects faults on cue): forwards to a
 /// registry, answering every `percent`th blob HEAD (deterministically spread) with a 500 as
 /// distribution words its link-file race.

@@ -1,6 +1,6 @@
 //! One registry, as one image operation sees it: the connection pool (shared by every client
-//! of the same host and TLS settings), the detected scheme and authentication challenges,
-//! credentials, and a cache of bearer tokens per scope.
+//! of the same host and TLS settings, with the detected scheme and authentication challenges
+//! and the bearer tokens of this process, see [`tokens`](super::tokens)), and credentials.
 //!
 //! Requests retry where that is safe: a dropped connection, a silent registry (see [`idle`]),
 //! 502/503/504, and 500 for requests that can be repeated without effect (GET, HEAD, PUT) are
@@ -24,6 +24,7 @@ use super::errors::{RegistryError, Unauthorized, http_response_error};
 use super::idle::{self, Activity};
 use super::memo::ManifestMemo;
 use super::schedule::{LinkGuard, Scheduler};
+use super::tokens::{ScopeSet, Token, TokenCache};
 use super::{proxy, tls};
 use crate::auth::Credentials;
 use crate::config::certs::TlsFiles;
@@ -32,8 +33,10 @@ use crate::digest::Digest;
 
 pub use super::idle::set_idle_timeout;
 
-/// How many requests one process sends to one registry at once.
-const PER_HOST_REQUESTS: usize = 16;
+/// How many requests one process sends to one registry at once: a sync's images each keep
+/// several in flight (a blob's HEAD, upload and mount side by side), and across a WAN a
+/// request mostly waits for its round trip.
+const PER_HOST_REQUESTS: usize = 32;
 /// Tokens live at least this long, whatever the token server says (as c/image assumes).
 const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
 /// Attempts for a request the registry answers 429.
@@ -52,6 +55,8 @@ struct Pool {
     detected: tokio::sync::OnceCell<Detected>,
     schedule: Arc<Scheduler>,
     memo: ManifestMemo,
+    /// Bearer tokens, shared by every client of the pool (every image of a sync).
+    tokens: TokenCache,
 }
 
 fn pool(host: &str, files: &TlsFiles, skip_verify: bool) -> Result<Arc<Pool>> {
@@ -77,6 +82,7 @@ fn pool(host: &str, files: &TlsFiles, skip_verify: bool) -> Result<Arc<Pool>> {
         detected: tokio::sync::OnceCell::new(),
         schedule: Arc::default(),
         memo: ManifestMemo::default(),
+        tokens: TokenCache::default(),
     });
     pools.lock().unwrap().insert(key, p.clone());
     Ok(p)
@@ -98,12 +104,6 @@ pub fn simple_http_client() -> Result<reqwest::Client> {
 struct Detected {
     scheme: &'static str,
     challenges: Vec<Challenge>,
-}
-
-#[derive(Clone, Debug)]
-struct Token {
-    value: String,
-    expires: SystemTime,
 }
 
 /// Settings for a new client.
@@ -132,9 +132,6 @@ pub struct Client {
     registry_token: Option<String>,
     scope: Option<Scope>,
     user_agent: String,
-    tokens: Mutex<HashMap<String, Token>>,
-    /// Serialises token requests so parallel blob copies do not all fetch the same token.
-    token_fetch: tokio::sync::Mutex<()>,
 }
 
 /// A stream of request body chunks.
@@ -356,8 +353,6 @@ impl Client {
             registry_token: opts.registry_token.filter(|t| !t.is_empty()),
             scope: opts.scope,
             user_agent: opts.user_agent,
-            tokens: Mutex::new(HashMap::new()),
-            token_fetch: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -630,28 +625,42 @@ impl Client {
     }
 
     async fn bearer_token(&self, c: &Challenge, extra: Option<&Scope>) -> Result<String> {
-        let key = extra.map(Scope::to_string).unwrap_or_default();
-        let cached = |tokens: &Mutex<HashMap<String, Token>>| {
-            tokens
-                .lock()
-                .unwrap()
-                .get(&key)
-                .filter(|t| SystemTime::now() < t.expires)
-                .map(|t| t.value.clone())
-        };
-        if let Some(t) = cached(&self.tokens) {
-            return Ok(t);
-        }
-        let _guard = self.token_fetch.lock().await;
-        if let Some(t) = cached(&self.tokens) {
-            return Ok(t);
-        }
         let mut scopes: Vec<&Scope> = self.scope.iter().collect();
         scopes.extend(extra);
+        let wanted = ScopeSet::of(scopes.iter().copied());
+        let who = self.token_identity(c);
+        let tokens = &self.pool.tokens;
+        if let Some(t) = tokens.find(&who, &wanted) {
+            return Ok(t);
+        }
+        // One fetch per scope set: tasks wanting the same one wait for it.
+        let _fetching = tokens.fetching(&who, &wanted).await;
+        if let Some(t) = tokens.find(&who, &wanted) {
+            return Ok(t);
+        }
         let token = self.fetch_token(c, &scopes).await?;
         let value = token.value.clone();
-        self.tokens.lock().unwrap().insert(key, token);
+        tokens.insert(&who, wanted, token);
         Ok(value)
+    }
+
+    /// Who a token is asked for: the credentials and the challenge's realm and service
+    /// (kept in memory only, as the credentials themselves are).
+    fn token_identity(&self, c: &Challenge) -> String {
+        let (user, pass, identity) = match &self.credentials {
+            Some(cr) => (
+                cr.username.as_str(),
+                cr.password.as_str(),
+                cr.identity_token.as_deref().unwrap_or(""),
+            ),
+            None => ("", "", ""),
+        };
+        let param = |k| c.param(k).unwrap_or("");
+        format!(
+            "{user}\0{pass}\0{identity}\0{}\0{}",
+            param("realm"),
+            param("service")
+        )
     }
 
     async fn fetch_token(&self, c: &Challenge, scopes: &[&Scope]) -> Result<Token> {

@@ -7,6 +7,7 @@
 //! - [`body`]: blob downloads that resume with `Range` after a dropped connection;
 //! - [`schedule`]: what every task agrees on per registry (one writer per blob and
 //!   repository, pauses after 429); [`idle`]: the idle timeout of every request;
+//! - [`tokens`]: bearer tokens, one per credentials and scope set per process;
 //! - [`referrers`]: OCI 1.1 referrers (the API, or the fallback tag schema);
 //! - list-tags, delete and login's credential check are here too.
 
@@ -26,6 +27,7 @@ pub mod referrers;
 mod schedule;
 mod source;
 pub(crate) mod tls;
+mod tokens;
 
 use anyhow::{Context, Result, anyhow, bail};
 use reqwest::Method;

@@ -340,6 +340,8 @@ pub struct TokenServer {
     pub cert: PathBuf,
     /// How many tokens it handed out.
     pub issued: Arc<AtomicUsize>,
+    /// The scopes of every token handed out, in order (each token's sorted).
+    pub scopes: Arc<std::sync::Mutex<Vec<Vec<String>>>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -376,13 +378,14 @@ impl TokenServer {
         listener.set_nonblocking(true).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let issued = Arc::new(AtomicUsize::new(0));
-        let (stop2, issued2) = (stop.clone(), issued.clone());
+        let scopes = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (stop2, issued2, scopes2) = (stop.clone(), issued.clone(), scopes.clone());
         std::thread::spawn(move || {
             while !stop2.load(Ordering::SeqCst) {
                 match listener.accept() {
                     Ok((conn, _)) => {
                         conn.set_nonblocking(false).unwrap();
-                        let _ = serve_token(conn, &opts, &key, &der_b64, &issued2);
+                        let _ = serve_token(conn, &opts, &key, &der_b64, &issued2, &scopes2);
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(10)),
                 }
@@ -392,6 +395,7 @@ impl TokenServer {
             port,
             cert: dir.join("token.pem"),
             issued,
+            scopes,
             stop,
         }
     }
@@ -431,6 +435,7 @@ fn serve_token(
     key: &Path,
     cert_b64: &str,
     issued: &AtomicUsize,
+    issued_scopes: &std::sync::Mutex<Vec<Vec<String>>>,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(conn.try_clone()?);
     let mut request_line = String::new();
@@ -521,6 +526,9 @@ fn serve_token(
         .write_all(signing_input.as_bytes())?;
     let sig = child.wait_with_output()?.stdout;
     let token = format!("{signing_input}.{}", b64url(&sig));
+    let mut sorted = scopes.clone();
+    sorted.sort();
+    issued_scopes.lock().unwrap().push(sorted);
     issued.fetch_add(1, Ordering::SeqCst);
     let body = match opts.lifetime {
         None => serde_json::json!({"token": token, "expires_in": 300}),
