@@ -635,7 +635,7 @@ Register-ArgumentCompleter -Native -CommandName 'skiff' -ScriptBlock {
             [CompletionResult]::new('--digestfile', '--digestfile', [CompletionResultType]::ParameterName, 'write the digest and name of every copied image to PATH, one per line')
             [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'progress on stderr: auto (bars on a terminal, lines elsewhere), plain (lines), or json (one object per event)')
             [CompletionResult]::new('--progress-interval', '--progress-interval', [CompletionResultType]::ParameterName, 'how often a line shows each active blob''s progress off a terminal (default 30s; 1s with --progress=json); 0 turns it off')
-            [CompletionResult]::new('--parallel-images', '--parallel-images', [CompletionResultType]::ParameterName, 'how many images to copy at once (default 12)')
+            [CompletionResult]::new('--parallel-images', '--parallel-images', [CompletionResultType]::ParameterName, 'how many images to copy at once (default 6)')
             [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'copy only share I (0 to N-1) of N; N processes with I = 0…N-1 copy every image once (default: JOB_COMPLETION_INDEX/JOB_COMPLETIONS when set)')
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'write a JSON report (each image''s source, destination, digest, result, bytes, duration) to FILE (- for stdout)')
             [CompletionResult]::new('--include-tag', '--include-tag', [CompletionResultType]::ParameterName, 'copy only tags matching REGEX (matched anywhere in the tag; anchor with ^…$)')

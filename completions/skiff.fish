@@ -534,7 +534,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand sync" -l progress -d 'progre
 plain\t''
 json\t''"
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l progress-interval -d 'how often a line shows each active blob\'s progress off a terminal (default 30s; 1s with --progress=json); 0 turns it off' -r
-complete -c skiff -n "__fish_skiff_using_subcommand sync" -l parallel-images -d 'how many images to copy at once (default 12)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand sync" -l parallel-images -d 'how many images to copy at once (default 6)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l shard -d 'copy only share I (0 to N-1) of N; N processes with I = 0…N-1 copy every image once (default: JOB_COMPLETION_INDEX/JOB_COMPLETIONS when set)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l report -d 'write a JSON report (each image\'s source, destination, digest, result, bytes, duration) to FILE (- for stdout)' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l include-tag -d 'copy only tags matching REGEX (matched anywhere in the tag; anchor with ^…$)' -r

@@ -89,7 +89,7 @@ pub struct SyncArgs {
     #[arg(
         long = "parallel-images",
         value_name = "N",
-        help = "how many images to copy at once (default 12)"
+        help = "how many images to copy at once (default 6)"
     )]
     pub parallel_images: Option<usize>,
     #[arg(

@@ -91,9 +91,8 @@ pub struct SyncOptions {
 }
 
 /// Images copied at once by default: enough to keep a registry's connections busy with small
-/// images across a WAN (each image's chain of round trips overlaps the others'), few enough
-/// that large ones do not all stream at the same time. Chosen from `scripts/bench.sh wan`.
-pub const DEFAULT_PARALLEL_IMAGES: usize = 12;
+/// images, few enough that large ones do not all stream at the same time.
+pub const DEFAULT_PARALLEL_IMAGES: usize = 6;
 
 /// Runs a sync: lists the source's images, names their destinations, then copies them
 /// (or, with `dry_run`, says what it would copy).

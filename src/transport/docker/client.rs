@@ -33,10 +33,8 @@ use crate::digest::Digest;
 
 pub use super::idle::set_idle_timeout;
 
-/// How many requests one process sends to one registry at once: a sync's images each keep
-/// several in flight (a blob's HEAD, upload and mount side by side), and across a WAN a
-/// request mostly waits for its round trip.
-const PER_HOST_REQUESTS: usize = 32;
+/// How many requests one process sends to one registry at once.
+const PER_HOST_REQUESTS: usize = 16;
 /// Tokens live at least this long, whatever the token server says (as c/image assumes).
 const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
 /// Attempts for a request the registry answers 429.
