@@ -386,15 +386,21 @@ fn skopeo_view(image: &str) -> Option<(String, Vec<Blob>, Blob)> {
 #[test]
 fn json_progress_is_one_object_per_event() {
     let Some(reg) = Registry::start() else { return };
+    // The source lives in its own registry: skopeo's push records where the blobs are (in its
+    // blob-info cache, which skiff reads too), and in the same registry skiff would rightly
+    // mount them instead of sending the bytes this test watches.
+    let Some(src_reg) = Registry::start() else {
+        return;
+    };
     let t = tempfile::tempdir().unwrap();
-    let a = reg.image("js/a:v1");
+    let a = src_reg.image("js/a:v1");
     if push_with_skopeo(t.path(), &slow_spec(), &a).is_none() {
         return;
     }
     let Some((digest, layers, config)) = skopeo_view(&a) else {
         return;
     };
-    let proxy = Proxy::start(reg.port, ProxyMode::Trickle(8192));
+    let proxy = Proxy::start(src_reg.port, ProxyMode::Trickle(8192));
     let src = format!("docker://{}/js/a:v1", proxy.host());
     let b = reg.image("js/b:v1");
     let run = |src: &str, dest: &str| {
