@@ -490,12 +490,29 @@ fn go_exp(rust: &str, upper: bool) -> String {
     }
 }
 
+/// Past these many digits a double's exact decimal form has only zeros (its longest
+/// expansion has 767 significant digits, 1074 after the point), and Rust's formatter refuses
+/// precisions above 65535 (Go allows up to 1e6): the rest is padded with zeros.
+const EXACT_SIGNIFICANT: usize = 800;
+const EXACT_FRACTION: usize = 1100;
+
 fn format_e(f: f64, prec: usize, upper: bool) -> String {
-    go_exp(&format!("{f:.prec$e}"), upper)
+    let shown = prec.min(EXACT_SIGNIFICANT);
+    let mut s = format!("{f:.shown$e}");
+    if prec > shown && f.is_finite() {
+        let at = s.find('e').unwrap_or(s.len());
+        s.insert_str(at, &"0".repeat(prec - shown));
+    }
+    go_exp(&s, upper)
 }
 
 fn format_f(f: f64, prec: usize) -> String {
-    format!("{f:.prec$}")
+    let shown = prec.min(EXACT_FRACTION);
+    let mut s = format!("{f:.shown$}");
+    if prec > shown && f.is_finite() {
+        s.push_str(&"0".repeat(prec - shown));
+    }
+    s
 }
 
 /// strconv's `%g`: shortest digits when `prec` is `None` (exponent form from 1e+06 on),
@@ -507,7 +524,8 @@ fn format_g(f: f64, prec: Option<usize>, upper: bool) -> String {
     let sci = match prec {
         None => format!("{f:e}"),
         Some(p) => {
-            let p = p.max(1) - 1;
+            // Trailing zeros are dropped below, so digits past the exact ones change nothing.
+            let p = p.clamp(1, EXACT_SIGNIFICANT) - 1;
             format!("{f:.p$e}")
         }
     };

@@ -211,3 +211,30 @@ fn unterminated_and_odd_input() {
         1_000_000
     );
 }
+
+/// Precisions past what Rust's formatter takes (65535) but within Go's limit (1e6) print the
+/// exact decimal expansion padded with zeros, as Go and Python do (Python is the oracle
+/// here: it prints doubles exactly too); found by the `go_template` fuzzer as a panic.
+#[test]
+fn huge_float_precisions_print_like_python() {
+    let Ok(py) = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys; sys.stdout.write(('%.70000f' % 0.1) + '|' + ('%.70000e' % 0.1) + '|' + ('%.70000g' % 0.1))",
+        ])
+        .output()
+    else {
+        assert!(std::env::var("CI").is_err(), "python3 is needed (CI=true)");
+        eprintln!("skipped: python3 is missing");
+        return;
+    };
+    let expected = String::from_utf8(py.stdout).unwrap();
+    let args = [Some(Value::Float(0.1))];
+    let got = [
+        crate::template::printf::sprintf("%.70000f", &args),
+        crate::template::printf::sprintf("%.70000e", &args),
+        crate::template::printf::sprintf("%.70000g", &args),
+    ]
+    .join("|");
+    assert!(got == expected, "differs from python3's exact expansion");
+}
