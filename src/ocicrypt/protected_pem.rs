@@ -104,19 +104,7 @@ fn decrypt_legacy(text: &str, passphrase: &[u8]) -> Result<Vec<u8>> {
     strip_padding(&mut plain).ok_or_else(|| anyhow!("x509: decryption password incorrect"))?;
     let der = pkcs8::der::Document::try_from(plain.as_slice())
         .map_err(|_| anyhow!("x509: decryption password incorrect"))?;
-    Ok(pem_encode(&block.label, der.as_bytes()))
-}
-
-/// `der` as a PEM block labelled `label`, 64 base64 characters a line.
-fn pem_encode(label: &str, der: &[u8]) -> Vec<u8> {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut pem = format!("-----BEGIN {label}-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        pem.push_str(std::str::from_utf8(line).unwrap_or_default());
-        pem.push('\n');
-    }
-    pem.push_str(&format!("-----END {label}-----\n"));
-    pem.into_bytes()
+    Ok(crate::go::pem::encode(&block.label, der.as_bytes()).into_bytes())
 }
 
 /// OpenSSL's EVP_BytesToKey with MD5 and one round, as legacy PEM encryption derives keys.

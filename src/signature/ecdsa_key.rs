@@ -3,7 +3,6 @@
 //! c/image accept leaves of either curve). Signatures are ASN.1 DER, over a digest the caller
 //! names (a certificate's signature algorithm, SHA-256 for sigstore payloads).
 
-use base64::Engine;
 use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
 use p384::ecdsa::signature::hazmat::PrehashVerifier as _;
 use sha2::Digest as _;
@@ -78,16 +77,7 @@ impl EcdsaKey {
                 der
             }
         };
-        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-        let lines: Vec<&str> = b64
-            .as_bytes()
-            .chunks(64)
-            .map(|c| std::str::from_utf8(c).unwrap_or_default())
-            .collect();
-        format!(
-            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-            lines.join("\n")
-        )
+        crate::go::pem::encode("PUBLIC KEY", &der)
     }
 }
 

@@ -198,19 +198,7 @@ fn split_chain(body: &[u8]) -> Result<(String, String), String> {
         Some(i) => &tail[i + 1..],
         None => "",
     };
-    Ok((pem_encode(label, &der), chain.to_string()))
-}
-
-/// Go's `pem.EncodeToMemory`: base64 in 64-character lines.
-fn pem_encode(label: &str, der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
+    Ok((crate::go::pem::encode(label, &der), chain.to_string()))
 }
 
 #[cfg(test)]

@@ -43,16 +43,7 @@ pub fn parse_public_key(pem: &[u8]) -> Result<p256::ecdsa::VerifyingKey, String>
 pub fn public_key_pem(key: &p256::ecdsa::VerifyingKey) -> String {
     let mut der = P256_SPKI_PREFIX.to_vec();
     der.extend_from_slice(key.to_sec1_point(false).as_bytes());
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap_or_default())
-        .collect();
-    format!(
-        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-        lines.join("\n")
-    )
+    crate::go::pem::encode("PUBLIC KEY", &der)
 }
 
 /// An ASN.1 `SEQUENCE { INTEGER r, INTEGER s }` ECDSA signature.

@@ -81,16 +81,9 @@ fn derive_key(
     Ok(key)
 }
 
-/// Go's `pem.EncodeToMemory`: base64 in 64-character lines.
+/// Go's `pem.EncodeToMemory`, as bytes.
 fn pem_encode(label: &str, der: &[u8]) -> Vec<u8> {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out.into_bytes()
+    crate::go::pem::encode(label, der).into_bytes()
 }
 
 /// The first PEM block: its type and bytes.

@@ -1,0 +1,16 @@
+//! `encoding/pem`'s `EncodeToMemory` for a block without headers: base64 in 64-character
+//! lines between the BEGIN and END lines, as every key and certificate file skopeo writes.
+
+use base64::Engine;
+
+/// `der` as a PEM block labelled `label`.
+pub fn encode(label: &str, der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
