@@ -591,7 +591,7 @@ impl DockerDestination {
             }
             let err = res.error().await;
             let registry_error = err.downcast_ref::<RegistryError>();
-            if registry_error.is_some_and(|e| e.has_code(ErrorCode::ManifestBlobUnknown))
+            if registry_error.is_some_and(|e| e.lists_code(ErrorCode::ManifestBlobUnknown))
                 && let Some(ms) = waits.next()
             {
                 crate::error::debug(&format!(

@@ -240,6 +240,13 @@ impl RegistryError {
         matches!(self, RegistryError::Codes(list)
             if list.first().is_some_and(|e| e.code.known().0 == code))
     }
+
+    /// Whether any of the errors has `code` (distribution lists a manifest's unknown blob
+    /// after a `DIGEST_INVALID` when it read a link file another writer was rewriting).
+    pub fn lists_code(&self, code: ErrorCode) -> bool {
+        matches!(self, RegistryError::Codes(list)
+            if list.iter().any(|e| e.code.known().0 == code))
+    }
 }
 
 fn parse_body(status: u16, body: &[u8]) -> RegistryError {
@@ -376,6 +383,16 @@ pub fn http_response_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_manifest_blob_unknown_listed_second_is_seen() {
+        // The answer distribution 2.8.2 gave a manifest PUT racing another writer's link
+        // (from the registry's own log in a failed sharded sync).
+        let body = br#"{"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"},{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry","detail":"sha256:a0fa9b0576f259c319714935c2ac255200a5e84be0d9c191950739775194d64f"}]}"#;
+        let e = RegistryError::from_response(400, &[], body);
+        assert!(!e.has_code(ErrorCode::ManifestBlobUnknown));
+        assert!(e.lists_code(ErrorCode::ManifestBlobUnknown));
+    }
 
     #[test]
     fn coded_errors_print_as_skopeo() {
