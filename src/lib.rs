@@ -10,6 +10,7 @@ pub mod compression;
 pub mod config;
 pub mod contract;
 pub mod copy;
+mod der;
 pub mod digest;
 pub mod error;
 #[doc(hidden)]

@@ -10,46 +10,7 @@ use base64::Engine;
 
 use super::ecdsa_key::{EcdsaKey, Hash};
 
-/// One DER element: tag, content, and the whole encoding.
-struct Element<'a> {
-    tag: u8,
-    content: &'a [u8],
-    whole: &'a [u8],
-}
-
-fn next<'a>(input: &mut &'a [u8]) -> Option<Element<'a>> {
-    let all = *input;
-    let (&tag, rest) = all.split_first()?;
-    let (&first, mut rest) = rest.split_first()?;
-    let len = if first < 0x80 {
-        first as usize
-    } else {
-        let n = (first & 0x7f) as usize;
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n].iter().fold(0usize, |a, &b| (a << 8) | b as usize);
-        rest = &rest[n..];
-        len
-    };
-    if rest.len() < len {
-        return None;
-    }
-    let header = all.len() - rest.len();
-    *input = &rest[len..];
-    Some(Element {
-        tag,
-        content: &rest[..len],
-        whole: &all[..header + len],
-    })
-}
-
-fn expect<'a>(input: &mut &'a [u8], tag: u8) -> Option<Element<'a>> {
-    next(input).filter(|e| e.tag == tag)
-}
-
-const SEQUENCE: u8 = 0x30;
-const OID: u8 = 0x06;
+use crate::der::{OID, SEQUENCE, expect, next};
 const ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
 const ECDSA_SHA384: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03];
 const ECDSA_SHA512: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04];
@@ -151,8 +112,8 @@ impl Certificate {
         expect(&mut t, SEQUENCE)?; // signature algorithm, again
         let issuer = expect(&mut t, SEQUENCE)?.whole.to_vec();
         let mut validity = expect(&mut t, SEQUENCE)?.content;
-        let not_before = der_time(&next(&mut validity)?)?;
-        let not_after = der_time(&next(&mut validity)?)?;
+        let not_before = crate::der::time(&next(&mut validity)?)?;
+        let not_after = crate::der::time(&next(&mut validity)?)?;
         let subject = expect(&mut t, SEQUENCE)?.whole.to_vec();
         let spki = expect(&mut t, SEQUENCE)?.whole.to_vec();
         let mut cert = Certificate {
@@ -555,20 +516,4 @@ fn rfc3339(secs: i64) -> String {
         chrono::LocalResult::Single(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         _ => secs.to_string(),
     }
-}
-
-/// UTCTime or GeneralizedTime, as Unix seconds.
-fn der_time(e: &Element<'_>) -> Option<i64> {
-    let s = std::str::from_utf8(e.content).ok()?;
-    let s = s.strip_suffix('Z')?;
-    let full = match e.tag {
-        0x17 if s.len() == 12 => {
-            let yy: i32 = s[..2].parse().ok()?;
-            format!("{}{s}", if yy >= 50 { "19" } else { "20" })
-        }
-        0x18 if s.len() == 14 => s.to_string(),
-        _ => return None,
-    };
-    let t = chrono::NaiveDateTime::parse_from_str(&full, "%Y%m%d%H%M%S").ok()?;
-    Some(t.and_utc().timestamp())
 }

@@ -8,48 +8,7 @@
 
 use std::net::IpAddr;
 
-/// One DER element.
-struct Element<'a> {
-    tag: u8,
-    content: &'a [u8],
-    /// Tag, length and content.
-    whole: &'a [u8],
-}
-
-/// Reads the next element off `input`.
-fn next<'a>(input: &mut &'a [u8]) -> Option<Element<'a>> {
-    let all = *input;
-    let (&tag, rest) = all.split_first()?;
-    let (&first, mut rest) = rest.split_first()?;
-    let len = if first < 0x80 {
-        first as usize
-    } else {
-        let n = (first & 0x7f) as usize;
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n].iter().fold(0usize, |a, &b| (a << 8) | b as usize);
-        rest = &rest[n..];
-        len
-    };
-    if rest.len() < len {
-        return None;
-    }
-    let header = all.len() - rest.len();
-    *input = &rest[len..];
-    Some(Element {
-        tag,
-        content: &rest[..len],
-        whole: &all[..header + len],
-    })
-}
-
-fn expect<'a>(input: &mut &'a [u8], tag: u8) -> Option<Element<'a>> {
-    next(input).filter(|e| e.tag == tag)
-}
-
-const SEQUENCE: u8 = 0x30;
-const OID: u8 = 0x06;
+use crate::der::{OID, SEQUENCE, expect, next};
 const OID_SAN: &[u8] = &[0x55, 0x1d, 0x11];
 const OID_EKU: &[u8] = &[0x55, 0x1d, 0x25];
 const OID_BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
@@ -101,8 +60,8 @@ impl<'a> CertFacts<'a> {
         expect(&mut t, SEQUENCE)?; // signature algorithm, again
         let issuer = expect(&mut t, SEQUENCE)?.whole;
         let mut validity = expect(&mut t, SEQUENCE)?.content;
-        let not_before = der_time(&next(&mut validity)?)?;
-        let not_after = der_time(&next(&mut validity)?)?;
+        let not_before = crate::der::time(&next(&mut validity)?)?;
+        let not_after = crate::der::time(&next(&mut validity)?)?;
         let subject = expect(&mut t, SEQUENCE)?;
         let mut spki = expect(&mut t, SEQUENCE)?.content;
         let key_alg = expect(&mut spki, SEQUENCE)?.content;
@@ -331,24 +290,6 @@ fn match_hostnames(pattern: &str, host: &str) -> bool {
             .all(|(i, (pp, hp))| (i == 0 && *pp == "*") || pp == hp)
 }
 
-/// UTCTime (two-digit years, 1950–2049) or GeneralizedTime, in whole seconds, UTC.
-fn der_time(e: &Element<'_>) -> Option<i64> {
-    let s = std::str::from_utf8(e.content).ok()?;
-    let s = s.strip_suffix('Z')?;
-    let (year, rest) = match e.tag {
-        0x17 if s.len() == 12 => {
-            let yy: i32 = s[..2].parse().ok()?;
-            (if yy < 50 { 2000 + yy } else { 1900 + yy }, &s[2..])
-        }
-        0x18 if s.len() == 14 => (s[..4].parse().ok()?, &s[4..]),
-        _ => return None,
-    };
-    let field = |i: usize| rest.get(i..i + 2)?.parse::<u32>().ok();
-    let date = chrono::NaiveDate::from_ymd_opt(year, field(0)?, field(2)?)?;
-    let time = date.and_hms_opt(field(4)?, field(6)?, field(8)?)?;
-    Some(time.and_utc().timestamp())
-}
-
 /// Go's `time.RFC3339` of the current time (local zone, `Z` when it is UTC).
 fn rfc3339_local(secs: i64) -> String {
     use chrono::TimeZone;
@@ -368,6 +309,7 @@ fn rfc3339_utc(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::der::Element;
 
     fn facts(dns: &[&str], ips: &[&str], cn: &str, has_san: bool) -> CertFacts<'static> {
         CertFacts {
@@ -437,12 +379,12 @@ mod tests {
             content: b"491231235959Z",
             whole: &[],
         };
-        assert_eq!(der_time(&utc), Some(2524607999));
+        assert_eq!(crate::der::time(&utc), Some(2524607999));
         let generalized = Element {
             tag: 0x18,
             content: b"20500101000000Z",
             whole: &[],
         };
-        assert_eq!(der_time(&generalized), Some(2524608000));
+        assert_eq!(crate::der::time(&generalized), Some(2524608000));
     }
 }
