@@ -164,3 +164,46 @@ release_mounts_cmd() {
   echo "{ grep -o ' $1[^ ]*' /proc/self/mountinfo | sort -ru | xargs -r -n1 umount -l; } 2>/dev/null || true"
 }
 release_mounts() { eval "$(release_mounts_cmd "$1")"; }
+
+# bench_cpu_floor NAME PREPARE SKIFF_CMD SKOPEO_CMD PIDFILE
+#   For a case whose time goes mostly to peers on this machine (the registries listed in
+#   PIDFILE, one pid a line): runs each tool 3 times (PREPARE before each) and reads from
+#   /proc the CPU the peers spent on each run. No client can finish before the peers and
+#   its own hashing have had their CPU on this machine's cores, so
+#   (peers' CPU + skiff's CPU) / cores over skopeo's wall is the lowest ratio reachable here,
+#   even with every request overlapping perfectly and no round trip before or after the
+#   blobs (a manifest must be read before its blobs and written after them).
+bench_cpu_floor() {
+  local name=$1 prepare=$2 skiff_cmd=$3 skopeo_cmd=$4 pidfile=$5
+  python3 - "$name" "$prepare" "$skiff_cmd" "$skopeo_cmd" "$pidfile" "$(nproc)" <<'PY' | tee -a "$RESULTS"
+import os, resource, statistics, subprocess, sys, time
+name, prepare, skiff, skopeo, pidfile, cores = sys.argv[1:7]
+pids = [p.strip() for p in open(pidfile) if p.strip()]
+tck = os.sysconf("SC_CLK_TCK")
+
+def peers_cpu():
+    total = 0
+    for p in pids:
+        f = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+        total += int(f[11]) + int(f[12])  # utime, stime
+    return total / tck
+
+def run(cmd):
+    subprocess.run(["sh", "-c", prepare], check=True)
+    before, ru = peers_cpu(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.monotonic()
+    subprocess.run(["sh", "-c", cmd], check=True)
+    wall = time.monotonic() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = (after.ru_utime - ru.ru_utime) + (after.ru_stime - ru.ru_stime)
+    return wall, own, peers_cpu() - before
+
+s = [run(skiff) for _ in range(3)]
+o = [run(skopeo) for _ in range(3)]
+med = lambda rows, i: statistics.median(r[i] for r in rows)
+s_peer, s_own, o_wall, o_peer = med(s, 2), med(s, 1), med(o, 0), med(o, 2)
+floor = (s_peer + s_own) / int(cores)
+print(f"{name:<34} floor {floor / o_wall:5.2f}x (peers {s_peer:.3f}s + skiff {s_own:.3f}s CPU "
+      f"on {cores} cores = {floor:.3f}s vs skopeo's copy {o_wall:.3f}s; peers per skopeo copy {o_peer:.3f}s)")
+PY
+}
