@@ -14,3 +14,17 @@ pub fn encode(label: &str, der: &[u8]) -> String {
     out.push_str(&format!("-----END {label}-----\n"));
     out
 }
+
+/// Go's `pem.Decode` for the first block of `text`, whatever its label: `(label, der)`, or
+/// `None` where Go finds no block (none, unterminated, or a body that is not base64).
+pub fn decode_first(text: &[u8]) -> Option<(String, Vec<u8>)> {
+    let text = String::from_utf8_lossy(text);
+    let (_, rest) = text.split_once("-----BEGIN ")?;
+    let (label, rest) = rest.split_once("-----")?;
+    let (body, _) = rest.split_once(&format!("-----END {label}-----"))?;
+    let body: String = body.split_whitespace().collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .ok()?;
+    Some((label.to_string(), der))
+}

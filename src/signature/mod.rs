@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-pub mod ecdsa_key;
 pub mod fulcio;
 pub mod gpg;
 pub mod openpgp;
+pub mod public_key;
 pub mod rekor;
 pub mod sign;
 pub mod sigstore;

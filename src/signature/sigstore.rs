@@ -1,10 +1,11 @@
 //! Sigstore signatures with a public key (`sigstoreSigned` with `keyPath`/`keyData`): the
-//! payload is c/image's JSON, signed with ECDSA P-256 over SHA-256 (cosign's default key
-//! type), the signature base64 in the `dev.cosignproject.cosign/signature` annotation.
+//! payload is c/image's JSON, signed over its SHA-256 digest (ECDSA P-256 is cosign's default
+//! key type; RSA and Ed25519 keys verify too, as sigstore's verifiers do), the signature base64 in the `dev.cosignproject.cosign/signature` annotation.
 //! Decisions and texts follow c/image 5.23.
 
 use base64::Engine;
 
+use super::public_key::{Hash, PublicKey};
 use crate::config::policy::json::{Raw, check_valid, exact_fields, paranoid_object};
 
 /// The MIME type of a sigstore signature (other attachments are not signatures).
@@ -20,23 +21,22 @@ pub(crate) const P256_SPKI_PREFIX: &[u8] = &[
     0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
 ];
 
-/// Parses a PEM `PUBLIC KEY` (what `cosign generate-key-pair` and `openssl ec -pubout`
-/// write). Only ECDSA P-256 keys are supported.
-pub fn parse_public_key(pem: &[u8]) -> Result<p256::ecdsa::VerifyingKey, String> {
-    let text = String::from_utf8_lossy(pem);
-    let body = text
-        .split_once("-----BEGIN PUBLIC KEY-----")
-        .and_then(|(_, rest)| rest.split_once("-----END PUBLIC KEY-----"))
-        .map(|(b64, _)| b64.split_whitespace().collect::<String>())
+/// Parses a public key file as sigstore's `UnmarshalPEMToPublicKey` does: the first PEM
+/// block, a `PUBLIC KEY` (what `cosign generate-key-pair` and `openssl pkey -pubout` write)
+/// or an `RSA PUBLIC KEY` (PKCS #1).
+pub fn parse_public_key(pem: &[u8]) -> Result<PublicKey, String> {
+    let (label, der) = crate::go::pem::decode_first(pem)
         .ok_or_else(|| "parsing public key: PEM decoding failed".to_string())?;
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map_err(|_| "parsing public key: PEM decoding failed".to_string())?;
-    let point = der
-        .strip_prefix(P256_SPKI_PREFIX)
-        .ok_or_else(|| "parsing public key: only ECDSA P-256 keys are supported".to_string())?;
-    p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
-        .map_err(|e| format!("parsing public key: {e}"))
+    let key = match label.as_str() {
+        "PUBLIC KEY" => PublicKey::from_spki(&der),
+        "RSA PUBLIC KEY" => rsa::pkcs1::DecodeRsaPublicKey::from_pkcs1_der(&der)
+            .map(PublicKey::Rsa)
+            .map_err(|_| "x509: invalid RSA public key".to_string()),
+        other => Err(format!(
+            "unknown Public key PEM file type: {other}. Are you passing the correct public key?"
+        )),
+    };
+    key.map_err(|e| format!("parsing public key: {e}"))
 }
 
 /// A P-256 key as `PUBLIC KEY` PEM.
@@ -87,7 +87,7 @@ pub struct SigstorePayload {
 /// c/image's `VerifySigstorePayload`: the signature over `payload` by any of `keys`, then
 /// the payload itself (strictly parsed); the caller checks the digest and identity it names.
 pub fn verify_payload(
-    keys: &[super::ecdsa_key::EcdsaKey],
+    keys: &[PublicKey],
     payload: &[u8],
     base64_signature: &str,
 ) -> Result<SigstorePayload, String> {
@@ -99,12 +99,12 @@ pub fn verify_payload(
             "Need at least one public key to verify the sigstore payload, but got 0".into(),
         );
     }
-    // Sigstore payloads are signed over their SHA-256 digest, whatever the curve.
+    // Sigstore payloads are signed over their SHA-256 digest, whatever the key.
     if !keys
         .iter()
-        .any(|key| key.verifies(super::ecdsa_key::Hash::Sha256, payload, &der))
+        .any(|key| key.verifies(Hash::Sha256, payload, &der))
     {
-        let each = vec!["invalid signature when validating ASN.1 encoded signature"; keys.len()];
+        let each: Vec<&str> = keys.iter().map(PublicKey::failure_text).collect();
         return Err(format!(
             "cryptographic signature verification failed: {}",
             each.join(", ")

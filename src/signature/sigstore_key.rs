@@ -267,6 +267,9 @@ mod tests {
         assert_eq!(json["cipher"]["name"], "nacl/secretbox");
         let key = load_private_key(&private, b"pw").unwrap();
         let parsed = super::super::sigstore::parse_public_key(&public).unwrap();
+        let crate::signature::public_key::PublicKey::P256(parsed) = parsed else {
+            panic!("not a P-256 key")
+        };
         assert_eq!(
             p256::ecdsa::VerifyingKey::from(&p256::ecdsa::SigningKey::from(&key)),
             parsed

@@ -8,7 +8,7 @@
 
 use base64::Engine;
 
-use super::ecdsa_key::{EcdsaKey, Hash};
+use super::public_key::{Hash, PublicKey};
 
 use crate::der::{OID, SEQUENCE, expect, next};
 const ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
@@ -224,7 +224,7 @@ impl Certificate {
             ECDSA_SHA512 => Hash::Sha512,
             _ => return false,
         };
-        EcdsaKey::from_spki(&parent.spki)
+        PublicKey::from_spki(&parent.spki)
             .is_ok_and(|key| key.verifies(hash, &self.tbs, &self.signature))
     }
 

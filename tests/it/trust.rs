@@ -725,14 +725,38 @@ fn sync_applies_the_policy_to_each_image() {
 /// EC P-256 private key file): c/image's payload and cosign's annotation, in the tagged form
 /// c/image stores in `dir:` images.
 fn sigstore_signature(t: &Path, key: &Path, manifest_digest: &str, reference: &str) -> Vec<u8> {
+    sigstore_signature_by(
+        t,
+        key,
+        manifest_digest,
+        reference,
+        &["dgst", "-sha256", "-sign"],
+    )
+}
+
+/// [`sigstore_signature`] with the openssl command that signs the payload (`SIGN_ARGS`, then
+/// the key and the payload file): `dgst -sha256 -sign` for ECDSA and RSA (PKCS #1 v1.5),
+/// `pkeyutl -sign -rawin -inkey` for Ed25519, which signs the message itself.
+fn sigstore_signature_by(
+    t: &Path,
+    key: &Path,
+    manifest_digest: &str,
+    reference: &str,
+    sign_args: &[&str],
+) -> Vec<u8> {
     let payload = format!(
         r#"{{"critical":{{"identity":{{"docker-reference":"{reference}"}},"image":{{"docker-manifest-digest":"{manifest_digest}"}},"type":"cosign container image signature"}},"optional":null}}"#
     );
     let payload_file = t.join(format!("payload-{}", unique()));
     std::fs::write(&payload_file, &payload).unwrap();
     let sig = ok(Command::new("openssl")
-        .args(["dgst", "-sha256", "-sign"])
+        .args(sign_args)
         .arg(key)
+        .args(if sign_args[0] == "pkeyutl" {
+            &["-in"][..]
+        } else {
+            &[]
+        })
         .arg(&payload_file))
     .stdout;
     let b64 = base64::engine::general_purpose::STANDARD;
@@ -876,6 +900,136 @@ fn sigstore_signed_with_a_public_key() {
     assert_eq!(
         copy(&p).1,
         "Source image rejected: parsing public key: PEM decoding failed"
+    );
+}
+
+/// A key pair made with `openssl genpkey -algorithm ALGORITHM` (plus OPTIONS): the private
+/// key and its `PUBLIC KEY` PEM.
+fn openssl_key(t: &Path, name: &str, algorithm: &str, options: &[&str]) -> (PathBuf, PathBuf) {
+    let private = t.join(format!("{name}.key"));
+    let public = t.join(format!("{name}.pub"));
+    ok(Command::new("openssl")
+        .args(["genpkey", "-algorithm", algorithm])
+        .args(options)
+        .arg("-out")
+        .arg(&private));
+    ok(Command::new("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(&private)
+        .arg("-out")
+        .arg(&public));
+    (private, public)
+}
+
+/// skopeo HEAD verifies sigstore signatures made with RSA (PKCS #1 v1.5, SHA-256) and Ed25519
+/// keys too, and with several keys (`keyPaths`) tries each, listing every failure. Debian's
+/// skopeo 1.9.3 has sigstore verification patched out, so openssl makes the keys and signs.
+#[test]
+fn sigstore_signed_with_rsa_and_ed25519_keys() {
+    if !require_tool("openssl") {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("img");
+    let built = fixtures::write_dir(&src, &ImageSpec::small(13));
+    let reference = "example.com/app:v1";
+    let rsa_args: &[&str] = &["dgst", "-sha256", "-sign"];
+    let ed_args: &[&str] = &["pkeyutl", "-sign", "-rawin", "-inkey"];
+    let (rsa, rsa_pub) = openssl_key(
+        t.path(),
+        "rsa",
+        "RSA",
+        &["-pkeyopt", "rsa_keygen_bits:2048"],
+    );
+    let (other_rsa, _) = openssl_key(
+        t.path(),
+        "rsa2",
+        "RSA",
+        &["-pkeyopt", "rsa_keygen_bits:2048"],
+    );
+    let (ed, ed_pub) = openssl_key(t.path(), "ed", "ED25519", &[]);
+    let (other_ed, _) = openssl_key(t.path(), "ed2", "ED25519", &[]);
+    let (_, ec_pub) = ec_key(t.path(), "ec");
+    // The RSA key also as PKCS #1 (`RSA PUBLIC KEY`), which sigstore reads as well.
+    let rsa_pkcs1 = t.path().join("rsa-pkcs1.pub");
+    ok(Command::new("openssl")
+        .args(["rsa", "-RSAPublicKey_out", "-in"])
+        .arg(&rsa)
+        .arg("-out")
+        .arg(&rsa_pkcs1));
+    let identity = format!(r#"{{"type":"exactReference","dockerReference":"{reference}"}}"#);
+    let policy = |keys: &str| {
+        let p = t.path().join(format!("policy-{}.json", unique()));
+        std::fs::write(
+            &p,
+            format!(
+                r#"{{"default":[{{"type":"sigstoreSigned",{keys},"signedIdentity":{identity}}}]}}"#
+            ),
+        )
+        .unwrap();
+        p
+    };
+    let key_path = |k: &Path| policy(&format!(r#""keyPath":"{}""#, k.display()));
+    let all_keys = policy(&format!(
+        r#""keyPaths":["{}","{}","{}"]"#,
+        ec_pub.display(),
+        rsa_pub.display(),
+        ed_pub.display()
+    ));
+    let sign = |key: &Path, args: &[&str]| {
+        let sig = sigstore_signature_by(t.path(), key, &built.manifest_digest, reference, args);
+        std::fs::write(src.join("signature-1"), sig).unwrap();
+    };
+    let copy = |policy: &Path| {
+        let dest = t.path().join(format!("out-{}", unique()));
+        let out = run(skiff()
+            .arg("--policy")
+            .arg(policy)
+            .args(["copy", "-q"])
+            .arg(format!("dir:{}", src.display()))
+            .arg(format!("dir:{}", dest.display())));
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let msg = if out.status.success() {
+            String::new()
+        } else {
+            fatal_message(&err)
+        };
+        (out.status.code(), msg, dest.exists())
+    };
+    let rejected = |why: &str| (Some(1), format!("Source image rejected: {why}"), false);
+    let accepted = (Some(0), String::new(), true);
+
+    sign(&rsa, rsa_args);
+    assert_eq!(copy(&key_path(&rsa_pub)), accepted);
+    assert_eq!(copy(&key_path(&rsa_pkcs1)), accepted);
+    assert_eq!(copy(&all_keys), accepted);
+    sign(&other_rsa, rsa_args);
+    assert_eq!(
+        copy(&key_path(&rsa_pub)),
+        rejected("cryptographic signature verification failed: crypto/rsa: verification error")
+    );
+
+    sign(&ed, ed_args);
+    assert_eq!(copy(&key_path(&ed_pub)), accepted);
+    assert_eq!(copy(&all_keys), accepted);
+    sign(&other_ed, ed_args);
+    assert_eq!(
+        copy(&key_path(&ed_pub)),
+        rejected("cryptographic signature verification failed: failed to verify signature")
+    );
+    // Every key tried, every failure listed, in the policy's order.
+    assert_eq!(
+        copy(&all_keys),
+        rejected(
+            "cryptographic signature verification failed: invalid signature when validating ASN.1 encoded signature, crypto/rsa: verification error, failed to verify signature"
+        )
+    );
+    // A PEM file of another kind than a public key.
+    assert_eq!(
+        copy(&key_path(&ed)),
+        rejected(
+            "parsing public key: unknown Public key PEM file type: PRIVATE KEY. Are you passing the correct public key?"
+        )
     );
 }
 

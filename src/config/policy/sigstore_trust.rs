@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::{FulcioTrust, PkiTrust, SigstoreKey};
 use crate::signature::SigstoreSignature;
-use crate::signature::ecdsa_key::EcdsaKey;
+use crate::signature::public_key::PublicKey;
 use crate::signature::rekor;
 use crate::signature::sigstore::parse_public_key;
 use crate::signature::x509::{Certificate, certificates_from_pem};
@@ -19,7 +19,7 @@ const SET_ANNOTATION: &str = "dev.sigstore.cosign/bundle";
 type Res<T> = std::result::Result<T, String>;
 
 pub struct TrustRoot<'p> {
-    public_keys: Option<Vec<EcdsaKey>>,
+    public_keys: Option<Vec<PublicKey>>,
     fulcio: Option<(&'p FulcioTrust, Vec<Certificate>)>,
     rekor_keys: Option<Vec<p256::ecdsa::VerifyingKey>>,
     pki: Option<LoadedPki<'p>>,
@@ -61,16 +61,15 @@ impl<'p> TrustRoot<'p> {
                 (None, Some((&**f, certs)))
             }
             // One key: c/image 5.23's words; several: HEAD's, numbered.
-            SigstoreKey::Path(_) | SigstoreKey::Data(_) => (
-                Some(vec![EcdsaKey::P256(parse_public_key(&pems(key)?[0])?)]),
-                None,
-            ),
+            SigstoreKey::Path(_) | SigstoreKey::Data(_) => {
+                (Some(vec![parse_public_key(&pems(key)?[0])?]), None)
+            }
             _ => {
                 let keys = pems(key)?
                     .iter()
                     .enumerate()
                     .map(|(i, pem)| {
-                        parse_public_key(pem).map(EcdsaKey::P256).map_err(|e| {
+                        parse_public_key(pem).map_err(|e| {
                             let reason = e.strip_prefix("parsing public key: ").unwrap_or(&e);
                             format!("parsing public key {}: {reason}", i + 1)
                         })
@@ -97,7 +96,11 @@ impl<'p> TrustRoot<'p> {
 
     /// The keys `sig` may be verified with (c/image's `isSignatureAccepted` before the
     /// payload check).
-    pub fn signing_keys(&self, sig: &SigstoreSignature, b64_signature: &str) -> Res<Vec<EcdsaKey>> {
+    pub fn signing_keys(
+        &self,
+        sig: &SigstoreSignature,
+        b64_signature: &str,
+    ) -> Res<Vec<PublicKey>> {
         let empty = BTreeMap::new();
         let annotations = sig.annotations.as_ref().unwrap_or(&empty);
         let annotation = |name: &str| {
@@ -182,7 +185,7 @@ fn load_pki(trust: &PkiTrust) -> Res<LoadedPki<'_>> {
 /// c/image's `verifyPKI`: the leaf chained to the roots now, through the trusted
 /// intermediates and those the chain annotation adds (all but its last certificate), then the
 /// e-mail and host name it must name; the leaf's key.
-fn verify_pki(pki: &LoadedPki, cert_pem: &str, chain_pem: Option<&String>) -> Res<EcdsaKey> {
+fn verify_pki(pki: &LoadedPki, cert_pem: &str, chain_pem: Option<&String>) -> Res<PublicKey> {
     let mut added = Vec::new();
     if let Some(chain) = chain_pem.filter(|c| !c.is_empty()) {
         added = certificates_from_pem(chain.as_bytes())
@@ -203,7 +206,7 @@ fn verify_pki(pki: &LoadedPki, cert_pem: &str, chain_pem: Option<&String>) -> Re
         leaf.verify_hostname(hostname)
             .map_err(|e| format!("Unexpected subject hostname: {e}"))?;
     }
-    EcdsaKey::from_spki(&leaf.spki)
+    PublicKey::from_spki(&leaf.spki)
 }
 
 /// c/image's `parseLeafCertFromPEM`: exactly one certificate.
@@ -237,7 +240,7 @@ fn verify_fulcio_certificate(
     time: i64,
     cert_pem: &str,
     chain_pem: Option<&String>,
-) -> Res<EcdsaKey> {
+) -> Res<PublicKey> {
     let mut intermediates = Vec::new();
     if let Some(chain) = chain_pem.filter(|c| !c.is_empty()) {
         let mut certs = certificates_from_pem(chain.as_bytes())
@@ -262,5 +265,5 @@ fn verify_fulcio_certificate(
     if !leaf.emails.contains(&fulcio.subject_email) {
         return Err(required_email_error(&fulcio.subject_email, &leaf.emails));
     }
-    EcdsaKey::from_spki(&leaf.spki)
+    PublicKey::from_spki(&leaf.spki)
 }
