@@ -2,9 +2,11 @@
 //! with Go's `x509.Certificate.Verify`): certificates read from PEM with a small DER reader,
 //! a chain from the leaf through the given intermediates to a trusted CA — names, ECDSA
 //! P-256 signatures, validity at one instant, CA flags, the code-signing key usage — and the
-//! leaf's e-mail addresses and Fulcio OIDC issuer. Certificate signatures are ECDSA with
-//! SHA-256, SHA-384 or SHA-512 by P-256 or P-384 keys (the public Fulcio root and
-//! intermediate are P-384 with SHA-384); other key types are not supported.
+//! leaf's e-mail addresses and Fulcio OIDC issuer. Certificate signatures are ECDSA, RSA
+//! (PKCS #1 v1.5) with SHA-256, SHA-384 or SHA-512, or Ed25519 (the public Fulcio root and
+//! intermediate are P-384 with SHA-384). Chains are built as Go builds them (candidates by
+//! name, key identifiers first; roots before intermediates), so a refusal names the same
+//! candidate and reason as Go's `UnknownAuthorityError`.
 
 use base64::Engine;
 
@@ -14,6 +16,12 @@ use crate::der::{OID, SEQUENCE, expect, next};
 const ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
 const ECDSA_SHA384: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03];
 const ECDSA_SHA512: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04];
+const RSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b];
+const RSA_SHA384: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c];
+const RSA_SHA512: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d];
+const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
+/// Go's `maxChainSignatureChecks`.
+const MAX_SIGNATURE_CHECKS: usize = 100;
 const OID_SAN: &[u8] = &[0x55, 0x1d, 0x11];
 const OID_EKU: &[u8] = &[0x55, 0x1d, 0x25];
 const OID_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
@@ -42,7 +50,16 @@ pub struct Certificate {
     not_after: i64,
     /// The SubjectPublicKeyInfo, whole.
     pub spki: Vec<u8>,
+    /// Go's `Version` (1 to 3).
+    version: u8,
+    /// The serial number's big-endian bytes (Go names a nameless CA by it).
+    serial: Vec<u8>,
+    basic_constraints_valid: bool,
     is_ca: bool,
+    /// The basic constraints' path length, if given (Go's `MaxPathLen` ≥ 0).
+    max_path_len: Option<u64>,
+    subject_key_id: Vec<u8>,
+    authority_key_id: Vec<u8>,
     /// keyUsage bits, if the extension is there.
     key_usage: Option<u16>,
     /// Extended key usages (OIDs), if the extension is there.
@@ -103,12 +120,16 @@ impl Certificate {
         }
         let mut t = tbs.content;
         let mut first = next(&mut t)?;
+        let mut version = 1;
         if first.tag == 0xa0 {
-            first = next(&mut t)?; // version; then the serial number
+            let mut v = first.content;
+            version = expect(&mut v, 0x02)?.content.last().map_or(1, |v| v + 1);
+            first = next(&mut t)?; // the serial number
         }
         if first.tag != 0x02 {
             return None;
         }
+        let serial = first.content.to_vec();
         expect(&mut t, SEQUENCE)?; // signature algorithm, again
         let issuer = expect(&mut t, SEQUENCE)?.whole.to_vec();
         let mut validity = expect(&mut t, SEQUENCE)?.content;
@@ -126,7 +147,13 @@ impl Certificate {
             not_before,
             not_after,
             spki,
+            version,
+            serial,
+            basic_constraints_valid: false,
             is_ca: false,
+            max_path_len: None,
+            subject_key_id: Vec::new(),
+            authority_key_id: Vec::new(),
             key_usage: None,
             ext_key_usage: None,
             emails: Vec::new(),
@@ -165,8 +192,15 @@ impl Certificate {
             OID_BASIC_CONSTRAINTS => {
                 let mut s = v;
                 let mut body = expect(&mut s, SEQUENCE)?.content;
-                if let Some(b) = next(&mut body).filter(|e| e.tag == 0x01) {
+                self.basic_constraints_valid = true;
+                let mut item = next(&mut body);
+                if let Some(b) = item.as_ref().filter(|e| e.tag == 0x01) {
                     self.is_ca = b.content.first().is_some_and(|b| *b != 0);
+                    item = next(&mut body);
+                }
+                if let Some(n) = item.filter(|e| e.tag == 0x02 && e.content.len() <= 8) {
+                    let value = n.content.iter().fold(0u64, |a, b| (a << 8) | u64::from(*b));
+                    self.max_path_len = Some(value);
                 }
             }
             OID_KEY_USAGE => {
@@ -208,24 +242,73 @@ impl Certificate {
                     }
                 }
             }
-            OID_SUBJECT_KEY_ID | OID_AUTHORITY_KEY_ID | OID_NAME_CONSTRAINTS
-            | OID_CERT_POLICIES => {}
+            OID_SUBJECT_KEY_ID => {
+                let mut s = v;
+                self.subject_key_id = expect(&mut s, 0x04)?.content.to_vec();
+            }
+            OID_AUTHORITY_KEY_ID => {
+                let mut s = v;
+                let mut body = expect(&mut s, SEQUENCE)?.content;
+                if let Some(id) = next(&mut body).filter(|e| e.tag == 0x80) {
+                    self.authority_key_id = id.content.to_vec();
+                }
+            }
+            OID_NAME_CONSTRAINTS | OID_CERT_POLICIES => {}
             _ if critical => self.unhandled_critical = true,
             _ => {}
         }
         Some(())
     }
 
-    /// Whether `parent`'s key made this certificate's signature.
-    fn signed_by(&self, parent: &Certificate) -> bool {
-        let hash = match self.signature_algorithm.as_slice() {
-            ECDSA_SHA256 => Hash::Sha256,
-            ECDSA_SHA384 => Hash::Sha384,
-            ECDSA_SHA512 => Hash::Sha512,
-            _ => return false,
+    /// Go's `CheckSignatureFrom`: whether `parent` may sign certificates and its key made
+    /// this one's signature; the error is Go's text.
+    fn check_signature_from(&self, parent: &Certificate) -> Result<(), String> {
+        if (parent.version == 3 && !parent.basic_constraints_valid)
+            || (parent.basic_constraints_valid && !parent.is_ca)
+            || parent
+                .key_usage
+                .is_some_and(|u| u != 0 && u & (1 << 5) == 0)
+        {
+            return Err(
+                "x509: invalid signature: parent certificate cannot sign this kind of certificate"
+                    .into(),
+            );
+        }
+        let (hash, wanted) = match self.signature_algorithm.as_slice() {
+            ECDSA_SHA256 => (Hash::Sha256, "ECDSA"),
+            ECDSA_SHA384 => (Hash::Sha384, "ECDSA"),
+            ECDSA_SHA512 => (Hash::Sha512, "ECDSA"),
+            RSA_SHA256 => (Hash::Sha256, "RSA"),
+            RSA_SHA384 => (Hash::Sha384, "RSA"),
+            RSA_SHA512 => (Hash::Sha512, "RSA"),
+            ED25519 => (Hash::Sha512, "Ed25519"),
+            _ => return Err("x509: cannot verify signature: algorithm unimplemented".into()),
         };
-        PublicKey::from_spki(&parent.spki)
-            .is_ok_and(|key| key.verifies(hash, &self.tbs, &self.signature))
+        let key = PublicKey::from_spki(&parent.spki)
+            .map_err(|_| "x509: cannot verify signature: algorithm unimplemented".to_string())?;
+        let (kind, go_type, failure) = match key {
+            PublicKey::P256(_) | PublicKey::P384(_) => (
+                "ECDSA",
+                "*ecdsa.PublicKey",
+                "x509: ECDSA verification failure",
+            ),
+            PublicKey::Rsa(_) => ("RSA", "*rsa.PublicKey", "crypto/rsa: verification error"),
+            PublicKey::Ed25519(_) => (
+                "Ed25519",
+                "ed25519.PublicKey",
+                "x509: Ed25519 verification failure",
+            ),
+        };
+        if kind != wanted {
+            return Err(format!(
+                "x509: signature algorithm specifies an {wanted} public key, but have public key of type {go_type}"
+            ));
+        }
+        if key.verifies(hash, &self.tbs, &self.signature) {
+            Ok(())
+        } else {
+            Err(failure.into())
+        }
     }
 
     fn allows_code_signing(&self) -> bool {
@@ -345,21 +428,28 @@ impl Certificate {
 
     /// The subject's (last) common name.
     fn common_name(&self) -> Option<String> {
+        self.subject_attribute(&[0x55, 0x04, 0x03]).pop()
+    }
+
+    /// Every value of the subject attribute `oid`, in order.
+    fn subject_attribute(&self, oid: &[u8]) -> Vec<String> {
+        let mut values = Vec::new();
         let mut outer = self.subject.as_slice();
-        let mut rdns = expect(&mut outer, SEQUENCE)?.content;
-        let mut cn = None;
+        let Some(mut rdns) = expect(&mut outer, SEQUENCE).map(|s| s.content) else {
+            return values;
+        };
         while let Some(set) = next(&mut rdns) {
             let mut attrs = set.content;
             while let Some(attr) = expect(&mut attrs, SEQUENCE) {
                 let mut a = attr.content;
-                if expect(&mut a, OID).is_some_and(|o| o.content == [0x55, 0x04, 0x03])
+                if expect(&mut a, OID).is_some_and(|o| o.content == oid)
                     && let Some(v) = next(&mut a)
                 {
-                    cn = Some(String::from_utf8_lossy(v.content).into_owned());
+                    values.push(String::from_utf8_lossy(v.content).into_owned());
                 }
             }
         }
-        cn
+        values
     }
 
     /// Go's `Verify` for a code-signing leaf at `now`: a chain through `intermediates` to one
@@ -370,18 +460,44 @@ impl Certificate {
         roots: &[Certificate],
         now: i64,
     ) -> Result<(), String> {
+        self.is_valid(Role::Leaf, &[], now)?;
+        let chains = if roots.iter().any(|r| r.der == self.der) {
+            vec![vec![self]]
+        } else {
+            let pools = Pools {
+                roots: roots.iter().collect(),
+                intermediates,
+                now,
+            };
+            self.build_chains(&[self], &pools, &mut 0)?
+        };
+        // Go's checkChainForKeyUsage, for the one usage asked for.
+        if chains
+            .iter()
+            .any(|chain| chain.iter().all(|c| c.allows_code_signing()))
+        {
+            Ok(())
+        } else {
+            Err("x509: certificate specifies an incompatible key usage".into())
+        }
+    }
+
+    /// Go's `isValid`: what a certificate in `role` must be, below `chain` (leaf first).
+    fn is_valid(&self, role: Role, chain: &[&Certificate], now: i64) -> Result<(), String> {
         if self.unhandled_critical {
             return Err("x509: unhandled critical extension".into());
         }
         self.check_validity(now)?;
-        let mut found_any = false;
-        if self.reaches_root(intermediates, roots, now, 0, &mut found_any) {
-            if !self.allows_code_signing() {
-                return Err("x509: certificate specifies an incompatible key usage".into());
-            }
-            return Ok(());
+        if role == Role::Intermediate && !(self.basic_constraints_valid && self.is_ca) {
+            return Err("x509: certificate is not authorized to sign other certificates".into());
         }
-        Err("x509: certificate signed by unknown authority".into())
+        let intermediates_below = chain.len().saturating_sub(1) as u64;
+        if self.basic_constraints_valid
+            && self.max_path_len.is_some_and(|m| intermediates_below > m)
+        {
+            return Err("x509: too many intermediates for path length constraint".into());
+        }
+        Ok(())
     }
 
     fn check_validity(&self, now: i64) -> Result<(), String> {
@@ -402,40 +518,156 @@ impl Certificate {
         Ok(())
     }
 
-    /// Whether a valid issuer path leads from this certificate to a root.
-    fn reaches_root(
-        &self,
-        intermediates: &[&Certificate],
-        roots: &[Certificate],
-        now: i64,
-        depth: usize,
-        found: &mut bool,
-    ) -> bool {
-        if depth > 8 {
-            return false;
+    /// Go's `buildChains` from this certificate, the last of `chain`: every chain to a root,
+    /// or the error Go reports — the last failure below an intermediate, else an unknown
+    /// authority naming the first candidate that failed and why.
+    fn build_chains<'a>(
+        &'a self,
+        chain: &[&'a Certificate],
+        pools: &Pools<'a>,
+        signature_checks: &mut usize,
+    ) -> Result<Vec<Vec<&'a Certificate>>, String> {
+        let mut chains = Vec::new();
+        let mut error = None;
+        let mut hint: Option<(String, &Certificate)> = None;
+        let candidates = self
+            .potential_parents(&pools.roots)
+            .into_iter()
+            .map(|c| (Role::Root, c))
+            .chain(
+                self.potential_parents(pools.intermediates)
+                    .into_iter()
+                    .map(|c| (Role::Intermediate, c)),
+            );
+        for (role, candidate) in candidates {
+            if chain.iter().any(|c| c.same_as(candidate)) {
+                continue;
+            }
+            *signature_checks += 1;
+            if *signature_checks > MAX_SIGNATURE_CHECKS {
+                error = Some(
+                    "x509: signature check attempts limit reached while verifying certificate chain"
+                        .to_string(),
+                );
+                continue;
+            }
+            let checked = self
+                .check_signature_from(candidate)
+                .and_then(|()| candidate.is_valid(role, chain, pools.now));
+            if let Err(e) = checked {
+                hint.get_or_insert((e, candidate));
+                continue;
+            }
+            let longer = [chain, &[candidate]].concat();
+            if role == Role::Root {
+                chains.push(longer);
+                continue;
+            }
+            match candidate.build_chains(&longer, pools, signature_checks) {
+                Ok(found) => {
+                    chains.extend(found);
+                    error = None;
+                }
+                Err(e) => error = Some(e),
+            }
         }
-        let can_issue = |p: &Certificate| {
-            p.subject == self.issuer
-                && p.is_ca
-                && p.key_usage.is_none_or(|u| u & (1 << 5) != 0)
-                && p.allows_code_signing()
-                && self.signed_by(p)
-        };
-        if roots
-            .iter()
-            .any(|r| can_issue(r) && r.check_validity(now).is_ok())
-        {
-            *found = true;
-            return true;
+        if !chains.is_empty() {
+            return Ok(chains);
         }
-        intermediates.iter().any(|i| {
-            i.der != self.der
-                && can_issue(i)
-                && i.check_validity(now).is_ok()
-                && !i.unhandled_critical
-                && i.reaches_root(intermediates, roots, now, depth + 1, found)
-        })
+        Err(error.unwrap_or_else(|| unknown_authority(hint)))
     }
+
+    /// Go's `findPotentialParents`: the certificates named as this one's issuer, those whose
+    /// key identifier matches first, then those where only one side has one, then the rest.
+    fn potential_parents<'a>(&self, pool: &[&'a Certificate]) -> Vec<&'a Certificate> {
+        let mut named: Vec<&Certificate> = pool
+            .iter()
+            .copied()
+            .filter(|c| c.subject == self.issuer)
+            .collect();
+        named.sort_by_key(|c| {
+            if c.subject_key_id == self.authority_key_id {
+                0
+            } else if c.subject_key_id.is_empty() != self.authority_key_id.is_empty() {
+                1
+            } else {
+                2
+            }
+        });
+        named
+    }
+
+    /// Go's `alreadyInChain`: the same subject, key and alternative names.
+    fn same_as(&self, other: &Certificate) -> bool {
+        self.subject == other.subject
+            && self.spki == other.spki
+            && self.extension_values(OID_SAN) == other.extension_values(OID_SAN)
+    }
+
+    /// How Go names a candidate CA: its common name, else its first organization, else
+    /// its serial number.
+    fn go_name(&self) -> String {
+        if let Some(cn) = self.common_name().filter(|cn| !cn.is_empty()) {
+            return cn;
+        }
+        if let Some(o) = self
+            .subject_attribute(&[0x55, 0x04, 0x0a])
+            .into_iter()
+            .next()
+        {
+            return o;
+        }
+        format!("serial:{}", decimal(&self.serial))
+    }
+}
+
+/// Where a certificate sits in a chain being built (Go's certificate types).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Leaf,
+    Intermediate,
+    Root,
+}
+
+/// The certificates a chain may be built from, and the instant it must hold at.
+struct Pools<'a> {
+    roots: Vec<&'a Certificate>,
+    intermediates: &'a [&'a Certificate],
+    now: i64,
+}
+
+/// Go's `UnknownAuthorityError` text, with the first candidate that failed, if any.
+fn unknown_authority(hint: Option<(String, &Certificate)>) -> String {
+    let base = "x509: certificate signed by unknown authority";
+    match hint {
+        None => base.to_string(),
+        Some((error, candidate)) => format!(
+            "{base} (possibly because of {} while trying to verify candidate authority certificate {})",
+            crate::go::text::go_quote(&error),
+            crate::go::text::go_quote(&candidate.go_name())
+        ),
+    }
+}
+
+/// A big-endian unsigned integer in decimal (Go's `big.Int.String` for a serial number).
+fn decimal(bytes: &[u8]) -> String {
+    let mut digits = vec![0u8];
+    for byte in bytes {
+        let mut carry = u32::from(*byte);
+        for d in digits.iter_mut() {
+            let v = u32::from(*d) * 256 + carry;
+            *d = (v % 10) as u8;
+            carry = v / 10;
+        }
+        while carry > 0 {
+            digits.push((carry % 10) as u8);
+            carry /= 10;
+        }
+    }
+    while digits.len() > 1 && digits.last() == Some(&0) {
+        digits.pop();
+    }
+    digits.iter().rev().map(|d| char::from(b'0' + d)).collect()
 }
 
 /// A P-256 key from a SubjectPublicKeyInfo.

@@ -83,6 +83,11 @@ impl Pki {
 
     /// A self-signed CA `NAME.pem`.
     pub(crate) fn ca(&self, name: &str) {
+        self.ca_as(name, name, "basicConstraints=critical,CA:TRUE");
+    }
+
+    /// A self-signed CA `NAME.pem` whose subject is `CN=common_name`, with `basic_constraints`.
+    fn ca_as(&self, name: &str, common_name: &str, basic_constraints: &str) {
         self.key(name);
         self.openssl(&[
             "req",
@@ -91,14 +96,14 @@ impl Pki {
             "-key",
             &format!("{name}.key"),
             "-subj",
-            &format!("/CN={name}"),
+            &format!("/CN={common_name}"),
             "-days",
             "3650",
             self.digest_of(name),
             "-out",
             &format!("{name}.pem"),
             "-addext",
-            "basicConstraints=critical,CA:TRUE",
+            basic_constraints,
             "-addext",
             "keyUsage=critical,keyCertSign,cRLSign",
         ]);
@@ -691,6 +696,118 @@ fn openssl_verifies(p: &Pki, root: &str, untrusted: Option<&str>, leaf: &str) ->
     run(Command::new("openssl").current_dir(p.t.path()).args(&args))
         .status
         .success()
+}
+
+/// When no chain reaches a trusted root, Go's `x509` names the first candidate CA that
+/// failed and why, and c/image passes that on; a chain through a CA that restricts the key
+/// usage to another purpose is refused for that. openssl refuses each chain too; the texts
+/// are Go's crypto/x509 ones (Debian's skopeo 1.9.3 has sigstore verification patched out).
+#[test]
+fn pki_chain_refusals_name_the_candidate_as_go_does() {
+    let Some(p) = Pki::new() else { return };
+    let ca_usage = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign";
+    p.ca("root");
+    // The same name with another key, as after a CA's key was replaced.
+    p.ca_as("rotated-root", "root", "basicConstraints=critical,CA:TRUE");
+    // A root that allows no intermediate below it.
+    p.ca_as(
+        "strict-root",
+        "strict-root",
+        "basicConstraints=critical,CA:TRUE,pathlen:0",
+    );
+    p.issue("intermediate", "root", ca_usage);
+    p.issue("strict-intermediate", "strict-root", ca_usage);
+    p.issue(
+        "not-a-ca",
+        "root",
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature",
+    );
+    p.issue(
+        "tls-intermediate",
+        "root",
+        &format!("{ca_usage}\nextendedKeyUsage=serverAuth"),
+    );
+    p.pki_leaf("leaf", "intermediate", "2", "codeSigning");
+    p.pki_leaf("strict-leaf", "strict-intermediate", "2", "codeSigning");
+    p.pki_leaf("leaf-of-not-a-ca", "not-a-ca", "2", "codeSigning");
+    p.pki_leaf("tls-leaf", "tls-intermediate", "2", "codeSigning");
+    let email = format!(r#","subjectEmail":"{EMAIL}""#);
+    // The chain annotation ends with its root, which c/image leaves out.
+    let refused = |why: &str, candidate: &str| {
+        rejected(&format!(
+            "veryfing leaf certificate failed: x509: certificate signed by unknown authority (possibly because of \"{why}\" while trying to verify candidate authority certificate \"{candidate}\")"
+        ))
+    };
+
+    assert!(!openssl_verifies(
+        &p,
+        "rotated-root.pem",
+        Some("intermediate.pem"),
+        "leaf.pem"
+    ));
+    p.attach_pki("leaf", &["intermediate.pem", "root.pem"]);
+    assert_eq!(p.verify(&p.pki_policy("root.pem", &email)), Ok(()));
+    assert_eq!(
+        p.verify(&p.pki_policy("rotated-root.pem", &email)),
+        refused("x509: ECDSA verification failure", "root")
+    );
+
+    assert!(!openssl_verifies(
+        &p,
+        "strict-root.pem",
+        Some("strict-intermediate.pem"),
+        "strict-leaf.pem"
+    ));
+    p.attach_pki(
+        "strict-leaf",
+        &["strict-intermediate.pem", "strict-root.pem"],
+    );
+    assert_eq!(
+        p.verify(&p.pki_policy("strict-root.pem", &email)),
+        refused(
+            "x509: too many intermediates for path length constraint",
+            "strict-root"
+        )
+    );
+
+    assert!(!openssl_verifies(
+        &p,
+        "root.pem",
+        Some("not-a-ca.pem"),
+        "leaf-of-not-a-ca.pem"
+    ));
+    p.attach_pki("leaf-of-not-a-ca", &["not-a-ca.pem", "root.pem"]);
+    assert_eq!(
+        p.verify(&p.pki_policy("root.pem", &email)),
+        refused(
+            "x509: invalid signature: parent certificate cannot sign this kind of certificate",
+            "not-a-ca"
+        )
+    );
+
+    // The chain itself holds (openssl, no purpose asked), but its CA is for TLS servers only.
+    assert!(openssl_verifies(
+        &p,
+        "root.pem",
+        Some("tls-intermediate.pem"),
+        "tls-leaf.pem"
+    ));
+    let usage = p.openssl(&[
+        "x509",
+        "-noout",
+        "-ext",
+        "extendedKeyUsage",
+        "-in",
+        "tls-intermediate.pem",
+    ]);
+    assert!(String::from_utf8_lossy(&usage).contains("TLS Web Server Authentication"));
+    p.attach_pki("tls-leaf", &["tls-intermediate.pem", "root.pem"]);
+    assert_eq!(
+        p.verify(&p.pki_policy("root.pem", &email)),
+        rejected(
+            "veryfing leaf certificate failed: x509: certificate specifies an incompatible key usage"
+        )
+    );
 }
 
 /// The public Fulcio CA is ECDSA P-384 (root and intermediate, SHA-384 signatures); its
