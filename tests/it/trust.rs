@@ -771,24 +771,25 @@ fn sigstore_signature_by(
 }
 
 fn ec_key(t: &Path, name: &str) -> (PathBuf, PathBuf) {
-    let private = t.join(format!("{name}.key"));
-    let public = t.join(format!("{name}.pub"));
-    ok(Command::new("openssl")
-        .args([
-            "ecparam",
-            "-genkey",
-            "-name",
-            "prime256v1",
-            "-noout",
-            "-out",
-        ])
-        .arg(&private));
-    ok(Command::new("openssl")
-        .args(["ec", "-pubout", "-in"])
-        .arg(&private)
-        .arg("-out")
-        .arg(&public));
-    (private, public)
+    openssl_key(t, name, "EC", &["-pkeyopt", "ec_paramgen_curve:prime256v1"])
+}
+
+/// Copies the `dir:` image `src` to a new `dir:` under `t` with skiff under `policy`: the exit
+/// code, the fatal message (empty on success) and the destination.
+fn copy_dir_under(policy: &Path, src: &Path, t: &Path) -> (Option<i32>, String, PathBuf) {
+    let dest = t.join(format!("out-{}", unique()));
+    let out = run(skiff()
+        .arg("--policy")
+        .arg(policy)
+        .args(["copy", "-q"])
+        .arg(format!("dir:{}", src.display()))
+        .arg(format!("dir:{}", dest.display())));
+    let msg = if out.status.success() {
+        String::new()
+    } else {
+        fatal_message(&String::from_utf8_lossy(&out.stderr))
+    };
+    (out.status.code(), msg, dest)
 }
 
 #[test]
@@ -817,22 +818,7 @@ fn sigstore_signed_with_a_public_key() {
     let exact = policy(&format!(
         r#"{{"type":"exactReference","dockerReference":"{reference}"}}"#
     ));
-    let copy = |policy: &Path| {
-        let dest = t.path().join(format!("out-{}", unique()));
-        let out = run(skiff()
-            .arg("--policy")
-            .arg(policy)
-            .args(["copy", "-q"])
-            .arg(format!("dir:{}", src.display()))
-            .arg(format!("dir:{}", dest.display())));
-        let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        let msg = if err.contains("level=fatal") {
-            fatal_message(&err)
-        } else {
-            String::new()
-        };
-        (out.status.code(), msg, dest)
-    };
+    let copy = |policy: &Path| copy_dir_under(policy, &src, t.path());
     let sign = |key: &Path, digest: &str, r: &str| {
         std::fs::write(
             src.join("signature-1"),
@@ -981,20 +967,8 @@ fn sigstore_signed_with_rsa_and_ed25519_keys() {
         std::fs::write(src.join("signature-1"), sig).unwrap();
     };
     let copy = |policy: &Path| {
-        let dest = t.path().join(format!("out-{}", unique()));
-        let out = run(skiff()
-            .arg("--policy")
-            .arg(policy)
-            .args(["copy", "-q"])
-            .arg(format!("dir:{}", src.display()))
-            .arg(format!("dir:{}", dest.display())));
-        let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        let msg = if out.status.success() {
-            String::new()
-        } else {
-            fatal_message(&err)
-        };
-        (out.status.code(), msg, dest.exists())
+        let (code, msg, dest) = copy_dir_under(policy, &src, t.path());
+        (code, msg, dest.exists())
     };
     let rejected = |why: &str| (Some(1), format!("Source image rejected: {why}"), false);
     let accepted = (Some(0), String::new(), true);
