@@ -166,7 +166,7 @@ release_mounts_cmd() {
 release_mounts() { eval "$(release_mounts_cmd "$1")"; }
 
 # bench_cpu_floor NAME PREPARE SKIFF_CMD SKOPEO_CMD PIDFILE
-#   For a case whose time goes mostly to peers on this machine (the registries listed in
+#   For a case whose time goes mostly to peers on this machine (the registries, proxies listed in
 #   PIDFILE, one pid a line): runs each tool 3 times (PREPARE before each) and reads from
 #   /proc the CPU the peers spent on each run. No client can finish before the peers and
 #   its own hashing have had their CPU on this machine's cores, so
