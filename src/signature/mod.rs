@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 pub mod ecdsa_key;
 pub mod fulcio;
 pub mod gpg;
+pub mod oidc;
 pub mod openpgp;
 pub mod rekor;
 pub mod sign;

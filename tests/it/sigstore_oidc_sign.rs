@@ -1,0 +1,401 @@
+//! `--sign-by-sigstore` with a `fulcio:` section whose ID token comes from an OIDC login
+//! (`oidcMode: deviceGrant`). No OIDC provider can run on this machine, so a stand-in OIDC
+//! provider written in this test serves on loopback what sigstore's oauthflow talks to:
+//! discovery (`/.well-known/openid-configuration`), the device authorization endpoint, the
+//! token endpoint and the JWKS (the `oidc` key made with openssl, whose ES256 signatures make
+//! the ID tokens). It records every request, and the test checks them afterwards: the client
+//! ID, the scopes, and that the PKCE verifier hashes to the challenge. The token it grants goes
+//! to the stand-in Fulcio of `sigstore_fulcio_sign`, which only accepts that token; the
+//! signature is then checked by skiff's `fulcio` policy and by openssl, as for `staticToken`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+use crate::sigstore_fulcio::{EMAIL, Pki, now, rand_suffix, stand_in_rekor};
+use crate::sigstore_fulcio_sign::{
+    Fulcio, Setup, b64url, dir_signature, read_request, release, stand_in_fulcio, unb64,
+};
+use crate::support::*;
+
+const CLIENT_ID: &str = "sigstore";
+
+/// An ES256 JWS signature (`r || s`) from openssl's DER one.
+fn jws_signature(der: &[u8]) -> Vec<u8> {
+    // SEQUENCE { INTEGER r, INTEGER s }, short lengths (P-256).
+    let mut at = 2;
+    let mut raw = Vec::new();
+    for _ in 0..2 {
+        let len = der[at + 1] as usize;
+        let value = &der[at + 2..at + 2 + len];
+        let value = value.strip_prefix(&[0]).unwrap_or(value);
+        raw.extend(std::iter::repeat_n(0, 32 - value.len()));
+        raw.extend_from_slice(value);
+        at += 2 + len;
+    }
+    raw
+}
+
+/// An ID token signed by `key` as the stand-in issues it.
+fn signed_token(p: &Pki, key: &str, claims: &Value) -> String {
+    let signed = format!(
+        "{}.{}",
+        b64url(br#"{"alg":"ES256","kid":"test-key","typ":"JWT"}"#),
+        b64url(claims.to_string().as_bytes())
+    );
+    let der = unb64(&p.sign(key, signed.as_bytes()));
+    format!("{signed}.{}", b64url(&jws_signature(&der)))
+}
+
+/// The JWKS holding the public half of the `oidc` key.
+fn jwks(p: &Pki) -> Value {
+    let spki = p.openssl(&["pkey", "-pubin", "-in", "oidc.pub", "-outform", "DER"]);
+    let point = &spki[spki.len() - 64..];
+    json!({"keys": [{"kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": "test-key",
+                     "x": b64url(&point[..32]), "y": b64url(&point[32..])}]})
+}
+
+/// How the stand-in provider answers.
+#[derive(Clone)]
+struct Behaviour {
+    /// Serve the discovery document (else 404).
+    discovery: bool,
+    /// `authorization_pending` answers before the verdict.
+    pending: usize,
+    /// The token endpoint's final answer: `None` grants the token, else this OAuth error.
+    refusal: Option<&'static str>,
+    /// The granted token's audience.
+    audience: &'static str,
+    /// The key that signs the granted token (the JWKS holds `oidc`).
+    signer: &'static str,
+}
+
+impl Default for Behaviour {
+    fn default() -> Behaviour {
+        Behaviour {
+            discovery: true,
+            pending: 1,
+            refusal: None,
+            audience: CLIENT_ID,
+            signer: "oidc",
+        }
+    }
+}
+
+/// A request the stand-in received: its path and its form (or query) fields.
+#[derive(Debug)]
+struct Seen {
+    path: String,
+    fields: BTreeMap<String, Vec<String>>,
+}
+
+impl Seen {
+    fn field(&self, name: &str) -> String {
+        self.fields
+            .get(name)
+            .map(|v| v.join(" "))
+            .unwrap_or_default()
+    }
+}
+
+fn form(text: &str) -> BTreeMap<String, Vec<String>> {
+    let mut fields: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in url::form_urlencoded::parse(text.as_bytes()) {
+        fields
+            .entry(k.into_owned())
+            .or_default()
+            .push(v.into_owned());
+    }
+    fields
+}
+
+/// The stand-in OIDC provider on loopback: its issuer URL, the ID token it grants, and the
+/// requests it saw (sent as they arrive).
+struct Provider {
+    port: u16,
+    issuer: String,
+    token: String,
+    seen: mpsc::Receiver<Seen>,
+}
+
+fn stand_in_provider<'s>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    p: &'s Pki,
+    behaviour: Behaviour,
+) -> Provider {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let token = signed_token(
+        p,
+        behaviour.signer,
+        &json!({"iss": issuer, "aud": behaviour.audience, "sub": "4242", "email": EMAIL,
+                "email_verified": true, "iat": now(), "exp": now() + 600}),
+    );
+    let keys = jwks(p);
+    let (tx, seen) = mpsc::channel();
+    let (issuer_in, token_in) = (issuer.clone(), token.clone());
+    scope.spawn(move || {
+        let mut pending = behaviour.pending;
+        for conn in listener.incoming() {
+            let mut conn = conn.unwrap();
+            // An empty connection is `release`: the test is done with the stand-in.
+            let Some(req) = read_request(&conn) else {
+                return;
+            };
+            let target = req.line.split(' ').nth(1).unwrap_or("").to_string();
+            let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+            let mut fields = form(query);
+            fields.extend(form(&String::from_utf8_lossy(&req.body)));
+            let (status, body) = match path {
+                "/.well-known/openid-configuration" if behaviour.discovery => (
+                    "200 OK",
+                    json!({
+                        "issuer": issuer_in,
+                        "authorization_endpoint": format!("{issuer_in}/authorize"),
+                        "token_endpoint": format!("{issuer_in}/token"),
+                        "device_authorization_endpoint": format!("{issuer_in}/device"),
+                        "jwks_uri": format!("{issuer_in}/keys"),
+                        "code_challenge_methods_supported": ["plain", "S256"],
+                        "id_token_signing_alg_values_supported": ["ES256"],
+                        "response_types_supported": ["code"],
+                        "subject_types_supported": ["public"],
+                    }),
+                ),
+                "/keys" => ("200 OK", keys.clone()),
+                "/device" => (
+                    "200 OK",
+                    json!({"device_code": "device-1234", "user_code": "WDJB-MJHT",
+                           "verification_uri": format!("{issuer_in}/activate"),
+                           "expires_in": 60, "interval": 1}),
+                ),
+                "/token" if pending > 0 => {
+                    pending -= 1;
+                    ("400 Bad Request", json!({"error": "authorization_pending"}))
+                }
+                "/token" => match behaviour.refusal {
+                    Some(error) => ("400 Bad Request", json!({"error": error})),
+                    None => (
+                        "200 OK",
+                        json!({"access_token": "opaque", "token_type": "Bearer",
+                               "expires_in": 600, "id_token": token_in}),
+                    ),
+                },
+                _ => ("404 Not Found", json!("not found")),
+            };
+            tx.send(Seen {
+                path: path.to_string(),
+                fields,
+            })
+            .unwrap();
+            let body = match body {
+                Value::String(s) => s,
+                v => v.to_string(),
+            };
+            write!(
+                conn,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+        }
+    });
+    Provider {
+        port,
+        issuer,
+        token,
+        seen,
+    }
+}
+
+/// A parameter file for a device-grant login at `issuer`, then Fulcio at `fulcio`.
+fn device_params(s: &Setup, fulcio: u16, issuer: &str, rekor: Option<u16>) -> PathBuf {
+    let f = s.p.path(&format!("params-{}.yaml", rand_suffix()));
+    let mut text = format!(
+        "fulcio:\n  fulcioURL: http://127.0.0.1:{fulcio}\n  oidcMode: deviceGrant\n  oidcIssuerURL: {issuer}\n  oidcClientID: {CLIENT_ID}\n"
+    );
+    if let Some(port) = rekor {
+        text.push_str(&format!("rekorURL: http://127.0.0.1:{port}\n"));
+    }
+    std::fs::write(&f, text).unwrap();
+    f
+}
+
+/// What the PKCE challenge of an S256 verifier is.
+fn s256(verifier: &str) -> String {
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier))
+}
+
+#[test]
+fn device_grant_login_signs_with_the_granted_token() {
+    let Some(s) = Setup::new() else { return };
+    let signed = s.p.path("signed");
+    let dest = format!("dir:{}", signed.display());
+    let (out, seen) = std::thread::scope(|scope| {
+        let provider = stand_in_provider(scope, &s.p, Behaviour::default());
+        // The stand-in Fulcio outlives this borrow of the token (a test-sized leak).
+        let token: &str = Box::leak(provider.token.clone().into_boxed_str());
+        let (fulcio, issued) = stand_in_fulcio(scope, &s.p, token, Fulcio::Issue);
+        let (rekor, logged) = stand_in_rekor(scope, &s.p, "rekor");
+        let params = device_params(&s, fulcio, &provider.issuer, Some(rekor));
+        let out = s.sign(None, &params, &dest);
+        for port in [fulcio, rekor, provider.port] {
+            release(port);
+        }
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(issued.join().unwrap().is_some(), "Fulcio was asked");
+        logged.join().unwrap();
+        (out, provider.seen.try_iter().collect::<Vec<_>>())
+    });
+    let paths: Vec<&str> = seen.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/.well-known/openid-configuration",
+            "/device",
+            "/token",
+            "/token",
+            "/keys"
+        ]
+    );
+    let device = &seen[1];
+    assert_eq!(device.field("client_id"), CLIENT_ID);
+    assert_eq!(device.field("scope"), "openid email");
+    assert_eq!(device.field("code_challenge_method"), "S256");
+    for poll in &seen[2..4] {
+        assert_eq!(
+            poll.field("grant_type"),
+            "urn:ietf:params:oauth:grant-type:device_code"
+        );
+        assert_eq!(poll.field("device_code"), "device-1234");
+        assert_eq!(
+            s256(&poll.field("code_verifier")),
+            device.field("code_challenge")
+        );
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "Enter the verification code WDJB-MJHT in your browser at: http://127.0.0.1:"
+        ) && stdout.contains("/activate\nCode will be valid for 60 seconds\nToken received!\n"),
+        "{stdout}"
+    );
+    // The signature verifies: openssl on the payload, and skiff's `fulcio` policy.
+    let sig = dir_signature(&signed);
+    s.openssl_verifies(
+        &unb64(sig["payload"].as_str().unwrap()),
+        &sig["annotations"],
+    );
+    let verified = s.p.path("verified");
+    let out = run(skiff()
+        .arg("--policy")
+        .arg(s.policy(EMAIL))
+        .args(["copy", "-q", &dest])
+        .arg(format!("dir:{}", verified.display())));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn device_grant_failures_write_nothing() {
+    let Some(s) = Setup::new() else { return };
+    let prefix = "Error using --sign-by-sigstore: Error authenticating with OIDC: ";
+    let attempt = |behaviour: Behaviour| -> (i32, String, String) {
+        let dest = s.p.path(&format!("dest-{}", rand_suffix()));
+        let out = std::thread::scope(|scope| {
+            let provider = stand_in_provider(scope, &s.p, behaviour);
+            // Fulcio is never reached: nothing listens at its port.
+            let fulcio = crate::support::registry::free_port();
+            let params = device_params(&s, fulcio, &provider.issuer, None);
+            let out = s.sign(None, &params, &format!("dir:{}", dest.display()));
+            release(provider.port);
+            (out, provider.issuer)
+        });
+        let (out, issuer) = out;
+        assert!(!dest.exists(), "nothing written at the destination");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        (
+            out.status.code().unwrap_or(-1),
+            fatal_message(&stderr),
+            issuer,
+        )
+    };
+    for error in ["access_denied", "expired_token"] {
+        let (code, msg, _) = attempt(Behaviour {
+            refusal: Some(error),
+            ..Default::default()
+        });
+        assert_eq!(
+            (code, msg),
+            (1, format!("{prefix}error obtaining token: {error}"))
+        );
+    }
+    let (code, msg, _) = attempt(Behaviour {
+        discovery: false,
+        ..Default::default()
+    });
+    assert_eq!(
+        (code, msg),
+        (1, format!("{prefix}404 Not Found: not found"))
+    );
+    // The granted token is checked before Fulcio sees it, as go-oidc checks it.
+    let (code, msg, _) = attempt(Behaviour {
+        audience: "another-client",
+        ..Default::default()
+    });
+    assert_eq!(
+        (code, msg),
+        (
+            1,
+            format!("{prefix}oidc: expected audience \"sigstore\" got [\"another-client\"]")
+        )
+    );
+    let (code, msg, _) = attempt(Behaviour {
+        signer: "rekor",
+        ..Default::default()
+    });
+    assert_eq!(
+        (code, msg),
+        (
+            1,
+            format!("{prefix}failed to verify signature: failed to verify id token signature")
+        )
+    );
+}
+
+/// The issuer in the file must be the one the discovery document names.
+#[test]
+fn device_grant_refuses_a_provider_naming_another_issuer() {
+    let Some(s) = Setup::new() else { return };
+    let dest = s.p.path("dest");
+    let (out, issuer) = std::thread::scope(|scope| {
+        let provider = stand_in_provider(scope, &s.p, Behaviour::default());
+        let fulcio = crate::support::registry::free_port();
+        let configured = format!("{}/", provider.issuer);
+        let params = device_params(&s, fulcio, &configured, None);
+        let out = s.sign(None, &params, &format!("dir:{}", dest.display()));
+        release(provider.port);
+        (out, provider.issuer)
+    });
+    assert!(!dest.exists());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        fatal_message(&String::from_utf8_lossy(&out.stderr)),
+        format!(
+            "Error using --sign-by-sigstore: Error authenticating with OIDC: oidc: issuer did not match the issuer returned by provider, expected \"{issuer}/\" got \"{issuer}\""
+        )
+    );
+}
