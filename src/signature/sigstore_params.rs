@@ -3,8 +3,7 @@
 //! or a prompt) signs as `--sign-by-sigstore-private-key` does; the `fulcio:` variant with
 //! `oidcMode: staticToken` signs with a new key certified by Fulcio (see [`super::fulcio`]),
 //! the certificate and its chain kept in the signature as c/image keeps them; `deviceGrant`
-//! gets that token by an OIDC device login first ([`super::oidc`]). `interactive` (a browser
-//! on this machine) is refused in one line. With
+//! and `interactive` get that token by an OIDC login first ([`super::oidc`]). With
 //! `rekorURL` each signature is logged in Rekor and the entry's SET kept in the signature.
 //! Everything that can fail (the key, Fulcio) is done before anything is copied.
 
@@ -129,7 +128,7 @@ pub fn signer_from_file(
 }
 
 /// The Fulcio URL and where the OIDC token comes from, for a `fulcio:` section (c/image's
-/// checks, in its order). `interactive` is refused: it needs a browser on this machine.
+/// checks, in its order).
 fn fulcio_token(f: &Fulcio) -> Result<(url::Url, Token), String> {
     if f.fulcio_url.is_empty() {
         return Err("missing fulcioURL".to_string());
@@ -149,12 +148,7 @@ fn fulcio_token(f: &Fulcio) -> Result<(url::Url, Token), String> {
         .map_err(|e| format!("parsing oidcIssuerURL {:?}: {e}", f.oidc_issuer_url))?;
     let mode = match f.oidc_mode.as_str() {
         "deviceGrant" => super::oidc::Mode::DeviceGrant,
-        "interactive" => {
-            return Err(format!(
-                "oidcMode {:?} (an OIDC login in a browser) is not supported in this build; use oidcMode: staticToken with oidcIDToken",
-                f.oidc_mode
-            ));
-        }
+        "interactive" => super::oidc::Mode::Interactive,
         "" => return Err("missing oidcMode".to_string()),
         m => {
             return Err(format!(
@@ -374,19 +368,15 @@ mod tests {
             )),
             r#"unknown oidcMode value "magic""#
         );
-        assert!(
-            refusal(&format!(
-                "{fulcio}  oidcIssuerURL: http://127.0.0.1:1\n  oidcMode: interactive\n"
-            ))
-            .starts_with(r#"oidcMode "interactive" (an OIDC login in a browser) is not supported"#)
-        );
         // A login starts with the issuer's discovery document (nothing listens at port 1).
-        assert_eq!(
-            refusal(&format!(
-                "{fulcio}  oidcIssuerURL: http://127.0.0.1:1\n  oidcMode: deviceGrant\n"
-            )),
-            r#"Error authenticating with OIDC: Get "http://127.0.0.1:1/.well-known/openid-configuration": dial tcp 127.0.0.1:1: connect: connection refused"#
-        );
+        for mode in ["deviceGrant", "interactive"] {
+            assert_eq!(
+                refusal(&format!(
+                    "{fulcio}  oidcIssuerURL: http://127.0.0.1:1\n  oidcMode: {mode}\n"
+                )),
+                r#"Error authenticating with OIDC: Get "http://127.0.0.1:1/.well-known/openid-configuration": dial tcp 127.0.0.1:1: connect: connection refused"#
+            );
+        }
         assert_eq!(
             refusal(&format!(
                 "{fulcio}  oidcMode: staticToken\n  oidcIDToken: a.b\n"

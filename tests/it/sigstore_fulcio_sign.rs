@@ -94,6 +94,17 @@ pub(crate) fn stand_in_fulcio<'s>(
     token: &'s str,
     mode: Fulcio,
 ) -> (u16, std::thread::ScopedJoinHandle<'s, Option<Value>>) {
+    stand_in_fulcio_for(scope, p, move || token.to_string(), mode)
+}
+
+/// [`stand_in_fulcio`] accepting the token `token()` gives when the request arrives (one an
+/// OIDC login is still to grant when the stand-in starts).
+pub(crate) fn stand_in_fulcio_for<'s>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    p: &'s Pki,
+    token: impl Fn() -> String + Send + 's,
+    mode: Fulcio,
+) -> (u16, std::thread::ScopedJoinHandle<'s, Option<Value>>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let handle = scope.spawn(move || {
@@ -120,7 +131,7 @@ pub(crate) fn stand_in_fulcio<'s>(
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default()
         };
-        assert_eq!(header("authorization"), format!("Bearer {token}"));
+        assert_eq!(header("authorization"), format!("Bearer {}", token()));
         assert_eq!(header("content-type"), "application/json");
         let request: Value = serde_json::from_slice(&req.body).unwrap();
         assert_eq!(request["publicKey"]["algorithm"], "ecdsa");
@@ -588,7 +599,7 @@ fn fulcio_signing_failures_write_nothing() {
         (
             1,
             format!(
-                "{prefix}oidcMode \"interactive\" (an OIDC login in a browser) is not supported in this build; use oidcMode: staticToken with oidcIDToken"
+                "{prefix}Error authenticating with OIDC: Get \"http://127.0.0.1:{closed}/.well-known/openid-configuration\": dial tcp 127.0.0.1:{closed}: connect: connection refused"
             )
         )
     );

@@ -2,7 +2,7 @@
 //! c/image gets them through sigstore's `oauthflow`: the issuer's discovery document
 //! (`ISSUER/.well-known/openid-configuration`, whose `issuer` must be the configured one), a
 //! PKCE S256 challenge (the provider must list S256), then the mode's own exchange
-//! ([`device`]: RFC 8628). The token
+//! ([`device`]: RFC 8628; [`interactive`]: a browser and a callback on localhost). The token
 //! is checked as go-oidc checks it ([`id_token`]) before Fulcio sees it.
 //!
 //! What the user must read goes to stdout, where skopeo writes it (c/image is handed the
@@ -10,6 +10,7 @@
 
 pub mod device;
 pub mod id_token;
+pub mod interactive;
 
 use std::io::Write as _;
 
@@ -19,6 +20,7 @@ use serde::Deserialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     DeviceGrant,
+    Interactive,
 }
 
 /// The OIDC client the parameter file names.
@@ -65,6 +67,9 @@ pub fn obtain(mode: Mode, client: &Client) -> Result<String, String> {
                     let pkce = Pkce::new(&provider)?;
                     match mode {
                         Mode::DeviceGrant => device::run(&http, &provider, client, &pkce).await,
+                        Mode::Interactive => {
+                            interactive::run(&http, &provider, client, &pkce).await
+                        }
                     }
                 })
         })
