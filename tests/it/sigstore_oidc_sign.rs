@@ -77,6 +77,8 @@ struct Behaviour {
     signer: &'static str,
     /// The authorization endpoint sends the browser back with another `state`.
     wrong_state: bool,
+    /// The device code's lifetime, in seconds.
+    expires_in: u64,
 }
 
 impl Default for Behaviour {
@@ -88,6 +90,7 @@ impl Default for Behaviour {
             audience: CLIENT_ID,
             signer: "oidc",
             wrong_state: false,
+            expires_in: 60,
         }
     }
 }
@@ -194,7 +197,7 @@ fn stand_in_provider<'s>(
                     "200 OK",
                     json!({"device_code": "device-1234", "user_code": "WDJB-MJHT",
                            "verification_uri": format!("{issuer_in}/activate"),
-                           "expires_in": 60, "interval": 1}),
+                           "expires_in": behaviour.expires_in, "interval": 1}),
                 ),
                 "/authorize" => {
                     let code = format!("code-{}", rand_suffix());
@@ -385,7 +388,7 @@ fn device_grant_login_signs_with_the_granted_token() {
 fn device_grant_failures_write_nothing() {
     let Some(s) = Setup::new() else { return };
     let prefix = "Error using --sign-by-sigstore: Error authenticating with OIDC: ";
-    let attempt = |behaviour: Behaviour| -> (i32, String, String) {
+    let attempt = |behaviour: Behaviour| -> (i32, String, usize) {
         let dest = s.p.path(&format!("dest-{}", rand_suffix()));
         let out = std::thread::scope(|scope| {
             let provider = stand_in_provider(scope, &s.p, behaviour);
@@ -394,18 +397,35 @@ fn device_grant_failures_write_nothing() {
             let params = device_params(&s, fulcio, &provider.issuer, None);
             let out = s.sign(None, &params, &format!("dir:{}", dest.display()));
             release(provider.port);
-            (out, provider.issuer)
+            let polls = provider.seen.try_iter().filter(|r| r.path == "/token");
+            (out, polls.count())
         });
-        let (out, issuer) = out;
+        let (out, polls) = out;
         assert!(!dest.exists(), "nothing written at the destination");
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
         (
             out.status.code().unwrap_or(-1),
             fatal_message(&stderr),
-            issuer,
+            polls,
         )
     };
+    // The code's lifetime bounds the polling: with one second left and a one-second
+    // interval, skiff stops after the first pending answer instead of waiting for the
+    // server's `expired_token`.
+    let (code, msg, polls) = attempt(Behaviour {
+        pending: usize::MAX,
+        expires_in: 1,
+        ..Default::default()
+    });
+    assert_eq!(
+        (code, msg, polls),
+        (
+            1,
+            format!("{prefix}error obtaining token: expired_token"),
+            1
+        )
+    );
     for error in ["access_denied", "expired_token"] {
         let (code, msg, _) = attempt(Behaviour {
             refusal: Some(error),
