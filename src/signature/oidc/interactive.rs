@@ -67,7 +67,6 @@ pub async fn run(
             }
         }
     };
-    server.abort();
     let fields = [
         ("code", code.as_str()),
         ("code_verifier", pkce.verifier.as_str()),
@@ -76,6 +75,8 @@ pub async fn run(
         ("redirect_uri", redirect.as_str()),
     ];
     let token = exchange(http, provider, client, &fields).await?;
+    // Stopped only now, so the browser has had its page (the runtime's end stops it on errors).
+    server.abort();
     let Some(id_token) = token.id_token else {
         return Err("id_token not present".into());
     };
