@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 pub mod fulcio;
 pub mod gpg;
+pub mod oidc;
 pub mod openpgp;
 pub mod public_key;
 pub mod rekor;

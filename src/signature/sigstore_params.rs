@@ -2,8 +2,8 @@
 //! naming how to sign. The private-key variant (`privateKeyFile`, `privateKeyPassphraseFile`
 //! or a prompt) signs as `--sign-by-sigstore-private-key` does; the `fulcio:` variant with
 //! `oidcMode: staticToken` signs with a new key certified by Fulcio (see [`super::fulcio`]),
-//! the certificate and its chain kept in the signature as c/image keeps them. The interactive
-//! OIDC modes (`interactive`, `deviceGrant`: a browser login) are refused in one line. With
+//! the certificate and its chain kept in the signature as c/image keeps them; `deviceGrant`
+//! and `interactive` get that token by an OIDC login first ([`super::oidc`]). With
 //! `rekorURL` each signature is logged in Rekor and the entry's SET kept in the signature.
 //! Everything that can fail (the key, Fulcio) is done before anything is copied.
 
@@ -29,7 +29,6 @@ struct ParamFile {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // the client fields serve the interactive modes, which are refused
 struct Fulcio {
     #[serde(default, rename = "fulcioURL")]
     fulcio_url: String,
@@ -94,12 +93,20 @@ pub fn signer_from_file(
         }
         None => None,
     };
-    if let Some((url, token)) = fulcio {
+    if let (Some((url, token)), Some(f)) = (fulcio, &params.fulcio) {
         if key.is_some() {
             return Err("multiple private key sources specified when preparing to create sigstore signatures".to_string());
         }
-        let subject =
-            super::fulcio::token_subject(&token).map_err(|e| format!("parsing OIDC token: {e}"))?;
+        let (token, subject) = match token {
+            Token::Static(token) => {
+                let subject = super::fulcio::token_subject(&token)
+                    .map_err(|e| format!("parsing OIDC token: {e}"))?;
+                (token, subject)
+            }
+            Token::Login(mode) => {
+                login(mode, f).map_err(|e| format!("Error authenticating with OIDC: {e}"))?
+            }
+        };
         let issued = super::fulcio::obtain(&url, &token, &subject)
             .map_err(|e| format!("obtaining certificate from Fulcio: {e}"))?;
         let pem = issued.certificate.clone();
@@ -120,9 +127,9 @@ pub fn signer_from_file(
     })
 }
 
-/// The Fulcio URL and static OIDC token of a `fulcio:` section (c/image's checks, in its
-/// order). The browser-driven modes are refused: they need a person at an OIDC login page.
-fn fulcio_token(f: &Fulcio) -> Result<(url::Url, String), String> {
+/// The Fulcio URL and where the OIDC token comes from, for a `fulcio:` section (c/image's
+/// checks, in its order).
+fn fulcio_token(f: &Fulcio) -> Result<(url::Url, Token), String> {
     if f.fulcio_url.is_empty() {
         return Err("missing fulcioURL".to_string());
     }
@@ -132,24 +139,45 @@ fn fulcio_token(f: &Fulcio) -> Result<(url::Url, String), String> {
         if f.oidc_id_token.is_empty() {
             return Err("missing oidcToken".to_string());
         }
-        return Ok((url, f.oidc_id_token.clone()));
+        return Ok((url, Token::Static(f.oidc_id_token.clone())));
     }
     if f.oidc_issuer_url.is_empty() {
         return Err("missing oidcIssuerURL".to_string());
     }
     url::Url::parse(&f.oidc_issuer_url)
         .map_err(|e| format!("parsing oidcIssuerURL {:?}: {e}", f.oidc_issuer_url))?;
-    match f.oidc_mode.as_str() {
-        "deviceGrant" | "interactive" => Err(format!(
-            "oidcMode {:?} (an OIDC login in a browser) is not supported in this build; use oidcMode: staticToken with oidcIDToken",
-            f.oidc_mode
-        )),
-        "" => Err("missing oidcMode".to_string()),
-        m => Err(format!(
-            "unknown oidcMode value {}",
-            crate::gotext::go_quote(m)
-        )),
-    }
+    let mode = match f.oidc_mode.as_str() {
+        "deviceGrant" => super::oidc::Mode::DeviceGrant,
+        "interactive" => super::oidc::Mode::Interactive,
+        "" => return Err("missing oidcMode".to_string()),
+        m => {
+            return Err(format!(
+                "unknown oidcMode value {}",
+                crate::gotext::go_quote(m)
+            ));
+        }
+    };
+    Ok((url, Token::Login(mode)))
+}
+
+/// An ID token from the section's issuer by `mode`, and the subject Fulcio will certify.
+fn login(mode: super::oidc::Mode, f: &Fulcio) -> Result<(String, String), String> {
+    let client = super::oidc::Client {
+        issuer: &f.oidc_issuer_url,
+        id: &f.oidc_client_id,
+        secret: &f.oidc_client_secret,
+    };
+    let token = super::oidc::obtain(mode, &client)?;
+    let subject = super::fulcio::token_subject(&token)?;
+    Ok((token, subject))
+}
+
+/// Where a `fulcio:` section's ID token comes from.
+enum Token {
+    /// `staticToken`: the token in the file.
+    Static(String),
+    /// A login with the file's issuer and client.
+    Login(super::oidc::Mode),
 }
 
 /// A parameter file's signer: a private key (from a file, or certified by Fulcio), and maybe
@@ -309,7 +337,8 @@ async fn upload(
 mod tests {
     use super::*;
 
-    /// The error for a parameter file of `text` (none of these reach the network).
+    /// The error for a parameter file of `text` (none of these reach more than a closed
+    /// loopback port).
     fn refusal(text: &str) -> String {
         let t = tempfile::tempdir().unwrap();
         let f = t.path().join("params.yaml");
@@ -339,12 +368,15 @@ mod tests {
             )),
             r#"unknown oidcMode value "magic""#
         );
-        assert!(
-            refusal(&format!(
-                "{fulcio}  oidcIssuerURL: http://127.0.0.1:1\n  oidcMode: deviceGrant\n"
-            ))
-            .starts_with(r#"oidcMode "deviceGrant" (an OIDC login in a browser) is not supported"#)
-        );
+        // A login starts with the issuer's discovery document (nothing listens at port 1).
+        for mode in ["deviceGrant", "interactive"] {
+            assert_eq!(
+                refusal(&format!(
+                    "{fulcio}  oidcIssuerURL: http://127.0.0.1:1\n  oidcMode: {mode}\n"
+                )),
+                r#"Error authenticating with OIDC: Get "http://127.0.0.1:1/.well-known/openid-configuration": dial tcp 127.0.0.1:1: connect: connection refused"#
+            );
+        }
         assert_eq!(
             refusal(&format!(
                 "{fulcio}  oidcMode: staticToken\n  oidcIDToken: a.b\n"

@@ -37,6 +37,7 @@ mod sign;
 mod sigstore_attachments;
 mod sigstore_fulcio;
 mod sigstore_fulcio_sign;
+mod sigstore_oidc_sign;
 mod storage;
 mod storage_layers;
 mod storage_registry;

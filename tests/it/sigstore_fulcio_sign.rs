@@ -19,11 +19,11 @@ use crate::support::fixtures::sha256;
 use crate::support::registry::{Registry, free_port, http};
 use crate::support::*;
 
-fn b64url(b: &[u8]) -> String {
+pub(crate) fn b64url(b: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
-fn unb64(s: &str) -> Vec<u8> {
+pub(crate) fn unb64(s: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD.decode(s).unwrap()
 }
 
@@ -40,13 +40,13 @@ fn id_token(p: &Pki, claims: Value) -> String {
 }
 
 /// One HTTP request: its request line, headers (names lower-cased) and body.
-struct Received {
-    line: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+pub(crate) struct Received {
+    pub(crate) line: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
-fn read_request(conn: &std::net::TcpStream) -> Option<Received> {
+pub(crate) fn read_request(conn: &std::net::TcpStream) -> Option<Received> {
     let mut reader = BufReader::new(conn);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
@@ -78,7 +78,7 @@ fn read_request(conn: &std::net::TcpStream) -> Option<Received> {
 
 /// How the stand-in Fulcio answers.
 #[derive(Clone, Copy)]
-enum Fulcio {
+pub(crate) enum Fulcio {
     /// Issues a certificate as Fulcio does.
     Issue,
     /// Refuses the token (401, as Fulcio answers a token it cannot verify).
@@ -88,10 +88,21 @@ enum Fulcio {
 /// The stand-in Fulcio: serves one request on loopback. Returns its port and a handle giving
 /// the certificate request it received (`None` when nobody asked). The CA files are the
 /// `root` and `inter` of `p`; `token` is the only token it accepts.
-fn stand_in_fulcio<'s>(
+pub(crate) fn stand_in_fulcio<'s>(
     scope: &'s std::thread::Scope<'s, '_>,
     p: &'s Pki,
     token: &'s str,
+    mode: Fulcio,
+) -> (u16, std::thread::ScopedJoinHandle<'s, Option<Value>>) {
+    stand_in_fulcio_for(scope, p, move || token.to_string(), mode)
+}
+
+/// [`stand_in_fulcio`] accepting the token `token()` gives when the request arrives (one an
+/// OIDC login is still to grant when the stand-in starts).
+pub(crate) fn stand_in_fulcio_for<'s>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    p: &'s Pki,
+    token: impl Fn() -> String + Send + 's,
     mode: Fulcio,
 ) -> (u16, std::thread::ScopedJoinHandle<'s, Option<Value>>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -120,7 +131,7 @@ fn stand_in_fulcio<'s>(
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default()
         };
-        assert_eq!(header("authorization"), format!("Bearer {token}"));
+        assert_eq!(header("authorization"), format!("Bearer {}", token()));
         assert_eq!(header("content-type"), "application/json");
         let request: Value = serde_json::from_slice(&req.body).unwrap();
         assert_eq!(request["publicKey"]["algorithm"], "ecdsa");
@@ -172,17 +183,17 @@ fn stand_in_fulcio<'s>(
 }
 
 /// Wakes a stand-in that nobody called (skiff failed first), so its thread ends.
-fn release(port: u16) {
+pub(crate) fn release(port: u16) {
     let _ = std::net::TcpStream::connect(("127.0.0.1", port));
 }
 
-struct Setup {
-    p: Pki,
+pub(crate) struct Setup {
+    pub(crate) p: Pki,
     token: String,
 }
 
 impl Setup {
-    fn new() -> Option<Setup> {
+    pub(crate) fn new() -> Option<Setup> {
         let p = Pki::new()?;
         p.ca("root");
         p.issue(
@@ -214,7 +225,12 @@ impl Setup {
     }
 
     /// skiff signs the test image into `dest` with `params`.
-    fn sign(&self, regd: Option<&Path>, params: &Path, dest: &str) -> std::process::Output {
+    pub(crate) fn sign(
+        &self,
+        regd: Option<&Path>,
+        params: &Path,
+        dest: &str,
+    ) -> std::process::Output {
         let mut c = skiff();
         if let Some(d) = regd {
             c.arg("--registries.d").arg(d);
@@ -250,7 +266,7 @@ impl Setup {
     }
 
     /// The `sigstoreSigned` policy trusting the root for the token's issuer and `email`.
-    fn policy(&self, email: &str) -> PathBuf {
+    pub(crate) fn policy(&self, email: &str) -> PathBuf {
         self.p.policy(&format!(
             r#""fulcio":{{"caPath":"{}","oidcIssuer":"{ISSUER}","subjectEmail":"{email}"}},"rekorPublicKeyPath":"{}""#,
             self.p.path("root.pem").display(),
@@ -260,7 +276,7 @@ impl Setup {
 
     /// openssl's checks of one signature: the certificate chains to the root through the
     /// chain skiff stored, and the leaf's key verifies the signature over the payload.
-    fn openssl_verifies(&self, payload: &[u8], annotations: &Value) {
+    pub(crate) fn openssl_verifies(&self, payload: &[u8], annotations: &Value) {
         let n = rand_suffix();
         let file = |name: &str, bytes: &[u8]| {
             let f = self.p.path(&format!("{name}-{n}"));
@@ -315,7 +331,7 @@ impl Setup {
 }
 
 /// The sigstore signature skiff stored as `signature-1` of a `dir:` image.
-fn dir_signature(dir: &Path) -> Value {
+pub(crate) fn dir_signature(dir: &Path) -> Value {
     let blob = std::fs::read(dir.join("signature-1")).unwrap();
     serde_json::from_slice(blob.strip_prefix(b"\0sigstore-json\n").unwrap()).unwrap()
 }
@@ -583,7 +599,7 @@ fn fulcio_signing_failures_write_nothing() {
         (
             1,
             format!(
-                "{prefix}oidcMode \"interactive\" (an OIDC login in a browser) is not supported in this build; use oidcMode: staticToken with oidcIDToken"
+                "{prefix}Error authenticating with OIDC: Get \"http://127.0.0.1:{closed}/.well-known/openid-configuration\": dial tcp 127.0.0.1:{closed}: connect: connection refused"
             )
         )
     );
