@@ -106,10 +106,19 @@ async fn get(
     http: &reqwest::Client,
     url: &url::Url,
 ) -> Result<(reqwest::StatusCode, Vec<u8>), String> {
-    let res =
-        http.get(url.clone()).send().await.map_err(|e| {
-            crate::transport::docker::client::go_url_error("GET", url, &e).to_string()
-        })?;
+    send(http.get(url.clone()), "GET", url).await
+}
+
+/// Sends `req` (a `method` to `url`): its status and body, failures in Go's words.
+async fn send(
+    req: reqwest::RequestBuilder,
+    method: &str,
+    url: &url::Url,
+) -> Result<(reqwest::StatusCode, Vec<u8>), String> {
+    let res = req
+        .send()
+        .await
+        .map_err(|e| crate::transport::docker::client::go_url_error(method, url, &e).to_string())?;
     let status = res.status();
     let body = res
         .bytes()
@@ -138,15 +147,7 @@ async fn post_form(
     if let Some((user, password)) = basic_auth {
         req = req.basic_auth(user, Some(password));
     }
-    let res = req.send().await.map_err(|e| {
-        crate::transport::docker::client::go_url_error("POST", &url, &e).to_string()
-    })?;
-    let status = res.status();
-    let body = res
-        .bytes()
-        .await
-        .map_err(|e| format!("unable to read response body: {e}"))?;
-    Ok((status, body.to_vec()))
+    send(req, "POST", &url).await
 }
 
 /// oauthflow's `"<status>: <body>"` for an unexpected answer (kept on one line).
