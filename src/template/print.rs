@@ -82,12 +82,13 @@ fn pad(out: &mut String, s: &str, spec: &Spec) {
         out.push_str(s);
         return;
     }
-    let fill = if spec.zero { '0' } else { ' ' };
+    // fmt takes widths of up to ten million: padding is copied in bulk, not rune by rune.
+    let fill = if spec.zero { "0" } else { " " };
     if spec.minus {
         out.push_str(s);
-        out.extend(std::iter::repeat_n(' ', w - n));
+        out.push_str(&" ".repeat(w - n));
     } else {
-        out.extend(std::iter::repeat_n(fill, w - n));
+        out.push_str(&fill.repeat(w - n));
         out.push_str(s);
     }
 }
