@@ -42,8 +42,7 @@ impl LayersArgs {
             .apply(self.shared.authfile.as_ref(), &mut ctx)?;
         let name = super::parse_image(image, "source")?;
         let src = transport::open_source(&name, &ctx).await?;
-        let (manifest, mime) = src.manifest(None).await?;
-        let mime = crate::manifest::reported_or_guessed(&manifest, mime);
+        let (manifest, mime) = src.manifest(None).await?.resolved();
         let parsed = Manifest::parse(&manifest, &mime)?;
 
         let mut wanted: Vec<Digest> = Vec::new();

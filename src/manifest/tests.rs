@@ -78,6 +78,26 @@ fn guesses_types_from_contents() {
 }
 
 #[test]
+fn a_recorded_type_wins_and_an_unknown_one_is_guessed() {
+    let dir_like = RawManifest::untyped(OCI);
+    assert_eq!(dir_like.resolved_type(), mt::OCI_MANIFEST);
+    // No `Content-Type`, or a descriptor without `mediaType`, is "not recorded".
+    assert_eq!(RawManifest::reported(OCI, "").media_type, None);
+    let served_as = RawManifest::reported(OCI, "text/plain");
+    assert_eq!(served_as.resolved_type(), "text/plain");
+    assert_eq!(RawManifest::untyped("not json").resolved_type(), "");
+}
+
+#[test]
+fn media_types_read_and_print_as_their_strings() {
+    let t: MediaType = serde_json::from_str(r#""application/x""#).unwrap();
+    assert_eq!(t, "application/x");
+    assert_eq!(serde_json::to_string(&t).unwrap(), r#""application/x""#);
+    assert_eq!(format!("{t} {t:?}"), r#"application/x "application/x""#);
+    assert!(MediaType::from(mt::OCI_INDEX).is_list());
+}
+
+#[test]
 fn schema1_digest_ignores_signatures() {
     let unsigned = schema1_unsigned();
     let signed = sign(&unsigned);

@@ -383,13 +383,8 @@ impl OpenImage {
 /// manifest and (for a list) the chosen instance — either may satisfy it — then the image.
 async fn open(name: &ImageName, ctx: &SystemContext, policy: &Policy) -> Result<OpenImage> {
     let src = transport::open_source(name, ctx).await?;
-    let (top, mime) = src.manifest(None).await?;
+    let (top, mime) = src.manifest(None).await?.resolved();
     let top_verdict = allowed(policy, name, src.as_ref(), None, &top).await;
-    let mime = if mime.is_empty() {
-        manifest::guess_mime_type(&top)
-    } else {
-        mime
-    };
     let image = Image::from_source(src.as_ref(), &top, &mime, &ctx.platform).await?;
     let instance = if mt::is_list(&mime) {
         let chosen = manifest::digest(&image.manifest_bytes)?;

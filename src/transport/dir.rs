@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use async_trait::async_trait;
-use bytes::Bytes;
 
 use super::dirlock::{OwnedStaging, sweep_stale_staging};
 use super::fsutil::{self, BlobFile, MAX_MANIFEST_SIZE};
@@ -19,6 +18,7 @@ use super::{
     UploadInfo,
 };
 use crate::digest::Digest;
+use crate::manifest::RawManifest;
 use crate::signature::Signature;
 use crate::types::{BlobInfo, SystemContext};
 
@@ -53,14 +53,14 @@ impl DirSource {
 
 #[async_trait]
 impl ImageSource for DirSource {
-    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         let name = manifest_name(instance);
         let bytes = fsutil::read_beneath(&self.path, Path::new(&name), MAX_MANIFEST_SIZE)?;
         // An instance's file is named by its digest; only `manifest.json` has none to check.
         if let Some(want) = instance {
             super::oci::check_manifest_digest(&bytes, want)?;
         }
-        Ok((Bytes::from(bytes), String::new()))
+        Ok(RawManifest::untyped(bytes))
     }
 
     async fn blob(&self, info: &BlobInfo) -> Result<BlobStream> {

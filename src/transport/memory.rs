@@ -19,6 +19,7 @@ use tokio::io::AsyncReadExt;
 use super::{BlobStream, DestinationProperties, ImageDestination, ImageSource, LayerCompression};
 use super::{LocalBlob, UploadInfo};
 use crate::digest::Digest;
+use crate::manifest::RawManifest;
 use crate::signature::Signature;
 use crate::types::BlobInfo;
 
@@ -26,7 +27,7 @@ use crate::types::BlobInfo;
 #[derive(Clone, Debug, Default)]
 pub struct Contents {
     pub blobs: HashMap<Digest, Bytes>,
-    pub manifests: HashMap<Option<Digest>, (Bytes, String)>,
+    pub manifests: HashMap<Option<Digest>, RawManifest>,
     pub signatures: HashMap<Option<Digest>, Vec<Signature>>,
 }
 
@@ -82,7 +83,7 @@ pub struct MemorySource {
 
 #[async_trait]
 impl ImageSource for MemorySource {
-    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         let c = lock(&self.store.committed);
         c.manifests
             .get(&instance.cloned())
@@ -172,9 +173,10 @@ impl ImageDestination for MemoryDestination {
 
     async fn put_manifest(&self, bytes: &[u8], instance: Option<&Digest>) -> Result<()> {
         let mime = crate::manifest::guess_mime_type(bytes);
-        lock(&self.staged)
-            .manifests
-            .insert(instance.cloned(), (Bytes::copy_from_slice(bytes), mime));
+        lock(&self.staged).manifests.insert(
+            instance.cloned(),
+            RawManifest::reported(bytes.to_vec(), &mime),
+        );
         Ok(())
     }
 

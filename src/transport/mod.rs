@@ -62,12 +62,12 @@ use std::pin::Pin;
 
 use anyhow::Result;
 use async_trait::async_trait;
-use bytes::Bytes;
 use tokio::io::AsyncRead;
 
 use crate::blobcache::{BlobLocation, Fact};
 use crate::digest::Digest;
 use crate::error::not_implemented;
+use crate::manifest::RawManifest;
 use crate::reference::ImageName;
 use crate::signature::Signature;
 use crate::types::{BlobInfo, SystemContext};
@@ -119,9 +119,9 @@ pub struct EarlyBlobs {
 
 #[async_trait]
 pub trait ImageSource: Send + Sync {
-    /// The top-level manifest (`None`) or a list instance, with its media type ("" if the
-    /// transport does not record it; callers then guess from the bytes).
-    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)>;
+    /// The top-level manifest (`None`) or a list instance, with its media type when the
+    /// transport records it (callers settle it with [`RawManifest::resolved_type`]).
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<RawManifest>;
 
     /// Opens a blob for reading. The caller verifies digest and size while reading.
     async fn blob(&self, info: &BlobInfo) -> Result<BlobStream>;

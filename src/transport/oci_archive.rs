@@ -11,7 +11,6 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result, anyhow, bail};
 use async_trait::async_trait;
-use bytes::Bytes;
 use tempfile::NamedTempFile;
 use tokio::io::AsyncReadExt;
 
@@ -25,6 +24,7 @@ use super::{
 };
 use crate::digest::{Algorithm, Digest, HashingReader};
 use crate::error::ImageNotFound;
+use crate::manifest::RawManifest;
 use crate::manifest::media_type as mt;
 use crate::manifest::oci::{Descriptor, OciIndex};
 use crate::reference::LayoutName;
@@ -124,7 +124,7 @@ impl OciArchiveSource {
 
 #[async_trait]
 impl ImageSource for OciArchiveSource {
-    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         self.inner.manifest(instance).await
     }
 

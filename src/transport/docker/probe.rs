@@ -81,19 +81,22 @@ pub async fn source_manifest(
     }
     let client = repository_client(ctx, reference, endpoint.insecure, "pull")?;
     let tail = tag_or_digest(reference)?;
-    let Ok((bytes, media_type)) = super::source::fetch_manifest(&client, reference, &tail).await
-    else {
+    let Ok(manifest) = super::source::fetch_manifest(&client, reference, &tail).await else {
         return Ok(None);
     };
-    let digest = crate::manifest::digest(&bytes)?;
+    let digest = crate::manifest::digest(&manifest.bytes)?;
     Ok(Some(Probed {
         answer: ManifestHead {
             digest,
-            media_type: media_type.clone(),
+            media_type: manifest
+                .media_type
+                .clone()
+                .map(String::from)
+                .unwrap_or_default(),
         },
         client,
         path: manifest_path(reference)?,
-        kept: Answer::Body(bytes, media_type),
+        kept: Answer::Body(manifest),
     }))
 }
 

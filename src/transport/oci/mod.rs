@@ -8,7 +8,6 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result, anyhow, bail};
 use async_trait::async_trait;
-use bytes::Bytes;
 
 use super::dirlock::{DirLock, Mode};
 use super::fsutil::{self, BlobFile, MAX_MANIFEST_SIZE};
@@ -19,6 +18,7 @@ use super::{
 };
 use crate::digest::Digest;
 use crate::error::ImageNotFound;
+use crate::manifest::RawManifest;
 use crate::manifest::media_type as mt;
 use crate::manifest::oci::{Descriptor, OciIndex};
 use crate::reference::LayoutName;
@@ -228,7 +228,7 @@ impl OciSource {
 
 #[async_trait]
 impl ImageSource for OciSource {
-    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         let (digest, mime) = match instance {
             None => (&self.descriptor.digest, self.descriptor.media_type.clone()),
             Some(d) => {
@@ -246,8 +246,7 @@ impl ImageSource for OciSource {
         // The index names the manifest by digest: a blob file with other bytes is another
         // image (or a damaged one), never to be copied in its place.
         check_manifest_digest(&bytes, digest)?;
-        let mime = crate::manifest::reported_or_guessed(&bytes, mime);
-        Ok((Bytes::from(bytes), mime))
+        Ok(RawManifest::reported(bytes, &mime))
     }
 
     async fn blob(&self, info: &BlobInfo) -> Result<BlobStream> {
