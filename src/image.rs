@@ -149,7 +149,7 @@ pub async fn read_small_blob(src: &dyn ImageSource, info: &BlobInfo) -> Result<V
             info.digest
         );
     }
-    let mut v = Verifier::new(&info.digest, info.known_size());
+    let mut v = Verifier::new(&info.digest, info.size);
     v.update(&out)?;
     v.finish()?;
     Ok(out)
@@ -200,7 +200,7 @@ impl From<&BlobInfo> for LayerData {
         LayerData {
             mime_type: b.media_type.clone(),
             digest: b.digest.clone(),
-            size: b.size,
+            size: crate::types::size_to_go(b.size),
             annotations: b.annotations.clone(),
         }
     }

@@ -71,7 +71,7 @@ impl LayersArgs {
         let dest =
             transport::open_destination(&ImageName::Dir(dir.path().to_path_buf()), &ctx).await?;
         for digest in wanted {
-            let info = BlobInfo::new(digest.clone(), -1, "");
+            let info = BlobInfo::new(digest.clone(), None, "");
             let stream = src.blob(&info).await?;
             let verified = Box::pin(VerifyingReader::new(stream, &digest, None));
             let upload = UploadInfo {

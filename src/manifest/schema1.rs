@@ -198,7 +198,7 @@ impl Schema1 {
             .rev()
             .map(|l| BlobInfo {
                 digest: l.blob_sum.clone(),
-                size: -1,
+                size: None,
                 media_type: String::new(),
                 urls: Vec::new(),
                 annotations: None,

@@ -112,7 +112,7 @@ fn schema1_digest_ignores_signatures() {
     let layers = m.layer_infos();
     assert_eq!(layers.len(), 2);
     assert_eq!(layers[0].digest.hex(), "2".repeat(64), "base layer first");
-    assert_eq!(layers[0].size, -1);
+    assert_eq!(layers[0].size, None);
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn broken_schema1_is_refused() {
 fn oci_manifest_parses_and_refuses_ambiguity() {
     let m = Manifest::parse(OCI.as_bytes(), mt::OCI_MANIFEST).unwrap();
     assert_eq!(m.layer_infos().len(), 1);
-    assert_eq!(m.config_info().unwrap().size, 639);
+    assert_eq!(m.config_info().unwrap().size, Some(639));
     let ambiguous = OCI.replace(r#""layers":"#, r#""manifests":[],"layers":"#);
     let err = Manifest::parse(ambiguous.as_bytes(), mt::OCI_MANIFEST).unwrap_err();
     assert_eq!(

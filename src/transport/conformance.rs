@@ -291,8 +291,12 @@ fn test_image(s: &dyn Subject, seed: &str) -> TestImage {
         ),
         (false, true) => (mt::DOCKER_V2_SCHEMA2_CONFIG, mt::DOCKER_V2_SCHEMA2_LAYER),
     };
-    let config_info = BlobInfo::new(Digest::sha256_of(&config), config.len() as i64, config_type);
-    let layer_info = BlobInfo::new(layer_digest, layer.len() as i64, layer_type);
+    let config_info = BlobInfo::new(
+        Digest::sha256_of(&config),
+        Some(config.len() as u64),
+        config_type,
+    );
+    let layer_info = BlobInfo::new(layer_digest, Some(layer.len() as u64), layer_type);
     let manifest = serde_json::to_vec(&serde_json::json!({
         "schemaVersion": 2,
         "mediaType": manifest_type,
@@ -340,11 +344,11 @@ async fn put_as(
     let stream: BlobStream = Box::pin(VerifyingReader::new(
         Cursor::new(bytes.to_vec()),
         &info.digest,
-        info.known_size(),
+        info.size,
     ));
     let upload = UploadInfo {
         digest: Some(info.digest.clone()),
-        size: info.known_size(),
+        size: info.size,
         media_type: info.media_type.clone(),
         is_config,
     };

@@ -188,7 +188,7 @@ impl ImageDestination for DirDestination {
         // Only blobs written by this copy count: the old contents are about to be replaced.
         match fs::metadata(self.staging.join(info.digest.hex())) {
             Ok(m) => Ok(Some(BlobInfo {
-                size: m.len() as i64,
+                size: Some(m.len()),
                 ..info.clone()
             })),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -201,14 +201,13 @@ impl ImageDestination for DirDestination {
             fsutil::receive_stream(stream, &self.staging, info.digest.as_ref()).await?;
         let size = file.len();
         file.persist(&self.staging.join(digest.hex()))?;
-        Ok(BlobInfo::new(digest, size as i64, info.media_type.clone()))
+        Ok(BlobInfo::new(digest, Some(size), info.media_type.clone()))
     }
 
     async fn put_local_blob(&self, local: &LocalBlob, info: &BlobInfo) -> Result<Option<BlobInfo>> {
         let mut file = BlobFile::create_in(&self.staging)?;
-        file.copy_local(local, &info.digest, info.known_size())
-            .await?;
-        let size = file.len() as i64;
+        file.copy_local(local, &info.digest, info.size).await?;
+        let size = Some(file.len());
         file.persist(&self.staging.join(info.digest.hex()))?;
         Ok(Some(BlobInfo {
             size,

@@ -132,7 +132,7 @@ impl ImageDestination for MemoryDestination {
             .blobs
             .get(&info.digest)
             .or(lock(&self.store.committed).blobs.get(&info.digest))
-            .map(|b| b.len() as i64);
+            .map(|b| Some(b.len() as u64));
         Ok(size.map(|size| BlobInfo {
             size,
             ..info.clone()
@@ -147,7 +147,11 @@ impl ImageDestination for MemoryDestination {
             .digest
             .clone()
             .unwrap_or_else(|| Digest::sha256_of(&bytes));
-        let stored = BlobInfo::new(digest.clone(), bytes.len() as i64, info.media_type.clone());
+        let stored = BlobInfo::new(
+            digest.clone(),
+            Some(bytes.len() as u64),
+            info.media_type.clone(),
+        );
         lock(&self.staged).blobs.insert(digest, Bytes::from(bytes));
         Ok(stored)
     }
@@ -160,11 +164,11 @@ impl ImageDestination for MemoryDestination {
         let stream: BlobStream = Box::pin(crate::contract::verify::VerifyingReader::new(
             file.take(local.len),
             &info.digest,
-            info.known_size(),
+            info.size,
         ));
         let upload = UploadInfo {
             digest: Some(info.digest.clone()),
-            size: info.known_size(),
+            size: info.size,
             media_type: info.media_type.clone(),
             is_config: false,
         };

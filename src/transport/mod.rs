@@ -185,6 +185,13 @@ pub struct DestinationProperties {
     pub supports_signatures: Result<(), String>,
 }
 
+/// A blob a destination was found to have: its size, when the answer told it (a registry's
+/// HEAD without `Content-Length` does not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlobPresent {
+    pub size: Option<u64>,
+}
+
 /// What the engine knows about a blob it is about to send: the digest and size are known
 /// unless the engine is changing the blob (e.g. compressing it).
 #[derive(Clone, Debug)]
@@ -234,12 +241,12 @@ pub trait ImageDestination: Send + Sync {
     /// Reuses `digest`, which the blob-info cache says was seen at `location` (one this
     /// destination's `cache_location` names; `None`: perhaps in the destination itself).
     /// The cache is never trusted: the destination confirms the blob is there (and mounts
-    /// it when it is in another repository) before answering with its size.
+    /// it when it is in another repository) before answering.
     async fn try_reuse_cached(
         &self,
         _digest: &Digest,
         _location: Option<&str>,
-    ) -> Result<Option<i64>> {
+    ) -> Result<Option<BlobPresent>> {
         Ok(None)
     }
 

@@ -127,7 +127,7 @@ pub fn top_level_descriptor(bytes: &[u8], name: &LayoutName) -> Result<Descripto
     let digest = crate::manifest::digest(bytes)?;
     let mut desc = Descriptor::from_blob_info(&BlobInfo::new(
         digest,
-        bytes.len() as i64,
+        Some(bytes.len() as u64),
         crate::manifest::guess_mime_type(bytes),
     ));
     if let Some(r) = name.reference.as_deref().filter(|r| !r.is_empty()) {
@@ -406,7 +406,7 @@ impl ImageDestination for OciDestination {
                 }
                 self.reused.lock().expect("lock poisoned").push(path);
                 Ok(Some(BlobInfo {
-                    size: m.len() as i64,
+                    size: Some(m.len()),
                     ..info.clone()
                 }))
             }
@@ -423,16 +423,15 @@ impl ImageDestination for OciDestination {
         let file = self.new_blob_file(algo)?;
         let (file, digest) =
             fsutil::receive_stream_into(file, stream, info.digest.as_ref()).await?;
-        let size = file.len() as i64;
+        let size = Some(file.len());
         self.install(file, &digest)?;
         Ok(BlobInfo::new(digest, size, info.media_type.clone()))
     }
 
     async fn put_local_blob(&self, local: &LocalBlob, info: &BlobInfo) -> Result<Option<BlobInfo>> {
         let mut file = self.new_blob_file(info.digest.algorithm().name())?;
-        file.copy_local(local, &info.digest, info.known_size())
-            .await?;
-        let size = file.len() as i64;
+        file.copy_local(local, &info.digest, info.size).await?;
+        let size = Some(file.len());
         self.install(file, &info.digest)?;
         Ok(Some(BlobInfo {
             size,

@@ -18,7 +18,7 @@ use crate::go::tarsplit::{Entry, Unpacker};
 use crate::manifest::{Manifest, RawManifest, convert, media_type as mt};
 use crate::signature::Signature;
 use crate::transport::{BlobStream, ImageSource};
-use crate::types::BlobInfo;
+use crate::types::{BlobInfo, size_from_go};
 
 pub struct StorageSource {
     store: Store,
@@ -119,7 +119,7 @@ impl StorageSource {
                 .diff_digest
                 .parse()
                 .map_err(|e| anyhow!("layer {:?}: {e}", l.id))?;
-            physical.push(BlobInfo::new(d, l.diff_size, uncompressed));
+            physical.push(BlobInfo::new(d, size_from_go(l.diff_size), uncompressed));
         }
         let empty = match &m {
             Manifest::Schema1(s1) => s1.empty_layers(),
@@ -179,7 +179,7 @@ fn layers_for_copy(empty: &[bool], physical: Vec<BlobInfo>) -> Result<Vec<BlobIn
             let blob = &convert::GZIPPED_EMPTY_LAYER;
             out.push(BlobInfo::new(
                 Digest::sha256_of(blob),
-                blob.len() as i64,
+                Some(blob.len() as u64),
                 "",
             ));
             continue;
