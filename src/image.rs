@@ -198,7 +198,7 @@ pub struct LayerData {
 impl From<&BlobInfo> for LayerData {
     fn from(b: &BlobInfo) -> Self {
         LayerData {
-            mime_type: b.media_type.clone(),
+            mime_type: b.media_type.to_string(),
             digest: b.digest.clone(),
             size: crate::types::size_to_go(b.size),
             annotations: b.annotations.clone(),

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::digest::Digest;
+use crate::manifest::MediaType;
 use crate::manifest::platform::PlatformChoice;
 
 /// A blob as a manifest describes it. `size` is `None` when unknown (schema 1).
@@ -11,13 +12,13 @@ use crate::manifest::platform::PlatformChoice;
 pub struct BlobInfo {
     pub digest: Digest,
     pub size: Option<u64>,
-    pub media_type: String,
+    pub media_type: MediaType,
     pub urls: Vec<String>,
     pub annotations: Option<BTreeMap<String, String>>,
 }
 
 impl BlobInfo {
-    pub fn new(digest: Digest, size: Option<u64>, media_type: impl Into<String>) -> BlobInfo {
+    pub fn new(digest: Digest, size: Option<u64>, media_type: impl Into<MediaType>) -> BlobInfo {
         BlobInfo {
             digest,
             size,

@@ -77,7 +77,7 @@ impl LayersArgs {
             let upload = UploadInfo {
                 digest: Some(digest),
                 size: None,
-                media_type: String::new(),
+                media_type: Default::default(),
                 is_config: false,
             };
             dest.put_blob(verified, &upload).await?;

@@ -15,6 +15,7 @@ use super::{Copier, LayerCopied};
 use crate::compression::{Algorithm, MAGIC_LEN};
 use crate::contract::verify::{DuringRead, VerifyingReader, is_mismatch};
 use crate::digest::Digest;
+use crate::manifest::MediaType;
 use crate::manifest::media_type as mt;
 use crate::manifest::update::{CompressionOp, CryptoOp, LayerEdit};
 use crate::transport::{BlobOrigin, BlobStream, LayerCompression, UploadInfo};
@@ -631,7 +632,7 @@ fn stored(
     BlobInfo {
         digest: b.digest.clone(),
         size: b.size,
-        media_type: String::new(),
+        media_type: MediaType::default(),
         urls: Vec::new(),
         annotations,
     }

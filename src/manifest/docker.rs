@@ -28,7 +28,7 @@ impl Schema2Descriptor {
         BlobInfo {
             digest: self.digest.clone(),
             size: size_from_go(self.size),
-            media_type: self.media_type.clone(),
+            media_type: self.media_type.as_str().into(),
             urls: self.urls.clone(),
             annotations: None,
         }

@@ -79,7 +79,7 @@ impl Descriptor {
         BlobInfo {
             digest: self.digest.clone(),
             size: size_from_go(self.size),
-            media_type: self.media_type.clone(),
+            media_type: self.media_type.as_str().into(),
             urls: self.urls.clone(),
             annotations: self.annotations.clone(),
         }
@@ -87,7 +87,7 @@ impl Descriptor {
 
     pub fn from_blob_info(info: &BlobInfo) -> Descriptor {
         Descriptor {
-            media_type: info.media_type.clone(),
+            media_type: info.media_type.to_string(),
             digest: info.digest.clone(),
             size: size_to_go(info.size),
             urls: info.urls.clone(),

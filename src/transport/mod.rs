@@ -67,7 +67,7 @@ use tokio::io::AsyncRead;
 use crate::blobcache::{BlobLocation, Fact};
 use crate::digest::Digest;
 use crate::error::not_implemented;
-use crate::manifest::RawManifest;
+use crate::manifest::{MediaType, RawManifest};
 use crate::reference::ImageName;
 use crate::signature::Signature;
 use crate::types::{BlobInfo, SystemContext};
@@ -198,7 +198,7 @@ pub struct BlobPresent {
 pub struct UploadInfo {
     pub digest: Option<Digest>,
     pub size: Option<u64>,
-    pub media_type: String,
+    pub media_type: MediaType,
     pub is_config: bool,
 }
 

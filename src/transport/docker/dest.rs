@@ -552,7 +552,7 @@ impl DockerDestination {
         let info = UploadInfo {
             digest: Some(digest.clone()),
             size: Some(bytes.len() as u64),
-            media_type: media_type.to_string(),
+            media_type: media_type.into(),
             is_config,
         };
         let stream: BlobStream = Box::pin(std::io::Cursor::new(bytes));
