@@ -395,7 +395,7 @@ impl Copier<'_> {
                 manifest: bytes,
                 signatures: signatures.clone(),
             })
-            .context("Source image rejected")?;
+            .context(crate::config::policy::SourceImageRejected)?;
         Ok(signatures.and_then(Result::ok))
     }
 
