@@ -12,7 +12,7 @@ use crate::contract::verify::Verifier;
 use crate::digest::Digest;
 use crate::manifest::config::{DockerImage, GoTime, OciImage};
 use crate::manifest::platform::PlatformChoice;
-use crate::manifest::{self, Manifest, ManifestList, media_type as mt};
+use crate::manifest::{self, Manifest, ManifestList, MediaType, media_type as mt};
 use crate::transport::ImageSource;
 use crate::types::BlobInfo;
 
@@ -26,33 +26,33 @@ pub struct Image {
 }
 
 impl Image {
-    /// Resolves the top-level manifest to one image, as c/image's FromUnparsedImage does.
+    /// Resolves the top-level manifest (of the resolved type `mime`) to one image, as
+    /// c/image's FromUnparsedImage does.
     pub async fn from_source(
         src: &dyn ImageSource,
         top: &[u8],
-        mime: &str,
+        mime: &MediaType,
         platform: &PlatformChoice,
     ) -> Result<Image> {
-        let mime = manifest::reported_or_guessed(top, mime.to_string());
-        if !mt::is_list(&mime) {
-            let manifest = Manifest::parse(top, &mime)?;
+        if !mime.is_list() {
+            let manifest = Manifest::parse(top, mime)?;
             return Ok(Image {
                 manifest_bytes: Bytes::copy_from_slice(top),
                 manifest,
             });
         }
-        let list = ManifestList::parse(top, &mime).context("parsing primary manifest as list")?;
+        let list = ManifestList::parse(top, mime).context("parsing primary manifest as list")?;
         let chosen = list
             .choose_instance(platform)
             .context("choosing image instance")?;
         let (bytes, inst_mime) = src
             .manifest(Some(&chosen))
             .await
-            .context("fetching target platform image selected from manifest list")?;
+            .context("fetching target platform image selected from manifest list")?
+            .resolved();
         if !manifest::matches_digest(&bytes, &chosen).context("computing manifest digest")? {
             bail!("Image manifest does not match selected manifest digest {chosen}");
         }
-        let inst_mime = manifest::reported_or_guessed(&bytes, inst_mime);
         let manifest = Manifest::parse(&bytes, &inst_mime)?;
         Ok(Image {
             manifest_bytes: bytes,
@@ -149,7 +149,7 @@ pub async fn read_small_blob(src: &dyn ImageSource, info: &BlobInfo) -> Result<V
             info.digest
         );
     }
-    let mut v = Verifier::new(&info.digest, info.known_size());
+    let mut v = Verifier::new(&info.digest, info.size);
     v.update(&out)?;
     v.finish()?;
     Ok(out)
@@ -198,9 +198,9 @@ pub struct LayerData {
 impl From<&BlobInfo> for LayerData {
     fn from(b: &BlobInfo) -> Self {
         LayerData {
-            mime_type: b.media_type.clone(),
+            mime_type: b.media_type.to_string(),
             digest: b.digest.clone(),
-            size: b.size,
+            size: crate::types::size_to_go(b.size),
             annotations: b.annotations.clone(),
         }
     }

@@ -143,7 +143,10 @@ pub fn error_class(err: &anyhow::Error) -> &'static str {
         "not-found"
     } else if chain().any(|e| e.is::<Unauthorized>()) {
         "unauthorized"
-    } else if chain().any(|e| e.to_string() == "Source image rejected") {
+    } else if err
+        .downcast_ref::<crate::config::policy::SourceImageRejected>()
+        .is_some()
+    {
         "policy"
     } else if chain().any(crate::contract::verify::is_mismatch) {
         "digest-mismatch"
@@ -239,8 +242,13 @@ mod tests {
     fn classes_and_atomic_write() {
         let nf: anyhow::Error = crate::error::ImageNotFound("x".into()).into();
         assert_eq!(error_class(&nf.context("reading manifest")), "not-found");
-        let pol = anyhow::anyhow!("no").context("Source image rejected");
+        let pol = anyhow::anyhow!("no").context(crate::config::policy::SourceImageRejected);
         assert_eq!(error_class(&pol), "policy");
+        // An instance of a list: the verdict's context is a layer down.
+        let nested = anyhow::anyhow!("no")
+            .context(crate::config::policy::SourceImageRejected)
+            .context("copying image 1/2 from manifest list");
+        assert_eq!(error_class(&nested), "policy");
         assert_eq!(error_class(&anyhow::anyhow!("x")), "other");
         let t = tempfile::tempdir().unwrap();
         let p = t.path().join("r.json");

@@ -4,20 +4,21 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::digest::Digest;
+use crate::manifest::MediaType;
 use crate::manifest::platform::PlatformChoice;
 
-/// A blob as a manifest describes it. `size` is -1 when unknown (schema 1).
+/// A blob as a manifest describes it. `size` is `None` when unknown (schema 1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlobInfo {
     pub digest: Digest,
-    pub size: i64,
-    pub media_type: String,
+    pub size: Option<u64>,
+    pub media_type: MediaType,
     pub urls: Vec<String>,
     pub annotations: Option<BTreeMap<String, String>>,
 }
 
 impl BlobInfo {
-    pub fn new(digest: Digest, size: i64, media_type: impl Into<String>) -> BlobInfo {
+    pub fn new(digest: Digest, size: Option<u64>, media_type: impl Into<MediaType>) -> BlobInfo {
         BlobInfo {
             digest,
             size,
@@ -26,10 +27,17 @@ impl BlobInfo {
             annotations: None,
         }
     }
+}
 
-    pub fn known_size(&self) -> Option<u64> {
-        u64::try_from(self.size).ok()
-    }
+/// A size as Go's image formats and c/image's interfaces carry it, -1 (any negative value)
+/// meaning unknown: converted only where such a format is read or written.
+pub fn size_from_go(size: i64) -> Option<u64> {
+    u64::try_from(size).ok()
+}
+
+/// [`size_from_go`]'s inverse: -1 for an unknown size.
+pub fn size_to_go(size: Option<u64>) -> i64 {
+    size.map_or(-1, |s| s as i64)
 }
 
 /// Per-image settings a transport may need: the equivalent of c/image's SystemContext, filled

@@ -129,7 +129,8 @@ impl InspectArgs {
 
         let (top, mime) = retry::if_necessary(opts, || src.manifest(None))
             .await
-            .context("Error retrieving manifest for image")?;
+            .context("Error retrieving manifest for image")?
+            .resolved();
         let mut stdout = crate::stdio::stdout();
         if self.referrers {
             let ImageName::Docker(r) = &name else {

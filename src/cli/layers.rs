@@ -42,8 +42,7 @@ impl LayersArgs {
             .apply(self.shared.authfile.as_ref(), &mut ctx)?;
         let name = super::parse_image(image, "source")?;
         let src = transport::open_source(&name, &ctx).await?;
-        let (manifest, mime) = src.manifest(None).await?;
-        let mime = crate::manifest::reported_or_guessed(&manifest, mime);
+        let (manifest, mime) = src.manifest(None).await?.resolved();
         let parsed = Manifest::parse(&manifest, &mime)?;
 
         let mut wanted: Vec<Digest> = Vec::new();
@@ -72,13 +71,13 @@ impl LayersArgs {
         let dest =
             transport::open_destination(&ImageName::Dir(dir.path().to_path_buf()), &ctx).await?;
         for digest in wanted {
-            let info = BlobInfo::new(digest.clone(), -1, "");
+            let info = BlobInfo::new(digest.clone(), None, "");
             let stream = src.blob(&info).await?;
             let verified = Box::pin(VerifyingReader::new(stream, &digest, None));
             let upload = UploadInfo {
                 digest: Some(digest),
                 size: None,
-                media_type: String::new(),
+                media_type: Default::default(),
                 is_config: false,
             };
             dest.put_blob(verified, &upload).await?;

@@ -15,6 +15,7 @@ use super::{Copier, LayerCopied};
 use crate::compression::{Algorithm, MAGIC_LEN};
 use crate::contract::verify::{DuringRead, VerifyingReader, is_mismatch};
 use crate::digest::Digest;
+use crate::manifest::MediaType;
 use crate::manifest::media_type as mt;
 use crate::manifest::update::{CompressionOp, CryptoOp, LayerEdit};
 use crate::transport::{BlobOrigin, BlobStream, LayerCompression, UploadInfo};
@@ -128,7 +129,7 @@ impl Copier<'_> {
         if !ran {
             if self.take_sent_early(&info.digest) {
                 // Sent while the image was still arriving: reported now, as the copy it was.
-                progress.advance(info.known_size().unwrap_or(0));
+                progress.advance(info.size.unwrap_or(0));
                 progress.done();
             } else {
                 // Another image of this copy sent it: it is present at the destination.
@@ -227,15 +228,11 @@ impl Copier<'_> {
                 .await
                 .with_context(|| format!("reading blob {}", info.digest))?,
         };
-        let verified: BlobStream = Box::pin(VerifyingReader::new(
-            stream,
-            &info.digest,
-            info.known_size(),
-        ));
+        let verified: BlobStream = Box::pin(VerifyingReader::new(stream, &info.digest, info.size));
         let changes = choice.step != Step::Copy;
         let upload = UploadInfo {
             digest: (!changes).then(|| info.digest.clone()),
-            size: if changes { None } else { info.known_size() },
+            size: if changes { None } else { info.size },
             media_type: info.media_type.clone(),
             is_config: false,
         };
@@ -561,7 +558,7 @@ impl Copier<'_> {
             None => self.src.blob(info).await,
         }
         .with_context(|| format!("reading blob {}", info.digest))?;
-        let verified = VerifyingReader::new(stream, &info.digest, info.known_size());
+        let verified = VerifyingReader::new(stream, &info.digest, info.size);
         let counted: BlobStream = Box::pin(Counting {
             inner: verified,
             bytes: progress.counter(),
@@ -587,7 +584,7 @@ impl Copier<'_> {
         is_config: bool,
     ) -> Result<BlobInfo> {
         let digest = Digest::sha256_of(&bytes);
-        let info = BlobInfo::new(digest.clone(), bytes.len() as i64, media_type);
+        let info = BlobInfo::new(digest.clone(), Some(bytes.len() as u64), media_type);
         let kind = if is_config {
             BlobKind::Config
         } else {
@@ -620,7 +617,7 @@ impl Copier<'_> {
 fn upload_info(info: &BlobInfo, is_config: bool) -> UploadInfo {
     UploadInfo {
         digest: Some(info.digest.clone()),
-        size: info.known_size(),
+        size: info.size,
         media_type: info.media_type.clone(),
         is_config,
     }
@@ -635,7 +632,7 @@ fn stored(
     BlobInfo {
         digest: b.digest.clone(),
         size: b.size,
-        media_type: String::new(),
+        media_type: MediaType::default(),
         urls: Vec::new(),
         annotations,
     }

@@ -69,7 +69,7 @@ impl Copier<'_> {
             if exact_tried && in_destination && c.digest == info.digest {
                 continue;
             }
-            let Ok(Some(size)) = self
+            let Ok(Some(present)) = self
                 .dest
                 .try_reuse_cached(&c.digest, c.location.as_deref())
                 .await
@@ -91,7 +91,7 @@ impl Copier<'_> {
                     CandidateCompression::Compressed(a) => (CompressionOp::Compress, Some(a)),
                 }
             };
-            let size = if size >= 0 { size } else { info.size };
+            let size = present.size.or(info.size);
             return Some(LayerCopied {
                 edit: LayerEdit {
                     info: BlobInfo::new(c.digest, size, ""),
@@ -149,12 +149,12 @@ impl Copier<'_> {
             let Some(location) = c.location.as_deref().filter(|l| *l != at.location) else {
                 continue;
             };
-            if let Ok(Some(size)) = self.dest.try_reuse_cached(&c.digest, Some(location)).await {
+            if let Ok(Some(present)) = self.dest.try_reuse_cached(&c.digest, Some(location)).await {
                 cache.record(Fact::Location {
                     at: at.clone(),
                     digest: c.digest.clone(),
                 });
-                let size = if size >= 0 { size } else { info.size };
+                let size = present.size.or(info.size);
                 return Some(BlobInfo::new(c.digest, size, info.media_type.clone()));
             }
         }

@@ -218,11 +218,7 @@ impl Copier<'_> {
             .blob(info)
             .await
             .with_context(|| format!("reading blob {}", info.digest))?;
-        let verified: BlobStream = Box::pin(VerifyingReader::new(
-            stream,
-            &info.digest,
-            info.known_size(),
-        ));
+        let verified: BlobStream = Box::pin(VerifyingReader::new(stream, &info.digest, info.size));
         let (input, known_digest, annotations) = match decryption {
             Some((private, public)) => {
                 let plain: Digest = private

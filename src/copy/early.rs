@@ -125,7 +125,7 @@ impl Copier<'_> {
             upload: UploadInfo {
                 digest: None,
                 size: None,
-                media_type: media_type.to_string(),
+                media_type: media_type.into(),
                 is_config: false,
             },
             annotations: None,

@@ -24,7 +24,7 @@ use crate::compression;
 use crate::config::policy::{Policy, PolicySubject};
 use crate::digest::Digest;
 use crate::manifest::update::LayerEdit;
-use crate::manifest::{self, ManifestList, media_type as mt};
+use crate::manifest::{self, ManifestList, MediaType, media_type as mt};
 use crate::reference::{DockerReference, ImageName};
 use crate::transport::{self, ImageDestination, ImageSource};
 use crate::types::{BlobInfo, SystemContext};
@@ -319,15 +319,19 @@ impl Copier<'_> {
 
     async fn run(&self) -> Result<Bytes> {
         self.copy_early_blobs().await?;
-        let (top, mime) = self.src.manifest(None).await.with_context(|| {
-            format!(
-                "determining manifest MIME type for {}",
-                self.names.source.display
-            )
-        })?;
-        let mime = manifest::reported_or_guessed(&top, mime);
+        let (top, mime) = self
+            .src
+            .manifest(None)
+            .await
+            .with_context(|| {
+                format!(
+                    "determining manifest MIME type for {}",
+                    self.names.source.display
+                )
+            })?
+            .resolved();
         let _ = self.top_manifest.set(top.clone());
-        if !mt::is_list(&mime) {
+        if !mime.is_list() {
             return Ok(self
                 .copy_single(None, false, Some((top, mime)))
                 .await?
@@ -377,8 +381,8 @@ impl Copier<'_> {
     pub(crate) async fn source_manifest(
         &self,
         instance: Option<&Digest>,
-    ) -> Result<(Bytes, String)> {
-        let (bytes, mime) = self.src.manifest(instance).await?;
+    ) -> Result<(Bytes, MediaType)> {
+        let (bytes, mime) = self.src.manifest(instance).await?.resolved();
         if let Some(want) = instance
             && !manifest::matches_digest(&bytes, want)?
         {
@@ -386,7 +390,6 @@ impl Copier<'_> {
                 "Manifest does not match provided manifest digest {want}"
             ));
         }
-        let mime = manifest::reported_or_guessed(&bytes, mime);
         Ok((bytes, mime))
     }
 }

@@ -14,12 +14,12 @@ use super::plan;
 use super::progress::{Event, Scope};
 use super::{Copier, ListSelection};
 use crate::digest::Digest;
-use crate::manifest::ManifestList;
 use crate::manifest::list::InstanceUpdate;
 use crate::manifest::platform::PlatformChoice;
+use crate::manifest::{ManifestList, MediaType};
 
 impl Copier<'_> {
-    pub(crate) async fn copy_multiple(&self, top: Bytes, mime: String) -> Result<Bytes> {
+    pub(crate) async fn copy_multiple(&self, top: Bytes, mime: MediaType) -> Result<Bytes> {
         let original = ManifestList::parse_for_edit(&top, &mime)?;
         let sigs = self.signatures_with_messages(None, Scope::List).await?;
         if let Some(want) = self.destination_digest()
@@ -91,7 +91,7 @@ impl Copier<'_> {
                     Ok::<_, anyhow::Error>(InstanceUpdate {
                         digest: copied.digest,
                         size: copied.manifest.len() as i64,
-                        media_type: copied.mime,
+                        media_type: copied.mime.into(),
                     })
                 }
             })

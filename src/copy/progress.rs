@@ -231,7 +231,7 @@ fn new_blob(kind: BlobKind, info: &BlobInfo) -> Arc<BlobRef> {
         id: NEXT_BLOB_ID.fetch_add(1, Ordering::Relaxed),
         kind,
         digest: info.digest.clone(),
-        size: info.known_size(),
+        size: info.size,
         bytes: Arc::new(AtomicU64::new(0)),
         started: Instant::now(),
     })
@@ -277,7 +277,7 @@ impl<'a> BlobTracker<'a> {
     /// A tracker nobody sees, for a blob not yet known (a layer sent while the image is still
     /// arriving is reported later, under its digest).
     pub(crate) fn detached() -> BlobTracker<'static> {
-        let placeholder = BlobInfo::new(Digest::sha256_of(b""), -1, "");
+        let placeholder = BlobInfo::new(Digest::sha256_of(b""), None, "");
         BlobTracker {
             sink: None,
             blob: new_blob(BlobKind::Blob, &placeholder),
@@ -408,7 +408,7 @@ mod tests {
     fn a_blob_ends_exactly_once() {
         let rec = Recorder::default();
         let image: Option<Arc<str>> = Some("img".into());
-        let info = BlobInfo::new(Digest::sha256_of(b"x"), 10, "");
+        let info = BlobInfo::new(Digest::sha256_of(b"x"), Some(10), "");
         let t = BlobTracker::start(&rec, &image, BlobKind::Blob, &info);
         let id = t.blob.id;
         t.advance(4);

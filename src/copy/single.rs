@@ -15,12 +15,12 @@ use crate::contract::ManifestTypeRejected;
 use crate::digest::Digest;
 use crate::manifest::convert::{self, Updates};
 use crate::manifest::update::{self, LayerEdit, recognizes_layer_type};
-use crate::manifest::{self, Manifest, media_type as mt};
+use crate::manifest::{self, Manifest, MediaType, media_type as mt};
 use crate::signature::Signature;
 
 pub(crate) struct SingleCopied {
     pub manifest: Bytes,
-    pub mime: String,
+    pub mime: MediaType,
     pub digest: Digest,
     /// Signatures made of the written manifest (`--sign-by…`).
     pub new_signatures: Vec<Signature>,
@@ -28,7 +28,7 @@ pub(crate) struct SingleCopied {
 
 struct ImageCopy<'c, 'a> {
     bytes: Bytes,
-    mime: String,
+    mime: MediaType,
     parsed: Manifest,
     plan: ImagePlan,
     updates: Updates,
@@ -108,13 +108,13 @@ impl Copier<'_> {
         &self,
         instance: Option<&Digest>,
         as_instance: bool,
-        fetched: Option<(Bytes, String)>,
+        fetched: Option<(Bytes, MediaType)>,
     ) -> Result<SingleCopied> {
         let (bytes, mime) = match fetched {
             Some(m) => m,
             None => self.source_manifest(instance).await?,
         };
-        if mt::is_list(&mime) {
+        if mime.is_list() {
             return Err(anyhow!(
                 "Unexpectedly received a manifest list instead of a manifest for a single image"
             ));
@@ -347,10 +347,10 @@ impl Copier<'_> {
         &self,
         instance: Option<&Digest>,
         bytes: Bytes,
-        mime: String,
+        mime: MediaType,
         parsed: Manifest,
         has_signatures: bool,
-    ) -> Result<(Bytes, String, Manifest)> {
+    ) -> Result<(Bytes, MediaType, Manifest)> {
         let listed = parsed.layer_infos();
         let Some(served) = self.src.layer_infos_for_copy(instance).await? else {
             return Ok((bytes, mime, parsed));
@@ -364,7 +364,7 @@ impl Copier<'_> {
             ));
         }
         let rewritten = crate::manifest::update::with_layer_infos(&bytes, &mime, &served)?;
-        let mime = manifest::guess_mime_type(&rewritten);
+        let mime = MediaType::from(manifest::guess_mime_type(&rewritten));
         let parsed = Manifest::parse(&rewritten, &mime)?;
         Ok((Bytes::from(rewritten), mime, parsed))
     }
@@ -395,7 +395,7 @@ impl Copier<'_> {
                 manifest: bytes,
                 signatures: signatures.clone(),
             })
-            .context("Source image rejected")?;
+            .context(crate::config::policy::SourceImageRejected)?;
         Ok(signatures.and_then(Result::ok))
     }
 
@@ -596,7 +596,7 @@ impl ImageCopy<'_, '_> {
             }
             (
                 Bytes::from(bytes),
-                convert::serialized_mime_type(&updated.manifest).to_string(),
+                convert::serialized_mime_type(&updated.manifest).into(),
             )
         };
         c.emit(Event::ManifestWriting {
@@ -614,7 +614,7 @@ impl ImageCopy<'_, '_> {
             scope: Scope::Image,
             digest: digest.clone(),
             size: bytes.len() as u64,
-            media_type: mime.clone(),
+            media_type: mime.to_string(),
         });
         Ok(SingleCopied {
             manifest: bytes,

@@ -10,7 +10,9 @@ use crate::blobcache::{BlobLocation, Fact};
 use crate::contract::ManifestTypeRejected;
 use crate::signature::Signature;
 use crate::transport::dir::{DirDestination, DirSource};
-use crate::transport::{BlobOrigin, BlobStream, DestinationProperties, LocalBlob, UploadInfo};
+use crate::transport::{
+    BlobOrigin, BlobPresent, BlobStream, DestinationProperties, LocalBlob, UploadInfo,
+};
 use crate::types::BlobInfo;
 
 struct Picky {
@@ -48,7 +50,11 @@ impl ImageDestination for Picky {
     fn cached_facts(&self) -> Vec<Fact> {
         self.inner.cached_facts()
     }
-    async fn try_reuse_cached(&self, d: &Digest, location: Option<&str>) -> Result<Option<i64>> {
+    async fn try_reuse_cached(
+        &self,
+        d: &Digest,
+        location: Option<&str>,
+    ) -> Result<Option<BlobPresent>> {
         self.inner.try_reuse_cached(d, location).await
     }
     async fn try_reuse_blob_from(

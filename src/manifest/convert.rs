@@ -15,7 +15,7 @@ use super::update::LayerEdit;
 use super::{Manifest, from_json};
 use crate::digest::Digest;
 use crate::gojson;
-use crate::types::BlobInfo;
+use crate::types::{BlobInfo, size_to_go};
 
 /// What the copy asks of the manifest it writes.
 #[derive(Clone, Debug, Default)]
@@ -298,7 +298,10 @@ fn schema1_to_schema2(m: &Schema1, updates: &mut Updates) -> Result<Updated> {
         if m.extracted[v1].throwaway {
             continue;
         }
-        let size = updates.uploaded.get(v2).map(|u| u.info.size).unwrap_or(0);
+        let size = updates
+            .uploaded
+            .get(v2)
+            .map_or(0, |u| size_to_go(u.info.size));
         layers.push(s2_descriptor(
             mt::DOCKER_V2_SCHEMA2_LAYER,
             &m.fs_layers[v1].blob_sum,
@@ -468,7 +471,7 @@ fn schema2_to_schema1(m: &Schema2, config: &[u8], updates: &mut Updates) -> Resu
     }
     let empty = BlobInfo::new(
         Digest::sha256_of(&GZIPPED_EMPTY_LAYER),
-        GZIPPED_EMPTY_LAYER.len() as i64,
+        Some(GZIPPED_EMPTY_LAYER.len() as u64),
         "",
     );
     let n = image.history.len();

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::media_type as mt;
 use super::null_default;
 use crate::digest::Digest;
-use crate::types::BlobInfo;
+use crate::types::{BlobInfo, size_from_go};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schema2Descriptor {
@@ -27,8 +27,8 @@ impl Schema2Descriptor {
     pub fn to_blob_info(&self) -> BlobInfo {
         BlobInfo {
             digest: self.digest.clone(),
-            size: self.size,
-            media_type: self.media_type.clone(),
+            size: size_from_go(self.size),
+            media_type: self.media_type.as_str().into(),
             urls: self.urls.clone(),
             annotations: None,
         }

@@ -22,6 +22,7 @@ use crate::digest::Digest;
 use crate::types::BlobInfo;
 
 pub use list::ManifestList;
+pub use media_type::MediaType;
 
 pub mod media_type {
     pub const DOCKER_V2_SCHEMA1: &str = "application/vnd.docker.distribution.manifest.v1+json";
@@ -66,6 +67,107 @@ pub mod media_type {
     pub fn is_list(mime: &str) -> bool {
         mime == DOCKER_V2_LIST || mime == OCI_INDEX
     }
+
+    /// A media type, kept as the exact string it was read as (a type skiff does not know is
+    /// carried along unchanged) and serialised as that bare string. May be empty where a format
+    /// leaves it out (a schema 1 layer, an old OCI descriptor). Compares equal to the constants
+    /// above, and reads as a `&str` wherever one is expected; `{:?}` quotes it as a string's does
+    /// (messages print it so).
+    #[derive(
+        Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+    )]
+    #[serde(transparent)]
+    pub struct MediaType(String);
+
+    impl MediaType {
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+
+        /// Whether this names a manifest list or an image index.
+        pub fn is_list(&self) -> bool {
+            is_list(&self.0)
+        }
+    }
+
+    impl std::ops::Deref for MediaType {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+
+    impl AsRef<str> for MediaType {
+        fn as_ref(&self) -> &str {
+            &self.0
+        }
+    }
+
+    impl std::fmt::Debug for MediaType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            std::fmt::Debug::fmt(&self.0, f)
+        }
+    }
+
+    impl std::fmt::Display for MediaType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+
+    impl From<&str> for MediaType {
+        fn from(s: &str) -> MediaType {
+            MediaType(s.to_string())
+        }
+    }
+
+    impl From<String> for MediaType {
+        fn from(s: String) -> MediaType {
+            MediaType(s)
+        }
+    }
+
+    impl From<&String> for MediaType {
+        fn from(s: &String) -> MediaType {
+            MediaType(s.clone())
+        }
+    }
+
+    impl From<MediaType> for String {
+        fn from(m: MediaType) -> String {
+            m.0
+        }
+    }
+
+    impl PartialEq<str> for MediaType {
+        fn eq(&self, other: &str) -> bool {
+            self.0 == other
+        }
+    }
+
+    impl PartialEq<&str> for MediaType {
+        fn eq(&self, other: &&str) -> bool {
+            self.0 == *other
+        }
+    }
+
+    impl PartialEq<String> for MediaType {
+        fn eq(&self, other: &String) -> bool {
+            &self.0 == other
+        }
+    }
+
+    impl PartialEq<MediaType> for &str {
+        fn eq(&self, other: &MediaType) -> bool {
+            *self == other.0
+        }
+    }
+
+    impl PartialEq<MediaType> for str {
+        fn eq(&self, other: &MediaType) -> bool {
+            self == other.0
+        }
+    }
 }
 
 use media_type as mt;
@@ -89,14 +191,54 @@ fn string_field(obj: &serde_json::Map<String, Value>, name: &str) -> String {
     }
 }
 
-/// The media type a source reported for `manifest`, or, when it reported none (`""`: the
-/// transport does not record it), the one guessed from the bytes. The one place that
-/// settles `ImageSource::manifest`'s "unknown".
-pub fn reported_or_guessed(manifest: &[u8], reported: String) -> String {
-    if reported.is_empty() {
-        guess_mime_type(manifest)
-    } else {
-        reported
+/// A manifest as a source serves it: its exact bytes, and the media type the transport
+/// recorded for them — `None` when it records none (`dir:`, containers-storage), so the type
+/// is guessed from the bytes, as c/image does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawManifest {
+    pub bytes: bytes::Bytes,
+    pub media_type: Option<MediaType>,
+}
+
+impl RawManifest {
+    /// A manifest whose transport records its type.
+    pub fn new(bytes: impl Into<bytes::Bytes>, media_type: impl Into<MediaType>) -> RawManifest {
+        RawManifest {
+            bytes: bytes.into(),
+            media_type: Some(media_type.into()),
+        }
+    }
+
+    /// A manifest whose transport does not record its type.
+    pub fn untyped(bytes: impl Into<bytes::Bytes>) -> RawManifest {
+        RawManifest {
+            bytes: bytes.into(),
+            media_type: None,
+        }
+    }
+
+    /// A manifest with the type a format reported, where an empty string (no
+    /// `Content-Type`, a descriptor without `mediaType`) means the type is not known.
+    pub fn reported(bytes: impl Into<bytes::Bytes>, reported: &str) -> RawManifest {
+        RawManifest {
+            bytes: bytes.into(),
+            media_type: (!reported.is_empty()).then(|| reported.into()),
+        }
+    }
+
+    /// The media type: the one recorded, else the one guessed from the bytes (empty when
+    /// they are not a recognisable manifest). The one place that settles "unknown".
+    pub fn resolved_type(&self) -> MediaType {
+        match &self.media_type {
+            Some(t) => t.clone(),
+            None => guess_mime_type(&self.bytes).into(),
+        }
+    }
+
+    /// The bytes with their [resolved](Self::resolved_type) type.
+    pub fn resolved(self) -> (bytes::Bytes, MediaType) {
+        let media_type = self.resolved_type();
+        (self.bytes, media_type)
     }
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::null_default;
 use crate::digest::Digest;
-use crate::types::BlobInfo;
+use crate::types::{BlobInfo, size_from_go, size_to_go};
 
 /// Go's `omitempty` leaves out nil and empty maps alike.
 fn is_none_or_empty(m: &Option<BTreeMap<String, String>>) -> bool {
@@ -78,8 +78,8 @@ impl Descriptor {
     pub fn to_blob_info(&self) -> BlobInfo {
         BlobInfo {
             digest: self.digest.clone(),
-            size: self.size,
-            media_type: self.media_type.clone(),
+            size: size_from_go(self.size),
+            media_type: self.media_type.as_str().into(),
             urls: self.urls.clone(),
             annotations: self.annotations.clone(),
         }
@@ -87,9 +87,9 @@ impl Descriptor {
 
     pub fn from_blob_info(info: &BlobInfo) -> Descriptor {
         Descriptor {
-            media_type: info.media_type.clone(),
+            media_type: info.media_type.to_string(),
             digest: info.digest.clone(),
-            size: info.size,
+            size: size_to_go(info.size),
             urls: info.urls.clone(),
             annotations: info.annotations.clone(),
             data: None,

@@ -6,7 +6,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{from_json, null_default, validate_unambiguous};
+use super::{MediaType, from_json, null_default, validate_unambiguous};
 use crate::digest::Digest;
 use crate::types::BlobInfo;
 
@@ -198,8 +198,8 @@ impl Schema1 {
             .rev()
             .map(|l| BlobInfo {
                 digest: l.blob_sum.clone(),
-                size: -1,
-                media_type: String::new(),
+                size: None,
+                media_type: MediaType::default(),
                 urls: Vec::new(),
                 annotations: None,
             })

@@ -78,6 +78,26 @@ fn guesses_types_from_contents() {
 }
 
 #[test]
+fn a_recorded_type_wins_and_an_unknown_one_is_guessed() {
+    let dir_like = RawManifest::untyped(OCI);
+    assert_eq!(dir_like.resolved_type(), mt::OCI_MANIFEST);
+    // No `Content-Type`, or a descriptor without `mediaType`, is "not recorded".
+    assert_eq!(RawManifest::reported(OCI, "").media_type, None);
+    let served_as = RawManifest::reported(OCI, "text/plain");
+    assert_eq!(served_as.resolved_type(), "text/plain");
+    assert_eq!(RawManifest::untyped("not json").resolved_type(), "");
+}
+
+#[test]
+fn media_types_read_and_print_as_their_strings() {
+    let t: MediaType = serde_json::from_str(r#""application/x""#).unwrap();
+    assert_eq!(t, "application/x");
+    assert_eq!(serde_json::to_string(&t).unwrap(), r#""application/x""#);
+    assert_eq!(format!("{t} {t:?}"), r#"application/x "application/x""#);
+    assert!(MediaType::from(mt::OCI_INDEX).is_list());
+}
+
+#[test]
 fn schema1_digest_ignores_signatures() {
     let unsigned = schema1_unsigned();
     let signed = sign(&unsigned);
@@ -92,7 +112,7 @@ fn schema1_digest_ignores_signatures() {
     let layers = m.layer_infos();
     assert_eq!(layers.len(), 2);
     assert_eq!(layers[0].digest.hex(), "2".repeat(64), "base layer first");
-    assert_eq!(layers[0].size, -1);
+    assert_eq!(layers[0].size, None);
 }
 
 #[test]
@@ -120,7 +140,7 @@ fn broken_schema1_is_refused() {
 fn oci_manifest_parses_and_refuses_ambiguity() {
     let m = Manifest::parse(OCI.as_bytes(), mt::OCI_MANIFEST).unwrap();
     assert_eq!(m.layer_infos().len(), 1);
-    assert_eq!(m.config_info().unwrap().size, 639);
+    assert_eq!(m.config_info().unwrap().size, Some(639));
     let ambiguous = OCI.replace(r#""layers":"#, r#""manifests":[],"layers":"#);
     let err = Manifest::parse(ambiguous.as_bytes(), mt::OCI_MANIFEST).unwrap_err();
     assert_eq!(

@@ -9,7 +9,7 @@ use super::media_type as mt;
 use super::oci::{Descriptor, OciManifest};
 use super::schema1::{FsLayer, Schema1};
 use crate::compression::Algorithm;
-use crate::types::BlobInfo;
+use crate::types::{BlobInfo, size_to_go};
 
 /// What the copy did to a layer's compression.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -163,7 +163,7 @@ impl Schema2 {
                 .map_err(|e| layer_context(edit, e))?;
             layers.push(Schema2Descriptor {
                 media_type,
-                size: edit.info.size,
+                size: size_to_go(edit.info.size),
                 digest: edit.info.digest.clone(),
                 urls: edit.info.urls.clone(),
             });
@@ -196,7 +196,7 @@ impl OciManifest {
             layers.push(Descriptor {
                 media_type,
                 digest: edit.info.digest.clone(),
-                size: edit.info.size,
+                size: size_to_go(edit.info.size),
                 urls: edit.info.urls.clone(),
                 annotations: edit.info.annotations.clone(),
                 data: None,
@@ -287,7 +287,7 @@ pub fn with_layer_infos(bytes: &[u8], mime: &str, infos: &[BlobInfo]) -> Result<
             }
             for (l, info) in m.layers.iter_mut().zip(infos) {
                 l.digest = info.digest.clone();
-                l.size = info.size;
+                l.size = size_to_go(info.size);
                 l.urls = info.urls.clone();
             }
             Ok(crate::gojson::to_vec_compact(&m))

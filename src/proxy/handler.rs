@@ -19,7 +19,7 @@ use crate::image::Image;
 use crate::manifest::{self, Manifest, media_type as mt};
 use crate::reference::{ImageName, TransportKind};
 use crate::transport::{self, BlobStream, ImageSource};
-use crate::types::{BlobInfo, SystemContext};
+use crate::types::{BlobInfo, SystemContext, size_to_go};
 
 pub const PROTOCOL_VERSION: &str = "0.2.8";
 
@@ -223,7 +223,7 @@ impl Handler {
         };
         let size = parse_u64(&args[2])?;
         let digest: Digest = digest.parse()?;
-        let info = img.blob_info(&digest, size as i64).await;
+        let info = img.blob_info(&digest, Some(size)).await;
         let stream = img.src.blob(&info).await?;
         let known = img.known_size(&info).await;
         let Pipe { read, write, id } = wire::new_pipe()?;
@@ -233,7 +233,7 @@ impl Handler {
         });
         self.pipes.insert(id, task);
         Ok(Reply {
-            value: known.into(),
+            value: size_to_go(known).into(),
             pipeid: id,
             fds: vec![read],
         })
@@ -251,7 +251,7 @@ impl Handler {
             bail!("expecting string blobid");
         };
         let digest: Digest = digest.parse()?;
-        let info = img.blob_info(&digest, -1).await;
+        let info = img.blob_info(&digest, None).await;
         let stream = img.src.blob(&info).await?;
         let known = img.known_size(&info).await;
         let data = wire::new_pipe()?;
@@ -271,7 +271,7 @@ impl Handler {
             }
         });
         Ok(Reply {
-            value: known.into(),
+            value: size_to_go(known).into(),
             pipeid: 0,
             fds: vec![data.read, errors.read],
         })
@@ -292,7 +292,7 @@ impl Handler {
             .map(|l| {
                 serde_json::json!({
                     "digest": l.digest.to_string(),
-                    "size": l.size,
+                    "size": size_to_go(l.size),
                     "media_type": l.media_type,
                 })
             })
@@ -350,7 +350,7 @@ impl OpenImage {
 
     /// What the image says about the blob `digest` (media type, URLs), with the size asked
     /// for; a blob the image does not list is asked for by digest alone, as c/image does.
-    async fn blob_info(&self, digest: &Digest, size: i64) -> BlobInfo {
+    async fn blob_info(&self, digest: &Digest, size: Option<u64>) -> BlobInfo {
         let listed = self.listed_blob(digest).await;
         let mut info = listed.unwrap_or_else(|| BlobInfo::new(digest.clone(), size, ""));
         info.size = size;
@@ -367,15 +367,12 @@ impl OpenImage {
     }
 
     /// The blob's size as the source knows it (the size of its file, or the size the image
-    /// lists it with), -1 when unknown.
-    async fn known_size(&self, info: &BlobInfo) -> i64 {
+    /// lists it with).
+    async fn known_size(&self, info: &BlobInfo) -> Option<u64> {
         if let Some(local) = self.src.local_blob(info) {
-            return local.len as i64;
+            return Some(local.len);
         }
-        match self.listed_blob(&info.digest).await {
-            Some(b) if b.size >= 0 => b.size,
-            _ => -1,
-        }
+        self.listed_blob(&info.digest).await?.size
     }
 }
 
@@ -383,13 +380,8 @@ impl OpenImage {
 /// manifest and (for a list) the chosen instance — either may satisfy it — then the image.
 async fn open(name: &ImageName, ctx: &SystemContext, policy: &Policy) -> Result<OpenImage> {
     let src = transport::open_source(name, ctx).await?;
-    let (top, mime) = src.manifest(None).await?;
+    let (top, mime) = src.manifest(None).await?.resolved();
     let top_verdict = allowed(policy, name, src.as_ref(), None, &top).await;
-    let mime = if mime.is_empty() {
-        manifest::guess_mime_type(&top)
-    } else {
-        mime
-    };
     let image = Image::from_source(src.as_ref(), &top, &mime, &ctx.platform).await?;
     let instance = if mt::is_list(&mime) {
         let chosen = manifest::digest(&image.manifest_bytes)?;

@@ -63,7 +63,8 @@ async fn skip(
     reporter: &dyn Reporter,
 ) -> Option<Digest> {
     let single = [mt::DOCKER_V2_SCHEMA2, mt::OCI_MANIFEST];
-    if at_src.digest != at_dest.digest || !single.contains(&at_src.media_type.as_str()) {
+    let single_image = (at_src.media_type.as_deref()).is_some_and(|t| single.contains(&t));
+    if at_src.digest != at_dest.digest || !single_image {
         return None;
     }
     if !options.remove_signatures {
@@ -130,17 +131,19 @@ async fn head(name: &ImageName, ctx: &crate::types::SystemContext, source: bool)
             .await
             .ok()
             .map(Now::Destination),
-        ImageName::Oci(l) => Some(Now::Local(
-            super::layout::entry(l, ctx)
-                .map(|(digest, media_type)| probe::ManifestHead { digest, media_type }),
-        )),
+        ImageName::Oci(l) => Some(Now::Local(super::layout::entry(l, ctx).map(
+            |(digest, media_type)| probe::ManifestHead {
+                digest,
+                media_type: (!media_type.is_empty()).then(|| media_type.into()),
+            },
+        ))),
         // A directory `sync --prune` updates in place: what its manifest is now.
         ImageName::Dir(d) if !source => {
             let bytes = std::fs::read(d.join("manifest.json")).ok();
             Some(Now::Local(bytes.and_then(|bytes| {
                 Some(probe::ManifestHead {
                     digest: crate::manifest::digest(&bytes).ok()?,
-                    media_type: crate::manifest::guess_mime_type(&bytes),
+                    media_type: Some(crate::manifest::guess_mime_type(&bytes).into()),
                 })
             })))
         }

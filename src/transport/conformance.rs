@@ -30,7 +30,7 @@ use crate::config::policy::{Policy, PolicySubject};
 use crate::contract::verify::VerifyingReader;
 use crate::copy::{ImageLabel, Names, Options, progress::Silent};
 use crate::digest::Digest;
-use crate::manifest::{self, Manifest, media_type as mt};
+use crate::manifest::{self, Manifest, RawManifest, media_type as mt};
 use crate::reference::ImageName;
 use crate::signature::Signature;
 use crate::types::{BlobInfo, SystemContext};
@@ -291,8 +291,12 @@ fn test_image(s: &dyn Subject, seed: &str) -> TestImage {
         ),
         (false, true) => (mt::DOCKER_V2_SCHEMA2_CONFIG, mt::DOCKER_V2_SCHEMA2_LAYER),
     };
-    let config_info = BlobInfo::new(Digest::sha256_of(&config), config.len() as i64, config_type);
-    let layer_info = BlobInfo::new(layer_digest, layer.len() as i64, layer_type);
+    let config_info = BlobInfo::new(
+        Digest::sha256_of(&config),
+        Some(config.len() as u64),
+        config_type,
+    );
+    let layer_info = BlobInfo::new(layer_digest, Some(layer.len() as u64), layer_type);
     let manifest = serde_json::to_vec(&serde_json::json!({
         "schemaVersion": 2,
         "mediaType": manifest_type,
@@ -322,9 +326,9 @@ fn contents_of(img: &TestImage) -> Contents {
     );
     c.manifests.insert(
         None,
-        (
-            Bytes::from(img.manifest.clone()),
-            manifest::guess_mime_type(&img.manifest),
+        RawManifest::reported(
+            img.manifest.clone(),
+            &manifest::guess_mime_type(&img.manifest),
         ),
     );
     c
@@ -340,11 +344,11 @@ async fn put_as(
     let stream: BlobStream = Box::pin(VerifyingReader::new(
         Cursor::new(bytes.to_vec()),
         &info.digest,
-        info.known_size(),
+        info.size,
     ));
     let upload = UploadInfo {
         digest: Some(info.digest.clone()),
-        size: info.known_size(),
+        size: info.size,
         media_type: info.media_type.clone(),
         is_config,
     };
@@ -387,7 +391,7 @@ async fn ensure_second_write_refused(s: &dyn Subject) -> Result<()> {
 /// The top-level manifest a source sees now, if it sees one.
 async fn visible_manifest(s: &dyn Subject) -> Option<Bytes> {
     let src = s.source().await.ok()?;
-    src.manifest(None).await.ok().map(|(m, _)| m)
+    src.manifest(None).await.ok().map(|m| m.bytes)
 }
 
 async fn read_blob(src: &dyn ImageSource, info: &BlobInfo) -> Result<Vec<u8>> {
@@ -400,11 +404,10 @@ async fn read_blob(src: &dyn ImageSource, info: &BlobInfo) -> Result<Vec<u8>> {
 /// bytes) and its blobs.
 async fn check_serves(s: &dyn Subject, img: &TestImage) -> Result<()> {
     let src = s.source().await?;
-    let (bytes, mime) = src.manifest(None).await?;
+    let (bytes, mime) = src.manifest(None).await?.resolved();
     if s.caps().keeps_manifest_bytes {
         ensure!(bytes == img.manifest, "the manifest read back differs");
     }
-    let mime = manifest::reported_or_guessed(&bytes, mime);
     let parsed = Manifest::parse(&bytes, &mime)?;
     ensure!(
         parsed.config_info().map(|c| c.digest) == Some(img.config_info.digest.clone()),
@@ -596,11 +599,11 @@ pub async fn lists(s: &dyn Subject) -> Result<()> {
 
     let src = s.source().await?;
     ensure!(
-        src.manifest(None).await?.0 == list,
+        src.manifest(None).await?.bytes == list,
         "the list read back differs"
     );
     for (m, _) in &instances {
-        let (got, _) = src.manifest(Some(&Digest::sha256_of(m))).await?;
+        let got = src.manifest(Some(&Digest::sha256_of(m))).await?.bytes;
         ensure!(got == m[..], "an instance read back differs");
     }
     Ok(())
@@ -796,7 +799,7 @@ pub async fn engine_round_trip(s: &dyn Subject) -> Result<()> {
         ..back.caps()
     };
     ensure!(
-        copied.manifest == back.store.contents().manifests[&None].0,
+        copied.manifest == back.store.contents().manifests[&None].bytes,
         "the copy reported another manifest than it wrote"
     );
     check_serves(&WithCaps(&back, caps), &img).await

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use async_trait::async_trait;
-use bytes::Bytes;
 
 use super::dirlock::{OwnedStaging, sweep_stale_staging};
 use super::fsutil::{self, BlobFile, MAX_MANIFEST_SIZE};
@@ -19,6 +18,7 @@ use super::{
     UploadInfo,
 };
 use crate::digest::Digest;
+use crate::manifest::RawManifest;
 use crate::signature::Signature;
 use crate::types::{BlobInfo, SystemContext};
 
@@ -53,14 +53,14 @@ impl DirSource {
 
 #[async_trait]
 impl ImageSource for DirSource {
-    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         let name = manifest_name(instance);
         let bytes = fsutil::read_beneath(&self.path, Path::new(&name), MAX_MANIFEST_SIZE)?;
         // An instance's file is named by its digest; only `manifest.json` has none to check.
         if let Some(want) = instance {
             super::oci::check_manifest_digest(&bytes, want)?;
         }
-        Ok((Bytes::from(bytes), String::new()))
+        Ok(RawManifest::untyped(bytes))
     }
 
     async fn blob(&self, info: &BlobInfo) -> Result<BlobStream> {
@@ -188,7 +188,7 @@ impl ImageDestination for DirDestination {
         // Only blobs written by this copy count: the old contents are about to be replaced.
         match fs::metadata(self.staging.join(info.digest.hex())) {
             Ok(m) => Ok(Some(BlobInfo {
-                size: m.len() as i64,
+                size: Some(m.len()),
                 ..info.clone()
             })),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -201,14 +201,13 @@ impl ImageDestination for DirDestination {
             fsutil::receive_stream(stream, &self.staging, info.digest.as_ref()).await?;
         let size = file.len();
         file.persist(&self.staging.join(digest.hex()))?;
-        Ok(BlobInfo::new(digest, size as i64, info.media_type.clone()))
+        Ok(BlobInfo::new(digest, Some(size), info.media_type.clone()))
     }
 
     async fn put_local_blob(&self, local: &LocalBlob, info: &BlobInfo) -> Result<Option<BlobInfo>> {
         let mut file = BlobFile::create_in(&self.staging)?;
-        file.copy_local(local, &info.digest, info.known_size())
-            .await?;
-        let size = file.len() as i64;
+        file.copy_local(local, &info.digest, info.size).await?;
+        let size = Some(file.len());
         file.persist(&self.staging.join(info.digest.hex()))?;
         Ok(Some(BlobInfo {
             size,

@@ -19,6 +19,7 @@ use tokio::io::AsyncReadExt;
 use super::{BlobStream, DestinationProperties, ImageDestination, ImageSource, LayerCompression};
 use super::{LocalBlob, UploadInfo};
 use crate::digest::Digest;
+use crate::manifest::RawManifest;
 use crate::signature::Signature;
 use crate::types::BlobInfo;
 
@@ -26,7 +27,7 @@ use crate::types::BlobInfo;
 #[derive(Clone, Debug, Default)]
 pub struct Contents {
     pub blobs: HashMap<Digest, Bytes>,
-    pub manifests: HashMap<Option<Digest>, (Bytes, String)>,
+    pub manifests: HashMap<Option<Digest>, RawManifest>,
     pub signatures: HashMap<Option<Digest>, Vec<Signature>>,
 }
 
@@ -82,7 +83,7 @@ pub struct MemorySource {
 
 #[async_trait]
 impl ImageSource for MemorySource {
-    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         let c = lock(&self.store.committed);
         c.manifests
             .get(&instance.cloned())
@@ -131,7 +132,7 @@ impl ImageDestination for MemoryDestination {
             .blobs
             .get(&info.digest)
             .or(lock(&self.store.committed).blobs.get(&info.digest))
-            .map(|b| b.len() as i64);
+            .map(|b| Some(b.len() as u64));
         Ok(size.map(|size| BlobInfo {
             size,
             ..info.clone()
@@ -146,7 +147,11 @@ impl ImageDestination for MemoryDestination {
             .digest
             .clone()
             .unwrap_or_else(|| Digest::sha256_of(&bytes));
-        let stored = BlobInfo::new(digest.clone(), bytes.len() as i64, info.media_type.clone());
+        let stored = BlobInfo::new(
+            digest.clone(),
+            Some(bytes.len() as u64),
+            info.media_type.clone(),
+        );
         lock(&self.staged).blobs.insert(digest, Bytes::from(bytes));
         Ok(stored)
     }
@@ -159,11 +164,11 @@ impl ImageDestination for MemoryDestination {
         let stream: BlobStream = Box::pin(crate::contract::verify::VerifyingReader::new(
             file.take(local.len),
             &info.digest,
-            info.known_size(),
+            info.size,
         ));
         let upload = UploadInfo {
             digest: Some(info.digest.clone()),
-            size: info.known_size(),
+            size: info.size,
             media_type: info.media_type.clone(),
             is_config: false,
         };
@@ -172,9 +177,10 @@ impl ImageDestination for MemoryDestination {
 
     async fn put_manifest(&self, bytes: &[u8], instance: Option<&Digest>) -> Result<()> {
         let mime = crate::manifest::guess_mime_type(bytes);
-        lock(&self.staged)
-            .manifests
-            .insert(instance.cloned(), (Bytes::copy_from_slice(bytes), mime));
+        lock(&self.staged).manifests.insert(
+            instance.cloned(),
+            RawManifest::reported(bytes.to_vec(), &mime),
+        );
         Ok(())
     }
 

@@ -62,12 +62,12 @@ use std::pin::Pin;
 
 use anyhow::Result;
 use async_trait::async_trait;
-use bytes::Bytes;
 use tokio::io::AsyncRead;
 
 use crate::blobcache::{BlobLocation, Fact};
 use crate::digest::Digest;
 use crate::error::not_implemented;
+use crate::manifest::{MediaType, RawManifest};
 use crate::reference::ImageName;
 use crate::signature::Signature;
 use crate::types::{BlobInfo, SystemContext};
@@ -119,9 +119,9 @@ pub struct EarlyBlobs {
 
 #[async_trait]
 pub trait ImageSource: Send + Sync {
-    /// The top-level manifest (`None`) or a list instance, with its media type ("" if the
-    /// transport does not record it; callers then guess from the bytes).
-    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)>;
+    /// The top-level manifest (`None`) or a list instance, with its media type when the
+    /// transport records it (callers settle it with [`RawManifest::resolved_type`]).
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<RawManifest>;
 
     /// Opens a blob for reading. The caller verifies digest and size while reading.
     async fn blob(&self, info: &BlobInfo) -> Result<BlobStream>;
@@ -185,13 +185,20 @@ pub struct DestinationProperties {
     pub supports_signatures: Result<(), String>,
 }
 
+/// A blob a destination was found to have: its size, when the answer told it (a registry's
+/// HEAD without `Content-Length` does not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlobPresent {
+    pub size: Option<u64>,
+}
+
 /// What the engine knows about a blob it is about to send: the digest and size are known
 /// unless the engine is changing the blob (e.g. compressing it).
 #[derive(Clone, Debug)]
 pub struct UploadInfo {
     pub digest: Option<Digest>,
     pub size: Option<u64>,
-    pub media_type: String,
+    pub media_type: MediaType,
     pub is_config: bool,
 }
 
@@ -234,12 +241,12 @@ pub trait ImageDestination: Send + Sync {
     /// Reuses `digest`, which the blob-info cache says was seen at `location` (one this
     /// destination's `cache_location` names; `None`: perhaps in the destination itself).
     /// The cache is never trusted: the destination confirms the blob is there (and mounts
-    /// it when it is in another repository) before answering with its size.
+    /// it when it is in another repository) before answering.
     async fn try_reuse_cached(
         &self,
         _digest: &Digest,
         _location: Option<&str>,
-    ) -> Result<Option<i64>> {
+    ) -> Result<Option<BlobPresent>> {
         Ok(None)
     }
 

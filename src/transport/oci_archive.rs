@@ -11,7 +11,6 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result, anyhow, bail};
 use async_trait::async_trait;
-use bytes::Bytes;
 use tempfile::NamedTempFile;
 use tokio::io::AsyncReadExt;
 
@@ -25,6 +24,7 @@ use super::{
 };
 use crate::digest::{Algorithm, Digest, HashingReader};
 use crate::error::ImageNotFound;
+use crate::manifest::RawManifest;
 use crate::manifest::media_type as mt;
 use crate::manifest::oci::{Descriptor, OciIndex};
 use crate::reference::LayoutName;
@@ -124,7 +124,7 @@ impl OciArchiveSource {
 
 #[async_trait]
 impl ImageSource for OciArchiveSource {
-    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         self.inner.manifest(instance).await
     }
 
@@ -315,7 +315,7 @@ impl ImageDestination for OciArchiveDestination {
             w.written.insert(digest.clone());
             return Ok(BlobInfo::new(
                 digest.clone(),
-                size as i64,
+                Some(size),
                 info.media_type.clone(),
             ));
         }
@@ -325,7 +325,7 @@ impl ImageDestination for OciArchiveDestination {
             w.add_file(&blob_member(&digest), &mut tmp, size)?;
             w.written.insert(digest.clone());
         }
-        Ok(BlobInfo::new(digest, size as i64, info.media_type.clone()))
+        Ok(BlobInfo::new(digest, Some(size), info.media_type.clone()))
     }
 
     async fn put_local_blob(&self, local: &LocalBlob, info: &BlobInfo) -> Result<Option<BlobInfo>> {
@@ -333,7 +333,7 @@ impl ImageDestination for OciArchiveDestination {
         let name = blob_member(&info.digest);
         let mut src = fsutil::open_no_follow(&local.path)?;
         src.seek(SeekFrom::Start(local.offset))?;
-        let mut verifier = crate::contract::verify::Verifier::new(&info.digest, info.known_size());
+        let mut verifier = crate::contract::verify::Verifier::new(&info.digest, info.size);
         w.start_entry(&name, local.len, false)?;
         let mut buf = vec![0u8; CHUNK];
         let mut left = local.len;
@@ -351,7 +351,7 @@ impl ImageDestination for OciArchiveDestination {
         w.finish_entry(local.len)?;
         w.written.insert(info.digest.clone());
         Ok(Some(BlobInfo {
-            size: local.len as i64,
+            size: Some(local.len),
             ..info.clone()
         }))
     }

@@ -28,6 +28,7 @@ use super::{BlobStream, ImageSource, LocalBlob};
 use crate::compression::{self, Algorithm};
 use crate::digest::Digest;
 use crate::gotext::go_quote;
+use crate::manifest::RawManifest;
 use crate::manifest::platform::{host_arch, host_os};
 use crate::signature::Signature;
 use crate::types::BlobInfo;
@@ -224,11 +225,11 @@ impl Read for RawHashing {
 
 #[async_trait]
 impl ImageSource for TarballSource {
-    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         if instance.is_some() {
             anyhow::bail!("manifest lists are not supported by the \"tarball\" transport");
         }
-        Ok((self.manifest.clone(), MEDIA_TYPE_MANIFEST.to_string()))
+        Ok(RawManifest::new(self.manifest.clone(), MEDIA_TYPE_MANIFEST))
     }
 
     async fn blob(&self, info: &BlobInfo) -> Result<BlobStream> {

@@ -57,6 +57,12 @@ pub enum PolicyError {
 
 pub type Result<T> = std::result::Result<T, PolicyError>;
 
+/// The context a copy puts on the policy's verdict against its source image (skopeo's
+/// prefix); `--report` classes a failure carrying it as a policy failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("Source image rejected")]
+pub struct SourceImageRejected;
+
 /// `keyType` of a `signedBy` requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyType {

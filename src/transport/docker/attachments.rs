@@ -300,7 +300,7 @@ pub async fn fetch_manifest(
         r.name()
     ));
     let (bytes, mime) = match super::source::fetch_manifest(client, r, &tag).await {
-        Ok(m) => m,
+        Ok(m) => (m.bytes, m.media_type.unwrap_or_default()),
         Err(e) if e.is::<ImageNotFound>() => {
             crate::error::debug(&format!(
                 "Fetching sigstore attachment manifest failed, assuming it does not exist: {e:#}"

@@ -27,7 +27,8 @@ use crate::reference::DockerReference;
 use crate::signature::Signature;
 use crate::transport::fsutil;
 use crate::transport::{
-    BlobOrigin, BlobStream, DestinationProperties, ImageDestination, LayerCompression, UploadInfo,
+    BlobOrigin, BlobPresent, BlobStream, DestinationProperties, ImageDestination, LayerCompression,
+    UploadInfo,
 };
 use crate::types::{BlobInfo, SystemContext};
 
@@ -209,10 +210,10 @@ impl DockerDestination {
                 );
             }
         }
-        let size = counter.size.load(std::sync::atomic::Ordering::Relaxed) as i64;
+        let size = Some(counter.size.load(std::sync::atomic::Ordering::Relaxed));
         self.client
             .schedule()
-            .mark_present(self.reference.path(), digest, size);
+            .mark_present(self.reference.path(), digest, BlobPresent { size });
         Ok(BlobInfo::new(digest.clone(), size, media_type.to_string()))
     }
 
@@ -228,8 +229,8 @@ impl DockerDestination {
         let (spooled, digest) = fsutil::receive_stream(stream, &dir, None).await?;
         let size = spooled.len();
         if let Some(existing) = self.blob_exists(&digest).await? {
-            let size = if existing >= 0 { existing } else { size as i64 };
-            return Ok(BlobInfo::new(digest, size, info.media_type.clone()));
+            let size = existing.size.unwrap_or(size);
+            return Ok(BlobInfo::new(digest, Some(size), info.media_type.clone()));
         }
         let file = tokio::fs::File::from_std(spooled.reopen()?);
         let known = UploadInfo {
@@ -247,13 +248,13 @@ impl DockerDestination {
         format!("/v2/{repo}/blobs/{digest}")
     }
 
-    /// HEADs a blob; its size when it is there.
-    async fn blob_exists(&self, digest: &Digest) -> Result<Option<i64>> {
+    /// HEADs a blob; whether it is there.
+    async fn blob_exists(&self, digest: &Digest) -> Result<Option<BlobPresent>> {
         self.blob_exists_in(self.reference.path(), digest).await
     }
 
     /// HEADs a blob in `repo` (asking for pull access there when it is another repository).
-    async fn blob_exists_in(&self, repo: &str, digest: &Digest) -> Result<Option<i64>> {
+    async fn blob_exists_in(&self, repo: &str, digest: &Digest) -> Result<Option<BlobPresent>> {
         let path = self.blob_path(repo, digest);
         let scope = (repo != self.reference.path()).then(|| Scope::repository(repo, "pull"));
         let res = self
@@ -261,11 +262,9 @@ impl DockerDestination {
             .send(Request::new(Method::HEAD, path).extra_scope(scope))
             .await?;
         match res.status() {
-            200 => Ok(Some(
-                res.header("content-length")
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(-1),
-            )),
+            200 => Ok(Some(BlobPresent {
+                size: res.header("content-length").and_then(|v| v.parse().ok()),
+            })),
             404 => Ok(None),
             401 => Err(res.error().await.context(format!(
                 "checking whether a blob {digest} exists in {}",
@@ -553,7 +552,7 @@ impl DockerDestination {
         let info = UploadInfo {
             digest: Some(digest.clone()),
             size: Some(bytes.len() as u64),
-            media_type: media_type.to_string(),
+            media_type: media_type.into(),
             is_config,
         };
         let stream: BlobStream = Box::pin(std::io::Cursor::new(bytes));
@@ -717,7 +716,7 @@ impl ImageDestination for DockerDestination {
         &self,
         digest: &Digest,
         location: Option<&str>,
-    ) -> Result<Option<i64>> {
+    ) -> Result<Option<BlobPresent>> {
         let repo = match location {
             None => self.reference.path().to_string(),
             Some(l) => match DockerReference::parse_normalized_named(l) {
@@ -725,13 +724,13 @@ impl ImageDestination for DockerDestination {
                 _ => return Ok(None),
             },
         };
-        let Ok(Some(size)) = self.blob_exists_in(&repo, digest).await else {
+        let Ok(Some(present)) = self.blob_exists_in(&repo, digest).await else {
             return Ok(None);
         };
         if repo != self.reference.path() && !self.mount(&repo, digest).await.unwrap_or(false) {
             return Ok(None);
         }
-        Ok(Some(size))
+        Ok(Some(present))
     }
 
     async fn try_reuse_blob_from(
@@ -745,18 +744,18 @@ impl ImageDestination for DockerDestination {
             .blob_link(self.reference.path(), &info.digest)
             .await;
         let repo = self.reference.path();
-        let found = |size: i64| {
+        let found = |present: BlobPresent| {
             self.client
                 .schedule()
-                .mark_present(repo, &info.digest, size);
+                .mark_present(repo, &info.digest, present);
             Some(BlobInfo::new(
                 info.digest.clone(),
-                size,
+                present.size,
                 info.media_type.clone(),
             ))
         };
-        if let Some(size) = self.client.schedule().known_present(repo, &info.digest) {
-            return Ok(found(size));
+        if let Some(present) = self.client.schedule().known_present(repo, &info.digest) {
+            return Ok(found(present));
         }
         // Another repository of this registry has it: a mount answers whether it is here
         // (or now is) in one round trip, without a HEAD first.
@@ -768,7 +767,7 @@ impl ImageDestination for DockerDestination {
             && repository != self.reference.path()
             && self.mount(repository, &info.digest).await.unwrap_or(false)
         {
-            return Ok(found(info.size));
+            return Ok(found(BlobPresent { size: info.size }));
         }
         // The upload session is opened while the HEAD is in flight: a blob that is missing
         // (every blob of a cold copy) starts uploading a round trip sooner.
@@ -781,11 +780,11 @@ impl ImageDestination for DockerDestination {
         } else {
             (self.blob_exists(&info.digest).await, None)
         };
-        if let Some(size) = exists? {
+        if let Some(present) = exists? {
             if let Some(unused) = session {
                 self.cancel_session(unused);
             }
-            return Ok(found(size));
+            return Ok(found(present));
         }
         if let Some(session) = session {
             self.sessions

@@ -9,9 +9,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use bytes::Bytes;
-
 use crate::digest::Digest;
+use crate::manifest::RawManifest;
 
 /// At most this many answers wait to be taken; more are dropped (and asked for again).
 const MAX_WAITING: usize = 256;
@@ -21,8 +20,8 @@ const MAX_WAITING: usize = 256;
 pub enum Answer {
     /// A HEAD: the digest the registry names, `None` when there is no such manifest.
     Head(Option<Digest>),
-    /// A GET: the manifest's bytes and `Content-Type`, checked as a copy checks them.
-    Body(Bytes, String),
+    /// A GET: the manifest as served, checked as a copy checks it.
+    Body(RawManifest),
 }
 
 #[derive(Default)]

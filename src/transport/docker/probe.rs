@@ -11,6 +11,7 @@ use super::memo::Answer;
 use super::{accept_manifests, lookaside, repository_client, simplify_content_type, tag_or_digest};
 use crate::config::registries::Registries;
 use crate::digest::Digest;
+use crate::manifest::MediaType;
 use crate::reference::DockerReference;
 use crate::types::SystemContext;
 
@@ -18,7 +19,8 @@ use crate::types::SystemContext;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ManifestHead {
     pub digest: Digest,
-    pub media_type: String,
+    /// The type the answer named (`Content-Type`, a layout's descriptor), if it named one.
+    pub media_type: Option<MediaType>,
 }
 
 async fn head(client: &Client, r: &DockerReference) -> Result<Option<ManifestHead>> {
@@ -44,7 +46,8 @@ pub(super) async fn head_at(client: &Client, path: String) -> Result<Option<Mani
     else {
         return Ok(None);
     };
-    let media_type = simplify_content_type(&res.header("content-type").unwrap_or_default());
+    let content_type = simplify_content_type(&res.header("content-type").unwrap_or_default());
+    let media_type = (!content_type.is_empty()).then(|| content_type.into());
     Ok(Some(ManifestHead { digest, media_type }))
 }
 
@@ -81,19 +84,18 @@ pub async fn source_manifest(
     }
     let client = repository_client(ctx, reference, endpoint.insecure, "pull")?;
     let tail = tag_or_digest(reference)?;
-    let Ok((bytes, media_type)) = super::source::fetch_manifest(&client, reference, &tail).await
-    else {
+    let Ok(manifest) = super::source::fetch_manifest(&client, reference, &tail).await else {
         return Ok(None);
     };
-    let digest = crate::manifest::digest(&bytes)?;
+    let digest = crate::manifest::digest(&manifest.bytes)?;
     Ok(Some(Probed {
         answer: ManifestHead {
             digest,
-            media_type: media_type.clone(),
+            media_type: manifest.media_type.clone(),
         },
         client,
         path: manifest_path(reference)?,
-        kept: Answer::Body(bytes, media_type),
+        kept: Answer::Body(manifest),
     }))
 }
 

@@ -67,11 +67,12 @@ impl Referrer {
         }
         let f: Fields =
             serde_json::from_slice(manifest).context("parsing a referrer's manifest")?;
-        let media_type = if f.media_type.is_empty() {
-            crate::manifest::guess_mime_type(manifest)
-        } else {
-            f.media_type
-        };
+        let media_type = crate::manifest::RawManifest::reported(
+            bytes::Bytes::copy_from_slice(manifest),
+            &f.media_type,
+        )
+        .resolved_type()
+        .into();
         let artifact_type = f
             .artifact_type
             .filter(|t| !t.is_empty())

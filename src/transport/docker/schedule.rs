@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::digest::Digest;
+use crate::transport::BlobPresent;
 
 /// A blob in a repository.
 type LinkKey = (String, Digest);
@@ -25,7 +26,7 @@ pub struct Scheduler {
     /// One lock per (repository, blob) being checked or written; entries go when unused.
     links: Mutex<HashMap<LinkKey, Arc<tokio::sync::Mutex<()>>>>,
     /// Blobs known to be in a repository, with their size there.
-    present: Mutex<HashMap<LinkKey, i64>>,
+    present: Mutex<HashMap<LinkKey, BlobPresent>>,
     /// No request to the host starts before this.
     paused_until: Mutex<Option<Instant>>,
     /// One lock per (repository, tag) being read, modified and written back.
@@ -124,14 +125,14 @@ impl Scheduler {
         }
     }
 
-    /// Records that `digest` is in `repo`, `size` bytes long.
-    pub fn mark_present(&self, repo: &str, digest: &Digest, size: i64) {
+    /// Records that `digest` is in `repo`.
+    pub fn mark_present(&self, repo: &str, digest: &Digest, present: BlobPresent) {
         let mut p = self.present.lock().unwrap_or_else(|e| e.into_inner());
-        p.insert((repo.to_string(), digest.clone()), size);
+        p.insert((repo.to_string(), digest.clone()), present);
     }
 
-    /// The size of `digest` in `repo`, when this process knows it is there.
-    pub fn known_present(&self, repo: &str, digest: &Digest) -> Option<i64> {
+    /// Whether (and how long) `digest` is in `repo`, when this process knows it is there.
+    pub fn known_present(&self, repo: &str, digest: &Digest) -> Option<BlobPresent> {
         let p = self.present.lock().unwrap_or_else(|e| e.into_inner());
         p.get(&(repo.to_string(), digest.clone())).copied()
     }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
 use async_trait::async_trait;
-use bytes::Bytes;
 use reqwest::Method;
 
 use super::client::{Client, MAX_SMALL_BODY, Request};
@@ -19,6 +18,7 @@ use super::{
 use crate::config::registries::Registries;
 use crate::digest::Digest;
 use crate::error::ImageNotFound;
+use crate::manifest::RawManifest;
 use crate::reference::DockerReference;
 use crate::signature::Signature;
 use crate::transport::{BlobOrigin, BlobStream, ImageSource};
@@ -31,7 +31,7 @@ pub struct DockerSource {
     physical: DockerReference,
     client: Arc<Client>,
     ctx: SystemContext,
-    manifest: (Bytes, String),
+    manifest: RawManifest,
 }
 
 impl DockerSource {
@@ -86,12 +86,12 @@ impl DockerSource {
         // A sync's up-to-date check may have read it just before.
         let path = format!("/v2/{}/manifests/{tail}", physical.path());
         let manifest = match client.memo().take(&path) {
-            Some(Answer::Body(bytes, mime)) => (bytes, mime),
+            Some(Answer::Body(manifest)) => manifest,
             _ => fetch_manifest(&client, physical, &tail).await?,
         };
         if let Some(d) = physical.digest() {
             let want: Digest = d.parse().map_err(|e| anyhow!("{e}"))?;
-            if !crate::manifest::matches_digest(&manifest.0, &want)? {
+            if !crate::manifest::matches_digest(&manifest.bytes, &want)? {
                 return Err(anyhow!(
                     "Manifest does not match provided manifest digest {want}"
                 ));
@@ -165,7 +165,7 @@ pub(super) async fn fetch_manifest(
     client: &Client,
     r: &DockerReference,
     tag_or_digest: &str,
-) -> Result<(Bytes, String)> {
+) -> Result<RawManifest> {
     let mut attempt = 1;
     loop {
         match fetch_manifest_once(client, r, tag_or_digest).await {
@@ -190,7 +190,7 @@ async fn fetch_manifest_once(
     client: &Client,
     r: &DockerReference,
     tag_or_digest: &str,
-) -> Result<(Bytes, String)> {
+) -> Result<RawManifest> {
     let path = format!("/v2/{}/manifests/{tag_or_digest}", r.path());
     let res = client
         .send(accept_manifests(Request::new(Method::GET, path)))
@@ -225,12 +225,12 @@ async fn fetch_manifest_once(
             "Manifest does not match the registry's Docker-Content-Digest {want}"
         ));
     }
-    Ok((bytes, mime))
+    Ok(RawManifest::reported(bytes, &mime))
 }
 
 #[async_trait]
 impl ImageSource for DockerSource {
-    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         match instance {
             None => Ok(self.manifest.clone()),
             Some(d) => fetch_manifest(&self.client, &self.physical, &d.to_string()).await,
@@ -274,7 +274,7 @@ impl ImageSource for DockerSource {
             Some(d) => d.clone(),
             None => match self.physical.digest() {
                 Some(d) if d.starts_with("sha256:") => d.parse().map_err(|e| anyhow!("{e}"))?,
-                _ => crate::manifest::digest(&self.manifest.0)?,
+                _ => crate::manifest::digest(&self.manifest.bytes)?,
             },
         };
         let mut signatures = lookaside::read_all(&self.ctx, &self.physical, &digest).await?;

@@ -20,6 +20,7 @@ use super::format::{self, ManifestItem};
 use crate::compression::{self, Algorithm};
 use crate::digest::Digest;
 use crate::gotext::go_quote;
+use crate::manifest::RawManifest;
 use crate::manifest::docker::{Schema2, Schema2Descriptor};
 use crate::manifest::media_type as mt;
 use crate::reference::DockerReference;
@@ -459,12 +460,15 @@ impl TarballSource {
 
 #[async_trait]
 impl ImageSource for TarballSource {
-    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         if instance.is_some() {
             bail!("Manifest lists are not supported by \"docker-daemon:\"");
         }
         let data = self.data().await?;
-        Ok((data.manifest.clone(), mt::DOCKER_V2_SCHEMA2.to_string()))
+        Ok(RawManifest::new(
+            data.manifest.clone(),
+            mt::DOCKER_V2_SCHEMA2,
+        ))
     }
 
     async fn blob(&self, info: &BlobInfo) -> Result<BlobStream> {

@@ -114,7 +114,7 @@ impl TarballWriter {
     pub fn sent(&self, digest: &Digest) -> Option<BlobInfo> {
         self.blobs
             .get(digest)
-            .map(|&size| BlobInfo::new(digest.clone(), size as i64, ""))
+            .map(|&size| BlobInfo::new(digest.clone(), Some(size), ""))
     }
 
     pub async fn add_bytes(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
@@ -142,7 +142,7 @@ impl TarballWriter {
             .await
             .context("writing Config file")?;
         self.blobs.insert(digest.clone(), bytes.len() as u64);
-        Ok(BlobInfo::new(digest.clone(), bytes.len() as i64, ""))
+        Ok(BlobInfo::new(digest.clone(), Some(bytes.len() as u64), ""))
     }
 
     /// Stores a layer as `<hex>.tar`.
@@ -167,7 +167,7 @@ impl TarballWriter {
             }
             self.out.write(header::padding(size)).await?;
             self.blobs.insert(digest.clone(), size);
-            return Ok(BlobInfo::new(digest.clone(), size as i64, ""));
+            return Ok(BlobInfo::new(digest.clone(), Some(size), ""));
         }
         if let Out::Seekable(f) = &mut self.out {
             // Data first, then the header it needs, written into the space left for it.
@@ -181,7 +181,7 @@ impl TarballWriter {
                 // Already in the archive: take the copy back out.
                 f.set_len(start)?;
                 f.seek(SeekFrom::Start(start))?;
-                return Ok(BlobInfo::new(digest, *sent as i64, ""));
+                return Ok(BlobInfo::new(digest, Some(*sent), ""));
             }
             let head = header::header(&format::layer_path(&digest), size, None);
             if head.len() > BLOCK {
@@ -193,7 +193,7 @@ impl TarballWriter {
             f.seek(SeekFrom::Start(start + head.len() as u64 + size))?;
             f.write_all(header::padding(size))?;
             self.blobs.insert(digest.clone(), size);
-            return Ok(BlobInfo::new(digest, size as i64, ""));
+            return Ok(BlobInfo::new(digest, Some(size), ""));
         }
         // A pipe: the size must be known before the header, so spool first.
         let (tmp, size, digest) = spool_blob(stream, &self.tmp_dir).await?;
@@ -221,7 +221,7 @@ impl TarballWriter {
         tmp.as_file_mut().set_len(0)?;
         self.out.write(header::padding(size)).await?;
         self.blobs.insert(digest.clone(), size);
-        Ok(BlobInfo::new(digest, size as i64, ""))
+        Ok(BlobInfo::new(digest, Some(size), ""))
     }
 
     /// Records an image: its legacy metadata goes into the archive now, its `manifest.json`

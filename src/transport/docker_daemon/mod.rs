@@ -17,11 +17,11 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, anyhow, bail};
 use async_trait::async_trait;
-use bytes::Bytes;
 use futures::TryStreamExt;
 use futures::future::{BoxFuture, FutureExt, Shared};
 
 use crate::digest::Digest;
+use crate::manifest::RawManifest;
 use crate::reference::DaemonName;
 use crate::signature::Signature;
 use crate::transport::docker_archive::reader::{TarballSource, big_files_dir};
@@ -85,7 +85,7 @@ impl DaemonSource {
 
 #[async_trait]
 impl ImageSource for DaemonSource {
-    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         self.image().await?.manifest(instance).await
     }
 

@@ -8,7 +8,6 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result, anyhow, bail};
 use async_trait::async_trait;
-use bytes::Bytes;
 
 use super::dirlock::{DirLock, Mode};
 use super::fsutil::{self, BlobFile, MAX_MANIFEST_SIZE};
@@ -19,6 +18,7 @@ use super::{
 };
 use crate::digest::Digest;
 use crate::error::ImageNotFound;
+use crate::manifest::RawManifest;
 use crate::manifest::media_type as mt;
 use crate::manifest::oci::{Descriptor, OciIndex};
 use crate::reference::LayoutName;
@@ -127,7 +127,7 @@ pub fn top_level_descriptor(bytes: &[u8], name: &LayoutName) -> Result<Descripto
     let digest = crate::manifest::digest(bytes)?;
     let mut desc = Descriptor::from_blob_info(&BlobInfo::new(
         digest,
-        bytes.len() as i64,
+        Some(bytes.len() as u64),
         crate::manifest::guess_mime_type(bytes),
     ));
     if let Some(r) = name.reference.as_deref().filter(|r| !r.is_empty()) {
@@ -228,7 +228,7 @@ impl OciSource {
 
 #[async_trait]
 impl ImageSource for OciSource {
-    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         let (digest, mime) = match instance {
             None => (&self.descriptor.digest, self.descriptor.media_type.clone()),
             Some(d) => {
@@ -246,8 +246,7 @@ impl ImageSource for OciSource {
         // The index names the manifest by digest: a blob file with other bytes is another
         // image (or a damaged one), never to be copied in its place.
         check_manifest_digest(&bytes, digest)?;
-        let mime = crate::manifest::reported_or_guessed(&bytes, mime);
-        Ok((Bytes::from(bytes), mime))
+        Ok(RawManifest::reported(bytes, &mime))
     }
 
     async fn blob(&self, info: &BlobInfo) -> Result<BlobStream> {
@@ -407,7 +406,7 @@ impl ImageDestination for OciDestination {
                 }
                 self.reused.lock().expect("lock poisoned").push(path);
                 Ok(Some(BlobInfo {
-                    size: m.len() as i64,
+                    size: Some(m.len()),
                     ..info.clone()
                 }))
             }
@@ -424,16 +423,15 @@ impl ImageDestination for OciDestination {
         let file = self.new_blob_file(algo)?;
         let (file, digest) =
             fsutil::receive_stream_into(file, stream, info.digest.as_ref()).await?;
-        let size = file.len() as i64;
+        let size = Some(file.len());
         self.install(file, &digest)?;
         Ok(BlobInfo::new(digest, size, info.media_type.clone()))
     }
 
     async fn put_local_blob(&self, local: &LocalBlob, info: &BlobInfo) -> Result<Option<BlobInfo>> {
         let mut file = self.new_blob_file(info.digest.algorithm().name())?;
-        file.copy_local(local, &info.digest, info.known_size())
-            .await?;
-        let size = file.len() as i64;
+        file.copy_local(local, &info.digest, info.size).await?;
+        let size = Some(file.len());
         self.install(file, &info.digest)?;
         Ok(Some(BlobInfo {
             size,

@@ -10,7 +10,7 @@ fn digest(c: char) -> Digest {
 }
 
 fn desc(c: char, name: Option<&str>) -> Descriptor {
-    let mut d = Descriptor::from_blob_info(&BlobInfo::new(digest(c), 10, mt::OCI_MANIFEST));
+    let mut d = Descriptor::from_blob_info(&BlobInfo::new(digest(c), Some(10), mt::OCI_MANIFEST));
     d.annotations =
         name.map(|n| BTreeMap::from([(REF_NAME_ANNOTATION.to_string(), n.to_string())]));
     d
@@ -131,7 +131,11 @@ async fn commit_refuses_an_image_whose_reused_blob_was_pruned() {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(&path, &layer).unwrap();
     let dest = Box::new(OciDestination::open(&name, &ctx).unwrap());
-    let info = BlobInfo::new(layer_digest.clone(), layer.len() as i64, mt::OCI_LAYER);
+    let info = BlobInfo::new(
+        layer_digest.clone(),
+        Some(layer.len() as u64),
+        mt::OCI_LAYER,
+    );
     assert!(dest.try_reuse_blob(&info).await.unwrap().is_some());
     fs::remove_file(&path).unwrap(); // what a prune in another process does
     let manifest = format!(
@@ -177,7 +181,8 @@ fn prune_removes_named_entries_and_only_their_own_blobs() {
     let keep_m = put(manifest(&[&shared]).as_bytes());
     let gone_m = put(manifest(&[&shared, &own]).as_bytes());
     let entry = |d: &Digest, n: &str| {
-        let mut e = Descriptor::from_blob_info(&BlobInfo::new(d.clone(), 1, mt::OCI_MANIFEST));
+        let mut e =
+            Descriptor::from_blob_info(&BlobInfo::new(d.clone(), Some(1), mt::OCI_MANIFEST));
         e.annotations = Some(BTreeMap::from([(
             REF_NAME_ANNOTATION.to_string(),
             n.into(),

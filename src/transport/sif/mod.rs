@@ -29,6 +29,7 @@ use super::synth::{self, Described, HashingWriter};
 use super::{BlobStream, ImageSource};
 use crate::digest::Digest;
 use crate::gotext::go_quote;
+use crate::manifest::RawManifest;
 use crate::signature::Signature;
 use crate::types::{BlobInfo, SystemContext};
 use container::SifFile;
@@ -130,13 +131,13 @@ impl SifSource {
 
 #[async_trait]
 impl ImageSource for SifSource {
-    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         if instance.is_some() {
             anyhow::bail!("manifest lists are not supported by the sif transport");
         }
-        Ok((
+        Ok(RawManifest::new(
             self.manifest.clone(),
-            synth::MEDIA_TYPE_MANIFEST.to_string(),
+            synth::MEDIA_TYPE_MANIFEST,
         ))
     }
 

@@ -31,7 +31,7 @@ use crate::transport::fsutil::write_file_atomic;
 use crate::transport::{
     BlobStream, DestinationProperties, ImageDestination, LayerCompression, UploadInfo,
 };
-use crate::types::BlobInfo;
+use crate::types::{BlobInfo, size_from_go};
 
 /// c/storage's archive.Compression values recorded in layers.json.
 const COMPRESSION_NONE: i64 = 0;
@@ -252,13 +252,13 @@ impl ImageDestination for StorageDestination {
             let s = self.state();
             if let Some(st) = s.staged.get(&key) {
                 return Ok(Some(BlobInfo {
-                    size: st.compressed_size as i64,
+                    size: Some(st.compressed_size),
                     ..info.clone()
                 }));
             }
             if let Some(c) = s.configs.get(&key) {
                 return Ok(Some(BlobInfo {
-                    size: c.len() as i64,
+                    size: Some(c.len() as u64),
                     ..info.clone()
                 }));
             }
@@ -279,7 +279,7 @@ impl ImageDestination for StorageDestination {
         };
         self.state().diff_ids.insert(key, diff_id);
         Ok(Some(BlobInfo {
-            size,
+            size: size_from_go(size),
             ..info.clone()
         }))
     }
@@ -298,7 +298,7 @@ impl ImageDestination for StorageDestination {
                 Some(d) => d.clone(),
                 None => Digest::sha256_of(&buf),
             };
-            let size = buf.len() as i64;
+            let size = Some(buf.len() as u64);
             self.state().configs.insert(digest.to_string(), buf);
             return Ok(BlobInfo::new(digest, size, info.media_type.clone()));
         }
@@ -345,7 +345,7 @@ impl ImageDestination for StorageDestination {
         ) {
             let _ = super::fsops::remove_all(&old.dir);
         }
-        Ok(BlobInfo::new(digest, count as i64, info.media_type.clone()))
+        Ok(BlobInfo::new(digest, Some(count), info.media_type.clone()))
     }
 
     async fn put_manifest(&self, bytes: &[u8], instance: Option<&Digest>) -> Result<()> {

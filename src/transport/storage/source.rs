@@ -9,17 +9,16 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result, anyhow, bail};
 use async_trait::async_trait;
-use bytes::Bytes;
 
 use super::store::{Image, Layer, Store};
 use super::{ResolvedName, resolve_image};
 use crate::digest::Digest;
 use crate::error::ImageNotFound;
 use crate::go::tarsplit::{Entry, Unpacker};
-use crate::manifest::{self, Manifest, convert, media_type as mt};
+use crate::manifest::{Manifest, RawManifest, convert, media_type as mt};
 use crate::signature::Signature;
 use crate::transport::{BlobStream, ImageSource};
-use crate::types::BlobInfo;
+use crate::types::{BlobInfo, size_from_go};
 
 pub struct StorageSource {
     store: Store,
@@ -101,8 +100,7 @@ impl StorageSource {
         &self,
         instance: Option<&Digest>,
     ) -> Result<Option<Vec<BlobInfo>>> {
-        let (bytes, _) = self.manifest(instance).await?;
-        let mime = manifest::guess_mime_type(&bytes);
+        let (bytes, mime) = self.manifest(instance).await?.resolved();
         if mt::is_list(&mime) {
             bail!("can't copy layers for a manifest list (shouldn't be attempted)");
         }
@@ -121,7 +119,7 @@ impl StorageSource {
                 .diff_digest
                 .parse()
                 .map_err(|e| anyhow!("layer {:?}: {e}", l.id))?;
-            physical.push(BlobInfo::new(d, l.diff_size, uncompressed));
+            physical.push(BlobInfo::new(d, size_from_go(l.diff_size), uncompressed));
         }
         let empty = match &m {
             Manifest::Schema1(s1) => s1.empty_layers(),
@@ -181,7 +179,7 @@ fn layers_for_copy(empty: &[bool], physical: Vec<BlobInfo>) -> Result<Vec<BlobIn
             let blob = &convert::GZIPPED_EMPTY_LAYER;
             out.push(BlobInfo::new(
                 Digest::sha256_of(blob),
-                blob.len() as i64,
+                Some(blob.len() as u64),
                 "",
             ));
             continue;
@@ -257,7 +255,7 @@ impl ImageSource for StorageSource {
         self.chain.iter().flat_map(layer_facts).collect()
     }
 
-    async fn manifest(&self, instance: Option<&Digest>) -> Result<(Bytes, String)> {
+    async fn manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         if let Some(d) = instance {
             let key = format!("manifest-{d}");
             let blob = self.big_data(&key).map_err(|e| {
@@ -266,14 +264,12 @@ impl ImageSource for StorageSource {
                     d.to_string()
                 )
             })?;
-            let mime = manifest::guess_mime_type(&blob);
-            return Ok((Bytes::from(blob), mime));
+            return Ok(RawManifest::untyped(blob));
         }
         if let Some(d) = self.resolved.named.as_ref().and_then(|n| n.digest())
             && let Ok(blob) = self.big_data(&format!("manifest-{d}"))
         {
-            let mime = manifest::guess_mime_type(&blob);
-            return Ok((Bytes::from(blob), mime));
+            return Ok(RawManifest::untyped(blob));
         }
         let blob = self.big_data("manifest").map_err(|e| {
             anyhow!(
@@ -282,8 +278,7 @@ impl ImageSource for StorageSource {
                 crate::gotext::go_errno_text(&e)
             )
         })?;
-        let mime = manifest::guess_mime_type(&blob);
-        Ok((Bytes::from(blob), mime))
+        Ok(RawManifest::untyped(blob))
     }
 
     async fn blob(&self, info: &BlobInfo) -> Result<BlobStream> {
