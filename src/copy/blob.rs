@@ -427,7 +427,7 @@ impl Copier<'_> {
     /// [`try_reuse`](Self::try_reuse), with the source's read of the blob started meanwhile
     /// when both ends are registries (not the same one, which may mount it instead): the
     /// blob's bytes are on their way a round trip sooner when the destination lacks it. When
-    /// it has it, the read is dropped unread.
+    /// it has it, the read is dropped unread, without waiting for the source's answer.
     async fn try_reuse_reading_ahead(
         &self,
         info: &BlobInfo,
@@ -442,8 +442,26 @@ impl Copier<'_> {
         if !ahead {
             return Ok((self.try_reuse(info).await?, None));
         }
-        let (reused, read) = tokio::join!(self.try_reuse(info), self.src.blob(info));
-        Ok((reused?, Some(read)))
+        // The answer about the destination decides: when it has the blob, the read is dropped
+        // at once rather than awaited (a busy source answers the read later than the check).
+        let reuse = self.try_reuse(info);
+        let read = self.src.blob(info);
+        tokio::pin!(reuse, read);
+        let mut answered = None;
+        let reused = loop {
+            tokio::select! {
+                r = &mut reuse => break r?,
+                r = &mut read, if answered.is_none() => answered = Some(r),
+            }
+        };
+        if reused.is_some() {
+            return Ok((reused, None));
+        }
+        let read = match answered {
+            Some(r) => r,
+            None => read.await,
+        };
+        Ok((None, Some(read)))
     }
 
     /// Whether the destination has the blob already (the one place blobs are reused).
