@@ -8,6 +8,9 @@ pub mod blobcache;
 pub mod cli;
 pub mod compression;
 pub mod config;
+#[cfg(any(test, feature = "conformance"))]
+#[doc(hidden)]
+pub mod conformance;
 pub mod contract;
 pub mod copy;
 mod der;

@@ -20,7 +20,7 @@
 //!    compiler lists every exhaustive match on `ImageName` that needs one, e.g.
 //!    `ImageName::transport`/`docker_reference`), and in [`delete_image`] /
 //!    [`complete_name`] when it supports them.
-//! 4. In the conformance suite (`conformance.rs`): a function opening the transport at a
+//! 4. In the conformance suite (`crate::conformance`): a function opening the transport at a
 //!    private place with its capabilities (`Caps`: where it legitimately differs), named in
 //!    `suite!`. Every check of the contract (put/get, reuse, abort, commit, lists, corrupt
 //!    and truncated blobs, signatures, the engine both ways) then runs under `cargo test`.
@@ -35,9 +35,6 @@
 //!    reading what skiff wrote).
 
 pub mod bridge;
-#[cfg(any(test, feature = "conformance"))]
-#[doc(hidden)]
-pub mod conformance;
 pub mod dir;
 pub mod dirlock;
 pub mod docker;

@@ -1,4 +1,4 @@
-//! The transport conformance suite (`skiff::transport::conformance`, which `cargo test --lib`
+//! The transport conformance suite (`skiff::conformance`, which `cargo test --lib`
 //! runs against the local transports) against real peers: `docker://` against
 //! `docker-registry`, `docker-daemon:` against the shared private dockerd, and
 //! `containers-storage:` on a private vfs store that podman reads. One test per check and
@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Result;
 use async_trait::async_trait;
+use skiff::conformance::{Caps, Named, Publishes, Snapshot, Subject, files_under};
 use skiff::digest::Digest;
 use skiff::manifest::media_type as mt;
-use skiff::transport::conformance::{Caps, Named, Publishes, Snapshot, Subject, files_under};
 use skiff::transport::{ImageDestination, ImageSource};
 
 use crate::support::dockerd::{self, Dockerd};

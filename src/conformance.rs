@@ -12,9 +12,9 @@
 //! with its capabilities, named in `suite!` at the end; one that needs a peer implements
 //! [`Subject`] in the integration tests. [`CHECKS`] lists every check.
 //!
-//! This module is the one place under `transport/` that uses `crate::copy`: it drives the
-//! engine's core copy through each transport on purpose. Transports themselves take their
-//! shared types from `crate::contract`.
+//! It sits beside `transport/` and `copy/`, not inside either, because it drives the engine's
+//! core copy through each transport on purpose; transports themselves never import `copy`
+//! (their shared types are in `crate::contract`).
 
 use std::io::Cursor;
 use std::path::Path;
@@ -24,8 +24,6 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::io::AsyncReadExt;
 
-use super::memory::{Contents, MemoryStore};
-use super::{BlobStream, ImageDestination, ImageSource, LocalBlob, UploadInfo};
 use crate::config::policy::{Policy, PolicySubject};
 use crate::contract::verify::VerifyingReader;
 use crate::copy::{ImageLabel, Names, Options, progress::Silent};
@@ -33,6 +31,8 @@ use crate::digest::Digest;
 use crate::manifest::{self, Manifest, RawManifest, media_type as mt};
 use crate::reference::ImageName;
 use crate::signature::Signature;
+use crate::transport::memory::{Contents, MemoryStore};
+use crate::transport::{BlobStream, ImageDestination, ImageSource, LocalBlob, UploadInfo};
 use crate::types::{BlobInfo, SystemContext};
 
 /// What a transport does differently from the others, stated so the suite can check it.
@@ -158,10 +158,10 @@ impl Subject for Named {
         self.caps
     }
     async fn destination(&self) -> Result<Box<dyn ImageDestination>> {
-        super::open_destination(&self.name, &self.ctx).await
+        crate::transport::open_destination(&self.name, &self.ctx).await
     }
     async fn source(&self) -> Result<Box<dyn ImageSource>> {
-        super::open_source(&self.name, &self.ctx).await
+        crate::transport::open_source(&self.name, &self.ctx).await
     }
     fn snapshot(&self) -> Snapshot {
         Snapshot {
@@ -937,7 +937,7 @@ macro_rules! conformance_checks {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $check() {
             let subject = $crate::conformance_checks!(@open $how $subject);
-            if let Err(e) = $crate::transport::conformance::$check(&subject).await {
+            if let Err(e) = $crate::conformance::$check(&subject).await {
                 panic!("{}: {e:#}", stringify!($subject));
             }
         }
@@ -957,7 +957,7 @@ macro_rules! conformance_checks {
     };
 }
 
-/// The local transports, one module each (`transport::conformance::oci::reuse`).
+/// The local transports, one module each (`conformance::oci::reuse`).
 #[cfg(test)]
 macro_rules! suite {
     ($($transport:ident),* $(,)?) => {$(
