@@ -15,10 +15,10 @@ pub fn encode(label: &str, der: &[u8]) -> String {
     out
 }
 
-/// Go's `pem.Decode` for the first block of `text`, whatever its label: `(label, der)`, or
-/// `None` where Go finds no block (none, unterminated, or a body that is not base64).
+/// The first PEM block of `text`, whatever its label: `(label, der)`, or `None` where there is
+/// none (none, unterminated, a body that is not base64, or text that is not UTF-8).
 pub fn decode_first(text: &[u8]) -> Option<(String, Vec<u8>)> {
-    let text = String::from_utf8_lossy(text);
+    let text = std::str::from_utf8(text).ok()?;
     let (_, rest) = text.split_once("-----BEGIN ")?;
     let (label, rest) = rest.split_once("-----")?;
     let (body, _) = rest.split_once(&format!("-----END {label}-----"))?;

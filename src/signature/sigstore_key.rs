@@ -86,17 +86,6 @@ fn pem_encode(label: &str, der: &[u8]) -> Vec<u8> {
     crate::go::pem::encode(label, der).into_bytes()
 }
 
-/// The first PEM block: its type and bytes.
-fn pem_decode(text: &[u8]) -> Option<(String, Vec<u8>)> {
-    let text = std::str::from_utf8(text).ok()?;
-    let (_, rest) = text.split_once("-----BEGIN ")?;
-    let (label, rest) = rest.split_once("-----")?;
-    let (body, _) = rest.split_once(&format!("-----END {label}-----"))?;
-    let b64: String = body.split_whitespace().collect();
-    let der = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
-    Some((label.to_string(), der))
-}
-
 /// A new P-256 key pair: (private key file, public key file).
 pub fn generate(passphrase: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
     let secret = loop {
@@ -143,7 +132,7 @@ pub fn generate(passphrase: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
 /// Opens an encrypted private key file (c/image's `loadPrivateKey` messages). Only ECDSA
 /// P-256 keys (what cosign and skopeo generate) are supported.
 pub fn load_private_key(file: &[u8], passphrase: &[u8]) -> Result<p256::SecretKey, String> {
-    let (label, der) = pem_decode(file).ok_or("invalid pem block")?;
+    let (label, der) = crate::go::pem::decode_first(file).ok_or("invalid pem block")?;
     if label != COSIGN_PEM_TYPE && label != SIGSTORE_PEM_TYPE {
         return Err(format!("unsupported pem type: {label}"));
     }
@@ -258,7 +247,7 @@ mod tests {
         let (private, public) = generate(b"pw").unwrap();
         let text = String::from_utf8(private.clone()).unwrap();
         assert!(text.starts_with("-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----\n"));
-        let (_, der) = pem_decode(&private).unwrap();
+        let (_, der) = crate::go::pem::decode_first(&private).unwrap();
         let json: serde_json::Value = serde_json::from_slice(&der).unwrap();
         assert_eq!(
             json["kdf"]["params"],

@@ -10,6 +10,7 @@ use sha2::Digest as _;
 
 use super::Provider;
 use crate::go::text::go_quote;
+use crate::signature::public_key::{Hash, PublicKey};
 
 /// The claims the flows look at after verification.
 #[derive(Debug, Default, Deserialize)]
@@ -229,15 +230,7 @@ fn key_verifies(key: &Jwk, alg: &str, signed: &[u8], signature: &[u8]) -> bool {
             ) else {
                 return false;
             };
-            // PKCS #1 v1.5: the DigestInfo of a SHA-256 hash (RFC 8017 §9.2, note 1).
-            const SHA256_PREFIX: [u8; 19] = [
-                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                0x01, 0x05, 0x00, 0x04, 0x20,
-            ];
-            let mut digest_info = SHA256_PREFIX.to_vec();
-            digest_info.extend_from_slice(&sha2::Sha256::digest(signed));
-            k.verify(rsa::Pkcs1v15Sign::new_unprefixed(), &digest_info, signature)
-                .is_ok()
+            PublicKey::Rsa(k).verifies(Hash::Sha256, signed, signature)
         }
         _ => false,
     }
@@ -267,6 +260,59 @@ fn go_time(secs: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An RS256 signature made by openssl (PKCS #1 v1.5 over SHA-256) verifies with the JWK of
+    /// its key, and not over other bytes.
+    #[test]
+    fn rs256_signatures_made_by_openssl_verify() {
+        let t = tempfile::tempdir().unwrap();
+        let (key, data) = (t.path().join("k.pem"), t.path().join("data"));
+        let openssl = |args: &[&std::ffi::OsStr]| {
+            let out = std::process::Command::new("openssl").args(args).output();
+            out.ok().filter(|o| o.status.success()).map(|o| o.stdout)
+        };
+        let os = |s: &'static str| std::ffi::OsStr::new(s);
+        let made = openssl(&[
+            os("genpkey"),
+            os("-algorithm"),
+            os("RSA"),
+            os("-pkeyopt"),
+            os("rsa_keygen_bits:2048"),
+            os("-out"),
+            key.as_os_str(),
+        ]);
+        let Some(_) = made else {
+            assert!(std::env::var("CI").is_err(), "openssl is missing");
+            return;
+        };
+        std::fs::write(&data, b"header.payload").unwrap();
+        let sig = openssl(&[
+            os("dgst"),
+            os("-sha256"),
+            os("-sign"),
+            key.as_os_str(),
+            data.as_os_str(),
+        ])
+        .unwrap();
+        let modulus = openssl(&[
+            os("rsa"),
+            os("-noout"),
+            os("-modulus"),
+            os("-in"),
+            key.as_os_str(),
+        ])
+        .unwrap();
+        let hex_n = String::from_utf8(modulus).unwrap();
+        let n = hex::decode(hex_n.trim().trim_start_matches("Modulus=")).unwrap();
+        let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+        let jwk: Jwk = serde_json::from_value(serde_json::json!({
+            "kty": "RSA", "n": b64(&n), "e": b64(&[1, 0, 1])
+        }))
+        .unwrap();
+        assert!(key_verifies(&jwk, "RS256", b"header.payload", &sig));
+        assert!(!key_verifies(&jwk, "RS256", b"header.payload2", &sig));
+        assert!(!key_verifies(&jwk, "ES256", b"header.payload", &sig));
+    }
 
     #[test]
     fn audiences_and_access_token_hashes() {
