@@ -30,8 +30,7 @@ impl Cache {
     }
 
     fn on(&self, mut c: Command) -> Command {
-        c.env("_CONTAINERS_ROOTLESS_UID", "1000")
-            .env("XDG_DATA_HOME", self.dir.path());
+        crate::support::private_blob_cache(&mut c, self.dir.path());
         c
     }
 

@@ -174,11 +174,9 @@ fn assert_pushed(reg: &Registry, repo: &str, config: &[u8], diff_ids: &[String])
 
 fn copy_from(engine: &Engine, name: &str, dest: &str) -> std::process::Command {
     let mut c = skiff();
-    // A private blob-info cache (c/image's rootless place), empty: whether layers go early
-    // depends on what it knows.
-    c.env("DOCKER_HOST", &engine.host)
-        .env("_CONTAINERS_ROOTLESS_UID", "1000")
-        .env("XDG_DATA_HOME", engine.dir.path())
+    // An empty blob-info cache: whether layers go early depends on what it knows.
+    private_blob_cache(&mut c, engine.dir.path())
+        .env("DOCKER_HOST", &engine.host)
         .args([
             "--insecure-policy",
             "copy",

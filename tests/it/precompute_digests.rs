@@ -61,8 +61,7 @@ fn precomputed_digests_skip_layers_the_registry_has_like_skopeo() {
             } else {
                 let n = pushes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let mut c = skiff();
-                c.env("_CONTAINERS_ROOTLESS_UID", "1000")
-                    .env("XDG_DATA_HOME", t.path().join(format!("cache-{repo}-{n}")));
+                private_blob_cache(&mut c, &t.path().join(format!("cache-{repo}-{n}")));
                 c
             }
         };

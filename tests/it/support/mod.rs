@@ -21,6 +21,17 @@ pub fn skiff() -> Command {
     c
 }
 
+/// Gives `c` an empty blob-info cache of its own in `dir`, the way c/image allows one:
+/// `_CONTAINERS_ROOTLESS_UID` (c/image's rootless EUID) set to a non-root value puts the
+/// cache under `$XDG_DATA_HOME/containers/cache`. Without it, root's cache in
+/// /var/lib/containers/cache is shared by every test and run, and names blobs at loopback
+/// ports an earlier registry used: copies then try mounts from repositories that are not
+/// there, which changes any count of requests or tokens a test makes.
+pub fn private_blob_cache<'a>(c: &'a mut Command, dir: &std::path::Path) -> &'a mut Command {
+    c.env("_CONTAINERS_ROOTLESS_UID", "1000")
+        .env("XDG_DATA_HOME", dir)
+}
+
 /// The installed skopeo, the oracle. `None` when it is missing outside CI (the caller skips,
 /// saying so); under CI a missing peer fails the test.
 pub fn skopeo() -> Option<Command> {
