@@ -164,6 +164,52 @@ fn recopy_to_an_up_to_date_registry_is_skipped() {
     );
 }
 
+/// The upload sessions the registry holds for `repo` (distribution keeps one directory each).
+fn open_upload_sessions(reg: &Registry, repo: &str) -> Vec<String> {
+    let dir = reg
+        .storage()
+        .join("docker/registry/v2/repositories")
+        .join(repo)
+        .join("_uploads");
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+#[test]
+fn blobs_the_registry_has_leave_no_upload_session_behind() {
+    let Some(reg) = Registry::start() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let oci = t.path().join("oci");
+    fixtures::write_oci(&oci, "v1", &ImageSpec::small(35));
+    let src = format!("oci:{}:v1", oci.display());
+    let posts = || reg.log().matches("POST /v2/keep/a/blobs/uploads/").count();
+    // A new repository: skiff opens each upload session beside the blob's check.
+    copy(&mut skiff(), &src, &reg.image("keep/a:v1"));
+    assert_eq!(open_upload_sessions(&reg, "keep/a"), Vec::<String>::new());
+    let before = posts();
+    // Another tag: every blob is there already. distribution keeps a session's directory
+    // even after its DELETE, so no session may be opened for them (skopeo opens none).
+    let again = copy(&mut skiff(), &src, &reg.image("keep/a:v2"));
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("Copying blob"), "{err}");
+    assert!(!err.contains("Skipping: image"), "{err}");
+    let log = reg.log();
+    assert_eq!(posts(), before, "{log}");
+    assert_eq!(
+        open_upload_sessions(&reg, "keep/a"),
+        Vec::<String>::new(),
+        "{log}"
+    );
+    if let Some(mut s) = skopeo() {
+        copy(&mut s, &src, &reg.image("keep/a:v3"));
+        assert_eq!(posts(), before, "skopeo opened a session: {}", reg.log());
+    }
+}
+
 #[test]
 fn copies_within_a_registry_mount_blobs_across_repositories() {
     let Some(reg) = Registry::start() else { return };

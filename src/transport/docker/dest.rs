@@ -54,6 +54,11 @@ pub struct DockerDestination {
     /// What the destination's name holds now, asked when the destination opens (see
     /// [`HeadAhead`]); taken by the first `existing_manifest_digest`.
     head_ahead: Mutex<Option<HeadAhead>>,
+    /// Upload sessions opened beside a blob check that found the blob, being closed off the
+    /// copy's path; `commit` waits for them, so that none outlives a successful copy.
+    closing: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// Whether the registry did not know the repository (asked as the destination opens).
+    repository_new: Arc<tokio::sync::OnceCell<bool>>,
 }
 
 /// The HEAD of the destination's manifest, sent as the destination opens: it (and the ping
@@ -88,6 +93,46 @@ impl Drop for DockerDestination {
     }
 }
 
+/// Opens an upload session in `repo` (owned arguments, so that it can run as its own task).
+async fn open_session(client: Arc<Client>, repo: String) -> Result<Session> {
+    let path = format!("/v2/{repo}/blobs/uploads/");
+    let res = client
+        .send(Request::new(Method::POST, path.clone()))
+        .await?;
+    if res.status() != 202 {
+        let err = res.error().await;
+        return Err(err.context(format!(
+            "initiating layer upload to {path} in {}",
+            client.registry
+        )));
+    }
+    Session::from_response(&res)
+}
+
+/// Whether the registry answers that it does not know `repo` (`NAME_UNKNOWN` for its tag
+/// list). Any other answer, or none, counts as known.
+async fn repository_unknown(client: &Client, repo: &str) -> bool {
+    let req = Request::new(Method::GET, format!("/v2/{repo}/tags/list?n=1"));
+    let Ok(res) = client.send(req).await else {
+        return false;
+    };
+    if res.status() != 404 {
+        return false;
+    }
+    res.error()
+        .await
+        .downcast_ref::<RegistryError>()
+        .is_some_and(|e| e.has_code(ErrorCode::NameUnknown))
+}
+
+/// Deletes an upload session nobody will use; a failure only leaves it to the registry's
+/// own purge of stale uploads.
+async fn close_session(client: &Client, session: Session) {
+    let _ = client
+        .send(Request::to_url(Method::DELETE, session.location))
+        .await;
+}
+
 /// An upload session the registry opened: where to send, and its chunk limit.
 struct Session {
     location: Url,
@@ -118,13 +163,27 @@ impl DockerDestination {
         )?);
         let sigstore_attachments = lookaside::use_sigstore_attachments(ctx, reference)?;
         let head_ahead = HeadAhead::start(&client, reference);
+        let repository_new = client.schedule().repository_new(reference.path());
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let (cell, client, repo) = (
+                repository_new.clone(),
+                client.clone(),
+                reference.path().to_string(),
+            );
+            runtime.spawn(async move {
+                cell.get_or_init(|| repository_unknown(&client, &repo))
+                    .await;
+            });
+        }
         Ok(DockerDestination {
+            repository_new,
             sigstore_attachments,
             reference: reference.clone(),
             client,
             ctx: ctx.clone(),
             manifest_digest: Mutex::new(None),
             sessions: Mutex::default(),
+            closing: Mutex::default(),
             head_ahead: Mutex::new(head_ahead),
         })
     }
@@ -145,7 +204,7 @@ impl DockerDestination {
             max_chunk,
         } = match opened {
             Some(s) => s,
-            None => Session::from_response(&self.start_upload().await?)?,
+            None => self.start_upload().await?,
         };
         // Digest and size known: the whole blob goes in the PUT that completes the upload,
         // one round trip fewer than PATCH then PUT (every registry takes this).
@@ -315,20 +374,8 @@ impl DockerDestination {
         }
     }
 
-    async fn start_upload(&self) -> Result<Response> {
-        let path = format!("/v2/{}/blobs/uploads/", self.reference.path());
-        let res = self
-            .client
-            .send(Request::new(Method::POST, path.clone()))
-            .await?;
-        if res.status() != 202 {
-            let err = res.error().await;
-            return Err(err.context(format!(
-                "initiating layer upload to {path} in {}",
-                self.client.registry
-            )));
-        }
-        Ok(res)
+    async fn start_upload(&self) -> Result<Session> {
+        open_session(self.client.clone(), self.reference.path().to_string()).await
     }
 
     /// Sends the whole stream in one PATCH.
@@ -388,16 +435,6 @@ impl DockerDestination {
                 return Ok(location);
             }
         }
-    }
-
-    /// Cancels an upload session that turned out not to be needed, off the copy's path.
-    fn cancel_session(&self, session: Session) {
-        let client = self.client.clone();
-        tokio::spawn(async move {
-            let _ = client
-                .send(Request::to_url(Method::DELETE, session.location))
-                .await;
-        });
     }
 
     /// Sends one chunk that starts at `start`. A chunk that fails part-way (a reset, a 5xx)
@@ -769,23 +806,37 @@ impl ImageDestination for DockerDestination {
         {
             return Ok(found(BlobPresent { size: info.size }));
         }
-        // The upload session is opened while the HEAD is in flight: a blob that is missing
-        // (every blob of a cold copy) starts uploading a round trip sooner.
-        let opened = !self.sessions.lock().unwrap().contains_key(&info.digest);
-        let (exists, session) = if opened {
-            let (exists, session) = tokio::join!(self.blob_exists(&info.digest), async {
-                Session::from_response(&self.start_upload().await?)
-            });
-            (exists, session.ok())
-        } else {
-            (self.blob_exists(&info.digest).await, None)
-        };
-        if let Some(present) = exists? {
-            if let Some(unused) = session {
-                self.cancel_session(unused);
+        // In a repository the registry did not know (a cold copy), every blob this process
+        // does not know about is missing: its upload session is opened while the HEAD is in
+        // flight, and its upload starts a round trip sooner. Elsewhere most blobs are there,
+        // and a session opened for nothing stays on the registry's disk after its DELETE
+        // (distribution keeps the directory), so the HEAD goes alone, as c/image sends it.
+        let speculate = !self.sessions.lock().unwrap().contains_key(&info.digest)
+            && *self
+                .repository_new
+                .get_or_init(|| repository_unknown(&self.client, repo))
+                .await;
+        let opening = speculate.then(|| {
+            let path = self.reference.path().to_string();
+            tokio::spawn(open_session(self.client.clone(), path))
+        });
+        let exists = self.blob_exists(&info.digest).await;
+        if !matches!(exists, Ok(None)) {
+            if let Some(opening) = opening {
+                let client = self.client.clone();
+                let closing = tokio::spawn(async move {
+                    if let Ok(Ok(unused)) = opening.await {
+                        close_session(&client, unused).await;
+                    }
+                });
+                self.closing.lock().unwrap().push(closing);
             }
-            return Ok(found(present));
+            return Ok(exists?.and_then(found));
         }
+        let session = match opening {
+            Some(opening) => opening.await.ok().and_then(Result::ok),
+            None => None,
+        };
         if let Some(session) = session {
             self.sessions
                 .lock()
@@ -884,6 +935,8 @@ impl ImageDestination for DockerDestination {
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {
+        let closing = std::mem::take(&mut *self.closing.lock().unwrap());
+        futures::future::join_all(closing).await;
         Ok(())
     }
 }

@@ -34,6 +34,9 @@ pub struct Scheduler {
     /// Manifests whose PUT the registry answered with `OCI-Subject`: it indexed their
     /// `subject` itself (it has the referrers API).
     subjects_indexed: Mutex<std::collections::HashSet<(String, Digest)>>,
+    /// Per repository, whether the registry did not know it when this process first asked
+    /// (asked once, however many copies write there).
+    repos_new: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<bool>>>>,
 }
 
 /// Locks by key, created when first wanted and forgotten when nobody holds or waits.
@@ -123,6 +126,12 @@ impl Scheduler {
             key,
             guard: Some(guard),
         }
+    }
+
+    /// The answer, asked once per process, to whether `repo` was unknown to the registry.
+    pub fn repository_new(&self, repo: &str) -> Arc<tokio::sync::OnceCell<bool>> {
+        let mut repos = self.repos_new.lock().unwrap_or_else(|e| e.into_inner());
+        repos.entry(repo.to_string()).or_default().clone()
     }
 
     /// Records that `digest` is in `repo`.
