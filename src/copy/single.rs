@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result, anyhow};
 use bytes::Bytes;
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use std::collections::BTreeSet;
 
 use super::Copier;
@@ -449,6 +449,17 @@ impl Copier<'_> {
     }
 }
 
+/// The order in which layers start: the manifest's, unless there are more layers than
+/// copies at once; then the biggest start first, so that the longest transfers do not begin
+/// last and decide when the copy ends (sizes a manifest leaves out count as 0).
+fn start_order(layers: &[crate::types::BlobInfo], parallel: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..layers.len()).collect();
+    if layers.len() > parallel {
+        order.sort_by_key(|&i| std::cmp::Reverse(layers[i].size.unwrap_or(0)));
+    }
+    order
+}
+
 impl ImageCopy<'_, '_> {
     /// Which layers are to be encrypted; fails when an index is out of range or an encrypted
     /// layer cannot be decrypted with the keys given.
@@ -484,15 +495,20 @@ impl ImageCopy<'_, '_> {
             .collect();
         // Collected first: a lazy `map` here keeps the copy's future from being provably
         // `Send` (a sync runs each image's copy in its own task).
-        let jobs: Vec<_> = layers
-            .iter()
-            .zip(rules)
-            .map(|(l, rules)| async move { c.copy_layer_blob(l, rules).await })
+        let jobs: Vec<_> = start_order(&layers, parallel)
+            .into_iter()
+            .map(|i| {
+                let (layer, rules) = (&layers[i], rules[i]);
+                async move { (i, c.copy_layer_blob(layer, rules).await) }
+            })
             .collect();
-        let copied = futures::stream::iter(jobs)
-            .buffered(parallel)
-            .try_collect::<Vec<_>>()
-            .await?;
+        let mut running = futures::stream::iter(jobs).buffer_unordered(parallel);
+        let mut by_index: Vec<Option<_>> = layers.iter().map(|_| None).collect();
+        while let Some((i, copied)) = running.next().await {
+            by_index[i] = Some(copied?);
+        }
+        drop(running);
+        let copied: Vec<_> = by_index.into_iter().flatten().collect();
         let edits: Vec<LayerEdit> = copied.iter().map(|l| l.edit.clone()).collect();
         if self.plan.diff_ids_needed {
             let ids = copied

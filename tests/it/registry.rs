@@ -211,6 +211,39 @@ fn blobs_the_registry_has_leave_no_upload_session_behind() {
 }
 
 #[test]
+fn with_more_layers_than_copies_at_once_the_biggest_start_first() {
+    let Some(reg) = Registry::start() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let oci = t.path().join("oci");
+    let mut spec = ImageSpec::small(36);
+    spec.layers = [3_000, 90_000, 500, 30_000]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| fixtures::layer_tar(&[("f", &fixtures::noise(*n, 360 + i as u64))]))
+        .collect();
+    let built = fixtures::write_oci(&oci, "v1", &spec);
+    let src = format!("oci:{}:v1", oci.display());
+    // One copy at a time: the uploads reach the registry in the order they start.
+    ok(skiff()
+        .args(["--insecure-policy", "copy", "--image-parallel-copies", "1"])
+        .args(NO_TLS)
+        .args([&src, &reg.image("order/a:v1")]));
+    let mut expected: Vec<&Vec<u8>> = built.blobs.iter().collect();
+    expected.sort_by_key(|b| std::cmp::Reverse(b.len()));
+    let expected: Vec<String> = expected
+        .iter()
+        .map(|b| fixtures::sha256(b).replace(':', "%3A"))
+        .collect();
+    let log = reg.log();
+    let uploaded: Vec<String> = log
+        .lines()
+        .filter(|l| l.contains("\"PUT /v2/order/a/blobs/uploads/"))
+        .filter_map(|l| expected.iter().find(|d| l.contains(d.as_str())).cloned())
+        .collect();
+    assert_eq!(uploaded, expected, "{log}");
+}
+
+#[test]
 fn copies_within_a_registry_mount_blobs_across_repositories() {
     let Some(reg) = Registry::start() else { return };
     let t = tempfile::tempdir().unwrap();
