@@ -32,6 +32,19 @@ bench_cpu_floor signed-registry-to-registry-floor "$wipe_signed_dst" \
   "$SKIFF $P copy -q $NT docker://$SRC/bench/small:bench docker://$DST/bench/small:bench" \
   "skopeo $P copy -q $NT docker://$SRC/bench/small:bench docker://$DST/bench/small:bench" \
   "$BENCH_DIR/registry.pids"
+# The same as a wall time: the two registries serving and storing the blobs, nothing else.
+bench_blob_floor signed-registry-to-registry-blobs "$wipe_signed_dst" "$SRC" "$DST" \
+  bench/small bench \
+  "skopeo $P copy -q $NT docker://$SRC/bench/small:bench docker://$DST/bench/small:bench"
+
+# Signing (issue: trust, part 2): the same copy with --sign-by, the source's signature
+# dropped, the new one written to the destination's staging lookaside (wiped every run).
+printf 'docker:\n  %s:\n    lookaside-staging: file://%s/staging\n' "$DST" "$S" >"$S/registries.d/dst.yaml"
+wipe_signing="$wipe_signed_dst; rm -rf $S/staging"
+SIGN="--insecure-policy --registries.d $S/registries.d"
+bench_case signing-registry-to-registry "$wipe_signing" \
+  "$SKIFF $SIGN copy -q $NT --remove-signatures --sign-by $FPR docker://$SRC/bench/small:bench docker://$DST/bench/small:bench" \
+  "skopeo $SIGN copy -q $NT --remove-signatures --sign-by $FPR docker://$SRC/bench/small:bench docker://$DST/bench/small:bench"
 
 gpgconf --kill gpg-agent
 unset GNUPGHOME
