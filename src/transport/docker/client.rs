@@ -16,7 +16,6 @@ use anyhow::{Result, anyhow};
 use bytes::Bytes;
 use reqwest::Method;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use super::challenge::{self, Challenge, Scope};
@@ -24,6 +23,7 @@ use super::errors::{RegistryError, Unauthorized, http_response_error};
 use super::idle::{self, Activity};
 use super::memo::ManifestMemo;
 use super::schedule::{LinkGuard, Scheduler};
+use super::slots::{BlobBytes, Slot, Slots};
 use super::tokens::{ScopeSet, Token, TokenCache};
 use super::{proxy, tls};
 use crate::auth::Credentials;
@@ -47,7 +47,7 @@ pub const MAX_SMALL_BODY: usize = 4 << 20;
 /// The HTTP side shared by every client of one host with the same TLS settings.
 struct Pool {
     http: reqwest::Client,
-    limit: Arc<Semaphore>,
+    limit: Arc<Slots>,
     /// What the ping found, shared by every client of the pool: the scheme and challenges
     /// of a host do not change within one command.
     detected: tokio::sync::OnceCell<Detected>,
@@ -76,7 +76,7 @@ fn pool(host: &str, files: &TlsFiles, skip_verify: bool) -> Result<Arc<Pool>> {
         .map_err(|e| anyhow!("setting up an HTTP client: {e}"))?;
     let p = Arc::new(Pool {
         http,
-        limit: Arc::new(Semaphore::new(PER_HOST_REQUESTS)),
+        limit: Slots::new(PER_HOST_REQUESTS),
         detected: tokio::sync::OnceCell::new(),
         schedule: Arc::default(),
         memo: ManifestMemo::default(),
@@ -177,6 +177,9 @@ pub struct Request {
     pub retry: bool,
     /// Sent without waiting for one of the host's request slots.
     pub unlimited: bool,
+    /// The blob bytes it moves, when it moves a blob: waiting for a slot, the biggest go
+    /// first (see [`Slots`]).
+    pub moves: BlobBytes,
 }
 
 pub enum Target {
@@ -195,6 +198,7 @@ impl Request {
             extra_scope: None,
             retry: true,
             unlimited: false,
+            moves: BlobBytes(None),
         }
     }
 
@@ -203,6 +207,12 @@ impl Request {
             target: Target::Url(url),
             ..Request::new(method, "")
         }
+    }
+
+    /// Marks a blob transfer of `bytes` (see [`Slots`]).
+    pub fn moving(mut self, bytes: Option<u64>) -> Request {
+        self.moves = BlobBytes(bytes);
+        self
     }
 
     pub fn header(mut self, name: HeaderName, value: &str) -> Request {
@@ -227,7 +237,7 @@ impl Request {
 pub struct Response {
     pub inner: reqwest::Response,
     pub url: Url,
-    permit: Option<OwnedSemaphorePermit>,
+    permit: Option<Slot>,
 }
 
 impl Response {
@@ -524,7 +534,7 @@ impl Client {
         let permit = if req.unlimited {
             None
         } else {
-            self.pool.limit.clone().acquire_owned().await.ok()
+            Some(self.pool.limit.acquire(req.moves).await)
         };
         let mut builder = self
             .pool

@@ -252,8 +252,14 @@ impl DockerDestination {
         let mut put = location;
         put.query_pairs_mut()
             .append_pair("digest", &digest.to_string());
+        let moves = match &body {
+            Body::Stream(_, size) => *size,
+            Body::Bytes(b) => Some(b.len() as u64),
+            _ => None,
+        };
         let req = Request::to_url(Method::PUT, put.clone())
             .header(CONTENT_TYPE, "application/octet-stream")
+            .moving(moves)
             .body(body);
         let res = self.client.send(req).await?;
         let status = res.status();
@@ -392,6 +398,7 @@ impl DockerDestination {
         };
         let req = Request::to_url(Method::PATCH, location)
             .header(CONTENT_TYPE, "application/octet-stream")
+            .moving(size)
             .body(Body::Stream(Box::pin(counted), size));
         let res = self.client.send(req).await?;
         let status = res.status();
@@ -475,6 +482,7 @@ impl DockerDestination {
     async fn patch_once(&self, location: Url, offset: u64, bytes: &[u8]) -> Result<Url> {
         let mut req = Request::to_url(Method::PATCH, location)
             .header(CONTENT_TYPE, "application/octet-stream")
+            .moving(Some(bytes.len() as u64))
             .body(Body::Bytes(Bytes::copy_from_slice(bytes)));
         // Replaying a PATCH blindly could repeat bytes: `send_chunk` resumes instead.
         req.retry = false;

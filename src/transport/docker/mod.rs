@@ -25,6 +25,7 @@ pub mod probe;
 pub mod proxy;
 pub mod referrers;
 mod schedule;
+mod slots;
 mod source;
 pub(crate) mod tls;
 mod tokens;
