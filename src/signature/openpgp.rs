@@ -136,14 +136,14 @@ impl SigningKey<'_> {
 }
 
 /// Whether the key carries a valid revocation of itself.
-fn is_revoked(key: &SignedPublicKey) -> bool {
+pub(super) fn is_revoked(key: &SignedPublicKey) -> bool {
     key.details
         .revocation_signatures
         .iter()
         .any(|s| s.verify_key(&key.primary_key).is_ok())
 }
 
-fn now_secs() -> u64 {
+pub(super) fn now_secs() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -159,7 +159,7 @@ fn signature_expired(sig: &Signature) -> Option<i64> {
 
 /// Whether the primary key has expired: the key expiration time of its newest
 /// self-signature, counted from the key's creation, is past.
-fn key_expired(key: &SignedPublicKey) -> bool {
+pub(super) fn key_expired(key: &SignedPublicKey) -> bool {
     let created = u64::from(key.primary_key.created_at().as_secs());
     let newest = key
         .details
@@ -308,7 +308,7 @@ pub fn untrusted_contents(message: &[u8]) -> Result<(Vec<u8>, String), String> {
     Ok((parsed.contents, key_id))
 }
 
-fn hex_upper(bytes: &[u8]) -> String {
+pub(super) fn hex_upper(bytes: &[u8]) -> String {
     hex::encode_upper(bytes)
 }
 
