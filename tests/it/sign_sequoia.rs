@@ -350,7 +350,8 @@ fn sq_signing_subkey_and_passphrase() {
 
     // Named by the primary key or by the subkey: the subkey signs either way (the primary
     // key only certifies).
-    for (n, handle) in [&key.primary, &subkey].into_iter().enumerate() {
+    let subkey_id = subkey[subkey.len() - 16..].to_string();
+    for (n, handle) in [&key.primary, &subkey, &subkey_id].into_iter().enumerate() {
         let dest = t.path().join(format!("dest-{n}"));
         ok(keys
             .skiff()
@@ -498,4 +499,108 @@ fn sq_signing_failures_write_nothing() {
             "creating signature: No matching key in keystore".to_string()
         )
     );
+}
+
+#[test]
+fn sq_signs_each_instance_with_all_in_sync_and_from_the_default_home() {
+    let Some(keys) = Keys::new() else { return };
+    if skopeo().is_none() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let Some(look) = Lookaside::new(t.path()) else {
+        return;
+    };
+    let key = keys.plain_key("sequoia all <all@example.com>");
+    keys.install(&key, "");
+    let public_key = t.path().join("key.gpg");
+    std::fs::write(&public_key, keys.public(&key)).unwrap();
+    let sq = ["--sign-by-sq-fingerprint", key.primary.as_str()];
+    let to_registry = |cmd: &mut Command| {
+        cmd.arg("--insecure-policy")
+            .arg("--registries.d")
+            .arg(&look.registries_d);
+    };
+
+    // --all: the list and each instance.
+    let list = t.path().join("list");
+    let mut arm = ImageSpec::small(75);
+    arm.architecture = "arm64".into();
+    let index = fixtures::write_oci_index(&list, "v1", &[ImageSpec::small(74), arm], false);
+    let mut c = keys.skiff();
+    to_registry(&mut c);
+    ok(c.args(["copy", "-q", "--all", "--dest-tls-verify=false"])
+        .args(sq)
+        .arg(format!("oci:{}:v1", list.display()))
+        .arg(format!("docker://{}/sq-all:v1", look.reg.host)));
+    let parsed: serde_json::Value = serde_json::from_slice(&index).unwrap();
+    let mut digests = vec![fixtures::sha256(&index)];
+    for m in parsed["manifests"].as_array().unwrap() {
+        digests.push(m["digest"].as_str().unwrap().to_string());
+    }
+    for d in &digests {
+        let payload = keys.gpg_verify(&look.signature("sq-all", d, 1), &key.primary);
+        assert_eq!(payload["critical"]["image"]["docker-manifest-digest"], *d);
+    }
+    let policy = signed_by_policy(t.path(), &public_key, "unused.example.com/x:y");
+    ok(skopeo()
+        .unwrap()
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--registries.d")
+        .arg(&look.registries_d)
+        .args(["copy", "-q", "--all", "--src-tls-verify=false"])
+        .arg(format!("docker://{}/sq-all:v1", look.reg.host))
+        .arg(format!("dir:{}", t.path().join("all-out").display())));
+
+    // sync, with the stores in the default home (no SEQUOIA_HOME: XDG data under HOME), and
+    // with SEQUOIA_HOME naming HOME itself, which Sequoia treats as the default home too.
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join(".local/share");
+    let lower = key.primary.to_ascii_lowercase();
+    std::fs::create_dir_all(data.join("pgp.cert.d").join(&lower[..2])).unwrap();
+    std::fs::write(
+        data.join("pgp.cert.d").join(&lower[..2]).join(&lower[2..]),
+        keys.public(&key),
+    )
+    .unwrap();
+    let softkeys = data.join("sequoia/keystore/softkeys");
+    std::fs::create_dir_all(&softkeys).unwrap();
+    std::fs::copy(
+        keys.softkeys().join(format!("{}.pgp", key.primary)),
+        softkeys.join("mine.asc"),
+    )
+    .unwrap();
+    let src = t.path().join("sync-src");
+    for (n, sequoia_home) in [None, Some(home.path())].into_iter().enumerate() {
+        let image = format!("img{n}");
+        let built = fixtures::write_dir(&src.join(&image), &ImageSpec::small(76 + n as u64));
+        let mut c = skiff();
+        c.env("HOME", home.path())
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("SEQUOIA_HOME");
+        if let Some(h) = sequoia_home {
+            c.env("SEQUOIA_HOME", h);
+        }
+        to_registry(&mut c);
+        ok(c.args(["sync", "--src", "dir", "--dest", "docker"])
+            .arg("--dest-tls-verify=false")
+            .args(sq)
+            .arg(src.join(&image))
+            .arg(format!("{}/synced", look.reg.host)));
+        let sig = look.signature(&format!("synced/{image}"), &built.manifest_digest, 1);
+        keys.gpg_verify(&sig, &key.primary);
+        ok(skopeo()
+            .unwrap()
+            .arg("--policy")
+            .arg(&policy)
+            .arg("--registries.d")
+            .arg(&look.registries_d)
+            .args(["copy", "-q", "--src-tls-verify=false"])
+            .arg(format!("docker://{}/synced/{image}:latest", look.reg.host))
+            .arg(format!(
+                "dir:{}",
+                t.path().join(format!("sync-out{n}")).display()
+            )));
+    }
 }
