@@ -604,3 +604,62 @@ fn sq_signs_each_instance_with_all_in_sync_and_from_the_default_home() {
             )));
     }
 }
+
+#[test]
+fn sq_expired_signing_subkeys_are_passed_over() {
+    let Some(keys) = Keys::new() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    fixtures::write_dir(&src, &ImageSpec::small(78));
+    // Made in 2020: a primary key that only certifies, and a signing subkey that expired a
+    // day later.
+    let past = "--faked-system-time=20200101T000000!";
+    let uid = "expired <expired@example.com>";
+    ok(keys
+        .gpg("")
+        .arg(past)
+        .args(["--quick-generate-key", uid, "ed25519", "cert", "never"]));
+    let primary = keys.fingerprints(uid).remove(0);
+    ok(keys
+        .gpg("")
+        .arg(past)
+        .args(["--quick-add-key", &primary, "ed25519", "sign", "1d"]));
+    let key = Key {
+        primary: primary.clone(),
+        signing_subkey: None,
+    };
+    keys.install(&key, "");
+    let sign = |dest: &str| {
+        run(keys
+            .skiff()
+            .args(["--insecure-policy", "copy", "-q"])
+            .args(["--sign-identity", "example.com/expired:v1"])
+            .args(["--sign-by-sq-fingerprint", &primary])
+            .arg(format!("dir:{}", src.display()))
+            .arg(format!("dir:{}", t.path().join(dest).display())))
+    };
+    assert_eq!(
+        fatal(&sign("none")),
+        (
+            1,
+            format!("creating signature: No matching signing key for {primary}")
+        )
+    );
+    assert!(!t.path().join("none").exists());
+
+    // A new signing subkey is the one that signs.
+    ok(keys
+        .gpg("")
+        .args(["--quick-add-key", &primary, "ed25519", "sign", "never"]));
+    keys.install(&key, "");
+    let fingerprints = keys.fingerprints(uid);
+    let fresh = fingerprints.last().unwrap();
+    assert_eq!(fingerprints.len(), 3, "{fingerprints:?}");
+    let out = sign("signed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    keys.gpg_verify(&t.path().join("signed/signature-1"), fresh);
+}
