@@ -17,11 +17,11 @@ use anyhow::{Result, anyhow, bail};
 use pgp::composed::{Deserializable, MessageBuilder, SignedPublicKey, SignedSecretKey};
 use pgp::crypto::hash::HashAlgorithm;
 use pgp::packet::{SecretKey, SecretSubkey, Signature, SignatureType};
-use pgp::types::{KeyDetails, Password};
+use pgp::types::{KeyDetails, Password, Timestamp};
 use rand_core_06::OsRng;
 
 use super::Signature as ImageSignature;
-use super::openpgp::{hex_upper, is_revoked, key_expired, now_secs};
+use super::openpgp::{hex_upper, is_revoked, newest, now_secs, primary_binding};
 use super::sign::{Signer, SigningMethod, identity_and_digest, simple_payload};
 use crate::reference::DockerReference;
 
@@ -176,51 +176,54 @@ fn read_certificates(path: &Path) -> Vec<SignedPublicKey> {
         SignedPublicKey::from_bytes_many(&data[..])
             .map(|keys| keys.filter_map(Result::ok).collect())
     };
-    parsed
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|c| c.verify_bindings().is_ok())
-        .collect()
+    parsed.unwrap_or_default()
 }
 
-/// The newest of `sigs` (by creation time).
-fn newest<'a>(sigs: impl Iterator<Item = &'a Signature>) -> Option<&'a Signature> {
-    sigs.max_by_key(|s| s.created().map_or(0, |t| t.as_secs()))
-}
-
-/// Whether a key created at `created` (seconds) has expired under `binding`.
-fn expired(created: u64, binding: &Signature) -> bool {
+/// Whether a key created at `created` has expired under `binding`.
+fn expired(created: Timestamp, binding: &Signature) -> bool {
+    let created = u64::from(created.as_secs());
     binding
         .key_expiration_time()
         .is_some_and(|d| d.as_secs() > 0 && created + u64::from(d.as_secs()) <= now_secs())
 }
 
-/// The fingerprint of the first key of `cert` that may sign now: the primary key when its
-/// newest self-signature allows signing, else the first subkey whose newest binding does and
-/// that is neither expired nor revoked. `None` for a revoked or expired certificate.
-fn signing_key(cert: &SignedPublicKey) -> Option<String> {
-    if is_revoked(cert) || key_expired(cert) {
+/// A subkey's newest binding that verifies (a signing subkey's with its back-signature);
+/// `None` when there is none or the subkey is revoked.
+fn subkey_binding<'a>(
+    cert: &SignedPublicKey,
+    sub: &'a pgp::composed::SignedPublicSubKey,
+) -> Option<&'a Signature> {
+    let primary = &cert.primary_key;
+    let by_primary = |t: SignatureType| {
+        sub.signatures
+            .iter()
+            .filter(move |s| s.typ() == Some(t))
+            .filter(|s| s.verify_subkey_binding(primary, &sub.key).is_ok())
+    };
+    if by_primary(SignatureType::SubkeyRevocation).next().is_some() {
         return None;
     }
-    let self_signatures = cert
-        .details
-        .users
-        .iter()
-        .flat_map(|u| u.signatures.iter())
-        .chain(cert.details.direct_signatures.iter());
-    if newest(self_signatures).is_some_and(|s| s.key_flags().sign()) {
+    newest(by_primary(SignatureType::SubkeyBinding).filter(|s| {
+        !s.key_flags().sign()
+            || s.embedded_signature()
+                .is_some_and(|back| back.verify_primary_key_binding(&sub.key, primary).is_ok())
+    }))
+}
+
+/// The fingerprint of the first key of `cert` that may sign now: the primary key when its
+/// self-signature allows signing, else the first subkey whose binding does and that is
+/// neither expired nor revoked. `None` for a revoked or expired certificate.
+fn signing_key(cert: &SignedPublicKey) -> Option<String> {
+    let binding = primary_binding(cert)?;
+    if is_revoked(cert) || expired(cert.primary_key.created_at(), binding) {
+        return None;
+    }
+    if binding.key_flags().sign() {
         return Some(hex_upper(cert.primary_key.fingerprint().as_bytes()));
     }
     cert.public_subkeys.iter().find_map(|sub| {
-        let typed = |t: SignatureType| {
-            let sigs = sub.signatures.iter();
-            newest(sigs.filter(move |s| s.typ() == Some(t)))
-        };
-        let binding = typed(SignatureType::SubkeyBinding)?;
-        let created = u64::from(sub.key.created_at().as_secs());
-        let usable = binding.key_flags().sign()
-            && !expired(created, binding)
-            && typed(SignatureType::SubkeyRevocation).is_none();
+        let binding = subkey_binding(cert, sub)?;
+        let usable = binding.key_flags().sign() && !expired(sub.key.created_at(), binding);
         usable.then(|| hex_upper(sub.key.fingerprint().as_bytes()))
     })
 }

@@ -257,6 +257,17 @@ fn sq_fingerprint_signs_for_a_registry_and_a_dir_verified_by_skopeo_gpg_and_sq()
         return;
     };
     let key = keys.plain_key("sequoia signer <sq@example.com>");
+    // Certified by another key too (as `sq pki link` certifies with the local trust root):
+    // a certification that is not the key's own does not hide it.
+    let root = keys.plain_key("trust root <root@example.com>");
+    ok(keys.gpg("").args([
+        "--default-key",
+        &root.primary,
+        "--quick-sign-key",
+        &key.primary,
+    ]));
+    let listing = stdout(&ok(keys.gpg("").args(["--list-sigs", &key.primary])));
+    assert!(listing.contains("trust root"), "{listing}");
     keys.install(&key, "");
     let public_key = t.path().join("key.gpg");
     std::fs::write(&public_key, keys.public(&key)).unwrap();
@@ -310,6 +321,17 @@ fn sq_fingerprint_signs_for_a_registry_and_a_dir_verified_by_skopeo_gpg_and_sq()
         .args(["copy", "-q", "--src-tls-verify=false"])
         .arg(format!("docker://{}/sq:v1", look.reg.host))
         .arg(format!("dir:{}", verified.display())));
+
+    // skiff's own verification accepts it too (the key's certification by the trust root
+    // does not make it unusable).
+    ok(skiff()
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--registries.d")
+        .arg(&look.registries_d)
+        .args(["copy", "-q", "--src-tls-verify=false"])
+        .arg(format!("docker://{}/sq:v1", look.reg.host))
+        .arg(format!("dir:{}", t.path().join("verified-by-skiff").display())));
 
     // dir: with an identity; skopeo reads the signature back from the directory.
     let dest = t.path().join("signed-dir");
