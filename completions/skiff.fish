@@ -172,7 +172,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand copy" -l tls-verify -r
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l retry-times -d 'how many times to retry a failed operation' -r
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l retry-delay -d 'fixed delay between retries (default: exponential backoff)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l sign-by -d 'sign the image with the GPG key FINGERPRINT' -r
-complete -c skiff -n "__fish_skiff_using_subcommand copy" -l sign-by-sq-fingerprint -d 'sign the image with the Sequoia-PGP key FINGERPRINT (not supported in this build)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand copy" -l sign-by-sq-fingerprint -d 'sign the image with the Sequoia-PGP key FINGERPRINT (from the Sequoia home: SEQUOIA_HOME, else the default)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l sign-by-sigstore -d 'sign the image using the sigstore parameter file PATH (a private key, or Fulcio with a static OIDC token; optionally Rekor)' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l sign-by-sigstore-private-key -d 'sign the image with the sigstore private key at PATH' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand copy" -l sign-passphrase-file -d 'read the signing key\'s passphrase from PATH' -r -F
@@ -520,7 +520,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand sync" -l tls-verify -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l retry-times -d 'how many times to retry a failed operation' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l retry-delay -d 'fixed delay between retries (default: exponential backoff)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l sign-by -d 'sign the image with the GPG key FINGERPRINT' -r
-complete -c skiff -n "__fish_skiff_using_subcommand sync" -l sign-by-sq-fingerprint -d 'sign the image with the Sequoia-PGP key FINGERPRINT (not supported in this build)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand sync" -l sign-by-sq-fingerprint -d 'sign the image with the Sequoia-PGP key FINGERPRINT (from the Sequoia home: SEQUOIA_HOME, else the default)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l sign-by-sigstore -d 'sign the image using the sigstore parameter file PATH (a private key, or Fulcio with a static OIDC token; optionally Rekor)' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l sign-by-sigstore-private-key -d 'sign the image with the sigstore private key at PATH' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand sync" -l sign-passphrase-file -d 'read the signing key\'s passphrase from PATH' -r -F

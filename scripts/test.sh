@@ -14,6 +14,7 @@ peers=(
   "htpasswd:apache2-utils"
   "openssl:openssl"
   "gpg:gnupg"
+  "sq:sq"
   "xz:xz-utils"
   "zstd:zstd"
   "bzip2:bzip2"

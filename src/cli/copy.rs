@@ -18,6 +18,7 @@ use crate::copy::{
 use crate::manifest::media_type as mt;
 use crate::reference::{DockerReference, ImageName};
 use crate::signature::gpg::GpgSigner;
+use crate::signature::sequoia::{SequoiaSigner, Stores as SequoiaStores};
 use crate::signature::sign::{Signer, read_passphrase_file};
 use crate::signature::sigstore_key::PrivateKeySigner;
 
@@ -131,7 +132,7 @@ pub struct CopyFlags {
     #[arg(
         long = "sign-by-sq-fingerprint",
         value_name = "FINGERPRINT",
-        help = "sign the image with the Sequoia-PGP key FINGERPRINT (not supported in this build)"
+        help = "sign the image with the Sequoia-PGP key FINGERPRINT (from the Sequoia home: SEQUOIA_HOME, else the default)"
     )]
     pub sign_by_sq_fingerprint: Option<String>,
     #[arg(
@@ -217,20 +218,26 @@ impl CopyFlags {
     /// The signers `--sign-by…` ask for, checked (the key found, the passphrase read) before
     /// anything is copied; skopeo's messages.
     pub fn signers(&self) -> Result<Vec<Arc<dyn Signer>>> {
-        // skopeo signs with keys in Sequoia's key store (sequoia-keystore); Debian's sq 0.27
-        // has no key store to create or hold such keys, so there is no peer to test against.
-        if self.sign_by_sq_fingerprint.is_some() {
-            bail!(
-                "signing with Sequoia-PGP (--sign-by-sq-fingerprint) is not supported in this build"
-            );
-        }
-        if self.sign_passphrase_file.is_some()
-            && self.sign_by.is_some()
-            && self.sign_by_sigstore_private_key.is_some()
-        {
-            bail!(
-                "Only one of --sign-by and sign-by-sigstore-private-key can be used with sign-passphrase-file"
-            );
+        // skopeo HEAD's rule, with its words once --sign-by-sq-fingerprint is in the mix
+        // (1.9.3's words otherwise, which name only two flags).
+        if self.sign_passphrase_file.is_some() {
+            let keyed = [
+                self.sign_by.is_some(),
+                self.sign_by_sq_fingerprint
+                    .as_ref()
+                    .is_some_and(|k| !k.is_empty()),
+                self.sign_by_sigstore_private_key.is_some(),
+            ];
+            if keyed.iter().filter(|k| **k).count() > 1 {
+                if keyed[1] {
+                    bail!(
+                        "Only one of --sign-by, --sign-by-sq-fingerprint and --sign-by-sigstore-private-key can be used with --sign-passphrase-file"
+                    );
+                }
+                bail!(
+                    "Only one of --sign-by and sign-by-sigstore-private-key can be used with sign-passphrase-file"
+                );
+            }
         }
         let passphrase = match (
             &self.sign_passphrase_file,
@@ -247,6 +254,19 @@ impl CopyFlags {
                 prompt_for_passphrase(key)
             })
             .map_err(|e| anyhow::anyhow!("Error using --sign-by-sigstore: {e}"))?;
+            signers.push(Arc::new(signer));
+        }
+        // Then the Sequoia signer, before --sign-by's (c/image's order); an empty flag asks
+        // for none, as in skopeo.
+        if let Some(key) = self
+            .sign_by_sq_fingerprint
+            .as_ref()
+            .filter(|k| !k.is_empty())
+        {
+            let stores = SequoiaStores::from_env()
+                .map_err(|e| anyhow::anyhow!("Error using --sign-by-sq-fingerprint: {e}"))?;
+            let signer = SequoiaSigner::new(&stores, key, passphrase.as_deref())
+                .context("creating signature")?;
             signers.push(Arc::new(signer));
         }
         if let Some(key) = &self.sign_by {

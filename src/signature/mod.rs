@@ -9,6 +9,7 @@ pub mod oidc;
 pub mod openpgp;
 pub mod public_key;
 pub mod rekor;
+pub mod sequoia;
 pub mod sign;
 pub mod sigstore;
 pub mod sigstore_key;

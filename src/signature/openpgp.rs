@@ -9,8 +9,9 @@
 use std::io::{BufReader, Read};
 
 use pgp::composed::{Deserializable, SignedPublicKey};
+use pgp::packet::SignatureType;
 use pgp::packet::{Packet, PacketParser, Signature};
-use pgp::types::KeyDetails;
+use pgp::types::{KeyDetails, Tag};
 
 /// Decompressed message contents are bounded: a simple signature payload is a few hundred
 /// bytes, and a crafted message must not make us inflate without end.
@@ -136,14 +137,14 @@ impl SigningKey<'_> {
 }
 
 /// Whether the key carries a valid revocation of itself.
-fn is_revoked(key: &SignedPublicKey) -> bool {
+pub(super) fn is_revoked(key: &SignedPublicKey) -> bool {
     key.details
         .revocation_signatures
         .iter()
         .any(|s| s.verify_key(&key.primary_key).is_ok())
 }
 
-fn now_secs() -> u64 {
+pub(super) fn now_secs() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -194,10 +195,42 @@ fn parse_keys(blob: &[u8]) -> Vec<SignedPublicKey> {
             .map(|keys| keys.filter_map(Result::ok).collect())
             .unwrap_or_default()
     };
+    // A key counts when one of its own self-signatures verifies; certifications by other
+    // keys are not checked (gpg keeps them on import, and skopeo accepts such keys), and
+    // subkeys whose bindings do not verify are dropped.
     parsed
         .into_iter()
-        .filter(|k| k.verify_bindings().is_ok())
+        .filter_map(|mut k| {
+            primary_binding(&k)?;
+            let primary = k.primary_key.clone();
+            k.public_subkeys
+                .retain(|s| s.verify_bindings(&primary).is_ok());
+            Some(k)
+        })
         .collect()
+}
+
+/// The newest of `sigs` (by creation time).
+pub(super) fn newest<'a>(sigs: impl Iterator<Item = &'a Signature>) -> Option<&'a Signature> {
+    sigs.max_by_key(|s| s.created().map_or(0, |t| t.as_secs()))
+}
+
+/// The primary key's newest self-signature that verifies (on a user ID, or directly on the
+/// key). Certifications by other keys (a trust root's links, say) are not its own.
+pub(super) fn primary_binding(cert: &SignedPublicKey) -> Option<&Signature> {
+    let primary = &cert.primary_key;
+    let on_users = cert.details.users.iter().flat_map(|u| {
+        u.signatures.iter().filter(move |s| {
+            s.typ() != Some(SignatureType::CertRevocation)
+                && s.verify_certification(primary, Tag::UserId, &u.id).is_ok()
+        })
+    });
+    let direct = cert
+        .details
+        .direct_signatures
+        .iter()
+        .filter(|s| s.verify_key(primary).is_ok());
+    newest(on_users.chain(direct))
 }
 
 /// The parts of a signed message that matter: the literal data and the signatures.
@@ -308,7 +341,7 @@ pub fn untrusted_contents(message: &[u8]) -> Result<(Vec<u8>, String), String> {
     Ok((parsed.contents, key_id))
 }
 
-fn hex_upper(bytes: &[u8]) -> String {
+pub(super) fn hex_upper(bytes: &[u8]) -> String {
     hex::encode_upper(bytes)
 }
 

@@ -94,11 +94,11 @@ fn unknown_flag_is_a_fatal_line() {
 }
 
 #[test]
-fn unsupported_signing_says_so() {
+fn sequoia_signing_refuses_a_name_that_is_no_fingerprint() {
     let t = tempfile::tempdir().unwrap();
     let (a, b) = (
         format!("dir:{}", t.path().join("a").display()),
-        format!("dir:{}", t.path().join("b").display()),
+        t.path().join("b"),
     );
     let args = [
         "--insecure-policy",
@@ -106,15 +106,16 @@ fn unsupported_signing_says_so() {
         "--sign-by-sq-fingerprint",
         "F",
         &a,
-        &b,
+        &format!("dir:{}", b.display()),
     ];
-    let (code, err) = fails(skiff().args(args));
+    let (code, err) = fails(skiff().args(args).env("SEQUOIA_HOME", t.path()));
     assert_eq!(code, 1);
     assert_eq!(
         fatal_message(&err),
-        "signing with Sequoia-PGP (--sign-by-sq-fingerprint) is not supported in this build"
+        r#"creating signature: "F" is not a fingerprint or key ID"#
     );
     assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(!b.exists());
 }
 
 #[test]

@@ -34,6 +34,7 @@ mod registry_faults;
 mod report;
 mod sif;
 mod sign;
+mod sign_sequoia;
 mod sigstore_attachments;
 mod sigstore_fulcio;
 mod sigstore_fulcio_sign;
