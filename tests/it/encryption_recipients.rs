@@ -254,15 +254,7 @@ struct GpgHome {
 
 impl GpgHome {
     fn new() -> Option<GpgHome> {
-        if !require_tool("gpg") {
-            return None;
-        }
-        let home = tempfile::tempdir().unwrap();
-        std::fs::set_permissions(
-            home.path(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o700),
-        )
-        .unwrap();
+        let home = gnupg_home()?;
         // A small S2K count: exported passphrase-protected keys then unlock in milliseconds
         // in a debug build (the default count is calibrated for ~100 ms of optimised code).
         std::fs::write(home.path().join("gpg-agent.conf"), "s2k-count 65536\n").unwrap();

@@ -26,15 +26,7 @@ struct Key {
 
 impl Keys {
     fn new() -> Option<Keys> {
-        if !require_tool("gpg") {
-            return None;
-        }
-        let gnupg = tempfile::tempdir().unwrap();
-        std::fs::set_permissions(
-            gnupg.path(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o700),
-        )
-        .unwrap();
+        let gnupg = gnupg_home()?;
         Some(Keys {
             gnupg,
             sequoia: tempfile::tempdir().unwrap(),
@@ -331,7 +323,10 @@ fn sq_fingerprint_signs_for_a_registry_and_a_dir_verified_by_skopeo_gpg_and_sq()
         .arg(&look.registries_d)
         .args(["copy", "-q", "--src-tls-verify=false"])
         .arg(format!("docker://{}/sq:v1", look.reg.host))
-        .arg(format!("dir:{}", t.path().join("verified-by-skiff").display())));
+        .arg(format!(
+            "dir:{}",
+            t.path().join("verified-by-skiff").display()
+        )));
 
     // dir: with an identity; skopeo reads the signature back from the directory.
     let dest = t.path().join("signed-dir");

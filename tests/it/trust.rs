@@ -18,15 +18,7 @@ struct Gpg {
 
 impl Gpg {
     fn new() -> Option<Gpg> {
-        if !require_tool("gpg") {
-            return None;
-        }
-        let home = tempfile::tempdir().unwrap();
-        std::fs::set_permissions(
-            home.path(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o700),
-        )
-        .unwrap();
+        let home = gnupg_home()?;
         Some(Gpg { home })
     }
 

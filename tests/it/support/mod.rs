@@ -32,6 +32,21 @@ pub fn private_blob_cache<'a>(c: &'a mut Command, dir: &std::path::Path) -> &'a 
         .env("XDG_DATA_HOME", dir)
 }
 
+/// A private GnuPG home (gpg wants one only its owner can open); `None` when gpg is missing
+/// outside CI (the caller skips, saying so).
+pub fn gnupg_home() -> Option<tempfile::TempDir> {
+    if !require_tool("gpg") {
+        return None;
+    }
+    let home = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        home.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    Some(home)
+}
+
 /// The installed skopeo, the oracle. `None` when it is missing outside CI (the caller skips,
 /// saying so); under CI a missing peer fails the test.
 pub fn skopeo() -> Option<Command> {
