@@ -33,6 +33,7 @@ use crate::config::policy::Policy;
 use crate::contract::retry::RetryOptions;
 use crate::copy::progress::Reporter;
 pub use crate::copy::progress::{Level, LogEntry};
+use crate::reference::DockerReference;
 use crate::types::SystemContext;
 
 /// Where images come from (`--src`).
@@ -94,11 +95,30 @@ pub struct SyncOptions {
 /// images, few enough that large ones do not all stream at the same time.
 pub const DEFAULT_PARALLEL_IMAGES: usize = 6;
 
+/// Pings the destination registry beside the listing of the sources (a round trip off the
+/// first image's path). Its failure is left to the copies, which ping again and say why.
+fn ping_destination_early(opts: &SyncOptions) {
+    if opts.dest_kind != DestKind::Docker || opts.dry_run {
+        return;
+    }
+    let Ok(reference) = DockerReference::parse_normalized_named(&format!(
+        "{}/ping",
+        opts.destination.trim_end_matches('/')
+    )) else {
+        return;
+    };
+    let ctx = opts.copy.dest_ctx.clone();
+    tokio::spawn(async move {
+        let _ = crate::transport::docker::probe::ping_destination(&ctx, &reference).await;
+    });
+}
+
 /// Runs a sync: lists the source's images, names their destinations, then copies them
 /// (or, with `dry_run`, says what it would copy).
 pub async fn sync(policy: &Policy, opts: &SyncOptions, out: Arc<dyn Reporter>) -> Result<()> {
     let started = std::time::SystemTime::now();
     prune::check_supported(opts)?;
+    ping_destination_early(opts);
     let repos = crate::contract::retry::if_necessary(opts.retry, || {
         source::images_to_copy(
             opts.source_kind,

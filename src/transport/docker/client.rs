@@ -365,6 +365,12 @@ impl Client {
     }
 
     /// Pings `/v2/` (HTTPS, then plain HTTP if the registry is insecure) once per pool.
+    /// Pings the registry now (once per process and host), so that later requests find
+    /// the answer waiting.
+    pub async fn ping_once(&self) -> Result<()> {
+        self.detect().await.map(|_| ())
+    }
+
     async fn detect(&self) -> Result<&Detected> {
         self.pool
             .detected

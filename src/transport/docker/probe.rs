@@ -117,6 +117,16 @@ pub async fn destination_manifest(
     })
 }
 
+/// Pings the registry `reference` would be pushed to; a sync sends this while it lists its
+/// sources, so that the destination's first check does not wait for the ping.
+pub async fn ping_destination(ctx: &SystemContext, reference: &DockerReference) -> Result<()> {
+    let registries = Registries::load(ctx)?;
+    let endpoint = registries.push_endpoint(reference)?;
+    repository_client(ctx, reference, endpoint.insecure, "pull,push")?
+        .ping_once()
+        .await
+}
+
 /// Whether lookaside storage holds signatures of `digest` in `reference`'s repository.
 pub async fn has_signatures(
     ctx: &SystemContext,
