@@ -56,6 +56,9 @@ const MAX_HTTP2_BODY: u64 = 65_535;
 /// 50 MB copy across 20 ms round trips about half a second in measurement.
 const HTTP2_STREAM_WINDOW: u32 = 4 << 20;
 const HTTP2_CONNECTION_WINDOW: u32 = 16 << 20;
+/// The largest HTTP/2 frame the registry may send: blob data in 256 KiB frames rather than
+/// the default 16 KiB took a sixth less time for a 50 MB pull (fewer frames to handle).
+const HTTP2_MAX_FRAME: u32 = 256 << 10;
 
 /// The HTTP side shared by every client of one host with the same TLS settings.
 struct Pool {
@@ -113,7 +116,8 @@ fn registry_http_client(
     if http2 {
         builder = builder
             .http2_initial_stream_window_size(HTTP2_STREAM_WINDOW)
-            .http2_initial_connection_window_size(HTTP2_CONNECTION_WINDOW);
+            .http2_initial_connection_window_size(HTTP2_CONNECTION_WINDOW)
+            .http2_max_frame_size(HTTP2_MAX_FRAME);
     }
     builder
         .build()
