@@ -1,5 +1,5 @@
-//! HTTP/2 with registries that offer it over TLS (ALPN `h2`), HTTP/1.1 with those that do
-//! not, never h2c on plain HTTP. What protocol each request used is read from the registry's
+//! HTTP/2 with registries that offer it over TLS (ALPN `h2`) for everything but blob bytes,
+//! HTTP/1.1 with those that do not, never h2c on plain HTTP. What protocol each request used is read from the registry's
 //! own access log (`"GET /v2/ HTTP/2.0" … "skiff/…"`), never from skiff; skopeo 1.9.3 (which
 //! speaks HTTP/1.1 to registries: c/image's transport has its own dialer, which turns Go's
 //! automatic HTTP/2 off) reads back what skiff wrote.
@@ -67,13 +67,16 @@ fn has(lines: &[Logged], method: &str, path_part: &str) -> bool {
         .any(|l| l.method == method && l.path.contains(path_part))
 }
 
-/// A blob upload's request (its body may be big).
-fn is_upload(l: &Logged) -> bool {
-    matches!(l.method.as_str(), "PUT" | "PATCH") && l.path.contains("/blobs/uploads/")
+/// A request carrying blob bytes: an upload (its body may be big) or a download.
+fn is_blob_transfer(l: &Logged) -> bool {
+    let upload = matches!(l.method.as_str(), "PUT" | "PATCH") && l.path.contains("/blobs/uploads/");
+    let download = l.method == "GET" && l.path.contains("/blobs/sha256:");
+    upload || download
 }
 
 /// Five layers pushed side by side: two small (sent over HTTP/2), two of 1.5 MiB (from
-/// memory) and one of 6 MiB (streamed), both over HTTP/1.1 (see `MAX_HTTP2_BODY`).
+/// memory) and one of 6 MiB (streamed), both over HTTP/1.1 (see `MAX_HTTP2_BODY`); every
+/// blob is downloaded over HTTP/1.1 (see `is_blob_download`).
 fn layered(seed: u64) -> ImageSpec {
     let mut spec = ImageSpec::small(seed);
     spec.layers
@@ -183,8 +186,8 @@ fn tls_registry_offering_http2_gets_it_with_client_certificates() {
     round_trip(&reg, &certs.client_cert_dir, t.path());
     let lines = skiff_requests(&reg, round_trip_logged);
     assert!(round_trip_logged(&lines), "{lines:#?}");
-    // Everything but big blob uploads went over HTTP/2: pings, manifests (read, HEAD,
-    // written), blob HEADs and downloads, upload sessions, mounts, tag lists.
+    // Everything but blob bytes went over HTTP/2: pings, manifests (read, HEAD, written),
+    // blob HEADs, upload sessions, mounts, tag lists.
     for (method, part) in [
         ("GET", "/v2/"),
         ("HEAD", "/h2/app/manifests/v1"),
@@ -193,7 +196,6 @@ fn tls_registry_offering_http2_gets_it_with_client_certificates() {
         ("POST", "/h2/copy/blobs/uploads/"),
         ("PUT", "/h2/app/manifests/v1"),
         ("GET", "/h2/app/manifests/v1"),
-        ("GET", "/h2/app/blobs/"),
         ("GET", "/h2/app/tags/list"),
         ("GET", "/h2/copy/tags/list"),
     ] {
@@ -204,12 +206,15 @@ fn tls_registry_offering_http2_gets_it_with_client_certificates() {
             "no {method} {part} over HTTP/2 in {lines:#?}"
         );
     }
-    for l in lines.iter().filter(|l| !is_upload(l)) {
+    for l in lines.iter().filter(|l| !is_blob_transfer(l)) {
         assert_eq!(l.proto, "HTTP/2.0", "{l:?}");
     }
     // Small blobs (the config, the small layers) are uploaded over HTTP/2 too, big ones over
-    // HTTP/1.1 connections, as the registry saw them.
-    let uploads: Vec<&Logged> = lines.iter().filter(|l| is_upload(l)).collect();
+    // HTTP/1.1 connections, and downloads over HTTP/1.1, as the registry saw them.
+    let uploads: Vec<&Logged> = lines
+        .iter()
+        .filter(|l| is_blob_transfer(l) && l.method != "GET")
+        .collect();
     assert!(
         uploads.iter().any(|l| l.proto == "HTTP/2.0"),
         "{uploads:#?}"
@@ -219,6 +224,15 @@ fn tls_registry_offering_http2_gets_it_with_client_certificates() {
         "{uploads:#?}"
     );
     assert!(uploads.iter().all(|l| l.status == 201 || l.status == 202));
+    let downloads: Vec<&Logged> = lines
+        .iter()
+        .filter(|l| is_blob_transfer(l) && l.method == "GET")
+        .collect();
+    assert!(!downloads.is_empty(), "{lines:#?}");
+    assert!(
+        downloads.iter().all(|l| l.proto == "HTTP/1.1"),
+        "{downloads:#?}"
+    );
 }
 
 #[test]

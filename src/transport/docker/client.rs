@@ -49,22 +49,34 @@ pub const MAX_SMALL_BODY: usize = 4 << 20;
 /// (distribution) grants 1 MiB per connection, so one HTTP/2 connection would carry at most
 /// 50 MB/s of uploads across a 20 ms round trip, all blobs together, and 10 MB/s across 100 ms.
 const MAX_HTTP2_BODY: u64 = 65_535;
-/// Receive windows for HTTP/2 downloads: 4 MiB per stream (as Go's client), 16 MiB for the
-/// connection (hyper's ceiling for adaptive windows), so one connection is not slower than
-/// HTTP/1.1's several up to ~800 MB/s at a 20 ms round trip. Fixed rather than adaptive:
-/// hyper's adaptive windows start at 64 KiB and double once per round trip, which cost a
-/// 50 MB copy across 20 ms round trips about half a second in measurement.
+
+/// Blob downloads (`GET …/blobs/DIGEST`) go over HTTP/1.1 connections too: across a 20 ms
+/// round trip a 50 MB pull over one HTTP/2 connection took ~10 % longer than over HTTP/1.1's
+/// several (whatever the windows below), and one TCP connection also stalls every blob at
+/// once on a lost packet. HTTP/2 carries what round trips decide: pings, tokens, HEADs,
+/// manifests, tag lists, upload sessions, mounts and small blobs.
+fn is_blob_download(method: &Method, url: &Url) -> bool {
+    *method == Method::GET
+        && url.path().contains("/blobs/")
+        && !url.path().contains("/blobs/uploads/")
+}
+
+/// Receive windows for what comes over HTTP/2 (manifests, big ones included): 4 MiB per
+/// stream (as Go's client), 16 MiB for the connection (hyper's ceiling for adaptive windows).
+/// Fixed rather than adaptive: hyper's adaptive windows start at 64 KiB and double once per
+/// round trip, which cost a 50 MB copy across 20 ms round trips about half a second when
+/// blobs came over HTTP/2.
 const HTTP2_STREAM_WINDOW: u32 = 4 << 20;
 const HTTP2_CONNECTION_WINDOW: u32 = 16 << 20;
-/// The largest HTTP/2 frame the registry may send: blob data in 256 KiB frames rather than
-/// the default 16 KiB took a sixth less time for a 50 MB pull (fewer frames to handle).
+/// The largest HTTP/2 frame the registry may send: 256 KiB frames rather than the default
+/// 16 KiB took a sixth less time for a 50 MB pull over HTTP/2 (fewer frames to handle).
 const HTTP2_MAX_FRAME: u32 = 256 << 10;
 
 /// The HTTP side shared by every client of one host with the same TLS settings.
 struct Pool {
     /// HTTP/2 where the registry negotiates it over TLS, else HTTP/1.1.
     http: reqwest::Client,
-    /// HTTP/1.1 only: request bodies too big for HTTP/2 (see [`MAX_HTTP2_BODY`]).
+    /// HTTP/1.1 only: blob bytes, either way (see [`Client::http_for`]).
     http1: reqwest::Client,
     limit: Arc<Semaphore>,
     /// What the ping found, shared by every client of the pool: the scheme and challenges
@@ -577,7 +589,7 @@ impl Client {
             self.pool.limit.clone().acquire_owned().await.ok()
         };
         let mut builder = self
-            .http_for(&req.body)
+            .http_for(&req.method, url, &req.body)
             .request(req.method.clone(), url.clone())
             .header("Docker-Distribution-API-Version", "registry/2.0")
             .header(header::USER_AGENT, &self.user_agent);
@@ -629,11 +641,13 @@ impl Client {
         })
     }
 
-    /// The client for a request with `body`: big bodies leave an HTTP/2 registry over
-    /// HTTP/1.1 (see [`MAX_HTTP2_BODY`]); a registry without HTTP/2 has one pool for all.
-    fn http_for(&self, body: &Body) -> &reqwest::Client {
+    /// The client for a request: blob bytes to or from an HTTP/2 registry go over HTTP/1.1
+    /// (see [`MAX_HTTP2_BODY`] and [`is_blob_download`]); a registry without HTTP/2 has one
+    /// pool for all.
+    fn http_for(&self, method: &Method, url: &Url, body: &Body) -> &reqwest::Client {
         let http2 = self.pool.detected.get().is_some_and(|d| d.http2);
-        if http2 && body.len().is_none_or(|n| n > MAX_HTTP2_BODY) {
+        let bulk = body.len().is_none_or(|n| n > MAX_HTTP2_BODY) || is_blob_download(method, url);
+        if http2 && bulk {
             &self.pool.http1
         } else {
             &self.pool.http
