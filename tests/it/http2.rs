@@ -328,7 +328,7 @@ fn registry_refusal_over_http2_reads_as_skopeo_reads_it_over_http1() {
 }
 
 #[test]
-fn http2_runs_through_an_https_proxy_tunnel() {
+fn http2_runs_through_an_https_proxy_tunnel_and_without_verification() {
     // `localhost` and loopback addresses are never proxied: the registry gets a name that
     // only the proxy resolves, and a certificate for it (self-signed, trusted by --cert-dir).
     let t = tempfile::tempdir().unwrap();
@@ -370,10 +370,21 @@ fn http2_runs_through_an_https_proxy_tunnel() {
         .arg(format!("docker://{name}/h2/tunnel:v1")));
     assert_eq!(raw.stdout, built.manifest);
     assert!(proxy.seen().contains(&name), "{:?}", proxy.seen());
-    let lines = skiff_requests(&reg, |l| has(l, "GET", "/v2/h2/tunnel/manifests/v1"));
-    let get = lines
-        .iter()
-        .find(|l| l.method == "GET" && l.path == "/v2/h2/tunnel/manifests/v1")
-        .unwrap_or_else(|| panic!("{lines:#?}"));
-    assert_eq!(get.proto, "HTTP/2.0");
+    // And directly with --tls-verify=false (no certificate checked, ALPN the same).
+    let raw = ok(skiff()
+        .args(["inspect", "--raw", "--tls-verify=false"])
+        .arg(reg.image("h2/tunnel:v1")));
+    assert_eq!(raw.stdout, built.manifest);
+    let manifest_gets = |l: &[Logged]| -> Vec<String> {
+        l.iter()
+            .filter(|l| l.method == "GET" && l.path == "/v2/h2/tunnel/manifests/v1")
+            .map(|l| l.proto.clone())
+            .collect()
+    };
+    let lines = skiff_requests(&reg, |l| manifest_gets(l).len() == 2);
+    assert_eq!(
+        manifest_gets(&lines),
+        ["HTTP/2.0", "HTTP/2.0"],
+        "{lines:#?}"
+    );
 }
