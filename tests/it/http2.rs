@@ -75,8 +75,8 @@ fn is_blob_transfer(l: &Logged) -> bool {
 }
 
 /// Five layers pushed side by side: two small (sent over HTTP/2), two of 1.5 MiB (from
-/// memory) and one of 6 MiB (streamed), both over HTTP/1.1 (see `MAX_HTTP2_BODY`); every
-/// blob is downloaded over HTTP/1.1 (see `is_blob_download`).
+/// memory) and one of 6 MiB (streamed), both over HTTP/1.1 (see `MAX_HTTP2_BODY`); blobs up
+/// to 4 MiB are downloaded over HTTP/2, the 6 MiB one over HTTP/1.1 (`is_big_blob_download`).
 fn layered(seed: u64) -> ImageSpec {
     let mut spec = ImageSpec::small(seed);
     spec.layers
@@ -98,7 +98,8 @@ fn multi_arch(dir: &std::path::Path) -> Vec<u8> {
 /// Pushes and reads back through `reg` with skiff (a multi-layer image, a copy within the
 /// registry, inspect, list-tags, a pull to `dir:`, `copy --all` of an index), checking each
 /// result against the source and skopeo's reading. `certs` is the `--cert-dir` to use.
-fn round_trip(reg: &Registry, certs: &std::path::Path, t: &std::path::Path) {
+/// Returns the digest of the image's 6 MiB layer.
+fn round_trip(reg: &Registry, certs: &std::path::Path, t: &std::path::Path) -> String {
     let certs = certs.to_str().unwrap();
     let oci = t.join("oci");
     let built = fixtures::write_oci(&oci, "v1", &layered(70));
@@ -163,6 +164,7 @@ fn round_trip(reg: &Registry, certs: &std::path::Path, t: &std::path::Path) {
             .arg(&multi)
             .arg(format!("oci:{}:back", t.join("back").display())));
     }
+    fixtures::sha256(&built.blobs[4])
 }
 
 /// Every request skiff sent that `round_trip` needs, in the registry's log.
@@ -183,11 +185,11 @@ fn tls_registry_offering_http2_gets_it_with_client_certificates() {
     };
     let t = tempfile::tempdir().unwrap();
     let certs = reg.certs.as_ref().unwrap();
-    round_trip(&reg, &certs.client_cert_dir, t.path());
+    let big_layer = round_trip(&reg, &certs.client_cert_dir, t.path());
     let lines = skiff_requests(&reg, round_trip_logged);
     assert!(round_trip_logged(&lines), "{lines:#?}");
-    // Everything but blob bytes went over HTTP/2: pings, manifests (read, HEAD, written),
-    // blob HEADs, upload sessions, mounts, tag lists.
+    // Everything but big blobs went over HTTP/2: pings, manifests (read, HEAD, written),
+    // blob HEADs, upload sessions, mounts, tag lists, small blob downloads.
     for (method, part) in [
         ("GET", "/v2/"),
         ("HEAD", "/h2/app/manifests/v1"),
@@ -210,7 +212,7 @@ fn tls_registry_offering_http2_gets_it_with_client_certificates() {
         assert_eq!(l.proto, "HTTP/2.0", "{l:?}");
     }
     // Small blobs (the config, the small layers) are uploaded over HTTP/2 too, big ones over
-    // HTTP/1.1 connections, and downloads over HTTP/1.1, as the registry saw them.
+    // HTTP/1.1 connections; downloads likewise, as the registry saw them.
     let uploads: Vec<&Logged> = lines
         .iter()
         .filter(|l| is_blob_transfer(l) && l.method != "GET")
@@ -228,11 +230,11 @@ fn tls_registry_offering_http2_gets_it_with_client_certificates() {
         .iter()
         .filter(|l| is_blob_transfer(l) && l.method == "GET")
         .collect();
-    assert!(!downloads.is_empty(), "{lines:#?}");
-    assert!(
-        downloads.iter().all(|l| l.proto == "HTTP/1.1"),
-        "{downloads:#?}"
-    );
+    let (big, small): (Vec<&&Logged>, Vec<&&Logged>) =
+        downloads.iter().partition(|l| l.path.ends_with(&big_layer));
+    assert!(!big.is_empty() && !small.is_empty(), "{downloads:#?}");
+    assert!(big.iter().all(|l| l.proto == "HTTP/1.1"), "{big:#?}");
+    assert!(small.iter().all(|l| l.proto == "HTTP/2.0"), "{small:#?}");
 }
 
 #[test]
@@ -245,7 +247,7 @@ fn tls_registry_without_http2_and_plain_http_registry_get_http1() {
         return;
     };
     let t = tempfile::tempdir().unwrap();
-    round_trip(&reg, &reg.certs.as_ref().unwrap().cert_dir, t.path());
+    let _ = round_trip(&reg, &reg.certs.as_ref().unwrap().cert_dir, t.path());
     let lines = skiff_requests(&reg, round_trip_logged);
     assert!(round_trip_logged(&lines), "{lines:#?}");
     for l in &lines {

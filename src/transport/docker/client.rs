@@ -50,15 +50,20 @@ pub const MAX_SMALL_BODY: usize = 4 << 20;
 /// 50 MB/s of uploads across a 20 ms round trip, all blobs together, and 10 MB/s across 100 ms.
 const MAX_HTTP2_BODY: u64 = 65_535;
 
-/// Blob downloads (`GET …/blobs/DIGEST`) go over HTTP/1.1 connections too: across a 20 ms
-/// round trip a 50 MB pull over one HTTP/2 connection took ~10 % longer than over HTTP/1.1's
-/// several (whatever the windows below), and one TCP connection also stalls every blob at
-/// once on a lost packet. HTTP/2 carries what round trips decide: pings, tokens, HEADs,
-/// manifests, tag lists, upload sessions, mounts and small blobs.
-fn is_blob_download(method: &Method, url: &Url) -> bool {
-    *method == Method::GET
+/// Blob downloads (`GET …/blobs/DIGEST`) bigger than one stream window, or of unknown size,
+/// go over HTTP/1.1 connections too: across a 20 ms round trip a 50 MB pull over one HTTP/2
+/// connection took ~10 % longer than over HTTP/1.1's several (whatever the windows below),
+/// and one TCP connection also stalls every blob at once on a lost packet. HTTP/2 carries
+/// what round trips decide: pings, tokens, HEADs, manifests, tag lists, upload sessions,
+/// mounts and small blobs (a small image copied across 100 ms round trips took one round
+/// trip less with its blobs over HTTP/2 than over new HTTP/1.1 connections).
+fn is_big_blob_download(req: &Request, url: &Url) -> bool {
+    req.method == Method::GET
         && url.path().contains("/blobs/")
         && !url.path().contains("/blobs/uploads/")
+        && req
+            .answer_size
+            .is_none_or(|n| n > u64::from(HTTP2_STREAM_WINDOW))
 }
 
 /// Receive windows for what comes over HTTP/2 (manifests, big ones included): 4 MiB per
@@ -76,7 +81,7 @@ const HTTP2_MAX_FRAME: u32 = 256 << 10;
 struct Pool {
     /// HTTP/2 where the registry negotiates it over TLS, else HTTP/1.1.
     http: reqwest::Client,
-    /// HTTP/1.1 only: blob bytes, either way (see [`Client::http_for`]).
+    /// HTTP/1.1 only: big blobs, either way (see [`Client::http_for`]).
     http1: reqwest::Client,
     limit: Arc<Semaphore>,
     /// What the ping found, shared by every client of the pool: the scheme and challenges
@@ -238,6 +243,8 @@ pub struct Request {
     pub retry: bool,
     /// Sent without waiting for one of the host's request slots.
     pub unlimited: bool,
+    /// The size of the answer's body, when the caller knows it (a blob's).
+    pub answer_size: Option<u64>,
 }
 
 pub enum Target {
@@ -256,7 +263,13 @@ impl Request {
             extra_scope: None,
             retry: true,
             unlimited: false,
+            answer_size: None,
         }
+    }
+
+    pub fn answer_size(mut self, size: Option<u64>) -> Request {
+        self.answer_size = size;
+        self
     }
 
     pub fn to_url(method: Method, url: Url) -> Request {
@@ -589,7 +602,7 @@ impl Client {
             self.pool.limit.clone().acquire_owned().await.ok()
         };
         let mut builder = self
-            .http_for(&req.method, url, &req.body)
+            .http_for(req, url)
             .request(req.method.clone(), url.clone())
             .header("Docker-Distribution-API-Version", "registry/2.0")
             .header(header::USER_AGENT, &self.user_agent);
@@ -641,12 +654,13 @@ impl Client {
         })
     }
 
-    /// The client for a request: blob bytes to or from an HTTP/2 registry go over HTTP/1.1
-    /// (see [`MAX_HTTP2_BODY`] and [`is_blob_download`]); a registry without HTTP/2 has one
-    /// pool for all.
-    fn http_for(&self, method: &Method, url: &Url, body: &Body) -> &reqwest::Client {
+    /// The client for a request: big blobs to or from an HTTP/2 registry go over HTTP/1.1
+    /// (see [`MAX_HTTP2_BODY`] and [`is_big_blob_download`]); a registry without HTTP/2 has
+    /// one pool for all.
+    fn http_for(&self, req: &Request, url: &Url) -> &reqwest::Client {
         let http2 = self.pool.detected.get().is_some_and(|d| d.http2);
-        let bulk = body.len().is_none_or(|n| n > MAX_HTTP2_BODY) || is_blob_download(method, url);
+        let bulk =
+            req.body.len().is_none_or(|n| n > MAX_HTTP2_BODY) || is_big_blob_download(req, url);
         if http2 && bulk {
             &self.pool.http1
         } else {

@@ -246,7 +246,7 @@ impl ImageSource for DockerSource {
         let path = format!("/v2/{}/blobs/{}", self.physical.path(), info.digest);
         let res = self
             .client
-            .send(Request::new(Method::GET, path.clone()))
+            .send(Request::new(Method::GET, path.clone()).answer_size(info.size))
             .await?;
         if res.status() != 200 {
             return Err(res.http_error("Error fetching blob").await);
