@@ -15,6 +15,7 @@ mod docker_daemon_registry;
 mod docker_daemon_stream;
 mod encryption;
 mod encryption_recipients;
+mod http2;
 mod image_proxy;
 mod list_repos;
 mod list_tags_loop;

@@ -387,8 +387,9 @@ impl ServerCertVerifier for GoLikeVerifier {
     }
 }
 
-/// The client configuration for one registry.
-pub fn client_config(files: &TlsFiles, skip_verify: bool) -> Result<ClientConfig> {
+/// The client configuration for one registry. With `http2`, ALPN offers `h2` before
+/// `http/1.1`: a registry that serves HTTP/2 over TLS gets it, any other keeps HTTP/1.1.
+pub fn client_config(files: &TlsFiles, skip_verify: bool, http2: bool) -> Result<ClientConfig> {
     let mut cas = Vec::new();
     if !skip_verify {
         for ca in &files.ca_certs {
@@ -407,7 +408,11 @@ pub fn client_config(files: &TlsFiles, skip_verify: bool) -> Result<ClientConfig
         }
         None => builder.with_no_client_auth(),
     };
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = if http2 {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    };
     Ok(config)
 }
 

@@ -200,6 +200,8 @@ pub struct Options {
     pub htpasswd: Option<(String, String)>,
     /// Token auth against a token server started with the registry.
     pub token: Option<TokenOptions>,
+    /// `http.http2.disabled: true`: TLS without HTTP/2 (ALPN offers only HTTP/1.1).
+    pub http2_disabled: bool,
 }
 
 #[derive(Clone, Default)]
@@ -254,6 +256,9 @@ impl Registry {
             if opts.client_certs {
                 http.push_str(&format!("    clientcas:\n      - {}\n", c.ca.display()));
             }
+        }
+        if opts.http2_disabled {
+            http.push_str("  http2:\n    disabled: true\n");
         }
         let mut auth = String::new();
         if let Some((user, pass)) = &opts.htpasswd {
