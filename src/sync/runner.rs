@@ -27,7 +27,7 @@ use crate::report::{Failure, ImageReport, Outcome, Report as RunReport, Tally};
 /// Images whose up-to-date check may run beyond those being copied: enough to keep the
 /// per-registry request limit busy during a re-sync, few enough that their manifests (kept
 /// for the copy that follows) stay a small, fixed amount of memory.
-const CHECKS_AHEAD: usize = 16;
+const CHECKS_AHEAD: usize = 32;
 
 /// An image's report entry before (or without) a copy.
 fn planned_entry(job: &Job, result: Outcome, err: Option<&anyhow::Error>) -> ImageReport {

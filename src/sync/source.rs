@@ -237,7 +237,7 @@ fn repository_or_log(registry: &str, repo: &str, out: &dyn Reporter) -> Option<D
 type TagLists = std::collections::HashMap<String, Result<Vec<String>>>;
 
 /// How many tag lists are asked for at once.
-const TAG_LISTS_AT_ONCE: usize = 16;
+const TAG_LISTS_AT_ONCE: usize = 32;
 
 /// The tag lists of every repository of `repos` that names one, asked for at once.
 async fn tag_lists_ahead<'a>(

@@ -34,7 +34,7 @@ use crate::digest::Digest;
 pub use super::idle::set_idle_timeout;
 
 /// How many requests one process sends to one registry at once.
-const PER_HOST_REQUESTS: usize = 16;
+const PER_HOST_REQUESTS: usize = 32;
 /// Tokens live at least this long, whatever the token server says (as c/image assumes).
 const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
 /// Attempts for a request the registry answers 429.
