@@ -480,7 +480,10 @@ impl ImageCopy<'_, '_> {
     async fn copy_layers(&mut self, to_encrypt: &BTreeSet<usize>) -> Result<()> {
         let c = self.copier;
         let layers = self.parsed.layer_infos();
-        let parallel = if c.dest.properties().has_thread_safe_put_blob {
+        // A destination that takes blobs one at a time writes them in manifest order (an
+        // archive's entries are skopeo's byte for byte).
+        let thread_safe = c.dest.properties().has_thread_safe_put_blob;
+        let parallel = if thread_safe {
             c.options.parallel_copies.max(1)
         } else {
             1
@@ -495,7 +498,11 @@ impl ImageCopy<'_, '_> {
             .collect();
         // Collected first: a lazy `map` here keeps the copy's future from being provably
         // `Send` (a sync runs each image's copy in its own task).
-        let jobs: Vec<_> = start_order(&layers, parallel)
+        let order = match thread_safe {
+            true => start_order(&layers, parallel),
+            false => (0..layers.len()).collect(),
+        };
+        let jobs: Vec<_> = order
             .into_iter()
             .map(|i| {
                 let (layer, rules) = (&layers[i], rules[i]);
@@ -503,12 +510,23 @@ impl ImageCopy<'_, '_> {
             })
             .collect();
         let mut running = futures::stream::iter(jobs).buffer_unordered(parallel);
-        let mut by_index: Vec<Option<_>> = layers.iter().map(|_| None).collect();
-        while let Some((i, copied)) = running.next().await {
-            by_index[i] = Some(copied?);
+        let mut by_index: Vec<Option<Result<_>>> = layers.iter().map(|_| None).collect();
+        let mut copied = Vec::with_capacity(layers.len());
+        // Results are taken in manifest order, so that a failure is the one skopeo reports:
+        // the first layer in the manifest whose copy failed.
+        while copied.len() < layers.len() {
+            while let Some(done) = by_index.get_mut(copied.len()).and_then(Option::take) {
+                copied.push(done?);
+            }
+            if copied.len() == layers.len() {
+                break;
+            }
+            let Some((i, result)) = running.next().await else {
+                break;
+            };
+            by_index[i] = Some(result);
         }
         drop(running);
-        let copied: Vec<_> = by_index.into_iter().flatten().collect();
         let edits: Vec<LayerEdit> = copied.iter().map(|l| l.edit.clone()).collect();
         if self.plan.diff_ids_needed {
             let ids = copied
