@@ -249,7 +249,7 @@ fn pkcs7_wrong_keys_and_bad_certificates_fail_like_skopeo() {
 /// A private GnuPG home holding RSA keys (Go's openpgp, which ocicrypt uses, encrypts only
 /// to RSA and ElGamal keys).
 struct GpgHome {
-    home: tempfile::TempDir,
+    home: GnupgHome,
 }
 
 impl GpgHome {
@@ -308,15 +308,6 @@ impl GpgHome {
     /// `cmd` with this home as the user's GnuPG home.
     fn with<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
         cmd.env("GNUPGHOME", self.home.path())
-    }
-}
-
-impl Drop for GpgHome {
-    fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .env("GNUPGHOME", self.home.path())
-            .args(["--kill", "gpg-agent"])
-            .output();
     }
 }
 

@@ -14,7 +14,7 @@ const PASSPHRASE: &str = "correct horse";
 /// A private GnuPG home with one passphrase-protected signing key; its agent is stopped
 /// when dropped.
 struct Gpg {
-    home: tempfile::TempDir,
+    home: GnupgHome,
     fingerprint: String,
 }
 
@@ -78,15 +78,6 @@ impl Gpg {
         assert!(text.contains("Good signature"), "{text}");
         let out = ok(self.cmd().arg("--decrypt").arg(sig));
         serde_json::from_slice(&out.stdout).unwrap()
-    }
-}
-
-impl Drop for Gpg {
-    fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .env("GNUPGHOME", self.home.path())
-            .args(["--kill", "gpg-agent"])
-            .output();
     }
 }
 

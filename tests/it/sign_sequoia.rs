@@ -14,7 +14,7 @@ const PASSPHRASE: &str = "sequoia passphrase";
 
 /// A private GnuPG home (where the keys are made and later verify) and a Sequoia home.
 struct Keys {
-    gnupg: tempfile::TempDir,
+    gnupg: GnupgHome,
     sequoia: tempfile::TempDir,
 }
 
@@ -137,15 +137,6 @@ impl Keys {
         assert!(text.contains(&format!("key {signer}")), "{text}");
         let out = ok(self.gpg("").arg("--decrypt").arg(sig));
         serde_json::from_slice(&out.stdout).unwrap()
-    }
-}
-
-impl Drop for Keys {
-    fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .env("GNUPGHOME", self.gnupg.path())
-            .args(["--kill", "gpg-agent"])
-            .output();
     }
 }
 

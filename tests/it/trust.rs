@@ -13,7 +13,7 @@ use crate::support::*;
 
 /// A private GnuPG home with one key per name; its agent is stopped when dropped.
 struct Gpg {
-    home: tempfile::TempDir,
+    home: GnupgHome,
 }
 
 impl Gpg {
@@ -65,15 +65,6 @@ impl Gpg {
 
     fn env(&self) -> (&str, &Path) {
         ("GNUPGHOME", self.home.path())
-    }
-}
-
-impl Drop for Gpg {
-    fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .env("GNUPGHOME", self.home.path())
-            .args(["--kill", "gpg-agent"])
-            .output();
     }
 }
 

@@ -32,9 +32,27 @@ pub fn private_blob_cache<'a>(c: &'a mut Command, dir: &std::path::Path) -> &'a 
         .env("XDG_DATA_HOME", dir)
 }
 
-/// A private GnuPG home (gpg wants one only its owner can open); `None` when gpg is missing
-/// outside CI (the caller skips, saying so).
-pub fn gnupg_home() -> Option<tempfile::TempDir> {
+/// A private GnuPG home (gpg wants one only its owner can open), whose gpg-agent is stopped
+/// when it is dropped, before the directory goes.
+pub struct GnupgHome(tempfile::TempDir);
+
+impl GnupgHome {
+    pub fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
+}
+
+impl Drop for GnupgHome {
+    fn drop(&mut self) {
+        let _ = Command::new("gpgconf")
+            .env("GNUPGHOME", self.path())
+            .args(["--kill", "gpg-agent"])
+            .output();
+    }
+}
+
+/// A new [`GnupgHome`]; `None` when gpg is missing outside CI (the caller skips, saying so).
+pub fn gnupg_home() -> Option<GnupgHome> {
     if !require_tool("gpg") {
         return None;
     }
@@ -44,7 +62,7 @@ pub fn gnupg_home() -> Option<tempfile::TempDir> {
         std::os::unix::fs::PermissionsExt::from_mode(0o700),
     )
     .unwrap();
-    Some(home)
+    Some(GnupgHome(home))
 }
 
 /// The installed skopeo, the oracle. `None` when it is missing outside CI (the caller skips,
