@@ -96,6 +96,14 @@ fn repository_client(
     })
 }
 
+/// A client for the registry `reference` is written to (registries.conf's push endpoint,
+/// no mirrors), asking for `actions`.
+fn push_client(ctx: &SystemContext, reference: &DockerReference, actions: &str) -> Result<Client> {
+    let registries = Registries::load(ctx)?;
+    let endpoint = registries.push_endpoint(reference)?;
+    repository_client(ctx, reference, endpoint.insecure, actions)
+}
+
 /// The tags of `reference`'s repository, following `Link` pagination (skopeo's
 /// `GetRepositoryTags`).
 pub async fn repository_tags(
@@ -215,9 +223,7 @@ pub fn next_page_path(base: &url::Url, link: &str) -> Result<String> {
 /// Deletes the image `reference` names: resolves it to its manifest digest and deletes that
 /// manifest (skopeo's `delete docker://…`).
 pub async fn delete_image(ctx: &SystemContext, reference: &DockerReference) -> Result<()> {
-    let registries = Registries::load(ctx)?;
-    let endpoint = registries.push_endpoint(reference)?;
-    let client = repository_client(ctx, reference, endpoint.insecure, "*")?;
+    let client = push_client(ctx, reference, "*")?;
     let tail = tag_or_digest(reference)?;
     let get = client
         .send(accept_manifests(Request::new(
@@ -273,9 +279,7 @@ pub async fn try_delete_tag(
     reference: &DockerReference,
     tag: &str,
 ) -> Result<Option<String>> {
-    let registries = Registries::load(ctx)?;
-    let endpoint = registries.push_endpoint(reference)?;
-    let client = repository_client(ctx, reference, endpoint.insecure, "*")?;
+    let client = push_client(ctx, reference, "*")?;
     let res = client
         .send(Request::new(
             Method::DELETE,

@@ -8,7 +8,10 @@ use reqwest::Method;
 
 use super::client::{Client, Request};
 use super::memo::Answer;
-use super::{accept_manifests, lookaside, repository_client, simplify_content_type, tag_or_digest};
+use super::{
+    accept_manifests, lookaside, push_client, repository_client, simplify_content_type,
+    tag_or_digest,
+};
 use crate::config::registries::Registries;
 use crate::digest::Digest;
 use crate::manifest::MediaType;
@@ -104,9 +107,7 @@ pub async fn destination_manifest(
     ctx: &SystemContext,
     reference: &DockerReference,
 ) -> Result<Probed<Option<ManifestHead>>> {
-    let registries = Registries::load(ctx)?;
-    let endpoint = registries.push_endpoint(reference)?;
-    let client = repository_client(ctx, reference, endpoint.insecure, "pull,push")?;
+    let client = push_client(ctx, reference, "pull,push")?;
     let head = head(&client, reference).await?;
     let kept = Answer::Head(head.as_ref().map(|h| h.digest.clone()));
     Ok(Probed {
@@ -120,11 +121,7 @@ pub async fn destination_manifest(
 /// Pings the registry `reference` would be pushed to; a sync sends this while it lists its
 /// sources, so that the destination's first check does not wait for the ping.
 pub async fn ping_destination(ctx: &SystemContext, reference: &DockerReference) -> Result<()> {
-    let registries = Registries::load(ctx)?;
-    let endpoint = registries.push_endpoint(reference)?;
-    repository_client(ctx, reference, endpoint.insecure, "pull,push")?
-        .ping_once()
-        .await
+    push_client(ctx, reference, "pull,push")?.ping_once().await
 }
 
 /// Whether lookaside storage holds signatures of `digest` in `reference`'s repository.
